@@ -1,0 +1,197 @@
+"""``ocpp-bench``: the command line (a stable interface: tests and users script against it).
+
+    ocpp-bench                 demo: built-in CSMS plus one charging station, log on the terminal
+    ocpp-bench csms ...        the built-in CSMS, headless
+    ocpp-bench run ...         one virtual station against any CSMS
+
+User mistakes (bad URL, refused connection, unknown template, bad step) print
+one clear line and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
+
+
+def _add_run_parser(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run one virtual station against a CSMS")
+    run.add_argument(
+        "--csms", required=True, metavar="URL", help="CSMS WebSocket URL (ws:// or wss://)"
+    )
+    run.add_argument("--id", required=True, dest="station_id", help="charge point identity")
+    run.add_argument("--ocpp", default="1.6", choices=["1.6"], help="OCPP version (default 1.6)")
+    run.add_argument("--station", default="ac-11kw", metavar="TEMPLATE", help="station template")
+    run.add_argument("--ev", default="family-ev", metavar="TEMPLATE", help="default EV template")
+    run.add_argument(
+        "--speed", type=float, default=1.0, help="virtual time factor (60: 1 h per minute)"
+    )
+    run.add_argument("--seed", type=int, default=0, help="seed for meter noise (reproducible runs)")
+    run.add_argument("--log", metavar="FILE.jsonl", help="write every frame as JSON Lines")
+    run.add_argument("--db", metavar="FILE", help="SQLite file (queue, configuration, message log)")
+    run.add_argument("--password", help="HTTP Basic auth password (security profiles 1 and 2)")
+    run.add_argument("--ca", metavar="FILE", help="CA certificate to verify the CSMS (wss)")
+    run.add_argument("--cert", metavar="FILE", help="client certificate (security profile 3)")
+    run.add_argument("--key", metavar="FILE", help="client private key (security profile 3)")
+    group = run.add_mutually_exclusive_group()
+    group.add_argument("--script", metavar="STEPS", help="steps separated by ';'")
+    group.add_argument("--script-file", metavar="FILE", help="steps, one per line")
+    run.add_argument(
+        "--duration",
+        type=float,
+        metavar="S",
+        help="stop after S real seconds (default: run until interrupted)",
+    )
+    run.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="give up when the first boot does not succeed within S seconds",
+    )
+    run.add_argument("--quiet", action="store_true", help="do not stream the log to the terminal")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bench.csms.cli import add_csms_parser
+
+    parser = argparse.ArgumentParser(
+        prog="ocpp-bench",
+        description="OCPP Bench: virtual charge points against any CSMS. "
+        "Without a command: the built-in CSMS plus one demo station.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command")
+    add_csms_parser(sub)
+    _add_run_parser(sub)
+    demo = sub.add_parser("demo", help="built-in CSMS plus one charging station (the default)")
+    demo.add_argument("--speed", type=float, default=60.0)
+    demo.add_argument("--duration", type=float, default=None)
+    return parser
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"ocpp-bench: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+async def run_station(args: argparse.Namespace) -> int:
+    from bench.model.templates import TemplateError
+    from bench.runtime import StationOptions, StationRun
+    from bench.scenarios.steps import StepError
+    from bench.store.sinks import ConsoleSink, JsonlSink
+
+    steps = args.steps
+    sinks = []
+    if args.log:
+        sinks.append(JsonlSink(args.log))
+    if not args.quiet:
+        sinks.append(ConsoleSink(sys.stdout))
+    options = StationOptions(
+        csms_url=args.csms,
+        station_id=args.station_id,
+        ocpp=args.ocpp,
+        station_template=args.station,
+        ev_template=args.ev,
+        speed=args.speed,
+        seed=args.seed,
+        db=args.db,
+        password=args.password,
+        ca_file=args.ca,
+        cert_file=args.cert,
+        key_file=args.key,
+        sinks=sinks,
+    )
+    try:
+        run = StationRun(options)
+    except (TemplateError, ValueError, OSError) as exc:
+        return fail(str(exc), EXIT_USAGE)
+    await run.start()
+    try:
+        try:
+            await run.cp.wait_accepted(args.connect_timeout)
+        except TimeoutError:
+            detail = run.cp.last_link_error or f"registration is {run.cp.registration}"
+            return fail(
+                f"station {args.station_id} did not boot within "
+                f"{args.connect_timeout:g} s: {detail}",
+                EXIT_CONNECT,
+            )
+        if steps:
+            try:
+                await run.run_script(steps, echo=None if args.quiet else _echo)
+            except StepError as exc:
+                return fail(str(exc))
+            return EXIT_OK
+        await _wait_until_stopped(args.duration)
+        return EXIT_OK
+    finally:
+        await run.stop()
+
+
+def _echo(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _wait_until_stopped(duration: float | None) -> None:
+    """Until ``duration`` real seconds pass, or SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await asyncio.wait_for(stop.wait(), duration)
+    except TimeoutError:
+        pass
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command = args.command or "demo"
+    try:
+        if command == "run":
+            from bench.scenarios.steps import StepError, parse_script
+
+            try:
+                args.steps = []
+                if args.script:
+                    args.steps = parse_script(args.script, separator=";")
+                elif args.script_file:
+                    text = Path(args.script_file).read_text(encoding="utf-8")
+                    args.steps = parse_script(text)
+            except StepError as exc:
+                return fail(str(exc), EXIT_USAGE)
+            except OSError as exc:
+                return fail(f"cannot read script: {exc}", EXIT_USAGE)
+            return asyncio.run(run_station(args))
+        if command == "csms":
+            from bench.csms.cli import run_csms
+
+            return asyncio.run(run_csms(args))
+        from bench.demo import run_demo
+
+        return asyncio.run(run_demo(getattr(args, "speed", 60.0), getattr(args, "duration", None)))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

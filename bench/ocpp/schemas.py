@@ -1,0 +1,99 @@
+"""Compiled JSON-schema validators for OCPP payloads.
+
+The schemas are the OCA ones shipped with the ``ocpp`` library. They are
+compiled once per process with fastjsonschema (an order of magnitude faster
+than interpreting them with jsonschema, see PERFORMANCE.md) and shared by every
+station and session.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import fastjsonschema
+
+from bench.ocpp.errors import ErrorKind
+
+Validator = Callable[[Any], Any]
+
+_PACKAGE = {"1.6": "ocpp.v16", "2.0.1": "ocpp.v201"}
+
+# fastjsonschema names the violated keyword in ``rule``; map it to the OCPP-J kind.
+_RULE_KIND = {
+    "type": ErrorKind.TYPE_CONSTRAINT_VIOLATION,
+    "maxLength": ErrorKind.TYPE_CONSTRAINT_VIOLATION,  # CiStringNType is a data type
+    "minLength": ErrorKind.TYPE_CONSTRAINT_VIOLATION,
+    "format": ErrorKind.TYPE_CONSTRAINT_VIOLATION,  # dateTime / anyURI
+    "enum": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "minimum": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "maximum": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "exclusiveMinimum": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "exclusiveMaximum": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "multipleOf": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "pattern": ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
+    "required": ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+    "minItems": ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+    "maxItems": ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+    "additionalProperties": ErrorKind.FORMAT_VIOLATION,
+}
+
+
+class SchemaViolation(Exception):
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _schema_name(version: str, action: str, response: bool) -> str:
+    if version == "1.6":
+        return f"{action}Response.json" if response else f"{action}.json"
+    return f"{action}Response.json" if response else f"{action}Request.json"
+
+
+@cache
+def _load(version: str, name: str) -> Validator | None:
+    root = importlib.resources.files(_PACKAGE[version]) / "schemas" / name
+    try:
+        text = root.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return None
+    schema = json.loads(text)
+    # The 2.0.1 schemas carry a "$id" with a urn the compiler would try to resolve.
+    schema.pop("$id", None)
+    return fastjsonschema.compile(schema)
+
+
+@cache
+def actions(version: str) -> frozenset[str]:
+    """Every action that has a request schema for ``version``."""
+    folder = importlib.resources.files(_PACKAGE[version]) / "schemas"
+    suffix = ".json" if version == "1.6" else "Request.json"
+    names = set()
+    for entry in folder.iterdir():
+        name = entry.name
+        if not name.endswith(suffix) or name.endswith("Response.json"):
+            continue
+        names.add(name[: -len(suffix)])
+    return frozenset(names)
+
+
+def validate(version: str, action: str, payload: Any, *, response: bool) -> None:
+    """Raise ``SchemaViolation`` unless ``payload`` is valid for ``action``.
+
+    An action without a schema is unknown to this OCPP version: NotImplemented.
+    """
+    validator = _load(version, _schema_name(version, action, response))
+    if validator is None:
+        raise SchemaViolation(ErrorKind.NOT_IMPLEMENTED, f"unknown action {action!r}")
+    if not isinstance(payload, dict):
+        raise SchemaViolation(ErrorKind.FORMAT_VIOLATION, "payload must be a JSON object")
+    try:
+        validator(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        kind = _RULE_KIND.get(exc.rule or "", ErrorKind.FORMAT_VIOLATION)
+        raise SchemaViolation(kind, exc.message) from None

@@ -1,0 +1,466 @@
+"""One OCPP-J RPC session over a link: CALL/CALLRESULT/CALLERROR framing.
+
+Used by both sides (charge point and the built-in CSMS), for both versions.
+Every frame in either direction is validated against its schema and recorded
+in the message log with its verdict (ARCHITECTURE rule 4). A request and its
+reply are handled in one place: ``reply = await session.call(action, payload)``.
+
+Incoming CALLs are dispatched inline, in arrival order, to handlers that must
+not wait for the peer (that would deadlock the read loop). A handler that has
+follow-up work to do *after* its reply is on the wire (e.g. 1.6 §5.11: the
+RemoteStartTransaction.conf precedes StartTransaction.req) returns
+``Reply(payload, then=callback)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from bench.ocpp import schemas
+from bench.ocpp.errors import (
+    CallError,
+    CallTimeout,
+    ErrorKind,
+    InvalidOutgoing,
+    InvalidReply,
+    LinkClosed,
+    OcppError,
+    code_for,
+)
+from bench.ocpp.log import CALL, CALLERROR, CALLRESULT, FrameRecord, FrameSink
+
+log = logging.getLogger(__name__)
+
+
+class Link(Protocol):
+    """A bidirectional text-message link (WebSocket or in-memory)."""
+
+    async def send(self, text: str) -> None: ...
+
+    async def recv(self) -> str:
+        """Next message; raises ``LinkClosed`` once the link is closed."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Reply:
+    payload: dict[str, Any]
+    then: Callable[[], None] | None = None
+
+
+Handler = Callable[[dict[str, Any]], Awaitable["dict[str, Any] | Reply"]]
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+class _Pending:
+    __slots__ = ("action", "future", "id", "started")
+
+    def __init__(self, msg_id: str, action: str, future: asyncio.Future, started: float):
+        self.id = msg_id
+        self.action = action
+        self.future = future
+        self.started = started
+
+
+class OcppSession:
+    """The RPC layer of one connection, as seen from one side."""
+
+    __slots__ = (
+        "_call_lock",
+        "_closed",
+        "_pending",
+        "call_timeout",
+        "handlers",
+        "link",
+        "on_unhandled_error",
+        "sink",
+        "station_id",
+        "timestamp",
+        "validate",
+        "version",
+    )
+
+    def __init__(
+        self,
+        link: Link,
+        *,
+        version: str,
+        station_id: str,
+        handlers: Mapping[str, Handler],
+        sink: FrameSink | None = None,
+        timestamp: Callable[[], float] = time.time,
+        call_timeout: float = 30.0,
+        validate: bool = True,
+    ) -> None:
+        self.link = link
+        self.version = version
+        self.station_id = station_id
+        self.handlers = handlers
+        self.sink = sink
+        self.timestamp = timestamp
+        self.call_timeout = call_timeout
+        self.validate = validate
+        self._call_lock = asyncio.Lock()
+        self._pending: _Pending | None = None
+        self._closed = False
+        self.on_unhandled_error: Callable[[BaseException], None] | None = None
+
+    # ------------------------------------------------------------------ calls out
+    async def call(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        validate: bool | None = None,
+    ) -> dict[str, Any]:
+        """Send a CALL and return the CALLRESULT payload.
+
+        Raises ``CallError`` for a CALLERROR, ``CallTimeout``, ``InvalidReply``
+        when the reply fails its schema, ``LinkClosed`` when the link drops.
+        OCPP-J allows one outstanding CALL per direction (1.6-J §4.1.1), so
+        concurrent callers queue here.
+        """
+        check = self.validate if validate is None else validate
+        if check:
+            try:
+                schemas.validate(self.version, action, payload, response=False)
+            except schemas.SchemaViolation as exc:
+                raise InvalidOutgoing(f"{action}: {exc.message}") from None
+        async with self._call_lock:
+            if self._closed:
+                raise LinkClosed("session closed")
+            msg_id = str(uuid.uuid4())
+            raw = _dumps([CALL, msg_id, action, payload])
+            loop = asyncio.get_running_loop()
+            pending = _Pending(msg_id, action, loop.create_future(), time.perf_counter())
+            self._pending = pending
+            try:
+                self._record(
+                    "tx", "CALL", msg_id, action, payload, True if check else None, raw=raw
+                )
+                await self.link.send(raw)
+                wait = self.call_timeout if timeout is None else timeout
+                try:
+                    return await asyncio.wait_for(pending.future, wait)
+                except TimeoutError:
+                    raise CallTimeout(f"{action}: no reply within {wait:g} s") from None
+            finally:
+                self._pending = None
+
+    # ------------------------------------------------------------------ frames in
+    async def serve(self) -> None:
+        """Read and handle frames until the link closes; then fail any pending call."""
+        try:
+            while True:
+                text = await self.link.recv()
+                await self.feed(text)
+        except LinkClosed:
+            pass
+        finally:
+            self.close_pending()
+
+    def close_pending(self) -> None:
+        self._closed = True
+        pending = self._pending
+        if pending is not None and not pending.future.done():
+            pending.future.set_exception(LinkClosed("link closed before the reply"))
+
+    def reopen(self, link: Link) -> None:
+        """Continue on a new link (after a reconnect)."""
+        self.link = link
+        self._closed = False
+
+    async def feed(self, text: str | bytes) -> None:
+        """Handle one incoming frame."""
+        if isinstance(text, bytes):
+            try:
+                text = text.decode()
+            except UnicodeDecodeError:
+                await self._reject_malformed(repr(text), "binary frame is not UTF-8")
+                return
+        try:
+            frame = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            await self._reject_malformed(text, "not valid JSON")
+            return
+        if not isinstance(frame, list) or len(frame) < 3 or not isinstance(frame[1], str):
+            await self._reject_malformed(text, "not an OCPP-J message array", frame)
+            return
+        kind = frame[0]
+        if kind == CALL and len(frame) == 4:
+            await self._on_call(frame[1], frame[2], frame[3], text)
+        elif kind == CALLRESULT and len(frame) == 3:
+            self._on_result(frame[1], frame[2], text)
+        elif kind == CALLERROR and len(frame) in (4, 5):
+            details = frame[4] if len(frame) == 5 else {}
+            self._on_error(frame[1], frame[2], frame[3], details, text)
+        elif kind in (CALL, CALLRESULT, CALLERROR):
+            await self._reject_malformed(text, "wrong number of elements", frame)
+        else:
+            self._record(
+                "rx",
+                "MALFORMED",
+                frame[1],
+                None,
+                text,
+                False,
+                error=f"unknown message type {kind!r}",
+                raw=text,
+            )
+            await self._send_error(
+                frame[1],
+                None,
+                ErrorKind.MESSAGE_TYPE_NOT_SUPPORTED,
+                f"message type {kind!r} is not supported",
+            )
+
+    async def _reject_malformed(self, text: str, why: str, frame: Any = None) -> None:
+        # OCPP 2.0.1-J §4.2.3: when even the message id cannot be read, answer with "-1".
+        msg_id = "-1"
+        if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str):
+            msg_id = frame[1]
+        if isinstance(frame, list) and frame and frame[0] in (CALLRESULT, CALLERROR):
+            # Never answer a reply with an error; just log it.
+            self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
+            return
+        self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
+        kind = (
+            ErrorKind.FORMAT_VIOLATION if self.version == "1.6" else ErrorKind.RPC_FRAMEWORK_ERROR
+        )
+        await self._send_error(msg_id, None, kind, why)
+
+    async def _on_call(self, msg_id: str, action: Any, payload: Any, raw: str) -> None:
+        started = time.perf_counter()
+        if not isinstance(action, str):
+            self._record(
+                "rx", "CALL", msg_id, None, payload, False, error="action is not a string", raw=raw
+            )
+            await self._send_error(
+                msg_id, None, ErrorKind.FORMAT_VIOLATION, "action must be a string"
+            )
+            return
+        handler = self.handlers.get(action)
+        if action not in schemas.actions(self.version):
+            self._record(
+                "rx", "CALL", msg_id, action, payload, False, error="unknown action", raw=raw
+            )
+            await self._send_error(
+                msg_id,
+                action,
+                ErrorKind.NOT_IMPLEMENTED,
+                f"{action} is not an OCPP {self.version} action",
+            )
+            return
+        if self.validate:
+            try:
+                schemas.validate(self.version, action, payload, response=False)
+            except schemas.SchemaViolation as exc:
+                self._record(
+                    "rx", "CALL", msg_id, action, payload, False, error=exc.message, raw=raw
+                )
+                await self._send_error(msg_id, action, exc.kind, exc.message)
+                return
+        self._record(
+            "rx", "CALL", msg_id, action, payload, True if self.validate else None, raw=raw
+        )
+        if handler is None:
+            await self._send_error(
+                msg_id,
+                action,
+                ErrorKind.NOT_SUPPORTED,
+                f"{action} is not supported by this endpoint",
+            )
+            return
+        try:
+            result = await handler(payload)
+        except OcppError as exc:
+            await self._send_error(msg_id, action, exc.kind, exc.description, exc.details)
+            return
+        except Exception as exc:  # a bench bug: answer per spec, log loudly, keep running
+            log.exception("%s: handler for %s failed", self.station_id, action)
+            await self._send_error(
+                msg_id, action, ErrorKind.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:200]
+            )
+            if self.on_unhandled_error is not None:
+                self.on_unhandled_error(exc)
+            return
+        then = None
+        if isinstance(result, Reply):
+            then = result.then
+            result = result.payload
+        valid: bool | None = None
+        if self.validate:
+            try:
+                schemas.validate(self.version, action, result, response=True)
+                valid = True
+            except schemas.SchemaViolation as exc:
+                log.error("%s: our %s reply is invalid: %s", self.station_id, action, exc.message)
+                await self._send_error(
+                    msg_id,
+                    action,
+                    ErrorKind.INTERNAL_ERROR,
+                    f"reply failed its schema: {exc.message}"[:200],
+                )
+                return
+        raw_out = _dumps([CALLRESULT, msg_id, result])
+        self._record(
+            "tx",
+            "CALLRESULT",
+            msg_id,
+            action,
+            result,
+            valid,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            raw=raw_out,
+        )
+        await self._send(raw_out)
+        if then is not None:
+            then()
+
+    def _on_result(self, msg_id: str, payload: Any, raw: str) -> None:
+        pending = self._pending
+        if pending is None or pending.id != msg_id or pending.future.done():
+            # 1.6-J §4.1.2: a reply we did not ask for is ignored (but logged).
+            self._record(
+                "rx",
+                "CALLRESULT",
+                msg_id,
+                None,
+                payload,
+                None,
+                error="unexpected reply: no CALL with this id is pending",
+                raw=raw,
+            )
+            return
+        latency = (time.perf_counter() - pending.started) * 1000
+        if self.validate:
+            try:
+                schemas.validate(self.version, pending.action, payload, response=True)
+            except schemas.SchemaViolation as exc:
+                self._record(
+                    "rx",
+                    "CALLRESULT",
+                    msg_id,
+                    pending.action,
+                    payload,
+                    False,
+                    error=exc.message,
+                    latency_ms=latency,
+                    raw=raw,
+                )
+                pending.future.set_exception(InvalidReply(pending.action, exc.message, payload))
+                return
+        self._record(
+            "rx",
+            "CALLRESULT",
+            msg_id,
+            pending.action,
+            payload,
+            True if self.validate else None,
+            latency_ms=latency,
+            raw=raw,
+        )
+        pending.future.set_result(payload)
+
+    def _on_error(self, msg_id: str, code: Any, description: Any, details: Any, raw: str) -> None:
+        pending = self._pending
+        matched = pending is not None and pending.id == msg_id and not pending.future.done()
+        body = {"errorCode": code, "errorDescription": description, "errorDetails": details}
+        latency = (time.perf_counter() - pending.started) * 1000 if matched else None
+        well_formed = (
+            isinstance(code, str) and isinstance(description, str) and isinstance(details, dict)
+        )
+        self._record(
+            "rx",
+            "CALLERROR",
+            msg_id,
+            pending.action if matched else None,
+            body,
+            well_formed,
+            error=str(code) if matched else f"unexpected error reply {code}",
+            latency_ms=latency,
+            raw=raw,
+        )
+        if matched:
+            pending.future.set_exception(
+                CallError(
+                    pending.action,
+                    str(code),
+                    str(description),
+                    details if isinstance(details, dict) else {},
+                )
+            )
+
+    async def _send_error(
+        self,
+        msg_id: str,
+        action: str | None,
+        kind: ErrorKind,
+        description: str,
+        details: dict | None = None,
+    ) -> None:
+        code = code_for(kind, self.version)
+        body = [CALLERROR, msg_id, code, description[:255], details or {}]
+        raw = _dumps(body)
+        self._record(
+            "tx",
+            "CALLERROR",
+            msg_id,
+            action,
+            {"errorCode": code, "errorDescription": body[3], "errorDetails": body[4]},
+            True,
+            error=code,
+            raw=raw,
+        )
+        await self._send(raw)
+
+    async def _send(self, raw: str) -> None:
+        try:
+            await self.link.send(raw)
+        except LinkClosed:
+            log.info("%s: link closed while replying", self.station_id)
+
+    def _record(
+        self,
+        direction: str,
+        type_: str,
+        msg_id: str | None,
+        action: str | None,
+        payload: Any,
+        valid: bool | None,
+        *,
+        error: str | None = None,
+        latency_ms: float | None = None,
+        raw: str | None = None,
+    ) -> None:
+        sink = self.sink
+        if sink is None:
+            return
+        sink.record(
+            FrameRecord(
+                self.timestamp(),
+                self.station_id,
+                direction,
+                type_,
+                msg_id,
+                action,
+                payload,
+                valid,
+                error,
+                latency_ms,
+                raw,
+            )
+        )

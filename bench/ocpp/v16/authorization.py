@@ -1,0 +1,90 @@
+"""Authorization of idTags for 1.6: Authorize.req, the cache and offline rules (1.6 §3.5, §4.1).
+
+Policy, in the order the spec gives it:
+- online and ``LocalPreAuthorize`` with a valid cached entry: accepted at once, no request;
+- online otherwise: Authorize.req, and the reply updates the cache (§3.5.1);
+- offline (or the CSMS does not answer): ``LocalAuthorizeOffline`` allows a valid cached
+  entry; ``AllowOfflineTxForUnknownId`` allows an identifier the cache does not know,
+  but never one the cache holds as not valid or expired (§3.5.4).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.store.authcache import AuthCache
+
+if TYPE_CHECKING:
+    from bench.ocpp.v16.charge_point import ChargePoint16
+
+log = logging.getLogger(__name__)
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class Authorizer:
+    __slots__ = ("cache", "cp")
+
+    def __init__(self, cp: ChargePoint16) -> None:
+        self.cp = cp
+        self.cache = AuthCache(cp.db, cp.station.id)
+
+    def cached(self, id_tag: str) -> dict[str, Any] | None:
+        """The cached idTagInfo, with expiry applied (an expired entry reads as Expired)."""
+        if not self.cp.config.get_bool("AuthorizationCacheEnabled"):
+            return None
+        info = self.cache.get(id_tag)
+        if info is None:
+            return None
+        expiry = info.get("expiryDate")
+        if info.get("status") == "Accepted" and expiry:
+            when = _parse_time(expiry)
+            if when is not None and when <= self.cp.clock.now():
+                info = {**info, "status": "Expired"}
+                self.cache.put(id_tag, info)  # §3.5.1: expired entries are changed to Expired
+        return info
+
+    def remember(self, id_tag: str, info: dict[str, Any]) -> None:
+        """Update the cache from any received IdTagInfo (§3.5.1)."""
+        if self.cp.config.get_bool("AuthorizationCacheEnabled"):
+            self.cache.put(id_tag, info)
+
+    async def authorize(self, id_tag: str) -> dict[str, Any]:
+        config = self.cp.config
+        cached = self.cached(id_tag)
+        cached_ok = cached is not None and cached.get("status") == "Accepted"
+        if self.cp.accepted:
+            if cached_ok and config.get_bool("LocalPreAuthorize"):
+                return cached  # type: ignore[return-value]
+            try:
+                conf = await self.cp.session.call("Authorize", {"idTag": id_tag})
+            except (CallTimeout, LinkClosed) as exc:
+                log.info(
+                    "%s: Authorize got no answer (%s); deciding offline", self.cp.station.id, exc
+                )
+            except (CallError, InvalidReply) as exc:
+                log.warning("%s: Authorize failed: %s", self.cp.station.id, exc)
+                return {"status": "Invalid"}
+            else:
+                info = conf["idTagInfo"]
+                self.remember(id_tag, info)
+                return info
+        if cached is not None:
+            if cached_ok and config.get_bool("LocalAuthorizeOffline"):
+                return cached
+            if not cached_ok:
+                return cached  # §3.5.4: a known not-valid identifier is rejected offline
+        if cached is None and config.get_bool("AllowOfflineTxForUnknownId"):
+            return {"status": "Accepted"}
+        return {"status": "Invalid"}
+
+    def clear(self) -> None:
+        self.cache.clear()

@@ -1,0 +1,73 @@
+"""Derive the OCPP 1.6 ChargePointStatus of a connector from the model (1.6 §4.9, §7.7).
+
+This is the one place where 1.6 statuses come from (ARCHITECTURE rule 2): the
+model stores physical state, transaction and availability; it never stores an
+OCPP status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from bench.model.station import Station
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    status: str
+    error_code: str = "NoError"
+    vendor_error_code: str | None = None
+    info: str | None = None
+
+
+def connector_status(connector: Connector, *, authorized_waiting: bool = False) -> StatusReport:
+    """The status a StatusNotification.req for ``connector`` reports.
+
+    ``authorized_waiting`` is true when an idTag was accepted for this connector
+    and the station waits for the cable (1.6 §4.9: Preparing).
+    """
+    fault = connector.fault or connector.station.fault
+    error_code, vendor, info = "NoError", None, None
+    if fault is not None:
+        error_code, vendor, info = fault.error_code, fault.vendor_error_code, fault.description
+        if fault.stops_charging:
+            return StatusReport("Faulted", error_code, vendor, info[:50] if info else None)
+    status = _operational_status(connector, authorized_waiting)
+    return StatusReport(status, error_code, vendor, info[:50] if info else None)
+
+
+def _operational_status(connector: Connector, authorized_waiting: bool) -> str:
+    tx = connector.transaction
+    if tx is not None:
+        if not connector.plugged:
+            # StopTransactionOnEVSideDisconnect=false keeps the transaction: the EV side is gone.
+            return "SuspendedEV"
+        if not connector.contactor_closed or connector.offered_current_a <= 0:
+            return "SuspendedEVSE"
+        if not connector.ev_wants_energy:
+            return "SuspendedEV"
+        return "Charging"
+    if not connector.operative:
+        return "Unavailable"
+    if connector.plugged:
+        return "Finishing" if connector.finishing else "Preparing"
+    if authorized_waiting:
+        return "Preparing"
+    if connector.reservation is not None:
+        return "Reserved"
+    return "Available"
+
+
+def station_status(station: Station) -> StatusReport:
+    """Status of connector 0, the Charge Point as a whole (1.6 §4.9)."""
+    fault = station.fault
+    if fault is not None and fault.stops_charging:
+        return StatusReport("Faulted", fault.error_code, fault.vendor_error_code)
+    if all(not c.operative for c in station.connectors):
+        return StatusReport("Unavailable")
+    if fault is not None:
+        return StatusReport("Available", fault.error_code, fault.vendor_error_code)
+    return StatusReport("Available")

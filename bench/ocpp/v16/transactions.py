@@ -1,0 +1,486 @@
+"""1.6 transactions: start/stop, meter values and the transaction-message queue.
+
+- Start/Stop/MeterValues-in-a-transaction are transaction-related messages
+  (1.6 §3.7): they always go through the persisted ``OfflineQueue`` and are
+  delivered in order, retried per ``TransactionMessageAttempts`` and
+  ``TransactionMessageRetryInterval`` (§3.7.1), and survive a process restart.
+- A transaction started offline has no transactionId until its
+  StartTransaction.conf arrives; later messages carry a local key in the queue
+  and get the id patched in on delivery.
+- Sampled values every ``MeterValueSampleInterval`` from the start of the
+  transaction, clock-aligned values every ``ClockAlignedDataInterval`` from
+  midnight (§3.16); ``StopTxnSampledData``/``StopTxnAlignedData`` fill the
+  StopTransaction's ``transactionData``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.smart.schedule import limit_at, to_amps
+from bench.store.queue import OfflineQueue
+
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from bench.ocpp.v16.charge_point import ChargePoint16
+
+log = logging.getLogger(__name__)
+
+TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
+
+
+class Transactions:
+    def __init__(self, cp: ChargePoint16) -> None:
+        self.cp = cp
+        self.queue = OfflineQueue(cp.db, cp.station.id)
+        self._waiting: dict[
+            int, str
+        ] = {}  # connector id -> idTag authorized, waiting for the cable
+        self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
+        self._queue_event = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
+        # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
+        self.pending_profile: tuple[int, dict[str, Any]] | None = None
+        self._tx_profiles: dict[int, dict[str, Any]] = {}
+
+    # ------------------------------------------------------------ id presentation
+    def on_model_event(self, event: Any) -> None:
+        name = type(event).__name__
+        if name == "IdPresented":
+            self.cp.tasks.spawn(self.on_id_presented(event.id_tag, event.connector_id), "present")
+        elif name == "ConnectorChanged":
+            connector = self.cp.station.connector(event.connector_id)
+            if event.reason == "plugged":
+                self._on_plugged(connector)
+            elif event.reason == "unplugged":
+                self._on_unplugged(connector)
+
+    async def on_id_presented(self, id_tag: str, connector_id: int | None) -> None:
+        station = self.cp.station
+        # Stop: the same idTag ends its own transaction without Authorize (1.6 §4.1).
+        for connector in station.connectors:
+            tx = connector.transaction
+            if tx is not None and tx.id_tag == id_tag:
+                self.stop(connector, "Local", id_tag=id_tag)
+                return
+        info = await self.cp.authorizer.authorize(id_tag)
+        status = info.get("status", "Invalid")
+        from bench.ocpp.v16.charge_point import AuthorizationResult
+
+        target = self._pick_connector(connector_id)
+        self.cp.events.emit(AuthorizationResult(id_tag, status, target.id if target else None))
+        if status != "Accepted":
+            log.info("%s: idTag %s not accepted (%s)", station.id, id_tag, status)
+            return
+        # Stop by a different tag that shares the parent idTag (1.6 §3.10).
+        parent = info.get("parentIdTag")
+        if parent:
+            for connector in station.connectors:
+                tx = connector.transaction
+                if tx is not None and getattr(tx, "parent_id_tag", None) == parent:
+                    self.stop(connector, "Local", id_tag=id_tag)
+                    return
+        if target is None:
+            log.info("%s: no connector free for %s", station.id, id_tag)
+            return
+        self.begin_or_wait(target, id_tag, parent_id_tag=parent)
+
+    def _pick_connector(self, connector_id: int | None) -> Connector | None:
+        station = self.cp.station
+        if connector_id:
+            connector = station.connector(connector_id)
+            return connector if self.can_start(connector) else None
+        candidates = [c for c in station.connectors if self.can_start(c)]
+        plugged = [c for c in candidates if c.plugged]
+        return (plugged or candidates or [None])[0]
+
+    def can_start(self, connector: Connector) -> bool:
+        return (
+            connector.transaction is None
+            and connector.operative
+            and connector.fault is None
+            and self.cp.station.fault is None
+            and not connector.finishing
+        )
+
+    def begin_or_wait(
+        self,
+        connector: Connector,
+        id_tag: str,
+        *,
+        parent_id_tag: str | None = None,
+        reservation_id: int | None = None,
+    ) -> None:
+        if connector.plugged:
+            self.start(
+                connector, id_tag, parent_id_tag=parent_id_tag, reservation_id=reservation_id
+            )
+            return
+        # Authorized before the cable: Preparing until plugged or ConnectionTimeOut (§9.1.6).
+        self._waiting[connector.id] = id_tag
+        timeout = self.cp.config.value("ConnectionTimeOut")
+        if timeout > 0:
+            self.cp.tasks.later(
+                f"conn-timeout-{connector.id}",
+                self.cp.clock.real_seconds(timeout),
+                lambda: self._connection_timed_out(connector.id),
+            )
+        self.cp.status_may_have_changed()
+
+    def is_waiting_for_cable(self, connector_id: int) -> bool:
+        return connector_id in self._waiting
+
+    def _connection_timed_out(self, connector_id: int) -> None:
+        if self._waiting.pop(connector_id, None) is not None:
+            log.info(
+                "%s: connector %d: no cable within ConnectionTimeOut",
+                self.cp.station.id,
+                connector_id,
+            )
+            self.cp.status_may_have_changed()
+
+    def _on_plugged(self, connector: Connector) -> None:
+        id_tag = self._waiting.pop(connector.id, None)
+        self.cp.tasks.cancel_timer(f"conn-timeout-{connector.id}")
+        if id_tag is not None and connector.transaction is None:
+            self.start(connector, id_tag)
+
+    def _on_unplugged(self, connector: Connector) -> None:
+        config = self.cp.config
+        if connector.transaction is not None and config.get_bool(
+            "StopTransactionOnEVSideDisconnect"
+        ):
+            self.stop(connector, "EVDisconnected")
+        if config.get_bool("UnlockConnectorOnEVSideDisconnect") and connector.locked:
+            connector.unlock()
+
+    # ------------------------------------------------------------ start / stop
+    def start(
+        self,
+        connector: Connector,
+        id_tag: str,
+        *,
+        parent_id_tag: str | None = None,
+        reservation_id: int | None = None,
+    ) -> None:
+        now = self.cp.clock.now()
+        meter_start = int(connector.energy_wh)
+        tx = connector.begin_transaction(id_tag, meter_start, now, reservation_id=reservation_id)
+        self._counter += 1
+        local = f"{self.cp.station.id}#{self._counter}"
+        self.cp.state.put(self.cp.station.id, "tx_counter", self._counter)
+        tx.local_key = local  # type: ignore[attr-defined]
+        tx.parent_id_tag = parent_id_tag  # type: ignore[attr-defined]
+        payload: dict[str, Any] = {
+            "connectorId": connector.id,
+            "idTag": id_tag,
+            "meterStart": meter_start,
+            "timestamp": iso(now),
+        }
+        if reservation_id is not None:
+            payload["reservationId"] = reservation_id
+        self._persist_open(connector, local, id_tag, meter_start, now)
+        if self.pending_profile is not None and self.pending_profile[0] == connector.id:
+            self._tx_profiles[connector.id] = self.pending_profile[1]
+            self.pending_profile = None
+            self.refresh_limits()
+        self._tx_data[connector.id] = []
+        self._add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
+        self.enqueue("StartTransaction", payload, local=local)
+        self._schedule_sample(connector)
+        self._schedule_aligned()
+        self.cp.status_may_have_changed()
+
+    def stop(self, connector: Connector, reason: str, *, id_tag: str | None = None) -> None:
+        tx = connector.transaction
+        if tx is None:
+            return
+        self.cp.station.tick()
+        now = self.cp.clock.now()
+        self._add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
+        local = getattr(tx, "local_key", None)
+        payload: dict[str, Any] = {
+            "meterStop": int(connector.energy_wh),
+            "timestamp": iso(now),
+            "reason": reason,
+            "transactionId": tx.protocol_id if tx.protocol_id is not None else 0,
+        }
+        if id_tag:
+            payload["idTag"] = id_tag
+        data = self._tx_data.pop(connector.id, [])
+        if data:
+            payload["transactionData"] = data
+        self.cp.tasks.cancel_timer(f"sample-{connector.id}")
+        if self._tx_profiles.pop(connector.id, None) is not None:
+            connector.set_limit(None, None)
+        connector.end_transaction()
+        self._forget_open(connector)
+        self._save_register(connector)
+        self.enqueue("StopTransaction", payload, local=local)
+        self.cp.status_may_have_changed()
+
+    # ------------------------------------------------------------ restart recovery
+    def _persist_open(
+        self, connector: Connector, local: str, id_tag: str, meter_start: int, started: datetime
+    ) -> None:
+        self.cp.state.put(
+            self.cp.station.id,
+            f"open_tx_{connector.id}",
+            {
+                "local": local,
+                "id_tag": id_tag,
+                "meter_start": meter_start,
+                "started": started.timestamp(),
+            },
+        )
+
+    def _forget_open(self, connector: Connector) -> None:
+        self.cp.state.put(self.cp.station.id, f"open_tx_{connector.id}", None)
+
+    def _save_register(self, connector: Connector) -> None:
+        self.cp.state.put(self.cp.station.id, f"energy_{connector.id}", connector.meter.energy_wh)
+
+    def recover_after_restart(self) -> None:
+        """A transaction left open by a previous process ends with reason PowerLoss (§7.8)."""
+        station_id = self.cp.station.id
+        for connector in self.cp.station.connectors:
+            energy = self.cp.state.get(station_id, f"energy_{connector.id}")
+            if energy is not None and energy > connector.meter.energy_wh:
+                connector.meter.energy_wh = float(energy)
+            left = self.cp.state.get(station_id, f"open_tx_{connector.id}")
+            if not left or connector.transaction is not None:
+                continue
+            payload = {
+                "meterStop": int(max(left["meter_start"], connector.meter.energy_wh)),
+                "timestamp": iso(self.cp.clock.now()),
+                "reason": "PowerLoss",
+                "transactionId": 0,
+            }
+            self.enqueue("StopTransaction", payload, local=left["local"])
+            self._forget_open(connector)
+
+    # ------------------------------------------------------------ queue
+    def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> None:
+        self.queue.push(action, payload, {"local": local} if local else None)
+        self._drained.clear()
+        self._queue_event.set()
+
+    async def drained(self) -> None:
+        for _ in range(1_000_000):
+            if not len(self.queue):
+                return
+            self._drained.clear()
+            await self._drained.wait()
+
+    def on_link_up(self) -> None:
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = self.cp.tasks.spawn(self._deliver(), name="tx-queue")
+
+    def on_link_down(self) -> None:
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            self._deliverer = None
+
+    def _tx_id_for(self, local: str | None) -> int | None:
+        if local is None:
+            return None
+        ids = self.cp.state.get(self.cp.station.id, "tx_ids") or {}
+        return ids.get(local)
+
+    def _learn_tx_id(self, local: str, transaction_id: int) -> None:
+        ids = self.cp.state.get(self.cp.station.id, "tx_ids") or {}
+        ids[local] = transaction_id
+        # Bounded: only ids of transactions that may still have queued messages matter.
+        if len(ids) > 200:
+            ids = dict(list(ids.items())[-100:])
+        self.cp.state.put(self.cp.station.id, "tx_ids", ids)
+
+    async def _deliver(self) -> None:
+        """Deliver queued transaction messages in order while online (§3.7, §3.7.1)."""
+        cp = self.cp
+        for _ in range(10**9):
+            if not cp.accepted:
+                return
+            item = self.queue.peek()
+            if item is None:
+                self._drained.set()
+                self._queue_event.clear()
+                await self._queue_event.wait()
+                continue
+            payload = dict(item.payload)
+            local = (item.meta or {}).get("local")
+            if item.action in ("StopTransaction", "MeterValues") and local:
+                tx_id = self._tx_id_for(local)
+                if tx_id is None and item.action == "StopTransaction":
+                    log.error(
+                        "%s: dropping StopTransaction of a transaction the CSMS never "
+                        "acknowledged (%s)",
+                        cp.station.id,
+                        local,
+                    )
+                    self.queue.remove(item.id)
+                    continue
+                if tx_id is not None:
+                    payload["transactionId"] = tx_id
+            try:
+                reply = await cp.session.call(item.action, payload)
+            except (CallError, InvalidReply, CallTimeout) as exc:
+                if not cp.online:
+                    return
+                self.queue.mark_attempt(item.id)
+                attempts = item.attempts + 1
+                limit = cp.config.value("TransactionMessageAttempts")
+                if attempts >= limit:
+                    log.error(
+                        "%s: %s skipped after %d failed attempts: %s",
+                        cp.station.id,
+                        item.action,
+                        attempts,
+                        exc,
+                    )
+                    self.queue.remove(item.id)
+                else:
+                    interval = cp.config.value("TransactionMessageRetryInterval")
+                    await cp.clock.sleep(interval * attempts)
+                continue
+            except LinkClosed:
+                return
+            self.queue.remove(item.id)
+            self._on_reply(item.action, payload, reply, local)
+
+    def _on_reply(
+        self, action: str, payload: dict[str, Any], reply: dict[str, Any], local: str | None
+    ) -> None:
+        info = reply.get("idTagInfo")
+        id_tag = payload.get("idTag")
+        if info and id_tag:
+            self.cp.authorizer.remember(id_tag, info)
+        if action != "StartTransaction":
+            return
+        tx_id = reply["transactionId"]
+        if local:
+            self._learn_tx_id(local, tx_id)
+        for connector in self.cp.station.connectors:
+            tx = connector.transaction
+            if tx is not None and getattr(tx, "local_key", None) == local:
+                tx.protocol_id = tx_id
+                if info and info.get("status") != "Accepted":
+                    self._deauthorized(connector)
+                self.cp.status_may_have_changed()
+
+    def _deauthorized(self, connector: Connector) -> None:
+        """StartTransaction.conf not Accepted (§3.5.4, §9.1.24)."""
+        if self.cp.config.get_bool("StopTransactionOnInvalidId"):
+            self.stop(connector, "DeAuthorized")
+        else:
+            connector.open_contactor()  # only stop energy delivery
+
+    # ------------------------------------------------------------ smart charging
+    def refresh_limits(self) -> None:
+        """Apply the limit of each transaction's TxProfile at this instant (1.6 §3.13)."""
+        now = self.cp.clock.now()
+        template = self.cp.station.template
+        for connector_id, profile in self._tx_profiles.items():
+            connector = self.cp.station.connector(connector_id)
+            tx = connector.transaction
+            limit = limit_at(profile, now, tx.started_at if tx else None)
+            if limit is None:
+                amps, source = None, None
+            else:
+                phases = template.phases if template.current_type == "AC" else 1
+                amps = to_amps(limit, template.nominal_voltage_v, phases)
+                source = f"TxProfile #{profile['chargingProfileId']} level {profile['stackLevel']}"
+            if connector.limit_a != amps:
+                self.cp.station.tick()
+                connector.set_limit(amps, source)
+
+    # ------------------------------------------------------------ meter values
+    def cancel_timers(self) -> None:
+        self.cp.tasks.cancel_timers("sample-")
+        self.cp.tasks.cancel_timer("aligned")
+
+    def on_interval_change(self, name: str) -> None:
+        if name == "MeterValueSampleInterval":
+            for connector in self.cp.station.connectors:
+                if connector.transaction is not None:
+                    self._schedule_sample(connector)
+        else:
+            self._schedule_aligned()
+
+    def _schedule_sample(self, connector: Connector) -> None:
+        interval = self.cp.config.value("MeterValueSampleInterval")
+        key = f"sample-{connector.id}"
+        if interval <= 0:
+            self.cp.tasks.cancel_timer(key)
+            return
+        self.cp.tasks.later(
+            key, self.cp.clock.real_seconds(interval), lambda: self._sample(connector)
+        )
+
+    def _sample(self, connector: Connector) -> None:
+        if connector.transaction is None:
+            return
+        self.cp.station.tick()
+        items = self.cp.config.value("MeterValuesSampledData")
+        self._send_meter_values(connector, items, "Sample.Periodic")
+        self._add_tx_data(connector, "StopTxnSampledData", "Sample.Periodic")
+        self._save_register(connector)
+        self._schedule_sample(connector)
+
+    def _schedule_aligned(self) -> None:
+        interval = self.cp.config.value("ClockAlignedDataInterval")
+        if interval <= 0:
+            self.cp.tasks.cancel_timer("aligned")
+            return
+        now = self.cp.clock.now().astimezone(UTC)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        elapsed = (now - midnight).total_seconds()
+        next_at = midnight + timedelta(seconds=(elapsed // interval + 1) * interval)
+        delay = (next_at - now).total_seconds()
+        self.cp.tasks.later("aligned", self.cp.clock.real_seconds(delay), self._aligned)
+
+    def _aligned(self) -> None:
+        self.cp.station.tick()
+        items = self.cp.config.value("MeterValuesAlignedData")
+        for connector in self.cp.station.connectors:
+            self._send_meter_values(connector, items, "Sample.Clock")
+            if connector.transaction is not None:
+                self._add_tx_data(connector, "StopTxnAlignedData", "Sample.Clock")
+        self._schedule_aligned()
+
+    def _send_meter_values(self, connector: Connector, items: list[str], context: str) -> None:
+        values = sampled_values(connector, items, context)
+        if not values:
+            return
+        payload: dict[str, Any] = {
+            "connectorId": connector.id,
+            "meterValue": [meter_value(self.cp.clock.now(), values)],
+        }
+        tx = connector.transaction
+        if tx is not None:
+            payload["transactionId"] = tx.protocol_id if tx.protocol_id is not None else 0
+            self.enqueue("MeterValues", payload, local=getattr(tx, "local_key", None))
+        elif self.cp.accepted:
+            # Outside a transaction meter values are not transaction-related: no queueing.
+            self.cp.tasks.spawn(self._send_direct("MeterValues", payload), name="meter")
+
+    async def _send_direct(self, action: str, payload: dict[str, Any]) -> None:
+        try:
+            await self.cp.session.call(action, payload)
+        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+            log.info("%s: %s not delivered: %s", self.cp.station.id, action, exc)
+
+    def _add_tx_data(self, connector: Connector, key: str, context: str) -> None:
+        data = self._tx_data.get(connector.id)
+        if data is None:
+            return
+        values = sampled_values(connector, self.cp.config.value(key), context)
+        if values:
+            data.append(meter_value(self.cp.clock.now(), values))

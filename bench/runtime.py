@@ -1,0 +1,110 @@
+"""Build and run one virtual station from plain options (shared by the CLI and the demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.model.clock import SystemClock
+from bench.model.faults import fault as lookup_fault
+from bench.model.templates import build_station, load_ev_template, load_station_template
+from bench.ocpp.log import FanOut, FrameSink
+from bench.ocpp.v16.charge_point import ChargePoint16
+from bench.scenarios.steps import ScriptRunner, Step
+from bench.store.db import open_database
+from bench.store.messages import MessageLog
+from bench.transport.config import LinkConfig
+
+log = logging.getLogger(__name__)
+
+
+def default_db_path() -> Path:
+    """Per-user data file: queued messages and configuration survive restarts."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(base) / "ocpp-bench" / "bench.db"
+
+
+@dataclass
+class StationOptions:
+    csms_url: str
+    station_id: str
+    ocpp: str = "1.6"
+    station_template: str = "ac-11kw"
+    ev_template: str = "family-ev"
+    speed: float = 1.0
+    seed: int = 0
+    db: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    sinks: list[FrameSink] = field(default_factory=list)
+
+
+class StationRun:
+    """A station with its charge point, database and log sinks, started and stopped as one."""
+
+    def __init__(self, options: StationOptions, *, connection: sqlite3.Connection | None = None):
+        if options.ocpp != "1.6":
+            raise ValueError(f"OCPP {options.ocpp} is not available yet; use --ocpp 1.6")
+        self.options = options
+        template = load_station_template(options.station_template)
+        self.ev_spec = load_ev_template(options.ev_template)  # fail early on a bad name
+        self.clock = SystemClock(speed=options.speed)
+        self.station = build_station(options.station_id, template, self.clock, seed=options.seed)
+        self.db = connection or open_database(options.db or default_db_path())
+        self.message_log = MessageLog(self.db)
+        link = LinkConfig(
+            url=options.csms_url,
+            station_id=options.station_id,
+            subprotocol="ocpp1.6",
+            password=options.password,
+            ca_file=options.ca_file,
+            cert_file=options.cert_file,
+            key_file=options.key_file,
+        )
+        link.endpoint()  # validates the URL and security settings with a clear message
+        self.cp = ChargePoint16(
+            self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
+        )
+        self._flusher: asyncio.Task[None] | None = None
+
+    def script_runner(self, echo=None) -> ScriptRunner:
+        return ScriptRunner(
+            self.cp,
+            ev_loader=self._make_ev,
+            default_ev=self.options.ev_template,
+            fault_lookup=lookup_fault,
+            echo=echo,
+        )
+
+    def _make_ev(self, name: str):
+        from bench.model.ev import Ev
+
+        return Ev(load_ev_template(name))
+
+    async def start(self) -> None:
+        self._flusher = asyncio.get_running_loop().create_task(self.message_log.run_flusher())
+        await self.cp.start()
+
+    async def run_script(self, steps: list[Step], echo=None) -> None:
+        await self.script_runner(echo).run(steps)
+
+    async def stop(self) -> None:
+        try:
+            await self.cp.stop()
+        finally:
+            if self._flusher is not None:
+                self._flusher.cancel()
+                await asyncio.gather(self._flusher, return_exceptions=True)
+            self.message_log.close()
+            for sink in self.options.sinks:
+                close = getattr(sink, "close", None)
+                if close is not None:
+                    close()
