@@ -239,14 +239,14 @@ class ChargePoint16:
         if self._status_task is None or self._status_task.done():
             self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
 
-    async def _send_statuses(self, force: bool = False) -> None:
+    async def _send_statuses(self) -> None:
         # Coalesces bursts of model events into one notification per changed connector.
         for _ in range(100):
             self._status_dirty = False
             ids = [0, *(c.id for c in self.station.connectors)]
             for connector_id in ids:
                 report = self.status_of(connector_id)
-                if not force and self._reported.get(connector_id) == report:
+                if self._reported.get(connector_id) == report:
                     continue
                 if not self.accepted:
                     return
@@ -268,7 +268,6 @@ class ChargePoint16:
                     return
                 self._reported[connector_id] = report
                 self.events.emit(StatusSent(connector_id, report))
-            force = False
             if not self._status_dirty:
                 return
 
@@ -367,8 +366,9 @@ class ChargePoint16:
                     self.heartbeat_interval = interval
                     self.config.set("HeartbeatInterval", str(interval))
                 self._accepted.set()
+                # After an accepted boot every connector's status is reported (1.6 §4.2, §4.9).
                 self._reported.clear()
-                self.tasks.spawn(self._send_statuses(force=True), name="status-boot")
+                self.status_may_have_changed()
                 return
             # Pending/Rejected: no other requests; try again after the interval (§4.2).
             await self.clock.sleep(interval if interval > 0 else self._boot_retry_default())

@@ -84,7 +84,7 @@ class Transactions:
         if parent:
             for connector in station.connectors:
                 tx = connector.transaction
-                if tx is not None and getattr(tx, "parent_id_tag", None) == parent:
+                if tx is not None and tx.parent_id_tag == parent:
                     self.stop(connector, "Local", id_tag=id_tag)
                     return
         if target is None:
@@ -176,8 +176,8 @@ class Transactions:
         self._counter += 1
         local = f"{self.cp.station.id}#{self._counter}"
         self.cp.state.put(self.cp.station.id, "tx_counter", self._counter)
-        tx.local_key = local  # type: ignore[attr-defined]
-        tx.parent_id_tag = parent_id_tag  # type: ignore[attr-defined]
+        tx.local_key = local
+        tx.parent_id_tag = parent_id_tag
         payload: dict[str, Any] = {
             "connectorId": connector.id,
             "idTag": id_tag,
@@ -205,7 +205,7 @@ class Transactions:
         self.cp.station.tick()
         now = self.cp.clock.now()
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
-        local = getattr(tx, "local_key", None)
+        local = tx.local_key
         payload: dict[str, Any] = {
             "meterStop": int(connector.energy_wh),
             "timestamp": iso(now),
@@ -369,7 +369,7 @@ class Transactions:
             self._learn_tx_id(local, tx_id)
         for connector in self.cp.station.connectors:
             tx = connector.transaction
-            if tx is not None and getattr(tx, "local_key", None) == local:
+            if tx is not None and tx.local_key == local:
                 tx.protocol_id = tx_id
                 if info and info.get("status") != "Accepted":
                     self._deauthorized(connector)
@@ -466,7 +466,7 @@ class Transactions:
         tx = connector.transaction
         if tx is not None:
             payload["transactionId"] = tx.protocol_id if tx.protocol_id is not None else 0
-            self.enqueue("MeterValues", payload, local=getattr(tx, "local_key", None))
+            self.enqueue("MeterValues", payload, local=tx.local_key)
         elif self.cp.accepted:
             # Outside a transaction meter values are not transaction-related: no queueing.
             self.cp.tasks.spawn(self._send_direct("MeterValues", payload), name="meter")
