@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench.model.events import Emitter
+from bench.model.rng import LightRandom
 from bench.model.station import Station
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.flag import Flag
 from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.ocpp.supervisor import Supervisor
 from bench.ocpp.v16.authorization import Authorizer
-from bench.ocpp.v16.config import CORE_KEYS, Configuration
+from bench.ocpp.v16.config import CORE_KEY_MAP, Configuration
 from bench.ocpp.v16.handlers import build_handlers
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.status import StatusReport, connector_status, station_status
@@ -74,6 +75,38 @@ class ChargePoint16:
     """One station speaking OCPP 1.6J to one CSMS."""
 
     version = "1.6"
+    __slots__ = (
+        "_accepted",
+        "_backoff",
+        "_link",
+        "_network_enabled",
+        "_open_link",
+        "_reported",
+        "_status_changed",
+        "_status_dirty",
+        "_status_task",
+        "_stopping",
+        "_unsubscribe",
+        "_wake",
+        "authorizer",
+        "boot_reason",
+        "clock",
+        "config",
+        "db",
+        "events",
+        "heartbeat_interval",
+        "last_heartbeat",
+        "last_link_error",
+        "link_config",
+        "link_state",
+        "physics_interval",
+        "registration",
+        "session",
+        "state",
+        "station",
+        "tasks",
+        "transactions",
+    )
 
     def __init__(
         self,
@@ -96,7 +129,7 @@ class ChargePoint16:
         self.state = StateStore(db)
         config_store = ConfigStore(db)
         self.config = Configuration(
-            CORE_KEYS,
+            CORE_KEY_MAP,
             config_store.load(station.id),
             persist=lambda key, value: config_store.save(station.id, key, value),
         )
@@ -118,20 +151,20 @@ class ChargePoint16:
         self.session.handlers = build_handlers(self)
         self.physics_interval = physics_interval
         self._open_link = open_link_fn
-        self._backoff = backoff or Backoff(rng=random.Random(station.id))
+        self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
         self.link_state = STOPPED
         self.registration = "None"  # until the first BootNotification.conf
         self.heartbeat_interval = self.config.value("HeartbeatInterval")
         self.boot_reason: str | None = None
         self._network_enabled = True
-        self._wake = asyncio.Event()
-        self._status_changed = asyncio.Event()
+        self._wake = Flag()
+        self._status_changed = Flag()
         self._reported: dict[int, StatusReport] = {}
         self._status_dirty = False
         self._status_task: asyncio.Task[None] | None = None
         self._link: Any = None
         self._stopping = False
-        self._accepted = asyncio.Event()
+        self._accepted = Flag()
         self.last_heartbeat: float | None = None
         self.last_link_error: str | None = None
         self._unsubscribe = station.events.subscribe(self._on_model_event)

@@ -219,6 +219,9 @@ CORE_KEYS: tuple[KeyDef, ...] = (
 )
 
 
+CORE_KEY_MAP: dict[str, KeyDef] = {d.name: d for d in CORE_KEYS}
+
+
 class Configuration:
     """One station's configuration: shared definitions plus the values it changed."""
 
@@ -226,7 +229,7 @@ class Configuration:
 
     def __init__(
         self,
-        definitions: Iterable[KeyDef] = CORE_KEYS,
+        definitions: Iterable[KeyDef] | dict[str, KeyDef] = CORE_KEY_MAP,
         values: dict[str, str] | None = None,
         persist: Callable[[str, str], None] | None = None,
     ) -> None:

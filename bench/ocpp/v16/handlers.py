@@ -34,6 +34,8 @@ def build_handlers(cp: ChargePoint16) -> dict[str, Handler]:
 
 
 class CoreHandlers:
+    __slots__ = ("cp",)
+
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.flag import Flag
 from bench.ocpp.v16.metering import iso, meter_value, sampled_values
 from bench.smart.schedule import limit_at, to_amps
 from bench.store.queue import OfflineQueue
@@ -35,6 +36,19 @@ TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 
 
 class Transactions:
+    __slots__ = (
+        "_counter",
+        "_deliverer",
+        "_drained",
+        "_queue_event",
+        "_tx_data",
+        "_tx_profiles",
+        "_waiting",
+        "cp",
+        "pending_profile",
+        "queue",
+    )
+
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
         self.queue = OfflineQueue(cp.db, cp.station.id)
@@ -42,8 +56,8 @@ class Transactions:
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable
         self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
-        self._queue_event = asyncio.Event()
-        self._drained = asyncio.Event()
+        self._queue_event = Flag()
+        self._drained = Flag()
         self._deliverer: asyncio.Task[None] | None = None
         self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.

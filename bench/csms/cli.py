@@ -1,0 +1,291 @@
+"""``ocpp-bench csms``: run the built-in CSMS in a terminal, with a command console.
+
+Prints ``CSMS listening on ws://HOST:PORT`` as its first stdout line (flushed,
+so a script can read the port), then streams the message log unless
+``--quiet``. Console commands, one per stdin line; each answer is one line:
+
+    send STATION ACTION {json}   -> reply {json} | error {json}
+    send! STATION ACTION {json}  -> the same, even where 1.6 §4.2 says not to
+    stations                     -> stations [{"id": ..., "registration": ...}, ...]
+    tags                         -> tags {json}
+    help | quit
+
+End of stdin does not stop the server (a harness may start it with stdin
+closed) unless ``--exit-on-eof``; SIGINT and SIGTERM stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from typing import Any, TextIO
+
+from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_responses, tags_to_json
+from bench.csms.registry import NotAllowed, UnknownStation
+from bench.csms.server import CentralSystem
+from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
+from bench.ocpp.log import FanOut, FrameSink
+
+CONSOLE_CALL_TIMEOUT = 30.0
+_HELP = (
+    "commands: send STATION ACTION {json} | send! STATION ACTION {json} | stations | tags | quit"
+)
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
+    p.add_argument("--db", metavar="FILE", help="SQLite file (default: in memory)")
+    p.add_argument(
+        "--boot",
+        default="Accepted",
+        metavar="STATUS,...",
+        help="BootNotification answers per station, the last repeats (e.g. Pending,Accepted)",
+    )
+    p.add_argument("--tags", metavar="FILE.json", help='tag list: {"TAG": "Accepted", ...}')
+    p.add_argument(
+        "--accept-unknown-tags", action="store_true", help="accept tags not in the tag list"
+    )
+    p.add_argument("--heartbeat", type=int, default=300, metavar="S", help="heartbeat interval")
+    p.add_argument(
+        "--boot-retry", type=int, default=10, metavar="S", help="interval sent with Pending"
+    )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="handle requests from stations that are not accepted (1.6 §4.2 says they send none)",
+    )
+    p.add_argument("--log", metavar="FILE.jsonl", help="also write the message log as JSON Lines")
+    p.add_argument("--quiet", action="store_true", help="do not print the message log")
+    p.add_argument(
+        "--exit-on-eof", action="store_true", help="stop when stdin ends (default: keep serving)"
+    )
+
+
+def add_csms_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``csms`` on an argparse subparsers object; returns its parser."""
+    p = subparsers.add_parser(
+        "csms",
+        help="run the built-in OCPP 1.6J central system",
+        description="Run the built-in OCPP 1.6J CSMS with a command console on stdin.",
+    )
+    _add_arguments(p)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> CsmsConfig:
+    """Raises ``ConfigError`` with one clear sentence for unusable arguments."""
+    tags = load_tags(args.tags) if args.tags else {}
+    return CsmsConfig(
+        host=args.host,
+        port=args.port,
+        db_path=args.db,
+        boot_responses=parse_boot_responses(args.boot),
+        heartbeat_interval=args.heartbeat,
+        boot_retry_interval=args.boot_retry,
+        tags=tags,
+        accept_unknown_tags=args.accept_unknown_tags,
+        pre_accept_policy="lenient" if args.lenient else "strict",
+    )
+
+
+def _say(out: TextIO, text: str) -> None:
+    out.write(text + "\n")
+    out.flush()
+
+
+def _error_line(code: str, description: str, details: dict | None = None) -> str:
+    body: dict[str, Any] = {"errorCode": code, "errorDescription": description}
+    if details:
+        body["errorDetails"] = details
+    return "error " + json.dumps(body, ensure_ascii=False)
+
+
+async def execute(csms: CentralSystem, line: str) -> str | None:
+    """Run one console command; returns the answer line (None for an empty line)."""
+    words = line.strip().split(maxsplit=3)
+    if not words:
+        return None
+    command = words[0]
+    if command in ("send", "send!"):
+        if len(words) < 3:
+            return _error_line("BadCommand", "usage: send STATION ACTION {json}")
+        try:
+            payload = json.loads(words[3]) if len(words) == 4 else {}
+        except json.JSONDecodeError as exc:
+            return _error_line("BadCommand", f"payload is not valid JSON: {exc}")
+        if not isinstance(payload, dict):
+            return _error_line("BadCommand", "payload must be a JSON object")
+        return await _send(csms, words[1], words[2], payload, force=command == "send!")
+    if command == "stations":
+        listing = []
+        for sid in csms.connected_stations():
+            info = csms.station(sid)
+            listing.append({"id": sid, "registration": info.registration})
+        return "stations " + json.dumps(listing)
+    if command == "tags":
+        return "tags " + json.dumps(tags_to_json(csms.config.tags))
+    if command == "help":
+        return _HELP
+    return _error_line("BadCommand", f"unknown command {command!r}; {_HELP}")
+
+
+async def _send(
+    csms: CentralSystem, station: str, action: str, payload: dict[str, Any], *, force: bool
+) -> str:
+    try:
+        reply = await csms.call(station, action, payload, CONSOLE_CALL_TIMEOUT, force=force)
+    except CallError as exc:
+        return _error_line(exc.code, exc.description, exc.details)
+    except UnknownStation as exc:
+        return _error_line("UnknownStation", str(exc))
+    except NotAllowed as exc:
+        return _error_line("NotAllowed", f"{exc} (use send! to send anyway)")
+    except InvalidOutgoing as exc:
+        return _error_line("InvalidPayload", str(exc))
+    except InvalidReply as exc:
+        return _error_line("InvalidReply", str(exc), {"payload": exc.payload})
+    except CallTimeout as exc:
+        return _error_line("Timeout", str(exc))
+    except LinkClosed as exc:
+        return _error_line("LinkClosed", str(exc))
+    return "reply " + json.dumps(reply, ensure_ascii=False)
+
+
+def _start_stdin_reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    """Feed stdin lines into ``queue`` (None at EOF) from a daemon thread.
+
+    A thread, because stdin may be a terminal, a pipe, a file or closed, and
+    asyncio's pipe reading handles only some of those on some platforms. It is
+    a daemon so a blocked read never holds up the exit.
+    """
+    stream = sys.stdin
+
+    def put(item: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def read() -> None:
+        try:
+            while True:
+                line = stream.readline() if stream is not None else ""
+                if not line:
+                    break
+                put(line)
+        except (OSError, ValueError):  # closed or unreadable stdin counts as EOF
+            pass
+        put(None)
+
+    threading.Thread(target=read, name="csms-console", daemon=True).start()
+
+
+async def _console(
+    csms: CentralSystem, out: TextIO, stop: asyncio.Event, exit_on_eof: bool
+) -> None:
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    _start_stdin_reader(asyncio.get_running_loop(), queue)
+    while True:
+        line = await queue.get()
+        if line is None:
+            if exit_on_eof:
+                stop.set()
+            return
+        if line.strip() in ("quit", "exit"):
+            stop.set()
+            return
+        try:
+            answer = await execute(csms, line)
+        except Exception as exc:  # a bench bug: report it on the console, keep serving
+            logging.getLogger(__name__).exception("console command failed: %s", line.strip())
+            answer = _error_line("InternalError", f"{type(exc).__name__}: {exc}")
+        if answer is not None:
+            _say(out, answer)
+
+
+async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run until SIGINT/SIGTERM, ``quit``, or (with --exit-on-eof) the end of stdin."""
+    out = out or sys.stdout
+    err = sys.stderr
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        _say(err, f"error: {exc}")
+        return 2
+    sinks: list[FrameSink] = []
+    jsonl = None
+    if not args.quiet:
+        from bench.store.sinks import ConsoleSink
+
+        sinks.append(ConsoleSink(out))
+    if args.log:
+        from bench.store.sinks import JsonlSink
+
+        try:
+            jsonl = JsonlSink(args.log)
+        except OSError as exc:
+            _say(err, f"error: cannot open log file {args.log}: {exc.strerror or exc}")
+            return 2
+        sinks.append(jsonl)
+    csms = CentralSystem(config, FanOut(*sinks) if sinks else None)
+    try:
+        url = await csms.start()
+    except OSError as exc:
+        _say(err, f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}")
+        if jsonl is not None:
+            jsonl.close()
+        return 1
+    except Exception as exc:  # e.g. a database file that is not SQLite
+        _say(err, f"error: cannot start the CSMS: {exc}")
+        if jsonl is not None:
+            jsonl.close()
+        return 1
+    _say(out, f"CSMS listening on {url}")
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # Windows / not the main thread
+            pass
+    tasks = [asyncio.create_task(_console(csms, out, stop, args.exit_on_eof), name="console")]
+    if jsonl is not None:
+        tasks.append(asyncio.create_task(jsonl.run_flusher(), name="jsonl flusher"))
+    try:
+        await stop.wait()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await csms.stop()
+        for task in tasks:
+            task.cancel()
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, Exception):
+                _say(err, f"error: {type(result).__name__}: {result}")
+        if jsonl is not None:
+            jsonl.close()
+    _say(out, "CSMS stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.csms.cli", description=__doc__)
+    _add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(run_csms(args))
+    except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

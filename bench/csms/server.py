@@ -1,0 +1,410 @@
+"""The built-in CSMS: a WebSocket server, one ``OcppSession`` per station, a registry.
+
+Version-neutral. Each connection's subprotocol picks a protocol module
+(``v16`` today; ``v201`` later) that supplies the handlers for the
+station-initiated messages and the rules for CSMS-initiated ones. Framing,
+validation and the message log are the shared ``OcppSession``'s job.
+
+Behaviour before a station is accepted (1.6 §4.2), with
+``pre_accept_policy="strict"`` (the default): the station may send
+BootNotification, and whatever the CSMS asked for with TriggerMessage; any
+other request is answered with CALLERROR ``SecurityError``. 1.6 forbids the
+station to send those requests but names no answer; 2.0.1 (B02.FR.09,
+B03.FR.08) names SecurityError, and we use it for both versions. The
+registration survives reconnects and restarts (it is in the database), so a
+station that reconnects without rebooting, as 1.6 allows, stays accepted.
+In the other direction ``call`` refuses what §4.2 forbids the CSMS to send
+(``NotAllowed``) unless ``force=True``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from bench.csms import v16
+from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
+from bench.csms.context import StationContext
+from bench.csms.registry import (
+    IncomingMessage,
+    NotAllowed,
+    StationInfo,
+    StationState,
+    UnknownStation,
+    snapshot,
+)
+from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
+from bench.csms.v16_commands import V16Commands
+from bench.model.events import Emitter
+from bench.ocpp.errors import ErrorKind, OcppError
+from bench.ocpp.log import FrameSink
+from bench.ocpp.session import Handler, OcppSession, Reply
+from bench.transport.server import OcppServer, serve_ocpp
+
+log = logging.getLogger(__name__)
+
+# subprotocol -> the module that speaks it (see v16's docstring for the shape).
+PROTOCOLS: dict[str, ModuleType] = {v16.SUBPROTOCOL: v16}
+
+_STOP_TIMEOUT = 10.0  # s to wait for connection handlers to finish on stop()
+
+
+@dataclass(slots=True, frozen=True)
+class StationEvent:
+    """Emitted on ``CentralSystem.events`` when a station connects, disconnects or sends a CALL."""
+
+    station: str
+    kind: str  # "connected" | "disconnected" | "message"
+    message: IncomingMessage | None = None
+
+
+@dataclass(slots=True, eq=False)
+class _Connection:
+    station_id: str
+    link: Any
+    subprotocol: str
+    protocol: ModuleType
+    session: OcppSession
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class CentralSystem(V16Commands):
+    """An OCPP central system on 127.0.0.1 (by default), for demos, tests and the console."""
+
+    def __init__(self, config: CsmsConfig | None = None, sink: FrameSink | None = None) -> None:
+        self.config = config or CsmsConfig()
+        self.sink = sink
+        self.clock = self.config.clock
+        self.events = Emitter()
+        self.store: CsmsStore | None = None
+        self._server: OcppServer | None = None
+        self._connections: dict[str, _Connection] = {}
+        self._states: dict[str, StationState] = {}
+        self._seq = 0
+        self._tick = asyncio.Event()  # replaced on every change; waiters wake on set()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> str:
+        """Open the database, start listening; returns the ws:// URL."""
+        if self._server is not None:
+            raise RuntimeError("the CSMS is already running")
+        for sub in self.config.subprotocols:
+            if sub not in PROTOCOLS:
+                raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
+        self.store = CsmsStore(self.config.db_path)
+        self._stopping = False
+        try:
+            self._server = await serve_ocpp(
+                self._on_connection,
+                host=self.config.host,
+                port=self.config.port,
+                subprotocols=self.config.subprotocols,
+                basic_auth=self._check_password if self.config.basic_auth is not None else None,
+            )
+        except BaseException:
+            self.store.close()
+            self.store = None
+            raise
+        log.info("CSMS listening on %s", self._server.url)
+        return self._server.url
+
+    async def stop(self) -> None:
+        """Close every connection cleanly (WebSocket close), then stop listening."""
+        server = self._server
+        if server is None:
+            return
+        self._stopping = True
+        connections = list(self._connections.values())
+        for conn in connections:
+            try:
+                await conn.link.close()
+            except Exception:  # a half-dead link must not keep the others open
+                log.exception("%s: closing the link failed", conn.station_id)
+        await server.close()
+        if connections:
+            await asyncio.wait_for(
+                asyncio.gather(*(c.done.wait() for c in connections)), _STOP_TIMEOUT
+            )
+        self._server = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    async def __aenter__(self) -> CentralSystem:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the CSMS is not running")
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the CSMS is not running")
+        return self._server.port
+
+    # ------------------------------------------------------------------ queries
+    def connected_stations(self) -> list[str]:
+        return sorted(self._connections)
+
+    def station(self, station_id: str) -> StationInfo:
+        """A snapshot of what the CSMS knows about ``station_id``."""
+        store = self._require_store()
+        state = self._states.get(station_id)
+        if state is None:
+            if store.station(station_id) is None:
+                raise UnknownStation(f"station {station_id!r} is unknown to this CSMS")
+            state = self._state(station_id)
+        return snapshot(state, store.transactions(station_id, active=True))
+
+    def transactions(self, station: str | None = None) -> list[Transaction]:
+        return self._require_store().transactions(station)
+
+    def meter_values(self, transaction_id: int) -> list[MeterValueRow]:
+        return self._require_store().meter_values(transaction_id)
+
+    def statuses(self, station: str) -> dict[int, StatusRow]:
+        return self._require_store().statuses(station)
+
+    def set_boot_responses(self, station_id: str, statuses: list[str]) -> None:
+        """Override the boot sequence for one station from its next BootNotification on."""
+        for status in statuses:
+            if status not in REGISTRATION_STATUSES:
+                raise ConfigError(f"boot response {status!r} is not a registration status")
+        if not statuses:
+            raise ConfigError("at least one boot response is needed")
+        state = self._state(station_id)
+        state.boot_responses = list(statuses)
+        state.boot_index = 0
+
+    # ------------------------------------------------------------------ CSMS-initiated
+    async def call(
+        self,
+        station_id: str,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float = 30.0,
+        *,
+        force: bool = False,
+    ) -> dict[str, Any]:
+        """Send ``action`` to a connected station and return its reply payload.
+
+        Raises ``UnknownStation`` if it is not connected, ``NotAllowed`` if 1.6 §4.2
+        forbids the request in the station's registration state (unless ``force``),
+        and whatever ``OcppSession.call`` raises (``CallError``, ``CallTimeout``,
+        ``InvalidOutgoing``, ``InvalidReply``, ``LinkClosed``).
+        """
+        conn = self._connections.get(station_id)
+        if conn is None:
+            raise UnknownStation(f"station {station_id!r} is not connected")
+        state = self._state(station_id)
+        if not force:
+            why = conn.protocol.outgoing_refusal(state.registration, action)
+            if why is not None:
+                raise NotAllowed(why)
+        reply = await conn.session.call(action, payload, timeout=timeout)
+        conn.protocol.note_reply(state, action, payload, reply)
+        return reply
+
+    # ------------------------------------------------------------------ waiting (tests)
+    def mark(self) -> int:
+        """A position in the message stream; pass it as ``since`` to ignore older messages."""
+        return self._seq
+
+    async def wait_for_message(
+        self,
+        station_id: str,
+        action: str,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 10.0,
+        *,
+        since: int | None = None,
+    ) -> dict[str, Any]:
+        """The payload of the oldest CALL ``action`` from the station not yet returned here.
+
+        Messages that arrived before this call count (so a test cannot miss one
+        that raced ahead of it) unless they are older than ``since``; each message
+        is returned at most once. Raises ``TimeoutError``.
+        """
+        msg = await self.wait_for_exchange(station_id, action, predicate, timeout, since=since)
+        return msg.payload
+
+    async def wait_for_exchange(
+        self,
+        station_id: str,
+        action: str,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 10.0,
+        *,
+        since: int | None = None,
+    ) -> IncomingMessage:
+        """Like ``wait_for_message`` but returns the whole exchange, with our reply."""
+        floor = since if since is not None else 0
+
+        def find() -> IncomingMessage | None:
+            state = self._states.get(station_id)
+            if state is None:
+                return None
+            for msg in state.history:
+                if msg.consumed or msg.seq <= floor or msg.action != action:
+                    continue
+                if predicate is None or predicate(msg.payload):
+                    msg.consumed = True
+                    return msg
+            return None
+
+        return await self._wait_until(find, timeout)
+
+    async def wait_for_station(
+        self, station_id: str, timeout: float = 10.0, *, accepted: bool = False
+    ) -> StationInfo:
+        """Wait until the station is connected (and, with ``accepted``, registered)."""
+
+        def ready() -> StationInfo | None:
+            state = self._states.get(station_id)
+            if state is None or station_id not in self._connections:
+                return None
+            if accepted and state.registration != "Accepted":
+                return None
+            return self.station(station_id)
+
+        return await self._wait_until(ready, timeout)
+
+    async def wait_for_disconnect(self, station_id: str, timeout: float = 10.0) -> None:
+        await self._wait_until(
+            lambda: True if station_id not in self._connections else None, timeout
+        )
+
+    async def _wait_until(self, check: Callable[[], Any], timeout: float) -> Any:
+        async with asyncio.timeout(timeout):
+            while True:  # each pass waits for a change; bounded by the timeout
+                result = check()
+                if result is not None:
+                    return result
+                await self._tick.wait()
+
+    def _notify(self) -> None:
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+
+    # ------------------------------------------------------------------ connections
+    def _state(self, station_id: str) -> StationState:
+        state = self._states.get(station_id)
+        if state is None:
+            state = StationState(station_id)
+            record = self._require_store().station(station_id)
+            if record is not None:
+                state.registration = record.registration
+                state.boot = record.boot_payload
+            self._states[station_id] = state
+        return state
+
+    def _check_password(self, station_id: str, password: str) -> bool:
+        expected = (self.config.basic_auth or {}).get(station_id)
+        if expected is None:
+            return False
+        return hmac.compare_digest(expected.encode(), password.encode())
+
+    def _timestamp(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def _on_connection(self, station_id: str, link: Any, subprotocol: str) -> None:
+        protocol = PROTOCOLS.get(subprotocol)
+        if protocol is None or self._stopping:
+            await link.close()
+            return
+        store = self._require_store()
+        state = self._state(station_id)
+        ctx = StationContext(state, store, self.config)
+        handlers = {
+            action: self._guarded(state, protocol, action, handler)
+            for action, handler in protocol.handlers(ctx).items()
+        }
+        session = OcppSession(
+            link,
+            version=protocol.VERSION,
+            station_id=station_id,
+            handlers=handlers,
+            sink=self.sink,
+            timestamp=self._timestamp,
+        )
+        conn = _Connection(station_id, link, subprotocol, protocol, session)
+        old = self._connections.get(station_id)
+        self._connections[station_id] = conn
+        store.touch_station(station_id, ctx.now_iso())
+        state.connected = True
+        state.subprotocol = subprotocol
+        if old is not None:
+            # The same identity connected again (e.g. after a network glitch the old
+            # socket is half-open): the newest connection wins.
+            log.info("%s: new connection replaces the old one", station_id)
+            await old.link.close()
+        self.events.emit(StationEvent(station_id, "connected"))
+        self._notify()
+        try:
+            await session.serve()
+        finally:
+            if self._connections.get(station_id) is conn:
+                del self._connections[station_id]
+                state.connected = False
+                self.events.emit(StationEvent(station_id, "disconnected"))
+            conn.done.set()
+            self._notify()
+
+    def _guarded(
+        self, state: StationState, protocol: ModuleType, action: str, handler: Handler
+    ) -> Handler:
+        """Wrap a handler: registration check (1.6 §4.2), history, change notification."""
+
+        async def run(payload: dict[str, Any]) -> dict[str, Any] | Reply:
+            self._seq += 1
+            msg = IncomingMessage(self._seq, state.id, action, payload, self.clock.now())
+            try:
+                self._check_registration(state, protocol, action)
+                result = await handler(payload)
+                msg.reply = result.payload if isinstance(result, Reply) else result
+                return result
+            except OcppError as exc:
+                msg.error = exc.kind.value
+                raise
+            except Exception as exc:
+                msg.error = f"InternalError: {type(exc).__name__}"
+                raise
+            finally:
+                state.history.append(msg)
+                self.events.emit(StationEvent(state.id, "message", msg))
+                self._notify()
+
+        return run
+
+    def _check_registration(self, state: StationState, protocol: ModuleType, action: str) -> None:
+        if self.config.pre_accept_policy == "lenient" or action in protocol.ALWAYS_ALLOWED:
+            return
+        if state.registration == "Accepted":
+            return
+        if action in state.triggered:
+            state.triggered.discard(action)
+            return
+        shown = state.registration or "unknown (no BootNotification seen)"
+        raise OcppError(
+            ErrorKind.SECURITY_ERROR,
+            f"station is not accepted (registration {shown}); only BootNotification "
+            "and triggered messages are allowed (1.6 §4.2)",
+        )
+
+    def _require_store(self) -> CsmsStore:
+        if self.store is None:
+            raise RuntimeError("the CSMS is not running (call start() first)")
+        return self.store

@@ -1,0 +1,286 @@
+"""OCPP 1.6 on the CSMS side: the charge-point-initiated messages and their answers.
+
+Thin handlers (ARCHITECTURE rule 3): each turns one request into calls on the
+version-neutral ``StationContext`` (store, registry, tag list) and builds the
+1.6 reply. The CSMS-initiated side is in ``v16_commands``.
+
+The module is a "protocol" for ``CentralSystem``: ``VERSION``, ``SUBPROTOCOL``,
+``ALWAYS_ALLOWED``, ``handlers(ctx)``, ``outgoing_refusal(...)``, ``note_reply(...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.csms.authorization import TagDecision
+from bench.csms.context import StationContext
+from bench.csms.registry import StationState
+from bench.csms.storage import MeterValueRow, StatusRow, iso, normalize_timestamp
+from bench.ocpp.session import Handler
+
+VERSION = "1.6"
+SUBPROTOCOL = "ocpp1.6"
+
+# 1.6 §4.2: before it is accepted a station may send BootNotification, and
+# whatever the CSMS requested with TriggerMessage; nothing else.
+ALWAYS_ALLOWED = frozenset({"BootNotification"})
+
+# TriggerMessage.requestedMessage (1.6 §7.xx MessageTrigger) and the security
+# extension's ExtendedTriggerMessage names -> the action the station then sends.
+_TRIGGERED_ACTION = {
+    "BootNotification": "BootNotification",
+    "DiagnosticsStatusNotification": "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification": "FirmwareStatusNotification",
+    "Heartbeat": "Heartbeat",
+    "MeterValues": "MeterValues",
+    "StatusNotification": "StatusNotification",
+    "LogStatusNotification": "LogStatusNotification",
+    "SignChargePointCertificate": "SignCertificate",
+}
+_EXTENDED_TRIGGER_ACTION = {
+    **_TRIGGERED_ACTION,
+    "FirmwareStatusNotification": "SignedFirmwareStatusNotification",
+}
+
+# SampledValue defaults (1.6 §7.45) filled in so stored rows need no interpretation.
+_SAMPLED_DEFAULTS = {
+    "context": "Sample.Periodic",
+    "format": "Raw",
+    "measurand": "Energy.Active.Import.Register",
+    "location": "Outlet",
+    "unit": "Wh",
+}
+
+
+def current_time(value: datetime) -> str:
+    """ISO 8601 UTC with milliseconds, as 1.6 §3.11 (errata) recommends."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def id_tag_info(decision: TagDecision) -> dict[str, Any]:
+    """1.6 §7.28 IdTagInfo."""
+    info: dict[str, Any] = {"status": decision.status}
+    if decision.expiry_date is not None:
+        info["expiryDate"] = iso(decision.expiry_date)
+    if decision.parent_id_tag is not None:
+        info["parentIdTag"] = decision.parent_id_tag
+    return info
+
+
+def meter_rows(
+    station: str,
+    connector_id: int,
+    transaction_id: int | None,
+    meter_value: list[dict[str, Any]],
+    origin: str,
+) -> list[MeterValueRow]:
+    """One row per sampledValue of every MeterValue (1.6 §7.31/§7.45)."""
+    rows = []
+    for mv in meter_value:
+        ts = normalize_timestamp(mv["timestamp"])
+        for sv in mv.get("sampledValue", ()):
+            rows.append(
+                MeterValueRow(
+                    station=station,
+                    connector_id=connector_id,
+                    transaction_id=transaction_id,
+                    timestamp=ts,
+                    measurand=sv.get("measurand", _SAMPLED_DEFAULTS["measurand"]),
+                    phase=sv.get("phase"),
+                    unit=sv.get("unit", _SAMPLED_DEFAULTS["unit"]),
+                    context=sv.get("context", _SAMPLED_DEFAULTS["context"]),
+                    location=sv.get("location", _SAMPLED_DEFAULTS["location"]),
+                    format=sv.get("format", _SAMPLED_DEFAULTS["format"]),
+                    value=str(sv["value"]),
+                    origin=origin,
+                )
+            )
+    return rows
+
+
+def handlers(ctx: StationContext) -> dict[str, Handler]:
+    """The charge-point-initiated 1.6 actions this CSMS answers, bound to one station."""
+    state = ctx.state
+    store = ctx.store
+    sid = ctx.station_id
+
+    def event(kind: str, payload: dict[str, Any]) -> None:
+        store.add_event(sid, ctx.now_iso(), kind, payload)
+
+    # --- Core profile -------------------------------------------------------
+    async def boot_notification(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.2: Accepted carries the heartbeat interval; Pending/Rejected carry
+        # the minimum wait before the next BootNotification.
+        status = ctx.next_boot_status()
+        now = ctx.now()
+        store.record_boot(sid, iso(now), p, status)
+        state.registration = status
+        state.boot = dict(p)
+        state.boot_count += 1
+        state.last_boot = now
+        if status == "Accepted":
+            state.triggered.clear()
+        interval = (
+            ctx.config.heartbeat_interval
+            if status == "Accepted"
+            else ctx.config.boot_retry_interval
+        )
+        return {"status": status, "currentTime": current_time(now), "interval": interval}
+
+    async def heartbeat(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.6
+        now = ctx.now()
+        store.record_heartbeat(sid, iso(now))
+        state.last_heartbeat = now
+        return {"currentTime": current_time(now)}
+
+    async def status_notification(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.9: connectorId 0 is the charge point as a whole.
+        row = StatusRow(
+            station=sid,
+            connector_id=p["connectorId"],
+            status=p["status"],
+            error_code=p["errorCode"],
+            info=p.get("info"),
+            vendor_id=p.get("vendorId"),
+            vendor_error_code=p.get("vendorErrorCode"),
+            timestamp=normalize_timestamp(p["timestamp"]) if "timestamp" in p else None,
+            received=ctx.now_iso(),
+        )
+        store.record_status(row)
+        state.connectors[row.connector_id] = row
+        return {}
+
+    async def authorize(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.1
+        return {"idTagInfo": id_tag_info(ctx.authorize(p["idTag"]))}
+
+    async def start_transaction(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.8: the CSMS always answers with a transaction id, even for a tag it
+        # refuses (the station then stops the transaction, §3.5.4).
+        connector_id = p["connectorId"]
+        decision = ctx.authorize_start(p["idTag"], connector_id)
+        tx, _created = store.start_transaction(
+            sid,
+            connector_id,
+            p["idTag"],
+            p["meterStart"],
+            normalize_timestamp(p["timestamp"]),
+            p.get("reservationId"),
+            decision.status,
+        )
+        return {"transactionId": tx.id, "idTagInfo": id_tag_info(decision)}
+
+    async def stop_transaction(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.10: idTagInfo only when the stop carried an idTag.
+        tx_id = p["transactionId"]
+        data = p.get("transactionData")
+        tx, first = store.stop_transaction(
+            tx_id,
+            p["meterStop"],
+            normalize_timestamp(p["timestamp"]),
+            p.get("idTag"),
+            p.get("reason", "Local"),  # §7.36: absent reason means Local
+            data,
+        )
+        if tx is None:
+            event("UnknownTransactionStopped", p)
+        elif tx.station != sid:
+            event("TransactionStoppedByOtherStation", p)
+        if data and (tx is None or first):
+            connector = tx.connector_id if tx is not None else 0
+            store.add_meter_values(meter_rows(sid, connector, tx_id, data, "StopTransaction"))
+        reply: dict[str, Any] = {}
+        if "idTag" in p:
+            reply["idTagInfo"] = id_tag_info(ctx.authorize(p["idTag"]))
+        return reply
+
+    async def meter_values(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.7
+        connector_id = p["connectorId"]
+        rows = meter_rows(sid, connector_id, p.get("transactionId"), p["meterValue"], "MeterValues")
+        store.add_meter_values(rows)
+        state.last_meter_values[connector_id] = rows
+        return {}
+
+    async def data_transfer(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.3: an unknown vendor gets UnknownVendorId; our own vendor id echoes.
+        event("DataTransfer", p)
+        if p["vendorId"] not in ctx.config.data_transfer_vendors:
+            return {"status": "UnknownVendorId"}
+        reply: dict[str, Any] = {"status": "Accepted"}
+        if "data" in p:
+            reply["data"] = p["data"]
+        return reply
+
+    async def diagnostics_status(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.4
+        state.diagnostics_status = p["status"]
+        event("DiagnosticsStatusNotification", p)
+        return {}
+
+    async def firmware_status(p: dict[str, Any]) -> dict[str, Any]:
+        # 1.6 §4.5
+        state.firmware_status = p["status"]
+        event("FirmwareStatusNotification", p)
+        return {}
+
+    # --- Security extension (whitepaper edition 3) -------------------------
+    def stored(kind: str) -> Handler:
+        async def handle(p: dict[str, Any]) -> dict[str, Any]:
+            event(kind, p)
+            if kind == "SignedFirmwareStatusNotification":
+                state.firmware_status = p["status"]
+            return {}
+
+        return handle
+
+    async def sign_certificate(p: dict[str, Any]) -> dict[str, Any]:
+        # A02.FR.12: the bench has no certificate authority to forward the CSR to.
+        event("SignCertificate", p)
+        return {"status": "Rejected"}
+
+    table: dict[str, Handler] = {
+        "BootNotification": boot_notification,
+        "Heartbeat": heartbeat,
+        "StatusNotification": status_notification,
+        "Authorize": authorize,
+        "StartTransaction": start_transaction,
+        "StopTransaction": stop_transaction,
+        "MeterValues": meter_values,
+        "DataTransfer": data_transfer,
+        "DiagnosticsStatusNotification": diagnostics_status,
+        "FirmwareStatusNotification": firmware_status,
+        "SecurityEventNotification": stored("SecurityEventNotification"),
+        "SignedFirmwareStatusNotification": stored("SignedFirmwareStatusNotification"),
+        "LogStatusNotification": stored("LogStatusNotification"),
+        "SignCertificate": sign_certificate,
+    }
+    return table
+
+
+def outgoing_refusal(registration: str | None, action: str) -> str | None:
+    """Why the CSMS should not send ``action`` now (1.6 §4.2), or None if it may."""
+    if registration == "Rejected":
+        return "1.6 §4.2: the CSMS should not initiate any message to a Rejected station"
+    if registration == "Pending" and action in ("RemoteStartTransaction", "RemoteStopTransaction"):
+        return f"1.6 §4.2: {action} is not allowed while the station is Pending"
+    return None
+
+
+def note_reply(
+    state: StationState, action: str, payload: dict[str, Any], reply: dict[str, Any]
+) -> None:
+    """Remember what a CSMS-initiated call changed (a trigger opens §4.2's door)."""
+    if reply.get("status") != "Accepted":
+        return
+    if action == "TriggerMessage":
+        name = _TRIGGERED_ACTION.get(payload["requestedMessage"])
+    elif action == "ExtendedTriggerMessage":
+        name = _EXTENDED_TRIGGER_ACTION.get(payload["requestedMessage"])
+    else:
+        return
+    if name is not None:
+        state.triggered.add(name)
