@@ -1,0 +1,96 @@
+"""Steady-state cost: N stations, half of them charging with MeterValues every 10 s.
+
+Reports the charge-point process's CPU as a percentage of one core over the
+measurement window (the built-in CSMS runs in a second process).
+
+    .venv/bin/python benchmarks/bench_charging_load.py --stations 1000 --window 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import LoopLag, cpu_seconds, csms_process, raise_fd_limit  # noqa: E402
+
+
+async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
+    from bench.model.clock import SystemClock
+    from bench.model.ev import Ev
+    from bench.model.templates import build_station, load_ev_template, load_station_template
+    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.store.db import open_database
+    from bench.store.messages import MessageLog
+    from bench.transport.config import LinkConfig
+
+    db = open_database(Path(tempfile.mkdtemp(prefix="bench-load-")) / "load.db")
+    log = MessageLog(db)
+    flusher = asyncio.get_running_loop().create_task(log.run_flusher())
+    template = load_station_template("ac-11kw")
+    ev_spec = load_ev_template("family-ev")
+    clock = SystemClock()
+    cps = []
+    for i in range(args.stations):
+        station = build_station(f"LOAD{i:05d}", template, clock, seed=i)
+        cp = ChargePoint16(station, LinkConfig(url=url, station_id=station.id), db=db, sink=log)
+        cp.config.set("MeterValueSampleInterval", str(args.interval))
+        await cp.start()
+        cps.append(cp)
+        if i % 100 == 99:
+            await asyncio.sleep(0.05)
+    for cp in cps:
+        await cp.wait_accepted(120)
+    charging = cps[: args.stations // 2]
+    for i, cp in enumerate(charging):
+        cp.station.connector(1).plug_in(Ev(ev_spec, soc=20.0))
+        cp.present_id(f"TAG{i:05d}")
+    deadline = time.perf_counter() + 120
+    while time.perf_counter() < deadline:
+        if all(cp.status_of(1).status == "Charging" for cp in charging):
+            break
+        await asyncio.sleep(0.5)
+    now_charging = sum(1 for cp in charging if cp.status_of(1).status == "Charging")
+    await asyncio.sleep(args.interval)  # into the steady state
+    lag = LoopLag()
+    lag.start()
+    frames0 = log.count()
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(args.window)
+    cpu, elapsed = cpu_seconds() - cpu0, time.perf_counter() - t0
+    await lag.stop()
+    frames = log.count() - frames0
+    for cp in cps:
+        await cp.stop(drain_timeout=0.5)
+    flusher.cancel()
+    await asyncio.gather(flusher, return_exceptions=True)
+    return {
+        "charging": now_charging,
+        "cpu_pct": cpu / elapsed * 100,
+        "frames_per_s": frames / elapsed,
+        "lag_p99_ms": lag.percentile(99) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stations", type=int, default=1000)
+    parser.add_argument("--interval", type=int, default=10, help="MeterValueSampleInterval (s)")
+    parser.add_argument("--window", type=float, default=60.0)
+    args = parser.parse_args()
+    raise_fd_limit()
+    with csms_process("--accept-unknown-tags") as (url, _proc):
+        result = asyncio.run(measure(args, url))
+    print(f"stations / charging          {args.stations} / {result['charging']:.0f}")
+    print(f"frames logged per second     {result['frames_per_s']:.0f}")
+    print(f"charge-point CPU             {result['cpu_pct']:.2f} % of one core")
+    print(f"event-loop lag p99           {result['lag_p99_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
