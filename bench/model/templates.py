@@ -1,0 +1,224 @@
+"""Station and EV templates: JSON files under ``resources/`` and the station factory.
+
+Station template fields (``resources/stations/<name>.json``):
+
+=====================  ========================================================
+name                   template name (defaults to the file name)
+description            free text
+vendor, model          BootNotification identity
+firmware_version       initial firmware version
+connectors             number of connectors (>= 1)
+current_type           "AC" or "DC"
+phases                 AC phases, 1 or 3 (DC: ignored, the meter has one line)
+nominal_voltage_v      per-phase voltage (AC, phase to neutral) or DC output voltage
+max_current_a          per connector: per-phase current (AC) or DC current
+max_power_kw           per connector; required for DC, derived for AC when absent
+connector_type         e.g. "Type2", "CCS2", "CHAdeMO"
+cable_max_a            rating of a tethered cable; null for a socket outlet
+meter_type             energy meter model reported at boot
+voltage_noise_pct      +/- spread of the voltage noise (default 0.5)
+frequency_hz           grid frequency (default 50)
+ambient_temperature_c  starting temperature of the meter (default 25)
+serial_prefix          prefix of generated serial numbers (default "SN")
+=====================  ========================================================
+
+EV templates (``resources/evs/<name>.json``) hold the fields of ``EvSpec``:
+name, description, battery_kwh, max_ac_current_a, ac_phases, max_dc_power_kw,
+taper_start_soc, min_taper_fraction, initial_soc, target_soc, cable_max_a,
+min_ac_current_a, max_ac_power_kw.
+
+Unknown fields are an error, so a typo in a template never passes silently.
+The resources folder is ``resources/`` at the project root; the environment
+variable ``OCPP_BENCH_RESOURCES`` points elsewhere (packaged builds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from bench.model.clock import Clock
+from bench.model.ev import EvSpec
+from bench.model.events import Emitter
+from bench.model.station import Station, StationIdentity
+
+RESOURCES_ENV = "OCPP_BENCH_RESOURCES"
+
+
+class TemplateError(ValueError):
+    """A template that cannot be found or read; the message says which and why."""
+
+
+class UnknownTemplateError(TemplateError, LookupError):
+    """No template of that name; the message lists the available ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class StationTemplate:
+    name: str
+    vendor: str
+    model: str
+    firmware_version: str
+    connectors: int
+    current_type: str
+    nominal_voltage_v: float
+    max_current_a: float
+    phases: int = 1
+    max_power_kw: float | None = None
+    connector_type: str = "Type2"
+    cable_max_a: float | None = None
+    meter_type: str | None = None
+    voltage_noise_pct: float = 0.5
+    frequency_hz: float = 50.0
+    ambient_temperature_c: float = 25.0
+    serial_prefix: str = "SN"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"station template {self.name!r}"
+        if self.current_type not in ("AC", "DC"):
+            raise ValueError(f"{where}: current_type must be 'AC' or 'DC'")
+        if self.connectors < 1:
+            raise ValueError(f"{where}: needs at least one connector")
+        if self.current_type == "AC" and self.phases not in (1, 3):
+            raise ValueError(f"{where}: AC phases must be 1 or 3")
+        if self.current_type == "DC":
+            if self.max_power_kw is None or self.max_power_kw <= 0:
+                raise ValueError(f"{where}: a DC template needs max_power_kw")
+            object.__setattr__(self, "phases", 1)
+        if self.nominal_voltage_v <= 0 or self.max_current_a <= 0:
+            raise ValueError(f"{where}: voltage and current must be positive")
+        if not 0 <= self.voltage_noise_pct < 10:
+            raise ValueError(f"{where}: voltage_noise_pct must be in [0, 10)")
+
+    @property
+    def max_power_w(self) -> float:
+        """Rated power of one connector in W."""
+        if self.max_power_kw is not None:
+            return self.max_power_kw * 1000.0
+        return self.nominal_voltage_v * self.max_current_a * self.phases
+
+
+# ------------------------------------------------------------ locating files
+def resources_dir() -> Path:
+    override = os.environ.get(RESOURCES_ENV)
+    if override:
+        return Path(override)
+    # bench/model/templates.py -> project root is two folders above bench/.
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def _list(kind: str) -> list[str]:
+    folder = resources_dir() / kind
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.json"))
+
+
+def list_station_templates() -> list[str]:
+    return _list("stations")
+
+
+def list_ev_templates() -> list[str]:
+    return _list("evs")
+
+
+def _locate(kind: str, name_or_path: str | os.PathLike[str]) -> Path:
+    text = os.fspath(name_or_path)
+    path = Path(text)
+    if text.endswith(".json") or path.is_file():
+        if path.is_file():
+            return path.resolve()
+        raise UnknownTemplateError(f"template file {text!r} does not exist")
+    candidate = resources_dir() / kind / f"{text}.json"
+    if candidate.is_file():
+        return candidate
+    available = ", ".join(_list(kind)) or "none"
+    raise UnknownTemplateError(
+        f"unknown {kind[:-1]} template {text!r}; available: {available}"
+        f" (looked in {resources_dir() / kind})"
+    )
+
+
+def _read(path: Path, cls: type, required: tuple[str, ...]) -> Any:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TemplateError(f"{path}: a template is a JSON object")
+    data.setdefault("name", path.stem)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TemplateError(f"{path}: unknown fields {unknown}; known: {sorted(known)}")
+    missing = [f for f in required if f not in data]
+    if missing:
+        raise TemplateError(f"{path}: missing fields {missing}")
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise TemplateError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=64)
+def _station_template_at(path: Path) -> StationTemplate:
+    required = ("vendor", "model", "firmware_version", "connectors", "current_type")
+    required += ("nominal_voltage_v", "max_current_a")
+    return _read(path, StationTemplate, required)
+
+
+@lru_cache(maxsize=64)
+def _ev_template_at(path: Path) -> EvSpec:
+    return _read(path, EvSpec, ("battery_kwh", "max_ac_current_a", "ac_phases"))
+
+
+def load_station_template(name_or_path: str | os.PathLike[str]) -> StationTemplate:
+    """A station template by name (``ac-11kw``) or by path to a JSON file.
+
+    Loaded templates are cached and shared: a fleet of one model holds one template.
+    """
+    return _station_template_at(_locate("stations", name_or_path))
+
+
+def load_ev_template(name_or_path: str | os.PathLike[str]) -> EvSpec:
+    """An EV spec by name (``compact-ev``) or by path to a JSON file."""
+    return _ev_template_at(_locate("evs", name_or_path))
+
+
+# ------------------------------------------------------------ factory
+def build_station(
+    station_id: str,
+    template: StationTemplate | str,
+    clock: Clock,
+    seed: int | str = 0,
+    *,
+    events: Emitter | None = None,
+    **identity: str | None,
+) -> Station:
+    """A new station from ``template``; keyword arguments override identity fields.
+
+    Serial numbers are derived from ``station_id`` so a rebuilt station keeps
+    its identity. ``events`` lets several stations share one emitter.
+    """
+    if not isinstance(template, StationTemplate):
+        template = load_station_template(template)
+    fields = {f.name for f in dataclasses.fields(StationIdentity)}
+    unknown = sorted(set(identity) - fields)
+    if unknown:
+        raise TypeError(f"unknown identity fields {unknown}; valid: {sorted(fields)}")
+    values: dict[str, Any] = {
+        "vendor": template.vendor,
+        "model": template.model,
+        "serial_number": f"{template.serial_prefix}-{station_id}",
+        "firmware_version": template.firmware_version,
+        "meter_type": template.meter_type,
+        "meter_serial_number": f"MTR-{station_id}" if template.meter_type else None,
+    }
+    values.update(identity)
+    return Station(station_id, StationIdentity(**values), template, clock, seed, events)
