@@ -1,0 +1,175 @@
+"""The command line as users script it: ``ocpp-bench csms`` and ``ocpp-bench run`` as processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def bench(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture
+def csms_url(tmp_path: Path) -> Iterator[str]:
+    tags = tmp_path / "tags.json"
+    tags.write_text(json.dumps({"TAG-1": "Accepted", "BLOCKED": {"status": "Blocked"}}))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "csms",
+            "--port",
+            "0",
+            "--quiet",
+            "--tags",
+            str(tags),
+            "--db",
+            str(tmp_path / "csms.db"),
+        ],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "ws://127.0.0.1:" in line, line
+        yield line.strip().split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_scripted_charging_session_succeeds_and_writes_the_documented_jsonl_log(
+    csms_url: str, tmp_path: Path
+):
+    log = tmp_path / "frames.jsonl"
+    result = bench(
+        "run",
+        "--csms",
+        csms_url,
+        "--id",
+        "CLI-1",
+        "--speed",
+        "120",
+        "--quiet",
+        "--db",
+        str(tmp_path / "cp.db"),
+        "--log",
+        str(log),
+        "--script",
+        "plug 1; present TAG-1; expect 1 Charging within 60; wait 600; "
+        "present TAG-1; expect 1 Finishing within 60; unplug 1; expect 1 Available",
+    )
+    assert result.returncode == 0, result.stderr
+    frames = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"ts", "station", "direction", "type", "id", "action", "payload", "valid"} <= set(
+        frames[0]
+    )
+    calls = [f["action"] for f in frames if f["direction"] == "tx" and f["type"] == "CALL"]
+    assert calls[0] == "BootNotification"
+    # The queued StopTransaction is delivered before the clean disconnect.
+    assert "StartTransaction" in calls and "StopTransaction" in calls
+    assert all(f["valid"] for f in frames)
+    stop = next(f for f in frames if f["action"] == "StopTransaction" and f["type"] == "CALL")
+    assert stop["payload"]["reason"] == "Local" and stop["payload"]["meterStop"] > 0
+
+
+def test_a_failed_expect_exits_non_zero_naming_the_step(csms_url: str, tmp_path: Path):
+    result = bench(
+        "run",
+        "--csms",
+        csms_url,
+        "--id",
+        "CLI-2",
+        "--speed",
+        "60",
+        "--quiet",
+        "--db",
+        str(tmp_path / "cp.db"),
+        "--script",
+        "plug 1; present BLOCKED; expect 1 Charging within 5",
+    )
+    assert result.returncode == 1
+    assert "step 3 (expect 1 Charging within 5) failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_step_is_one_clear_line_and_exit_code_2(tmp_path: Path):
+    result = bench("run", "--csms", "ws://127.0.0.1:9/x", "--id", "X", "--script", "plug 1; fly")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "step 2 (fly): unknown step 'fly'" in result.stderr
+
+
+def test_an_unknown_station_template_is_reported_without_a_traceback(tmp_path: Path):
+    result = bench(
+        "run",
+        "--csms",
+        "ws://127.0.0.1:9/x",
+        "--id",
+        "X",
+        "--station",
+        "nope",
+        "--db",
+        str(tmp_path / "cp.db"),
+    )
+    assert result.returncode == 2
+    assert "nope" in result.stderr and "ac-11kw" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_url_that_is_not_a_websocket_url_is_refused_clearly(tmp_path: Path):
+    result = bench(
+        "run", "--csms", "http://127.0.0.1:9/x", "--id", "X", "--db", str(tmp_path / "cp.db")
+    )
+    assert result.returncode == 2
+    assert "ws" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_refused_connection_exits_3_with_the_reason(tmp_path: Path):
+    import socket
+
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = bench(
+        "run",
+        "--csms",
+        f"ws://127.0.0.1:{port}/ocpp",
+        "--id",
+        "X",
+        "--quiet",
+        "--db",
+        str(tmp_path / "cp.db"),
+        "--connect-timeout",
+        "3",
+    )
+    assert result.returncode == 3
+    assert "refused" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
