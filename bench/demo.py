@@ -43,8 +43,7 @@ async def run_demo(speed: float = 60.0, duration: float | None = None) -> int:
             heartbeat_interval=300,
             tags={DEMO_TAG: TagEntry(status="Accepted")},
         ),
-        sink=console,
-    )
+    )  # the terminal shows the station's side of each exchange; the CSMS side mirrors it
     url = await csms.start()
     print(f"Built-in CSMS listening on {url}", flush=True)
     run = StationRun(
