@@ -20,6 +20,7 @@ from bench.model import faults as _faults
 from bench.model.changes import ConnectorChanged, IdPresented, StationChanged
 from bench.model.connector import Connector, StateError
 from bench.model.events import Emitter
+from bench.model.rng import LightRandom
 
 if TYPE_CHECKING:
     from bench.model.clock import Clock
@@ -70,12 +71,15 @@ class Station:
         clock: Clock,
         seed: int | str = 0,
         events: Emitter | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.id = station_id
         self.identity = identity
         self.template = template
         self.clock = clock
-        self.rng = random.Random(seed)
+        # The model draws only rng.random(), so any object with that method will do
+        # (e.g. bench.model.rng.LightRandom: 8 bytes of state instead of 2.5 KiB).
+        self.rng = rng if rng is not None else LightRandom(seed)
         self.events = events if events is not None else Emitter()
         self.fault: Fault | None = None
         self.powered = True

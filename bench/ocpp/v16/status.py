@@ -49,6 +49,9 @@ def _operational_status(connector: Connector, authorized_waiting: bool) -> str:
             return "SuspendedEVSE"
         if not connector.ev_wants_energy:
             return "SuspendedEV"
+        if not connector.drawing:
+            # Offered less than the EV's minimum (IEC 61851: 6 A): the EVSE holds it back.
+            return "SuspendedEVSE"
         return "Charging"
     if not connector.operative:
         return "Unavailable"
