@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import LoopLag, cpu_seconds, csms_process, raise_fd_limit  # noqa: E402
+from benchmarks.common import LoopLag, cpu_seconds, csms_process, raise_fd_limit
 
 
 async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:

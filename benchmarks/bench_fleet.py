@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import LoopLag, csms_process, raise_fd_limit, rss_bytes  # noqa: E402
+from benchmarks.common import LoopLag, csms_process, raise_fd_limit, rss_bytes
 
 
 async def fleet(args: argparse.Namespace, url: str) -> dict[str, float]:
@@ -62,9 +62,10 @@ async def fleet(args: argparse.Namespace, url: str) -> dict[str, float]:
     await asyncio.sleep(args.window)
     await lag.stop()
     on_time = sum(
-        1 for cp in cps
-        if cp.last_heartbeat is not None and cp.last_heartbeat >= cp.clock.monotonic() - (
-            args.heartbeat + 5)
+        1
+        for cp in cps
+        if cp.last_heartbeat is not None
+        and cp.last_heartbeat >= cp.clock.monotonic() - (args.heartbeat + 5)
     )
     del t0
     for cp in cps:
@@ -90,8 +91,10 @@ def main() -> None:
     raise_fd_limit()
     with csms_process("--heartbeat", str(args.heartbeat)) as (url, _proc):
         result = asyncio.run(fleet(args, url))
-    print(f"stations booted           {result['booted']:.0f} / {result['stations']:.0f} "
-          f"in {result['boot_seconds']:.1f} s")
+    print(
+        f"stations booted           {result['booted']:.0f} / {result['stations']:.0f} "
+        f"in {result['boot_seconds']:.1f} s"
+    )
     print(f"memory per station        {result['kib_per_station']:.1f} KiB (RSS growth / N)")
     print(f"event-loop lag p50 / p99  {result['lag_p50_ms']:.1f} / {result['lag_p99_ms']:.1f} ms")
     print(f"heartbeat within {args.heartbeat}+5 s  {result['heartbeats_on_time']:.0f} stations")

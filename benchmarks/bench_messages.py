@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import cpu_seconds, csms_process, raise_fd_limit  # noqa: E402
+from benchmarks.common import cpu_seconds, csms_process, raise_fd_limit
 
 
 class CountingSink:
@@ -106,9 +106,11 @@ def main() -> None:
     mid = results[len(results) // 2]
     print(f"stations                         {args.stations}")
     print(f"MeterValues calls/s (median)     {mid['calls_per_s']:.0f}")
-    print(f"charge-point CPU per call        {mid['cp_us_per_call']:.0f} µs "
-          f"[{results[0]['cp_us_per_call']:.0f}–{results[-1]['cp_us_per_call']:.0f}] "
-          "(validated both ways, logged)")
+    print(
+        f"charge-point CPU per call        {mid['cp_us_per_call']:.0f} µs "
+        f"[{results[0]['cp_us_per_call']:.0f}–{results[-1]['cp_us_per_call']:.0f}] "
+        "(validated both ways, logged)"
+    )
     print(f"CSMS CPU per call (other proc.)  {mid['csms_us_per_call']:.0f} µs")
 
 

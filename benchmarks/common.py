@@ -25,7 +25,10 @@ def csms_process(*extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """The built-in CSMS in its own process; yields its WebSocket URL."""
     cmd = [sys.executable, "-m", "bench.cli", "csms", "--port", "0", "--quiet", *extra]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        cmd,
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
         preexec_fn=raise_fd_limit,
     )
     try:

@@ -159,6 +159,9 @@ class OcppSession:
                     raise CallTimeout(f"{action}: no reply within {wait:g} s") from None
             finally:
                 self._pending = None
+                fut = pending.future
+                if fut.done() and not fut.cancelled():
+                    fut.exception()  # retrieved: a close racing a cancel is not an error
 
     # ------------------------------------------------------------------ frames in
     async def serve(self) -> None:
