@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -199,12 +200,14 @@ def build_station(
     seed: int | str = 0,
     *,
     events: Emitter | None = None,
+    rng: random.Random | None = None,
     **identity: str | None,
 ) -> Station:
     """A new station from ``template``; keyword arguments override identity fields.
 
     Serial numbers are derived from ``station_id`` so a rebuilt station keeps
-    its identity. ``events`` lets several stations share one emitter.
+    its identity. ``events`` lets several stations share one emitter; ``rng``
+    replaces the default ``random.Random(seed)``.
     """
     if not isinstance(template, StationTemplate):
         template = load_station_template(template)
@@ -221,4 +224,4 @@ def build_station(
         "meter_serial_number": f"MTR-{station_id}" if template.meter_type else None,
     }
     values.update(identity)
-    return Station(station_id, StationIdentity(**values), template, clock, seed, events)
+    return Station(station_id, StationIdentity(**values), template, clock, seed, events, rng)

@@ -37,6 +37,8 @@ class LinkConfig:
     ``ping_interval`` of ``None`` or ``0`` disables WebSocket pings, like 1.6's
     WebSocketPingInterval = 0 (OCPP-J 1.6 §7).
     ``ping_timeout`` of ``None`` waits one ping interval for the pong.
+    ``close_timeout`` bounds the wait for the peer's close frame (and so adds
+    to the time it takes to notice a dead peer after a ping timeout).
     """
 
     url: str
@@ -50,6 +52,7 @@ class LinkConfig:
     ping_interval: float | None = None
     open_timeout: float = 10.0
     ping_timeout: float | None = None
+    close_timeout: float = 5.0
 
     def __post_init__(self) -> None:
         if not self.station_id:
@@ -70,6 +73,8 @@ class LinkConfig:
             raise ValueError("ping_interval must be 0 (disabled) or positive")
         if self.ping_timeout is not None and self.ping_timeout <= 0:
             raise ValueError("ping_timeout must be positive")
+        if self.close_timeout <= 0:
+            raise ValueError("close_timeout must be positive")
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("a client certificate needs both cert_file and key_file")
         if self.password is not None and ":" in self.station_id:

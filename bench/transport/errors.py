@@ -36,7 +36,13 @@ class FailureKind(StrEnum):
 class LinkError(Exception):
     """A connection could not be opened; ``str(exc)`` is one clear sentence."""
 
-    def __init__(self, message: str, kind: FailureKind, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        kind: FailureKind = FailureKind.NETWORK,
+        *,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind

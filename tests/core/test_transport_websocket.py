@@ -251,9 +251,12 @@ async def test_an_unresolvable_host_name_is_a_dns_link_error() -> None:
 
 
 async def test_a_server_that_never_answers_times_out_with_a_link_error() -> None:
+    hung_up = asyncio.Event()
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()  # until the client gives up
+        await reader.read()  # read the handshake request, never answer, until EOF
         writer.close()
+        hung_up.set()
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -261,6 +264,7 @@ async def test_a_server_that_never_answers_times_out_with_a_link_error() -> None
         with pytest.raises(LinkError, match=r"within 0\.3 s") as err:
             await open_link(LinkConfig(f"ws://127.0.0.1:{port}", "CP1", open_timeout=0.3))
         assert err.value.kind is FailureKind.TIMEOUT
+        await asyncio.wait_for(hung_up.wait(), 5)  # the client dropped the socket
     finally:
         server.close()
         await server.wait_closed()
@@ -301,7 +305,6 @@ async def test_recv_raises_link_closed_with_code_and_reason_when_the_server_clos
 
     server = await start(close_after_one)
     link = await open_link(LinkConfig(server.url, "CP1"))
-    assert not link.closed and link.close_code is None and link.close_reason == ""
     assert await asyncio.wait_for(link.recv(), 5) == "last words"
     with pytest.raises(LinkClosed) as err:
         await asyncio.wait_for(link.recv(), 5)
@@ -325,7 +328,10 @@ async def test_recv_raises_link_closed_when_the_server_shuts_down(start) -> None
 async def test_closing_our_side_makes_recv_raise_link_closed(start) -> None:
     server = await start()
     link = await open_link(LinkConfig(server.url, "CP1"))
+    assert not link.closed and link.close_code is None and link.close_reason == ""
+    assert link.subprotocol == "ocpp1.6"
     await link.close()
+    assert link.closed
     with pytest.raises(LinkClosed):
         await link.recv()
     assert link.close_reason == "closed by us: 1000 (OK)"
@@ -358,16 +364,22 @@ async def test_a_peer_that_stops_answering_pings_is_detected(start) -> None:
 
     async def stall(station_id: str, link: WebSocketLink, subprotocol: str) -> None:
         stalled.append(link)
-        await asyncio.Event().wait()  # until the server closes
+        try:
+            await link.recv()
+        except LinkClosed:
+            pass
 
     server = await start(stall)
-    link = await open_link(LinkConfig(server.url, "CP1", ping_interval=0.1, ping_timeout=0.2))
+    link = await open_link(
+        LinkConfig(server.url, "CP1", ping_interval=0.1, ping_timeout=0.2, close_timeout=0.2)
+    )
     await wait_until(lambda: bool(stalled))
     # Freeze the server's reading: our pings go unanswered, like a dead peer behind NAT.
     stalled[0]._conn.transport.pause_reading()
     with pytest.raises(LinkClosed, match="keepalive ping timeout") as err:
         await asyncio.wait_for(link.recv(), 10)
     assert err.value.code == 1011
+    stalled[0]._conn.transport.resume_reading()  # let the server see the close promptly
     await server.close()
 
 
