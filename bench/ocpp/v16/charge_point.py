@@ -181,9 +181,17 @@ class ChargePoint16:
     async def start(self) -> None:
         """Power on: recover what a previous run left behind, then connect and boot."""
         self._stopping = False
+        self._restore_availability()
         self.transactions.recover_after_restart()
         self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
         self._schedule_physics()
+
+    def _restore_availability(self) -> None:
+        # 1.6 §5.2: a connector set Inoperative by ChangeAvailability stays so across reboots.
+        for connector in self.station.connectors:
+            operative = self.state.get(self.station.id, f"operative_{connector.id}")
+            if operative is not None and bool(operative) != connector.operative:
+                connector.set_operative(bool(operative))
 
     async def stop(self, *, drain_timeout: float = 10.0) -> None:
         """Disconnect cleanly: give queued transaction messages a chance to go first."""
@@ -216,12 +224,25 @@ class ChargePoint16:
         self._backoff.reset()
         self._wake.set()
 
-    async def reboot(self, stop_reason: str | None = "Reboot") -> None:
+    async def reboot(
+        self, stop_reason: str | None = "Reboot", *, drain_timeout: float = 10.0
+    ) -> None:
         """Power-cycle the station: stop transactions, drop the link, boot again (1.6 §4.2)."""
         if stop_reason is not None:
             for connector in self.station.connectors:
                 if connector.transaction is not None:
                     self.transactions.stop(connector, stop_reason)
+        if (
+            stop_reason not in (None, "HardReset")
+            and self.accepted
+            and len(self.transactions.queue)
+        ):
+            # 1.6 §5.14: a graceful restart sends StopTransaction before it resets; what
+            # the CSMS does not acknowledge in time stays queued. A hard reset does not wait.
+            try:
+                await asyncio.wait_for(self.transactions.drained(), drain_timeout)
+            except TimeoutError:
+                log.warning("%s: restarting with queued messages", self.station.id)
         self.station.power_off()
         self.registration = "None"
         self._accepted.clear()
