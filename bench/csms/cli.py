@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import signal
+import ssl
 import sys
 import threading
 from typing import Any, TextIO
@@ -61,6 +62,18 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="handle requests from stations that are not accepted (1.6 §4.2 says they send none)",
     )
+    p.add_argument("--cert", metavar="FILE", help="server certificate (PEM): serve wss://")
+    p.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")
+    p.add_argument(
+        "--client-ca", metavar="FILE", help="require client certificates from this CA (profile 3)"
+    )
+    p.add_argument(
+        "--password",
+        action="append",
+        default=[],
+        metavar="STATION=PASSWORD",
+        help="HTTP Basic auth for a station (profiles 1 and 2); repeat per station",
+    )
     p.add_argument("--log", metavar="FILE.jsonl", help="also write the message log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the message log")
     p.add_argument(
@@ -82,6 +95,12 @@ def add_csms_parser(subparsers: Any) -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> CsmsConfig:
     """Raises ``ConfigError`` with one clear sentence for unusable arguments."""
     tags = load_tags(args.tags) if args.tags else {}
+    passwords: dict[str, str] = {}
+    for item in getattr(args, "password", []) or []:
+        station, sep, password = item.partition("=")
+        if not sep or not station:
+            raise ConfigError(f"--password {item!r}: expected STATION=PASSWORD")
+        passwords[station] = password
     return CsmsConfig(
         host=args.host,
         port=args.port,
@@ -92,7 +111,26 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         tags=tags,
         accept_unknown_tags=args.accept_unknown_tags,
         pre_accept_policy="lenient" if args.lenient else "strict",
+        basic_auth=passwords or None,
+        ssl_context=_server_tls(args),
     )
+
+
+def _server_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    cert, key, client_ca = (getattr(args, n, None) for n in ("cert", "key", "client_ca"))
+    if not cert and not key and not client_ca:
+        return None
+    if not cert or not key:
+        raise ConfigError("--cert and --key go together")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+        if client_ca:
+            context.load_verify_locations(client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load the TLS files: {exc}") from None
+    return context
 
 
 def _say(out: TextIO, text: str) -> None:

@@ -7,6 +7,7 @@ Version-neutral: the boot sequence, tag list and intervals mean the same in
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,9 @@ class CsmsConfig:
     # HTTP Basic auth (security whitepaper §2.3): station id -> password. None: no auth.
     basic_auth: dict[str, str] | None = None
     subprotocols: tuple[str, ...] = ("ocpp1.6",)
+    # TLS (security profiles 2 and 3): a server context; with verify_mode CERT_REQUIRED
+    # and a client CA loaded, stations must present a client certificate (profile 3).
+    ssl_context: ssl.SSLContext | None = None
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:

@@ -105,6 +105,7 @@ class CentralSystem(V16Commands):
                 host=self.config.host,
                 port=self.config.port,
                 subprotocols=self.config.subprotocols,
+                ssl_context=self.config.ssl_context,
                 basic_auth=self._check_password if self.config.basic_auth is not None else None,
             )
         except BaseException:

@@ -178,7 +178,8 @@ class Connector:
         self.ev = None
         self.finishing = False
         self.contactor_closed = False
-        self.locked = False
+        # The socket's lock holds the cable's station end: pulling the EV end does not
+        # release it. Whether it unlocks is the protocol's call (1.6 §9.1.33).
         self._changed("unplugged")
         return ev
 
@@ -287,10 +288,11 @@ class Connector:
         self._changed("transaction_started")
         return tx
 
-    def end_transaction(self) -> Transaction:
+    def end_transaction(self, *, unlock: bool = True) -> Transaction:
         """End the running transaction.
 
-        The contactor opens, the plug unlocks and a pending availability change applies.
+        The contactor opens, the plug unlocks (unless ``unlock`` is false: the cable
+        stays locked until its owner comes back) and a pending availability change applies.
         """
         tx = self.transaction
         if tx is None:
@@ -300,7 +302,7 @@ class Connector:
         tx.meter_stop_wh = self.energy_wh
         self.transaction = None
         self.contactor_closed = False
-        if not self._lock_broken():
+        if unlock and not self._lock_broken():
             self.locked = False
         self.finishing = self.plugged
         if self.pending_operative is not None:

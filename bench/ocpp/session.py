@@ -81,6 +81,7 @@ class OcppSession:
         "_call_lock",
         "_closed",
         "_pending",
+        "answer_calls",
         "call_timeout",
         "handlers",
         "link",
@@ -116,6 +117,8 @@ class OcppSession:
         self._pending: _Pending | None = None
         self._closed = False
         self.on_unhandled_error: Callable[[BaseException], None] | None = None
+        # False while a 1.6 charge point is Rejected: it SHALL NOT respond (1.6 §4.2).
+        self.answer_calls = True
 
     # ------------------------------------------------------------------ calls out
     async def call(
@@ -279,6 +282,9 @@ class OcppSession:
         self._record(
             "rx", "CALL", msg_id, action, payload, True if self.validate else None, raw=raw
         )
+        if not self.answer_calls:
+            log.info("%s: %s not answered: registration Rejected", self.station_id, action)
+            return
         if handler is None:
             await self._send_error(
                 msg_id,

@@ -371,3 +371,15 @@ def test_connector_ev_verbs_delegate_to_the_plugged_ev(station, events):
     connector.set_ev_target_soc(55)
     assert ev.soc == 55 and not connector.drawing
     assert reasons(events)[-4:] == ["ev_suspended", "ev_resumed", "ev_soc", "ev_target_reached"]
+
+
+def test_unplugging_the_ev_end_leaves_the_station_side_lock_as_it_was(station):
+    """1.6 §9.1.33: releasing the cable after an EV-side disconnect is the protocol's call."""
+    start(station)
+    connector = station.connector(1)
+    assert connector.locked
+    connector.unplug()
+    assert connector.locked
+    tx = connector.end_transaction(unlock=False)
+    assert connector.locked and tx.meter_stop_wh is not None
+    assert connector.unlock() and not connector.locked

@@ -173,3 +173,70 @@ def test_a_refused_connection_exits_3_with_the_reason(tmp_path: Path):
     assert result.returncode == 3
     assert "refused" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+def test_the_cli_pair_runs_security_profile_3_with_generated_certificates(tmp_path: Path):
+    """Security whitepaper §2.5 (profile 3): TLS both ways, from the command line."""
+    from tests.core.certs import make_pki
+
+    pki = make_pki(tmp_path)
+    client = pki.ca.issue_client(tmp_path, "TLS-1")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "csms",
+            "--port",
+            "0",
+            "--quiet",
+            "--accept-unknown-tags",
+            "--cert",
+            str(pki.server.cert_file),
+            "--key",
+            str(pki.server.key_file),
+            "--client-ca",
+            str(pki.ca.cert_file),
+        ],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().split()[-1]
+        assert url.startswith("wss://127.0.0.1:")
+        common = [
+            "run",
+            "--csms",
+            url,
+            "--id",
+            "TLS-1",
+            "--quiet",
+            "--speed",
+            "60",
+            "--ca",
+            str(pki.ca.cert_file),
+            "--connect-timeout",
+            "5",
+        ]
+        ok = bench(
+            *common,
+            "--db",
+            str(tmp_path / "a.db"),
+            "--cert",
+            str(client.cert_file),
+            "--key",
+            str(client.key_file),
+            "--script",
+            "plug 1; present ANY; expect 1 Charging within 60",
+        )
+        assert ok.returncode == 0, ok.stderr
+        refused = bench(*common, "--db", str(tmp_path / "b.db"))  # no client certificate
+        assert refused.returncode == 3
+        assert "Traceback" not in refused.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -289,6 +289,17 @@ class ChargePoint16:
         self._status_changed.set()
         if not self.accepted:
             return
+        settle = self.config.value("MinimumStatusDuration")
+        if settle > 0:
+            # 1.6 §9.1.20: report a status only once it has been stable this long;
+            # every change restarts the wait, so short-lived statuses are never sent.
+            self.tasks.later("status-settle", self.clock.real_seconds(settle), self._status_due)
+            return
+        self._status_due()
+
+    def _status_due(self) -> None:
+        if not self.accepted:
+            return
         self._status_dirty = True
         if self._status_task is None or self._status_task.done():
             self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
@@ -406,6 +417,7 @@ class ChargePoint16:
             if value:
                 payload[field] = value
         for _ in range(1_000_000):
+            self.session.answer_calls = True
             try:
                 conf = await self.session.call("BootNotification", payload)
             except (CallError, CallTimeout, InvalidReply) as exc:
@@ -414,6 +426,7 @@ class ChargePoint16:
                 continue
             status, interval = conf["status"], int(conf["interval"])
             self.registration = status
+            self.session.answer_calls = status != "Rejected"
             self.events.emit(RegistrationChanged(status, interval))
             if status == "Accepted":
                 if interval > 0:
@@ -459,6 +472,7 @@ class ChargePoint16:
         if any(c.transaction is not None for c in self.station.connectors):
             self.station.tick()
             self.transactions.refresh_limits()
+            self.transactions.check_energy_allowance()
         self._schedule_physics()
 
     # ------------------------------------------------------------ configuration

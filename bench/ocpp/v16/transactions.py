@@ -40,6 +40,8 @@ class Transactions:
         "_counter",
         "_deliverer",
         "_drained",
+        "_invalid_allowance",
+        "_locked_for",
         "_queue_event",
         "_tx_data",
         "_tx_profiles",
@@ -63,6 +65,8 @@ class Transactions:
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
         self._tx_profiles: dict[int, dict[str, Any]] = {}
+        self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
+        self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
 
     # ------------------------------------------------------------ id presentation
     def on_model_event(self, event: Any) -> None:
@@ -78,6 +82,8 @@ class Transactions:
 
     async def on_id_presented(self, id_tag: str, connector_id: int | None) -> None:
         station = self.cp.station
+        if self._release_cable(id_tag):
+            return
         # Stop: the same idTag ends its own transaction without Authorize (1.6 §4.1).
         for connector in station.connectors:
             tx = connector.transaction
@@ -168,12 +174,24 @@ class Transactions:
 
     def _on_unplugged(self, connector: Connector) -> None:
         config = self.cp.config
-        if connector.transaction is not None and config.get_bool(
-            "StopTransactionOnEVSideDisconnect"
-        ):
-            self.stop(connector, "EVDisconnected")
-        if config.get_bool("UnlockConnectorOnEVSideDisconnect") and connector.locked:
+        unlock = config.get_bool("UnlockConnectorOnEVSideDisconnect")
+        tx = connector.transaction
+        if tx is not None and config.get_bool("StopTransactionOnEVSideDisconnect"):
+            # §9.1.33: with the key false the cable stays locked until its owner returns.
+            if not unlock:
+                self._locked_for[connector.id] = tx.id_tag
+            self.stop(connector, "EVDisconnected", unlock=unlock)
+        if unlock and connector.locked:
             connector.unlock()
+
+    def _release_cable(self, id_tag: str) -> bool:
+        """The owner of a cable kept locked after an EV-side disconnect takes it back."""
+        for connector_id, owner in list(self._locked_for.items()):
+            if owner.lower() == id_tag.lower():
+                del self._locked_for[connector_id]
+                self.cp.station.connector(connector_id).unlock()
+                return True
+        return False
 
     # ------------------------------------------------------------ start / stop
     def start(
@@ -212,7 +230,9 @@ class Transactions:
         self._schedule_aligned()
         self.cp.status_may_have_changed()
 
-    def stop(self, connector: Connector, reason: str, *, id_tag: str | None = None) -> None:
+    def stop(
+        self, connector: Connector, reason: str, *, id_tag: str | None = None, unlock: bool = True
+    ) -> None:
         tx = connector.transaction
         if tx is None:
             return
@@ -234,7 +254,7 @@ class Transactions:
         self.cp.tasks.cancel_timer(f"sample-{connector.id}")
         if self._tx_profiles.pop(connector.id, None) is not None:
             connector.set_limit(None, None)
-        connector.end_transaction()
+        connector.end_transaction(unlock=unlock)
         self._forget_open(connector)
         self._save_register(connector)
         self.enqueue("StopTransaction", payload, local=local)
@@ -390,11 +410,28 @@ class Transactions:
                 self.cp.status_may_have_changed()
 
     def _deauthorized(self, connector: Connector) -> None:
-        """StartTransaction.conf not Accepted (§3.5.4, §9.1.24)."""
-        if self.cp.config.get_bool("StopTransactionOnInvalidId"):
-            self.stop(connector, "DeAuthorized")
-        else:
+        """StartTransaction.conf not Accepted (§3.5.4, §9.1.24, §9.1.14)."""
+        config = self.cp.config
+        if not config.get_bool("StopTransactionOnInvalidId"):
             connector.open_contactor()  # only stop energy delivery
+            return
+        allowance = config.value("MaxEnergyOnInvalidId")
+        tx = connector.transaction
+        if allowance > 0 and tx is not None and connector.energy_wh - tx.meter_start_wh < allowance:
+            # The operator lets the EV take a little energy to drive away, then stops.
+            self._invalid_allowance[connector.id] = tx.meter_start_wh + allowance
+            return
+        self.stop(connector, "DeAuthorized")
+
+    def check_energy_allowance(self) -> None:
+        """Stop deauthorized transactions that used up MaxEnergyOnInvalidId (§9.1.14)."""
+        for connector_id, limit_wh in list(self._invalid_allowance.items()):
+            connector = self.cp.station.connector(connector_id)
+            if connector.transaction is None:
+                del self._invalid_allowance[connector_id]
+            elif connector.energy_wh >= limit_wh:
+                del self._invalid_allowance[connector_id]
+                self.stop(connector, "DeAuthorized")
 
     # ------------------------------------------------------------ smart charging
     def refresh_limits(self) -> None:
