@@ -26,11 +26,18 @@ from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.ocpp.supervisor import Supervisor
 from bench.ocpp.v16.authorization import Authorizer
-from bench.ocpp.v16.config import CORE_KEY_MAP, Configuration
+from bench.ocpp.v16.config import Configuration
+from bench.ocpp.v16.firmware import FirmwareManagement
 from bench.ocpp.v16.handlers import build_handlers
+from bench.ocpp.v16.keys import ALL_KEYS
+from bench.ocpp.v16.local_list import LocalAuthList
 from bench.ocpp.v16.metering import iso
+from bench.ocpp.v16.reservation import Reservations
+from bench.ocpp.v16.security import Security
+from bench.ocpp.v16.smart_charging import SmartCharging
 from bench.ocpp.v16.status import StatusReport, connector_status, station_status
 from bench.ocpp.v16.transactions import Transactions
+from bench.ocpp.v16.trigger import RemoteTrigger
 from bench.store.config import ConfigStore, StateStore
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
@@ -94,18 +101,24 @@ class ChargePoint16:
         "config",
         "db",
         "events",
+        "firmware",
         "heartbeat_interval",
         "last_heartbeat",
         "last_link_error",
         "link_config",
         "link_state",
+        "local_list",
         "physics_interval",
         "registration",
+        "reservations",
+        "security",
         "session",
+        "smart",
         "state",
         "station",
         "tasks",
         "transactions",
+        "trigger",
     )
 
     def __init__(
@@ -129,7 +142,7 @@ class ChargePoint16:
         self.state = StateStore(db)
         config_store = ConfigStore(db)
         self.config = Configuration(
-            CORE_KEY_MAP,
+            ALL_KEYS,
             config_store.load(station.id),
             persist=lambda key, value: config_store.save(station.id, key, value),
         )
@@ -148,6 +161,13 @@ class ChargePoint16:
         self.tasks = Supervisor(station.id)
         self.authorizer = Authorizer(self)
         self.transactions = Transactions(self)
+        # The feature blocks beyond Core, each in its own module.
+        self.smart = SmartCharging(self)
+        self.firmware = FirmwareManagement(self)
+        self.local_list = LocalAuthList(self)
+        self.reservations = Reservations(self)
+        self.trigger = RemoteTrigger(self)
+        self.security = Security(self)
         self.session.handlers = build_handlers(self)
         self.physics_interval = physics_interval
         self._open_link = open_link_fn

@@ -20,7 +20,10 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 def build_handlers(cp: ChargePoint16) -> dict[str, Handler]:
     core = CoreHandlers(cp)
-    return {
+    table: dict[str, Handler] = {}
+    for block in (cp.smart, cp.firmware, cp.local_list, cp.reservations, cp.trigger, cp.security):
+        table.update(block.handlers())
+    return table | {
         "ChangeAvailability": core.change_availability,
         "ChangeConfiguration": core.change_configuration,
         "ClearCache": core.clear_cache,
