@@ -160,9 +160,22 @@ async def test_change_configuration_of_an_unknown_key_is_not_supported(csms, mak
 
 async def test_change_configuration_of_a_boot_time_key_asks_for_a_reboot(csms, make_cp) -> None:
     """1.6 §5.3, §7.17: RebootRequired when the change applies at the next boot."""
-    await make_cp(csms.url)
-    assert await csms.change_configuration("CP1", "WebSocketPingInterval", "30") == {
+    cp = await make_cp(csms.url)
+    assert await csms.change_configuration("CP1", "ConnectorPhaseRotation", "0.RST,1.RTS") == {
         "status": "RebootRequired"
+    }
+    assert cp.config.raw("ConnectorPhaseRotation") == "0.RST,1.RTS"
+
+
+async def test_a_new_websocket_ping_interval_applies_to_the_open_link(csms, make_cp) -> None:
+    """1.6 §9.1.34: WebSocketPingInterval is accepted and the link starts pinging at once."""
+    cp = await make_cp(csms.url)
+    assert await csms.change_configuration("CP1", "WebSocketPingInterval", "30") == {
+        "status": "Accepted"
+    }
+    assert cp._link is not None and cp._link.ping_interval == 30
+    assert await csms.change_configuration("CP1", "WebSocketPingInterval", "-1") == {
+        "status": "Rejected"
     }
 
 
@@ -208,9 +221,9 @@ async def test_data_transfer_from_the_csms_is_answered_by_the_station(csms, make
 async def test_data_transfer_from_the_station_is_answered_by_the_csms(csms, make_cp) -> None:
     """1.6 §4.3: the CSMS echoes data for its own vendor id, UnknownVendorId otherwise."""
     cp = await make_cp(csms.url)
-    reply = await cp.session.call("DataTransfer", {"vendorId": "bench", "data": "hello"})
+    reply = await cp.data_transfer("bench", data="hello")
     assert reply == {"status": "Accepted", "data": "hello"}
-    reply = await cp.session.call("DataTransfer", {"vendorId": "Acme"})
+    reply = await cp.data_transfer("Acme")
     assert reply == {"status": "UnknownVendorId"}
     msg = await csms.wait_for_message("CP1", "DataTransfer", timeout=WAIT)
     assert msg == {"vendorId": "bench", "data": "hello"}

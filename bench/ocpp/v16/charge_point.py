@@ -272,6 +272,17 @@ class ChargePoint16:
         self.station.power_on()
         self._wake.set()
 
+    async def data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: str | None = None
+    ) -> dict[str, Any]:
+        """Send DataTransfer.req (1.6 §4.3) and return the CSMS's reply."""
+        payload: dict[str, Any] = {"vendorId": vendor_id}
+        if message_id is not None:
+            payload["messageId"] = message_id
+        if data is not None:
+            payload["data"] = data
+        return await self.session.call("DataTransfer", payload)
+
     def present_id(self, id_tag: str, connector_id: int | None = None) -> None:
         self.station.present_id(id_tag, connector_id)
 
@@ -502,6 +513,12 @@ class ChargePoint16:
             self.config.set("NumberOfConnectors", count)
         if self.config.raw("WebSocketPingInterval") == "0" and self.link_config.ping_interval:
             self.config.set("WebSocketPingInterval", str(int(self.link_config.ping_interval)))
+        elif self.config.value("WebSocketPingInterval"):
+            self.link_config.ping_interval = float(self.config.value("WebSocketPingInterval"))
+        stored_key = self.config.raw("AuthorizationKey")
+        if stored_key and not self.link_config.password:
+            # A key the CSMS set earlier (security whitepaper §3.1) outlives a restart.
+            self.link_config.password = stored_key
 
     def _on_config_change(self, name: str, value: Any) -> None:
         if name == "HeartbeatInterval":
@@ -511,7 +528,10 @@ class ChargePoint16:
         elif name in ("MeterValueSampleInterval", "ClockAlignedDataInterval"):
             self.transactions.on_interval_change(name)
         elif name == "WebSocketPingInterval":
+            # 1.6 §9.1.34: applied to the open link at once, and to every later one.
             self.link_config.ping_interval = float(value) or None
+            if self._link is not None and hasattr(self._link, "set_ping_interval"):
+                self._link.set_ping_interval(self.link_config.ping_interval)
         elif name == "AuthorizationKey":
             self.link_config.password = value
 

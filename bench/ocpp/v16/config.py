@@ -162,7 +162,15 @@ CORE_KEYS: tuple[KeyDef, ...] = (
     _key("BlinkRepeat", "integer", "RW", "3"),
     _key("ClockAlignedDataInterval", "integer", "RW", "0"),
     _key("ConnectionTimeOut", "integer", "RW", "60"),
-    _key("ConnectorPhaseRotation", "CSL", "RW", "0.RST,1.RST", parse_phase_rotation),
+    # The simulated meter reads its phase mapping at start-up: a change needs a reboot.
+    _key(
+        "ConnectorPhaseRotation",
+        "CSL",
+        "RW",
+        "0.RST,1.RST",
+        parse_phase_rotation,
+        reboot_required=True,
+    ),
     _key("ConnectorPhaseRotationMaxLength", "integer", "R", "8"),
     _key("GetConfigurationMaxKeys", "integer", "R", "100"),
     _key("HeartbeatInterval", "integer", "RW", "300"),
@@ -213,7 +221,7 @@ CORE_KEYS: tuple[KeyDef, ...] = (
     _key("TransactionMessageAttempts", "integer", "RW", "3", _simple(parse_int(1))),
     _key("TransactionMessageRetryInterval", "integer", "RW", "20"),
     _key("UnlockConnectorOnEVSideDisconnect", "boolean", "RW", "true"),
-    _key("WebSocketPingInterval", "integer", "RW", "0", _ping_interval, reboot_required=True),
+    _key("WebSocketPingInterval", "integer", "RW", "0", _ping_interval),
     # 1.6-J errata §3 / security whitepaper: write-only, never reported by GetConfiguration.
     _key("AuthorizationKey", "string", "W", "", _authorization_key, reboot_required=True),
 )
