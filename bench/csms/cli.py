@@ -74,6 +74,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="STATION=PASSWORD",
         help="HTTP Basic auth for a station (profiles 1 and 2); repeat per station",
     )
+    p.add_argument(
+        "--files",
+        metavar="DIR",
+        help="serve DIR over HTTP for firmware downloads and diagnostics/log uploads",
+    )
     p.add_argument("--log", metavar="FILE.jsonl", help="also write the message log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the message log")
     p.add_argument(
@@ -113,6 +118,7 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         pre_accept_policy="lenient" if args.lenient else "strict",
         basic_auth=passwords or None,
         ssl_context=_server_tls(args),
+        files=getattr(args, "files", None),
     )
 
 
@@ -284,6 +290,8 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
             jsonl.close()
         return 1
     _say(out, f"CSMS listening on {url}")
+    if csms.files is not None:
+        _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

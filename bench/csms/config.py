@@ -70,6 +70,12 @@ class CsmsConfig:
     # TLS (security profiles 2 and 3): a server context; with verify_mode CERT_REQUIRED
     # and a client CA loaded, stations must present a client certificate (profile 3).
     ssl_context: ssl.SSLContext | None = None
+    # Signs SignCertificate CSRs (whitepaper A02/A03): a bench.csms.certificates
+    # CertificateAuthority, set by its attach(csms). None: SignCertificate is Rejected.
+    certificate_authority: Any = None
+    # A folder served over HTTP on ``host`` for firmware downloads and diagnostics/log
+    # uploads (bench.csms.files.FileServer); None: no file server.
+    files: str | Path | None = None
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from bench.csms import v16
 from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
 from bench.csms.context import StationContext
+from bench.csms.files import FileServer
 from bench.csms.registry import (
     IncomingMessage,
     NotAllowed,
@@ -88,6 +89,7 @@ class CentralSystem(V16Commands):
         self._seq = 0
         self._tick = asyncio.Event()  # replaced on every change; waiters wake on set()
         self._stopping = False
+        self.files: FileServer | None = None  # config.files: the HTTP file server
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> str:
@@ -112,6 +114,13 @@ class CentralSystem(V16Commands):
             self.store.close()
             self.store = None
             raise
+        if self.config.files is not None:
+            self.files = FileServer(self.config.files, host=self.config.host)
+            try:
+                await self.files.start()
+            except BaseException:
+                await self.stop()
+                raise
         log.info("CSMS listening on %s", self._server.url)
         return self._server.url
 
@@ -133,6 +142,9 @@ class CentralSystem(V16Commands):
                 asyncio.gather(*(c.done.wait() for c in connections)), _STOP_TIMEOUT
             )
         self._server = None
+        if self.files is not None:
+            await self.files.stop()
+            self.files = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -17,7 +17,7 @@ from bench.csms.authorization import TagDecision
 from bench.csms.context import StationContext
 from bench.csms.registry import StationState
 from bench.csms.storage import MeterValueRow, StatusRow, iso, normalize_timestamp
-from bench.ocpp.session import Handler
+from bench.ocpp.session import Handler, Reply
 
 VERSION = "1.6"
 SUBPROTOCOL = "ocpp1.6"
@@ -237,10 +237,14 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
 
         return handle
 
-    async def sign_certificate(p: dict[str, Any]) -> dict[str, Any]:
-        # A02.FR.12: the bench has no certificate authority to forward the CSR to.
+    async def sign_certificate(p: dict[str, Any]) -> dict[str, Any] | Reply:
+        # A02/A03: the CSMS's CA signs the CSR and sends CertificateSigned after the
+        # reply; without one the request cannot be processed (A02.FR.12: Rejected).
         event("SignCertificate", p)
-        return {"status": "Rejected"}
+        ca = ctx.config.certificate_authority
+        if ca is None:
+            return {"status": "Rejected"}
+        return ca.on_sign_certificate(sid, p["csr"], ctx.now())
 
     table: dict[str, Handler] = {
         "BootNotification": boot_notification,

@@ -44,13 +44,8 @@ async def station(raw_csms: RawCsms, make_cp):
         ('[7, "m3", "Reset", {"type": "Soft"}]', "m3", "ProtocolError"),
         # An action 1.6 does not define.
         ('[2, "m4", "Teleport", {}]', "m4", "NotImplemented"),
-        # A 1.6 action outside the Core profile this station implements.
-        (
-            '[2, "m5", "ReserveNow", {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z",'
-            ' "idTag": "TAG1", "reservationId": 1}]',
-            "m5",
-            "NotSupported",
-        ),
+        # A 1.6 action the station knows but only ever sends itself.
+        ('[2, "m5", "Heartbeat", {}]', "m5", "NotSupported"),
         # Wrong JSON type for a field.
         (
             '[2, "m6", "ChangeConfiguration", {"key": 5, "value": "1"}]',

@@ -1,11 +1,15 @@
 """Authorization of idTags for 1.6: Authorize.req, the cache and offline rules (1.6 §3.5, §4.1).
 
 Policy, in the order the spec gives it:
-- online and ``LocalPreAuthorize`` with a valid cached entry: accepted at once, no request;
-- online otherwise: Authorize.req, and the reply updates the cache (§3.5.1);
-- offline (or the CSMS does not answer): ``LocalAuthorizeOffline`` allows a valid cached
-  entry; ``AllowOfflineTxForUnknownId`` allows an identifier the cache does not know,
-  but never one the cache holds as not valid or expired (§3.5.4).
+- the Local Authorization List, when it holds the identifier, takes priority over the
+  cache (§3.5.3); "the local entry" below is the list's entry, else the cache's;
+- online and ``LocalPreAuthorize`` with a valid local entry: accepted at once, no request;
+- online otherwise: Authorize.req, and the reply updates the cache (§3.5.1) unless the
+  identifier is in the list (§3.5.3: listed identifiers never enter the cache); a reply
+  contradicting the list is reported as LocalListConflict (§3.5.2);
+- offline (or the CSMS does not answer): ``LocalAuthorizeOffline`` allows a valid local
+  entry; ``AllowOfflineTxForUnknownId`` allows an identifier neither list nor cache
+  knows, but never one they hold as not valid or expired (§3.5.4).
 """
 
 from __future__ import annotations
@@ -53,13 +57,20 @@ class Authorizer:
         return info
 
     def remember(self, id_tag: str, info: dict[str, Any]) -> None:
-        """Update the cache from any received IdTagInfo (§3.5.1)."""
-        if self.cp.config.get_bool("AuthorizationCacheEnabled"):
+        """Update the cache from any received IdTagInfo (§3.5.1), except for listed tags."""
+        if self.cp.config.get_bool("AuthorizationCacheEnabled") and not self.cp.local_list.knows(
+            id_tag
+        ):
             self.cache.put(id_tag, info)
+
+    def local(self, id_tag: str) -> dict[str, Any] | None:
+        """The local verdict: the list's entry first, else the cache's (§3.5.3)."""
+        listed = self.cp.local_list.lookup(id_tag)
+        return listed if listed is not None else self.cached(id_tag)
 
     async def authorize(self, id_tag: str) -> dict[str, Any]:
         config = self.cp.config
-        cached = self.cached(id_tag)
+        cached = self.local(id_tag)
         cached_ok = cached is not None and cached.get("status") == "Accepted"
         if self.cp.accepted:
             if cached_ok and config.get_bool("LocalPreAuthorize"):
@@ -75,6 +86,7 @@ class Authorizer:
                 return {"status": "Invalid"}
             else:
                 info = conf["idTagInfo"]
+                self.cp.local_list.check_conflict(id_tag, info)
                 self.remember(id_tag, info)
                 return info
         if cached is not None:

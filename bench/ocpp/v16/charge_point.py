@@ -169,6 +169,10 @@ class ChargePoint16:
         self.trigger = RemoteTrigger(self)
         self.security = Security(self)
         self.session.handlers = build_handlers(self)
+        # [security] whitepaper A05/A01: SecurityProfile and AuthorizationKey rules.
+        self.session.handlers["ChangeConfiguration"] = self.security.wrap_change_configuration(
+            self.session.handlers["ChangeConfiguration"]
+        )
         self.physics_interval = physics_interval
         self._open_link = open_link_fn
         self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
@@ -203,6 +207,7 @@ class ChargePoint16:
         self._stopping = False
         self._restore_availability()
         self.transactions.recover_after_restart()
+        self.security.notify("StartupOfTheDevice")  # [security] whitepaper §8
         self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
         self._schedule_physics()
 
@@ -263,6 +268,7 @@ class ChargePoint16:
                 await asyncio.wait_for(self.transactions.drained(), drain_timeout)
             except TimeoutError:
                 log.warning("%s: restarting with queued messages", self.station.id)
+        self.security.notify("ResetOrReboot", stop_reason)  # [security] whitepaper §8
         self.station.power_off()
         self.registration = "None"
         self._accepted.clear()
@@ -376,12 +382,15 @@ class ChargePoint16:
                 continue
             self._set_link_state(CONNECTING)
             try:
-                link = await self._open_link(self.link_config)
+                # [security] the profile in force, its credentials and trust anchors (A05).
+                link = await self._open_link(self.security.link_config())
             except LinkError as exc:
+                self.security.on_connect_failed(exc)  # [security] events, A05 fallback
                 self._set_link_state(OFFLINE, str(exc))
                 await self._pause(self._backoff.next())
                 continue
             self._backoff.reset()
+            self.security.on_connected()  # [security] confirms an upgraded profile
             self._link = link
             self.session.reopen(link)
             self._set_link_state(CONNECTED)
@@ -428,6 +437,7 @@ class ChargePoint16:
             self.status_may_have_changed()
         self._schedule_heartbeat()
         self.transactions.on_link_up()
+        self.security.on_accepted()  # [security] queued SecurityEventNotifications (A04.FR.02)
 
     async def _boot(self) -> None:
         """BootNotification until Accepted, honouring Pending/Rejected intervals (1.6 §4.2)."""

@@ -1,28 +1,502 @@
-"""Firmware updates and diagnostics (1.6 §4.4, §4.5, §5.9, §5.19; signed firmware, GetLog).
+"""Firmware updates, diagnostics and log uploads (1.6 §4.4, §4.5, §5.9, §5.19; whitepaper L01, N01).
 
-Scaffolding wired into ChargePoint16; the block fills in its state, keys and handlers.
+Everything is transferred for real (``bench.transfer``: HTTP/HTTPS with
+aiohttp, FTP/FTPS with ftplib) and every step is reported as it happens:
+
+- UpdateFirmware (§5.19): at ``retrieveDate`` (virtual clock) download,
+  retrying ``retries`` times every ``retryInterval``; Downloading,
+  Downloaded/DownloadFailed; wait until no transaction runs (connectors not in
+  use are made Unavailable meanwhile, errata 3.49); Installing; reboot with the
+  new firmware version (read from the file, see ``bench.firmware_image``) and,
+  once the new BootNotification is accepted, Installed (the good practice of
+  the §5.19 note) and the security event FirmwareUpdated.
+- SignedUpdateFirmware (L01): the signing certificate is checked before the
+  reply (InvalidCertificate + InvalidFirmwareSigningCertificate event), the
+  signature after the download (SignatureVerified, or InvalidSignature +
+  InvalidFirmwareSignature event); DownloadScheduled / InstallScheduled for
+  future dates; InstallRebooting before the reboot; every notification carries
+  the requestId (L01.FR.10). A second request cancels a running one
+  (AcceptedCanceled, L01.FR.26) unless it is already installing (Rejected, L01.FR.27).
+- GetDiagnostics (§5.9): answers with the archive's file name, then Uploading,
+  Uploaded/UploadFailed (§4.4), with retries.
+- GetLog (N01): DiagnosticsLog or SecurityLog, LogStatusNotification with the
+  requestId; a new request cancels a running upload (AcceptedCanceled, N01.FR.11).
+
+``retries`` counts retries after the first attempt (errata 3.50), so an
+attempt is made ``1 + retries`` times. Idle is only ever sent on request
+(TriggerMessage / ExtendedTriggerMessage, §4.4, §4.5): ``send_*_status``.
+
+Failures can be injected: ``inject_failure("download" | "upload" | "install" |
+"signature" | "certificate", times)`` or the ``fail_next_*`` shorthands.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.v16.config import KeyDef
+from bench import transfer
+from bench.diagnostics import (
+    DIAGNOSTICS,
+    SECURITY,
+    archive_name,
+    build_diagnostics,
+    build_security_log,
+)
+from bench.firmware_image import (
+    CertificateProblem,
+    ImageError,
+    check_signing_certificate,
+    load_certificates,
+    read_image,
+    verify_signature,
+)
+from bench.ocpp.session import Reply
+from bench.ocpp.v16 import transfer_jobs
+from bench.ocpp.v16.config import KeyDef, _key
+from bench.ocpp.v16.transfer_jobs import (
+    Job,
+    TransferStatus,
+    check_protocol,
+    notify,
+    options,
+    parse_time,
+    retry_settings,
+    security_event,
+    wait_until,
+)
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from bench.ocpp.v16.charge_point import ChargePoint16
 
+log = logging.getLogger(__name__)
+
 PROFILE = "FirmwareManagement"  # its SupportedFeatureProfiles name
-SUPPORTED = False  # listed in SupportedFeatureProfiles once its messages work
-KEYS: tuple[KeyDef, ...] = ()
+SUPPORTED = True  # UpdateFirmware, FirmwareStatusNotification, GetDiagnostics, DiagnosticsStatus...
+KEYS: tuple[KeyDef, ...] = (
+    # 1.6 errata 3.90 (§9.5.1): which schemes a location may use.
+    _key(
+        "SupportedFileTransferProtocols",
+        "CSL",
+        "R",
+        "FTP,FTPS,HTTP,HTTPS",
+        profile=PROFILE,
+        help="File transfer protocols for firmware, diagnostics and logs",
+    ),
+)
+
+IDLE_POLL = 5.0  # virtual seconds between looks at running transactions
+MAX_IDLE_WAIT = 7 * 24 * 3600.0  # virtual seconds to wait for transactions before installing
+FAULT_KINDS = ("download", "upload", "install", "signature", "certificate")
+MF_ROOT = "ManufacturerRootCertificate"
+
+# Whitepaper FirmwareStatusEnumType end states: the update process has stopped.
+_END_STATES = frozenset(
+    {
+        "DownloadFailed",
+        "InstallationFailed",
+        "Installed",
+        "InstallVerificationFailed",
+        "InvalidSignature",
+    }
+)
+# What a 1.6 TriggerMessage reports while a signed update runs (1.6 has fewer states).
+_CLASSIC_OF_SIGNED = {
+    "Downloading": "Downloading",
+    "Downloaded": "Downloaded",
+    "SignatureVerified": "Downloaded",
+    "InstallScheduled": "Downloaded",
+    "Installing": "Installing",
+    "InstallRebooting": "Installing",
+}
 
 
 class FirmwareManagement:
-    __slots__ = ("cp",)
+    """The firmware, diagnostics and log-upload block of one station."""
+
+    __slots__ = (
+        "_diagnostics",
+        "_faults",
+        "_firmware",
+        "_log",
+        "_signed_last",
+        "archive_format",
+        "cp",
+        "require_manufacturer_root",
+        "stop_transactions_for_install",
+    )
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
+        self._firmware: Job | None = None
+        self._diagnostics: Job | None = None
+        self._log: Job | None = None
+        self._signed_last: str | None = None
+        self._faults: dict[str, int] | None = None  # created on the first injection
+        self.archive_format = "zip"  # or "tar.gz"
+        # Without an installed ManufacturerRootCertificate a signing certificate can
+        # only be checked on its own (parse, validity, key size); True refuses it instead.
+        self.require_manufacturer_root = False
+        # 1.6 §5.19 recommends waiting for running transactions; True stops them instead.
+        self.stop_transactions_for_install = False
+        installed = cp.state.get(cp.station.id, "firmware_version")
+        if installed:
+            # The version a previous run installed survives a restart of the bench.
+            cp.station.set_firmware_version(installed)
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
-        return {}
+        return {
+            "UpdateFirmware": self.update_firmware,
+            "GetDiagnostics": self.get_diagnostics,
+            "SignedUpdateFirmware": self.signed_update_firmware,
+            "GetLog": self.get_log,
+        }
+
+    # ================================================================ state for triggers
+    @property
+    def firmware_status(self) -> str:
+        """The 1.6 FirmwareStatus now: the running update's step, else Idle (§4.5)."""
+        job = self._firmware
+        if job is None or not job.active:
+            return "Idle"
+        if job.kind == "signed-firmware":
+            return _CLASSIC_OF_SIGNED.get(job.status, "Idle")
+        return job.status
+
+    @property
+    def signed_firmware_status(self) -> str:
+        """What an ExtendedTriggerMessage reports (L01.FR.28/29)."""
+        job = self._firmware
+        if job is not None and job.active and job.kind == "signed-firmware":
+            return job.status
+        last = self._signed_last
+        return "Idle" if last in (None, "Installed") else last
+
+    @property
+    def diagnostics_status(self) -> str:
+        job = self._diagnostics
+        return "Uploading" if job is not None and job.active else "Idle"
+
+    @property
+    def log_status(self) -> str:
+        job = self._log
+        return "Uploading" if job is not None and job.active else "Idle"
+
+    @property
+    def log_request_id(self) -> int | None:
+        job = self._log
+        return job.request_id if job is not None and job.active else None
+
+    async def send_firmware_status(self) -> None:
+        """FirmwareStatusNotification with the current status (TriggerMessage, §5.17)."""
+        await notify(self.cp, "FirmwareStatusNotification", {"status": self.firmware_status}, False)
+
+    async def send_signed_firmware_status(self) -> None:
+        """SignedFirmwareStatusNotification (ExtendedTriggerMessage FirmwareStatusNotification)."""
+        status = self.signed_firmware_status
+        payload: dict[str, Any] = {"status": status}
+        job = self._firmware
+        if status != "Idle" and job is not None and job.request_id is not None:
+            payload["requestId"] = job.request_id  # L01.FR.21
+        await notify(self.cp, "SignedFirmwareStatusNotification", payload, False)
+
+    async def send_diagnostics_status(self) -> None:
+        status = self.diagnostics_status
+        await notify(self.cp, "DiagnosticsStatusNotification", {"status": status}, False)
+
+    async def send_log_status(self) -> None:
+        payload: dict[str, Any] = {"status": self.log_status}
+        if self.log_request_id is not None:
+            payload["requestId"] = self.log_request_id  # N01.FR.12
+        await notify(self.cp, "LogStatusNotification", payload, False)
+
+    # ================================================================ failure injection
+    def inject_failure(self, kind: str, times: int = 1) -> None:
+        """Make the next ``times`` operations of ``kind`` fail.
+
+        ``download``/``upload``: one attempt each (retries use up further counts);
+        ``install``: the installation; ``signature``: the signature check reports
+        InvalidSignature; ``certificate``: the signing certificate is InvalidCertificate.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"failure kind must be one of {', '.join(FAULT_KINDS)}")
+        if self._faults is None:
+            self._faults = {}
+        self._faults[kind] = self._faults.get(kind, 0) + max(0, times)
+
+    def clear_failures(self) -> None:
+        self._faults = None
+
+    def fail_next_download(self, times: int = 1) -> None:
+        self.inject_failure("download", times)
+
+    def fail_next_upload(self, times: int = 1) -> None:
+        self.inject_failure("upload", times)
+
+    def fail_next_install(self) -> None:
+        self.inject_failure("install")
+
+    def fail_next_signature(self) -> None:
+        self.inject_failure("signature")
+
+    def fail_next_certificate(self) -> None:
+        self.inject_failure("certificate")
+
+    def _take_fault(self, kind: str) -> bool:
+        faults = self._faults
+        if not faults or faults.get(kind, 0) <= 0:
+            return False
+        faults[kind] -= 1
+        return True
+
+    # ================================================================ 1.6 §5.19 UpdateFirmware
+    async def update_firmware(self, req: dict[str, Any]) -> Reply:
+        location = req["location"]
+        retrieve = parse_time(req["retrieveDate"])
+        retries, interval = retry_settings(req)
+        current = self._firmware
+        if current is not None and current.active and current.installing:
+            # The conf has no status to refuse with; the running installation wins.
+            log.warning("%s: UpdateFirmware ignored: installing", self.cp.station.id)
+            return Reply({})
+        job = Job("firmware")
+
+        def begin() -> None:
+            work = self._classic_update(job, location, retrieve, retries, interval)
+            self._firmware = transfer_jobs.start(self.cp, self._firmware, job, work)
+
+        return Reply({}, then=begin)
+
+    async def _classic_update(
+        self, job: Job, location: str, retrieve: datetime, retries: int, interval: int
+    ) -> None:
+        await wait_until(self.cp, retrieve)
+        data = await self._download(job, location, retries, interval)
+        if data is not None:
+            await self._install(job, data, location)
+
+    # ================================================================ whitepaper L01 signed update
+    async def signed_update_firmware(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        firmware = req["firmware"]
+        request_id = req["requestId"]
+        retries, interval = retry_settings(req)
+        try:
+            cert = self._signing_certificate(firmware["signingCertificate"])
+        except CertificateProblem as exc:
+            # L01.FR.24 / L01.FR.02: refuse, and record the security event after the reply.
+            reason = str(exc)
+            return Reply(
+                {"status": "InvalidCertificate"},
+                then=lambda: security_event(self.cp, "InvalidFirmwareSigningCertificate", reason),
+            )
+        current = self._firmware
+        running = current is not None and current.active
+        if running and current is not None and current.installing:
+            return {"status": "Rejected"}  # L01.FR.27: the installation cannot be cancelled
+        job = Job("signed-firmware", request_id)
+
+        def begin() -> None:
+            work = self._signed_update(job, firmware, cert, retries, interval)
+            self._firmware = transfer_jobs.start(self.cp, self._firmware, job, work)
+
+        return Reply({"status": "AcceptedCanceled" if running else "Accepted"}, then=begin)
+
+    async def _signed_update(
+        self,
+        job: Job,
+        firmware: dict[str, Any],
+        cert: x509.Certificate,
+        retries: int,
+        interval: int,
+    ) -> None:
+        location = firmware["location"]
+        retrieve = parse_time(firmware["retrieveDateTime"])
+        if retrieve > self.cp.clock.now():
+            await self._enter(job, "DownloadScheduled")  # L01.FR.13
+            await wait_until(self.cp, retrieve)
+        data = await self._download(job, location, retries, interval)
+        if data is None:
+            return
+        if self._take_fault("signature") or not verify_signature(cert, data, firmware["signature"]):
+            await self._enter(job, "InvalidSignature")  # L01 step 5, L01.FR.03
+            security_event(self.cp, "InvalidFirmwareSignature", f"firmware from {location}")
+            return
+        await self._enter(job, "SignatureVerified")
+        try:
+            read_image(data, location)
+        except ImageError as exc:
+            await self._enter(job, "InstallVerificationFailed", str(exc))
+            return
+        install_at = firmware.get("installDateTime")
+        if install_at is not None:
+            when = parse_time(install_at)
+            if when > self.cp.clock.now():
+                await self._enter(job, "InstallScheduled")  # L01.FR.16
+                await wait_until(self.cp, when)
+        await self._install(job, data, location)
+
+    def _signing_certificate(self, pem: str) -> x509.Certificate:
+        if self._take_fault("certificate"):
+            raise CertificateProblem("injected certificate failure")
+        roots = self._manufacturer_roots()
+        if not roots and self.require_manufacturer_root:
+            raise CertificateProblem("no ManufacturerRootCertificate installed to verify against")
+        return check_signing_certificate(pem, self.cp.clock.now(), roots)
+
+    def _manufacturer_roots(self) -> list[x509.Certificate]:
+        store = getattr(self.cp.security, "store", None)
+        roots = getattr(store, "roots", None)
+        if callable(roots):
+            return list(roots(MF_ROOT))
+        # Without the security block's store: read its persisted shape directly.
+        data = self.cp.state.get(self.cp.station.id, "certificates") or {}
+        entries = data.get("roots", []) if isinstance(data, dict) else []
+        return load_certificates(
+            e["pem"] for e in entries if isinstance(e, dict) and e.get("type") == MF_ROOT
+        )
+
+    # ================================================================ shared firmware steps
+    async def _download(self, job: Job, location: str, retries: int, interval: int) -> bytes | None:
+        await self._enter(job, "Downloading")
+        failure = "no attempt made"
+        attempts = 1 + retries
+        for attempt in range(attempts):
+            try:
+                check_protocol(self.cp, location)
+                if self._take_fault("download"):
+                    raise transfer.TransferError("injected download failure")
+                data = await transfer.download(location, options(self.cp))
+            except transfer.TransferError as exc:
+                failure = str(exc)
+                log.info("%s: download attempt %d failed: %s", self.cp.station.id, attempt + 1, exc)
+                if exc.reason in (transfer.NOT_SUPPORTED, transfer.BAD_MESSAGE):
+                    break  # the same URL cannot work on a retry
+            else:
+                await self._enter(job, "Downloaded")
+                return data
+            if attempt + 1 < attempts:
+                await self.cp.clock.sleep(interval)
+        await self._enter(job, "DownloadFailed", failure)
+        return None
+
+    async def _install(self, job: Job, data: bytes, location: str) -> None:
+        held = await self._wait_for_idle()
+        try:
+            job.installing = True
+            await self._enter(job, "Installing")
+            try:
+                image = read_image(data, location)
+            except ImageError as exc:
+                await self._enter(job, "InstallationFailed", str(exc))
+                return
+            if self._take_fault("install") or not image.installable:
+                await self._enter(job, "InstallationFailed", "the image did not install")
+                return
+            self.cp.state.put(self.cp.station.id, "firmware_version", image.version)
+            if job.kind == "signed-firmware":
+                await self._enter(job, "InstallRebooting")  # L01.FR.15
+            self.cp.station.set_firmware_version(image.version)
+            await self.cp.reboot(stop_reason="Reboot")
+        finally:
+            self._release(held)
+        # Installed once the new firmware has booted and been accepted (§5.19 note).
+        await self._enter(job, "Installed")
+        security_event(self.cp, "FirmwareUpdated", f"version {image.version}")
+
+    async def _wait_for_idle(self) -> list[Any]:
+        """Wait until no transaction runs (§5.19, L01.FR.06/07); the connectors made Unavailable."""
+        connectors = self.cp.station.connectors
+        held: list[Any] = []
+        if self.stop_transactions_for_install:
+            return held  # the reboot stops them (reason Reboot)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.cp.clock.real_seconds(MAX_IDLE_WAIT)
+            for _ in range(int(MAX_IDLE_WAIT / IDLE_POLL) + 1):
+                if all(c.transaction is None for c in connectors) or loop.time() > deadline:
+                    return held
+                for connector in connectors:
+                    if connector.transaction is None and connector.operative:
+                        connector.set_operative(False)
+                        held.append(connector)
+                await self.cp.clock.sleep(IDLE_POLL)
+        except BaseException:
+            self._release(held)
+            raise
+        return held
+
+    def _release(self, held: list[Any]) -> None:
+        for connector in held:
+            wanted = self.cp.state.get(self.cp.station.id, f"operative_{connector.id}", True)
+            if connector.operative != bool(wanted):
+                connector.set_operative(bool(wanted))
+
+    async def _enter(self, job: Job, status: str, detail: str = "") -> None:
+        """Move ``job`` to ``status`` and tell the CSMS (§4.5, L01.FR.01)."""
+        job.status = status
+        if status in _END_STATES:
+            job.active = False
+        self.cp.events.emit(TransferStatus(job.kind, status, job.request_id, detail))
+        if job.kind == "signed-firmware":
+            self._signed_last = status
+            payload = {"status": status, "requestId": job.request_id}
+            await notify(self.cp, "SignedFirmwareStatusNotification", payload)
+        else:
+            await notify(self.cp, "FirmwareStatusNotification", {"status": status})
+
+    # ================================================================ 1.6 §5.9 GetDiagnostics
+    async def get_diagnostics(self, req: dict[str, Any]) -> Reply:
+        start = parse_time(req["startTime"]) if "startTime" in req else None
+        stop = parse_time(req["stopTime"]) if "stopTime" in req else None
+        retries, interval = retry_settings(req)
+        fmt = self.archive_format
+        name = archive_name(self.cp.station.id, DIAGNOSTICS, self.cp.clock.now(), fmt)
+        job = Job("diagnostics")
+
+        def build() -> bytes:
+            return build_diagnostics(self.cp, start, stop, fmt)
+
+        def begin() -> None:
+            work = transfer_jobs.upload(
+                self.cp, job, req["location"], name, build, retries, interval, self._take_fault
+            )
+            self._diagnostics = transfer_jobs.start(self.cp, self._diagnostics, job, work)
+
+        return Reply({"fileName": name}, then=begin)
+
+    # ================================================================ whitepaper N01 GetLog
+    async def get_log(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        params = req["log"]
+        location = params["remoteLocation"]
+        try:
+            check_protocol(self.cp, location)
+        except transfer.TransferError:
+            return {"status": "Rejected"}
+        start = parse_time(params["oldestTimestamp"]) if "oldestTimestamp" in params else None
+        stop = parse_time(params["latestTimestamp"]) if "latestTimestamp" in params else None
+        retries, interval = retry_settings(req)
+        fmt = self.archive_format
+        security = req["logType"] == "SecurityLog"
+        kind = SECURITY if security else DIAGNOSTICS
+        name = archive_name(self.cp.station.id, kind, self.cp.clock.now(), fmt)
+        job = Job("log", req["requestId"])
+        builder = build_security_log if security else build_diagnostics
+
+        def build() -> bytes:
+            return builder(self.cp, start, stop, fmt)
+
+        running = self._log is not None and self._log.active
+
+        def begin() -> None:
+            work = transfer_jobs.upload(
+                self.cp, job, location, name, build, retries, interval, self._take_fault
+            )
+            self._log = transfer_jobs.start(self.cp, self._log, job, work)
+
+        status = "AcceptedCanceled" if running else "Accepted"  # N01.FR.11
+        return Reply({"status": status, "filename": name}, then=begin)

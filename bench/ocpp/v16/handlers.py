@@ -127,8 +127,8 @@ class CoreHandlers:
             if connector is None:
                 return {"status": "Rejected"}
         profile = req.get("chargingProfile")
-        if profile is not None and profile.get("chargingProfilePurpose") != "TxProfile":
-            # §5.11: the profile in a remote start SHALL be a TxProfile.
+        if profile is not None and not cp.smart.accepts_remote_start_profile(connector.id, profile):
+            # §5.11, §5.16.2: a TxProfile without transactionId that this station can run.
             return {"status": "Rejected"}
         id_tag = req["idTag"]
 

@@ -1,28 +1,691 @@
-"""the 1.6 security extension (security whitepaper edition 3).
+"""The 1.6 security extension (security whitepaper edition 3), charge point side.
 
-Scaffolding wired into ChargePoint16; the block fills in its state, keys and handlers.
+- Security events (§8, A04): ``notify(type, tech_info)`` writes the event to
+  the security log and pushes it to the CSMS as SecurityEventNotification;
+  while the station is offline or not yet accepted the notifications wait in
+  a persisted queue and go out in order (A04.FR.02).
+- Certificates (A02/A03, M03-M05): SignCertificate with a CSR from a fresh
+  local key, CertificateSigned verified and installed, InstallCertificate,
+  DeleteCertificate, GetInstalledCertificateIds; the store itself is
+  ``certificates.CertificateStore``.
+- ExtendedTriggerMessage (§5.5): the requested message is sent after the reply.
+- Security profiles (§2, A05): the link settings for the profile in force;
+  ChangeConfiguration(SecurityProfile) upgrades, disconnects, reconnects with
+  the new profile and falls back to the previous one when it cannot connect.
+
+Persisted per station in the StateStore (``cp.state``):
+
+``security_events``  the security log, oldest first, at most ``LOG_LIMIT`` entries
+                     (rolling, A04.FR.04); each entry is
+                     ``{"seq": int, "timestamp": "2026-01-01T00:00:00.000Z",
+                     "type": "StartupOfTheDevice", "techInfo": "..." (optional),
+                     "critical": bool}``. GetLog(SecurityLog) uploads these.
+``security_queue``   notifications not yet confirmed by the CSMS:
+                     ``{"seq", "critical", "payload": SecurityEventNotification.req}``.
+``certificates``     the certificate store (see ``certificates.py``).
+``security_trial``   ``{"previous": int}`` while an upgraded profile has not yet connected.
+``security_last_csr`` when the last SignCertificate.req was made (paces A03 renewals).
+``security_urls``    optional ``{"2": "wss://...", ...}``: the CSMS URL per profile.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import logging
+import os
+import sqlite3
+import ssl
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.v16.config import KeyDef
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.session import Reply
+from bench.ocpp.v16.certificates import (
+    CERTIFICATE_TYPES,
+    CS_ROOT,
+    CertificateError,
+    CertificateStore,
+    load_pem_certificates,
+)
+from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
+from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.transport.config import LinkConfig
+from bench.transport.errors import FailureKind, LinkError
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
 
-PROFILE = ""  # its SupportedFeatureProfiles name
-SUPPORTED = False  # listed in SupportedFeatureProfiles once its messages work
-KEYS: tuple[KeyDef, ...] = ()
+log = logging.getLogger(__name__)
+
+PROFILE = ""  # not a SupportedFeatureProfiles entry
+SUPPORTED = True
+KEYS: tuple[KeyDef, ...] = (
+    # Whitepaper §7 (AuthorizationKey is a Core key in config.py).
+    _key("AdditionalRootCertificateCheck", "boolean", "R", "false"),
+    _key("CertificateSignedMaxChainSize", "integer", "R", "10000", _simple(parse_int(0, 10000))),
+    _key("CertificateStoreMaxLength", "integer", "R", "10"),
+    _key("CpoName", "string", "RW", ""),
+    # §7.6: 0 until a profile is configured; only raised over OCPP (A05.FR.01).
+    _key("SecurityProfile", "integer", "RW", "0", _simple(parse_int(0, 3))),
+)
+
+# Whitepaper §8: every security event and whether it is critical.
+EVENTS: dict[str, bool] = {
+    "FirmwareUpdated": True,
+    "FailedToAuthenticationAtCentralSystem": False,
+    "CentralSystemFailedToAuthentication": False,
+    "SettingSystemTime": True,
+    "StartupOfTheDevice": True,
+    "ResetOrReboot": True,
+    "SecurityLogWasCleared": True,
+    "ReconfigurationOfSecurityParameters": False,
+    "MemoryExhaustion": True,
+    "InvalidMessages": False,
+    "AttemptedReplayAttacks": False,
+    "TamperDetectionActivated": True,
+    "InvalidFirmwareSignature": False,
+    "InvalidFirmwareSigningCertificate": False,
+    "InvalidCentralSystemCertificate": False,
+    "InvalidChargePointCertificate": False,
+    "InvalidTLSVersion": False,
+    "InvalidTLSCipherSuite": False,
+}
+LOG_LIMIT = 1000  # security log entries kept (rolling)
+QUEUE_LIMIT = 500  # undelivered notifications kept; non-critical ones go first when full
+FALLBACK_AFTER = 3  # failed connection attempts with an upgraded profile before falling back
+RENEW_BEFORE = timedelta(days=30)  # A03.FR.02: renew a certificate that expires within a month
+# At most one automatic renewal a day: a CA whose own root expires soon would otherwise
+# be asked again on every reconnect (A03 error handling: no retry loops).
+RENEW_PAUSE = timedelta(days=1)
+_TRIGGERS = (
+    "BootNotification",
+    "LogStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "SignChargePointCertificate",
+    "StatusNotification",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEventRaised:
+    """Emitted on ``cp.events`` for every security event (the UI's security log view)."""
+
+    type: str
+    tech_info: str | None
+    timestamp: str
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityProfileChanged:
+    """Emitted when the profile in force changes: upgrade, confirmation or fallback."""
+
+    profile: int
+    previous: int
+    outcome: str  # "upgrading" | "confirmed" | "fell back"
+    detail: str = ""
 
 
 class Security:
-    __slots__ = ("cp",)
+    __slots__ = ("_deliverer", "_failure_noted", "_store", "_trial_failures", "_use_fallback", "cp")
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
+        self._store: CertificateStore | None = None  # loaded on first use
+        self._deliverer: Any = None
+        self._failure_noted: str | None = None  # one event per kind of failure, not per retry
+        self._trial_failures = 0
+        self._use_fallback = False  # M05.FR.13: try the fallback root after a TLS failure
+        base = cp.link_config.profile
+        if cp.config.value("SecurityProfile") < base:
+            # The key reports the profile the bench was configured with.
+            cp.config.set("SecurityProfile", str(base))
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
-        return {}
+        return {
+            "CertificateSigned": self.certificate_signed,
+            "DeleteCertificate": self.delete_certificate,
+            "ExtendedTriggerMessage": self.extended_trigger_message,
+            "GetInstalledCertificateIds": self.get_installed_certificate_ids,
+            "InstallCertificate": self.install_certificate,
+        }
+
+    def _get(self, name: str, default: Any = None) -> Any:
+        return self.cp.state.get(self.cp.station.id, name, default)
+
+    def _put(self, name: str, value: Any) -> None:
+        self.cp.state.put(self.cp.station.id, name, value)
+
+    # ================================================================ security events
+    def notify(self, event_type: str, tech_info: str | None = None) -> None:
+        """Record a security event (A04.FR.04) and push it to the CSMS (A04.FR.01/02).
+
+        Every event goes to the security log and to the CSMS; critical ones are
+        the ones the whitepaper requires to be pushed, and they are the last to
+        be dropped should the offline queue overflow.
+        """
+        critical = EVENTS.get(event_type, False)
+        timestamp = iso(self.cp.clock.now())
+        entries: list[dict[str, Any]] = self._get("security_events") or []
+        queue: list[dict[str, Any]] = self._get("security_queue") or []
+        # Numbered past both lists: a cleared log must not reuse a queued number.
+        seq = max(entries[-1]["seq"] if entries else 0, queue[-1]["seq"] if queue else 0) + 1
+        entry: dict[str, Any] = {"seq": seq, "timestamp": timestamp, "type": event_type[:50]}
+        payload: dict[str, Any] = {"type": event_type[:50], "timestamp": timestamp}
+        if tech_info:
+            entry["techInfo"] = payload["techInfo"] = tech_info[:255]
+        entry["critical"] = critical
+        self._put("security_events", [*entries[-(LOG_LIMIT - 1) :], entry])
+        queue.append({"seq": seq, "critical": critical, "payload": payload})
+        if len(queue) > QUEUE_LIMIT:
+            drop = next((i for i, q in enumerate(queue) if not q["critical"]), 0)
+            del queue[drop]
+        self._put("security_queue", queue)
+        log.info("%s: security event %s %s", self.cp.station.id, event_type, tech_info or "")
+        self.cp.events.emit(SecurityEventRaised(event_type, tech_info, timestamp, critical))
+        self.on_link_up()
+
+    def security_log(self) -> list[dict[str, Any]]:
+        """The security log, oldest first (the shape is in the module docstring)."""
+        return list(self._get("security_events") or [])
+
+    def clear_log(self) -> None:
+        self._put("security_events", [])
+        self.notify("SecurityLogWasCleared")
+
+    def pending_notifications(self) -> list[dict[str, Any]]:
+        return [q["payload"] for q in self._get("security_queue") or []]
+
+    def on_link_up(self) -> None:
+        """Deliver queued notifications once the station may talk (1.6 §4.2: accepted)."""
+        if not self.cp.accepted or not self._get("security_queue"):
+            return
+        if self._deliverer is None or self._deliverer.done():
+            self._deliverer = self.cp.tasks.spawn(self._deliver(), name="security-events")
+
+    async def _deliver(self) -> None:
+        for _ in range(QUEUE_LIMIT * 2):
+            queue = self._get("security_queue") or []
+            if not queue or not self.cp.accepted:
+                return
+            head = queue[0]
+            try:
+                await self.cp.session.call("SecurityEventNotification", head["payload"])
+            except (CallTimeout, LinkClosed) as exc:
+                log.info("%s: security event stays queued: %s", self.cp.station.id, exc)
+                return
+            except (CallError, InvalidReply) as exc:
+                # The CSMS refused or garbled its answer: resending the same will not help.
+                log.warning("%s: SecurityEventNotification failed: %s", self.cp.station.id, exc)
+            rest = [q for q in self._get("security_queue") or [] if q["seq"] != head["seq"]]
+            self._put("security_queue", rest)
+
+    # ================================================================ certificate store
+    @property
+    def store(self) -> CertificateStore:
+        if self._store is None:
+            data = self._get("certificates")
+            self._store = CertificateStore(data, lambda d: self._put("certificates", d))
+            if data is None:
+                self._seed_store()
+        return self._store
+
+    def _seed_store(self) -> None:
+        """The CA file the station was provisioned with is its first CentralSystemRootCertificate.
+
+        Whitepaper §2.6.4: credentials are installed during manufacturing or
+        installation; in the bench that is the link's ``ca_file``.
+        """
+        store = self._store
+        assert store is not None
+        ca_file = self.cp.link_config.ca_file
+        pems: list[str] = []
+        if ca_file:
+            try:
+                text = Path(ca_file).read_text(encoding="utf-8")
+                pems = [c.public_bytes(Encoding.PEM).decode() for c in load_pem_certificates(text)]
+            except (OSError, CertificateError) as exc:
+                log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
+        now = self.cp.clock.now()
+        for pem in pems:
+            store.install_root(CS_ROOT, pem, now, max_length=None)
+        if not pems:
+            self._put("certificates", store.snapshot())
+
+    # ------------------------------------------------------------------ M05
+    async def install_certificate(self, req: dict[str, Any]) -> dict[str, Any]:
+        certificate_type = req["certificateType"]
+        status = self.store.install_root(
+            certificate_type,
+            req["certificate"],
+            self.cp.clock.now(),
+            max_length=self.cp.config.value("CertificateStoreMaxLength"),
+            additional_check=self.cp.config.get_bool("AdditionalRootCertificateCheck"),
+        )
+        if status == "Accepted":
+            self.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} installed")
+        return {"status": status}
+
+    # ------------------------------------------------------------------ M04
+    async def delete_certificate(self, req: dict[str, Any]) -> dict[str, Any]:
+        wanted = req["certificateHashData"]
+        store = self.store
+        if store.matches_client(wanted):
+            return {"status": "Failed"}  # M04.FR.05: never the charge point certificate
+        found = store.find_root(wanted)
+        if found is None:
+            return {"status": "NotFound"}  # M04.FR.04
+        certificate_type, cert = found
+        if certificate_type == CS_ROOT and self._root_in_use():
+            return {"status": "Failed"}  # M04.FR.06
+        try:
+            store.delete_root(cert)
+        except sqlite3.Error as exc:
+            log.error("%s: deleting a certificate failed: %s", self.cp.station.id, exc)
+            return {"status": "Failed"}  # M04.FR.03
+        self.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} deleted")
+        return {"status": "Accepted"}
+
+    def _root_in_use(self) -> bool:
+        """M04.FR.06, conservatively: over TLS, the last CentralSystemRootCertificate is in use.
+
+        (The TLS stack does not tell which root verified the server; with
+        several installed the CSMS is trusted to delete the right one.)
+        """
+        if not (self.cp.online and self.link_config().secure):
+            return False
+        return len(self.store.roots(CS_ROOT)) <= 1
+
+    # ------------------------------------------------------------------ M03
+    async def get_installed_certificate_ids(self, req: dict[str, Any]) -> dict[str, Any]:
+        certificate_type = req["certificateType"]
+        ids = (
+            self.store.installed_ids(certificate_type)
+            if certificate_type in CERTIFICATE_TYPES
+            else []
+        )
+        if not ids:
+            return {"status": "NotFound"}  # M03.FR.02
+        return {"status": "Accepted", "certificateHashData": ids}  # M03.FR.03/04
+
+    # ------------------------------------------------------------------ A02/A03
+    async def request_certificate(self) -> str:
+        """Make a key pair and send SignCertificate.req (A02.FR.02/03, A03.FR.02/03).
+
+        Returns the CSMS's status, or "Failed" when the request could not be
+        made or delivered. CpoName must be set (A02/A03 prerequisite).
+        """
+        cpo_name = self.cp.config.value("CpoName")
+        if not cpo_name:
+            log.warning("%s: SignCertificate needs CpoName", self.cp.station.id)
+            return "Failed"
+        csr = self.store.start_signing_request(self.cp.station.id, cpo_name)
+        self._put("security_last_csr", iso(self.cp.clock.now()))
+        try:
+            conf = await self.cp.session.call("SignCertificate", {"csr": csr})
+        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+            log.warning("%s: SignCertificate failed: %s", self.cp.station.id, exc)
+            return "Failed"
+        return conf["status"]
+
+    async def certificate_signed(self, req: dict[str, Any]) -> dict[str, Any] | Reply:
+        chain = req["certificateChain"]
+        limit = self.cp.config.value("CertificateSignedMaxChainSize")
+        now = self.cp.clock.now()
+        try:
+            if len(chain) > limit:
+                raise CertificateError(
+                    f"chain of {len(chain)} characters exceeds CertificateSignedMaxChainSize"
+                )
+            leaf = self.store.accept_signed_chain(chain, now)
+        except (CertificateError, ValueError) as exc:
+            # A02.FR.07 / A03.FR.07: discard it and raise the security event.
+            self.notify("InvalidChargePointCertificate", str(exc))
+            return {"status": "Rejected"}
+        except sqlite3.Error as exc:
+            log.error("%s: storing the certificate failed: %s", self.cp.station.id, exc)
+            return {"status": "Rejected"}
+        self.notify(
+            "ReconfigurationOfSecurityParameters",
+            f"new ChargePointCertificate {leaf.serial_number:x} installed",
+        )
+        if self.profile() != 3:
+            return {"status": "Accepted"}
+        starts_in = (leaf.not_valid_before_utc - now).total_seconds()
+        if starts_in > 0:
+            # A02.FR.08: switch once its validity starts.
+            self.cp.tasks.later(
+                "client-certificate", self.cp.clock.real_seconds(starts_in), self._reconnect
+            )
+            return {"status": "Accepted"}
+        return Reply({"status": "Accepted"}, then=self._reconnect)
+
+    def _reconnect(self) -> None:
+        """Drop the link; the connection loop reconnects with the current settings."""
+        self.cp.tasks.spawn(self.cp._close_link(), name="security-reconnect")
+
+    def _maybe_renew(self) -> None:
+        # A03.FR.02: the station renews a certificate that expires within a month.
+        if self.profile() != 3 or self.store.has_pending_request:
+            return
+        creds = self.store.client_credentials(self.cp.clock.now())
+        if creds is None or not self.cp.config.value("CpoName"):
+            return
+        now = self.cp.clock.now()
+        last = self._get("security_last_csr")
+        if last is not None and now - datetime.fromisoformat(last) < RENEW_PAUSE:
+            return
+        if creds.not_after - now < RENEW_BEFORE:
+            self.cp.tasks.spawn(self.request_certificate(), name="renew-certificate")
+
+    # ================================================================ ExtendedTriggerMessage
+    async def extended_trigger_message(self, req: dict[str, Any]) -> dict[str, Any] | Reply:
+        """Whitepaper §5.5: Accepted, then the requested message follows the reply."""
+        requested = req["requestedMessage"]
+        connector_id = req.get("connectorId")
+        cp = self.cp
+        if requested not in _TRIGGERS:
+            return {"status": "NotImplemented"}
+        if connector_id is not None:
+            ids = {c.id for c in cp.station.connectors}
+            if connector_id not in ids:
+                return {"status": "Rejected"}
+        if requested == "SignChargePointCertificate" and not cp.config.value("CpoName"):
+            return {"status": "Rejected"}  # A02 prerequisite: CpoName MUST be set
+        send = self._trigger_sender(requested, connector_id)
+        if send is None:
+            return {"status": "NotImplemented"}
+
+        def after() -> None:
+            result = send()
+            if inspect.isawaitable(result):
+                cp.tasks.spawn(_await(result), name=f"trigger-{requested}")
+
+        return Reply({"status": "Accepted"}, then=after)
+
+    def _trigger_sender(self, requested: str, connector_id: int | None) -> Any:
+        cp = self.cp
+        if requested == "BootNotification":
+            return cp._boot
+        if requested == "Heartbeat":
+            return cp._heartbeat
+        if requested == "SignChargePointCertificate":
+            return self.request_certificate
+        if requested == "StatusNotification":
+            return lambda: self._send_statuses(connector_id)
+        if requested == "MeterValues":
+            return lambda: self._send_meter_values(connector_id)
+        name = "send_log_status" if requested == "LogStatusNotification" else "send_firmware_status"
+        return getattr(cp.firmware, name, None)
+
+    async def _send_statuses(self, connector_id: int | None) -> None:
+        cp = self.cp
+        ids = (
+            [connector_id]
+            if connector_id is not None
+            else [0, *(c.id for c in cp.station.connectors)]
+        )
+        for cid in ids:
+            report = cp.status_of(cid)
+            payload: dict[str, Any] = {
+                "connectorId": cid,
+                "errorCode": report.error_code,
+                "status": report.status,
+                "timestamp": iso(cp.clock.now()),
+            }
+            if report.vendor_error_code:
+                payload["vendorErrorCode"] = report.vendor_error_code
+            if report.info:
+                payload["info"] = report.info
+            if not await self._call("StatusNotification", payload):
+                return
+
+    async def _send_meter_values(self, connector_id: int | None) -> None:
+        cp = self.cp
+        items = cp.config.value("MeterValuesSampledData")
+        for connector in cp.station.connectors:
+            if connector_id is not None and connector.id != connector_id:
+                continue
+            values = sampled_values(connector, items, "Trigger")
+            if not values:
+                continue
+            payload: dict[str, Any] = {
+                "connectorId": connector.id,
+                "meterValue": [meter_value(cp.clock.now(), values)],
+            }
+            tx = connector.transaction
+            if tx is not None and tx.protocol_id is not None:
+                payload["transactionId"] = tx.protocol_id
+            if not await self._call("MeterValues", payload):
+                return
+
+    async def _call(self, action: str, payload: dict[str, Any]) -> bool:
+        try:
+            await self.cp.session.call(action, payload)
+        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+            log.info("%s: triggered %s failed: %s", self.cp.station.id, action, exc)
+            return False
+        return True
+
+    # ================================================================ security profiles
+    def profile(self) -> int:
+        """The security profile in force (the key never reports less than the link's)."""
+        return max(self.cp.link_config.profile, self.cp.config.value("SecurityProfile"))
+
+    def set_profile_url(self, profile: int, url: str | None) -> None:
+        """Where the CSMS listens for ``profile`` (A00.FR.006: a port per profile is allowed)."""
+        urls = dict(self._get("security_urls") or {})
+        if url is None:
+            urls.pop(str(profile), None)
+        else:
+            urls[str(profile)] = url
+        self._put("security_urls", urls)
+
+    def reset_profile(self, profile: int) -> None:
+        """Lower the profile outside OCPP (A00.FR.005: the bench's settings are that method)."""
+        self._put("security_trial", None)
+        self.cp.config.set("SecurityProfile", str(profile))
+
+    def link_config(self) -> LinkConfig:
+        """The link settings for the next connection: the profile in force, its URL,
+        the AuthorizationKey, the installed roots and the newest client certificate."""
+        base = self.cp.link_config
+        try:
+            return self._config_for(self.profile())
+        except (ValueError, OSError) as exc:
+            if self._get("security_trial"):
+                self._fall_back(str(exc))
+                try:
+                    return self._config_for(self.profile())
+                except (ValueError, OSError):
+                    pass
+            log.warning("%s: security settings unusable (%s)", self.cp.station.id, exc)
+            return base
+
+    def _config_for(self, profile: int) -> LinkConfig:
+        base = self.cp.link_config
+        urls = self._get("security_urls") or {}
+        url = urls.get(str(profile)) or base.url
+        if profile >= 2 and url.startswith("ws://"):
+            url = "wss://" + url[len("ws://") :]
+        password: str | None = None
+        if profile in (1, 2) or (profile == 3 and base.profile == 3):
+            key = self.cp.config.raw("AuthorizationKey") or ""
+            password = key or base.password
+        ca_file, cert_file, key_file = base.ca_file, None, None
+        if profile >= 2 and url.startswith("wss://"):
+            trust = self.store.trust_pem(with_fallback=self._use_fallback)
+            if trust:
+                ca_file = self._write("roots.pem", trust)
+        if profile == 3:
+            creds = self.store.client_credentials(self.cp.clock.now())
+            if creds is not None:
+                cert_file = self._write("client.pem", creds.chain_pem)
+                key_file = self._write("client.key", creds.key_pem, private=True)
+            else:
+                cert_file, key_file = base.cert_file, base.key_file
+        return dataclasses.replace(
+            base,
+            url=url,
+            security_profile=profile,
+            password=password,
+            ca_file=ca_file,
+            cert_file=cert_file,
+            key_file=key_file,
+        )
+
+    def _material_dir(self) -> Path:
+        row = self.cp.db.execute("PRAGMA database_list").fetchone()
+        db_file = row[2] if row else ""
+        root = Path(db_file).parent if db_file else Path(tempfile.gettempdir()) / "ocpp-bench"
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.cp.station.id)
+        return root / "certificates" / (safe or "station")
+
+    def _write(self, name: str, text: str, *, private: bool = False) -> str:
+        """Write TLS material for the transport (which reads files); unchanged files stay put."""
+        folder = self._material_dir()
+        path = folder / name
+        data = text.encode()
+        try:
+            if path.read_bytes() == data:
+                return str(path)
+        except OSError:
+            pass
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return str(path)
+
+    def wrap_change_configuration(self, core: Any) -> Any:
+        """ChangeConfiguration with the whitepaper's rules for its keys (A01, A05)."""
+
+        async def change_configuration(req: dict[str, Any]) -> Any:
+            key = req["key"]
+            if key == "SecurityProfile":
+                return self._change_profile(req["value"])
+            result = await core(req)
+            status = result.get("status") if isinstance(result, dict) else None
+            if key == "AuthorizationKey" and status in ("Accepted", "RebootRequired"):
+                # A01.FR.11/12: logged, without the key itself.
+                self.notify("ReconfigurationOfSecurityParameters", "AuthorizationKey changed")
+            return result
+
+        return change_configuration
+
+    def _change_profile(self, text: str) -> dict[str, Any] | Reply:
+        try:
+            new = parse_int(0, 3)(text)
+        except ValueError:
+            return {"status": "Rejected"}
+        current = self.profile()
+        why = self._upgrade_refusal(new, current)
+        if why is not None:
+            log.info("%s: SecurityProfile %s rejected: %s", self.cp.station.id, new, why)
+            return {"status": "Rejected"}
+        self._put("security_trial", {"previous": current})
+        self._trial_failures = 0
+        self.cp.config.set("SecurityProfile", str(new))
+        self.notify("ReconfigurationOfSecurityParameters", f"SecurityProfile {current} -> {new}")
+        self.cp.events.emit(SecurityProfileChanged(new, current, "upgrading"))
+        # A05.FR.06/07: disconnect after the reply, reconnect with the new profile.
+        return Reply({"status": "Accepted"}, then=self._reconnect)
+
+    def _upgrade_refusal(self, new: int, current: int) -> str | None:
+        """Why an upgrade to ``new`` is not allowed now (A05.FR.01-04), or None."""
+        if new <= current:
+            return "lowering or keeping the profile is not done over OCPP (A05.FR.01)"
+        if new in (1, 2):
+            key = self.cp.config.raw("AuthorizationKey") or self.cp.link_config.password or ""
+            if not (16 <= len(key) <= 40):
+                return "no valid AuthorizationKey (A05.FR.02)"
+        now = self.cp.clock.now()
+        if new >= 2 and not (self.store.valid_roots(CS_ROOT, now) or self.cp.link_config.ca_file):
+            return "no valid CentralSystemRootCertificate (A05.FR.03)"
+        if new == 3 and not (self.store.client_credentials(now) or self.cp.link_config.cert_file):
+            return "no valid ChargePointCertificate (A05.FR.04)"
+        try:
+            self._config_for(new)
+        except (ValueError, OSError) as exc:
+            return str(exc)
+        return None
+
+    def _fall_back(self, reason: str) -> None:
+        """A05.FR.08: the upgraded profile did not connect; go back to the previous one."""
+        trial = self._get("security_trial") or {}
+        previous = int(trial.get("previous", self.cp.link_config.profile))
+        failed = self.profile()
+        self._put("security_trial", None)
+        self._trial_failures = 0
+        self.cp.config.set("SecurityProfile", str(previous))
+        self.notify(
+            "ReconfigurationOfSecurityParameters",
+            f"SecurityProfile {failed} failed to connect; back to {previous}",
+        )
+        self.cp.events.emit(SecurityProfileChanged(previous, failed, "fell back", reason))
+
+    # ------------------------------------------------------------------ connection hooks
+    def on_connect_failed(self, exc: LinkError) -> None:
+        """Security events for a failed connection, and the fallbacks of A05 and M05."""
+        event = _event_for(exc)
+        if event is not None and event != self._failure_noted:
+            self._failure_noted = event
+            self.notify(event, exc.message)
+        if event == "InvalidCentralSystemCertificate" and self.store.has_fallback_root():
+            self._use_fallback = not self._use_fallback  # M05.FR.13: try the old root too
+        if self._get("security_trial"):
+            self._trial_failures += 1
+            if self._trial_failures >= FALLBACK_AFTER:
+                self._fall_back(exc.message)
+
+    def on_connected(self) -> None:
+        self._failure_noted = None
+        trial = self._get("security_trial")
+        if trial:
+            # The upgraded profile works; it stays (A05.FR.09 is the CSMS's part).
+            self._put("security_trial", None)
+            self._trial_failures = 0
+            self.cp.events.emit(
+                SecurityProfileChanged(self.profile(), int(trial["previous"]), "confirmed")
+            )
+        if self.store.has_fallback_root() and self.link_config().secure:
+            if self._use_fallback:
+                self._use_fallback = False  # the new root failed; try it again next time
+            else:
+                self.store.drop_fallback_root()  # M05.FR.12
+
+    def on_accepted(self) -> None:
+        """After the boot (or a reconnect): deliver queued events; renew a certificate."""
+        self.on_link_up()
+        self._maybe_renew()
+
+
+def _event_for(exc: LinkError) -> str | None:
+    """The whitepaper §8 event a connection failure amounts to, if any."""
+    if exc.kind == FailureKind.UNAUTHORIZED:
+        return "FailedToAuthenticationAtCentralSystem"
+    if exc.kind != FailureKind.TLS:
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return "InvalidCentralSystemCertificate"  # A00.FR.309/413
+    reason = str(getattr(cause, "reason", "") or "").upper()
+    if "VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason:
+        return "InvalidTLSVersion"  # A00.FR.315/419
+    if "CIPHER" in reason:
+        return "InvalidTLSCipherSuite"  # A00.FR.322/426
+    # The CSMS hung up on our handshake: it did not accept our credentials.
+    return "FailedToAuthenticationAtCentralSystem"
+
+
+async def _await(result: Any) -> None:
+    await result

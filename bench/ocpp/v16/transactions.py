@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
 from bench.ocpp.v16.metering import iso, meter_value, sampled_values
-from bench.smart.schedule import limit_at, to_amps
 from bench.store.queue import OfflineQueue
 
 if TYPE_CHECKING:
@@ -44,7 +43,6 @@ class Transactions:
         "_locked_for",
         "_queue_event",
         "_tx_data",
-        "_tx_profiles",
         "_waiting",
         "cp",
         "pending_profile",
@@ -64,7 +62,6 @@ class Transactions:
         self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
-        self._tx_profiles: dict[int, dict[str, Any]] = {}
         self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
         self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
 
@@ -94,7 +91,7 @@ class Transactions:
         status = info.get("status", "Invalid")
         from bench.ocpp.v16.charge_point import AuthorizationResult
 
-        target = self._pick_connector(connector_id)
+        target = self._pick_connector(connector_id, id_tag, info.get("parentIdTag"))
         self.cp.events.emit(AuthorizationResult(id_tag, status, target.id if target else None))
         if status != "Accepted":
             log.info("%s: idTag %s not accepted (%s)", station.id, id_tag, status)
@@ -112,22 +109,34 @@ class Transactions:
             return
         self.begin_or_wait(target, id_tag, parent_id_tag=parent)
 
-    def _pick_connector(self, connector_id: int | None) -> Connector | None:
+    def _pick_connector(
+        self, connector_id: int | None, id_tag: str | None = None, parent_id_tag: str | None = None
+    ) -> Connector | None:
         station = self.cp.station
         if connector_id:
             connector = station.connector(connector_id)
-            return connector if self.can_start(connector) else None
-        candidates = [c for c in station.connectors if self.can_start(c)]
+            return connector if self.can_start(connector, id_tag, parent_id_tag) else None
+        candidates = [c for c in station.connectors if self.can_start(c, id_tag, parent_id_tag)]
         plugged = [c for c in candidates if c.plugged]
-        return (plugged or candidates or [None])[0]
+        # A connector reserved for this tag beats a free one (1.6 §5.13).
+        reserved = [c for c in candidates if c.reservation is not None]
+        return (plugged or reserved or candidates or [None])[0]
 
-    def can_start(self, connector: Connector) -> bool:
+    def can_start(
+        self, connector: Connector, id_tag: str | None = None, parent_id_tag: str | None = None
+    ) -> bool:
+        """May a transaction start on ``connector`` (for ``id_tag``, when given)?
+
+        With an idTag the reservations are checked too (1.6 §5.13: a reserved
+        connector refuses every tag but the reserved one and its group).
+        """
         return (
             connector.transaction is None
             and connector.operative
             and connector.fault is None
             and self.cp.station.fault is None
             and not connector.finishing
+            and (id_tag is None or self.cp.reservations.allows(connector, id_tag, parent_id_tag))
         )
 
     def begin_or_wait(
@@ -138,7 +147,21 @@ class Transactions:
         parent_id_tag: str | None = None,
         reservation_id: int | None = None,
     ) -> None:
+        reservations = self.cp.reservations
+        if parent_id_tag is None:
+            parent_id_tag = reservations.parent_of(id_tag)
+        if not reservations.allows(connector, id_tag, parent_id_tag):
+            # 1.6 §5.13: reserved for another idTag (a remote start lands here too).
+            log.info(
+                "%s: connector %d is reserved; %s may not start",
+                self.cp.station.id,
+                connector.id,
+                id_tag,
+            )
+            return
         if connector.plugged:
+            if reservation_id is None:
+                reservation_id = reservations.claim(connector, id_tag, parent_id_tag)
             self.start(
                 connector, id_tag, parent_id_tag=parent_id_tag, reservation_id=reservation_id
             )
@@ -170,7 +193,10 @@ class Transactions:
         id_tag = self._waiting.pop(connector.id, None)
         self.cp.tasks.cancel_timer(f"conn-timeout-{connector.id}")
         if id_tag is not None and connector.transaction is None:
-            self.start(connector, id_tag)
+            reservations = self.cp.reservations
+            parent = reservations.parent_of(id_tag)
+            reservation_id = reservations.claim(connector, id_tag, parent)
+            self.start(connector, id_tag, parent_id_tag=parent, reservation_id=reservation_id)
 
     def _on_unplugged(self, connector: Connector) -> None:
         config = self.cp.config
@@ -219,10 +245,12 @@ class Transactions:
         if reservation_id is not None:
             payload["reservationId"] = reservation_id
         self._persist_open(connector, local, id_tag, meter_start, now)
+        profile = None
         if self.pending_profile is not None and self.pending_profile[0] == connector.id:
-            self._tx_profiles[connector.id] = self.pending_profile[1]
+            profile = self.pending_profile[1]
             self.pending_profile = None
-            self.refresh_limits()
+        # Installs the remote start's TxProfile (1.6 §5.16.2) and applies the limits in force.
+        self.cp.smart.transaction_started(connector, profile)
         self._tx_data[connector.id] = []
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
         self.enqueue("StartTransaction", payload, local=local)
@@ -252,9 +280,9 @@ class Transactions:
         if data:
             payload["transactionData"] = data
         self.cp.tasks.cancel_timer(f"sample-{connector.id}")
-        if self._tx_profiles.pop(connector.id, None) is not None:
-            connector.set_limit(None, None)
         connector.end_transaction(unlock=unlock)
+        # Its TxProfiles cease and a shared ChargePointMaxProfile is split anew (1.6 §3.13).
+        self.cp.smart.transaction_ended(connector)
         self._forget_open(connector)
         self._save_register(connector)
         self.enqueue("StopTransaction", payload, local=local)
@@ -398,6 +426,9 @@ class Transactions:
             self.cp.authorizer.remember(id_tag, info)
         if action != "StartTransaction":
             return
+        if info and id_tag:
+            # 1.6 §3.5.2: a verdict contradicting the local list is reported on connector 0.
+            self.cp.local_list.check_conflict(id_tag, info)
         tx_id = reply["transactionId"]
         if local:
             self._learn_tx_id(local, tx_id)
@@ -435,22 +466,8 @@ class Transactions:
 
     # ------------------------------------------------------------ smart charging
     def refresh_limits(self) -> None:
-        """Apply the limit of each transaction's TxProfile at this instant (1.6 §3.13)."""
-        now = self.cp.clock.now()
-        template = self.cp.station.template
-        for connector_id, profile in self._tx_profiles.items():
-            connector = self.cp.station.connector(connector_id)
-            tx = connector.transaction
-            limit = limit_at(profile, now, tx.started_at if tx else None)
-            if limit is None:
-                amps, source = None, None
-            else:
-                phases = template.phases if template.current_type == "AC" else 1
-                amps = to_amps(limit, template.nominal_voltage_v, phases)
-                source = f"TxProfile #{profile['chargingProfileId']} level {profile['stackLevel']}"
-            if connector.limit_a != amps:
-                self.cp.station.tick()
-                connector.set_limit(amps, source)
+        """Apply the smart-charging limits in force at this instant (1.6 §3.13)."""
+        self.cp.smart.apply()
 
     # ------------------------------------------------------------ meter values
     def cancel_timers(self) -> None:

@@ -1,20 +1,49 @@
-"""TriggerMessage (1.6 §5.17).
+"""TriggerMessage (1.6 §5.17, errata 3.35, 3.40, 3.46).
 
-Scaffolding wired into ChargePoint16; the block fills in its state, keys and handlers.
+The station answers first and sends the requested message after its reply has
+left (``Reply(..., then=...)``, §5.17: "SHALL first send the TriggerMessage
+response"). What each trigger sends:
+
+- BootNotification: ``Rejected`` once the CSMS has accepted the station (errata
+  3.35 recommends it: a re-boot would leave ongoing transactions in limbo);
+  while Pending the boot loop is woken to send it at once (§4.2: a Pending
+  station may send what a TriggerMessage asked for).
+- Heartbeat: a Heartbeat.req, which also counts as the interval's heartbeat.
+- StatusNotification: the status of the given connector; without a connectorId
+  one for the charge point (connector 0) and one per connector (§5.17).
+- MeterValues: the most recent values of every ``MeterValuesSampledData``
+  measurand (errata 3.46: SHALL), context ``Trigger``, for the given connector or
+  every connector; inside a transaction it carries the transactionId.
+- DiagnosticsStatusNotification / FirmwareStatusNotification: the current
+  state from the firmware block (``Idle`` when nothing runs).
+
+A connectorId that names no connector is ``Rejected`` for the messages a
+connector is relevant to (StatusNotification, MeterValues); for the others it
+is ignored, as §5.17 asks.
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.session import Reply
 from bench.ocpp.v16.config import KeyDef
+from bench.ocpp.v16.metering import iso, meter_value, sampled_values
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
 
+log = logging.getLogger(__name__)
+
 PROFILE = "RemoteTrigger"  # its SupportedFeatureProfiles name
-SUPPORTED = False  # listed in SupportedFeatureProfiles once its messages work
+SUPPORTED = True  # listed in SupportedFeatureProfiles once its messages work
 KEYS: tuple[KeyDef, ...] = ()
+
+_CONNECTOR_RELEVANT = ("MeterValues", "StatusNotification")
 
 
 class RemoteTrigger:
@@ -25,4 +54,107 @@ class RemoteTrigger:
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
-        return {}
+        return {"TriggerMessage": self.trigger_message}
+
+    async def trigger_message(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        # 1.6 §5.17, §7.44
+        requested = req["requestedMessage"]
+        connector_id = req.get("connectorId")
+        count = len(self.cp.station.connectors)
+        if (
+            requested in _CONNECTOR_RELEVANT
+            and connector_id is not None
+            and not 1 <= connector_id <= count
+        ):
+            return {"status": "Rejected"}
+        plan = self._plan(requested, connector_id)
+        if plan is None:
+            return {"status": "NotImplemented"}
+        if plan is False:
+            return {"status": "Rejected"}
+        return Reply({"status": "Accepted"}, then=plan)
+
+    def _plan(self, requested: str, connector_id: int | None) -> Callable[[], None] | bool | None:
+        """The work that sends ``requested`` after the reply; False to reject, None if unknown."""
+        cp = self.cp
+        if requested == "BootNotification":
+            # errata 3.35: after BootNotification.conf(Accepted) a triggered boot is rejected.
+            boot_now = getattr(cp, "boot_now", None)
+            if cp.registration == "Accepted" or boot_now is None:
+                return False
+            return boot_now
+        if requested == "Heartbeat":
+            return lambda: self._spawn(self._heartbeat(), "trigger-heartbeat")
+        if requested == "StatusNotification":
+            ids = [connector_id] if connector_id else [0, *(c.id for c in cp.station.connectors)]
+            return lambda: self._spawn(self._statuses(ids), "trigger-status")
+        if requested == "MeterValues":
+            ids = [connector_id] if connector_id else [c.id for c in cp.station.connectors]
+            return lambda: self._spawn(self._meter_values(ids), "trigger-meter")
+        if requested == "DiagnosticsStatusNotification":
+            return self._firmware_call("send_diagnostics_status")
+        if requested == "FirmwareStatusNotification":
+            return self._firmware_call("send_firmware_status")
+        return None
+
+    def _firmware_call(self, name: str) -> Callable[[], None] | None:
+        send = getattr(self.cp.firmware, name, None)
+        if send is None:
+            return None  # the firmware block does not report this status
+
+        def run() -> None:
+            result = send()
+            if inspect.isawaitable(result):
+                self._spawn(result, f"trigger-{name}")
+
+        return run
+
+    def _spawn(self, work: Awaitable[Any], name: str) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+                log.info("%s: triggered message not delivered: %s", self.cp.station.id, exc)
+
+        self.cp.tasks.spawn(guarded(), name=name)
+
+    # ------------------------------------------------------------ the messages
+    async def _heartbeat(self) -> None:
+        cp = self.cp
+        await cp.session.call("Heartbeat", {})
+        cp.last_heartbeat = cp.clock.monotonic()
+
+    async def _statuses(self, connector_ids: list[int]) -> None:
+        cp = self.cp
+        for connector_id in connector_ids:
+            report = cp.status_of(connector_id)
+            payload: dict[str, Any] = {
+                "connectorId": connector_id,
+                "errorCode": report.error_code,
+                "status": report.status,
+                "timestamp": iso(cp.clock.now()),
+            }
+            if report.vendor_error_code:
+                payload["vendorErrorCode"] = report.vendor_error_code
+            if report.info:
+                payload["info"] = report.info
+            await cp.session.call("StatusNotification", payload)
+
+    async def _meter_values(self, connector_ids: list[int]) -> None:
+        cp = self.cp
+        cp.station.tick()  # the most recent measurements (errata 3.46)
+        items = cp.config.value("MeterValuesSampledData")
+        for connector_id in connector_ids:
+            connector = cp.station.connector(connector_id)
+            # A MeterValues.req needs one sampled value at least (§6.31): the register.
+            values = sampled_values(connector, items, "Trigger") or sampled_values(
+                connector, ["Energy.Active.Import.Register"], "Trigger"
+            )
+            payload: dict[str, Any] = {
+                "connectorId": connector_id,
+                "meterValue": [meter_value(cp.clock.now(), values)],
+            }
+            tx = connector.transaction
+            if tx is not None and isinstance(tx.protocol_id, int):
+                payload["transactionId"] = tx.protocol_id
+            await cp.session.call("MeterValues", payload)

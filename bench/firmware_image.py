@@ -1,0 +1,215 @@
+"""Firmware files as the bench understands them, and their signatures (whitepaper L01).
+
+Firmware file format (ours; OCPP prescribes none)
+-------------------------------------------------
+A firmware file is a JSON object, UTF-8::
+
+    {"version": "2.0.0"}
+    {"version": "2.0.0", "notes": "anything", "installable": false}
+
+``version`` (required, 1 to 50 characters: BootNotification's firmwareVersion
+is CiString50) is the version the station reports after installing it.
+``installable: false`` makes the image fail to install (InstallationFailed),
+so a CSMS can provoke that outcome without access to the bench.
+
+A file that is not JSON (any binary image) takes its version from its file
+name: the last path segment of the download URL, e.g. ``fw-2.1.0.bin`` or
+``station_v3.0.1-rc1.img`` give ``2.1.0`` and ``3.0.1-rc1``. A JSON file
+without a usable ``version``, or a binary file whose name holds no version,
+cannot be installed.
+
+Signatures
+----------
+SignedUpdateFirmware carries the Firmware Signing certificate (PEM) and a
+base64 signature computed over the *entire* firmware file with SHA-256
+(L01.FR.04, L01.FR.12). RSA signatures may be RSA-PSS (the whitepaper's
+choice) or PKCS#1 v1.5; EC keys use ECDSA. ``sign_firmware`` makes such a
+signature (RSA-PSS / ECDSA) for tests and for a CSMS operator.
+
+The certificate must be in its validity period on the station's clock, use a
+key of at least 2048 bits (RSA) or 224 bits (EC) (A00.FR.502/503) and, when
+the station has Manufacturer root certificates installed, be issued directly
+by one of them (the manufacturer SHALL NOT use intermediate certificates, L01
+remarks) or be one of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+MAX_VERSION = 50
+_NAME_VERSION = re.compile(r"(?:^|[-_.vV])(\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.]+)?)")
+_EXTENSIONS = (".tar.gz", ".bin", ".img", ".json", ".fw", ".zip", ".hex", ".swu", ".gz", ".tar")
+
+
+class ImageError(ValueError):
+    """The firmware file cannot be installed; the message says why."""
+
+
+class CertificateProblem(ValueError):
+    """The signing certificate is not valid or could not be verified."""
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareImage:
+    version: str
+    size: int
+    sha256: str
+    installable: bool = True
+
+
+def read_image(data: bytes, location: str = "") -> FirmwareImage:
+    """Parse a downloaded firmware file (see the module docstring for the format)."""
+    digest = hashlib.sha256(data).hexdigest()
+    text = data.lstrip()[:1]
+    if text == b"{":
+        try:
+            manifest = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ImageError(f"the firmware manifest is not valid JSON: {exc}") from None
+        version = manifest.get("version") if isinstance(manifest, dict) else None
+        if not isinstance(version, str) or not 0 < len(version.strip()) <= MAX_VERSION:
+            raise ImageError(f"the firmware manifest needs a version of 1 to {MAX_VERSION} chars")
+        installable = manifest.get("installable", True)
+        return FirmwareImage(version.strip(), len(data), digest, installable is not False)
+    version = version_from_name(location)
+    if version is None:
+        raise ImageError(f"no firmware version in the file name of {location!r}")
+    return FirmwareImage(version, len(data), digest)
+
+
+def version_from_name(location: str) -> str | None:
+    """``.../fw-2.1.0.bin`` -> ``2.1.0``; None when the name holds no dotted version."""
+    name = PurePosixPath(unquote(urlsplit(location).path)).name
+    lowered = name.lower()
+    for ext in _EXTENSIONS:
+        if lowered.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    matches = _NAME_VERSION.findall(name)
+    if not matches:
+        return None
+    return matches[-1][:MAX_VERSION]
+
+
+# --------------------------------------------------------------------------- certificates
+def load_certificate(pem: str | bytes) -> x509.Certificate:
+    try:
+        data = pem.encode() if isinstance(pem, str) else pem
+        return x509.load_pem_x509_certificate(data)
+    except (ValueError, TypeError) as exc:
+        raise CertificateProblem(f"not a PEM X.509 certificate: {exc}") from None
+
+
+def load_certificates(pems: Iterable[str | bytes]) -> list[x509.Certificate]:
+    """The parseable certificates among ``pems`` (a broken stored one is skipped)."""
+    out = []
+    for pem in pems:
+        try:
+            out.append(load_certificate(pem))
+        except CertificateProblem:
+            continue
+    return out
+
+
+def check_signing_certificate(
+    pem: str, now: datetime, roots: Sequence[x509.Certificate]
+) -> x509.Certificate:
+    """The Firmware Signing certificate if it is valid (L01.FR.23); else CertificateProblem."""
+    cert = load_certificate(pem)
+    _check_period(cert, now, "the signing certificate")
+    _check_key(cert)
+    if not roots:
+        return cert  # nothing to chain to: the caller decides whether that is enough
+    for root in roots:
+        if root == cert:
+            return cert
+        try:
+            cert.verify_directly_issued_by(root)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        _check_period(root, now, "the manufacturer root certificate")
+        return cert
+    raise CertificateProblem(
+        "the signing certificate is not issued by an installed manufacturer root"
+    )
+
+
+def _check_period(cert: x509.Certificate, now: datetime, what: str) -> None:
+    if now < cert.not_valid_before_utc:
+        raise CertificateProblem(f"{what} is not valid before {cert.not_valid_before_utc}")
+    if now > cert.not_valid_after_utc:
+        raise CertificateProblem(f"{what} expired on {cert.not_valid_after_utc}")
+
+
+def _check_key(cert: x509.Certificate) -> None:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < 2048:
+            raise CertificateProblem(f"RSA key of {key.key_size} bits (A00.FR.502: 2048 minimum)")
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.key_size < 224:
+            raise CertificateProblem(
+                f"EC key of {key.curve.key_size} bits (A00.FR.503: 224 minimum)"
+            )
+    else:
+        raise CertificateProblem(f"unsupported key type {type(key).__name__}")
+
+
+# --------------------------------------------------------------------------- signatures
+def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
+    """True when ``signature_b64`` signs ``data`` (SHA-256) with ``cert``'s key (L01.FR.04)."""
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if not signature:
+        return False  # "if a signature is missing entirely" (L01 step 5)
+    key = cert.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return _try(lambda: key.verify(signature, data, ec.ECDSA(hashes.SHA256())))
+    if isinstance(key, rsa.RSAPublicKey):
+        schemes: list[Any] = [
+            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
+            padding.PKCS1v15(),
+        ]
+        return any(
+            _try(lambda pad=pad: key.verify(signature, data, pad, hashes.SHA256()))
+            for pad in schemes
+        )
+    return False
+
+
+def sign_firmware(data: bytes, private_key: Any) -> str:
+    """Base64 signature of ``data`` with SHA-256: RSA-PSS for RSA keys, ECDSA for EC keys."""
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raw = private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+    elif isinstance(private_key, rsa.RSAPrivateKey):
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.MAX_LENGTH)
+        raw = private_key.sign(data, pss, hashes.SHA256())
+    else:
+        raise TypeError(f"cannot sign with a {type(private_key).__name__}")
+    return base64.b64encode(raw).decode()
+
+
+def _try(verify: Any) -> bool:
+    try:
+        verify()
+    except (InvalidSignature, ValueError):
+        return False
+    return True
