@@ -227,7 +227,17 @@ class CentralSystem(V16Commands):
             why = conn.protocol.outgoing_refusal(state.registration, action)
             if why is not None:
                 raise NotAllowed(why)
-        reply = await conn.session.call(action, payload, timeout=timeout)
+        opened = conn.protocol.expected_trigger(action, payload)
+        if opened is not None:
+            state.triggered.add(opened)
+        try:
+            reply = await conn.session.call(action, payload, timeout=timeout)
+        except BaseException:
+            if opened is not None:
+                state.triggered.discard(opened)
+            raise
+        if opened is not None and reply.get("status") != "Accepted":
+            state.triggered.discard(opened)
         conn.protocol.note_reply(state, action, payload, reply)
         return reply
 

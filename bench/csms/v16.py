@@ -277,14 +277,18 @@ def outgoing_refusal(registration: str | None, action: str) -> str | None:
 def note_reply(
     state: StationState, action: str, payload: dict[str, Any], reply: dict[str, Any]
 ) -> None:
-    """Remember what a CSMS-initiated call changed (a trigger opens §4.2's door)."""
-    if reply.get("status") != "Accepted":
-        return
+    """Remember what a CSMS-initiated call changed (triggers: see ``expected_trigger``)."""
+    return None
+
+
+def expected_trigger(action: str, payload: dict[str, Any]) -> str | None:
+    """The station-initiated action a (Extended)TriggerMessage asks for, if any.
+
+    The server opens §4.2's door for it *before* sending the request: the station may
+    send the triggered message right after its reply, ahead of our reading that reply.
+    """
     if action == "TriggerMessage":
-        name = _TRIGGERED_ACTION.get(payload["requestedMessage"])
-    elif action == "ExtendedTriggerMessage":
-        name = _EXTENDED_TRIGGER_ACTION.get(payload["requestedMessage"])
-    else:
-        return
-    if name is not None:
-        state.triggered.add(name)
+        return _TRIGGERED_ACTION.get(payload.get("requestedMessage", ""))
+    if action == "ExtendedTriggerMessage":
+        return _EXTENDED_TRIGGER_ACTION.get(payload.get("requestedMessage", ""))
+    return None

@@ -14,6 +14,7 @@ from bench.store.db import (
     register_schema,
     transaction,
 )
+from bench.store.locallist import LocalListStore
 from bench.store.messages import MessageLog
 from bench.store.queue import OfflineQueue, QueuedMessage
 from bench.store.sinks import ConsoleSink, JsonlSink
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigStore",
     "ConsoleSink",
     "JsonlSink",
+    "LocalListStore",
     "MessageLog",
     "OfflineQueue",
     "QueuedMessage",

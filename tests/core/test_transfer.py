@@ -202,3 +202,23 @@ async def test_file_server_waits_for_uploads(files: FileServer):
     uploaded = await files.wait_for_upload(1, timeout=5)
     await task
     assert [p.name for p in uploaded] == ["late.zip"]
+
+
+async def test_https_transfers_trust_the_ca_they_are_given(tmp_path: Path):
+    """1.6 §8: HTTPS; the station trusts the CA it was provisioned with (its link's ca_file)."""
+    from tests.core.certs import make_pki, server_ssl_context
+
+    pki = make_pki(tmp_path / "pki")
+    server = FileServer(tmp_path / "tls", ssl_context=server_ssl_context(pki.server))
+    await server.start()
+    try:
+        url = server.publish("fw.bin", b"over tls")
+        assert url.startswith("https://")
+        trusted = Options(ca_file=str(pki.ca.cert_file), timeout=5)
+        assert await transfer.download(url, trusted) == b"over tls"
+        await transfer.upload(server.url_for("up/"), "d.zip", b"zip", trusted)
+        assert (server.root / "up" / "d.zip").read_bytes() == b"zip"
+        with pytest.raises(TransferError):
+            await transfer.download(url, Options(timeout=5))  # unknown CA: refused
+    finally:
+        await server.stop()

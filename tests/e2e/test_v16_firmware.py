@@ -274,3 +274,19 @@ async def test_supported_file_transfer_protocols_is_reported_read_only(
     }
     profiles = await csms.get_configuration("CP1", ["SupportedFeatureProfiles"])
     assert "FirmwareManagement" in profiles["configurationKey"][0]["value"]
+
+
+async def test_with_stop_transactions_for_install_the_reboot_ends_the_session(
+    fw_csms: CentralSystem, make_cp: CpFactory
+):
+    """1.6 §5.19 leaves waiting RECOMMENDED; the bench can also stop the session (reason Reboot)."""
+    assert fw_csms.files is not None
+    url = fw_csms.files.publish("fw.json", firmware_file("6.1.0"))
+    cp = await booted_cp(make_cp, fw_csms.url)
+    cp.firmware.stop_transactions_for_install = True
+    await start_charging(cp, fw_csms)
+    await fw_csms.update_firmware("CP1", location=url, retrieve_date=cp.clock.now())
+    stop = await stopped(fw_csms)
+    assert stop["reason"] == "Reboot"
+    await fw_statuses(fw_csms, "Installed")
+    assert cp.station.identity.firmware_version == "6.1.0"

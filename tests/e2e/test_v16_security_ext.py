@@ -256,6 +256,8 @@ async def test_sign_charge_point_certificate_needs_a_cpo_name(csms, make_cp) -> 
         ("Heartbeat", "Heartbeat"),
         ("StatusNotification", "StatusNotification"),
         ("MeterValues", "MeterValues"),
+        ("FirmwareStatusNotification", "SignedFirmwareStatusNotification"),
+        ("LogStatusNotification", "LogStatusNotification"),
     ],
 )
 async def test_extended_trigger_message_sends_the_message_after_the_reply(
@@ -271,6 +273,8 @@ async def test_extended_trigger_message_sends_the_message_after_the_reply(
     payload = await csms.wait_for_message("CP1", action, timeout=WAIT, since=since)
     if connector is not None:
         assert payload["connectorId"] == 1
+    if requested.endswith("StatusNotification") and requested != "StatusNotification":
+        assert payload == {"status": "Idle"}  # §6.8/§6.19: Idle only when triggered
     assert cp.accepted
 
 

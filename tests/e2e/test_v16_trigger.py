@@ -6,7 +6,6 @@ import orjson
 import pytest
 
 from bench.ocpp.v16.charge_point import ChargePoint16
-from bench.ocpp.v16.firmware import FirmwareManagement
 from tests.e2e.conftest import WAIT, sent, start_charging, wait_until
 
 
@@ -135,8 +134,6 @@ async def test_a_triggered_boot_notification_while_pending_is_sent_at_once(
     make_csms, make_cp
 ) -> None:
     """1.6 §4.2, §5.17: a Pending station sends what TriggerMessage asks for, here its boot."""
-    if not hasattr(ChargePoint16, "boot_now"):
-        pytest.skip("ChargePoint16.boot_now (wake the Pending boot loop) is not there yet")
     # The retry interval is far beyond the test: only the trigger can bring the next boot.
     csms = await make_csms(boot_responses=["Pending", "Accepted"], boot_retry_interval=86400)
     cp = await make_cp(csms.url, wait_accepted=False)
@@ -184,8 +181,6 @@ async def test_triggered_firmware_and_diagnostics_status_report_idle_when_nothin
     csms, make_cp, requested: str, action: str, method: str
 ) -> None:
     """1.6 §5.17, §4.4, §4.5: the current state, Idle when no upload or update runs."""
-    if not hasattr(FirmwareManagement, method):
-        pytest.skip(f"FirmwareManagement.{method} is not there yet")
     cp = await make_cp(csms.url)
     mark = csms.mark()
     assert await csms.trigger_message("CP1", requested) == {"status": "Accepted"}

@@ -85,6 +85,7 @@ class ChargePoint16:
     __slots__ = (
         "_accepted",
         "_backoff",
+        "_boot_wake",
         "_link",
         "_network_enabled",
         "_open_link",
@@ -189,6 +190,7 @@ class ChargePoint16:
         self._link: Any = None
         self._stopping = False
         self._accepted = Flag()
+        self._boot_wake = Flag()
         self.last_heartbeat: float | None = None
         self.last_link_error: str | None = None
         self._unsubscribe = station.events.subscribe(self._on_model_event)
@@ -463,7 +465,7 @@ class ChargePoint16:
                 conf = await self.session.call("BootNotification", payload)
             except (CallError, CallTimeout, InvalidReply) as exc:
                 log.warning("%s: BootNotification failed: %s", self.station.id, exc)
-                await self.clock.sleep(self._boot_retry_default())
+                await self._boot_pause(self._boot_retry_default())
                 continue
             status, interval = conf["status"], int(conf["interval"])
             self.registration = status
@@ -479,10 +481,21 @@ class ChargePoint16:
                 self.status_may_have_changed()
                 return
             # Pending/Rejected: no other requests; try again after the interval (§4.2).
-            await self.clock.sleep(interval if interval > 0 else self._boot_retry_default())
+            await self._boot_pause(interval if interval > 0 else self._boot_retry_default())
 
     def _boot_retry_default(self) -> float:
         return 30.0
+
+    def boot_now(self) -> None:
+        """A TriggerMessage for BootNotification while Pending: boot without waiting (§5.17)."""
+        self._boot_wake.set()
+
+    async def _boot_pause(self, seconds: float) -> None:
+        self._boot_wake.clear()
+        try:
+            await asyncio.wait_for(self._boot_wake.wait(), self.clock.real_seconds(seconds))
+        except TimeoutError:
+            pass
 
     # ------------------------------------------------------------ heartbeat
     def _schedule_heartbeat(self) -> None:

@@ -120,10 +120,10 @@ class CoreHandlers:
             return {"status": "Rejected"}
         if connector_id is not None:
             connector = self._connector(connector_id)
-            if connector is None or not transactions.can_start(connector):
+            if connector is None or not transactions.can_start(connector, req["idTag"]):
                 return {"status": "Rejected"}
         else:
-            connector = transactions._pick_connector(None)
+            connector = transactions._pick_connector(None, req["idTag"])
             if connector is None:
                 return {"status": "Rejected"}
         profile = req.get("chargingProfile")

@@ -8,7 +8,7 @@
   local key, CertificateSigned verified and installed, InstallCertificate,
   DeleteCertificate, GetInstalledCertificateIds; the store itself is
   ``certificates.CertificateStore``.
-- ExtendedTriggerMessage (§5.5): the requested message is sent after the reply.
+- ExtendedTriggerMessage (§5.5): in ``extended_trigger.py``.
 - Security profiles (§2, A05): the link settings for the profile in force;
   ChangeConfiguration(SecurityProfile) upgrades, disconnects, reconnects with
   the new profile and falls back to the previous one when it cannot connect.
@@ -31,7 +31,6 @@ Persisted per station in the StateStore (``cp.state``):
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 import os
 import sqlite3
@@ -54,7 +53,8 @@ from bench.ocpp.v16.certificates import (
     load_pem_certificates,
 )
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
-from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.ocpp.v16.extended_trigger import extended_trigger_message
+from bench.ocpp.v16.metering import iso
 from bench.transport.config import LinkConfig
 from bench.transport.errors import FailureKind, LinkError
 
@@ -103,15 +103,6 @@ RENEW_BEFORE = timedelta(days=30)  # A03.FR.02: renew a certificate that expires
 # At most one automatic renewal a day: a CA whose own root expires soon would otherwise
 # be asked again on every reconnect (A03 error handling: no retry loops).
 RENEW_PAUSE = timedelta(days=1)
-_TRIGGERS = (
-    "BootNotification",
-    "LogStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "SignChargePointCertificate",
-    "StatusNotification",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +145,7 @@ class Security:
         return {
             "CertificateSigned": self.certificate_signed,
             "DeleteCertificate": self.delete_certificate,
-            "ExtendedTriggerMessage": self.extended_trigger_message,
+            "ExtendedTriggerMessage": lambda req: extended_trigger_message(self, req),
             "GetInstalledCertificateIds": self.get_installed_certificate_ids,
             "InstallCertificate": self.install_certificate,
         }
@@ -387,95 +378,6 @@ class Security:
         if creds.not_after - now < RENEW_BEFORE:
             self.cp.tasks.spawn(self.request_certificate(), name="renew-certificate")
 
-    # ================================================================ ExtendedTriggerMessage
-    async def extended_trigger_message(self, req: dict[str, Any]) -> dict[str, Any] | Reply:
-        """Whitepaper §5.5: Accepted, then the requested message follows the reply."""
-        requested = req["requestedMessage"]
-        connector_id = req.get("connectorId")
-        cp = self.cp
-        if requested not in _TRIGGERS:
-            return {"status": "NotImplemented"}
-        if connector_id is not None:
-            ids = {c.id for c in cp.station.connectors}
-            if connector_id not in ids:
-                return {"status": "Rejected"}
-        if requested == "SignChargePointCertificate" and not cp.config.value("CpoName"):
-            return {"status": "Rejected"}  # A02 prerequisite: CpoName MUST be set
-        send = self._trigger_sender(requested, connector_id)
-        if send is None:
-            return {"status": "NotImplemented"}
-
-        def after() -> None:
-            result = send()
-            if inspect.isawaitable(result):
-                cp.tasks.spawn(_await(result), name=f"trigger-{requested}")
-
-        return Reply({"status": "Accepted"}, then=after)
-
-    def _trigger_sender(self, requested: str, connector_id: int | None) -> Any:
-        cp = self.cp
-        if requested == "BootNotification":
-            return cp._boot
-        if requested == "Heartbeat":
-            return cp._heartbeat
-        if requested == "SignChargePointCertificate":
-            return self.request_certificate
-        if requested == "StatusNotification":
-            return lambda: self._send_statuses(connector_id)
-        if requested == "MeterValues":
-            return lambda: self._send_meter_values(connector_id)
-        name = "send_log_status" if requested == "LogStatusNotification" else "send_firmware_status"
-        return getattr(cp.firmware, name, None)
-
-    async def _send_statuses(self, connector_id: int | None) -> None:
-        cp = self.cp
-        ids = (
-            [connector_id]
-            if connector_id is not None
-            else [0, *(c.id for c in cp.station.connectors)]
-        )
-        for cid in ids:
-            report = cp.status_of(cid)
-            payload: dict[str, Any] = {
-                "connectorId": cid,
-                "errorCode": report.error_code,
-                "status": report.status,
-                "timestamp": iso(cp.clock.now()),
-            }
-            if report.vendor_error_code:
-                payload["vendorErrorCode"] = report.vendor_error_code
-            if report.info:
-                payload["info"] = report.info
-            if not await self._call("StatusNotification", payload):
-                return
-
-    async def _send_meter_values(self, connector_id: int | None) -> None:
-        cp = self.cp
-        items = cp.config.value("MeterValuesSampledData")
-        for connector in cp.station.connectors:
-            if connector_id is not None and connector.id != connector_id:
-                continue
-            values = sampled_values(connector, items, "Trigger")
-            if not values:
-                continue
-            payload: dict[str, Any] = {
-                "connectorId": connector.id,
-                "meterValue": [meter_value(cp.clock.now(), values)],
-            }
-            tx = connector.transaction
-            if tx is not None and tx.protocol_id is not None:
-                payload["transactionId"] = tx.protocol_id
-            if not await self._call("MeterValues", payload):
-                return
-
-    async def _call(self, action: str, payload: dict[str, Any]) -> bool:
-        try:
-            await self.cp.session.call(action, payload)
-        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-            log.info("%s: triggered %s failed: %s", self.cp.station.id, action, exc)
-            return False
-        return True
-
     # ================================================================ security profiles
     def profile(self) -> int:
         """The security profile in force (the key never reports less than the link's)."""
@@ -685,7 +587,3 @@ def _event_for(exc: LinkError) -> str | None:
         return "InvalidTLSCipherSuite"  # A00.FR.322/426
     # The CSMS hung up on our handshake: it did not accept our credentials.
     return "FailedToAuthenticationAtCentralSystem"
-
-
-async def _await(result: Any) -> None:
-    await result

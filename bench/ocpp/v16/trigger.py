@@ -79,10 +79,9 @@ class RemoteTrigger:
         cp = self.cp
         if requested == "BootNotification":
             # errata 3.35: after BootNotification.conf(Accepted) a triggered boot is rejected.
-            boot_now = getattr(cp, "boot_now", None)
-            if cp.registration == "Accepted" or boot_now is None:
+            if cp.registration == "Accepted":
                 return False
-            return boot_now
+            return cp.boot_now
         if requested == "Heartbeat":
             return lambda: self._spawn(self._heartbeat(), "trigger-heartbeat")
         if requested == "StatusNotification":
