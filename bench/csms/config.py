@@ -71,7 +71,8 @@ class CsmsConfig:
     # and a client CA loaded, stations must present a client certificate (profile 3).
     ssl_context: ssl.SSLContext | None = None
     # Signs SignCertificate CSRs (whitepaper A02/A03): a bench.csms.certificates
-    # CertificateAuthority, set by its attach(csms). None: SignCertificate is Rejected.
+    # CertificateAuthority. None: the CSMS generates its own root at start;
+    # False: no CA at all, SignCertificate is Rejected (A02.FR.12).
     certificate_authority: Any = None
     # A folder served over HTTP on ``host`` for firmware downloads and diagnostics/log
     # uploads (bench.csms.files.FileServer); None: no file server.

@@ -101,6 +101,7 @@ class CentralSystem(V16Commands):
                 raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
         self.store = CsmsStore(self.config.db_path)
         self._stopping = False
+        self._attach_certificate_authority()
         try:
             self._server = await serve_ocpp(
                 self._on_connection,
@@ -124,12 +125,30 @@ class CentralSystem(V16Commands):
         log.info("CSMS listening on %s", self._server.url)
         return self._server.url
 
+    def _attach_certificate_authority(self) -> None:
+        # Every built-in CSMS can sign SignCertificate CSRs (whitepaper A02): its own
+        # generated root unless one is configured.
+        from bench.csms.certificates import CertificateAuthority
+
+        ca = self.config.certificate_authority
+        if ca is False:  # explicitly without a CA: SignCertificate is Rejected (A02.FR.12)
+            return
+        if ca is None:
+            ca = CertificateAuthority.generate()
+        ca.attach(self)
+
     async def stop(self) -> None:
         """Close every connection cleanly (WebSocket close), then stop listening."""
         server = self._server
         if server is None:
             return
         self._stopping = True
+        ca = self.config.certificate_authority
+        if ca:
+            try:
+                await ca.wait_idle(_STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("CertificateSigned deliveries still running at stop")
         connections = list(self._connections.values())
         for conn in connections:
             try:

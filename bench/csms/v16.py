@@ -242,7 +242,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         # reply; without one the request cannot be processed (A02.FR.12: Rejected).
         event("SignCertificate", p)
         ca = ctx.config.certificate_authority
-        if ca is None:
+        if not ca:  # None before start, False when configured without a CA
             return {"status": "Rejected"}
         return ca.on_sign_certificate(sid, p["csr"], ctx.now())
 

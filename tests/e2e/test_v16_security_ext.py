@@ -196,10 +196,11 @@ async def test_with_additional_root_check_a_new_root_must_be_signed_by_the_old(
 
 # ----------------------------------------------------------------------- A02 / A03
 async def test_certificate_signed_is_verified_against_the_installed_root(
-    csms, make_cp, pki: Pki
+    make_csms, make_cp, pki: Pki
 ) -> None:
     """A02.FR.06/07: not ours, not in the CPO hierarchy or too long -> Rejected and the
     InvalidChargePointCertificate event; a good chain -> Accepted."""
+    csms = await make_csms(certificate_authority=False)
     cp = await make_cp(csms.url, keys={"CpoName": CPO})
     ca = CertificateAuthority.from_files(pki.ca.cert_file, pki.ca.key_file)
     assert (await install_certificate(csms, "CP1", CS_ROOT, ca.root_pem))["status"] == "Accepted"
