@@ -89,7 +89,8 @@ class Workspace:
 
     async def start(self) -> None:
         data_dir = Path(self.options.data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
+        # A one-off local mkdir before anything runs; no need for a thread.
+        data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
         self.db = open_database(data_dir / "stations.db")
         self.message_log = MessageLog(self.db)
         if self.options.demo:

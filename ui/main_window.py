@@ -1,0 +1,271 @@
+"""The main window: stations on the left, the selected station in the middle, the log below.
+
+The window is a view of a ``Workspace``: it subscribes to its events (stations
+added and removed) and builds one ``StationBridge`` per station. Closing the
+window first awaits an orderly shutdown (every station's ChargePoint16.stop, then
+the CSMS), and only then lets the window close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from ui.errors import ErrorReporter
+from ui.models.bridge import StationBridge
+from ui.models.stations import StationListModel
+from ui.views.log_view import LogPanel
+from ui.views.station_list import StationList
+from ui.views.station_view import StationView
+from ui.workspace import StationAdded, StationRemoved, Workspace
+
+log = logging.getLogger(__name__)
+
+ERROR_MS = 12_000
+INFO_MS = 6_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: Workspace, reporter: ErrorReporter) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.reporter = reporter
+        self.closed = asyncio.Event()  # set once the shutdown has finished
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._shut_down = False
+        self.setWindowTitle("OCPP Bench")
+        self.resize(1600, 1000)
+
+        self.station_model = StationListModel(self)
+        self.bridges: dict[str, StationBridge] = {}
+        self.views: dict[str, StationView] = {}
+
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("Starting the built-in CSMS and the demo station…")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setProperty("role", "muted")
+        self.stack.addWidget(self.placeholder)
+        self.setCentralWidget(self.stack)
+
+        self.station_list = StationList(self.station_model)
+        self.station_list.selected.connect(self.show_station)
+        self.stations_dock = self._dock("Stations", "stationsDock", self.station_list)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.stations_dock)
+        self.log_panel: LogPanel | None = None
+        self.log_dock = self._dock("Message log", "logDock", QWidget())
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.resizeDocks([self.stations_dock], [280], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
+
+        self.csms_label = QLabel()
+        self.statusBar().addPermanentWidget(self.csms_label)
+        reporter.error.connect(self.show_error)
+        reporter.info.connect(self.show_info)
+        self._build_menus()
+        self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
+
+    # ------------------------------------------------------------ construction
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        return dock
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        station_menu = bar.addMenu("&Station")
+        toolbar = self.addToolBar("Actions")
+        toolbar.setObjectName("actionsToolbar")
+        toolbar.setMovable(False)
+        self.plug_action = QAction("Plug in / unplug", self, shortcut="Ctrl+P")
+        self.plug_action.triggered.connect(lambda: self._card_click("plug_button"))
+        self.card_action = QAction("Present card", self, shortcut="Ctrl+T")
+        self.card_action.triggered.connect(lambda: self._card_click("card_button"))
+        self.network_action = QAction("Cut / restore network", self, shortcut="Ctrl+N")
+        self.network_action.triggered.connect(lambda: self._view_click("network_button"))
+        self.reboot_action = QAction("Reboot", self, shortcut="Ctrl+Shift+R")
+        self.reboot_action.triggered.connect(lambda: self._view_click("reboot_button"))
+        for action in (self.plug_action, self.card_action, self.network_action, self.reboot_action):
+            station_menu.addAction(action)
+            toolbar.addAction(action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.stations_dock.toggleViewAction())
+        log_toggle = self.log_dock.toggleViewAction()
+        log_toggle.setShortcut("Ctrl+L")
+        view_menu.addAction(log_toggle)
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction("About OCPP Bench", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "OCPP Bench",
+            "OCPP Bench: virtual charge points speaking OCPP 1.6J to any CSMS.\n"
+            "Plug an EV in and present a card to start charging.",
+        )
+
+    # ------------------------------------------------------------ workspace events
+    def _on_workspace_event(self, event: Any) -> None:
+        if isinstance(event, StationAdded):
+            self.add_station(event.run)
+        elif isinstance(event, StationRemoved):
+            self.remove_station(event.station_id)
+
+    def attach_log(self) -> None:
+        """Create the log panel once the workspace's database is open."""
+        if self.log_panel is None and self.workspace.message_log is not None:
+            self.log_panel = LogPanel(self.workspace.message_log)
+            self.log_panel.exported.connect(
+                lambda path, n: self.show_info(f"Exported {n:,} frames to {path}")
+            )
+            self.log_dock.setWidget(self.log_panel)
+            self.log_panel.set_stations(list(self.bridges))
+        url = self.workspace.csms_url
+        self.csms_label.setText(f"Built-in CSMS: {url}" if url else "No built-in CSMS")
+
+    def add_station(self, run: Any) -> StationBridge:
+        self.attach_log()
+        bridge = StationBridge(run, self)
+        bridge.authorization.connect(
+            lambda tag, status, sid=bridge.station_id: self._authorization(sid, tag, status)
+        )
+        self.bridges[bridge.station_id] = bridge
+        self.station_model.add(bridge)
+        if self.log_panel is not None:
+            self.log_panel.set_stations(list(self.bridges))
+        if len(self.bridges) == 1:
+            self.station_list.select_row(0)
+        return bridge
+
+    def remove_station(self, station_id: str) -> None:
+        bridge = self.station_model.remove(station_id)
+        view = self.views.pop(station_id, None)
+        if view is not None:
+            view.dispose()
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        if bridge is not None:
+            bridge.dispose()
+            self.bridges.pop(station_id, None)
+
+    def show_station(self, bridge: StationBridge | None) -> None:
+        if bridge is None:
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        view = self.views.get(bridge.station_id)
+        if view is None:
+            view = StationView(
+                bridge,
+                self.reporter,
+                default_ev=lambda: self.workspace.default_ev,
+                tags=self.workspace.tags,
+                default_tag=lambda: self.workspace.default_tag,
+            )
+            self.views[bridge.station_id] = view
+            self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+
+    def current_view(self) -> StationView | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, StationView) else None
+
+    def _card_click(self, button: str) -> None:
+        view = self.current_view()
+        if view is None:
+            self.show_error("Select a station first")
+            return
+        getattr(view.cards[0], button).click()
+
+    def _view_click(self, button: str) -> None:
+        view = self.current_view()
+        if view is None:
+            self.show_error("Select a station first")
+            return
+        getattr(view, button).click()
+
+    def _authorization(self, station_id: str, tag: str, status: str) -> None:
+        if status == "Accepted":
+            self.show_info(f"{station_id}: card {tag} accepted")
+        else:
+            self.show_error(f"{station_id}: card {tag} refused by the CSMS ({status})")
+
+    # ------------------------------------------------------------ status bar
+    def show_error(self, message: str) -> None:
+        self.statusBar().setStyleSheet("QStatusBar { color: #c0392b; font-weight: 600; }")
+        self.statusBar().showMessage(f"⚠  {message}", ERROR_MS)
+
+    def show_info(self, message: str) -> None:
+        self.statusBar().setStyleSheet("")
+        self.statusBar().showMessage(message, INFO_MS)
+
+    # ------------------------------------------------------------ layout persistence
+    def restore_layout(self, settings: QSettings) -> None:
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+
+    # ------------------------------------------------------------ shutdown
+    async def shutdown(self) -> None:
+        """Stop the log poller and the bridges, then every station and the CSMS."""
+        if self._shut_down:
+            return
+        self.statusBar().showMessage("Stopping stations…")
+        if self.log_panel is not None:
+            self.log_panel.stop()
+        self._unsubscribe()
+        for view in self.views.values():
+            view.dispose()
+        for bridge in self.bridges.values():
+            bridge.dispose()
+        try:
+            await self.workspace.stop()
+        finally:
+            self._shut_down = True
+            self.closed.set()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._shut_down:
+            event.accept()
+            return
+        event.ignore()
+        if self._shutdown_task is None:
+            self._shutdown_task = asyncio.ensure_future(self._close_after_shutdown())
+
+    async def _close_after_shutdown(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self.close()

@@ -1,0 +1,81 @@
+"""Rolling measurement history of one connector for the live graphs (Qt-free).
+
+One row a second per connector: time (virtual epoch seconds), power drawn, the
+active limit expressed as power, current per phase, the energy register and the
+EV's state of charge. Rows live in preallocated numpy arrays twice the capacity;
+when full, the newer half moves to the front (amortised O(1) appends, slices are
+views with no copy).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bench.model.connector import Connector
+
+FIELDS = ("t", "power_kw", "limit_kw", "i1", "i2", "i3", "energy_kwh", "soc")
+DEFAULT_CAPACITY = 4 * 3600  # four hours of 1 Hz samples: ~0.9 MiB a connector
+
+
+def limit_kw(connector: Connector) -> float:
+    """The limit in force (hardware, cable, smart charging, local) as power in kW."""
+    template = connector.station.template
+    if template.current_type == "DC":
+        return (
+            min(template.max_power_w, connector.current_limit_a * template.nominal_voltage_v) / 1e3
+        )
+    return connector.current_limit_a * template.nominal_voltage_v * template.phases / 1e3
+
+
+def sample(connector: Connector, t: float) -> tuple[float, ...]:
+    meter = connector.meter
+    # Integrating up to now is exact whatever the call rate (bench/model/meter.py), so
+    # reading the meter between the core's physics ticks changes no result.
+    meter.update(connector.station.clock.monotonic())
+    currents = [*meter.current_a[:3], math.nan, math.nan, math.nan][:3]
+    ev = connector.ev
+    return (
+        t,
+        meter.power_w / 1e3,
+        limit_kw(connector),
+        *currents,
+        meter.energy_wh / 1e3,
+        ev.soc if ev is not None else math.nan,
+    )
+
+
+class SampleBuffer:
+    __slots__ = ("_data", "_n", "capacity")
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        if capacity < 2:
+            raise ValueError("capacity must be at least 2")
+        self.capacity = capacity
+        self._data = np.full((len(FIELDS), 2 * capacity), np.nan)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return min(self._n, self.capacity)
+
+    def append(self, row: tuple[float, ...]) -> None:
+        if self._n == self._data.shape[1]:
+            keep = self.capacity - 1
+            self._data[:, :keep] = self._data[:, self._n - keep : self._n]
+            self._n = keep
+        self._data[:, self._n] = row
+        self._n += 1
+
+    def column(self, name: str, since: float | None = None) -> np.ndarray:
+        """The last ``capacity`` values of ``name`` (only rows with t >= since)."""
+        start = max(0, self._n - self.capacity)
+        if since is not None and self._n:
+            t = self._data[0, start : self._n]
+            start += int(np.searchsorted(t, since, side="left"))
+        return self._data[FIELDS.index(name), start : self._n]
+
+    def last(self, name: str) -> float:
+        if not self._n:
+            return math.nan
+        return float(self._data[FIELDS.index(name), self._n - 1])

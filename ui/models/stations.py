@@ -1,0 +1,69 @@
+"""The stations list: one row per running station, with its link badge and OCPP version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ui.models.badges import link_badge
+from ui.models.bridge import StationBridge
+
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 1  # (label, colour)
+VERSION_ROLE = Qt.ItemDataRole.UserRole + 2
+SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 3
+BRIDGE_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+class StationListModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.bridges: list[StationBridge] = []
+
+    def add(self, bridge: StationBridge) -> None:
+        row = len(self.bridges)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.bridges.append(bridge)
+        self.endInsertRows()
+        bridge.changed.connect(lambda b=bridge: self._row_changed(b))
+
+    def remove(self, station_id: str) -> StationBridge | None:
+        for row, bridge in enumerate(self.bridges):
+            if bridge.station_id == station_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                self.bridges.pop(row)
+                self.endRemoveRows()
+                return bridge
+        return None
+
+    def bridge(self, row: int) -> StationBridge | None:
+        return self.bridges[row] if 0 <= row < len(self.bridges) else None
+
+    def _row_changed(self, bridge: StationBridge) -> None:
+        if bridge in self.bridges:
+            index = self.index(self.bridges.index(bridge))
+            self.dataChanged.emit(index, index)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.bridges)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        bridge = self.bridge(index.row()) if index.isValid() else None
+        if bridge is None:
+            return None
+        cp = bridge.cp
+        if role == Qt.ItemDataRole.DisplayRole:
+            return bridge.station_id
+        if role == BADGE_ROLE:
+            return link_badge(cp)
+        if role == VERSION_ROLE:
+            return f"OCPP {cp.version}"
+        if role == SUBTITLE_ROLE:
+            identity = cp.station.identity
+            n = len(cp.station.connectors)
+            return f"{identity.model} · {n} connector{'s' if n != 1 else ''}"
+        if role == BRIDGE_ROLE:
+            return bridge
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{bridge.station_id}: {link_badge(cp)[0]} · {cp.link_config.url}"
+        return None

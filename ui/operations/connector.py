@@ -1,0 +1,73 @@
+"""Operations on one connector: the cable, the EV behind it, faults and the local limit."""
+
+from __future__ import annotations
+
+from bench.model.connector import Connector
+from bench.model.ev import Ev
+from bench.model.faults import FAULTS
+from bench.model.templates import list_ev_templates, load_ev_template
+from ui.operations import OperationError
+
+
+def ev_templates() -> list[str]:
+    return list_ev_templates()
+
+
+def plug_in(connector: Connector, ev_template: str, soc: float | None = None) -> Ev:
+    """Plug an EV built from ``ev_template`` into ``connector``."""
+    if connector.plugged:
+        raise OperationError(f"Connector {connector.id} already has an EV plugged in")
+    ev = Ev(load_ev_template(ev_template), soc=soc)
+    connector.plug_in(ev)
+    return ev
+
+
+def unplug(connector: Connector) -> None:
+    if not connector.plugged:
+        raise OperationError(f"Connector {connector.id} has nothing plugged in")
+    connector.unplug()
+
+
+def raise_fault(connector: Connector, fault_name: str) -> None:
+    if fault_name not in FAULTS:
+        raise OperationError(f"Unknown fault {fault_name!r}")
+    connector.raise_fault(FAULTS[fault_name])
+
+
+def clear_fault(connector: Connector) -> None:
+    if connector.fault is None:
+        raise OperationError(f"Connector {connector.id} has no fault to clear")
+    connector.clear_fault()
+
+
+def suspend_ev(connector: Connector) -> None:
+    connector.suspend_ev()
+
+
+def resume_ev(connector: Connector) -> None:
+    connector.resume_ev()
+
+
+def toggle_ev_suspended(connector: Connector) -> bool:
+    """Suspend a charging EV or resume a suspended one; returns the new suspended state."""
+    ev = connector.ev
+    if ev is None:
+        raise OperationError(f"Connector {connector.id} has no EV plugged in")
+    if ev.suspended:
+        connector.resume_ev()
+    else:
+        connector.suspend_ev()
+    return ev.suspended
+
+
+def set_soc(connector: Connector, pct: float) -> None:
+    if not 0 <= pct <= 100:
+        raise OperationError(f"A state of charge is 0 to 100 %, not {pct:g}")
+    connector.set_ev_soc(pct)
+
+
+def set_local_limit(connector: Connector, amps: float | None) -> None:
+    """Cap the connector by hand (A per phase); None removes the cap."""
+    if amps is not None and amps < 0:
+        raise OperationError("A current limit cannot be negative")
+    connector.set_local_limit(amps)

@@ -1,0 +1,89 @@
+"""The station header: who it is, where it connects, and how the link is doing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from bench.ocpp.v16.charge_point import ChargePoint16
+from ui.models.badges import link_badge
+
+
+def heartbeat_age(cp: ChargePoint16) -> str:
+    if cp.last_heartbeat is None:
+        return "none yet" if cp.accepted else "—"
+    age = max(0.0, cp.clock.monotonic() - cp.last_heartbeat)
+    return f"{age:.0f} s ago (every {cp.heartbeat_interval} s)"
+
+
+def security_profile(cp: ChargePoint16) -> str:
+    value = cp.config.raw("SecurityProfile")  # [security] whitepaper §2 (None: not supported)
+    return f"security profile {value or 0}"
+
+
+class StationHeader(QFrame):
+    def __init__(self, cp: ChargePoint16, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cp = cp
+        self.setObjectName("stationHeader")
+        station = cp.station
+        identity = station.identity
+        self.title = QLabel(station.id)
+        self.title.setObjectName("stationTitle")
+        self.subtitle = QLabel(
+            f"{identity.vendor} {identity.model}  ·  firmware {identity.firmware_version}"
+            f"  ·  {station.template.name}  ·  OCPP {cp.version}"
+        )
+        self.subtitle.setProperty("role", "muted")
+        self.badge = QLabel()
+        self.badge.setObjectName("linkBadge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        top = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.title)
+        names.addWidget(self.subtitle)
+        top.addLayout(names, 1)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.values: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        for col, (key, label) in enumerate(
+            (
+                ("csms", "CSMS"),
+                ("registration", "Registration"),
+                ("heartbeat", "Heartbeat"),
+                ("queued", "Queued messages"),
+            )
+        ):
+            name = QLabel(label)
+            name.setProperty("role", "fieldName")
+            value = QLabel("—")
+            value.setObjectName(f"header_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(name, 0, col)
+            grid.addWidget(value, 1, col)
+            self.values[key] = value
+        grid.setColumnStretch(0, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(grid)
+        self.refresh()
+
+    def refresh(self) -> None:
+        cp = self.cp
+        label, colour = link_badge(cp)
+        if self.badge.text() != label:
+            self.badge.setText(label)
+            self.badge.setStyleSheet(
+                f"background:{colour}; color:white; border-radius:10px; padding:4px 14px;"
+                " font-weight:600;"
+            )
+        detail = cp.last_link_error if cp.link_state == "offline" and cp.last_link_error else ""
+        text = f"{cp.link_config.url}  ·  {security_profile(cp)}"
+        self.values["csms"].setText(text + (f"  ({detail})" if detail else ""))
+        self.values["registration"].setText(cp.registration)
+        self.values["heartbeat"].setText(heartbeat_age(cp))
+        self.values["queued"].setText(str(len(cp.transactions.queue)))

@@ -1,0 +1,138 @@
+"""The stations panel: a filter box and a list where each row carries a link badge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.bridge import StationBridge
+from ui.models.stations import (
+    BADGE_ROLE,
+    BRIDGE_ROLE,
+    SUBTITLE_ROLE,
+    VERSION_ROLE,
+    StationListModel,
+)
+
+
+class StationDelegate(QStyledItemDelegate):
+    """Two lines (name, model) on the left; link and version pills on the right."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(240, 52)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        painter.save()
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawPrimitive(
+                QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget
+            )
+        rect = option.rect.adjusted(10, 6, -8, -6)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text_colour = palette.highlightedText().color() if selected else palette.text().color()
+
+        label, colour = index.data(BADGE_ROLE) or ("", "#7f8c8d")
+        version = index.data(VERSION_ROLE) or ""
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() - 1.5))
+        small.setBold(True)
+        metrics = QFontMetrics(small)
+        badge_w = metrics.horizontalAdvance(label) + 16
+        version_w = metrics.horizontalAdvance(version) + 14
+        pill_h = metrics.height() + 4
+        right = rect.right()
+        badge = QRectF(right - badge_w, rect.top(), badge_w, pill_h)
+        version_rect = QRectF(right - version_w, rect.top() + pill_h + 3, version_w, pill_h)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(small)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawRoundedRect(badge, pill_h / 2, pill_h / 2)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setPen(QColor("#7f8c8d"))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(version_rect, pill_h / 2, pill_h / 2)
+        painter.drawText(version_rect, Qt.AlignmentFlag.AlignCenter, version)
+
+        text_right = right - max(badge_w, version_w) - 8
+        name_font = QFont(option.font)
+        name_font.setBold(True)
+        painter.setFont(name_font)
+        painter.setPen(text_colour)
+        half = rect.height() / 2
+        name_rect = QRectF(rect.left(), rect.top(), text_right - rect.left(), half)
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(name_font).elidedText(
+                str(index.data()), Qt.TextElideMode.ElideRight, int(name_rect.width())
+            ),
+        )
+        painter.setFont(option.font)
+        muted = QColor(text_colour)
+        muted.setAlpha(160)
+        painter.setPen(muted)
+        sub_rect = QRectF(rect.left(), rect.top() + half, text_right - rect.left(), half)
+        painter.drawText(
+            sub_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            str(index.data(SUBTITLE_ROLE) or ""),
+        )
+        painter.restore()
+
+
+class StationList(QWidget):
+    selected = Signal(object)  # StationBridge | None
+
+    def __init__(self, model: StationListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter = QLineEdit(placeholderText="Filter stations…", clearButtonEnabled=True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.view = QListView()
+        self.view.setObjectName("stationList")
+        self.view.setModel(self.proxy)
+        self.view.setItemDelegate(StationDelegate(self.view))
+        self.view.setUniformItemSizes(True)  # hundreds of rows: no per-row measuring
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view)
+
+    def select_row(self, row: int) -> None:
+        self.view.setCurrentIndex(self.proxy.index(row, 0))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        bridge: StationBridge | None = current.data(BRIDGE_ROLE) if current.isValid() else None
+        self.selected.emit(bridge)

@@ -1,0 +1,149 @@
+"""The selected station: header, station actions, one card per connector, live graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QMenu,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from bench.model.faults import FAULTS
+from ui.errors import ErrorReporter
+from ui.models.bridge import StationBridge
+from ui.operations import perform, perform_async
+from ui.operations import station as ops
+from ui.views.connector_card import ConnectorCard, tool_button
+from ui.views.graphs import LiveGraphs
+from ui.views.station_header import StationHeader
+
+
+class StationView(QWidget):
+    def __init__(
+        self,
+        bridge: StationBridge,
+        reporter: ErrorReporter,
+        *,
+        default_ev: Callable[[], str],
+        tags: Callable[[], dict[str, str]],
+        default_tag: Callable[[], str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.cp = bridge.cp
+        self.reporter = reporter
+        self.header = StationHeader(self.cp)
+
+        self.reboot_button = tool_button("Reboot", "Power-cycle the station", "rebootButton")
+        self.reboot_button.clicked.connect(self._reboot)
+        self.network_button = tool_button(
+            "Cut network", "Drop the link to the CSMS / bring it back", "networkButton"
+        )
+        self.network_button.clicked.connect(
+            lambda: perform(self.reporter, ops.toggle_network, self.cp)
+        )
+        self.station_fault_button = tool_button(
+            "Station fault", "Station-wide faults (connector 0)", "stationFaultButton"
+        )
+        self.station_fault_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.station_fault_button)
+        self.clear_station_fault = QAction("Clear station fault", menu)
+        self.clear_station_fault.triggered.connect(
+            lambda: perform(self.reporter, ops.clear_station_fault, self.cp)
+        )
+        menu.addAction(self.clear_station_fault)
+        menu.addSeparator()
+        for fault in FAULTS.values():
+            if fault.scope == "station":
+                action = QAction(f"{fault.name.replace('_', ' ')}  ({fault.error_code})", menu)
+                action.triggered.connect(
+                    lambda _=False, n=fault.name: perform(
+                        self.reporter, ops.raise_station_fault, self.cp, n
+                    )
+                )
+                menu.addAction(action)
+        self.station_fault_button.setMenu(menu)
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        for button in (self.reboot_button, self.network_button, self.station_fault_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.header.layout().addLayout(actions)
+
+        self.cards = [
+            ConnectorCard(
+                self.cp,
+                connector,
+                reporter,
+                default_ev=default_ev,
+                tags=tags,
+                default_tag=default_tag,
+            )
+            for connector in self.cp.station.connectors
+        ]
+        # Cards in a column on the left, the graphs beside them: both stay readable
+        # at 1600x1000 with the log docked below.
+        cards_column = QWidget()
+        column = QVBoxLayout(cards_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        for card in self.cards:
+            column.addWidget(card)
+        column.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidget(cards_column)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(cards_column.sizeHint().width() + 16)
+
+        self.graphs = graphs = LiveGraphs()
+        graphs.setMinimumHeight(260)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(scroller)
+        body.addWidget(graphs)
+        body.setStretchFactor(1, 1)
+        body.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(body, 1)
+
+        bridge.changed.connect(self.refresh)
+        graphs.set_bridge(bridge)
+        self.refresh()
+
+    def card(self, connector_id: int) -> ConnectorCard:
+        return self.cards[connector_id - 1]
+
+    def refresh(self) -> None:
+        self.header.refresh()
+        for card in self.cards:
+            card.refresh()
+        self.network_button.setText(
+            "Cut network" if ops.network_enabled(self.cp) else "Restore network"
+        )
+        self.clear_station_fault.setEnabled(self.cp.station.fault is not None)
+
+    @asyncSlot()
+    async def _reboot(self) -> None:
+        self.reporter.report_info(f"{self.cp.station.id}: rebooting…")
+        self.reboot_button.setEnabled(False)
+        try:
+            await perform_async(self.reporter, ops.reboot, self.cp)
+        finally:
+            self.reboot_button.setEnabled(True)
+
+    def dispose(self) -> None:
+        self.bridge.changed.disconnect(self.refresh)
+        self.graphs.set_bridge(None)
