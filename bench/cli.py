@@ -1,6 +1,7 @@
 """``ocpp-bench``: the command line (a stable interface: tests and users script against it).
 
-    ocpp-bench                 demo: built-in CSMS plus one charging station, log on the terminal
+    ocpp-bench                 the desktop app (the headless demo when there is no screen)
+    ocpp-bench demo            built-in CSMS plus one charging station, log on the terminal
     ocpp-bench csms ...        the built-in CSMS, headless
     ocpp-bench run ...         one virtual station against any CSMS
 
@@ -18,6 +19,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
 
@@ -66,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocpp-bench",
         description="OCPP Bench: virtual charge points against any CSMS. "
-        "Without a command: the built-in CSMS plus one demo station.",
+        "Without a command: the desktop app, or the headless demo (the built-in CSMS "
+        "plus one charging station) where there is no screen.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command")
@@ -158,13 +161,30 @@ async def _wait_until_stopped(duration: float | None) -> None:
                 loop.remove_signal_handler(sig)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class Desktop(Protocol):
+    """The GUI, handed in by the launcher (``ui.launcher``): the core never imports Qt."""
+
+    def available(self) -> bool: ...
+
+    def run(self, argv: list[str]) -> int: ...
+
+
+def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command is None and desktop is not None:
+        # The desktop app where there is a screen; the headless demo where there is none.
+        if desktop.available():
+            return desktop.run(["-v"] if args.verbose else [])
+        print(
+            "ocpp-bench: no display; running the headless demo (the GUI needs a screen)",
+            file=sys.stderr,
+            flush=True,
+        )
     command = args.command or "demo"
     try:
         if command == "run":

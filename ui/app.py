@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import ErrorReporter
@@ -27,6 +29,8 @@ from ui.theme import apply_theme
 from ui.workspace import Workspace, WorkspaceOptions, default_data_dir
 
 log = logging.getLogger(__name__)
+
+ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "ocpp-bench.svg"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,11 +70,26 @@ async def run(options: WorkspaceOptions, reporter: ErrorReporter) -> int:
     return 0
 
 
+def display_available() -> bool:
+    """False on a Linux box with no X11/Wayland display and no QT_QPA_PLATFORM override,
+    where Qt would abort the process instead of raising."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the GUI; returns the process exit code."""
     import qasync
 
     args = build_parser().parse_args(list(argv) if argv is not None else None)
+    if not display_available():
+        print(
+            "ocpp-bench: no display for the desktop app (DISPLAY is not set); "
+            "`ocpp-bench demo` runs the headless demo",
+            file=sys.stderr,
+        )
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -78,7 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "ocpp-bench"])
     app.setApplicationName("OCPP Bench")
     app.setOrganizationName("OCPP Bench")
+    # The loop ends when run() returns (after the orderly shutdown), not when Qt sees
+    # the last window go: that would stop the loop under the shutdown still running.
+    app.setQuitOnLastWindowClosed(False)
     apply_theme(app, args.theme)
+    app.setWindowIcon(QIcon(str(ICON)))
     options = WorkspaceOptions(data_dir=args.data_dir or default_data_dir(), speed=args.speed)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

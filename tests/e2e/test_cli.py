@@ -240,3 +240,36 @@ def test_the_cli_pair_runs_security_profile_3_with_generated_certificates(tmp_pa
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_without_a_screen_the_bare_command_runs_the_headless_demo(tmp_path: Path):
+    """`ocpp-bench` with no arguments and no display: the demo, charging, on the terminal."""
+    env = _env()
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.launcher"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        for _ in range(400):  # bounded: the demo reaches Charging within a few dozen lines
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if '"status":"Charging"' in line:
+                break
+        assert any("Built-in CSMS listening on ws://127.0.0.1:" in s for s in seen)
+        assert any('"status":"Charging"' in s for s in seen), "".join(seen[-10:])
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "no display" in proc.stderr.read()  # type: ignore[union-attr]

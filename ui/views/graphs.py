@@ -183,10 +183,19 @@ class LiveGraphs(QWidget):
             curve.setData(t, y, connect="finite")
         left = since if since is not None else float(t[0])
         self.plots["power"].setXRange(left, now, padding=0.0)
-        top = np.nanmax(buf.column("limit_kw", since)) if len(t) else 1.0
-        peak = np.nanmax(buf.column("power_kw", since)) if len(t) else 1.0
-        self.plots["power"].setYRange(0, max(1.0, float(np.nanmax([top, peak]))) * 1.1)
+        # Zero-based y axes: an idle connector reads 0, not a band around it.
+        self._fit_y("power", buf, since, "limit_kw", "power_kw")
+        self._fit_y("current", buf, since, "i1", "i2", "i3")
+        self._fit_y("energy", buf, since, "energy_kwh")
         self.redraws += 1
+
+    def _fit_y(self, plot: str, buf: SampleBuffer, since: float | None, *names: str) -> None:
+        peak = 0.0
+        for name in names:
+            column = buf.column(name, since)
+            if len(column) and not np.all(np.isnan(column)):
+                peak = max(peak, float(np.nanmax(column)))
+        self.plots[plot].setYRange(0, max(1.0, peak) * 1.1, padding=0.0)
 
     def _on_mouse(self, event: tuple) -> None:
         pos = event[0]

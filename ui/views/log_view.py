@@ -121,7 +121,7 @@ class LogPanel(QWidget):
         self._poller.timeout.connect(self.poll)
         self._poller.start()
         self._update_count()
-        QTimer.singleShot(0, self.table.scrollToBottom)
+        QTimer.singleShot(0, self.table, self.table.scrollToBottom)  # dies with the table
 
     # ------------------------------------------------------------ stations
     def set_stations(self, station_ids: list[str]) -> None:

@@ -1,0 +1,66 @@
+"""UI tests run their async code on qasync's QEventLoop, so Qt and asyncio share one thread.
+
+The loop factory hook applies to tests under tests/ui only. Every test that opens
+the window shuts it down through ``MainWindow.shutdown`` (stations stopped, CSMS
+stopped), so the suite's no-task-left check holds for the UI too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from ui.errors import ErrorReporter
+from ui.main_window import MainWindow
+from ui.theme import apply_theme
+from ui.workspace import WorkspaceOptions
+
+
+def _qt_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication(["ocpp-bench-tests"])
+    app.setQuitOnLastWindowClosed(False)  # as in ui.app.main: the loop outlives the window
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config, item):
+    return {"qasync": _qt_loop}
+
+
+async def wait_until(check: Callable[[], object], timeout: float = 15.0, what: str = "") -> object:
+    """Poll ``check`` (bounded in time) while the Qt+asyncio loop runs; return its value."""
+    deadline = time.monotonic() + timeout
+    for _ in range(100_000):
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}")
+        await asyncio.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+@contextlib.asynccontextmanager
+async def running_app(qtbot, tmp_path: Path) -> AsyncIterator[MainWindow]:
+    """The real main window, first start: built-in CSMS plus the demo station.
+
+    A context manager inside the test body rather than a fixture: pytest-qt
+    processes Qt events between test phases, outside any running asyncio loop,
+    so nothing asyncio-driven may outlive the body.
+    """
+    from ui.app import open_window
+
+    apply_theme(QApplication.instance(), "light")
+    reporter = ErrorReporter()
+    win = await open_window(WorkspaceOptions(data_dir=tmp_path / "data", speed=1.0), reporter)
+    qtbot.addWidget(win)
+    try:
+        yield win
+    finally:
+        await win.shutdown()
+        win.close()
