@@ -28,7 +28,7 @@ from bench.ocpp.supervisor import Supervisor
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.firmware import FirmwareManagement
-from bench.ocpp.v16.handlers import build_handlers
+from bench.ocpp.v16.handlers import HandlerTable
 from bench.ocpp.v16.keys import ALL_KEYS
 from bench.ocpp.v16.local_list import LocalAuthList
 from bench.ocpp.v16.metering import iso
@@ -169,11 +169,7 @@ class ChargePoint16:
         self.reservations = Reservations(self)
         self.trigger = RemoteTrigger(self)
         self.security = Security(self)
-        self.session.handlers = build_handlers(self)
-        # [security] whitepaper A05/A01: SecurityProfile and AuthorizationKey rules.
-        self.session.handlers["ChangeConfiguration"] = self.security.wrap_change_configuration(
-            self.session.handlers["ChangeConfiguration"]
-        )
+        self.session.handlers = HandlerTable(self)
         self.physics_interval = physics_interval
         self._open_link = open_link_fn
         self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
@@ -320,6 +316,8 @@ class ChargePoint16:
         return False
 
     def _on_model_event(self, event: Any) -> None:
+        if getattr(event, "reason", None) == "transaction_started":
+            self.ensure_physics()
         self.transactions.on_model_event(event)
         self._status_changed.set()
         self.status_may_have_changed()
@@ -523,11 +521,16 @@ class ChargePoint16:
         self.tasks.later("physics", self.physics_interval, self._physics_tick)
 
     def _physics_tick(self) -> None:
-        if any(c.transaction is not None for c in self.station.connectors):
-            self.station.tick()
-            self.transactions.refresh_limits()
-            self.transactions.check_energy_allowance()
+        if not any(c.transaction is not None for c in self.station.connectors):
+            return  # idle: no timer until the next transaction starts (ensure_physics)
+        self.station.tick()
+        self.transactions.refresh_limits()
+        self.transactions.check_energy_allowance()
         self._schedule_physics()
+
+    def ensure_physics(self) -> None:
+        if not self._stopping and not self.tasks.has_timer("physics"):
+            self._schedule_physics()
 
     # ------------------------------------------------------------ configuration
     def _apply_template_keys(self) -> None:

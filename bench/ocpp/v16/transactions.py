@@ -41,7 +41,6 @@ class Transactions:
         "_drained",
         "_invalid_allowance",
         "_locked_for",
-        "_queue_event",
         "_tx_data",
         "_waiting",
         "cp",
@@ -56,7 +55,6 @@ class Transactions:
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable
         self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
-        self._queue_event = Flag()
         self._drained = Flag()
         self._deliverer: asyncio.Task[None] | None = None
         self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
@@ -332,7 +330,8 @@ class Transactions:
     def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> None:
         self.queue.push(action, payload, {"local": local} if local else None)
         self._drained.clear()
-        self._queue_event.set()
+        if self.cp.accepted:
+            self.on_link_up()
 
     async def drained(self) -> None:
         for _ in range(1_000_000):
@@ -372,10 +371,10 @@ class Transactions:
                 return
             item = self.queue.peek()
             if item is None:
+                # Done until the next enqueue starts a deliverer again: an idle station
+                # keeps no task around (10,000 stations share one process).
                 self._drained.set()
-                self._queue_event.clear()
-                await self._queue_event.wait()
-                continue
+                return
             payload = dict(item.payload)
             local = (item.meta or {}).get("local")
             if item.action in ("StopTransaction", "MeterValues") and local:
