@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     add_csms_parser(sub)
     _add_run_parser(sub)
+    export = sub.add_parser("export", help="export a station database's message log")
+    export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
+    export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
+    export.add_argument("--station", help="only this station")
+    export.add_argument("--action", help="only this action")
+    export.add_argument("--text", help="only frames whose payload contains this text")
     demo = sub.add_parser("demo", help="built-in CSMS plus one charging station (the default)")
     demo.add_argument("--speed", type=float, default=60.0)
     demo.add_argument("--duration", type=float, default=None)
@@ -140,6 +146,34 @@ async def run_station(args: argparse.Namespace) -> int:
         await run.stop()
 
 
+def export_log(args: argparse.Namespace) -> int:
+    """``ocpp-bench export``: the message log of a station database as JSON Lines."""
+    import sqlite3
+
+    from bench.store.db import StoreFormatError, open_database
+    from bench.store.messages import MessageLog
+
+    if not Path(args.db).is_file():
+        return fail(f"no database at {args.db}", EXIT_USAGE)
+    try:
+        db = open_database(args.db)
+    except (sqlite3.DatabaseError, StoreFormatError) as exc:
+        return fail(f"{args.db} is not a bench database: {exc}", EXIT_USAGE)
+    try:
+        filters = {
+            k: v
+            for k, v in (("station", args.station), ("action", args.action), ("text", args.text))
+            if v
+        }
+        count = MessageLog(db).export_jsonl(args.out, **filters)
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc}", EXIT_USAGE)
+    finally:
+        db.close()
+    print(f"{count} frames written to {args.out}", flush=True)
+    return EXIT_OK
+
+
 def _echo(text: str) -> None:
     print(text, flush=True)
 
@@ -202,6 +236,8 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             except OSError as exc:
                 return fail(f"cannot read script: {exc}", EXIT_USAGE)
             return asyncio.run(run_station(args))
+        if command == "export":
+            return export_log(args)
         if command == "csms":
             from bench.csms.cli import run_csms
 

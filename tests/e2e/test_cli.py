@@ -273,3 +273,31 @@ def test_without_a_screen_the_bare_command_runs_the_headless_demo(tmp_path: Path
         proc.terminate()
         proc.wait(10)
     assert "no display" in proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_export_writes_the_message_log_of_a_run_as_json_lines(csms_url: str, tmp_path: Path):
+    db = tmp_path / "cp.db"
+    result = bench(
+        "run",
+        "--csms",
+        csms_url,
+        "--id",
+        "EXP-1",
+        "--quiet",
+        "--speed",
+        "60",
+        "--db",
+        str(db),
+        "--script",
+        "plug 1; present TAG-1; expect 1 Charging",
+    )
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "starts.jsonl"
+    exported = bench("export", "--db", str(db), "--out", str(out), "--action", "StartTransaction")
+    assert exported.returncode == 0, exported.stderr
+    frames = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [f["type"] for f in frames] == ["CALL", "CALLRESULT"]
+    assert all(f["station"] == "EXP-1" and f["action"] == "StartTransaction" for f in frames)
+    assert f"2 frames written to {out}" in exported.stdout
+    missing = bench("export", "--db", str(tmp_path / "nope.db"), "--out", str(out))
+    assert missing.returncode == 2 and "no database" in missing.stderr
