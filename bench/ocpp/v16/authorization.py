@@ -15,23 +15,16 @@ Policy, in the order the spec gives it:
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v16.metering import parse_iso
 from bench.store.authcache import AuthCache
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
 
 log = logging.getLogger(__name__)
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 class Authorizer:
@@ -50,7 +43,7 @@ class Authorizer:
             return None
         expiry = info.get("expiryDate")
         if info.get("status") == "Accepted" and expiry:
-            when = _parse_time(expiry)
+            when = parse_iso(expiry)
             if when is not None and when <= self.cp.clock.now():
                 info = {**info, "status": "Expired"}
                 self.cache.put(id_tag, info)  # §3.5.1: expired entries are changed to Expired

@@ -35,7 +35,7 @@ from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.reservation import Reservations
 from bench.ocpp.v16.security import Security
 from bench.ocpp.v16.smart_charging import SmartCharging
-from bench.ocpp.v16.status import StatusReport, connector_status, station_status
+from bench.ocpp.v16.status import StatusReport, connector_status, station_status, status_payload
 from bench.ocpp.v16.transactions import Transactions
 from bench.ocpp.v16.trigger import RemoteTrigger
 from bench.store.config import ConfigStore, StateStore
@@ -352,16 +352,7 @@ class ChargePoint16:
                     continue
                 if not self.accepted:
                     return
-                payload: dict[str, Any] = {
-                    "connectorId": connector_id,
-                    "errorCode": report.error_code,
-                    "status": report.status,
-                    "timestamp": iso(self.clock.now()),
-                }
-                if report.vendor_error_code:
-                    payload["vendorErrorCode"] = report.vendor_error_code
-                if report.info:
-                    payload["info"] = report.info
+                payload = status_payload(report, connector_id, iso(self.clock.now()))
                 try:
                     await self.session.call("StatusNotification", payload)
                 except (CallError, CallTimeout, InvalidReply) as exc:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.ocpp.v16.status import status_payload
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
@@ -89,16 +90,7 @@ async def send_statuses(cp: ChargePoint16, connector_id: int | None) -> None:
     )
     for cid in ids:
         report = cp.status_of(cid)
-        payload: dict[str, Any] = {
-            "connectorId": cid,
-            "errorCode": report.error_code,
-            "status": report.status,
-            "timestamp": iso(cp.clock.now()),
-        }
-        if report.vendor_error_code:
-            payload["vendorErrorCode"] = report.vendor_error_code
-        if report.info:
-            payload["info"] = report.info
+        payload = status_payload(report, cid, iso(cp.clock.now()))
         if not await _call(cp, "StatusNotification", payload):
             return
 

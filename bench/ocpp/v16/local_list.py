@@ -21,12 +21,11 @@ idle stations cost nothing but a slot.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.config import KeyDef, _key, parse_int
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.v16.metering import iso, parse_iso
 from bench.store.locallist import LocalListStore
 
 if TYPE_CHECKING:
@@ -48,13 +47,6 @@ KEYS: tuple[KeyDef, ...] = (
     _key("LocalAuthListMaxLength", "integer", "R", "1000", _positive, profile=PROFILE),
     _key("SendLocalListMaxLength", "integer", "R", "250", _positive, profile=PROFILE),
 )
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 class LocalAuthList:
@@ -102,7 +94,7 @@ class LocalAuthList:
             return None
         expiry = info.get("expiryDate")
         if info.get("status") == "Accepted" and expiry:
-            when = _parse_time(expiry)
+            when = parse_iso(expiry)
             if when is not None and when <= self.cp.clock.now():
                 info = {**info, "status": "Expired"}
         return info

@@ -25,6 +25,14 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
+def parse_iso(text: str) -> datetime | None:
+    """An OCPP dateTime (``Z`` or an offset) as an aware datetime; None when unreadable."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def split_item(item: str) -> tuple[str, str | None]:
     if item in MEASURANDS:
         return item, None

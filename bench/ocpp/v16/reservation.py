@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.model.transaction import Reservation
 from bench.ocpp.v16.config import KeyDef, _key
+from bench.ocpp.v16.metering import parse_iso
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -45,13 +45,6 @@ KEYS: tuple[KeyDef, ...] = (
 )
 
 _ENDED = ("Faulted", "Unavailable")  # statuses that terminate a reservation (§5.13)
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -166,7 +159,7 @@ class Reservations:
         cp = self.cp
         connector_id = req["connectorId"]
         reservation_id = req["reservationId"]
-        expiry = _parse_time(req["expiryDate"])
+        expiry = parse_iso(req["expiryDate"])
         if expiry is None or expiry.tzinfo is None or expiry <= cp.clock.now():
             return "Rejected"
         if connector_id > len(cp.station.connectors):

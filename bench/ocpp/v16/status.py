@@ -8,7 +8,7 @@ OCPP status.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -62,6 +62,21 @@ def _operational_status(connector: Connector, authorized_waiting: bool) -> str:
     if connector.reservation is not None:
         return "Reserved"
     return "Available"
+
+
+def status_payload(report: StatusReport, connector_id: int, timestamp: str) -> dict[str, Any]:
+    """StatusNotification.req for ``report`` (1.6 §6.47)."""
+    payload: dict[str, Any] = {
+        "connectorId": connector_id,
+        "errorCode": report.error_code,
+        "status": report.status,
+        "timestamp": timestamp,
+    }
+    if report.vendor_error_code:
+        payload["vendorErrorCode"] = report.vendor_error_code
+    if report.info:
+        payload["info"] = report.info
+    return payload
 
 
 def station_status(station: Station) -> StatusReport:

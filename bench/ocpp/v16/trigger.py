@@ -33,6 +33,7 @@ from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.config import KeyDef
 from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.ocpp.v16.status import status_payload
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
@@ -127,16 +128,7 @@ class RemoteTrigger:
         cp = self.cp
         for connector_id in connector_ids:
             report = cp.status_of(connector_id)
-            payload: dict[str, Any] = {
-                "connectorId": connector_id,
-                "errorCode": report.error_code,
-                "status": report.status,
-                "timestamp": iso(cp.clock.now()),
-            }
-            if report.vendor_error_code:
-                payload["vendorErrorCode"] = report.vendor_error_code
-            if report.info:
-                payload["info"] = report.info
+            payload = status_payload(report, connector_id, iso(cp.clock.now()))
             await cp.session.call("StatusNotification", payload)
 
     async def _meter_values(self, connector_ids: list[int]) -> None:
