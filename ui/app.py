@@ -13,24 +13,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from bench.model.templates import resources_dir
 from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
-from ui.theme import apply_theme
+from ui.shortcuts import THEME_KEY
+from ui.theme import ThemeController
 from ui.workspace import Workspace, WorkspaceOptions, default_data_dir
 
 log = logging.getLogger(__name__)
 
-ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "ocpp-bench.svg"
+QUIT_AFTER_ENV = "OCPP_BENCH_QUIT_AFTER"
+
+
+def _seconds_since_process_start() -> float:
+    """For the --quit-after report: from exec (Linux /proc), else from this module's import."""
+    try:
+        with open("/proc/self/stat") as stat:
+            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as uptime:
+            return float(uptime.read().split()[0]) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _IMPORTED
+
+
+_IMPORTED = time.monotonic()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,9 +57,51 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--speed", type=float, default=1.0, help="virtual time factor (60: an hour a minute)"
     )
-    parser.add_argument("--theme", choices=("auto", "light", "dark"), default="auto")
+    parser.add_argument(
+        "--theme",
+        choices=("auto", "light", "dark"),
+        default=None,
+        help="palette (default: the last one picked in View > Palette, else follow the system)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        default=os.environ.get(QUIT_AFTER_ENV) or None,  # argparse converts a string default
+        metavar="S",
+        help="close the window S seconds after start and print startup times (smoke tests; "
+        f"also ${QUIT_AFTER_ENV}, which reaches the GUI through the `ocpp-bench` launcher)",
+    )
     return parser
+
+
+def settle_garbage_after_changes(window: MainWindow, delay_ms: int = 2000) -> QTimer:
+    """Keep the cyclic garbage collector from stalling the GUI thread.
+
+    With hundreds of stations a full collection walks every long-lived object and
+    stops the loop for 100-200 ms (benchmarks/bench_ui.py). After stations come or go,
+    once things are quiet, collect once and freeze what survived (gc.freeze): later
+    collections only walk objects made since. A removed station's frozen cycles are
+    released by unfreezing before that one collection.
+    """
+    timer = QTimer(window)
+    timer.setSingleShot(True)
+    timer.setInterval(delay_ms)
+
+    def settle() -> None:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+    timer.timeout.connect(settle)
+
+    def on_event(_event: object) -> None:
+        timer.start()  # restarts: one collection after a burst of adds or removes
+
+    unsubscribe = window.workspace.events.subscribe(on_event)
+    timer.destroyed.connect(lambda *_: unsubscribe())
+    timer.start()
+    return timer
 
 
 async def open_window(
@@ -59,15 +119,36 @@ async def open_window(
         log.exception("starting the workspace failed")
         reporter.report_error(f"Could not start the demo: {exc}")
     window.attach_log()
+    settle_garbage_after_changes(window)
     return window
 
 
-async def run(options: WorkspaceOptions, reporter: ErrorReporter) -> int:
+async def run(
+    options: WorkspaceOptions, reporter: ErrorReporter, quit_after: float | None = None
+) -> int:
     settings = QSettings("OCPP Bench", "ocpp-bench")
     window = await open_window(options, reporter, settings)
+    if quit_after is not None:
+        await _report_startup_and_close(window, quit_after)
     await window.closed.wait()
     window.save_layout(settings)
     return 0
+
+
+async def _report_startup_and_close(window: MainWindow, seconds: float) -> None:
+    """--quit-after: print when the window showed and the demo station booted, then close."""
+    shown = _seconds_since_process_start()
+    booted = "not booted"
+    runs = list(window.workspace.stations.values())
+    if runs:
+        try:
+            await runs[0].cp.wait_accepted(max(0.1, seconds))
+            booted = f"{_seconds_since_process_start():.2f} s"
+        except TimeoutError:
+            pass
+    print(f"ocpp-bench: window shown {shown:.2f} s, first boot {booted}", flush=True)
+    await asyncio.sleep(max(0.0, seconds - _seconds_since_process_start()))
+    window.close()  # the orderly shutdown, as when the user closes it
 
 
 def display_available() -> bool:
@@ -97,18 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "ocpp-bench"])
     app.setApplicationName("OCPP Bench")
     app.setOrganizationName("OCPP Bench")
+    app.setDesktopFileName("ocpp-bench")  # ties the window to packaging/ocpp-bench.desktop
     # The loop ends when run() returns (after the orderly shutdown), not when Qt sees
     # the last window go: that would stop the loop under the shutdown still running.
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app, args.theme)
-    app.setWindowIcon(QIcon(str(ICON)))
+    saved = QSettings("OCPP Bench", "ocpp-bench").value(THEME_KEY, "auto")
+    ThemeController(app, args.theme or str(saved))  # kept alive as a child of app
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "ocpp-bench.svg")))
     options = WorkspaceOptions(data_dir=args.data_dir or default_data_dir(), speed=args.speed)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     reporter = ErrorReporter()
     reporter.install(loop)
     try:
-        return loop.run_until_complete(run(options, reporter))
+        return loop.run_until_complete(run(options, reporter, args.quit_after))
     except KeyboardInterrupt:
         return 130
     finally:

@@ -25,8 +25,17 @@ class _Desktop:
         return gui(argv)
 
 
+_COMMANDS = frozenset({"csms", "run", "demo", "export"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, desktop=_Desktop())
+    args = list(sys.argv[1:] if argv is None else argv)
+    wants_desktop = not (_COMMANDS & set(args)) and not ({"-h", "--help"} & set(args))
+    desktop = _Desktop()
+    if wants_desktop and args and desktop.available():
+        # Desktop options (--theme, --data-dir, ...) belong to the app, not to the CLI.
+        return desktop.run(args)
+    return cli.main(args, desktop=desktop)
 
 
 if __name__ == "__main__":

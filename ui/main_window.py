@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -23,13 +23,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.store.tags import TagStore
+from ui import shortcuts
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.models.stations import StationListModel
+from ui.operations import csms_console as console_ops
+from ui.operations import perform
+from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
+from ui.views.station_actions import StationActions
 from ui.views.station_list import StationList
 from ui.views.station_view import StationView
-from ui.workspace import StationAdded, StationRemoved, Workspace
+from ui.workspace import (
+    StationAdded,
+    StationRemoved,
+    StationReplaced,
+    Workspace,
+    WorkspaceProblem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +63,10 @@ class MainWindow(QMainWindow):
         self.station_model = StationListModel(self)
         self.bridges: dict[str, StationBridge] = {}
         self.views: dict[str, StationView] = {}
+        # The log's station filter is rebuilt once per burst of adds/removes, not per
+        # station: adding 300 stations would otherwise refill the combo 300 times.
+        self._station_filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._station_filter_timer.timeout.connect(self._refresh_station_filter)
 
         self.stack = QStackedWidget()
         self.placeholder = QLabel("Starting the built-in CSMS and the demo station…")
@@ -66,6 +82,11 @@ class MainWindow(QMainWindow):
         self.log_panel: LogPanel | None = None
         self.log_dock = self._dock("Message log", "logDock", QWidget())
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.csms_console: CsmsConsole | None = None
+        self.console_dock = self._dock("CSMS console", "csmsConsoleDock", QWidget())
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.console_dock)
+        self.tabifyDockWidget(self.log_dock, self.console_dock)
+        self.log_dock.raise_()
         self.resizeDocks([self.stations_dock], [280], Qt.Orientation.Horizontal)
         self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
 
@@ -73,7 +94,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.csms_label)
         reporter.error.connect(self.show_error)
         reporter.info.connect(self.show_info)
+        self.station_actions = StationActions(
+            workspace, reporter, self, self.station_list.current_station_id
+        )
+        self.station_list.set_actions(self.station_actions.list_actions)
+        self.station_list.selected.connect(self.station_actions.update_state)
+        self.station_actions.added.connect(self.station_list.select_station)
         self._build_menus()
+        self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -96,6 +124,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         station_menu = bar.addMenu("&Station")
+        for action in (*self.station_actions.list_actions, self.station_actions.profiles_action):
+            station_menu.addAction(action)
+        station_menu.addSeparator()
         toolbar = self.addToolBar("Actions")
         toolbar.setObjectName("actionsToolbar")
         toolbar.setMovable(False)
@@ -116,6 +147,20 @@ class MainWindow(QMainWindow):
         log_toggle = self.log_dock.toggleViewAction()
         log_toggle.setShortcut("Ctrl+L")
         view_menu.addAction(log_toggle)
+        console_toggle = self.console_dock.toggleViewAction()
+        console_toggle.setShortcut("Ctrl+K")
+        console_toggle.triggered.connect(lambda on: on and self.console_dock.raise_())
+        view_menu.addAction(console_toggle)
+        view_menu.addSeparator()
+        station_tabs = (
+            ("Live graphs", "graphs"),
+            ("Smart charging", "smart_panel"),
+            ("Configuration", "config_panel"),
+        )
+        for number, (label, panel) in enumerate(station_tabs, start=1):
+            tab_action = QAction(label, self, shortcut=f"Ctrl+{number}")
+            tab_action.triggered.connect(lambda _=False, name=panel: self._show_tab(name))
+            view_menu.addAction(tab_action)
 
         help_menu = bar.addMenu("&Help")
         about = QAction("About OCPP Bench", self)
@@ -136,6 +181,10 @@ class MainWindow(QMainWindow):
             self.add_station(event.run)
         elif isinstance(event, StationRemoved):
             self.remove_station(event.station_id)
+        elif isinstance(event, StationReplaced):
+            self.replace_station(event.run)
+        elif isinstance(event, WorkspaceProblem):
+            self.show_error(event.message)
 
     def attach_log(self) -> None:
         """Create the log panel once the workspace's database is open."""
@@ -144,10 +193,24 @@ class MainWindow(QMainWindow):
             self.log_panel.exported.connect(
                 lambda path, n: self.show_info(f"Exported {n:,} frames to {path}")
             )
+            self.log_panel.copied.connect(
+                lambda n: self.show_info(f"Copied {n:,} frames as JSON Lines")
+            )
             self.log_dock.setWidget(self.log_panel)
             self.log_panel.set_stations(list(self.bridges))
+        self.attach_console()
         url = self.workspace.csms_url
         self.csms_label.setText(f"Built-in CSMS: {url}" if url else "No built-in CSMS")
+
+    def attach_console(self) -> None:
+        """Create the CSMS console once the built-in CSMS runs (with the saved tag list)."""
+        csms = self.workspace.csms
+        if self.csms_console is not None or csms is None:
+            return
+        store = TagStore(self.workspace.options.data_dir)
+        perform(self.reporter, console_ops.restore_tags, csms, store)
+        self.csms_console = CsmsConsole(csms, self.reporter, store)
+        self.console_dock.setWidget(self.csms_console)
 
     def add_station(self, run: Any) -> StationBridge:
         self.attach_log()
@@ -157,8 +220,7 @@ class MainWindow(QMainWindow):
         )
         self.bridges[bridge.station_id] = bridge
         self.station_model.add(bridge)
-        if self.log_panel is not None:
-            self.log_panel.set_stations(list(self.bridges))
+        self._station_filter_timer.start()
         if len(self.bridges) == 1:
             self.station_list.select_row(0)
         return bridge
@@ -173,6 +235,32 @@ class MainWindow(QMainWindow):
         if bridge is not None:
             bridge.dispose()
             self.bridges.pop(station_id, None)
+        self._station_filter_timer.start()
+
+    def _refresh_station_filter(self) -> None:
+        if self.log_panel is not None:
+            self.log_panel.set_stations(list(self.bridges))
+
+    def replace_station(self, run: Any) -> StationBridge:
+        """A stopped station started again: new bridge in the same row, a fresh view."""
+        shown = self.current_view()
+        bridge = StationBridge(run, self)
+        bridge.authorization.connect(
+            lambda tag, status, sid=bridge.station_id: self._authorization(sid, tag, status)
+        )
+        old = self.station_model.replace(bridge)
+        self.bridges[bridge.station_id] = bridge
+        view = self.views.pop(bridge.station_id, None)
+        if view is not None:
+            view.dispose()
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        if old is not None:
+            old.dispose()
+        if view is not None and view is shown:
+            self.show_station(bridge)
+        self.station_actions.update_state()
+        return bridge
 
     def show_station(self, bridge: StationBridge | None) -> None:
         if bridge is None:
@@ -183,7 +271,7 @@ class MainWindow(QMainWindow):
             view = StationView(
                 bridge,
                 self.reporter,
-                default_ev=lambda: self.workspace.default_ev,
+                default_ev=lambda run=bridge.run: run.options.ev_template,
                 tags=self.workspace.tags,
                 default_tag=lambda: self.workspace.default_tag,
             )
@@ -201,6 +289,14 @@ class MainWindow(QMainWindow):
             self.show_error("Select a station first")
             return
         getattr(view.cards[0], button).click()
+
+    def _show_tab(self, panel: str) -> None:
+        """Bring one of the station view's tabs (graphs, smart charging, configuration) up."""
+        view = self.current_view()
+        if view is None:
+            self.show_error("Select a station first")
+            return
+        view.tabs.setCurrentWidget(getattr(view, panel))
 
     def _view_click(self, button: str) -> None:
         view = self.current_view()
@@ -236,6 +332,7 @@ class MainWindow(QMainWindow):
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        self.window_actions.save(settings)
 
     # ------------------------------------------------------------ shutdown
     async def shutdown(self) -> None:
@@ -245,6 +342,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Stopping stations…")
         if self.log_panel is not None:
             self.log_panel.stop()
+        if self.csms_console is not None:
+            self.csms_console.stop()
         self._unsubscribe()
         for view in self.views.values():
             view.dispose()

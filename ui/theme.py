@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-THEMES_DIR = Path(__file__).resolve().parent.parent / "resources" / "themes"
+from bench.model.templates import resources_dir
+
+CHOICES = ("auto", "light", "dark")
 
 
 def system_prefers_dark() -> bool:
@@ -62,8 +62,60 @@ def apply_theme(app: QApplication, scheme: str = "auto") -> str:
     if scheme == "auto":
         scheme = "dark" if system_prefers_dark() else "light"
     app.setPalette(dark_palette() if scheme == "dark" else light_palette())
-    qss = THEMES_DIR / "base.qss"
+    qss = resources_dir() / "themes" / "base.qss"
     app.setStyleSheet(qss.read_text(encoding="utf-8") if qss.exists() else "")
     fg = "#c8ccd2" if scheme == "dark" else "#374151"
     pg.setConfigOptions(antialias=True, foreground=fg, background=None)
     return scheme
+
+
+def retint_plots(scheme: str) -> None:
+    """Axis and legend text of plots that already exist (setConfigOptions covers new ones)."""
+    fg = "#c8ccd2" if scheme == "dark" else "#374151"
+    for widget in QApplication.allWidgets():
+        if not isinstance(widget, pg.GraphicsLayoutWidget):
+            continue
+        for item in widget.ci.items:
+            if not isinstance(item, pg.PlotItem):
+                continue
+            for name in ("left", "bottom"):
+                axis = item.getAxis(name)
+                axis.setPen(fg)
+                axis.setTextPen(fg)
+            if item.legend is not None:
+                item.legend.setLabelTextColor(fg)
+
+
+class ThemeController(QObject):
+    """The palette choice ("auto", "light", "dark") with "auto" following the system live.
+
+    ``changed`` carries the scheme applied ("light" or "dark") after every switch, so
+    views that paint their own colours can repaint.
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, app: QApplication, choice: str = "auto") -> None:
+        super().__init__(app)
+        if choice not in CHOICES:
+            choice = "auto"
+        self.app = app
+        self.choice = choice
+        self.scheme = apply_theme(app, choice)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
+
+    def set_choice(self, choice: str) -> str:
+        if choice not in CHOICES:
+            raise ValueError(f"theme must be one of {CHOICES}, not {choice!r}")
+        self.choice = choice
+        return self._apply()
+
+    def _system_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if self.choice == "auto":
+            self._apply()
+
+    def _apply(self) -> str:
+        self.scheme = apply_theme(self.app, self.choice)
+        retint_plots(self.scheme)
+        self.changed.emit(self.scheme)
+        return self.scheme

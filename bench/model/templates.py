@@ -28,8 +28,9 @@ taper_start_soc, min_taper_fraction, initial_soc, target_soc, cable_max_a,
 min_ac_current_a, max_ac_power_kw.
 
 Unknown fields are an error, so a typo in a template never passes silently.
-The resources folder is ``resources/`` at the project root; the environment
-variable ``OCPP_BENCH_RESOURCES`` points elsewhere (packaged builds).
+The resources folder is ``resources/`` at the project root; inside a PyInstaller
+bundle it is ``resources/`` under the bundle's data folder (``sys._MEIPASS``); the
+environment variable ``OCPP_BENCH_RESOURCES`` overrides both.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import dataclasses
 import json
 import os
 import random
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -110,6 +112,11 @@ def resources_dir() -> Path:
     override = os.environ.get(RESOURCES_ENV)
     if override:
         return Path(override)
+    # A PyInstaller bundle unpacks its data files under sys._MEIPASS (packaging/ocpp-bench.spec
+    # puts resources/ there); relying on __file__ would break if modules move into an archive.
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "resources"
     # bench/model/templates.py -> project root is two folders above bench/.
     return Path(__file__).resolve().parents[2] / "resources"
 

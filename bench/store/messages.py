@@ -41,6 +41,8 @@ SCHEMA = register_schema(
             CREATE INDEX messages_action ON messages (action);
             CREATE INDEX messages_ts ON messages (ts);
             """,
+            # Pairing a request with its reply looks rows up by message id.
+            "CREATE INDEX messages_msg_id ON messages (msg_id);",
         ],
     )
 )
@@ -162,6 +164,7 @@ def _where(
     since: Since = None,
     until: Since = None,
     after_id: int | None = None,
+    msg_id: str | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -173,7 +176,12 @@ def _where(
             names = list(station)
             clauses.append(f"station IN ({','.join('?' * len(names))})" if names else "0")
             params.extend(names)
-    for column, value in (("direction", direction), ("action", action), ("type", type)):
+    for column, value in (
+        ("direction", direction),
+        ("action", action),
+        ("type", type),
+        ("msg_id", msg_id),
+    ):
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
@@ -199,7 +207,8 @@ class MessageLog(BufferedSink):
     ``station`` (one name or several), ``direction``, ``action``, ``type``,
     ``text`` (case-insensitive substring of the payload's JSON text),
     ``since`` (inclusive) / ``until`` (exclusive) as epoch seconds or aware
-    datetimes, and ``after_id`` (rows newer than a row id, for tailing).
+    datetimes, ``after_id`` (rows newer than a row id, for tailing) and
+    ``msg_id`` (the frames of one exchange: a request and its reply).
     Reads flush the buffer first, so they see every frame recorded so far.
     """
 
@@ -228,6 +237,7 @@ class MessageLog(BufferedSink):
         offset: int = 0,
         *,
         after_id: int | None = None,
+        msg_id: str | None = None,
         newest_first: bool = False,
     ) -> list[FrameRecord]:
         """Matching frames in log order (oldest first unless ``newest_first``)."""
@@ -244,6 +254,7 @@ class MessageLog(BufferedSink):
             since=since,
             until=until,
             after_id=after_id,
+            msg_id=msg_id,
         )
         return [_to_record(row) for row in cur]
 
@@ -262,6 +273,7 @@ class MessageLog(BufferedSink):
         until: Since = None,
         *,
         after_id: int | None = None,
+        msg_id: str | None = None,
     ) -> int:
         self.flush()
         where, params = _where(
@@ -273,6 +285,7 @@ class MessageLog(BufferedSink):
             since=since,
             until=until,
             after_id=after_id,
+            msg_id=msg_id,
         )
         (n,) = self.conn.execute(f"SELECT count(*) FROM messages{where}", params).fetchone()
         return n

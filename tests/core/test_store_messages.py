@@ -371,3 +371,63 @@ def test_record_costs_microseconds_not_a_database_write(log: MessageLog):
     per_call_us = (time.perf_counter() - start) / len(recs) * 1e6
     assert per_call_us < 20
     assert log.pending == len(recs)
+
+
+def test_the_msg_id_filter_finds_a_request_and_its_reply(log: MessageLog):
+    """OCPP-J 1.6 §4.1.1: a CALLRESULT/CALLERROR carries the id of the CALL it answers."""
+    for rec in mixed_frames():
+        log.record(rec)
+    # the reply to m0 is stored under the same message id as the request
+    log.record(
+        FrameRecord(
+            ts=T0 + 9, station="CP-1", direction="rx", type="CALLRESULT", id="m0",
+            action="BootNotification", payload={}, valid=True, latency_ms=3.0,
+        )
+    )  # fmt: skip
+
+    exchange = log.query(msg_id="m0")
+    assert [(r.type, r.direction) for r in exchange] == [("CALL", "tx"), ("CALLRESULT", "rx")]
+    assert log.count(msg_id="m0") == 2
+    assert log.count(msg_id="m0", type="CALLRESULT") == 1
+    assert [r.id for r in log.query(msg_id="m3", station="CP-2")] == ["m3"]
+    assert log.query(msg_id="no-such-id") == []
+    assert log.count(msg_id="no-such-id") == 0
+
+
+def test_a_lookup_by_msg_id_uses_an_index_not_a_table_scan(log: MessageLog):
+    log.record(frame(0))
+    log.flush()
+    plan = log.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE msg_id = ?", ("m0",)
+    ).fetchall()
+    assert any("messages_msg_id" in str(step) for step in plan), plan
+
+
+def test_csv_export_writes_the_filtered_view_with_a_header_and_json_payloads(
+    log: MessageLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import csv
+
+    from bench.store import log_csv
+
+    monkeypatch.setattr(log_csv, "_CHUNK", 2)  # several chunks for a handful of rows
+    for rec in mixed_frames():
+        log.record(rec)
+    out = tmp_path / "out" / "cp1.csv"
+
+    assert log_csv.export_csv(log, out, station="CP-1") == 4
+
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == list(log_csv.CSV_COLUMNS)
+    by_id = {row[4]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert list(by_id) == ["m0", "m1", "m4", "m5"]
+    assert by_id["m0"]["ts"] == "2026-03-01T08:00:00.000+00:00"
+    assert json.loads(by_id["m0"]["payload"]) == {"chargePointVendor": "V", "chargePointModel": "M"}
+    assert by_id["m0"]["latency_ms"] == "" and by_id["m0"]["valid"] == "true"
+    assert by_id["m1"]["latency_ms"] == "12.346" and by_id["m1"]["type"] == "CALLRESULT"
+    assert by_id["m4"]["payload"] == "[2,oops" and by_id["m4"]["valid"] == ""
+    assert by_id["m5"]["valid"] == "false"
+    assert by_id["m5"]["error"] == "status: 'Faulted' requires errorCode"
+    with pytest.raises(ValueError):
+        log_csv.export_csv(log, out, limit=3)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from bench.ocpp.log import FrameRecord
 from bench.store.db import open_database
@@ -169,3 +171,119 @@ async def test_the_window_log_shows_the_demo_stations_frames_from_sqlite(qtbot, 
         assert panel.model.rowCount() >= 1
         panel.select_row(0)
         assert '"status": "Accepted"' in panel.detail.toPlainText()
+
+
+def _exchange(message_log: MessageLog) -> None:
+    """A station-initiated exchange and a CSMS-initiated one, with noise in between."""
+    message_log.record(
+        frame(1, station="CP-1", id="a1", action="Authorize", payload={"idTag": "T"})
+    )
+    message_log.record(frame(3, station="CP-1", id="noise"))
+    message_log.record(
+        frame(
+            5, station="CP-1", id="a1", direction="rx", type="CALLRESULT", action="Authorize",
+            payload={"idTagInfo": {"status": "Accepted"}}, latency_ms=7.25,
+        )
+    )  # fmt: skip
+    message_log.record(
+        frame(7, station="CP-1", id="r9", direction="rx", action="Reset", payload={"type": "Soft"})
+    )
+    message_log.record(
+        frame(
+            9, station="CP-1", id="r9", type="CALLERROR", action="Reset",
+            payload={"errorCode": "NotSupported"}, error="NotSupported",
+        )
+    )  # fmt: skip
+
+
+async def test_the_detail_pane_shows_the_paired_reply_of_a_request_and_vice_versa(
+    qapp, qtbot, message_log
+):
+    """OCPP-J 1.6 §4.1.1: the reply carries the request's message id; the pane pairs them."""
+    _exchange(message_log)
+    panel = LogPanel(message_log)
+    qtbot.addWidget(panel)
+    panel.select_row(0)  # the Authorize CALL
+    text = panel.detail.toPlainText()
+    assert text.index("request  (selected)") < text.index('"idTag": "T"')
+    assert text.index("── reply") < text.index('"status": "Accepted"')
+    assert "latency 7.2 ms" in text or "latency 7.3 ms" in text
+    panel.select_row(2)  # its CALLRESULT: the request is shown above it
+    text = panel.detail.toPlainText()
+    assert text.index('"idTag": "T"') < text.index("reply  (selected)")
+    panel.select_row(3)  # a CSMS-initiated Reset answered with a CALLERROR (no latency)
+    text = panel.detail.toPlainText()
+    assert "CALLERROR NotSupported" in text and "ms after the request" in text
+    panel.select_row(1)  # a CALL nobody answered
+    assert "no reply in the log" in panel.detail.toPlainText()
+    panel.stop()
+
+
+def test_latency_is_shown_for_replies_only(qapp, message_log):
+    _exchange(message_log)
+    model = MessageLogModel(message_log)
+    assert model.index(0, 6).data() == ""
+    assert model.index(2, 6).data() == "7.2 ms" or model.index(2, 6).data() == "7.3 ms"
+
+
+async def test_ctrl_c_copies_the_selected_rows_as_json_lines(qapp, qtbot, message_log):
+    _exchange(message_log)
+    panel = LogPanel(message_log)
+    qtbot.addWidget(panel)
+    panel.show()
+    await wait_until(panel.isVisible)
+    panel.table.selectRow(0)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert len(lines) == 3
+    expected = [rec.as_json_dict() for rec in message_log.query(limit=3)]
+    assert [json.loads(line) for line in lines] == json.loads(json.dumps(expected))
+    assert json.loads(lines[2])["latency_ms"] == 7.25
+    assert panel.copy_selection() == 3  # the context menu's action does the same
+    panel.stop()
+
+
+def test_the_filtered_view_exports_to_csv(qapp, qtbot, message_log, tmp_path):
+    _exchange(message_log)
+    panel = LogPanel(message_log)
+    qtbot.addWidget(panel)
+    panel.direction.setCurrentIndex(panel.direction.findData("rx"))
+    assert panel.model.rowCount() == 2
+    out = tmp_path / "rx.csv"
+    assert panel.export(out) == 2
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["id"], r["type"], r["action"]) for r in rows] == [
+        ("a1", "CALLRESULT", "Authorize"),
+        ("r9", "CALL", "Reset"),
+    ]
+    assert rows[0]["latency_ms"] == "7.25" and rows[1]["latency_ms"] == ""
+    assert json.loads(rows[0]["payload"]) == {"idTagInfo": {"status": "Accepted"}}
+    assert rows[0]["station"] == "CP-1" and rows[0]["direction"] == "rx"
+    panel.stop()
+
+
+async def test_a_request_sent_from_the_csms_console_is_paired_with_the_reply_in_the_log(
+    qtbot, tmp_path
+):
+    """The console's GetConfiguration (1.6 §5.8) appears in the log with its reply beside it."""
+    async with running_app(qtbot, tmp_path) as window:
+        csms = window.workspace.csms
+        await csms.wait_for_station("DEMO-AC-11KW", timeout=15, accepted=True)
+        console = await wait_until(lambda: window.csms_console, what="the console")
+        console.refresh()
+        console.select_station("DEMO-AC-11KW")
+        console.select_action("GetConfiguration")
+        outcome = await console.send()
+        assert outcome.kind == "CALLRESULT"
+        panel = window.log_panel
+        panel.action.setCurrentIndex(panel.action.findData("GetConfiguration"))
+        panel.type.setCurrentIndex(panel.type.findData("CALL"))
+        await wait_until(lambda: panel.poll() or panel.model.rowCount() == 1, what="the CALL")
+        panel.select_row(0)
+        text = panel.detail.toPlainText()
+        assert "request  (selected)" in text and "HeartbeatInterval" in text
+        assert "# CALLRESULT GetConfiguration" in text and '"configurationKey"' in text

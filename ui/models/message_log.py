@@ -67,6 +67,30 @@ def summary(payload: Any) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
+REPLY_TYPES = ("CALLRESULT", "CALLERROR")
+
+
+def find_partner(log: MessageLog, row_id: int, rec: FrameRecord) -> FrameRecord | None:
+    """The other half of ``rec``'s exchange: the reply to a CALL, or the CALL of a reply.
+
+    OCPP-J 1.6 §4.1.1: a reply carries its request's message id and travels the
+    other way. Ids are only unique per sender and per connection, so of the
+    frames with the same station and id, the nearest one in log order wins: the
+    first reply after a CALL, or the last CALL before a reply.
+    """
+    if rec.id is None or rec.type == "MALFORMED":
+        return None
+    other = "rx" if rec.direction == "tx" else "tx"
+    rows = log.query_with_ids(station=rec.station, msg_id=rec.id, direction=other)
+    if rec.type == "CALL":
+        later = [(rid, r) for rid, r in rows if rid > row_id and r.type in REPLY_TYPES]
+        return later[0][1] if later else None
+    if rec.type in REPLY_TYPES:
+        earlier = [(rid, r) for rid, r in rows if rid < row_id and r.type == "CALL"]
+        return earlier[-1][1] if earlier else None
+    return None
+
+
 def is_error(rec: FrameRecord) -> bool:
     return rec.type == "CALLERROR"
 
@@ -155,6 +179,11 @@ class MessageLogModel(QAbstractTableModel):
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         return rows
+
+    def partner(self, row: int) -> FrameRecord | None:
+        """The request or reply paired with the frame at ``row`` (see ``find_partner``)."""
+        item = self.record(row)
+        return find_partner(self.log, *item) if item is not None else None
 
     @property
     def cached_rows(self) -> int:

@@ -36,6 +36,17 @@ class StationListModel(QAbstractListModel):
                 return bridge
         return None
 
+    def replace(self, bridge: StationBridge) -> StationBridge | None:
+        """Put ``bridge`` in the row of the station with the same id (a restarted station)."""
+        for row, old in enumerate(self.bridges):
+            if old.station_id == bridge.station_id:
+                self.bridges[row] = bridge
+                bridge.changed.connect(lambda b=bridge: self._row_changed(b))
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+                return old
+        return None
+
     def bridge(self, row: int) -> StationBridge | None:
         return self.bridges[row] if 0 <= row < len(self.bridges) else None
 

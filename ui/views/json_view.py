@@ -7,7 +7,15 @@ import re
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QPalette,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from bench.ocpp.log import FrameRecord
@@ -26,6 +34,11 @@ def _fmt(colour: str, bold: bool = False) -> QTextCharFormat:
     return fmt
 
 
+def dark_palette_in_use() -> bool:
+    """True when text is drawn on a dark base (the dark theme): pick lighter colours."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
 class JsonHighlighter(QSyntaxHighlighter):
     FORMATS = {
         "key": _fmt("#1f5fbf", bold=True),
@@ -34,14 +47,25 @@ class JsonHighlighter(QSyntaxHighlighter):
         "lit": _fmt("#8e44ad"),
         "head": _fmt("#7f8c8d"),
     }
+    DARK_FORMATS = {
+        "key": _fmt("#7fb3ff", bold=True),
+        "str": _fmt("#8bd48f"),
+        "num": _fmt("#ffb86c"),
+        "lit": _fmt("#d6a4f0"),
+        "head": _fmt("#9aa3ad"),
+    }
+
+    def __init__(self, document: Any) -> None:
+        super().__init__(document)
+        self.formats = self.DARK_FORMATS if dark_palette_in_use() else self.FORMATS
 
     def highlightBlock(self, text: str) -> None:
         if text.startswith("#"):
-            self.setFormat(0, len(text), self.FORMATS["head"])
+            self.setFormat(0, len(text), self.formats["head"])
             return
         for match in _TOKEN.finditer(text):
             kind = match.lastgroup or "str"
-            self.setFormat(match.start(), match.end() - match.start(), self.FORMATS[kind])
+            self.setFormat(match.start(), match.end() - match.start(), self.formats[kind])
 
 
 def describe(rec: FrameRecord) -> str:
@@ -65,6 +89,28 @@ def describe(rec: FrameRecord) -> str:
     return "\n".join([*lines, "", body])
 
 
+def describe_exchange(rec: FrameRecord, partner: FrameRecord | None) -> str:
+    """The selected frame and its paired request or reply, in the order they travelled."""
+    if rec.type == "CALL":
+        if partner is None:
+            return describe(rec) + "\n\n# ── no reply in the log (yet) ──"
+        first, second, label = rec, partner, "reply"
+    elif rec.type in ("CALLRESULT", "CALLERROR"):
+        if partner is None:
+            return "# ── request not in the log ──\n\n" + describe(rec)
+        first, second, label = partner, rec, "reply"
+    else:
+        return describe(rec)
+    gap = ""
+    if second.latency_ms is None:
+        # No measured latency (e.g. a CALLERROR we sent): the timestamps still tell.
+        gap = f"  ·  {(second.ts - first.ts) * 1000:.0f} ms after the request (station clock)"
+    selected = "  (selected)"
+    head = "# ── request" + (selected if first is rec else "") + " ──"
+    tail = f"# ── {label}" + (selected if second is rec else "") + gap + " ──"
+    return "\n".join([head, describe(first), "", tail, describe(second)])
+
+
 class JsonView(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,3 +121,7 @@ class JsonView(QPlainTextEdit):
 
     def show_record(self, rec: FrameRecord | None) -> None:
         self.setPlainText(describe(rec) if rec is not None else "")
+
+    def show_exchange(self, rec: FrameRecord | None, partner: FrameRecord | None) -> None:
+        """``rec`` with its paired request or reply (see ``describe_exchange``)."""
+        self.setPlainText(describe_exchange(rec, partner) if rec is not None else "")

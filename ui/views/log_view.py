@@ -2,14 +2,26 @@
 
 Newest frames are at the bottom. While the view is scrolled to the bottom it
 follows new frames; once the user scrolls up it stays put (and says so) until
-they scroll back down or press "Follow".
+they scroll back down or press "Follow". The detail pane shows the selected
+frame with its paired request or reply; Ctrl+C (or the context menu) copies the
+selected rows as JSON Lines; Export writes the filtered view as JSON Lines or CSV.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -26,16 +39,20 @@ from PySide6.QtWidgets import (
 )
 
 from bench.ocpp.schemas import actions
+from bench.store.log_csv import export_csv
 from bench.store.messages import MessageLog
+from bench.store.sinks import json_line
 from ui.models.message_log import COLUMNS, RECORD_ROLE, LogFilter, MessageLogModel
 from ui.views.json_view import JsonView
 
 POLL_MS = 250
 ANY = "Any"
+COPY_LIMIT = 10_000  # rows per copy: a select-all on a million rows must not freeze the UI
 
 
 class LogPanel(QWidget):
     exported = Signal(str, int)  # path, rows
+    copied = Signal(int)  # rows put on the clipboard
 
     def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +84,7 @@ class LogPanel(QWidget):
         self.follow_button.setChecked(True)
         self.follow_button.setToolTip("Keep the newest frame in view")
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Export the filtered frames as JSON Lines")
+        self.export_button.setToolTip("Export the filtered frames as JSON Lines or CSV")
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -82,7 +99,7 @@ class LogPanel(QWidget):
         self.table.setObjectName("messageTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
@@ -95,12 +112,25 @@ class LogPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
 
+        self.copy_action = QAction("Copy as JSON", self.table)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_selection)
+        self.table.addAction(self.copy_action)
+        # QAbstractItemView claims Ctrl+C for itself (it copies one cell's text), so the
+        # action's shortcut never fires on the table: catch the key press before it does.
+        self.table.installEventFilter(self)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+
         self.detail = JsonView()
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        # Wide enough for a request and its paired reply without wrapping every line.
+        splitter.setSizes([1000, 560])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -182,7 +212,11 @@ class LogPanel(QWidget):
 
     # ------------------------------------------------------------ detail and export
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.detail.show_record(current.data(RECORD_ROLE) if current.isValid() else None)
+        if not current.isValid():
+            self.detail.show_record(None)
+            return
+        rec = current.data(RECORD_ROLE)
+        self.detail.show_exchange(rec, self.model.partner(current.row()) if rec else None)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -192,17 +226,65 @@ class LogPanel(QWidget):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
 
+    def selected_rows(self) -> list[int]:
+        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
+
+    def selected_json_lines(self) -> list[str]:
+        """The selected frames (at most ``COPY_LIMIT``) in the JSON Lines shape of the export."""
+        lines = []
+        for row in self.selected_rows()[:COPY_LIMIT]:
+            item = self.model.record(row)
+            if item is not None:
+                lines.append(json_line(item[1]))
+        return lines
+
+    def copy_selection(self) -> int:
+        lines = self.selected_json_lines()
+        if lines:
+            QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        self.copied.emit(len(lines))
+        return len(lines)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Copy)
+        ):
+            self.copy_selection()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self.table)
+        count = len(self.table.selectionModel().selectedRows())
+        self.copy_action.setText(f"Copy {count} frame{'s' if count != 1 else ''} as JSON")
+        self.copy_action.setEnabled(count > 0)
+        menu.addAction(self.copy_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+        self.copy_action.setText("Copy as JSON")
+        self.copy_action.setEnabled(True)
+
     def export(self, path: str | Path) -> int:
-        rows = self.model.log.export_jsonl(path, **self.model.filter.kwargs())
+        """Export the filtered view: CSV if ``path`` ends in .csv, else JSON Lines."""
+        filters = self.model.filter.kwargs()
+        if Path(path).suffix.lower() == ".csv":
+            rows = export_csv(self.model.log, path, **filters)
+        else:
+            rows = self.model.log.export_jsonl(path, **filters)
         self.exported.emit(str(path), rows)
         return rows
 
     def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export frames", "frames.jsonl", "JSON Lines (*.jsonl)"
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export frames", "frames.jsonl", "JSON Lines (*.jsonl);;CSV (*.csv)"
         )
-        if path:
-            self.export(path)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".csv" if chosen.startswith("CSV") else ".jsonl"
+        self.export(path)
 
     def stop(self) -> None:
         self._poller.stop()

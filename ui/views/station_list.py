@@ -11,13 +11,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -125,13 +128,54 @@ class StationList(QWidget):
         self.view.setItemDelegate(StationDelegate(self.view))
         self.view.setUniformItemSizes(True)  # hundreds of rows: no per-row measuring
         self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.count = QLabel()
+        self.count.setProperty("role", "muted")
+        self.buttons = QHBoxLayout()
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons.setSpacing(2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self.buttons)
         layout.addWidget(self.filter)
         layout.addWidget(self.view)
+        layout.addWidget(self.count)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._show_count)
+        self.proxy.rowsInserted.connect(self._show_count)
+        self.proxy.rowsRemoved.connect(self._show_count)
+        self._show_count()
+
+    def set_actions(self, actions: list[QAction]) -> None:
+        """One small button per action above the list, and the same actions on right-click."""
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.buttons.addWidget(button)
+            self.view.addAction(action)
+        self.buttons.addStretch(1)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def select_row(self, row: int) -> None:
         self.view.setCurrentIndex(self.proxy.index(row, 0))
+
+    def select_station(self, station_id: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data() == station_id:
+                self.select_row(row)
+                return True
+        return False
+
+    def current_station_id(self) -> str | None:
+        index = self.view.currentIndex()
+        return str(index.data()) if index.isValid() else None
+
+    def _show_count(self, *_args: object) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        plural = "s" if total != 1 else ""
+        text = f"{total} station{plural}" if shown == total else f"{shown} of {total} stations"
+        self.count.setText(text)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         bridge: StationBridge | None = current.data(BRIDGE_ROLE) if current.isValid() else None

@@ -1,4 +1,5 @@
-"""The selected station: header, station actions, one card per connector, live graphs."""
+"""The selected station: header, actions, one card per connector; graphs, smart charging and
+configuration as tabs beside the cards."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,8 +25,10 @@ from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.operations import perform, perform_async
 from ui.operations import station as ops
+from ui.views.config_panel import ConfigPanel
 from ui.views.connector_card import ConnectorCard, tool_button
 from ui.views.graphs import LiveGraphs
+from ui.views.smart_panel import SmartPanel
 from ui.views.station_header import StationHeader
 
 
@@ -109,9 +113,19 @@ class StationView(QWidget):
 
         self.graphs = graphs = LiveGraphs()
         graphs.setMinimumHeight(260)
+        # Graphs, smart charging and configuration share the space beside the cards as
+        # tabs; hidden tabs cost nothing (they skip their redraws).
+        self.smart_panel = SmartPanel(bridge)
+        self.config_panel = ConfigPanel(bridge, reporter)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("stationTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(graphs, "Live graphs")
+        self.tabs.addTab(self.smart_panel, "Smart charging")
+        self.tabs.addTab(self.config_panel, "Configuration")
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(scroller)
-        body.addWidget(graphs)
+        body.addWidget(self.tabs)
         body.setStretchFactor(1, 1)
         body.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
@@ -147,3 +161,5 @@ class StationView(QWidget):
     def dispose(self) -> None:
         self.bridge.changed.disconnect(self.refresh)
         self.graphs.set_bridge(None)
+        self.smart_panel.dispose()
+        self.config_panel.dispose()

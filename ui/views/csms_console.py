@@ -1,0 +1,342 @@
+"""The built-in CSMS console: who is connected, send any request, edit the tag list.
+
+Left: the stations the CSMS knows (registration, model, heartbeat age,
+connectors, open transactions) and a feed of what they send it, both driven by
+``CentralSystem.events``. Right, tab "Send": pick a station and any
+CSMS-initiated 1.6 request (Core, the five optional profiles, the security
+extension), edit the payload (pre-filled from the schema, checked as you type),
+Send, and read the reply or CALLERROR. Tab "Tags": the CSMS's id tags.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from bench.csms.config import TagEntry
+from bench.csms.console import PROFILES, template
+from bench.csms.server import CentralSystem, StationEvent
+from bench.store.tags import TagStore
+from ui.errors import ErrorReporter
+from ui.models.csms_stations import CsmsStationsModel
+from ui.operations import csms_console as ops
+from ui.operations import perform
+from ui.views.json_view import JsonHighlighter
+from ui.views.payload_editor import PayloadEditor
+from ui.views.tag_editor import TagEditor
+
+REFRESH_MS = 250  # coalesce bursts of CSMS events into one table refresh
+AGE_MS = 1000  # heartbeat ages move without events
+ACTIVITY_LIMIT = 500
+
+
+def reply_summary(reply: dict[str, Any] | None, error: str | None) -> str:
+    """One word for what the CSMS answered: a status, a CALLERROR code, or "ok"."""
+    if error:
+        return f"CALLERROR {error}"
+    if not reply:
+        return "ok"
+    status = reply.get("status") or (reply.get("idTagInfo") or {}).get("status")
+    return str(status) if status else "ok"
+
+
+def describe_outcome(outcome: ops.SendOutcome) -> str:
+    """Header lines (starting with #, greyed by the highlighter) then the payload."""
+    took = f" · {outcome.elapsed_ms:.1f} ms" if outcome.elapsed_ms is not None else ""
+    kind = outcome.kind + (f" {outcome.code}" if outcome.code else "")
+    lines = [f"# {kind} · {outcome.action} · {outcome.station}{took}"]
+    if outcome.message:
+        lines.append(f"# {outcome.message}")
+    if outcome.payload is not None:
+        lines += ["", json.dumps(outcome.payload, indent=2, ensure_ascii=False)]
+    return "\n".join(lines)
+
+
+class CsmsConsole(QWidget):
+    def __init__(
+        self,
+        csms: CentralSystem,
+        reporter: ErrorReporter,
+        tag_store: TagStore | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.csms = csms
+        self.reporter = reporter
+        self.tag_store = tag_store
+        self.last_outcome: ops.SendOutcome | None = None
+        self._sending = False
+
+        # ---- stations and activity
+        self.stations = CsmsStationsModel(csms, self)
+        self.table = QTableView()
+        self.table.setObjectName("csmsStations")
+        self.table.setModel(self.stations)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((120, 95, 85, 125, 55, 70, 140)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        self.table.doubleClicked.connect(self._station_double_clicked)
+        self.activity = QListWidget()
+        self.activity.setObjectName("csmsActivity")
+        self.activity.setUniformItemSizes(True)  # a fixed row height: cheap at 500 lines
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._titled("Connected stations", self.table))
+        left.addWidget(self._titled("What the stations send", self.activity))
+
+        # ---- send form
+        self.station_combo = QComboBox()
+        self.station_combo.setObjectName("consoleStation")
+        self.station_combo.setMinimumContentsLength(14)
+        self.action_combo = QComboBox()
+        self.action_combo.setObjectName("consoleAction")
+        self.action_combo.setMaxVisibleItems(30)
+        self._fill_actions()
+        self.template_button = QPushButton("Template")
+        self.template_button.setToolTip("Replace the payload with a fresh template")
+        self.force_box = QCheckBox("Force")
+        self.force_box.setToolTip(
+            "Send even where 1.6 §4.2 forbids it (station Pending or Rejected)"
+        )
+        self.send_button = QPushButton("Send")
+        self.send_button.setObjectName("consoleSend")
+        self.send_button.setDefault(True)
+        form = QHBoxLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addWidget(QLabel("To"))
+        form.addWidget(self.station_combo)
+        form.addWidget(self.action_combo, 1)
+        form.addWidget(self.template_button)
+        form.addWidget(self.force_box)
+        form.addWidget(self.send_button)
+        self.editor = PayloadEditor()
+        request = QWidget()
+        request_layout = QVBoxLayout(request)
+        request_layout.setContentsMargins(0, 0, 0, 0)
+        request_layout.addLayout(form)
+        request_layout.addWidget(self.editor, 1)
+
+        self.reply = QPlainTextEdit()
+        self.reply.setObjectName("consoleReply")
+        self.reply.setReadOnly(True)
+        self.reply.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.reply.setPlaceholderText("The station's reply appears here")
+        self._reply_highlighter = JsonHighlighter(self.reply.document())
+        send_tab = QSplitter(Qt.Orientation.Horizontal)
+        send_tab.addWidget(request)
+        send_tab.addWidget(self._titled("Reply", self.reply))
+        send_tab.setSizes([560, 420])  # proportions; Qt scales them to the width it has
+
+        # ---- tags
+        self.tag_editor = TagEditor(csms.clock.now, self._apply_tags)
+        self.tag_editor.set_entries(csms.config.tags)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(send_tab, "Send a request")
+        self.tabs.addTab(self.tag_editor, "Tags")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([560, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+        # ---- wiring
+        self.action_combo.currentIndexChanged.connect(self._action_changed)
+        self.template_button.clicked.connect(self.reset_template)
+        self.station_combo.currentIndexChanged.connect(self._update_send_button)
+        self.editor.validity_changed.connect(self._update_send_button)
+        self.send_button.clicked.connect(self._send_clicked)
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh.timeout.connect(self.refresh)
+        self._ages = QTimer(self, interval=AGE_MS)
+        self._ages.timeout.connect(self._refresh_if_visible)
+        self._ages.start()
+        self._unsubscribe: Callable[[], None] | None = csms.events.subscribe(self._on_event)
+        self.select_action("RemoteStartTransaction")
+        self.refresh()
+
+    @staticmethod
+    def _titled(title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        label = QLabel(title)
+        label.setProperty("role", "muted")
+        layout.addWidget(label)
+        layout.addWidget(widget, 1)
+        return box
+
+    def _fill_actions(self) -> None:
+        model = self.action_combo.model()
+        assert isinstance(model, QStandardItemModel)
+        for profile, group in PROFILES.items():
+            self.action_combo.addItem(f"— {profile} —", None)
+            header = model.item(self.action_combo.count() - 1)
+            header.setEnabled(False)  # a heading, not a choice
+            for action in group:
+                self.action_combo.addItem(f"   {action}", action)
+
+    # ------------------------------------------------------------ stations and events
+    def _on_event(self, event: Any) -> None:
+        if not isinstance(event, StationEvent):
+            return
+        if event.kind == "message" and event.message is not None:
+            msg = event.message
+            self._add_activity(
+                msg.received,
+                f"{msg.station}  {msg.action}  → {reply_summary(msg.reply, msg.error)}",
+            )
+        else:
+            self._add_activity(self.csms.clock.now(), f"{event.station}  {event.kind}")
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def _add_activity(self, when: datetime, text: str) -> None:
+        self.activity.addItem(f"{when.astimezone().strftime('%H:%M:%S')}  {text}")
+        while self.activity.count() > ACTIVITY_LIMIT:
+            self.activity.takeItem(0)
+        self.activity.scrollToBottom()
+
+    def _refresh_if_visible(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the stations from the CSMS and keep the station picker in step."""
+        self.stations.refresh()
+        connected = self.stations.connected_ids()
+        current = self.station_combo.currentData()
+        if [self.station_combo.itemData(i) for i in range(self.station_combo.count())] != connected:
+            self.station_combo.blockSignals(True)
+            self.station_combo.clear()
+            for station_id in connected:
+                self.station_combo.addItem(station_id, station_id)
+            if not connected:
+                self.station_combo.addItem("no station connected", None)
+            index = self.station_combo.findData(current)
+            self.station_combo.setCurrentIndex(max(0, index))
+            self.station_combo.blockSignals(False)
+        self._update_send_button()
+
+    def _station_double_clicked(self, index: Any) -> None:
+        self.select_station(self.stations.infos[index.row()].id)
+
+    # ------------------------------------------------------------ the request
+    def select_station(self, station_id: str) -> None:
+        index = self.station_combo.findData(station_id)
+        if index < 0:
+            raise LookupError(f"station {station_id} is not connected to the built-in CSMS")
+        self.station_combo.setCurrentIndex(index)
+
+    def select_action(self, action: str) -> None:
+        index = self.action_combo.findData(action)
+        if index < 0:
+            raise LookupError(f"{action} is not a CSMS-initiated 1.6 request")
+        if index == self.action_combo.currentIndex():
+            self._action_changed(index)
+        else:
+            self.action_combo.setCurrentIndex(index)
+
+    def current_action(self) -> str | None:
+        return self.action_combo.currentData()
+
+    def _action_changed(self, _index: int) -> None:
+        self.reset_template()
+
+    def reset_template(self) -> None:
+        action = self.current_action()
+        if action is None:
+            return
+        hints = {}
+        accepted = [t for t, e in self.csms.config.tags.items() if e.status == "Accepted"]
+        if accepted:
+            hints["idTag"] = accepted[0]  # a tag the CSMS will accept
+        self.editor.set_payload(action, template(action, self.csms.clock.now(), hints))
+
+    def _update_send_button(self, *_args: Any) -> None:
+        station = self.station_combo.currentData()
+        ready = station is not None and self.editor.valid and not self._sending
+        self.send_button.setEnabled(ready)
+        if station is None:
+            self.send_button.setToolTip("No station is connected to the built-in CSMS")
+        elif not self.editor.valid:
+            self.send_button.setToolTip(f"Fix the payload first: {self.editor.error}")
+        else:
+            self.send_button.setToolTip(f"Send {self.current_action()} to {station}")
+
+    @asyncSlot()
+    async def _send_clicked(self) -> None:
+        await self.send()
+
+    async def send(self) -> ops.SendOutcome | None:
+        """Send the editor's payload to the chosen station and show what came back."""
+        station = self.station_combo.currentData()
+        action = self.current_action()
+        payload = self.editor.payload
+        if station is None or action is None or payload is None or self._sending:
+            return None
+        self._sending = True
+        self._update_send_button()
+        self.reply.setPlainText(f"# {action} sent to {station}, waiting for the reply…")
+        try:
+            outcome = await ops.send(
+                self.csms, station, action, payload, force=self.force_box.isChecked()
+            )
+        finally:
+            self._sending = False
+            self._update_send_button()
+        self.last_outcome = outcome
+        self.reply.setPlainText(describe_outcome(outcome))
+        if outcome.ok:
+            answer = reply_summary(outcome.payload, None)
+        elif outcome.kind == "CALLERROR":
+            answer = f"CALLERROR {outcome.code}"
+        else:
+            answer = outcome.kind
+        self._add_activity(self.csms.clock.now(), f"CSMS → {station}  {action}  ← {answer}")
+        if outcome.kind in ("NOT SENT", "NO REPLY"):
+            self.reporter.report_error(f"{action} to {station}: {outcome.message}")
+        else:
+            self.reporter.report_info(f"{action} to {station}: {answer}")
+        return outcome
+
+    # ------------------------------------------------------------ tags
+    def _apply_tags(self, tags: dict[str, TagEntry]) -> None:
+        perform(self.reporter, ops.apply_tags, self.csms, self.tag_store, tags)
+
+    def stop(self) -> None:
+        self._refresh.stop()
+        self._ages.stop()
+        self.tag_editor.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
