@@ -50,7 +50,13 @@ class StationOptions:
 class StationRun:
     """A station with its charge point, database and log sinks, started and stopped as one."""
 
-    def __init__(self, options: StationOptions, *, connection: sqlite3.Connection | None = None):
+    def __init__(
+        self,
+        options: StationOptions,
+        *,
+        connection: sqlite3.Connection | None = None,
+        message_log: MessageLog | None = None,
+    ):
         if options.ocpp != "1.6":
             raise ValueError(f"OCPP {options.ocpp} is not available yet; use --ocpp 1.6")
         self.options = options
@@ -59,7 +65,9 @@ class StationRun:
         self.clock = SystemClock(speed=options.speed)
         self.station = build_station(options.station_id, template, self.clock, seed=options.seed)
         self.db = connection or open_database(options.db or default_db_path())
-        self.message_log = MessageLog(self.db)
+        # Many stations in one process share one log writer (one flusher, not one each).
+        self._owns_log = message_log is None
+        self.message_log = message_log if message_log is not None else MessageLog(self.db)
         link = LinkConfig(
             url=options.csms_url,
             station_id=options.station_id,
@@ -90,7 +98,9 @@ class StationRun:
         return Ev(load_ev_template(name))
 
     async def start(self) -> None:
-        self._flusher = asyncio.get_running_loop().create_task(self.message_log.run_flusher())
+        if self._owns_log:
+            loop = asyncio.get_running_loop()
+            self._flusher = loop.create_task(self.message_log.run_flusher())
         await self.cp.start()
 
     async def run_script(self, steps: list[Step], echo=None) -> None:
@@ -103,7 +113,8 @@ class StationRun:
             if self._flusher is not None:
                 self._flusher.cancel()
                 await asyncio.gather(self._flusher, return_exceptions=True)
-            self.message_log.close()
+            if self._owns_log:
+                self.message_log.close()
             for sink in self.options.sinks:
                 close = getattr(sink, "close", None)
                 if close is not None:

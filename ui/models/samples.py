@@ -46,6 +46,9 @@ def sample(connector: Connector, t: float) -> tuple[float, ...]:
     )
 
 
+_INITIAL_COLUMNS = 64
+
+
 class SampleBuffer:
     __slots__ = ("_data", "_n", "capacity")
 
@@ -53,13 +56,20 @@ class SampleBuffer:
         if capacity < 2:
             raise ValueError("capacity must be at least 2")
         self.capacity = capacity
-        self._data = np.full((len(FIELDS), 2 * capacity), np.nan)
+        # Grows on demand up to twice the capacity: 1,000 stations must not each
+        # reserve megabytes for graphs nobody looks at yet.
+        self._data = np.full((len(FIELDS), min(_INITIAL_COLUMNS, 2 * capacity)), np.nan)
         self._n = 0
 
     def __len__(self) -> int:
         return min(self._n, self.capacity)
 
     def append(self, row: tuple[float, ...]) -> None:
+        width = self._data.shape[1]
+        if self._n == width and width < 2 * self.capacity:
+            grown = np.full((len(FIELDS), min(2 * width, 2 * self.capacity)), np.nan)
+            grown[:, : self._n] = self._data[:, : self._n]
+            self._data = grown
         if self._n == self._data.shape[1]:
             keep = self.capacity - 1
             self._data[:, :keep] = self._data[:, self._n - keep : self._n]
