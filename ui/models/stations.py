@@ -19,6 +19,7 @@ class StationListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.bridges: list[StationBridge] = []
+        self._rows: dict[int, int] = {}  # id(bridge) -> row, rebuilt when stale
 
     def add(self, bridge: StationBridge) -> None:
         row = len(self.bridges)
@@ -51,8 +52,14 @@ class StationListModel(QAbstractListModel):
         return self.bridges[row] if 0 <= row < len(self.bridges) else None
 
     def _row_changed(self, bridge: StationBridge) -> None:
-        if bridge in self.bridges:
-            index = self.index(self.bridges.index(bridge))
+        # Rows change ~1,000 times a second with 1,000 stations: look the row up by
+        # identity from a cache instead of scanning the list each time.
+        row = self._rows.get(id(bridge))
+        if row is None or row >= len(self.bridges) or self.bridges[row] is not bridge:
+            self._rows = {id(b): i for i, b in enumerate(self.bridges)}
+            row = self._rows.get(id(bridge))
+        if row is not None:
+            index = self.index(row)
             self.dataChanged.emit(index, index)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
