@@ -12,6 +12,8 @@ BENCHMARKS = [
     ["bench_charging_load.py"],
     ["bench_fleet.py"],
     ["bench_store.py"],
+    ["bench_ui.py"],
+    ["bench_ui_log.py"],
 ]
 
 
