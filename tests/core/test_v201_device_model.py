@@ -26,7 +26,11 @@ from bench.ocpp.v201.dm_report import (
 )
 from bench.ocpp.v201.dm_seed import STANDARD_COMPONENTS, standard_definition
 
-SPEC_CSV = Path("/work/shared/spec/ocpp201/appendices_csv/dm_components_vars.csv")
+# The specification folder sits beside the project checkout (it is never copied in).
+SPEC_CSV = (
+    Path(__file__).resolve().parents[3]
+    / "shared/spec/ocpp201/appendices_csv/dm_components_vars.csv"
+)
 NOW = "2026-01-01T00:00:00Z"
 EVSE1 = ComponentKey("EVSE", evse=1)
 CONNECTOR_1_1 = ComponentKey("Connector", evse=1, connector=1)
