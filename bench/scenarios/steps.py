@@ -199,7 +199,8 @@ class ScriptRunner:
             await cp.clock.sleep(float(args[0]))
         elif verb == "expect":
             within = float(args[3]) if len(args) == 4 else DEFAULT_EXPECT_WITHIN
-            self._connector(step) if int(args[0]) else None
+            if int(args[0]):
+                self._connector(step)  # a clear error for a connector the station lacks
             ok = await cp.wait_status(int(args[0]), args[1], within)
             if not ok:
                 actual = cp.status_of(int(args[0])).status

@@ -15,6 +15,7 @@ Policy, in the order the spec gives it:
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
@@ -25,6 +26,19 @@ if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
 
 log = logging.getLogger(__name__)
+
+
+def with_expiry(info: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``info`` as it reads at ``now``: an Accepted entry past its expiryDate is Expired.
+
+    Returns ``info`` itself when nothing changed (1.6 §3.5.1, §3.5.4).
+    """
+    expiry = info.get("expiryDate")
+    if info.get("status") == "Accepted" and expiry:
+        when = parse_iso(expiry)
+        if when is not None and when <= now:
+            return {**info, "status": "Expired"}
+    return info
 
 
 class Authorizer:
@@ -41,13 +55,10 @@ class Authorizer:
         info = self.cache.get(id_tag)
         if info is None:
             return None
-        expiry = info.get("expiryDate")
-        if info.get("status") == "Accepted" and expiry:
-            when = parse_iso(expiry)
-            if when is not None and when <= self.cp.clock.now():
-                info = {**info, "status": "Expired"}
-                self.cache.put(id_tag, info)  # §3.5.1: expired entries are changed to Expired
-        return info
+        current = with_expiry(info, self.cp.clock.now())
+        if current is not info:
+            self.cache.put(id_tag, current)  # §3.5.1: expired entries are changed to Expired
+        return current
 
     def remember(self, id_tag: str, info: dict[str, Any]) -> None:
         """Update the cache from any received IdTagInfo (§3.5.1), except for listed tags."""

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 # Link states shown to users (CLI, GUI badge).
 CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
+# Virtual seconds between boots when the CSMS gives no interval or does not answer.
+BOOT_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,7 +456,7 @@ class ChargePoint16:
                 conf = await self.session.call("BootNotification", payload)
             except (CallError, CallTimeout, InvalidReply) as exc:
                 log.warning("%s: BootNotification failed: %s", self.station.id, exc)
-                await self._boot_pause(self._boot_retry_default())
+                await self._boot_pause(BOOT_RETRY_SECONDS)
                 continue
             status, interval = conf["status"], int(conf["interval"])
             self.registration = status
@@ -470,10 +472,7 @@ class ChargePoint16:
                 self.status_may_have_changed()
                 return
             # Pending/Rejected: no other requests; try again after the interval (§4.2).
-            await self._boot_pause(interval if interval > 0 else self._boot_retry_default())
-
-    def _boot_retry_default(self) -> float:
-        return 30.0
+            await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
 
     def boot_now(self) -> None:
         """A TriggerMessage for BootNotification while Pending: boot without waiting (§5.17)."""

@@ -39,6 +39,9 @@ MEASURANDS = frozenset(
         "RPM",
     }
 )
+# Measurands the simulated meter cannot report. Interval energy needs a per-interval
+# accumulator the meter does not keep; 1.6 §3.16.4 says such a list is Rejected.
+UNSUPPORTED_MEASURANDS = frozenset({"Energy.Active.Import.Interval"})
 PHASES = frozenset({"L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"})
 FEATURE_PROFILES = (
     "Core",
@@ -89,13 +92,12 @@ def parse_measurands(max_items_key: str) -> Callable[[str, Configuration], list[
     def parse(text: str, config: Configuration) -> list[str]:
         items = split_csl(text)
         for item in items:
-            if item in MEASURANDS:
-                continue
             base, _, phase = item.rpartition(".")
-            if base in MEASURANDS and phase in PHASES:
-                continue
-            # Phases with a dash ("L1-N") contain no dot, so rpartition covers them too.
-            raise InvalidValue(f"{item!r} is not a measurand")
+            if item not in MEASURANDS and not (base in MEASURANDS and phase in PHASES):
+                # Phases with a dash ("L1-N") contain no dot, so rpartition covers them too.
+                raise InvalidValue(f"{item!r} is not a measurand")
+            if item in UNSUPPORTED_MEASURANDS or base in UNSUPPORTED_MEASURANDS:
+                raise InvalidValue(f"{item!r} is not supported by this meter (§3.16.4)")
         limit = config.get_int(max_items_key)
         if limit is not None and len(items) > limit:
             raise InvalidValue(f"{len(items)} measurands exceed {max_items_key}={limit}")

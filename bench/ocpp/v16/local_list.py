@@ -24,8 +24,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v16.authorization import with_expiry
 from bench.ocpp.v16.config import KeyDef, _key, parse_int
-from bench.ocpp.v16.metering import iso, parse_iso
+from bench.ocpp.v16.metering import iso
 from bench.store.locallist import LocalListStore
 
 if TYPE_CHECKING:
@@ -90,14 +91,7 @@ class LocalAuthList:
         if not self.enabled:
             return None
         info = self.store.get(id_tag)
-        if info is None:
-            return None
-        expiry = info.get("expiryDate")
-        if info.get("status") == "Accepted" and expiry:
-            when = parse_iso(expiry)
-            if when is not None and when <= self.cp.clock.now():
-                info = {**info, "status": "Expired"}
-        return info
+        return None if info is None else with_expiry(info, self.cp.clock.now())
 
     # ------------------------------------------------------------ conflicts
     def check_conflict(self, id_tag: str, info: dict[str, Any]) -> bool:

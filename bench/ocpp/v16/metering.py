@@ -131,8 +131,6 @@ def _measure(
         return [_sv(_num(meter.frequency_hz, 2), measurand, None, context)]
     if measurand == "Power.Factor":
         return [_sv("1.00", measurand, None, context)]
-    if measurand in ("Energy.Active.Import.Interval",):
-        return []  # reported by the aligned-data accumulator, not as an instantaneous sample
     # Export, reactive and RPM quantities: a unidirectional AC/DC charger measures zero.
     unit = _ZERO_UNITS.get(measurand)
     return [_sv("0", measurand, unit, context)]
