@@ -13,18 +13,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Hashable
 from typing import Any
 
-from bench.model.events import Emitter
-from bench.model.rng import LightRandom
 from bench.model.station import Station
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.flag import Flag
+from bench.ocpp.charge_point_base import (
+    BOOT_RETRY_SECONDS,
+    CONNECTED,
+    CONNECTING,
+    OFFLINE,
+    STOPPED,
+    AuthorizationResult,
+    ChargePointBase,
+    LinkChanged,
+    LinkOpener,
+    RegistrationChanged,
+    StatusSent,
+)
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
-from bench.ocpp.session import OcppSession
-from bench.ocpp.supervisor import Supervisor
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.firmware import FirmwareManagement
@@ -38,7 +45,7 @@ from bench.ocpp.v16.smart_charging import SmartCharging
 from bench.ocpp.v16.status import StatusReport, connector_status, station_status, status_payload
 from bench.ocpp.v16.transactions import Transactions
 from bench.ocpp.v16.trigger import RemoteTrigger
-from bench.store.config import ConfigStore, StateStore
+from bench.store.config import ConfigStore
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
@@ -46,80 +53,31 @@ from bench.transport.websocket import open_link
 
 log = logging.getLogger(__name__)
 
-# Link states shown to users (CLI, GUI badge).
-CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
-# Virtual seconds between boots when the CSMS gives no interval or does not answer.
-BOOT_RETRY_SECONDS = 30.0
+__all__ = [
+    "CONNECTED",
+    "CONNECTING",
+    "OFFLINE",
+    "STOPPED",
+    "AuthorizationResult",
+    "ChargePoint16",
+    "LinkChanged",
+    "RegistrationChanged",
+    "StatusSent",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class LinkChanged:
-    state: str
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RegistrationChanged:
-    status: str  # "Pending" | "Accepted" | "Rejected"
-    interval: int
-
-
-@dataclass(frozen=True, slots=True)
-class StatusSent:
-    connector_id: int
-    report: StatusReport
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationResult:
-    id_tag: str
-    status: str
-    connector_id: int | None
-
-
-LinkOpener = Callable[[LinkConfig], Any]
-
-
-class ChargePoint16:
+class ChargePoint16(ChargePointBase):
     """One station speaking OCPP 1.6J to one CSMS."""
 
     version = "1.6"
     __slots__ = (
-        "_accepted",
-        "_backoff",
-        "_boot_wake",
-        "_link",
-        "_network_enabled",
-        "_open_link",
-        "_reported",
-        "_status_changed",
-        "_status_dirty",
-        "_status_task",
-        "_stopping",
-        "_unsubscribe",
-        "_wake",
         "authorizer",
-        "boot_reason",
-        "clock",
         "config",
-        "db",
-        "events",
         "firmware",
-        "heartbeat_interval",
-        "last_heartbeat",
-        "last_link_error",
-        "link_config",
-        "link_state",
         "local_list",
-        "physics_interval",
-        "registration",
         "reservations",
         "security",
-        "session",
         "smart",
-        "state",
-        "station",
-        "tasks",
         "transactions",
         "trigger",
     )
@@ -137,12 +95,17 @@ class ChargePoint16:
         open_link_fn: LinkOpener = open_link,
         backoff: Backoff | None = None,
     ) -> None:
-        self.station = station
-        self.clock = station.clock
-        self.link_config = link_config
-        self.db = db
-        self.events = Emitter()
-        self.state = StateStore(db)
+        super().__init__(
+            station,
+            link_config,
+            db=db,
+            sink=sink,
+            validate=validate,
+            call_timeout=call_timeout,
+            physics_interval=physics_interval,
+            open_link_fn=open_link_fn,
+            backoff=backoff,
+        )
         config_store = ConfigStore(db)
         self.config = Configuration(
             ALL_KEYS,
@@ -151,17 +114,6 @@ class ChargePoint16:
         )
         self.config.on_change = self._on_config_change
         self._apply_template_keys()
-        self.session = OcppSession(
-            _NoLink(),
-            version="1.6",
-            station_id=station.id,
-            handlers={},
-            sink=sink,
-            timestamp=lambda: self.clock.now().timestamp(),
-            call_timeout=call_timeout,
-            validate=validate,
-        )
-        self.tasks = Supervisor(station.id)
         self.authorizer = Authorizer(self)
         self.transactions = Transactions(self)
         # The feature blocks beyond Core, each in its own module.
@@ -172,44 +124,15 @@ class ChargePoint16:
         self.trigger = RemoteTrigger(self)
         self.security = Security(self)
         self.session.handlers = HandlerTable(self)
-        self.physics_interval = physics_interval
-        self._open_link = open_link_fn
-        self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
-        self.link_state = STOPPED
-        self.registration = "None"  # until the first BootNotification.conf
         self.heartbeat_interval = self.config.value("HeartbeatInterval")
-        self.boot_reason: str | None = None
-        self._network_enabled = True
-        self._wake = Flag()
-        self._status_changed = Flag()
-        self._reported: dict[int, StatusReport] = {}
-        self._status_dirty = False
-        self._status_task: asyncio.Task[None] | None = None
-        self._link: Any = None
-        self._stopping = False
-        self._accepted = Flag()
-        self._boot_wake = Flag()
-        self.last_heartbeat: float | None = None
-        self.last_link_error: str | None = None
-        self._unsubscribe = station.events.subscribe(self._on_model_event)
 
     # ------------------------------------------------------------ public control
-    @property
-    def online(self) -> bool:
-        return self.link_state == CONNECTED
-
-    @property
-    def accepted(self) -> bool:
-        return self.online and self.registration == "Accepted"
-
     async def start(self) -> None:
         """Power on: recover what a previous run left behind, then connect and boot."""
-        self._stopping = False
         self._restore_availability()
         self.transactions.recover_after_restart()
         self.security.notify("StartupOfTheDevice")  # [security] whitepaper §8
-        self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
-        self._schedule_physics()
+        self._start_link()
 
     def _restore_availability(self) -> None:
         # 1.6 §5.2: a connector set Inoperative by ChangeAvailability stays so across reboots.
@@ -229,25 +152,7 @@ class ChargePoint16:
                     self.station.id,
                     len(self.transactions.queue),
                 )
-        self._stopping = True
-        self._wake.set()
-        await self._close_link()
-        await self.tasks.aclose()
-        self._set_link_state(STOPPED)
-        self._unsubscribe()
-
-    async def wait_accepted(self, timeout: float) -> None:
-        await asyncio.wait_for(self._accepted.wait(), timeout)
-
-    def cut_network(self) -> None:
-        """Simulate a network loss: drop the link and stay offline until restored."""
-        self._network_enabled = False
-        self.tasks.spawn(self._close_link(), name=f"{self.station.id}:cut")
-
-    def restore_network(self) -> None:
-        self._network_enabled = True
-        self._backoff.reset()
-        self._wake.set()
+        await self._shut_down()
 
     async def reboot(
         self, stop_reason: str | None = "Reboot", *, drain_timeout: float = 10.0
@@ -270,9 +175,7 @@ class ChargePoint16:
                 log.warning("%s: restarting with queued messages", self.station.id)
         self.security.notify("ResetOrReboot", stop_reason)  # [security] whitepaper §8
         self.station.power_off()
-        self.registration = "None"
-        self._accepted.clear()
-        self._reported.clear()
+        self._forget_registration()
         self.transactions.cancel_timers()
         await self._close_link()
         self.station.power_on()
@@ -289,9 +192,6 @@ class ChargePoint16:
             payload["data"] = data
         return await self.session.call("DataTransfer", payload)
 
-    def present_id(self, id_tag: str, connector_id: int | None = None) -> None:
-        self.station.present_id(id_tag, connector_id)
-
     # ------------------------------------------------------------ statuses
     def status_of(self, connector_id: int) -> StatusReport:
         if connector_id == 0:
@@ -300,127 +200,38 @@ class ChargePoint16:
         waiting = self.transactions.is_waiting_for_cable(connector_id)
         return connector_status(connector, authorized_waiting=waiting)
 
-    async def wait_status(self, connector_id: int, status: str, timeout: float) -> bool:
-        """Wait up to ``timeout`` virtual seconds for the connector to show ``status``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.clock.real_seconds(timeout)
-        for _ in range(100_000):
-            if self.status_of(connector_id).status == status:
-                return True
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            self._status_changed.clear()
-            try:
-                await asyncio.wait_for(self._status_changed.wait(), min(remaining, 0.5))
-            except TimeoutError:
-                self.station.tick()
-        return False
+    def _status_keys(self) -> list[Hashable]:
+        return [0, *(c.id for c in self.station.connectors)]
+
+    def _status_report(self, key: Hashable) -> StatusReport:
+        return self.status_of(key)  # type: ignore[arg-type]
+
+    def _status_payload(self, key: Hashable, report: StatusReport) -> dict[str, Any]:
+        return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
+
+    def _status_settle_seconds(self) -> float:
+        # 1.6 §9.1.20 MinimumStatusDuration
+        return float(self.config.value("MinimumStatusDuration"))
 
     def _on_model_event(self, event: Any) -> None:
         if getattr(event, "reason", None) == "transaction_started":
             self.ensure_physics()
         self.transactions.on_model_event(event)
-        self._status_changed.set()
-        self.status_may_have_changed()
+        super()._on_model_event(event)
 
-    def status_may_have_changed(self) -> None:
-        self._status_changed.set()
-        if not self.accepted:
-            return
-        settle = self.config.value("MinimumStatusDuration")
-        if settle > 0:
-            # 1.6 §9.1.20: report a status only once it has been stable this long;
-            # every change restarts the wait, so short-lived statuses are never sent.
-            self.tasks.later("status-settle", self.clock.real_seconds(settle), self._status_due)
-            return
-        self._status_due()
+    # ------------------------------------------------------------ connection hooks
+    def _connect_config(self) -> LinkConfig:
+        # [security] the profile in force, its credentials and trust anchors (A05).
+        return self.security.link_config()
 
-    def _status_due(self) -> None:
-        if not self.accepted:
-            return
-        self._status_dirty = True
-        if self._status_task is None or self._status_task.done():
-            self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
+    def _on_connect_failed(self, exc: LinkError) -> None:
+        self.security.on_connect_failed(exc)  # [security] events, A05 fallback
 
-    async def _send_statuses(self) -> None:
-        # Coalesces bursts of model events into one notification per changed connector.
-        for _ in range(100):
-            self._status_dirty = False
-            ids = [0, *(c.id for c in self.station.connectors)]
-            for connector_id in ids:
-                report = self.status_of(connector_id)
-                if self._reported.get(connector_id) == report:
-                    continue
-                if not self.accepted:
-                    return
-                payload = status_payload(report, connector_id, iso(self.clock.now()))
-                try:
-                    await self.session.call("StatusNotification", payload)
-                except (CallError, CallTimeout, InvalidReply) as exc:
-                    log.warning("%s: StatusNotification failed: %s", self.station.id, exc)
-                except LinkClosed:
-                    return
-                self._reported[connector_id] = report
-                self.events.emit(StatusSent(connector_id, report))
-            if not self._status_dirty:
-                return
+    def _on_connected(self) -> None:
+        self.security.on_connected()  # [security] confirms an upgraded profile
 
-    # ------------------------------------------------------------ connection loop
-    async def _run(self) -> None:
-        while not self._stopping:
-            if not self._network_enabled:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            self._set_link_state(CONNECTING)
-            try:
-                # [security] the profile in force, its credentials and trust anchors (A05).
-                link = await self._open_link(self.security.link_config())
-            except LinkError as exc:
-                self.security.on_connect_failed(exc)  # [security] events, A05 fallback
-                self._set_link_state(OFFLINE, str(exc))
-                await self._pause(self._backoff.next())
-                continue
-            self._backoff.reset()
-            self.security.on_connected()  # [security] confirms an upgraded profile
-            self._link = link
-            self.session.reopen(link)
-            self._set_link_state(CONNECTED)
-            serve = self.tasks.spawn(self.session.serve(), name=f"{self.station.id}:serve")
-            try:
-                await self._after_connect()
-                await serve
-            except LinkClosed:
-                pass
-            finally:
-                serve.cancel()
-                self._link = None
-                self.tasks.cancel_timer("heartbeat")
-                self.transactions.on_link_down()
-                if not self._stopping:
-                    self._set_link_state(OFFLINE, "connection closed")
-                    # A short pause avoids a hot loop against a CSMS that accepts then drops.
-                    await self._pause(self._backoff.next())
-
-    async def _pause(self, seconds: float) -> None:
-        self._wake.clear()
-        try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        except TimeoutError:
-            pass
-
-    async def _close_link(self) -> None:
-        link = self._link
-        if link is not None:
-            await link.close()
-
-    def _set_link_state(self, state: str, detail: str = "") -> None:
-        if state == OFFLINE and detail:
-            self.last_link_error = detail
-        if state != self.link_state:
-            self.link_state = state
-            self.events.emit(LinkChanged(state, detail))
+    def _on_link_down(self) -> None:
+        self.transactions.on_link_down()
 
     async def _after_connect(self) -> None:
         if self.registration != "Accepted":
@@ -474,53 +285,10 @@ class ChargePoint16:
             # Pending/Rejected: no other requests; try again after the interval (§4.2).
             await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
 
-    def boot_now(self) -> None:
-        """A TriggerMessage for BootNotification while Pending: boot without waiting (§5.17)."""
-        self._boot_wake.set()
-
-    async def _boot_pause(self, seconds: float) -> None:
-        self._boot_wake.clear()
-        try:
-            await asyncio.wait_for(self._boot_wake.wait(), self.clock.real_seconds(seconds))
-        except TimeoutError:
-            pass
-
-    # ------------------------------------------------------------ heartbeat
-    def _schedule_heartbeat(self) -> None:
-        interval = self.heartbeat_interval
-        if interval <= 0:
-            self.tasks.cancel_timer("heartbeat")
-            return
-        delay = self.clock.real_seconds(interval)
-        self.tasks.later("heartbeat", delay, self._heartbeat_due)
-
-    def _heartbeat_due(self) -> None:
-        if self.accepted:
-            self.tasks.spawn(self._heartbeat(), name="heartbeat")
-        self._schedule_heartbeat()
-
-    async def _heartbeat(self) -> None:
-        try:
-            await self.session.call("Heartbeat", {})
-            self.last_heartbeat = self.clock.monotonic()
-        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-            log.info("%s: heartbeat failed: %s", self.station.id, exc)
-
     # ------------------------------------------------------------ physics
-    def _schedule_physics(self) -> None:
-        self.tasks.later("physics", self.physics_interval, self._physics_tick)
-
-    def _physics_tick(self) -> None:
-        if not any(c.transaction is not None for c in self.station.connectors):
-            return  # idle: no timer until the next transaction starts (ensure_physics)
-        self.station.tick()
+    def _physics_step(self) -> None:
         self.transactions.refresh_limits()
         self.transactions.check_energy_allowance()
-        self._schedule_physics()
-
-    def ensure_physics(self) -> None:
-        if not self._stopping and not self.tasks.has_timer("physics"):
-            self._schedule_physics()
 
     # ------------------------------------------------------------ configuration
     def _apply_template_keys(self) -> None:
@@ -550,16 +318,3 @@ class ChargePoint16:
                 self._link.set_ping_interval(self.link_config.ping_interval)
         elif name == "AuthorizationKey":
             self.link_config.password = value
-
-
-class _NoLink:
-    """The link before the first connection: everything fails as if closed."""
-
-    async def send(self, text: str) -> None:
-        raise LinkClosed("not connected")
-
-    async def recv(self) -> str:
-        raise LinkClosed("not connected")
-
-    async def close(self) -> None:
-        return None

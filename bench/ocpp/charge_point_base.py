@@ -1,0 +1,408 @@
+"""What every charge point has, whatever OCPP version it speaks (ARCHITECTURE rule 3).
+
+``ChargePointBase`` owns the connection loop (reconnect with back-off), the
+network cut and restore, the boot pause, the heartbeat timer, the physics tick
+and the coalesced sending of status notifications. The version packages
+(``v16.charge_point``, ``v201.charge_point``) add their boot sequence, their
+status payloads and their functional blocks through the hooks below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.model.events import Emitter
+from bench.model.rng import LightRandom
+from bench.model.station import Station
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.flag import Flag
+from bench.ocpp.log import FrameSink
+from bench.ocpp.session import OcppSession
+from bench.ocpp.supervisor import Supervisor
+from bench.store.config import StateStore
+from bench.transport.backoff import Backoff
+from bench.transport.config import LinkConfig
+from bench.transport.errors import LinkError
+
+log = logging.getLogger(__name__)
+
+# Link states shown to users (CLI, GUI badge).
+CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
+# Virtual seconds between boots when the CSMS gives no interval or does not answer.
+BOOT_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanged:
+    state: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationChanged:
+    status: str  # "Pending" | "Accepted" | "Rejected"
+    interval: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSent:
+    connector_id: int  # 1.6 connector id; in 2.0.1 the EVSE id (one connector per EVSE)
+    report: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationResult:
+    id_tag: str
+    status: str
+    connector_id: int | None
+
+
+LinkOpener = Callable[[LinkConfig], Any]
+
+
+class ChargePointBase:
+    """One station's link to one CSMS; subclasses speak a particular OCPP version."""
+
+    version = ""
+    __slots__ = (
+        "_accepted",
+        "_backoff",
+        "_boot_wake",
+        "_link",
+        "_network_enabled",
+        "_open_link",
+        "_reported",
+        "_status_changed",
+        "_status_dirty",
+        "_status_task",
+        "_stopping",
+        "_unsubscribe",
+        "_wake",
+        "boot_reason",
+        "clock",
+        "db",
+        "events",
+        "heartbeat_interval",
+        "last_heartbeat",
+        "last_link_error",
+        "link_config",
+        "link_state",
+        "physics_interval",
+        "registration",
+        "session",
+        "state",
+        "station",
+        "tasks",
+    )
+
+    def __init__(
+        self,
+        station: Station,
+        link_config: LinkConfig,
+        *,
+        db: sqlite3.Connection,
+        sink: FrameSink | None,
+        validate: bool,
+        call_timeout: float,
+        physics_interval: float,
+        open_link_fn: LinkOpener,
+        backoff: Backoff | None,
+    ) -> None:
+        self.station = station
+        self.clock = station.clock
+        self.link_config = link_config
+        self.db = db
+        self.events = Emitter()
+        self.state = StateStore(db)
+        self.session = OcppSession(
+            _NoLink(),
+            version=self.version,
+            station_id=station.id,
+            handlers={},
+            sink=sink,
+            timestamp=lambda: self.clock.now().timestamp(),
+            call_timeout=call_timeout,
+            validate=validate,
+        )
+        self.tasks = Supervisor(station.id)
+        self.physics_interval = physics_interval
+        self._open_link = open_link_fn
+        self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
+        self.link_state = STOPPED
+        self.registration = "None"  # until the first accepted BootNotification reply
+        self.heartbeat_interval = 0
+        self.boot_reason: str | None = None
+        self._network_enabled = True
+        self._wake = Flag()
+        self._status_changed = Flag()
+        self._reported: dict[Hashable, Any] = {}
+        self._status_dirty = False
+        self._status_task: asyncio.Task[None] | None = None
+        self._link: Any = None
+        self._stopping = False
+        self._accepted = Flag()
+        self._boot_wake = Flag()
+        self.last_heartbeat: float | None = None
+        self.last_link_error: str | None = None
+        self._unsubscribe = station.events.subscribe(self._on_model_event)
+
+    # ------------------------------------------------------------ hooks
+    def _connect_config(self) -> LinkConfig:
+        """The link settings to connect with (a security block may substitute its own)."""
+        return self.link_config
+
+    def _on_connect_failed(self, exc: LinkError) -> None:
+        """A connection attempt failed (security events, profile fallback)."""
+
+    def _on_connected(self) -> None:
+        """A connection was opened, before anything is sent on it."""
+
+    def _on_link_down(self) -> None:
+        """The link closed (pause retries, start queueing)."""
+
+    async def _after_connect(self) -> None:
+        raise NotImplementedError
+
+    def _on_model_event(self, event: Any) -> None:
+        self._status_changed.set()
+        self.status_may_have_changed()
+
+    def _status_keys(self) -> list[Hashable]:
+        """Everything that has a status to report, in reporting order."""
+        raise NotImplementedError
+
+    def _status_report(self, key: Hashable) -> Any:
+        """The status of ``key`` now: an immutable, comparable value."""
+        raise NotImplementedError
+
+    def _status_payload(self, key: Hashable, report: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _status_settle_seconds(self) -> float:
+        """How long a status must hold before it is reported (virtual seconds)."""
+        return 0.0
+
+    def _physics_step(self) -> None:
+        """Work done on every physics tick while a transaction runs."""
+
+    # ------------------------------------------------------------ public control
+    @property
+    def online(self) -> bool:
+        return self.link_state == CONNECTED
+
+    @property
+    def accepted(self) -> bool:
+        return self.online and self.registration == "Accepted"
+
+    async def wait_accepted(self, timeout: float) -> None:
+        await asyncio.wait_for(self._accepted.wait(), timeout)
+
+    def cut_network(self) -> None:
+        """Simulate a network loss: drop the link and stay offline until restored."""
+        self._network_enabled = False
+        self.tasks.spawn(self._close_link(), name=f"{self.station.id}:cut")
+
+    def restore_network(self) -> None:
+        self._network_enabled = True
+        self._backoff.reset()
+        self._wake.set()
+
+    def present_id(self, id_tag: str, connector_id: int | None = None) -> None:
+        self.station.present_id(id_tag, connector_id)
+
+    def boot_now(self) -> None:
+        """A triggered BootNotification while Pending: boot without waiting."""
+        self._boot_wake.set()
+
+    def _start_link(self) -> None:
+        self._stopping = False
+        self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
+        self._schedule_physics()
+
+    async def _shut_down(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        await self._close_link()
+        await self.tasks.aclose()
+        self._set_link_state(STOPPED)
+        self._unsubscribe()
+
+    def _forget_registration(self) -> None:
+        """After a power cycle: boot again and report every status again."""
+        self.registration = "None"
+        self._accepted.clear()
+        self._reported.clear()
+
+    # ------------------------------------------------------------ statuses
+    async def wait_status(self, key: Hashable, status: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.clock.real_seconds(timeout)
+        for _ in range(100_000):
+            if self._status_report(key).status == status:
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._status_changed.clear()
+            try:
+                await asyncio.wait_for(self._status_changed.wait(), min(remaining, 0.5))
+            except TimeoutError:
+                self.station.tick()
+        return False
+
+    def status_may_have_changed(self) -> None:
+        self._status_changed.set()
+        if not self.accepted:
+            return
+        settle = self._status_settle_seconds()
+        if settle > 0:
+            # Report a status only once it has been stable this long; every change
+            # restarts the wait, so short-lived statuses are never sent.
+            self.tasks.later("status-settle", self.clock.real_seconds(settle), self._status_due)
+            return
+        self._status_due()
+
+    def _status_due(self) -> None:
+        if not self.accepted:
+            return
+        self._status_dirty = True
+        if self._status_task is None or self._status_task.done():
+            self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
+
+    async def _send_statuses(self) -> None:
+        # Coalesces bursts of model events into one notification per changed status.
+        for _ in range(100):
+            self._status_dirty = False
+            for key in self._status_keys():
+                report = self._status_report(key)
+                if self._reported.get(key) == report:
+                    continue
+                if not self.accepted:
+                    return
+                try:
+                    await self.session.call("StatusNotification", self._status_payload(key, report))
+                except (CallError, CallTimeout, InvalidReply) as exc:
+                    log.warning("%s: StatusNotification failed: %s", self.station.id, exc)
+                except LinkClosed:
+                    return
+                self._reported[key] = report
+                self.events.emit(StatusSent(key if isinstance(key, int) else key[0], report))
+            if not self._status_dirty:
+                return
+
+    # ------------------------------------------------------------ connection loop
+    async def _run(self) -> None:
+        while not self._stopping:
+            if not self._network_enabled:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            self._set_link_state(CONNECTING)
+            try:
+                link = await self._open_link(self._connect_config())
+            except LinkError as exc:
+                self._on_connect_failed(exc)
+                self._set_link_state(OFFLINE, str(exc))
+                await self._pause(self._backoff.next())
+                continue
+            self._backoff.reset()
+            self._on_connected()
+            self._link = link
+            self.session.reopen(link)
+            self._set_link_state(CONNECTED)
+            serve = self.tasks.spawn(self.session.serve(), name=f"{self.station.id}:serve")
+            try:
+                await self._after_connect()
+                await serve
+            except LinkClosed:
+                pass
+            finally:
+                serve.cancel()
+                self._link = None
+                self.tasks.cancel_timer("heartbeat")
+                self._on_link_down()
+                if not self._stopping:
+                    self._set_link_state(OFFLINE, "connection closed")
+                    # A short pause avoids a hot loop against a CSMS that accepts then drops.
+                    await self._pause(self._backoff.next())
+
+    async def _pause(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def _close_link(self) -> None:
+        link = self._link
+        if link is not None:
+            await link.close()
+
+    def _set_link_state(self, state: str, detail: str = "") -> None:
+        if state == OFFLINE and detail:
+            self.last_link_error = detail
+        if state != self.link_state:
+            self.link_state = state
+            self.events.emit(LinkChanged(state, detail))
+
+    async def _boot_pause(self, seconds: float) -> None:
+        self._boot_wake.clear()
+        try:
+            await asyncio.wait_for(self._boot_wake.wait(), self.clock.real_seconds(seconds))
+        except TimeoutError:
+            pass
+
+    # ------------------------------------------------------------ heartbeat
+    def _schedule_heartbeat(self) -> None:
+        interval = self.heartbeat_interval
+        if interval <= 0:
+            self.tasks.cancel_timer("heartbeat")
+            return
+        delay = self.clock.real_seconds(interval)
+        self.tasks.later("heartbeat", delay, self._heartbeat_due)
+
+    def _heartbeat_due(self) -> None:
+        if self.accepted:
+            self.tasks.spawn(self._heartbeat(), name="heartbeat")
+        self._schedule_heartbeat()
+
+    async def _heartbeat(self) -> None:
+        try:
+            await self.session.call("Heartbeat", {})
+            self.last_heartbeat = self.clock.monotonic()
+        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+            log.info("%s: heartbeat failed: %s", self.station.id, exc)
+
+    # ------------------------------------------------------------ physics
+    def _schedule_physics(self) -> None:
+        self.tasks.later("physics", self.physics_interval, self._physics_tick)
+
+    def _physics_tick(self) -> None:
+        if not any(c.transaction is not None for c in self.station.connectors):
+            return  # idle: no timer until the next transaction starts (ensure_physics)
+        self.station.tick()
+        self._physics_step()
+        self._schedule_physics()
+
+    def ensure_physics(self) -> None:
+        if not self._stopping and not self.tasks.has_timer("physics"):
+            self._schedule_physics()
+
+
+class _NoLink:
+    """The link before the first connection: everything fails as if closed."""
+
+    async def send(self, text: str) -> None:
+        raise LinkClosed("not connected")
+
+    async def recv(self) -> str:
+        raise LinkClosed("not connected")
+
+    async def close(self) -> None:
+        return None
