@@ -66,7 +66,7 @@ class CsmsConfig:
     data_transfer_vendors: tuple[str, ...] = ("bench",)
     # HTTP Basic auth (security whitepaper §2.3): station id -> password. None: no auth.
     basic_auth: dict[str, str] | None = None
-    subprotocols: tuple[str, ...] = ("ocpp1.6",)
+    subprotocols: tuple[str, ...] = ("ocpp1.6", "ocpp2.0.1")
     # TLS (security profiles 2 and 3): a server context; with verify_mode CERT_REQUIRED
     # and a client CA loaded, stations must present a client certificate (profile 3).
     ssl_context: ssl.SSLContext | None = None

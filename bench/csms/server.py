@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from bench.csms import v16
+from bench.csms import v16, v201
 from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
 from bench.csms.context import StationContext
 from bench.csms.files import FileServer
@@ -50,7 +50,7 @@ from bench.transport.server import OcppServer, serve_ocpp
 log = logging.getLogger(__name__)
 
 # subprotocol -> the module that speaks it (see v16's docstring for the shape).
-PROTOCOLS: dict[str, ModuleType] = {v16.SUBPROTOCOL: v16}
+PROTOCOLS: dict[str, ModuleType] = {v16.SUBPROTOCOL: v16, v201.SUBPROTOCOL: v201}
 
 _STOP_TIMEOUT = 10.0  # s to wait for connection handlers to finish on stop()
 

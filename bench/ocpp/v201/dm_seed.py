@@ -78,8 +78,12 @@ class Seed:
     extra: dict[str, Any]
 
 
-def _s(mutability: Mutability, default: str, **extra: Any) -> Seed:
+def seed(mutability: Mutability, default: str, **extra: Any) -> Seed:
+    """A variable as implemented: extra keys are min, max, values, monitor, max_set, reboot."""
     return Seed(mutability, default, extra)
+
+
+_s = seed
 
 
 _BOOL_TRUE_RO = _s(RO, "true")
@@ -261,9 +265,12 @@ def standard_definition(connectors_per_evse: tuple[int, ...] = (1,)) -> DeviceMo
 
     Cached per layout: every station with the same layout shares the returned object.
     """
+    from bench.ocpp.v201.seeds import block_seeds  # the blocks import this module
+
+    controllers = {**CONTROLLERS, **block_seeds()}
     variables = [
         _variable_def(ComponentKey(comp), var, inst, seed)
-        for (comp, var, inst), seed in CONTROLLERS.items()
+        for (comp, var, inst), seed in controllers.items()
     ]
     for evse_id, connectors in enumerate(connectors_per_evse, start=1):
         for name, seed in EVSE_SEEDS.items():

@@ -1,0 +1,274 @@
+"""The charging station side of OCPP 2.0.1 for one station: boot, heartbeat, statuses, blocks.
+
+``ChargePoint201`` runs the same model as the 1.6 charge point over the shared link
+loop (``bench.ocpp.charge_point_base``). The device model holds its configuration;
+each functional block of part 2 is one module (``BLOCKS``) joined in through the
+hooks of ``bench.ocpp.v201.block.Block``. Model connector ``n`` is EVSE ``n`` with
+one connector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Hashable
+from importlib import import_module
+from typing import Any
+
+from bench.model.station import Station
+from bench.ocpp.charge_point_base import (
+    BOOT_RETRY_SECONDS,
+    ChargePointBase,
+    LinkOpener,
+    RegistrationChanged,
+)
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
+from bench.ocpp.log import FrameSink
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.block import Block
+from bench.ocpp.v201.device_model import AttributeType, DeviceModel, VariableKey
+from bench.ocpp.v201.dm_seed import standard_definition
+from bench.ocpp.v201.handlers import HandlerTable
+from bench.ocpp.v201.status import ConnectorStatus, connector_status, status_payload
+from bench.store.config import ConfigStore
+from bench.transport.backoff import Backoff
+from bench.transport.config import LinkConfig
+from bench.transport.errors import LinkError
+from bench.transport.websocket import open_link
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "ocpp2.0.1"
+# (attribute on the charge point, module, class), in the order hooks run.
+BLOCKS: tuple[tuple[str, str, str], ...] = (
+    ("provisioning", "bench.ocpp.v201.provisioning", "Provisioning"),  # B
+    ("security", "bench.ocpp.v201.security", "Security"),  # A, M
+    ("auth", "bench.ocpp.v201.authorization", "Authorization"),  # C, D
+    ("transactions", "bench.ocpp.v201.transactions", "Transactions"),  # E, F, J
+    ("availability", "bench.ocpp.v201.availability", "Availability"),  # G
+    ("reservations", "bench.ocpp.v201.reservation", "Reservations"),  # H
+    ("tariff", "bench.ocpp.v201.tariff", "TariffCost"),  # I
+    ("smart", "bench.ocpp.v201.smart_charging", "SmartCharging"),  # K
+    ("firmware", "bench.ocpp.v201.firmware", "Firmware"),  # L
+    ("diagnostics", "bench.ocpp.v201.diagnostics", "Diagnostics"),  # N (logs, customer info)
+    ("monitoring", "bench.ocpp.v201.monitoring", "Monitoring"),  # N (monitors, NotifyEvent)
+    ("display", "bench.ocpp.v201.display", "DisplayMessages"),  # O
+    ("trigger", "bench.ocpp.v201.trigger", "RemoteTrigger"),  # F06, P (DataTransfer)
+)
+BLOCK_ATTRIBUTES = tuple(attr for attr, _m, _c in BLOCKS)
+
+
+class ChargePoint201(ChargePointBase):
+    """One station speaking OCPP 2.0.1 to one CSMS."""
+
+    version = "2.0.1"
+    __slots__ = ("blocks", "device_model", *BLOCK_ATTRIBUTES)
+
+    def __init__(
+        self,
+        station: Station,
+        link_config: LinkConfig,
+        *,
+        db: sqlite3.Connection,
+        sink: FrameSink | None = None,
+        validate: bool = True,
+        call_timeout: float = 30.0,
+        physics_interval: float = 1.0,
+        open_link_fn: LinkOpener = open_link,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(
+            station,
+            link_config,
+            db=db,
+            sink=sink,
+            validate=validate,
+            call_timeout=call_timeout,
+            physics_interval=physics_interval,
+            open_link_fn=open_link_fn,
+            backoff=backoff,
+        )
+        store = ConfigStore(db)
+        definition = standard_definition(tuple(1 for _ in station.connectors))
+        self.device_model = DeviceModel(
+            definition,
+            persist=lambda key, value: store.save(self._store_id, key, value),
+            saved=store.load(self._store_id),
+        )
+        self.boot_reason = "PowerUp"
+        self.blocks: list[Block] = []
+        for attr, module, cls in BLOCKS:
+            block = getattr(import_module(module), cls)(self)
+            setattr(self, attr, block)
+            self.blocks.append(block)
+        self.session.handlers = HandlerTable(self)
+        self.heartbeat_interval = int(self.variable("OCPPCommCtrlr", "HeartbeatInterval") or 0)
+
+    @property
+    def _store_id(self) -> str:
+        # The 2.0.1 device model lives beside a 1.6 configuration of the same station id.
+        return f"{self.station.id}#2.0.1"
+
+    # ------------------------------------------------------------ device model access
+    def variable(
+        self,
+        component: str,
+        variable: str,
+        instance: str | None = None,
+        attribute: AttributeType = AttributeType.ACTUAL,
+    ) -> str | None:
+        """A device-model value as text (None if the station does not have it)."""
+        return self.device_model.value(component, VariableKey(variable, instance), attribute)
+
+    def flag(self, component: str, variable: str, instance: str | None = None) -> bool:
+        return self.variable(component, variable, instance) == "true"
+
+    def number(self, component: str, variable: str, instance: str | None = None) -> float:
+        text = self.variable(component, variable, instance)
+        return float(text) if text else 0.0
+
+    def set_own_variable(
+        self, component: Any, variable: Any, value: str, attribute=AttributeType.ACTUAL
+    ) -> None:
+        """The station writes its own device model (read-only values too), then tells the blocks."""
+        self.device_model.update(component, variable, value, attribute)
+        self.variable_changed(component, variable)
+
+    def variable_changed(self, component: Any, variable: Any) -> None:
+        comp = component if isinstance(component, str) else component.name
+        if isinstance(variable, str):
+            name, instance = variable, None
+        else:
+            name, instance = variable.name, variable.instance
+        if (comp, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
+            self.heartbeat_interval = int(self.variable(comp, name) or 0)
+            if self.online:
+                self._schedule_heartbeat()
+        for block in self.blocks:
+            block.on_variable_changed(comp, name, instance)
+
+    # ------------------------------------------------------------ public control
+    async def start(self) -> None:
+        """Power on: recover what a previous run left behind, then connect and boot."""
+        for block in self.blocks:
+            block.on_start()
+        self._start_link()
+
+    async def stop(self, *, drain_timeout: float = 10.0) -> None:
+        for block in self.blocks:
+            try:
+                await asyncio.wait_for(block.on_stop(), drain_timeout)
+            except TimeoutError:
+                log.warning("%s: %s did not stop in time", self.station.id, type(block).__name__)
+        await self._shut_down()
+
+    async def reboot(self, reason: str = "RemoteReset") -> None:
+        """Power-cycle the station and boot again with ``reason`` (B11.FR.03, B01.FR.03)."""
+        for block in self.blocks:
+            block.on_reboot()
+        self.station.power_off()
+        self._forget_registration()
+        self.boot_reason = reason
+        await self._close_link()
+        self.station.power_on()
+        self._wake.set()
+
+    def evse_ids(self) -> list[int]:
+        return [c.id for c in self.station.connectors]
+
+    # ------------------------------------------------------------ statuses
+    def status_of(self, evse_id: int) -> ConnectorStatus:
+        return connector_status(self.station.connector(evse_id))
+
+    def _status_keys(self) -> list[Hashable]:
+        return list(self.evse_ids())
+
+    def _status_report(self, key: Hashable) -> ConnectorStatus:
+        return self.status_of(key)  # type: ignore[arg-type]
+
+    def _status_payload(self, key: Hashable, report: ConnectorStatus) -> dict[str, Any]:
+        return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
+
+    def resend_status(self, evse_id: int | None = None) -> None:
+        """Report statuses again even if unchanged (TriggerMessage StatusNotification, F06)."""
+        for key in [evse_id] if evse_id is not None else self.evse_ids():
+            self._reported.pop(key, None)
+        self.status_may_have_changed()
+
+    def _on_model_event(self, event: Any) -> None:
+        if getattr(event, "reason", None) == "transaction_started":
+            self.ensure_physics()
+        for block in self.blocks:
+            block.on_model_event(event)
+        super()._on_model_event(event)
+
+    def _physics_step(self) -> None:
+        for block in self.blocks:
+            block.on_physics()
+
+    # ------------------------------------------------------------ connection hooks
+    def _connect_config(self) -> LinkConfig:
+        return self.security.link_config()  # type: ignore[attr-defined]
+
+    def _on_connect_failed(self, exc: LinkError) -> None:
+        self.security.on_connect_failed(exc)  # type: ignore[attr-defined]
+
+    def _on_connected(self) -> None:
+        self.security.on_connected()  # type: ignore[attr-defined]
+
+    def _on_link_down(self) -> None:
+        for block in self.blocks:
+            block.on_link_down()
+
+    async def _after_connect(self) -> None:
+        if self.registration != "Accepted":
+            await self._boot()
+        else:
+            # Reconnected: report what changed while offline.
+            self.status_may_have_changed()
+        self._schedule_heartbeat()
+        for block in self.blocks:
+            block.on_accepted()
+
+    def boot_payload(self) -> dict[str, Any]:
+        """BootNotificationRequest (B01.FR.01, B01.FR.09)."""
+        identity = self.station.identity
+        station: dict[str, Any] = {
+            "model": identity.model[:20],
+            "vendorName": identity.vendor[:50],
+        }
+        if identity.serial_number:
+            station["serialNumber"] = identity.serial_number[:25]
+        if identity.firmware_version:
+            station["firmwareVersion"] = identity.firmware_version[:50]
+        modem = {k: v[:20] for k, v in (("iccid", identity.iccid), ("imsi", identity.imsi)) if v}
+        if modem:
+            station["modem"] = modem
+        return {"reason": self.boot_reason or "PowerUp", "chargingStation": station}
+
+    async def _boot(self) -> None:
+        """BootNotification until Accepted, honouring Pending and Rejected (B01-B03)."""
+        for _ in range(1_000_000):
+            self.session.answer_calls = True
+            try:
+                conf = await self.session.call("BootNotification", self.boot_payload())
+            except (CallError, CallTimeout, InvalidReply) as exc:
+                log.warning("%s: BootNotification failed: %s", self.station.id, exc)
+                await self._boot_pause(BOOT_RETRY_SECONDS)
+                continue
+            status, interval = conf["status"], int(conf["interval"])
+            self.registration = status
+            # B03.FR.?: a Rejected station does not answer the CSMS; a Pending one does (B02).
+            self.session.answer_calls = status != "Rejected"
+            self.events.emit(RegistrationChanged(status, interval))
+            if status == "Accepted":
+                if interval > 0:  # B01.FR.04
+                    self.device_model.update("OCPPCommCtrlr", "HeartbeatInterval", str(interval))
+                    self.heartbeat_interval = interval
+                self.boot_reason = "PowerUp"
+                self._accepted.set()
+                self._reported.clear()  # B01.FR.05: every connector's status after Accepted
+                self.status_may_have_changed()
+                return
+            await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)

@@ -1,0 +1,205 @@
+"""Functional block B, Provisioning: variables, reports and reset (B05-B08, B11-B12).
+
+BootNotification and the heartbeat are the charge point's own (``charge_point``);
+this block answers the CSMS's GetVariables, SetVariables, GetBaseReport, GetReport
+and Reset. Reports are streamed as NotifyReport parts after the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+
+from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
+from bench.ocpp.session import Reply
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.device_model import ComponentKey, GetStatus, SetStatus, VariableKey
+from bench.ocpp.v201.dm_report import base_report, custom_report, split_report
+
+log = logging.getLogger(__name__)
+
+
+def _status_info(reason: str | None) -> dict[str, Any] | None:
+    if not reason:
+        return None
+    return {"reasonCode": "InvalidValue", "additionalInfo": reason[:512]}
+
+
+class Provisioning(Block):
+    __slots__ = ("pending_reset",)
+
+    def __init__(self, cp: Any) -> None:
+        super().__init__(cp)
+        # A Reset OnIdle waiting for transactions to end: (evse id or None, type).
+        self.pending_reset: int | bool | None = False
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "GetVariables": self.get_variables,
+            "SetVariables": self.set_variables,
+            "GetBaseReport": self.get_base_report,
+            "GetReport": self.get_report,
+            "Reset": self.reset,
+        }
+
+    def triggers(self) -> dict[str, Trigger]:
+        return {"BootNotification": self._trigger_boot, "Heartbeat": self._trigger_heartbeat}
+
+    # ------------------------------------------------------------ limits
+    def _limit(self, variable: str, instance: str) -> int:
+        text = self.cp.variable("DeviceDataCtrlr", variable, instance)
+        return int(text) if text else 0
+
+    def _check_size(self, req: dict[str, Any], items: list[Any], instance: str) -> None:
+        most = self._limit("ItemsPerMessage", instance)
+        if most and len(items) > most:
+            # B06.FR.16, B05.FR.?? (SetVariables), B08.FR.17
+            raise OcppError(
+                ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
+                f"{len(items)} items; ItemsPerMessage{instance} is {most}",
+            )
+        size = self._limit("BytesPerMessage", instance)
+        if size and len(orjson.dumps(req)) > size:
+            # B06.FR.17, B08.FR.18
+            raise OcppError(
+                ErrorKind.FORMAT_VIOLATION, f"request longer than BytesPerMessage{instance} {size}"
+            )
+
+    # ------------------------------------------------------------ B06 GetVariables
+    async def get_variables(self, req: dict[str, Any]) -> dict[str, Any]:
+        items = req["getVariableData"]
+        self._check_size(req, items, "GetVariables")
+        value_size = self.cp.variable("DeviceDataCtrlr", "ReportingValueSize")
+        limit = int(value_size) if value_size else None
+        results = []
+        for item in items:
+            component, variable = item["component"], item["variable"]
+            attribute = item.get("attributeType", "Actual")
+            status, value = self.cp.device_model.get(
+                ComponentKey.from_json(component), VariableKey.from_json(variable), attribute
+            )
+            result: dict[str, Any] = {
+                "attributeStatus": str(status),
+                "component": component,
+                "variable": variable,
+            }
+            if "attributeType" in item:
+                result["attributeType"] = attribute
+            if status == GetStatus.ACCEPTED and value is not None:
+                # ReportingValueSize truncates what is reported (DeviceDataCtrlr).
+                result["attributeValue"] = value[:limit] if limit else value
+            results.append(result)
+        return {"getVariableResult": results}
+
+    # ------------------------------------------------------------ B05 SetVariables
+    async def set_variables(self, req: dict[str, Any]) -> dict[str, Any]:
+        items = req["setVariableData"]
+        self._check_size(req, items, "SetVariables")
+        results = []
+        changed = []
+        for item in items:
+            component, variable = item["component"], item["variable"]
+            attribute = item.get("attributeType", "Actual")
+            comp, var = ComponentKey.from_json(component), VariableKey.from_json(variable)
+            before = self.cp.device_model.value(comp, var, attribute)
+            status, reason = self.cp.device_model.set_variable(
+                comp, var, item["attributeValue"], attribute
+            )
+            result: dict[str, Any] = {
+                "attributeStatus": str(status),
+                "component": component,
+                "variable": variable,
+            }
+            if "attributeType" in item:
+                result["attributeType"] = attribute
+            info = _status_info(reason)
+            if info is not None:
+                result["attributeStatusInfo"] = info
+            results.append(result)
+            accepted = status in (SetStatus.ACCEPTED, SetStatus.REBOOT_REQUIRED)
+            if accepted and self.cp.device_model.value(comp, var, attribute) != before:
+                changed.append((comp, var))
+        # B05.FR.10: the new values take effect once the whole request is processed.
+        for comp, var in changed:
+            self.cp.variable_changed(comp, var)
+        return {"setVariableResult": results}
+
+    # ------------------------------------------------------------ B07 / B08 reports
+    async def get_base_report(self, req: dict[str, Any]) -> Reply:
+        data = base_report(self.cp.device_model, req["reportBase"])
+        return Reply({"status": "Accepted"}, then=lambda: self._stream(req["requestId"], data))
+
+    async def get_report(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        wanted = req.get("componentVariable") or []
+        self._check_size(req, wanted, "GetReport")
+        data = custom_report(self.cp.device_model, req.get("componentCriteria") or (), wanted)
+        if not data:
+            return {"status": "EmptyResultSet"}  # B08.FR.15
+        return Reply({"status": "Accepted"}, then=lambda: self._stream(req["requestId"], data))
+
+    def _stream(self, request_id: int, data: list[dict[str, Any]]) -> None:
+        self.cp.tasks.spawn(self._send_report(request_id, data), name="notify-report")
+
+    async def _send_report(self, request_id: int, data: list[dict[str, Any]]) -> None:
+        items = self._limit("ItemsPerMessage", "GetReport") or 50
+        parts = split_report(data, request_id, iso(self.cp.clock.now()), items)
+        for part in parts:
+            try:
+                await self.cp.session.call("NotifyReport", part)
+            except (CallError, CallTimeout, InvalidReply) as exc:
+                log.warning(
+                    "%s: NotifyReport part %d failed: %s", self.cp.station.id, part["seqNo"], exc
+                )
+            except LinkClosed:
+                return  # the report is lost with the connection; the CSMS asks again
+
+    # ------------------------------------------------------------ B11 / B12 Reset
+    async def reset(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        evse_id = req.get("evseId")
+        if evse_id is not None and evse_id not in self.cp.evse_ids():
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
+        if getattr(self.cp.firmware, "installing", False):
+            return {"status": "Rejected"}  # B11.FR.06: an update that cannot be interrupted
+        busy = self._busy(evse_id)
+        if req["type"] == "OnIdle" and busy:
+            # B12.FR.01: wait for the transactions to end, then reset.
+            self.pending_reset = evse_id if evse_id is not None else None
+            return {"status": "Scheduled"}
+        return Reply({"status": "Accepted"}, then=lambda: self._reset_now(evse_id))
+
+    def _busy(self, evse_id: int | None) -> bool:
+        connectors = self.cp.station.connectors
+        return any(
+            c.transaction is not None for c in connectors if evse_id is None or c.id == evse_id
+        )
+
+    def _reset_now(self, evse_id: int | None) -> None:
+        self.pending_reset = False
+        self.cp.tasks.spawn(self._do_reset(evse_id), name="reset")
+
+    async def _do_reset(self, evse_id: int | None) -> None:
+        # B12.FR.02/05: transactions end with ImmediateReset before the station resets.
+        await self.cp.transactions.end_for_reset(evse_id)
+        self.cp.security.notify("ResetOrReboot", "Reset requested by the CSMS")
+        if evse_id is None:
+            await self.cp.reboot("RemoteReset")  # B11.FR.03/04
+        else:
+            # B11.FR.08: an EVSE reset returns it to its idle state; the station stays up.
+            connector = self.cp.station.connector(evse_id)
+            if connector.plugged and connector.transaction is None:
+                connector.unlock()
+            self.cp.resend_status(evse_id)
+
+    def on_model_event(self, event: Any) -> None:
+        if self.pending_reset is not False and not self._busy(self.pending_reset or None):
+            self._reset_now(self.pending_reset or None)
+
+    # ------------------------------------------------------------ triggers (F06)
+    async def _trigger_boot(self, evse: dict[str, Any] | None) -> None:
+        self.cp.boot_now()
+
+    async def _trigger_heartbeat(self, evse: dict[str, Any] | None) -> None:
+        await self.cp._heartbeat()
