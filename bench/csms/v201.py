@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.csms import v201_auth, v201_monitoring, v201_security, v201_smart, v201_tx
+from bench.csms.authorization import TagDecision
 from bench.csms.context import StationContext
 from bench.csms.registry import StationState
 from bench.csms.storage import StatusRow, iso, normalize_timestamp
@@ -20,6 +22,21 @@ SUBPROTOCOL = "ocpp2.0.1"
 # B01.FR.10: before Accepted only BootNotification, and what TriggerMessage,
 # GetBaseReport or GetReport asked for (NotifyReport).
 ALWAYS_ALLOWED = frozenset({"BootNotification"})
+# Each functional block's station-initiated messages live in their own module.
+_BLOCK_MODULES = (v201_tx, v201_auth, v201_smart, v201_security, v201_monitoring)
+
+
+def id_token_info(decision: TagDecision) -> dict[str, Any]:
+    """IdTokenInfoType (part 2 §2.47) from a version-neutral tag decision.
+
+    1.6's ConcurrentTx is 2.0.1's ConcurrentTx too; parents become groupIdToken.
+    """
+    info: dict[str, Any] = {"status": decision.status}
+    if decision.expiry_date is not None:
+        info["cacheExpiryDateTime"] = iso(decision.expiry_date)
+    if decision.parent_id_tag is not None:
+        info["groupIdToken"] = {"idToken": decision.parent_id_tag, "type": "Central"}
+    return info
 
 
 def handlers(ctx: StationContext) -> dict[str, Handler]:
@@ -72,6 +89,23 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         state.connectors[row.connector_id] = row
         return {}
 
+    async def authorize(p: dict[str, Any]) -> dict[str, Any]:
+        # C01: the CSMS decides on the idToken; NoAuthorization tokens are always accepted.
+        token = p["idToken"]
+        if token["type"] == "NoAuthorization":
+            return {"idTokenInfo": {"status": "Accepted"}}
+        return {"idTokenInfo": id_token_info(ctx.authorize(token["idToken"]))}
+
+    async def data_transfer(p: dict[str, Any]) -> dict[str, Any]:
+        # P02: an unknown vendor gets UnknownVendorId; our own vendor ids echo.
+        event("DataTransfer", p)
+        if p["vendorId"] not in ctx.config.data_transfer_vendors:
+            return {"status": "UnknownVendorId"}
+        reply: dict[str, Any] = {"status": "Accepted"}
+        if "data" in p:
+            reply["data"] = p["data"]
+        return reply
+
     def stored(kind: str) -> Handler:
         async def handle(p: dict[str, Any]) -> dict[str, Any]:
             event(kind, p)
@@ -79,12 +113,17 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
 
         return handle
 
-    return {
+    table: dict[str, Handler] = {
         "BootNotification": boot_notification,
         "Heartbeat": heartbeat,
         "StatusNotification": status_notification,
+        "Authorize": authorize,
+        "DataTransfer": data_transfer,
         "NotifyReport": stored("NotifyReport"),
     }
+    for module in _BLOCK_MODULES:
+        table.update(module.handlers(ctx))
+    return table
 
 
 def outgoing_refusal(registration: str | None, action: str) -> str | None:
