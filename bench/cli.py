@@ -30,7 +30,9 @@ def _add_run_parser(sub: argparse._SubParsersAction) -> None:
         "--csms", required=True, metavar="URL", help="CSMS WebSocket URL (ws:// or wss://)"
     )
     run.add_argument("--id", required=True, dest="station_id", help="charge point identity")
-    run.add_argument("--ocpp", default="1.6", choices=["1.6"], help="OCPP version (default 1.6)")
+    run.add_argument(
+        "--ocpp", default="1.6", choices=["1.6", "2.0.1"], help="OCPP version (default 1.6)"
+    )
     run.add_argument("--station", default="ac-11kw", metavar="TEMPLATE", help="station template")
     run.add_argument("--ev", default="family-ev", metavar="TEMPLATE", help="default EV template")
     run.add_argument(
@@ -60,6 +62,9 @@ def _add_run_parser(sub: argparse._SubParsersAction) -> None:
         help="give up when the first boot does not succeed within S seconds",
     )
     run.add_argument("--quiet", action="store_true", help="do not stream the log to the terminal")
+    from bench.devices.cli import add_device_arguments
+
+    add_device_arguments(run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     add_csms_parser(sub)
     _add_run_parser(sub)
+    from bench.devices.cli import add_device_commands
+
+    add_device_commands(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -104,6 +112,12 @@ async def run_station(args: argparse.Namespace) -> int:
         sinks.append(JsonlSink(args.log))
     if not args.quiet:
         sinks.append(ConsoleSink(sys.stdout))
+    from bench.devices.cli import device_specs
+
+    try:
+        devices = device_specs(args)
+    except ValueError as exc:
+        return fail(str(exc), EXIT_USAGE)
     options = StationOptions(
         csms_url=args.csms,
         station_id=args.station_id,
@@ -118,6 +132,7 @@ async def run_station(args: argparse.Namespace) -> int:
         cert_file=args.cert,
         key_file=args.key,
         sinks=sinks,
+        devices=devices,
     )
     try:
         run = StationRun(options)
@@ -236,6 +251,10 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             except OSError as exc:
                 return fail(f"cannot read script: {exc}", EXIT_USAGE)
             return asyncio.run(run_station(args))
+        if command in ("ports", "emulate"):
+            from bench.devices.cli import run_device_command
+
+            return run_device_command(args)
         if command == "export":
             return export_log(args)
         if command == "csms":

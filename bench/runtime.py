@@ -9,17 +9,24 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.devices.binding import attach_all, build_drivers, detach_all
+from bench.devices.registry import DeviceSpec
 from bench.model.clock import SystemClock
 from bench.model.faults import fault as lookup_fault
 from bench.model.templates import build_station, load_ev_template, load_station_template
 from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
+from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.scenarios.steps import ScriptRunner, Step
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
 from bench.transport.config import LinkConfig
 
 log = logging.getLogger(__name__)
+
+# OCPP version -> the charge point class and the WebSocket subprotocol it speaks.
+_CHARGE_POINTS = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
+_SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 
 def default_db_path() -> Path:
@@ -45,6 +52,8 @@ class StationOptions:
     cert_file: str | None = None
     key_file: str | None = None
     sinks: list[FrameSink] = field(default_factory=list)
+    # Hardware attached to the station (bench/devices): --device, --meter, --rfid.
+    devices: list[DeviceSpec] = field(default_factory=list)
 
 
 class StationRun:
@@ -57,13 +66,14 @@ class StationRun:
         connection: sqlite3.Connection | None = None,
         message_log: MessageLog | None = None,
     ):
-        if options.ocpp != "1.6":
-            raise ValueError(f"OCPP {options.ocpp} is not available yet; use --ocpp 1.6")
+        if options.ocpp not in _CHARGE_POINTS:
+            raise ValueError(f"OCPP {options.ocpp} is not supported; use 1.6 or 2.0.1")
         self.options = options
         template = load_station_template(options.station_template)
         self.ev_spec = load_ev_template(options.ev_template)  # fail early on a bad name
         self.clock = SystemClock(speed=options.speed)
         self.station = build_station(options.station_id, template, self.clock, seed=options.seed)
+        self.devices = build_drivers(options.devices, self.clock)  # attached by start()
         self.db = connection or open_database(options.db or default_db_path())
         # Many stations in one process share one log writer (one flusher, not one each).
         self._owns_log = message_log is None
@@ -71,14 +81,15 @@ class StationRun:
         link = LinkConfig(
             url=options.csms_url,
             station_id=options.station_id,
-            subprotocol="ocpp1.6",
+            subprotocol=_SUBPROTOCOLS[options.ocpp],
             password=options.password,
             ca_file=options.ca_file,
             cert_file=options.cert_file,
             key_file=options.key_file,
         )
         link.endpoint()  # validates the URL and security settings with a clear message
-        self.cp = ChargePoint16(
+        charge_point = _CHARGE_POINTS[options.ocpp]
+        self.cp = charge_point(
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
         self._flusher: asyncio.Task[None] | None = None
@@ -101,14 +112,22 @@ class StationRun:
         if self._owns_log:
             loop = asyncio.get_running_loop()
             self._flusher = loop.create_task(self.message_log.run_flusher())
-        await self.cp.start()
+        await attach_all(self.devices, self.station)  # before boot: the first status is real
+        try:
+            await self.cp.start()
+        except BaseException:
+            await detach_all(self.devices)
+            raise
 
     async def run_script(self, steps: list[Step], echo=None) -> None:
         await self.script_runner(echo).run(steps)
 
     async def stop(self) -> None:
         try:
-            await self.cp.stop()
+            try:
+                await self.cp.stop()
+            finally:
+                await detach_all(self.devices)
         finally:
             if self._flusher is not None:
                 self._flusher.cancel()

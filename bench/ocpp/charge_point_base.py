@@ -183,6 +183,10 @@ class ChargePointBase:
     def _status_payload(self, key: Hashable, report: Any) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _status_matches(self, key: Hashable, status: str) -> bool:
+        """Whether ``key`` shows ``status`` now (the step language's ``expect``)."""
+        return self._status_report(key).status == status
+
     def _status_settle_seconds(self) -> float:
         """How long a status must hold before it is reported (virtual seconds)."""
         return 0.0
@@ -244,7 +248,7 @@ class ChargePointBase:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.clock.real_seconds(timeout)
         for _ in range(100_000):
-            if self._status_report(key).status == status:
+            if self._status_matches(key, status):
                 return True
             remaining = deadline - loop.time()
             if remaining <= 0:

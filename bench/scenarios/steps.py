@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+# 1.6 ChargePointStatus, then what only 2.0.1 has: the connector status Occupied and
+# the transaction's chargingState (EVConnected, Idle); Charging and Suspended* are both.
 STATUSES = (
     "Available",
     "Preparing",
@@ -23,6 +25,9 @@ STATUSES = (
     "Reserved",
     "Unavailable",
     "Faulted",
+    "Occupied",
+    "EVConnected",
+    "Idle",
 )
 
 # name -> (minimum args, maximum args, usage)

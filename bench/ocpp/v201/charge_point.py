@@ -190,6 +190,14 @@ class ChargePoint201(ChargePointBase):
     def _status_payload(self, key: Hashable, report: ConnectorStatus) -> dict[str, Any]:
         return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
 
+    def _status_matches(self, key: Hashable, status: str) -> bool:
+        # A 2.0.1 connector is only Occupied while charging; the step language may also
+        # name the transaction's chargingState (Charging, SuspendedEV, EVConnected, ...).
+        if self.status_of(key).status == status:  # type: ignore[arg-type]
+            return True
+        tx = self.transactions.active(key)  # type: ignore[attr-defined]
+        return tx is not None and tx.charging_state == status
+
     def resend_status(self, evse_id: int | None = None) -> None:
         """Report statuses again even if unchanged (TriggerMessage StatusNotification, F06)."""
         for key in [evse_id] if evse_id is not None else self.evse_ids():
