@@ -10,7 +10,16 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_MODULES = ("clock", "monitoring", "display", "tariff", "iso15118", "security", "firmware")
+_MODULES = (
+    "clock",
+    "monitoring",
+    "display",
+    "tariff",
+    "iso15118",
+    "security",
+    "firmware",
+    "auth",
+)
 
 
 def block_seeds() -> dict[tuple[str, str, str | None], Any]:
