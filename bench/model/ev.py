@@ -43,6 +43,9 @@ class EvSpec:
     min_ac_current_a: float = IEC_MIN_AC_CURRENT_A
     # Onboard charger power cap (None: only the current limit applies).
     max_ac_power_kw: float | None = None
+    # The EV speaks ISO 15118 high-level communication: it tells the station its charging
+    # needs and follows a schedule (OCPP 2.0.1 K15-K17); 1.6 stations ignore it.
+    iso15118: bool = False
     description: str = ""
 
     def __post_init__(self) -> None:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 STATION_MAX, TX_DEFAULT, TX = "StationMax", "TxDefault", "Tx"
+# 2.0.1 only: a limit an external system (EMS, DSO) set, ChargingStationExternalConstraints.
+EXTERNAL = "External"
 ABSOLUTE, RECURRING, RELATIVE = "Absolute", "Recurring", "Relative"
 DAILY, WEEKLY = "Daily", "Weekly"
 UNITS = ("A", "W")

@@ -1,0 +1,93 @@
+"""External charging limits: an EMS or DSO limits the station from outside OCPP (K11-K13).
+
+The bench plays the external system (``SmartCharging.set_external_limit``). The limit
+becomes a ChargingStationExternalConstraints profile (K11.FR.06, K12.FR.05) with a
+negative id, so it never clashes with the CSMS's ids; it caps charging at once
+(K11.FR.01, K12.FR.01: on EVSE 0 it limits all EVSEs together). The CSMS hears of it
+through NotifyChargingLimit when it moved by more than LimitChangeSignificance
+(K11.FR.02, K12.FR.02), with the schedule when NotifyChargingLimitWithSchedules is
+true (K12.FR.03), and of a release through ClearedChargingLimit (K13.FR.01/02).
+The TransactionEvent with ChargingRateChanged (K11.FR.04, K13.FR.03) is the
+transactions block's, which can follow ``ChargingLimitChanged`` on ``cp.events``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.smart_profiles import parse
+
+if TYPE_CHECKING:
+    from bench.ocpp.v201.smart_charging import SmartCharging
+
+SOURCES = ("EMS", "Other", "SO")  # K11.FR.05, K12.FR.04: never CSO
+CTRLR = "SmartChargingCtrlr"
+
+
+def profile_id(evse_id: int, source: str) -> int:
+    """One negative id per EVSE and source (K11.FR.06 note)."""
+    return -1 - evse_id - 1000 * SOURCES.index(source)
+
+
+class ExternalLimits:
+    __slots__ = ("_notified", "smart")
+
+    def __init__(self, smart: SmartCharging) -> None:
+        self.smart = smart
+        self._notified: dict[tuple[int, str], float] = {}  # last NotifyChargingLimit amps
+
+    def set(self, evse_id: int, amps: float | None, source: str = "EMS") -> None:
+        smart = self.smart
+        if source not in SOURCES:
+            raise ValueError(f"chargingLimitSource {source!r} is not one of {SOURCES}")
+        if evse_id != 0 and evse_id not in smart.cp.evse_ids():
+            raise ValueError(f"no EVSE {evse_id}")
+        pid = profile_id(evse_id, source)
+        if amps is None:
+            self._release(evse_id, source, pid)
+            return
+        if amps < 0:
+            raise ValueError(f"a limit must be >= 0 A, got {amps}")
+        now = smart.cp.clock.now().replace(microsecond=0)
+        schedule = {
+            "id": 1,
+            "startSchedule": iso(now),
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": float(amps)}],
+        }
+        raw = {
+            "id": pid,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "ChargingStationExternalConstraints",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": [schedule],
+        }
+        smart.install(evse_id, parse(raw), raw, source)
+        self._notify(evse_id, source, float(amps), schedule)
+
+    def _release(self, evse_id: int, source: str, pid: int) -> None:
+        smart = self.smart
+        if not smart.drop(pid):
+            return
+        self._notified.pop((evse_id, source), None)
+        cleared: dict[str, Any] = {"chargingLimitSource": source}
+        if evse_id > 0:
+            cleared["evseId"] = evse_id
+        smart.spawn_send("ClearedChargingLimit", cleared)
+
+    def _notify(self, evse_id: int, source: str, amps: float, schedule: dict[str, Any]) -> None:
+        smart = self.smart
+        previous = self._notified.get((evse_id, source))
+        significance = smart.cp.number(CTRLR, "LimitChangeSignificance")
+        if previous is not None:
+            change = abs(amps - previous) / previous * 100 if previous else float("inf")
+            if amps == previous or change <= significance:
+                return  # K12.FR.02: only changes beyond LimitChangeSignificance
+        self._notified[(evse_id, source)] = amps
+        payload: dict[str, Any] = {"chargingLimit": {"chargingLimitSource": source}}
+        if evse_id > 0:
+            payload["evseId"] = evse_id  # the schema wants > 0; none means the station
+        if smart.cp.flag(CTRLR, "NotifyChargingLimitWithSchedules"):
+            payload["chargingSchedule"] = [schedule]
+        smart.spawn_send("NotifyChargingLimit", payload)

@@ -1,0 +1,198 @@
+"""ISO 15118 smart charging as the station relays it to the CSMS (part 2 K15-K17).
+
+The bench simulates the SECC side of ISO 15118-2 for EVs whose template says so
+(``EvSpec.iso15118``). The simulated EV:
+
+- states its charging needs when plugged in (ChargeParameterDiscoveryReq); the station
+  relays them in NotifyEVChargingNeedsRequest (K15.FR.01, K15.FR.06) with the energy
+  the battery still wants, the EV's current limits and the requested transfer mode.
+  Offline, nothing is sent and the TxDefaultProfile governs (K15.FR.15); the needs go
+  out once the station is accepted again.
+- follows the schedule it is given: after the CSMS sets a TxProfile (K15.FR.07,
+  K16.FR.01) it selects the first chargingSchedule and returns its charging profile,
+  which the station reports in NotifyEVChargingScheduleRequest (K15.FR.10, K15.FR.19:
+  chargingSchedule.id = the selected SAScheduleTupleId). That profile is the EVSE's
+  composite schedule capped by what the EV can take, so it is within the CSMS's
+  boundaries by construction (K15.FR.09).
+- may renegotiate (K17.FR.01): ``renegotiate(evse_id)`` sends its needs again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from bench.smart.profiles import TX, parse_time
+from bench.smart.units import convert
+
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from bench.ocpp.v201.smart_charging import SmartCharging
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule has no duration
+
+
+class Iso15118:
+    __slots__ = ("_answers", "_sent", "smart")
+
+    def __init__(self, smart: SmartCharging) -> None:
+        self.smart = smart
+        self._sent: set[int] = set()  # EVSEs whose current EV's needs went out
+        self._answers: dict[int, str] = {}  # NotifyEVChargingNeedsResponse status per EVSE
+
+    # ------------------------------------------------------------ state
+    def hlc(self, evse_id: int) -> bool:
+        """Whether an ISO 15118 EV is plugged into ``evse_id``."""
+        connector = self._connector(evse_id)
+        ev = connector.ev if connector is not None else None
+        return ev is not None and bool(getattr(ev.spec, "iso15118", False))
+
+    def needs_sent(self, evse_id: int) -> bool:
+        return evse_id in self._sent
+
+    def answer(self, evse_id: int) -> str | None:
+        """The CSMS's status for the last charging needs of ``evse_id`` (K15.FR.03-05)."""
+        return self._answers.get(evse_id)
+
+    def _connector(self, evse_id: int) -> Connector | None:
+        if evse_id not in self.smart.cp.evse_ids():
+            return None
+        return self.smart.cp.station.connector(evse_id)
+
+    # ------------------------------------------------------------ hooks
+    def on_connector_event(self, evse_id: int, reason: str | None) -> None:
+        if reason == "plugged" and self.hlc(evse_id):
+            self.renegotiate(evse_id)
+        elif reason == "unplugged":
+            self._sent.discard(evse_id)
+            self._answers.pop(evse_id, None)
+
+    def on_accepted(self) -> None:
+        for evse_id in self.smart.cp.evse_ids():
+            if self.hlc(evse_id) and evse_id not in self._sent:
+                self.renegotiate(evse_id)
+
+    # ------------------------------------------------------------ K15 / K17: needs
+    def renegotiate(self, evse_id: int) -> None:
+        """The EV (re)states its charging needs (K15.FR.01, K17.FR.01); offline: later."""
+        if not self.smart.cp.accepted or not self.hlc(evse_id):
+            return
+        self._sent.add(evse_id)  # before the call: the CSMS may answer with a profile at once
+        self.smart.cp.tasks.spawn(self._send_needs(evse_id), name=f"ev-needs-{evse_id}")
+
+    async def _send_needs(self, evse_id: int) -> None:
+        payload = self.needs_payload(evse_id)
+        if payload is None:
+            return
+        reply = await self.smart.send("NotifyEVChargingNeeds", payload)
+        if reply is not None:
+            self._answers[evse_id] = reply["status"]
+
+    def needs_payload(self, evse_id: int) -> dict[str, Any] | None:
+        """NotifyEVChargingNeedsRequest for the EV on ``evse_id`` (K15.FR.06)."""
+        connector = self._connector(evse_id)
+        ev = connector.ev if connector is not None else None
+        if connector is None or ev is None:
+            return None
+        template = self.smart.cp.station.template
+        spec = ev.spec
+        wanted_wh = max(0, int(spec.battery_wh * max(0.0, ev.target_soc - ev.soc) / 100.0))
+        voltage = float(template.nominal_voltage_v)
+        needs: dict[str, Any]
+        if self.smart.ac:
+            phases = ev.active_phases(template.phases)
+            mode = {1: "AC_single_phase", 2: "AC_two_phase"}.get(phases, "AC_three_phase")
+            needs = {
+                "requestedEnergyTransfer": mode,
+                "acChargingParameters": {
+                    "energyAmount": wanted_wh,
+                    "evMinCurrent": int(spec.min_ac_current_a),
+                    "evMaxCurrent": int(spec.max_ac_current_a),
+                    "evMaxVoltage": int(voltage),
+                },
+            }
+        else:
+            max_w = spec.max_dc_power_kw * 1000.0
+            needs = {
+                "requestedEnergyTransfer": "DC",
+                "dcChargingParameters": {
+                    "evMaxCurrent": int(max_w / voltage) if voltage else 0,
+                    "evMaxVoltage": int(voltage),
+                    "evMaxPower": int(max_w),
+                    "energyAmount": wanted_wh,
+                    "stateOfCharge": int(ev.soc),
+                    "evEnergyCapacity": int(spec.battery_wh),
+                    "fullSoC": int(ev.target_soc),
+                },
+            }
+        payload: dict[str, Any] = {"evseId": evse_id, "chargingNeeds": needs}
+        tuples = self.smart.cp.variable("ISO15118Ctrlr", "MaxScheduleEntries")
+        if tuples:
+            payload["maxScheduleTuples"] = int(tuples)
+        return payload
+
+    # ------------------------------------------------------------ K15 / K16: the EV's schedule
+    def schedule_set(self, evse_id: int) -> None:
+        """A TxProfile was set: the EV picks a schedule and returns its profile (K15.FR.10)."""
+        if not self.hlc(evse_id) or not self.smart.cp.online:
+            return
+        payload = self.schedule_payload(evse_id)
+        if payload is not None:
+            self.smart.spawn_send("NotifyEVChargingSchedule", payload)
+
+    def schedule_payload(self, evse_id: int) -> dict[str, Any] | None:
+        """NotifyEVChargingScheduleRequest: the EV's plan within the composite schedule."""
+        smart = self.smart
+        tx_id = smart.transaction_id(evse_id)
+        profiles = [
+            e for e in smart.store.of(TX, (evse_id,)) if e.raw.get("transactionId") == tx_id
+        ]
+        connector = self._connector(evse_id)
+        if not profiles or connector is None or connector.ev is None:
+            return None
+        leading = max(profiles, key=lambda e: e.profile.stack_level)
+        selected = leading.raw["chargingSchedule"][0]  # the EV takes the first SAScheduleTuple
+        unit = selected["chargingRateUnit"]
+        duration = self._remaining(connector, selected)
+        composite = smart.composite(evse_id, duration, unit)
+        ev_max = self._ev_max(connector, unit)
+        periods: list[dict[str, Any]] = []
+        for period in composite["chargingSchedulePeriod"]:
+            capped = {**period, "limit": min(float(period["limit"]), ev_max)}
+            if periods and periods[-1]["limit"] == capped["limit"]:
+                continue
+            periods.append(capped)
+        return {
+            "timeBase": composite["scheduleStart"],
+            "evseId": evse_id,
+            "chargingSchedule": {
+                "id": selected["id"],  # K15.FR.19: the selected schedule
+                "chargingRateUnit": unit,
+                "duration": duration,
+                "chargingSchedulePeriod": periods,
+            },
+        }
+
+    def _remaining(self, connector: Connector, selected: dict[str, Any]) -> int:
+        """Seconds left of the selected schedule: the EV plans no further (K15.FR.09)."""
+        if selected.get("duration") is None:
+            return DEFAULT_SCHEDULE_S
+        start = parse_time(selected.get("startSchedule"))
+        if start is None and connector.transaction is not None:
+            start = connector.transaction.started_at  # Relative: from the transaction's start
+        now = self.smart.cp.clock.now()
+        elapsed = (now - start).total_seconds() if start is not None else 0.0
+        return max(1, int(selected["duration"] - max(0.0, elapsed)))
+
+    def _ev_max(self, connector: Connector, unit: str) -> float:
+        ev = connector.ev
+        assert ev is not None
+        template = self.smart.cp.station.template
+        supply = self.smart.supply
+        if self.smart.ac:
+            amps = ev.max_ac_current(template.nominal_voltage_v, template.phases)
+            lines = ev.active_phases(template.phases)
+            return round(convert(amps, "A", unit, supply, lines), 1)
+        return round(convert(ev.spec.max_dc_power_kw * 1000.0, "W", unit, supply, 1), 1)
