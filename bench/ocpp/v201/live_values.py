@@ -1,0 +1,115 @@
+"""Device-model Actual values the station measures: kept current, written only on change.
+
+The station reports what its hardware shows through read-only Actual values:
+``EVSE.Power`` from the meter and ``ClockCtrlr.DateTime`` here
+(``AvailabilityState`` is kept by the availability block, G). Each write goes
+through ``cp.set_own_variable`` so the monitoring block sees it; a write happens
+only when the value changed, and the power only when it moved by a significant
+amount or across a monitor's threshold, because physics ticks are frequent and
+every write is persisted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bench.model.changes import ConnectorChanged, StationChanged
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.device_model import AttributeType, ComponentKey, VariableKey
+from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
+
+if TYPE_CHECKING:
+    from bench.ocpp.v201.charge_point import ChargePoint201
+
+STATION = ComponentKey("ChargingStation")
+CLOCK = ComponentKey("ClockCtrlr")
+POWER = VariableKey("Power")
+DATE_TIME = VariableKey("DateTime")
+# Power changes smaller than this share of the EVSE's rating are not written (meter noise).
+POWER_DEADBAND_SHARE = 0.01
+
+# (component, variable, old text, new text) -> must this change be written now?
+Significance = Callable[[ComponentKey, VariableKey, str, str], bool]
+
+
+def evse_key(evse_id: int) -> ComponentKey:
+    return ComponentKey("EVSE", evse=evse_id)
+
+
+def connector_key(evse_id: int) -> ComponentKey:
+    return ComponentKey("Connector", evse=evse_id, connector=CONNECTOR_ON_EVSE)
+
+
+class LiveValues:
+    __slots__ = ("_dirty", "cp", "significant")
+
+    def __init__(self, cp: ChargePoint201, significant: Significance | None = None) -> None:
+        self.cp = cp
+        # Asked before a power change inside the deadband is dropped (monitor thresholds).
+        self.significant = significant
+        self._dirty: set[int] = set()
+
+    def _write(self, component: ComponentKey, variable: VariableKey, text: str) -> bool:
+        if self.cp.device_model.definition.lookup(component, variable) is None:
+            return False  # this layout does not have the variable
+        if self.cp.device_model.value(component, variable) == text:
+            return False
+        self.cp.set_own_variable(component, variable, text)
+        return True
+
+    # ------------------------------------------------------------ what is measured
+    def refresh_power(self, evse_id: int | None = None, *, force: bool = False) -> None:
+        for eid in [evse_id] if evse_id is not None else self.cp.evse_ids():
+            self._write_power(eid, force)
+
+    def _write_power(self, evse_id: int, force: bool) -> None:
+        component = evse_key(evse_id)
+        vdef = self.cp.device_model.definition.lookup(component, POWER)
+        if vdef is None:
+            return
+        watts = self.cp.station.connector(evse_id).power_w
+        ch = vdef.characteristics
+        # A measured value may pass the declared range; the model stores it clamped.
+        if ch.max_limit is not None:
+            watts = min(watts, ch.max_limit)
+        if ch.min_limit is not None:
+            watts = max(watts, ch.min_limit)
+        text = str(round(watts))
+        old = self.cp.device_model.value(component, POWER) or "0"
+        if text == old:
+            return
+        if not force and (float(text) > 0) == (float(old) > 0):
+            rating = self.cp.device_model.value(component, POWER, AttributeType.MAX_SET)
+            band = float(rating or 0) * POWER_DEADBAND_SHARE
+            small = abs(float(text) - float(old)) < band
+            if small and not (self.significant and self.significant(component, POWER, old, text)):
+                return
+        self.cp.set_own_variable(component, POWER, text)
+
+    def refresh_clock(self) -> None:
+        self._write(CLOCK, DATE_TIME, iso(self.cp.clock.now()))
+
+    def refresh_all(self) -> None:
+        self.refresh_power(force=True)
+        self.refresh_clock()
+
+    # ------------------------------------------------------------ hooks (from the block)
+    def on_model_event(self, event: object) -> None:
+        # Read once the event has settled (next loop turn): the blocks that reacted to
+        # it (a transaction starting) are then done, and a burst is read once.
+        if isinstance(event, ConnectorChanged):
+            self._dirty.add(event.connector_id)
+        elif isinstance(event, StationChanged):
+            self._dirty.update(self.cp.evse_ids())
+        else:
+            return
+        self.cp.tasks.later("live-values", 0.0, self._settled)
+
+    def _settled(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for evse_id in sorted(dirty):
+            self.refresh_power(evse_id, force=True)
+
+    def on_physics(self) -> None:
+        self.refresh_power()

@@ -1,0 +1,371 @@
+"""Variable monitoring firing NotifyEvent over a loopback CSMS (N04, N07, N08)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.csms.server import CentralSystem
+from bench.ocpp.errors import CallError
+from bench.ocpp.v16.metering import parse_iso
+from tests.e2e.conftest import WAIT, ev, wait_until
+from tests.e2e.v201.conftest import Cp201Factory, request
+from tests.e2e.v201.test_monitoring_support import (
+    EVSE1,
+    monitor,
+    start_charging,
+)
+
+
+async def test_an_upper_threshold_on_evse_power_fires_notify_event_while_charging(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N04.FR.08/11, N07.FR.06/07/16: passing an UpperThreshold sends NotifyEvent Alerting;
+    N07.FR.02: falling back below it sends the event again with cleared=true."""
+    cp = await make_cp201(csms.url, "MON1")
+    reply = await csms.call(
+        "MON1",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "Power", "UpperThreshold", 1000, 4)]},
+    )
+    result = reply["setMonitoringResult"][0]
+    assert result["status"] == "Accepted"
+    monitor_id = result["id"]
+
+    def mine(p):
+        return any(e.get("variableMonitoringId") == monitor_id for e in p["eventData"])
+
+    connector = start_charging(cp)
+    sent = await csms.wait_for_message("MON1", "NotifyEvent", mine, timeout=WAIT)
+    event = next(e for e in sent["eventData"] if e["variableMonitoringId"] == monitor_id)
+    assert sent["seqNo"] == 0
+    assert event["trigger"] == "Alerting"
+    assert event["eventNotificationType"] == "CustomMonitor"
+    assert event["component"] == {"name": "EVSE", "evse": {"id": 1}}
+    assert event["variable"] == {"name": "Power"}
+    assert float(event["actualValue"]) > 1000
+    assert event["transactionId"] == cp.transactions.active(1).transaction_id
+    assert "cleared" not in event
+
+    assert connector.transaction is not None
+    cp.present_id("TAG1", 1)  # the driver stops: the power goes to 0
+    sent = await csms.wait_for_message("MON1", "NotifyEvent", mine, timeout=WAIT)
+    event = next(e for e in sent["eventData"] if e["variableMonitoringId"] == monitor_id)
+    assert event["cleared"] is True
+    assert float(event["actualValue"]) <= 1000
+    await wait_until(lambda: csms.store.events("MON1", "NotifyEvent"), what="events stored")
+
+
+async def test_set_variable_monitoring_answers_every_status(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N04.FR.01-06, N04.FR.10, N04.FR.13, N04.FR.14, N04.FR.16, N04.FR.18."""
+    await make_cp201(csms.url, "MON2")
+    station = {"name": "ChargingStation"}
+    data = [
+        monitor({"name": "NoSuchThing"}, "Power", "Delta", 1),  # N04.FR.03
+        monitor(EVSE1, "NoSuchVariable", "Delta", 1),  # N04.FR.04
+        monitor(EVSE1, "AvailabilityState", "UpperThreshold", 1),  # N04.FR.05: an OptionList
+        monitor(EVSE1, "Power", "UpperThreshold", 99_999),  # N04.FR.06: above maxLimit
+        monitor(EVSE1, "Power", "Delta", -5),  # N04.FR.14
+        monitor(EVSE1, "Power", "Delta", 100, 6, id=4242),  # N04.FR.13: no such id
+        monitor(station, "AvailabilityState", "Delta", 1, 2),  # N04.FR.10: the hard-wired one
+        monitor(station, "AvailabilityState", "Delta", 1, 3, id=1),  # N04.FR.18: hard-wired
+        monitor(EVSE1, "Power", "LowerThreshold", 10, 6),  # accepted
+        monitor(EVSE1, "Power", "LowerThreshold", 20, 6),  # N04.FR.10 duplicate of the above
+    ]
+    reply = await csms.call("MON2", "SetVariableMonitoring", {"setMonitoringData": data})
+    statuses = [r["status"] for r in reply["setMonitoringResult"]]
+    assert statuses == [
+        "UnknownComponent",
+        "UnknownVariable",
+        "UnsupportedMonitorType",
+        "Rejected",
+        "Rejected",
+        "Rejected",
+        "Duplicate",
+        "Rejected",
+        "Accepted",
+        "Duplicate",
+    ]
+    accepted = reply["setMonitoringResult"][8]
+    assert "id" in accepted and "id" not in reply["setMonitoringResult"][0]
+    # N04.FR.12: the same id replaces the monitor; N04.FR.16: but never its variable.
+    replace = monitor(EVSE1, "Power", "LowerThreshold", 30, 6, id=accepted["id"])
+    moved = monitor({"name": "EVSE", "evse": {"id": 1}}, "AvailabilityState", "Delta", 1, 6)
+    moved["id"] = accepted["id"]
+    reply = await csms.call(
+        "MON2", "SetVariableMonitoring", {"setMonitoringData": [replace, moved]}
+    )
+    assert [r["status"] for r in reply["setMonitoringResult"]] == ["Accepted", "Rejected"]
+    assert reply["setMonitoringResult"][0]["id"] == accepted["id"]
+
+
+async def test_too_many_items_in_one_request_is_a_call_error(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N04.FR.09 and N06.FR.06: more items than ItemsPerMessage -> OccurrenceConstraintViolation."""
+    await make_cp201(
+        csms.url,
+        "MON3",
+        variables={
+            "MonitoringCtrlr.ItemsPerMessage[SetVariableMonitoring]": "1",
+            "MonitoringCtrlr.ItemsPerMessage[ClearVariableMonitoring]": "1",
+        },
+    )
+    two = [monitor(EVSE1, "Power", "Delta", 100, 6), monitor(EVSE1, "Power", "Delta", 200, 7)]
+    with pytest.raises(CallError) as err:
+        await csms.call("MON3", "SetVariableMonitoring", {"setMonitoringData": two})
+    assert err.value.code == "OccurrenceConstraintViolation"
+    with pytest.raises(CallError) as err:
+        await csms.call("MON3", "ClearVariableMonitoring", {"id": [1, 2]})
+    assert err.value.code == "OccurrenceConstraintViolation"
+
+
+async def test_clear_variable_monitoring_reports_per_id(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N06.FR.01 Accepted, N06.FR.02 NotFound, N06.FR.03 Rejected (hard-wired), N06.FR.05."""
+    cp = await make_cp201(csms.url, "MON4")
+    reply = await csms.call(
+        "MON4",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "Power", "Delta", 500, 6)]},
+    )
+    custom = reply["setMonitoringResult"][0]["id"]
+    reply = await csms.call("MON4", "ClearVariableMonitoring", {"id": [custom, 9999, 1]})
+    assert reply["clearMonitoringResult"] == [
+        {"id": custom, "status": "Accepted"},
+        {"id": 9999, "status": "NotFound"},
+        {"id": 1, "status": "Rejected"},
+    ]
+    assert custom not in [m.id for m in cp.monitoring.monitors()]
+
+
+async def test_monitoring_report_comes_in_parts_filtered_by_criteria(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N02.FR.01/03/04/09/12/14: NotifyMonitoringReport parts with requestId, seqNo and tbc;
+    N02.FR.10: EmptyResultSet."""
+    cp = await make_cp201(
+        csms.url,
+        "MON5",
+        template="ac-22kw-dual",
+        variables={"DeviceDataCtrlr.ItemsPerMessage[GetReport]": "1"},
+    )
+    evse2 = {"name": "EVSE", "evse": {"id": 2}}
+    data = [
+        monitor(EVSE1, "Power", "UpperThreshold", 5000, 4),
+        monitor(evse2, "Power", "LowerThreshold", 100, 4),
+        monitor(EVSE1, "Power", "Periodic", 3600, 8),
+    ]
+    await csms.call("MON5", "SetVariableMonitoring", {"setMonitoringData": data})
+    mark = csms.mark()
+    reply = await csms.call(
+        "MON5",
+        "GetMonitoringReport",
+        {"requestId": 7, "monitoringCriteria": ["ThresholdMonitoring"]},
+    )
+    assert reply["status"] == "Accepted"
+    parts = [
+        await csms.wait_for_message("MON5", "NotifyMonitoringReport", timeout=WAIT, since=mark)
+        for _ in range(2)
+    ]
+    assert [(p["requestId"], p["seqNo"], p["tbc"]) for p in parts] == [(7, 0, True), (7, 1, False)]
+    types = {m["type"] for p in parts for d in p["monitor"] for m in d["variableMonitoring"]}
+    assert types == {"UpperThreshold", "LowerThreshold"}
+    reply = await csms.call(
+        "MON5",
+        "GetMonitoringReport",
+        {"requestId": 8, "componentVariable": [{"component": {"name": "TxCtrlr"}}]},
+    )
+    assert reply["status"] == "EmptyResultSet"
+    assert len(cp.monitoring.monitors()) == 3 + 3  # hard-wired, two pre-configured, three custom
+
+
+async def test_monitoring_base_switches_preconfigured_and_custom_monitors(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N03.FR.01/03/04/05: All keeps custom, HardWiredOnly drops custom and pre-configured,
+    FactoryDefault restores pre-configured; ActiveMonitoringBase follows."""
+    cp = await make_cp201(csms.url, "MON6")
+    await csms.call(
+        "MON6",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "Power", "Delta", 500, 6)]},
+    )
+
+    def kinds() -> list[str]:
+        return sorted(str(m.kind) for m in cp.monitoring.monitors())
+
+    assert kinds() == ["CustomMonitor", "HardWiredMonitor", "PreconfiguredMonitor"]
+    reply = await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "HardWiredOnly"})
+    assert reply["status"] == "Accepted"
+    assert kinds() == ["HardWiredMonitor"]
+    assert cp.variable("MonitoringCtrlr", "ActiveMonitoringBase") == "HardWiredOnly"
+    await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "FactoryDefault"})
+    assert kinds() == ["HardWiredMonitor", "PreconfiguredMonitor"]
+    await csms.call(
+        "MON6",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "Power", "Delta", 500, 6)]},
+    )
+    await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "All"})
+    assert kinds() == ["CustomMonitor", "HardWiredMonitor", "PreconfiguredMonitor"]
+
+
+async def test_monitoring_level_filters_events_by_severity(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N05.FR.01/02/03, N07.FR.15: events of a severity above the level are not sent."""
+    cp = await make_cp201(csms.url, "MON7")
+    assert (await csms.call("MON7", "SetMonitoringLevel", {"severity": 10}))["status"] == "Rejected"
+    assert (await csms.call("MON7", "SetMonitoringLevel", {"severity": 5}))["status"] == "Accepted"
+    assert cp.variable("MonitoringCtrlr", "ActiveMonitoringLevel") == "5"
+    fired = []
+    cp.events.subscribe(lambda e: fired.append(e) if type(e).__name__ == "MonitorFired" else None)
+    await csms.call(
+        "MON7",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "AvailabilityState", "Delta", 1, 6)]},
+    )
+    cp.station.connector(1).plug_in(ev())
+    await wait_until(lambda: any(e.monitor_id and e.monitor_id >= 100 for e in fired))
+    assert not [e for e in fired if e.monitor_id and e.monitor_id >= 100 and e.reported]
+    assert not [
+        p
+        for p in request(cp, "NotifyEvent")
+        if any(d.get("variableMonitoringId", 0) >= 100 for d in p["eventData"])
+    ]
+
+
+async def test_a_delta_monitor_on_availability_fires_on_every_change(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N07.FR.19: a Delta on a non-numeric variable fires whenever it changes (trigger Delta)."""
+    cp = await make_cp201(csms.url, "MON8")
+    reply = await csms.call(
+        "MON8",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "AvailabilityState", "Delta", 1, 5)]},
+    )
+    monitor_id = reply["setMonitoringResult"][0]["id"]
+    cp.station.connector(1).plug_in(ev())
+    sent = await csms.wait_for_message(
+        "MON8",
+        "NotifyEvent",
+        lambda p: any(e.get("variableMonitoringId") == monitor_id for e in p["eventData"]),
+        timeout=WAIT,
+    )
+    event = next(e for e in sent["eventData"] if e.get("variableMonitoringId") == monitor_id)
+    assert (event["trigger"], event["actualValue"]) == ("Delta", "Occupied")
+
+
+async def test_periodic_monitors_report_on_schedule(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N08.FR.05/06: Periodic every value seconds; N08.FR.07: PeriodicClockAligned on the clock."""
+    cp = await make_cp201(csms.url, "MON9")
+    data = [
+        monitor(EVSE1, "Power", "Periodic", 60, 7),
+        monitor(EVSE1, "AvailabilityState", "PeriodicClockAligned", 120, 7),
+    ]
+    reply = await csms.call("MON9", "SetVariableMonitoring", {"setMonitoringData": data})
+    periodic, aligned = (r["id"] for r in reply["setMonitoringResult"])
+
+    def events_of(monitor_id: int) -> list[dict]:
+        return [
+            e
+            for p in request(cp, "NotifyEvent")
+            for e in p["eventData"]
+            if e.get("variableMonitoringId") == monitor_id
+        ]
+
+    # 60 virtual seconds are half a real second at SPEED.
+    await wait_until(lambda: len(events_of(periodic)) >= 2, what="two periodic events")
+    await wait_until(lambda: len(events_of(aligned)) >= 1, what="a clock-aligned event")
+    assert {e["trigger"] for e in events_of(periodic) + events_of(aligned)} == {"Periodic"}
+    at = parse_iso(events_of(aligned)[0]["timestamp"])
+    assert at is not None
+    seconds = at.hour * 3600 + at.minute * 60 + at.second + at.microsecond / 1e6
+    offset = seconds % 120
+    assert min(offset, 120 - offset) < 3  # within 3 virtual s (25 real ms) of the boundary
+
+
+async def test_an_injected_fault_is_a_hard_wired_notification_and_clears(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N07: a fault sends NotifyEvent HardWiredNotification on Problem, then cleared."""
+    cp = await make_cp201(csms.url, "MON10")
+
+    def problem(cleared: bool):
+        def check(p: dict) -> bool:
+            return any(
+                e["eventNotificationType"] == "HardWiredNotification"
+                and e["variable"]["name"] == "Problem"
+                and e.get("cleared", False) == cleared
+                for e in p["eventData"]
+            )
+
+        return check
+
+    cp.station.connector(1).raise_fault("ground_failure")
+    sent = await csms.wait_for_message("MON10", "NotifyEvent", problem(False), timeout=WAIT)
+    event = next(e for e in sent["eventData"] if e["variable"]["name"] == "Problem")
+    assert event["component"] == {"name": "Connector", "evse": {"id": 1, "connectorId": 1}}
+    assert (event["trigger"], event["actualValue"], event["techCode"]) == (
+        "Alerting",
+        "true",
+        "GF-01",
+    )
+    cp.station.connector(1).clear_fault()
+    await csms.wait_for_message("MON10", "NotifyEvent", problem(True), timeout=WAIT)
+
+
+async def test_events_wait_offline_only_when_severe_enough(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N07.FR.04: queued while offline when severity <= OfflineQueuingSeverity, else dropped."""
+    cp = await make_cp201(
+        csms.url, "MON11", variables={"MonitoringCtrlr.OfflineQueuingSeverity": "3"}
+    )
+    data = [
+        monitor(EVSE1, "AvailabilityState", "Delta", 1, 3),
+        monitor(
+            {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+            "AvailabilityState",
+            "Delta",
+            1,
+            6,
+        ),
+    ]
+    reply = await csms.call("MON11", "SetVariableMonitoring", {"setMonitoringData": data})
+    severe, mild = (r["id"] for r in reply["setMonitoringResult"])
+    cp.cut_network()
+    await wait_until(lambda: not cp.online, what="offline")
+    cp.station.connector(1).plug_in(ev())
+    cp.restore_network()
+    sent = await csms.wait_for_message(
+        "MON11",
+        "NotifyEvent",
+        lambda p: any(e.get("variableMonitoringId") == severe for e in p["eventData"]),
+        timeout=WAIT,
+    )
+    assert all(e.get("variableMonitoringId") != mild for e in sent["eventData"])
+    assert cp.monitoring.sender.dropped >= 1
+
+
+async def test_custom_monitors_survive_a_restart(
+    csms: CentralSystem, make_cp201: Cp201Factory, tmp_path
+) -> None:
+    """N07.FR.13: monitors are persistent; N04.FR.19: a report after reboot lists them."""
+    db = tmp_path / "keep.db"
+    cp = await make_cp201(csms.url, "MON12", db_path=db)
+    reply = await csms.call(
+        "MON12",
+        "SetVariableMonitoring",
+        {"setMonitoringData": [monitor(EVSE1, "Power", "UpperThreshold", 3000, 4)]},
+    )
+    monitor_id = reply["setMonitoringResult"][0]["id"]
+    await cp.stop(drain_timeout=1.0)
+    again = await make_cp201(csms.url, "MON12", db_path=db)
+    assert [m.id for m in again.monitoring.monitors() if m.id == monitor_id] == [monitor_id]
