@@ -187,9 +187,16 @@ class CertificateAuthority:
         csms.config.certificate_authority = self
 
     def on_sign_certificate(
-        self, station_id: str, csr_pem: str, now: dt.datetime
+        self,
+        station_id: str,
+        csr_pem: str,
+        now: dt.datetime,
+        certificate_type: str | None = None,
     ) -> dict[str, Any] | Reply:
-        """The SignCertificate.conf; the CertificateSigned.req follows the reply (A02 steps 5-9)."""
+        """The SignCertificate.conf; the CertificateSigned.req follows the reply (A02 steps 5-9).
+
+        ``certificate_type`` (2.0.1) is echoed in CertificateSigned (A02.FR.14, A03.FR.14).
+        """
         csms = self._csms
         if csms is None:
             return {"status": "Rejected"}  # A02.FR.12: not wired to a CSMS that can deliver
@@ -202,16 +209,21 @@ class CertificateAuthority:
 
         def deliver() -> None:
             task = asyncio.get_running_loop().create_task(
-                self._deliver(csms, station_id, chain), name=f"{station_id}:CertificateSigned"
+                self._deliver(csms, station_id, chain, certificate_type),
+                name=f"{station_id}:CertificateSigned",
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
         return Reply({"status": "Accepted"}, then=deliver)
 
-    async def _deliver(self, csms: CentralSystem, station_id: str, chain: str) -> None:
+    async def _deliver(
+        self, csms: CentralSystem, station_id: str, chain: str, certificate_type: str | None
+    ) -> None:
         try:
-            reply = await certificate_signed(csms, station_id, chain)
+            reply = await certificate_signed(
+                csms, station_id, chain, certificate_type=certificate_type
+            )
         except (CallError, CallTimeout, InvalidReply, LinkClosed, KeyError) as exc:
             log.warning("%s: CertificateSigned not delivered: %s", station_id, exc)
             _record(csms, station_id, "CertificateSigned", {"error": str(exc)})
@@ -245,12 +257,18 @@ def _key_usage(*, ca: bool) -> x509.KeyUsage:
 
 # ---------------------------------------------------------------------- commands
 async def certificate_signed(
-    csms: CentralSystem, station_id: str, chain_pem: str, *, timeout: float = _TIMEOUT
+    csms: CentralSystem,
+    station_id: str,
+    chain_pem: str,
+    *,
+    certificate_type: str | None = None,
+    timeout: float = _TIMEOUT,
 ) -> dict[str, Any]:
-    """Whitepaper §5.1 CertificateSigned.req."""
-    return await csms.call(
-        station_id, "CertificateSigned", {"certificateChain": chain_pem}, timeout
-    )
+    """Whitepaper §5.1 CertificateSigned.req (2.0.1 adds the optional certificateType)."""
+    payload: dict[str, Any] = {"certificateChain": chain_pem}
+    if certificate_type is not None:
+        payload["certificateType"] = certificate_type
+    return await csms.call(station_id, "CertificateSigned", payload, timeout)
 
 
 async def install_certificate(

@@ -11,6 +11,12 @@ station persists it in its StateStore under ``"certificates"``)::
      "client": [{"chain": "<leaf PEM + sub-CA PEMs>", "key": "<PKCS#8 PEM>"}, ...],
      "pending_key": "<PKCS#8 PEM>" | null}
 
+A client entry may carry a ``"use"`` (2.0.1: ``"V2GCertificate"``) and a signing
+request for such a use keeps its key in ``"pending_keys": {use: pem}``; entries
+without one are the station's own (1.6 ChargePointCertificate, 2.0.1
+ChargingStationCertificate). ``root_types`` and ``csms_root`` name the CA types a
+version knows (2.0.1 calls the CSMS root ``CSMSRootCertificate``).
+
 Certificates are X.509 in PEM (A00.FR.507). Keys the station makes are ECDSA
 P-256 (A00.FR.503: at least 224 bits). Hash data follow CertificateHashDataType
 (whitepaper §6.1, RFC 6960): the hash of the issuer's DER-encoded name, the
@@ -249,22 +255,36 @@ class ClientCredentials:
 class CertificateStore:
     """Installed CA certificates and the charge point's own certificates of one station."""
 
-    __slots__ = ("_data", "_save")
+    __slots__ = ("_csms_root", "_data", "_root_types", "_save")
 
-    def __init__(self, data: dict[str, Any] | None, save: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any] | None,
+        save: Callable[[dict[str, Any]], None],
+        *,
+        root_types: tuple[str, ...] = CERTIFICATE_TYPES,
+        csms_root: str = CS_ROOT,
+    ) -> None:
         self._data: dict[str, Any] = {
             "roots": list((data or {}).get("roots", [])),
             "client": list((data or {}).get("client", [])),
             "pending_key": (data or {}).get("pending_key"),
         }
+        if (data or {}).get("pending_keys"):
+            self._data["pending_keys"] = dict(data["pending_keys"])  # type: ignore[index]
         self._save = save
+        self._root_types = root_types
+        self._csms_root = csms_root
 
     def snapshot(self) -> dict[str, Any]:
-        return {
+        out = {
             "roots": [dict(r) for r in self._data["roots"]],
             "client": [dict(c) for c in self._data["client"]],
             "pending_key": self._data["pending_key"],
         }
+        if self._data.get("pending_keys"):
+            out["pending_keys"] = dict(self._data["pending_keys"])
+        return out
 
     def _commit(self, new: dict[str, Any]) -> None:
         # Save first: a storage failure leaves the store as it was (InstallCertificate: Failed).
@@ -290,7 +310,7 @@ class CertificateStore:
     def trust_pem(self, *, with_fallback: bool) -> str:
         """The CentralSystemRootCertificates as one PEM bundle (TLS trust anchors)."""
         return "".join(
-            e["pem"] for e, _c in self._root_entries(CS_ROOT, with_fallback=with_fallback)
+            e["pem"] for e, _c in self._root_entries(self._csms_root, with_fallback=with_fallback)
         )
 
     def has_fallback_root(self) -> bool:
@@ -325,7 +345,7 @@ class CertificateStore:
         a new CentralSystemRootCertificate must be signed by the one it
         replaces, which is kept as a fallback (M05.FR.08-11).
         """
-        if certificate_type not in CERTIFICATE_TYPES:
+        if certificate_type not in self._root_types:
             return "Rejected"
         try:
             certs = load_pem_certificates(pem)
@@ -345,14 +365,14 @@ class CertificateStore:
         if any(c == cert for _e, c in existing):
             return "Accepted"  # already installed: nothing to do
         entry = {"type": certificate_type, "pem": _pem(cert), "fallback": False}
-        if certificate_type == CS_ROOT and additional_check:
+        if certificate_type == self._csms_root and additional_check:
             current = [(e, c) for e, c in existing if not e.get("fallback")]
             if current:
                 old_entry, old = current[-1]
                 if not _issued_by(cert, old):
                     return "Rejected"  # M05.FR.10
                 # M05.FR.11: the new root replaces the old, which stays as the fallback.
-                kept = [r for r in new["roots"] if r["type"] != CS_ROOT]
+                kept = [r for r in new["roots"] if r["type"] != self._csms_root]
                 kept.append({**old_entry, "fallback": True})
                 new["roots"] = kept
         if max_length is not None and len(new["roots"]) >= max_length:
@@ -386,9 +406,12 @@ class CertificateStore:
     def matches_client(self, wanted: dict[str, Any]) -> bool:
         """Whether ``wanted`` names one of the charge point's own certificates (M04.FR.05)."""
         algorithm = wanted.get("hashAlgorithm", "SHA256")
+        roots = self.roots()
         for item in self._data["client"]:
             certs = load_pem_certificates(item["chain"])
-            issuer = certs[1] if len(certs) > 1 else None
+            # The issuer is the next in the chain, or the installed root that signed it.
+            pool = certs[1:] + roots
+            issuer = next((c for c in pool if _issued_by(certs[0], c)), None)
             if _same_hash_data(hash_data(certs[0], issuer, algorithm), wanted):
                 return True
         return False
@@ -403,12 +426,17 @@ class CertificateStore:
         return len(self._data["roots"])
 
     # ------------------------------------------------------------------ own certificate
-    def start_signing_request(self, common_name: str, organization: str) -> str:
+    def start_signing_request(
+        self, common_name: str, organization: str, use: str | None = None
+    ) -> str:
         """A new key pair (kept here, never sent: A02.FR.05) and the CSR for it."""
         key = new_private_key()
         csr = build_csr(key, common_name, organization)
         new = self.snapshot()
-        new["pending_key"] = _key_pem(key)
+        if use is None:
+            new["pending_key"] = _key_pem(key)
+        else:
+            new["pending_keys"] = {**new.get("pending_keys", {}), use: _key_pem(key)}
         self._commit(new)
         return csr
 
@@ -416,7 +444,19 @@ class CertificateStore:
     def has_pending_request(self) -> bool:
         return self._data["pending_key"] is not None
 
-    def accept_signed_chain(self, chain_pem: str, now: datetime) -> x509.Certificate:
+    def pending_request(self, use: str | None = None) -> bool:
+        """Whether a signing request for ``use`` (None: the station's own) awaits its answer."""
+        if use is None:
+            return self.has_pending_request
+        return use in (self._data.get("pending_keys") or {})
+
+    def accept_signed_chain(
+        self,
+        chain_pem: str,
+        now: datetime,
+        use: str | None = None,
+        root_type: str | None = None,
+    ) -> x509.Certificate:
         """Verify a CertificateSigned chain (A02.FR.06) and install it with the pending key.
 
         Checks: it parses; the leaf is for the key of our pending request; the
@@ -426,7 +466,11 @@ class CertificateStore:
         CentralSystemRootCertificate (the CPO hierarchy, §2.6.2).
         Raises CertificateError; on success returns the leaf.
         """
-        key_pem = self._data["pending_key"]
+        key_pem = (
+            self._data["pending_key"]
+            if use is None
+            else (self._data.get("pending_keys") or {}).get(use)
+        )
         if key_pem is None:
             raise CertificateError("no signing request is pending")
         certs = load_pem_certificates(chain_pem)
@@ -449,20 +493,39 @@ class CertificateStore:
             raise CertificateError("the subject lacks O or CN")
         # Validity of the path is judged at the leaf's start if that lies ahead.
         at = max(now, leaf.not_valid_before_utc)
-        verify_chain(certs, self.valid_roots(CS_ROOT, at) or self.roots(CS_ROOT), at)
+        anchor = root_type or self._csms_root
+        verify_chain(certs, self.valid_roots(anchor, at) or self.roots(anchor), at)
         new = self.snapshot()
-        new["client"] = [
-            *new["client"][-(CLIENT_HISTORY - 1) :],
-            {"chain": "".join(_pem(c) for c in certs), "key": key_pem},
-        ]
-        new["pending_key"] = None
+        entry: dict[str, Any] = {"chain": "".join(_pem(c) for c in certs), "key": key_pem}
+        if use is not None:
+            entry["use"] = use
+        same = [c for c in new["client"] if c.get("use") == use]
+        others = [c for c in new["client"] if c.get("use") != use]
+        new["client"] = [*others, *same[-(CLIENT_HISTORY - 1) :], entry]
+        if use is None:
+            new["pending_key"] = None
+        else:
+            rest = {k: v for k, v in new.get("pending_keys", {}).items() if k != use}
+            new.pop("pending_keys", None)
+            if rest:
+                new["pending_keys"] = rest
         self._commit(new)
         return leaf
 
-    def client_credentials(self, now: datetime) -> ClientCredentials | None:
+    def client_chains(self, use: str | None = None) -> list[list[x509.Certificate]]:
+        """Every installed own certificate chain of ``use``, oldest first (leaf first)."""
+        return [
+            load_pem_certificates(item["chain"])
+            for item in self._data["client"]
+            if item.get("use") == use
+        ]
+
+    def client_credentials(self, now: datetime, use: str | None = None) -> ClientCredentials | None:
         """The newest valid charge point certificate (A02.FR.08/09), or None."""
         best: ClientCredentials | None = None
         for item in self._data["client"]:
+            if item.get("use") != use:
+                continue
             leaf = load_pem_certificates(item["chain"])[0]
             if not _valid_at(leaf, now):
                 continue

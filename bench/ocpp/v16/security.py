@@ -15,7 +15,7 @@
 
 Persisted per station in the StateStore (``cp.state``):
 
-``security_events``  the security log, oldest first, at most ``LOG_LIMIT`` entries
+``security_events``  the security log, oldest first, at most ``security_log.LOG_LIMIT`` entries
                      (rolling, A04.FR.04); each entry is
                      ``{"seq": int, "timestamp": "2026-01-01T00:00:00.000Z",
                      "type": "StartupOfTheDevice", "techInfo": "..." (optional),
@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import sqlite3
 import ssl
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +42,9 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.security_log import SecurityEventRaised, SecurityLog
 from bench.ocpp.session import Reply
+from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v16.certificates import (
     CERTIFICATE_TYPES,
     CS_ROOT,
@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
 
 log = logging.getLogger(__name__)
+
+# Kept importable from here, where the 1.6 UI found it first.
+__all__ = ["EVENTS", "Security", "SecurityEventRaised", "SecurityProfileChanged"]
 
 PROFILE = ""  # not a SupportedFeatureProfiles entry
 SUPPORTED = True
@@ -96,23 +99,11 @@ EVENTS: dict[str, bool] = {
     "InvalidTLSVersion": False,
     "InvalidTLSCipherSuite": False,
 }
-LOG_LIMIT = 1000  # security log entries kept (rolling)
-QUEUE_LIMIT = 500  # undelivered notifications kept; non-critical ones go first when full
 FALLBACK_AFTER = 3  # failed connection attempts with an upgraded profile before falling back
 RENEW_BEFORE = timedelta(days=30)  # A03.FR.02: renew a certificate that expires within a month
 # At most one automatic renewal a day: a CA whose own root expires soon would otherwise
 # be asked again on every reconnect (A03 error handling: no retry loops).
 RENEW_PAUSE = timedelta(days=1)
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityEventRaised:
-    """Emitted on ``cp.events`` for every security event (the UI's security log view)."""
-
-    type: str
-    tech_info: str | None
-    timestamp: str
-    critical: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +117,12 @@ class SecurityProfileChanged:
 
 
 class Security:
-    __slots__ = ("_deliverer", "_failure_noted", "_store", "_trial_failures", "_use_fallback", "cp")
+    __slots__ = ("_failure_noted", "_log", "_store", "_trial_failures", "_use_fallback", "cp")
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
         self._store: CertificateStore | None = None  # loaded on first use
-        self._deliverer: Any = None
+        self._log = SecurityLog(cp, cp.station.id, EVENTS)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
         self._trial_failures = 0
         self._use_fallback = False  # M05.FR.13: try the fallback root after a TLS failure
@@ -162,63 +153,24 @@ class Security:
 
         Every event goes to the security log and to the CSMS; critical ones are
         the ones the whitepaper requires to be pushed, and they are the last to
-        be dropped should the offline queue overflow.
+        be dropped should the offline queue overflow (``bench.ocpp.security_log``).
         """
-        critical = EVENTS.get(event_type, False)
-        timestamp = iso(self.cp.clock.now())
-        entries: list[dict[str, Any]] = self._get("security_events") or []
-        queue: list[dict[str, Any]] = self._get("security_queue") or []
-        # Numbered past both lists: a cleared log must not reuse a queued number.
-        seq = max(entries[-1]["seq"] if entries else 0, queue[-1]["seq"] if queue else 0) + 1
-        entry: dict[str, Any] = {"seq": seq, "timestamp": timestamp, "type": event_type[:50]}
-        payload: dict[str, Any] = {"type": event_type[:50], "timestamp": timestamp}
-        if tech_info:
-            entry["techInfo"] = payload["techInfo"] = tech_info[:255]
-        entry["critical"] = critical
-        self._put("security_events", [*entries[-(LOG_LIMIT - 1) :], entry])
-        queue.append({"seq": seq, "critical": critical, "payload": payload})
-        if len(queue) > QUEUE_LIMIT:
-            drop = next((i for i, q in enumerate(queue) if not q["critical"]), 0)
-            del queue[drop]
-        self._put("security_queue", queue)
-        log.info("%s: security event %s %s", self.cp.station.id, event_type, tech_info or "")
-        self.cp.events.emit(SecurityEventRaised(event_type, tech_info, timestamp, critical))
-        self.on_link_up()
+        self._log.notify(event_type, tech_info)
 
     def security_log(self) -> list[dict[str, Any]]:
         """The security log, oldest first (the shape is in the module docstring)."""
-        return list(self._get("security_events") or [])
+        return self._log.entries()
 
     def clear_log(self) -> None:
-        self._put("security_events", [])
+        self._log.clear()
         self.notify("SecurityLogWasCleared")
 
     def pending_notifications(self) -> list[dict[str, Any]]:
-        return [q["payload"] for q in self._get("security_queue") or []]
+        return self._log.pending()
 
     def on_link_up(self) -> None:
         """Deliver queued notifications once the station may talk (1.6 §4.2: accepted)."""
-        if not self.cp.accepted or not self._get("security_queue"):
-            return
-        if self._deliverer is None or self._deliverer.done():
-            self._deliverer = self.cp.tasks.spawn(self._deliver(), name="security-events")
-
-    async def _deliver(self) -> None:
-        for _ in range(QUEUE_LIMIT * 2):
-            queue = self._get("security_queue") or []
-            if not queue or not self.cp.accepted:
-                return
-            head = queue[0]
-            try:
-                await self.cp.session.call("SecurityEventNotification", head["payload"])
-            except (CallTimeout, LinkClosed) as exc:
-                log.info("%s: security event stays queued: %s", self.cp.station.id, exc)
-                return
-            except (CallError, InvalidReply) as exc:
-                # The CSMS refused or garbled its answer: resending the same will not help.
-                log.warning("%s: SecurityEventNotification failed: %s", self.cp.station.id, exc)
-            rest = [q for q in self._get("security_queue") or [] if q["seq"] != head["seq"]]
-            self._put("security_queue", rest)
+        self._log.deliver()
 
     # ================================================================ certificate store
     @property
@@ -445,28 +397,10 @@ class Security:
             key_file=key_file,
         )
 
-    def _material_dir(self) -> Path:
-        row = self.cp.db.execute("PRAGMA database_list").fetchone()
-        db_file = row[2] if row else ""
-        root = Path(db_file).parent if db_file else Path(tempfile.gettempdir()) / "ocpp-bench"
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.cp.station.id)
-        return root / "certificates" / (safe or "station")
-
     def _write(self, name: str, text: str, *, private: bool = False) -> str:
         """Write TLS material for the transport (which reads files); unchanged files stay put."""
-        folder = self._material_dir()
-        path = folder / name
-        data = text.encode()
-        try:
-            if path.read_bytes() == data:
-                return str(path)
-        except OSError:
-            pass
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        return str(path)
+        folder = material_dir(self.cp.db, self.cp.station.id)
+        return write_material(folder, name, text, private=private)
 
     def wrap_change_configuration(self, core: Any) -> Any:
         """ChangeConfiguration with the whitepaper's rules for its keys (A01, A05)."""

@@ -88,10 +88,15 @@ async def upload(
     retries: int,
     interval: int,
     fault: FaultCheck,
+    protocols: str | None = None,
 ) -> None:
-    """Uploading, the upload with retries, then Uploaded or the failure status."""
+    """Uploading, the upload with retries, then Uploaded or the failure status.
+
+    ``protocols``: the allowed protocol names (2.0.1 OCPPCommCtrlr.FileTransferProtocols);
+    None reads 1.6's SupportedFileTransferProtocols.
+    """
     await upload_status(cp, job, "Uploading")  # §4.4, N01.FR.08
-    reason = await _push(cp, location, name, build, retries, interval, fault)
+    reason = await _push(cp, location, name, build, retries, interval, fault, protocols)
     job.active = False
     if reason is None:
         await upload_status(cp, job, "Uploaded")  # N01.FR.09
@@ -109,10 +114,11 @@ async def _push(
     retries: int,
     interval: int,
     fault: FaultCheck,
+    protocols: str | None = None,
 ) -> str | None:
     """Build and upload the archive; None on success, else a ``transfer`` reason."""
     try:
-        check_protocol(cp, location)
+        check_protocol(cp, location, protocols)
         data = build()
     except transfer.TransferError as exc:
         log.warning("%s: upload to %s refused: %s", cp.station.id, transfer.redact(location), exc)
@@ -149,13 +155,21 @@ async def upload_status(cp: ChargePoint16, job: Job, status: str) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-def check_protocol(cp: ChargePoint16, location: str) -> None:
-    """TransferError unless ``location``'s scheme is in SupportedFileTransferProtocols."""
+def check_protocol(cp: ChargePoint16, location: str, protocols: str | None = None) -> None:
+    """TransferError unless ``location``'s scheme is among the allowed protocols.
+
+    ``protocols`` is a comma-separated list of names (HTTP, HTTPS, FTP, FTPS); None
+    reads 1.6's SupportedFileTransferProtocols.
+    """
     scheme = transfer.scheme_of(location)
-    allowed = cp.config.value("SupportedFileTransferProtocols")
-    if transfer.PROTOCOL_NAMES[scheme] not in allowed:
+    allowed = (
+        protocols if protocols is not None else cp.config.value("SupportedFileTransferProtocols")
+    )
+    names = allowed.split(",") if isinstance(allowed, str) else list(allowed)
+    if transfer.PROTOCOL_NAMES[scheme] not in [n.strip() for n in names]:
         raise transfer.TransferError(
-            f"{scheme} is not in SupportedFileTransferProtocols", transfer.NOT_SUPPORTED
+            f"{scheme} is not among the supported file transfer protocols ({allowed})",
+            transfer.NOT_SUPPORTED,
         )
 
 

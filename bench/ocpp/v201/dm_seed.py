@@ -79,7 +79,7 @@ class Seed:
 
 
 def seed(mutability: Mutability, default: str, **extra: Any) -> Seed:
-    """A variable as implemented: extra keys are min, max, values, monitor, max_set, reboot."""
+    """A variable as implemented; extra: min, max, values, monitor, max_set, reboot, live."""
     return Seed(mutability, default, extra)
 
 
@@ -227,6 +227,10 @@ CONNECTOR_SEEDS: dict[str, Seed] = {
     "SupplyPhases": _s(RO, "3", min=0, max=3),
 }
 
+# Values the station measures or derives rather than stores (see _variable_def).
+_LIVE_COMPONENTS = frozenset({"ChargingStation", "EVSE", "Connector", "ClockCtrlr"})
+_LIVE_VARIABLES = frozenset({"AvailabilityState", "Power", "DateTime", "Problem"})
+
 # The station-wide controllers a station implements (brief of issue 5, block B).
 STANDARD_COMPONENTS = tuple(dict.fromkeys(c for c, _v, _i in CONTROLLERS))
 
@@ -244,7 +248,12 @@ def _variable_def(
         values_list=extra.get("values"),
         supports_monitoring=extra.get("monitor", False),
     )
-    attrs = [AttributeDef(AttributeType.ACTUAL, seed.mutability, seed.default)]
+    # Measured and derived values (power, availability, the clock) change all the time and
+    # are recomputed after a restart: writing each one to SQLite would cost a commit per tick.
+    live = extra.get("live", component.name in _LIVE_COMPONENTS and name in _LIVE_VARIABLES)
+    attrs = [
+        AttributeDef(AttributeType.ACTUAL, seed.mutability, seed.default, persistent=not live)
+    ]
     if "max_set" in extra:
         # The capacity (maxLimit-like) is reported as a read-only MaxSet attribute.
         attrs.append(AttributeDef(AttributeType.MAX_SET, RO, extra["max_set"], constant=True))

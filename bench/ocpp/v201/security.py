@@ -1,23 +1,231 @@
-"""Functional block A and M (security profiles, network profiles, certificates). Being written."""
+"""Functional block A (security) and M (certificates) of a 2.0.1 station.
+
+- Security events (A04, appendix 1): ``notify(type, tech_info)`` logs the event
+  and sends SecurityEventNotification, queued while offline (A04.FR.02); the
+  log and queue are ``bench.ocpp.security_log``. Raised here: StartupOfTheDevice
+  (power-up and every reboot), FailedToAuthenticationAtCsms / InvalidCsmsCertificate /
+  InvalidTLSVersion / InvalidTLSCipherSuite (a failed connection, once per kind,
+  A00.FR.310/316/323/413), ReconfigurationOfSecurityParameters (BasicAuthPassword
+  changed, A01.FR.11, without the password, A01.FR.12; certificates; profiles),
+  TamperDetectionActivated (a fault of a tamper kind is injected) and
+  SecurityLogWasCleared. Other blocks raise theirs through ``notify``.
+- Security profiles 1-3 on the transport and the network connection profiles
+  (A05, B09, B10): ``sec_network.NetworkProfiles``.
+- Certificates (A02, A03, M01-M06): ``certificates.Certificates``.
+"""
 
 from __future__ import annotations
 
-from bench.ocpp.v201.block import Block
+import logging
+import ssl
+from typing import Any
+
+from bench.ocpp.security_log import SecurityLog
+from bench.ocpp.tls_material import material_dir, write_material
+from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
+from bench.ocpp.v201.sec_network import NetworkProfiles
 from bench.transport.config import LinkConfig
-from bench.transport.errors import LinkError
+from bench.transport.errors import FailureKind, LinkError
+
+log = logging.getLogger(__name__)
+
+# Part 2 appendix 1: every security event and whether it is critical.
+EVENTS: dict[str, bool] = {
+    "FirmwareUpdated": True,
+    "FailedToAuthenticationAtCsms": False,
+    "CsmsFailedToAuthentication": False,
+    "SettingSystemTime": True,
+    "StartupOfTheDevice": True,
+    "ResetOrReboot": True,
+    "SecurityLogWasCleared": True,
+    "ReconfigurationOfSecurityParameters": False,
+    "MemoryExhaustion": True,
+    "InvalidMessages": False,
+    "AttemptedReplayAttacks": False,
+    "TamperDetectionActivated": True,
+    "InvalidFirmwareSignature": True,
+    "InvalidFirmwareSigningCertificate": True,
+    "InvalidCsmsCertificate": True,
+    "InvalidChargingStationCertificate": True,
+    "InvalidTLSVersion": True,
+    "InvalidTLSCipherSuite": True,
+    "MaintenanceLoginAccepted": True,
+    "MaintenanceLoginFailed": True,
+}
+
+
+def is_tamper(fault: Any) -> bool:
+    """A fault of a tamper kind: its name or vendor code says "tamper"."""
+    if fault is None:
+        return False
+    text = f"{getattr(fault, 'name', '')} {getattr(fault, 'vendor_error_code', '')}"
+    return "tamper" in text.lower()
 
 
 class Security(Block):
-    __slots__ = ()
+    __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
+
+    def __init__(self, cp: Any) -> None:
+        super().__init__(cp)
+        self._log = SecurityLog(cp, self.owner, EVENTS)
+        self._failure_noted: str | None = None  # one event per kind of failure, not per retry
+        self._tampered: set[int] = set()  # 0: the station, n: connector n
+        self.network = NetworkProfiles(self)
+        self.certificates = Certificates(self)
+
+    @property
+    def owner(self) -> str:
+        # Beside a 1.6 station of the same id, as the device model is (charge_point._store_id).
+        return f"{self.cp.station.id}#2.0.1"
+
+    def get(self, name: str) -> Any:
+        return self.cp.state.get(self.owner, name, None)
+
+    def put(self, name: str, value: Any) -> None:
+        self.cp.state.put(self.owner, name, value)
+
+    # ------------------------------------------------------------ block hooks
+    def handlers(self) -> dict[str, Handler]:
+        return {"SetNetworkProfile": self.set_network_profile, **self.certificates.handlers()}
+
+    def triggers(self) -> dict[str, Trigger]:
+        return self.certificates.triggers()
+
+    def on_start(self) -> None:
+        if not self.get("security_profile_confirmed"):
+            # Until a connection confirms a profile, SecurityProfile is the bench link's.
+            profile = self.cp.link_config.profile
+            self.cp.set_own_variable("SecurityCtrlr", "SecurityProfile", str(profile))
+        self.network.begin()
+        self.notify("StartupOfTheDevice", "power on")
+
+    def on_reboot(self) -> None:
+        self.network.begin()  # B10.FR.04
+        self.notify("StartupOfTheDevice", f"reboot ({self.cp.boot_reason or 'reboot'})")
+
+    def on_accepted(self) -> None:
+        self._log.deliver()
+        self.certificates.on_accepted()
+
+    def on_variable_changed(self, component: str, variable: str, instance: str | None) -> None:
+        if (component, variable) == ("SecurityCtrlr", "BasicAuthPassword"):
+            # A01.FR.11/12: logged, never the password itself; used from the next connection.
+            self.notify("ReconfigurationOfSecurityParameters", "BasicAuthPassword changed")
+
+    def on_model_event(self, event: Any) -> None:
+        station = self.cp.station
+        faults = {0: station.fault, **{c.id: c.fault for c in station.connectors}}
+        for where, fault in faults.items():
+            if is_tamper(fault) and where not in self._tampered:
+                self._tampered.add(where)
+                place = "station" if where == 0 else f"connector {where}"
+                self.notify("TamperDetectionActivated", f"{fault.name} on the {place}")
+            elif not is_tamper(fault):
+                self._tampered.discard(where)
+
+    # ------------------------------------------------------------ security events (A04)
+    def notify(self, event_type: str, tech_info: str | None = None) -> None:
+        self._log.notify(event_type, tech_info)
+
+    def security_log(self) -> list[dict[str, Any]]:
+        """The security log, oldest first (GetLog SecurityLog uploads it, N01.FR.03)."""
+        return self._log.entries()
+
+    def clear_log(self) -> None:
+        self._log.clear()
+        self.notify("SecurityLogWasCleared")
+
+    def pending_notifications(self) -> list[dict[str, Any]]:
+        return self._log.pending()
+
+    # ------------------------------------------------------------ profiles on the transport
+    def security_profile(self) -> int:
+        return int(self.cp.number("SecurityCtrlr", "SecurityProfile"))
 
     def link_config(self) -> LinkConfig:
-        return self.cp.link_config
+        return self.network.link_config()
 
     def on_connect_failed(self, exc: LinkError) -> None:
-        return None
+        event = _event_for(exc)
+        if event is not None and event != self._failure_noted:
+            self._failure_noted = event
+            self.notify(event, exc.message)
+        self.network.on_connect_failed(exc.message)
 
     def on_connected(self) -> None:
+        self._failure_noted = None
+        self.network.on_connected()
+        store = self.certificates.store
+        if store.has_fallback_root() and self.link_config().secure:
+            store.drop_fallback_root()  # M05.FR.13
+
+    def reconnect(self) -> None:
+        """Drop the link; the connection loop reconnects with the current settings."""
+        self.cp.tasks.spawn(self.cp._close_link(), name="security-reconnect")
+
+    def missing_for_profile(self, profile: int) -> str | None:
+        """Why the station cannot use ``profile`` now (A05.FR.02/03), or None."""
+        now = self.cp.clock.now()
+        store = self.certificates.store
+        if profile in (1, 2):
+            key = self.cp.variable("SecurityCtrlr", "BasicAuthPassword") or ""
+            key = key or self.cp.link_config.password or ""
+            if not 16 <= len(key) <= 40:
+                return "no BasicAuthPassword of 16 to 40 characters (A00.FR.304)"
+        if profile >= 2 and not (store.valid_roots(CSMS_ROOT, now) or self.cp.link_config.ca_file):
+            return "no valid CSMSRootCertificate installed (A05.FR.02)"
+        if profile == 3 and not (store.client_credentials(now) or self.cp.link_config.cert_file):
+            return "no valid ChargingStationCertificate installed (A05.FR.03)"
         return None
 
-    def notify(self, event_type: str, tech_info: str | None = None) -> None:
+    def check_network_priority(self, value: str) -> str | None:
+        """For SetVariables(NetworkConfigurationPriority): why to reject ``value`` (B10.FR.02)."""
+        return self.network.check_priority(value)
+
+    def trust_file(self) -> str | None:
+        """The installed CSMS roots as a PEM file for TLS, or None without any."""
+        pem = self.certificates.store.trust_pem(with_fallback=True)
+        if not pem:
+            return None
+        return write_material(self._folder(), "roots.pem", pem)
+
+    def client_files(self) -> tuple[str, str] | None:
+        """(certificate chain file, key file) of the newest valid ChargingStationCertificate."""
+        creds = self.certificates.store.client_credentials(self.cp.clock.now())
+        if creds is None:
+            return None
+        folder = self._folder()
+        return (
+            write_material(folder, "client.pem", creds.chain_pem),
+            write_material(folder, "client.key", creds.key_pem, private=True),
+        )
+
+    def _folder(self) -> Any:
+        return material_dir(self.cp.db, self.owner)
+
+    # ------------------------------------------------------------ B09 SetNetworkProfile
+    async def set_network_profile(self, req: dict[str, Any]) -> dict[str, Any]:
+        status, reason = self.network.set_profile(req["configurationSlot"], req["connectionData"])
+        reply: dict[str, Any] = {"status": status}
+        if reason is not None:
+            reply["statusInfo"] = {"reasonCode": status, "additionalInfo": reason[:512]}
+        return reply
+
+
+def _event_for(exc: LinkError) -> str | None:
+    """The appendix 1 event a failed connection amounts to, if any."""
+    if exc.kind == FailureKind.UNAUTHORIZED:
+        return "FailedToAuthenticationAtCsms"
+    if exc.kind != FailureKind.TLS:
         return None
+    cause = exc.__cause__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return "InvalidCsmsCertificate"  # A00.FR.310/413
+    reason = str(getattr(cause, "reason", "") or "").upper()
+    if "VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason:
+        return "InvalidTLSVersion"  # A00.FR.316/419
+    if "CIPHER" in reason:
+        return "InvalidTLSCipherSuite"  # A00.FR.323/426
+    # The CSMS hung up on our handshake: it did not accept our credentials.
+    return "FailedToAuthenticationAtCsms"
