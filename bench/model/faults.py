@@ -155,6 +155,16 @@ FAULTS: dict[str, Fault] = _catalogue(
     Fault(
         "reset_failure", "ResetFailure", "RST-01", False, "Reset could not be performed", "station"
     ),
+    # 1.6 has no tamper code; the vendor code carries it. A 2.0.1 station also raises
+    # the security event TamperDetectionActivated (A04, security events list).
+    Fault(
+        "enclosure_tamper",
+        "OtherError",
+        "TAMPER-01",
+        True,
+        "Enclosure opened: tamper detection activated",
+        "station",
+    ),
     Fault("other", "OtherError", "OTHER", True, "Other error, see vendor error code"),
 )
 

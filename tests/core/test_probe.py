@@ -89,7 +89,7 @@ async def test_a_wrong_password_fails_at_the_websocket_upgrade_with_http_401():
 
 async def test_a_wrong_subprotocol_fails_at_the_subprotocol_step(csms):
     """OCPP-J 1.6 §3.2: the server must select one of the offered subprotocols."""
-    report = await probe(LinkConfig(csms.url, "PROBE-1", subprotocol="ocpp2.0.1"))
+    report = await probe(LinkConfig(csms.url, "PROBE-1", subprotocol="ocpp1.5"))
     assert report.result(Step.TCP).verdict is Verdict.OK
     failed = report.failed
     assert failed is not None and failed.step in (Step.UPGRADE, Step.SUBPROTOCOL)
