@@ -1,13 +1,607 @@
-"""Functional blocks E, F and J (transactions, remote control, meter values). Being written."""
+"""Functional blocks E (transactions), F (remote control) and J (meter values) of 2.0.1.
+
+The transaction follows ``TxCtrlr.TxStartPoint``/``TxStopPoint`` (E01, E06): it
+starts when the first configured start point is reached and ends when a configured
+stop point that held during the transaction no longer does. Every change the CSMS
+must hear of becomes one TransactionEventRequest with a seqNo counted from 0 per
+transaction, the trigger that caused it and the charging state when it changed
+(E01.FR.07/15/18, E02.FR.13/17); they all go through the persisted queue
+(``tx_queue``). The physical side stays in the model: while a driver's
+authorization is active and an EV is plugged, the model connector holds a
+transaction (contactor closed, plug locked); when the authorization ends, it ends.
+
+Remote control (F01-F05, E14) is in ``tx_remote``, meter values in ``tx_meter``.
+"""
 
 from __future__ import annotations
 
-from bench.ocpp.v201.block import Block
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.block import Handler, Trigger
+from bench.ocpp.v201.tx_meter import Sampler
+from bench.ocpp.v201.tx_metering import Metering
+from bench.ocpp.v201.tx_queue import TxQueue
+from bench.ocpp.v201.tx_recovery import forget_open, persist_open, recover
+from bench.ocpp.v201.tx_remote import RemoteControl
+from bench.ocpp.v201.tx_state import (
+    AUTH_BOUND_POINTS,
+    EvseSession,
+    IdToken,
+    Tx201,
+    charging_state,
+    point_list,
+    points_now,
+    same_token,
+)
+
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from bench.ocpp.v201.charge_point import ChargePoint201
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TransactionEventSent", "Transactions", "Tx201"]
+
+# Model events whose own trigger reason is more specific than ChargingStateChanged (E02.FR.17).
+_MODEL_TRIGGERS = {"plugged": "CablePluggedIn", "unplugged": "EVCommunicationLost"}
+# Triggers an authorization left pending may replace (E02.FR.01, F02.FR.21).
+_AMBIENT = frozenset({None, "CablePluggedIn", "ChargingStateChanged", "EVDetected"})
+# Fault error codes -> ReasonEnumType when a fault ends a transaction (E06.FR.16).
+_FAULT_REASONS = {
+    "GroundFailure": "GroundFault",
+    "OverCurrentFailure": "OvercurrentFault",
+    "OverVoltage": "PowerQuality",
+    "UnderVoltage": "PowerQuality",
+}
+_TOKEN_TYPES = frozenset(
+    {"Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress"}
+)
 
 
-class Transactions(Block):
-    __slots__ = ()
+@dataclass(frozen=True, slots=True)
+class TransactionEventSent:
+    """A TransactionEventRequest was made (queued; ``offline`` when made while offline)."""
+
+    evse_id: int
+    event_type: str
+    trigger_reason: str
+    seq_no: int
+    transaction_id: str
+    charging_state: str
+    offline: bool = False
+
+
+def token_of(id_tag: str) -> IdToken:
+    """A badge shown to the bench as an idToken: ``TYPE:value`` picks the type, else ISO14443."""
+    kind, sep, value = id_tag.partition(":")
+    if sep and kind in _TOKEN_TYPES and value:
+        return {"idToken": value, "type": kind}
+    return {"idToken": id_tag, "type": "ISO14443"}
+
+
+class Transactions(RemoteControl, Metering):
+    __slots__ = ("_resync", "_syncing", "queue", "sampler", "sessions")
+
+    def __init__(self, cp: ChargePoint201) -> None:
+        super().__init__(cp)
+        self.sessions = {evse_id: EvseSession(evse_id) for evse_id in cp.evse_ids()}
+        self.queue = TxQueue(cp, self._on_reply)
+        self.sampler = Sampler()
+        self._syncing = False
+        self._resync: set[int] = set()
+
+    # ------------------------------------------------------------ interface (v201_common)
+    def active(self, evse_id: int) -> Tx201 | None:
+        session = self.sessions.get(evse_id)
+        return session.tx if session is not None else None
+
+    def transaction_ids(self) -> list[str]:
+        return [s.tx.transaction_id for s in self.sessions.values() if s.tx is not None]
+
+    def stop(self, evse_id: int, stopped_reason: str, trigger_reason: str) -> None:
+        """End the transaction on ``evse_id`` now (no-op without one)."""
+        session = self.sessions[evse_id]
+        if session.tx is not None:
+            self._guarded(lambda: self._end(session, trigger_reason, stopped_reason))
 
     async def end_for_reset(self, evse_id: int | None) -> None:
-        """End the transactions on ``evse_id`` (all when None) for a Reset (B12.FR.02)."""
-        return None
+        """End transactions with ImmediateReset/ResetCommand and deliver them (B12.FR.02/04/08)."""
+        for session in self.sessions.values():
+            if evse_id is None or session.evse_id == evse_id:
+                self.stop(session.evse_id, "ImmediateReset", "ResetCommand")
+                session.authorized = None
+        if self.cp.accepted and len(self.queue):
+            try:
+                await asyncio.wait_for(self.queue.drained(), self.cp.session.call_timeout + 1.0)
+            except TimeoutError:
+                log.warning("%s: Ended events not delivered before reset", self.cp.station.id)
+
+    async def drained(self) -> None:
+        await self.queue.drained()
+
+    # ------------------------------------------------------------ block hooks
+    def handlers(self) -> dict[str, Handler]:
+        return self.remote_handlers()
+
+    def triggers(self) -> dict[str, Trigger]:
+        return {"TransactionEvent": self._trigger_event, "MeterValues": self._trigger_meter}
+
+    def on_start(self) -> None:
+        self._recover()
+
+    def on_accepted(self) -> None:
+        self.queue.start()
+        self._schedule_aligned()
+
+    def on_link_down(self) -> None:
+        self.queue.link_down()
+
+    def on_reboot(self) -> None:
+        # A reboot not preceded by end_for_reset (e.g. a firmware install) still ends them.
+        for session in self.sessions.values():
+            self.stop(session.evse_id, "Reboot", "AbnormalCondition")
+            session.authorized = None
+        self.cp.tasks.cancel_timers("tx-")
+
+    async def on_stop(self) -> None:
+        # Open transactions stay on disk: the next start ends them with PowerLoss. What is
+        # queued goes out first while we can (the caller bounds the wait).
+        self.cp.tasks.cancel_timers("tx-")
+        self.cp.tasks.cancel_timer("aligned")
+        if self.cp.accepted and len(self.queue):
+            await self.queue.drained()
+
+    def on_variable_changed(self, component: str, variable: str, instance: str | None) -> None:
+        if component == "SampledDataCtrlr" and variable in ("TxUpdatedInterval", "TxEndedInterval"):
+            for session in self.sessions.values():
+                if session.tx is not None:
+                    self._schedule_samples(session)
+        elif component == "AlignedDataCtrlr" and variable in ("Interval", "TxEndedInterval"):
+            self._schedule_aligned()
+
+    def on_physics(self) -> None:
+        # MaxEnergyOnInvalidId used up: stop the energy, keep the transaction (E05.FR.02/03).
+        for session in self.sessions.values():
+            limit = session.allowance_wh
+            connector = self.cp.station.connector(session.evse_id)
+            if limit is not None and connector.energy_wh >= limit:
+                session.allowance_wh = None
+                session.energy_blocked = True
+                self.sync(session.evse_id, "ChargingStateChanged")
+
+    def on_model_event(self, event: Any) -> None:
+        station_id = getattr(event, "station_id", "")
+        if station_id and station_id != self.cp.station.id:
+            return
+        name = type(event).__name__
+        if name == "IdPresented":
+            self.cp.tasks.spawn(self.present(token_of(event.id_tag), event.connector_id), "present")
+        elif name == "ConnectorChanged":
+            if self._syncing:
+                self._resync.add(event.connector_id)
+                return
+            if event.reason == "plugged":
+                self._on_plugged(self.sessions[event.connector_id])
+            elif event.reason == "unplugged":
+                self._on_unplugged(self.sessions[event.connector_id])
+            trigger = _MODEL_TRIGGERS.get(event.reason)
+            if event.reason == "fault":
+                trigger = "AbnormalCondition"
+            self.sync(event.connector_id, trigger)
+        elif name == "StationChanged":
+            if self._syncing:
+                self._resync.update(self.sessions)
+                return
+            trigger = "AbnormalCondition" if event.reason == "fault" else None
+            for evse_id in self.sessions:
+                self.sync(evse_id, trigger)
+
+    # ------------------------------------------------------------ the driver's token
+    async def present(self, token: IdToken, evse_id: int | None = None) -> None:
+        """A token shown at the station: stop its own authorization, or authorize (C01, E07)."""
+        sessions = list(self.sessions.values())
+        for session in sessions:
+            if same_token(session.locked_for, token):
+                # E05.FR.11, E09.FR.03, E10.FR.01: the owner takes the cable back.
+                session.locked_for = None
+                self._guarded(lambda s=session: self._connector(s).unlock())
+                if session.authorized is None:
+                    return
+        for session in sessions:
+            if same_token(session.authorized, token):
+                self.stop_authorization(session, "Local", "StopAuthorized", token)  # E07.FR.01a
+                return
+        info = await self.cp.auth.authorize(token, evse_id)
+        if info.get("status") != "Accepted":
+            return  # E02.FR.20: an authorization that fails changes no transaction
+        group = info.get("groupIdToken")
+        if group is not None:
+            for session in sessions:
+                if session.authorized is not None and same_token(session.group, group):
+                    self.stop_authorization(session, "Local", "StopAuthorized", token)  # E07.FR.01b
+                    return
+        target = self._pick(evse_id, token, group)
+        if target is None:
+            log.info("%s: no EVSE free for %s", self.cp.station.id, token["idToken"])
+            return
+        self.authorize(target, token, group, "Authorized")
+
+    def authorize(
+        self, session: EvseSession, token: IdToken, group: IdToken | None, trigger: str
+    ) -> None:
+        """Grant ``token`` the EVSE: energy may flow once an EV is plugged (E01-E03, F01/F02)."""
+        session.authorized = token
+        session.group = group
+        session.token_reported = False
+        session.pending_trigger = trigger
+        session.stop_hint = None
+        session.reservation_id = self.cp.reservations.consume(session.evse_id, token, group)
+        if session.tx is not None:
+            session.tx.id_token = token
+        connector = self._connector(session)
+        timeout = self.cp.number("TxCtrlr", "EVConnectionTimeOut")
+        if not connector.plugged and timeout > 0:
+            self.cp.tasks.later(
+                f"tx-evconn-{session.evse_id}",
+                self.cp.clock.real_seconds(timeout),
+                lambda: self._connection_timed_out(session),
+            )
+        self.sync(session.evse_id, trigger)
+
+    def stop_authorization(
+        self, session: EvseSession, reason: str, trigger: str, token: IdToken | None = None
+    ) -> None:
+        """The authorization ends (E07 card, F03 remote): the transaction ends or loses energy."""
+        self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
+        tx = session.tx
+        session.authorized = None
+        session.group = None
+        session.pending_trigger = None
+        if tx is None:
+            self.sync(session.evse_id)
+            return
+        if self._stop_points() & AUTH_BOUND_POINTS:
+            # E07 (TxStopPoint Authorized/PowerPathClosed), F03.FR.03: Ended.
+            self._guarded(lambda: self._end(session, trigger, reason, token))
+        else:
+            # E07 alternative, F03.FR.02: Updated; the transaction ends when the EV leaves.
+            session.stop_hint = reason
+            self._guarded(lambda: self._sync_one(session.evse_id, trigger, token))
+
+    def _pick(self, evse_id: int | None, token: IdToken, group: IdToken | None) -> Any:
+        ids = [evse_id] if evse_id else list(self.sessions)
+        usable = [
+            self.sessions[i] for i in ids if self.may_authorize(self.sessions[i], token, group)
+        ]
+        plugged = [s for s in usable if self._connector(s).plugged]
+        reserved = [s for s in usable if self.cp.reservations.for_evse(s.evse_id) is not None]
+        return (plugged or reserved or usable or [None])[0]
+
+    def may_authorize(self, session: EvseSession, token: IdToken, group: IdToken | None) -> bool:
+        """Free of another authorization, operative, healthy, not reserved for someone else."""
+        connector = self._connector(session)
+        if session.authorized is not None or not connector.operative or not self.cp.station.powered:
+            return False
+        if connector.blocking_fault is not None:
+            return False
+        # H01, F01.FR.21/22: the reserved idToken or a member of the reserved group only.
+        return self.cp.reservations.allows(session.evse_id, token, group)
+
+    def _connection_timed_out(self, session: EvseSession) -> None:
+        """EVConnectionTimeOut: authorization ends (C01.FR.26, E03.FR.05/15, F02.FR.07/08)."""
+        if session.authorized is None or self._connector(session).plugged:
+            return
+        session.authorized = None
+        session.group = None
+        session.pending_trigger = None
+        if session.tx is None:
+            self.sync(session.evse_id)
+        elif "ParkingBayOccupancy" in self._stop_points():
+            session.tx.seen -= AUTH_BOUND_POINTS
+            self.sync(session.evse_id, "EVConnectTimeout")
+        else:
+            self._guarded(lambda: self._end(session, "EVConnectTimeout", "Timeout"))
+
+    def _on_plugged(self, session: EvseSession) -> None:
+        self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
+        if session.authorized is None and not self.cp.flag("AuthCtrlr", "Enabled"):
+            # Authorization switched off: everyone may charge (C01, NoAuthorization).
+            session.authorized = {"idToken": "", "type": "NoAuthorization"}
+            session.token_reported = False
+
+    def _on_unplugged(self, session: EvseSession) -> None:
+        token = session.authorized
+        if token is not None and self.cp.flag("TxCtrlr", "StopTxOnEVSideDisconnect"):
+            # E09.FR.01: deauthorized; the cable stays locked for its owner unless
+            # UnlockOnEVSideDisconnect (E09.FR.02/03).
+            session.authorized = None
+            session.group = None
+            session.stop_hint = session.stop_hint or "EVDisconnected"
+            if not self.cp.flag("OCPPCommCtrlr", "UnlockOnEVSideDisconnect"):
+                session.locked_for = token
+
+    # ------------------------------------------------------------ evaluation
+    def _guarded(self, work: Any) -> None:
+        """Run ``work`` with model events from our own actions deferred, then re-check."""
+        if self._syncing:
+            work()
+            return
+        self._syncing = True
+        try:
+            work()
+            for _ in range(10):
+                if not self._resync:
+                    break
+                pending, self._resync = self._resync, set()
+                for evse_id in sorted(pending):
+                    self._sync_one(evse_id, None)
+        finally:
+            self._syncing = False
+
+    def sync(self, evse_id: int, trigger: str | None = None) -> None:
+        """Bring power and transaction of ``evse_id`` in line with the model, reporting changes."""
+        self._guarded(lambda: self._sync_one(evse_id, trigger))
+
+    def _start_points(self) -> set[str]:
+        return point_list(self.cp.variable("TxCtrlr", "TxStartPoint"))
+
+    def _stop_points(self) -> set[str]:
+        return point_list(self.cp.variable("TxCtrlr", "TxStopPoint"))
+
+    def _sync_one(self, evse_id: int, trigger: str | None, token: IdToken | None = None) -> None:
+        session = self.sessions[evse_id]
+        connector = self._connector(session)
+        self._apply_power(connector, session)
+        points = points_now(connector, session, self.cp.flag("SampledDataCtrlr", "SignReadings"))
+        # A start point starts a transaction when it is reached, not while it holds: an EV
+        # left plugged after its transaction ended does not start another (E01).
+        before, session.points = session.points, points
+        tx = session.tx
+        if tx is None:
+            reached = self._start_points() & (points - before)
+            if reached:
+                if trigger == "CablePluggedIn" and not reached & {"EVConnected", "Authorized"}:
+                    trigger = "EVDetected"
+                self._start(session, trigger or "ChargingStateChanged")
+            return
+        tx.seen |= points
+        lost = (self._stop_points() & tx.seen) - points
+        if lost:
+            self._end(session, *self._why_lost(session, connector, lost, trigger))
+            return
+        state = charging_state(connector, session)
+        if trigger is not None or state != tx.charging_state:
+            self._event(session, "Updated", trigger or "ChargingStateChanged", id_token=token)
+
+    def _why_lost(
+        self, session: EvseSession, connector: Connector, lost: set[str], trigger: str | None
+    ) -> tuple[str, str]:
+        """(triggerReason, stoppedReason) for a stop point that no longer holds (E06)."""
+        if not connector.plugged:
+            if lost == {"ParkingBayOccupancy"}:
+                return "EVDeparted", session.stop_hint or "EVDisconnected"
+            return "EVCommunicationLost", session.stop_hint or "EVDisconnected"
+        fault = connector.blocking_fault
+        if fault is not None:
+            reason = _FAULT_REASONS.get(fault.error_code, "Other")
+            return "AbnormalCondition", reason  # E06.FR.16
+        if lost == {"EnergyTransfer"}:
+            return trigger or "ChargingStateChanged", session.stop_hint or "StoppedByEV"
+        return trigger or "Deauthorized", session.stop_hint or "DeAuthorized"
+
+    def _apply_power(self, connector: Connector, session: EvseSession) -> None:
+        """The model holds a transaction exactly while an authorized driver's EV is plugged."""
+        want = session.authorized is not None and connector.plugged
+        if want and connector.transaction is None:
+            token = session.authorized or {}
+            connector.begin_transaction(
+                token.get("idToken", ""),
+                connector.energy_wh,
+                self.cp.clock.now(),
+                reservation_id=session.reservation_id,
+            )
+            if session.tx is not None and connector.transaction is not None:
+                connector.transaction.protocol_id = session.tx.transaction_id
+        elif not want and connector.transaction is not None:
+            keep_locked = session.authorized is not None or session.locked_for is not None
+            connector.end_transaction(unlock=not keep_locked)
+        if connector.transaction is not None and session.energy_blocked:
+            connector.open_contactor()
+
+    # ------------------------------------------------------------ start / events / end
+    def _start(self, session: EvseSession, trigger: str) -> None:
+        connector = self._connector(session)
+        self.cp.station.tick()
+        tx_id = session.next_tx_id or str(uuid.uuid4())  # E01.FR.08: never the same twice
+        session.next_tx_id = None
+        tx = Tx201(tx_id, session.evse_id, self.cp.clock.now(), connector.energy_wh)
+        tx.id_token = session.authorized
+        session.tx = tx
+        if connector.transaction is not None:
+            connector.transaction.protocol_id = tx_id
+        self.sampler.reset(session.evse_id, connector.meter.energy_wh)
+        self._sample_ended(session, "SampledDataCtrlr", "Transaction.Begin")
+        started = self._measurands("SampledDataCtrlr", "TxStartedMeasurands")
+        self._event(
+            session,
+            "Started",
+            trigger,
+            meter=self._reading(connector, started, "Transaction.Begin"),
+        )
+        self._schedule_samples(session)
+        self._schedule_aligned()
+
+    def _end(
+        self,
+        session: EvseSession,
+        trigger: str,
+        reason: str,
+        token: IdToken | None = None,
+        *,
+        unlock: bool = True,
+    ) -> None:
+        tx = session.tx
+        if tx is None:
+            return
+        connector = self._connector(session)
+        self.cp.station.tick()
+        if not unlock and session.authorized is not None:
+            session.locked_for = session.authorized
+        session.authorized = None
+        session.group = None
+        session.energy_blocked = False
+        session.allowance_wh = None
+        session.pending_trigger = None
+        self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
+        self._apply_power(connector, session)
+        self._sample_ended(session, "SampledDataCtrlr", "Transaction.End")
+        self._event(session, "Ended", trigger, meter=tx.ended_data, reason=reason, id_token=token)
+        session.tx = None
+        session.stop_hint = None
+        self.cp.tasks.cancel_timer(f"tx-upd-{session.evse_id}")
+        self.cp.tasks.cancel_timer(f"tx-endint-{session.evse_id}")
+        forget_open(self.cp, session.evse_id)
+
+    def _event(
+        self,
+        session: EvseSession,
+        event_type: str,
+        trigger: str,
+        *,
+        meter: list[dict[str, Any]] | None = None,
+        reason: str | None = None,
+        id_token: IdToken | None = None,
+        force_state: bool = False,
+    ) -> None:
+        """Make one TransactionEventRequest and queue it (E01.FR.07/15/16/18, E02.FR.18)."""
+        tx = session.tx
+        assert tx is not None
+        cp = self.cp
+        connector = self._connector(session)
+        if event_type != "Ended" and session.pending_trigger and trigger in _AMBIENT:
+            trigger = session.pending_trigger  # E02.FR.01, F02.FR.21: the next event says so
+        session.pending_trigger = None
+        state = charging_state(connector, session)
+        now = cp.clock.monotonic()
+        if state == "Charging" and tx.charging_since is None:
+            tx.charging_since = now
+        elif state != "Charging" and tx.charging_since is not None:
+            tx.charging_s += now - tx.charging_since
+            tx.charging_since = None
+        info: dict[str, Any] = {"transactionId": tx.transaction_id}
+        if state != tx.charging_state or force_state:
+            info["chargingState"] = state
+        if event_type == "Ended":
+            info["stoppedReason"] = reason or "Local"
+            info["timeSpentCharging"] = tx.time_charging(now)
+        if session.remote_start_id is not None:
+            info["remoteStartId"] = session.remote_start_id
+            session.remote_start_id = None
+        payload: dict[str, Any] = {
+            "eventType": event_type,
+            "timestamp": iso(cp.clock.now()),
+            "triggerReason": trigger,
+            "seqNo": tx.seq_no,
+            "transactionInfo": info,
+        }
+        if not cp.online:
+            payload["offline"] = True  # E04.FR.03, E08.FR.07
+        token = id_token
+        if token is None and session.authorized is not None and not session.token_reported:
+            token = session.authorized
+        if session.authorized is not None:
+            session.token_reported = True
+        if token is not None:
+            payload["idToken"] = token
+        if session.reservation_id is not None:
+            payload["reservationId"] = session.reservation_id
+            session.reservation_id = None
+        if tx.seq_no == 0 or (connector.plugged and not tx.evse_sent_plugged):
+            payload["evse"] = {"id": session.evse_id, "connectorId": 1}
+            tx.evse_sent_plugged = connector.plugged
+        if state == "Charging" and connector.ev is not None:
+            phases = 1
+            template = connector.station.template
+            if template.current_type == "AC":
+                phases = connector.ev.active_phases(template.phases)
+            if phases != tx.phases:
+                payload["numberOfPhasesUsed"] = phases
+                tx.phases = phases
+        cable = connector.effective_cable_max_a
+        if cable is not None and not tx.cable_sent:
+            payload["cableMaxCurrent"] = int(cable)
+            tx.cable_sent = True
+        if meter:
+            payload["meterValue"] = meter
+        tx.seq_no += 1
+        tx.charging_state = state
+        self._persist(tx)
+        self.queue.push(payload, session.evse_id)
+        cp.events.emit(
+            TransactionEventSent(
+                session.evse_id,
+                event_type,
+                trigger,
+                payload["seqNo"],
+                tx.transaction_id,
+                state,
+                bool(payload.get("offline")),
+            )
+        )
+
+    # ------------------------------------------------------------ replies (E05, C10)
+    def _on_reply(self, payload: dict[str, Any], reply: dict[str, Any]) -> None:
+        info = reply.get("idTokenInfo")
+        token = payload.get("idToken")
+        if info is None or token is None:
+            return
+        self.cp.auth.remember(token, info)  # C10: the cache learns the CSMS's verdict
+        if info.get("status") == "Accepted":
+            return
+        tx_id = payload["transactionInfo"]["transactionId"]
+        for session in self.sessions.values():
+            tx = session.tx
+            if (
+                tx is not None
+                and tx.transaction_id == tx_id
+                and same_token(session.authorized, token)
+            ):
+                self._deauthorized(session)
+
+    def _deauthorized(self, session: EvseSession) -> None:
+        """The CSMS refuses the idToken of a running transaction (E05)."""
+        cp = self.cp
+        tx = session.tx
+        assert tx is not None
+        if cp.flag("TxCtrlr", "StopTxOnInvalidId"):
+            if self._stop_points() & AUTH_BOUND_POINTS:
+                # E05.FR.10/11: Ended, and the cable stays locked for its owner.
+                self._guarded(
+                    lambda: self._end(session, "Deauthorized", "DeAuthorized", unlock=False)
+                )
+            else:
+                # E05.FR.09: energy stops, the transaction waits for the EV to leave.
+                session.authorized = None
+                session.group = None
+                session.stop_hint = "DeAuthorized"
+                self.sync(session.evse_id, "Deauthorized")
+            return
+        allowance = cp.number("TxCtrlr", "MaxEnergyOnInvalidId")
+        used = self._connector(session).energy_wh - tx.meter_start_wh
+        if allowance > 0 and used < allowance:
+            session.allowance_wh = tx.meter_start_wh + allowance  # E05.FR.03
+            return
+        session.energy_blocked = True  # E05.FR.02
+        self.sync(session.evse_id, "ChargingStateChanged")
+
+    # ------------------------------------------------------------ persistence (restart)
+    def _persist(self, tx: Tx201) -> None:
+        persist_open(self.cp, tx)
+
+    def _recover(self) -> None:
+        recover(self.cp, self.queue, list(self.sessions))
