@@ -48,7 +48,11 @@ log = logging.getLogger(__name__)
 __all__ = ["TransactionEventSent", "Transactions", "Tx201"]
 
 # Model events whose own trigger reason is more specific than ChargingStateChanged (E02.FR.17).
-_MODEL_TRIGGERS = {"plugged": "CablePluggedIn", "unplugged": "EVCommunicationLost"}
+_MODEL_TRIGGERS = {
+    "plugged": "CablePluggedIn",
+    "unplugged": "EVCommunicationLost",
+    "limit": "ChargingRateChanged",  # a new smart-charging or local limit (K11.FR.04)
+}
 # Triggers an authorization left pending may replace (E02.FR.01, F02.FR.21).
 _AMBIENT = frozenset({None, "CablePluggedIn", "ChargingStateChanged", "EVDetected"})
 # Fault error codes -> ReasonEnumType when a fault ends a transaction (E06.FR.16).
@@ -556,6 +560,7 @@ class Transactions(RemoteControl, Metering):
 
     # ------------------------------------------------------------ replies (E05, C10)
     def _on_reply(self, payload: dict[str, Any], reply: dict[str, Any]) -> None:
+        self._show_tariff(payload, reply)
         info = reply.get("idTokenInfo")
         token = payload.get("idToken")
         if info is None or token is None:
@@ -572,6 +577,22 @@ class Transactions(RemoteControl, Metering):
                 and same_token(session.authorized, token)
             ):
                 self._deauthorized(session)
+
+    def _show_tariff(self, payload: dict[str, Any], reply: dict[str, Any]) -> None:
+        """What the CSMS tells the driver: tariff (I01, I06), running or final cost (I02, I03)."""
+        tx_id = payload["transactionInfo"]["transactionId"]
+        evse_id = next(
+            (e for e, s in self.sessions.items() if s.tx and s.tx.transaction_id == tx_id),
+            (payload.get("evse") or {}).get("id"),
+        )
+        tariff = self.cp.tariff
+        message = reply.get("updatedPersonalMessage") or (reply.get("idTokenInfo") or {}).get(
+            "personalMessage"
+        )
+        if message is not None:
+            tariff.show_personal_message(evse_id, message)
+        if "totalCost" in reply:
+            tariff.show_cost(evse_id, reply["totalCost"], final=payload["eventType"] == "Ended")
 
     def _deauthorized(self, session: EvseSession) -> None:
         """The CSMS refuses the idToken of a running transaction (E05)."""

@@ -233,3 +233,22 @@ async def test_an_iso15118_ev_returns_its_schedule_for_a_tx_profile(
     [answer] = v201_smart.messages(csms.store.conn, "T7", "NotifyEVChargingSchedule")
     assert answer.answer == "Accepted"
     assert cp.station.connector(1).limit_a == 10.0
+
+
+async def test_a_new_limit_during_a_transaction_is_reported_as_charging_rate_changed(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """K11.FR.04, TriggerReasonEnumType ChargingRateChanged: the new rate is reported."""
+    cp = await make_cp201(csms.url, "T9", variables=START)
+    tx_id = await charging(cp)
+    reply = await csms.call(
+        "T9", "SetChargingProfile", {"evseId": 1, "chargingProfile": tx_profile(1, tx_id, 8.0)}
+    )
+    assert reply == {"status": "Accepted"}
+    await wait_until(
+        lambda: any(
+            e["triggerReason"] == "ChargingRateChanged" and e["eventType"] == "Updated"
+            for e in request(cp, "TransactionEvent")
+        ),
+        what="an Updated TransactionEvent with ChargingRateChanged",
+    )
