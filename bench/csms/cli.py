@@ -1,14 +1,23 @@
 """``ocpp-bench csms``: run the built-in CSMS in a terminal, with a command console.
 
-Prints ``CSMS listening on ws://HOST:PORT`` as its first stdout line (flushed,
-so a script can read the port), then streams the message log unless
+The CSMS speaks OCPP 1.6J and 2.0.1 (subprotocols ``ocpp1.6`` and ``ocpp2.0.1``;
+``--ocpp`` narrows it to one); each station is answered in the version it
+negotiated. Prints ``CSMS listening on ws://HOST:PORT`` as its first stdout line
+(flushed, so a script can read the port), then streams the message log unless
 ``--quiet``. Console commands, one per stdin line; each answer is one line:
 
     send STATION ACTION {json}   -> reply {json} | error {json}
-    send! STATION ACTION {json}  -> the same, even where 1.6 §4.2 says not to
+    send! STATION ACTION {json}  -> the same, even where 1.6 §4.2 / B02 say not to
     stations                     -> stations [{"id": ..., "registration": ...}, ...]
+    actions STATION|VERSION      -> actions {"version": ..., "actions": [...]}
+    template STATION|VERSION ACTION -> template {json} (a valid payload to edit)
+    report STATION REQUEST_ID    -> report {"complete": ..., "parts": [...], "reportData": [...]}
     tags                         -> tags {json}
     help | quit
+
+ACTION is any CSMS-initiated request of the station's version (a 2.0.1 station
+takes GetVariables, RequestStartTransaction, ...; a 1.6 one GetConfiguration,
+RemoteStartTransaction, ...); the payload is checked against that version's schema.
 
 End of stdin does not stop the server (a harness may start it with stdin
 closed) unless ``--exit-on-eof``; SIGINT and SIGTERM stop it cleanly.
@@ -27,6 +36,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from bench.csms import console
 from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_responses, tags_to_json
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
@@ -35,12 +45,26 @@ from bench.ocpp.log import FanOut, FrameSink
 
 CONSOLE_CALL_TIMEOUT = 30.0
 _HELP = (
-    "commands: send STATION ACTION {json} | send! STATION ACTION {json} | stations | tags | quit"
+    "commands: send STATION ACTION {json} | send! STATION ACTION {json} | stations"
+    " | actions STATION|VERSION | template STATION|VERSION ACTION | report STATION REQUEST_ID"
+    " | tags | quit"
 )
+# --ocpp -> the subprotocols the server offers.
+_SUBPROTOCOLS = {
+    "both": ("ocpp1.6", "ocpp2.0.1"),
+    "1.6": ("ocpp1.6",),
+    "2.0.1": ("ocpp2.0.1",),
+}
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument(
+        "--ocpp",
+        choices=tuple(_SUBPROTOCOLS),
+        default="both",
+        help="OCPP versions to offer: 1.6, 2.0.1 or both (default both)",
+    )
     p.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
     p.add_argument("--db", metavar="FILE", help="SQLite file (default: in memory)")
     p.add_argument(
@@ -90,8 +114,8 @@ def add_csms_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``csms`` on an argparse subparsers object; returns its parser."""
     p = subparsers.add_parser(
         "csms",
-        help="run the built-in OCPP 1.6J central system",
-        description="Run the built-in OCPP 1.6J CSMS with a command console on stdin.",
+        help="run the built-in OCPP 1.6J / 2.0.1 central system",
+        description="Run the built-in OCPP 1.6J and 2.0.1 CSMS with a command console on stdin.",
     )
     _add_arguments(p)
     return p
@@ -119,6 +143,7 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         basic_auth=passwords or None,
         ssl_context=_server_tls(args),
         files=getattr(args, "files", None),
+        subprotocols=_SUBPROTOCOLS[getattr(args, "ocpp", None) or "both"],
     )
 
 
@@ -173,11 +198,54 @@ async def execute(csms: CentralSystem, line: str) -> str | None:
             info = csms.station(sid)
             listing.append({"id": sid, "registration": info.registration})
         return "stations " + json.dumps(listing)
+    if command == "actions":
+        if len(words) != 2:
+            return _error_line("BadCommand", "usage: actions STATION|VERSION")
+        version = _version(csms, words[1])
+        if version is None:
+            return _error_line("UnknownStation", f"{words[1]!r} is no connected station or version")
+        body = {"version": version, "actions": list(console.actions(version))}
+        return "actions " + json.dumps(body)
+    if command == "template":
+        if len(words) != 3:
+            return _error_line("BadCommand", "usage: template STATION|VERSION ACTION")
+        version = _version(csms, words[1])
+        if version is None:
+            return _error_line("UnknownStation", f"{words[1]!r} is no connected station or version")
+        try:
+            payload = console.template(words[2], csms.clock.now(), version=version)
+        except console.UnknownAction as exc:
+            return _error_line("UnknownAction", str(exc))
+        return "template " + json.dumps(payload, ensure_ascii=False)
+    if command == "report":
+        return _report(csms, words[1:])
     if command == "tags":
         return "tags " + json.dumps(tags_to_json(csms.config.tags))
     if command == "help":
         return _HELP
     return _error_line("BadCommand", f"unknown command {command!r}; {_HELP}")
+
+
+def _version(csms: CentralSystem, name: str) -> str | None:
+    """A version named directly ("2.0.1") or by a connected station's id."""
+    if name in console.VERSIONS:
+        return name
+    return csms.protocol_version(name)
+
+
+def _report(csms: CentralSystem, args: list[str]) -> str:
+    """B07/B08: the NotifyReport parts of one requestId, joined."""
+    if len(args) != 2 or not args[1].lstrip("-").isdigit():
+        return _error_line("BadCommand", "usage: report STATION REQUEST_ID")
+    report = csms.report(args[0], int(args[1]))
+    if report is None:
+        return _error_line("NoReport", f"no NotifyReport with requestId {args[1]} from {args[0]}")
+    body = {
+        "complete": report.complete,
+        "parts": list(report.seq_nos),
+        "reportData": report.report_data,
+    }
+    return "report " + json.dumps(body, ensure_ascii=False)
 
 
 async def _send(

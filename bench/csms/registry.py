@@ -16,6 +16,7 @@ from typing import Any
 from bench.csms.storage import MeterValueRow, StatusRow, Transaction
 
 HISTORY_LIMIT = 5000  # incoming CALLs kept per station for wait_for_message
+_VERSIONS = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1"}
 
 
 class UnknownStation(KeyError):
@@ -29,7 +30,16 @@ class NotAllowed(Exception):
     """The CSMS may not send this request to the station in its registration state.
 
     1.6 §4.2: no RemoteStart/RemoteStopTransaction while Pending; nothing at all
-    while Rejected. Pass ``force=True`` to ``call`` to send it anyway.
+    while Rejected (2.0.1: B02.FR.05, B03.FR.03). Pass ``force=True`` to ``call``
+    to send it anyway.
+    """
+
+
+class WrongVersion(NotAllowed):
+    """A typed helper of one OCPP version was used on a station speaking another.
+
+    ``csms.v201.reset("CP16")`` on a 1.6 station: refused before anything is sent
+    (``force`` does not help; ``call`` sends raw payloads of either version).
     """
 
 
@@ -63,8 +73,9 @@ class StationState:
     last_meter_values: dict[int, list[MeterValueRow]] = field(default_factory=dict)
     firmware_status: str | None = None
     diagnostics_status: str | None = None
-    # Messages the CSMS asked for with TriggerMessage while the station is not
-    # accepted (1.6 §4.2 allows exactly those); consumed when they arrive.
+    # Messages the CSMS asked for with TriggerMessage (2.0.1: also GetBaseReport and
+    # GetReport) while the station is not accepted (1.6 §4.2, B01.FR.10 allow exactly
+    # those); keys from the protocol's ``expected_trigger``, consumed as they arrive.
     triggered: set[str] = field(default_factory=set)
     history: deque[IncomingMessage] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
 
@@ -90,6 +101,11 @@ class StationInfo:
     @property
     def accepted(self) -> bool:
         return self.registration == "Accepted"
+
+    @property
+    def version(self) -> str | None:
+        """The OCPP version of the subprotocol ("1.6", "2.0.1"), None before any connection."""
+        return _VERSIONS.get(self.subprotocol or "")
 
 
 def snapshot(state: StationState, open_transactions: list[Transaction]) -> StationInfo:

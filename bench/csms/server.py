@@ -1,13 +1,21 @@
 """The built-in CSMS: a WebSocket server, one ``OcppSession`` per station, a registry.
 
 Version-neutral. Each connection's subprotocol picks a protocol module
-(``v16`` today; ``v201`` later) that supplies the handlers for the
-station-initiated messages and the rules for CSMS-initiated ones. Framing,
-validation and the message log are the shared ``OcppSession``'s job.
+(``v16`` or ``v201``) that supplies the handlers for the station-initiated
+messages and the rules for CSMS-initiated ones. Framing, validation and the
+message log are the shared ``OcppSession``'s job.
+
+CSMS-initiated requests: ``call(station_id, action, payload)`` sends any of
+either version; typed helpers build the payloads: the 1.6 ones are methods
+(``csms.reset(...)``, from ``V16Commands``), the 2.0.1 ones live under
+``csms.v201`` (``csms.v201.reset(...)``, ``V201Commands``) because many names
+are the same with other fields. Multi-part 2.0.1 reports are read back with
+``report(station_id, request_id)`` / ``wait_for_report``.
 
 Behaviour before a station is accepted (1.6 §4.2), with
 ``pre_accept_policy="strict"`` (the default): the station may send
-BootNotification, and whatever the CSMS asked for with TriggerMessage; any
+BootNotification, and whatever the CSMS asked for with TriggerMessage (2.0.1:
+also every NotifyReport part of a GetBaseReport/GetReport, B01.FR.10); any
 other request is answered with CALLERROR ``SecurityError``. 1.6 forbids the
 station to send those requests but names no answer; 2.0.1 (B02.FR.09,
 B03.FR.08) names SecurityError, and we use it for both versions. The
@@ -39,8 +47,9 @@ from bench.csms.registry import (
     UnknownStation,
     snapshot,
 )
-from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
+from bench.csms.storage import CsmsStore, MeterValueRow, Report, StatusRow, Transaction
 from bench.csms.v16_commands import V16Commands
+from bench.csms.v201_commands import V201Commands
 from bench.model.events import Emitter
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.log import FrameSink
@@ -90,6 +99,7 @@ class CentralSystem(V16Commands):
         self._tick = asyncio.Event()  # replaced on every change; waiters wake on set()
         self._stopping = False
         self.files: FileServer | None = None  # config.files: the HTTP file server
+        self.v201 = V201Commands(self)  # typed 2.0.1 requests: csms.v201.get_variables(...)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> str:
@@ -209,6 +219,37 @@ class CentralSystem(V16Commands):
 
     def statuses(self, station: str) -> dict[int, StatusRow]:
         return self._require_store().statuses(station)
+
+    def protocol_version(self, station_id: str) -> str | None:
+        """The OCPP version ("1.6", "2.0.1") the station speaks now, None if not connected."""
+        conn = self._connections.get(station_id)
+        return conn.protocol.VERSION if conn is not None else None
+
+    def report(self, station_id: str, request_id: int, kind: str = "NotifyReport") -> Report | None:
+        """The parts of a multi-part report received so far (see ``Report.complete``).
+
+        ``kind`` is the action that carries the parts: NotifyReport (B07/B08) by
+        default; block handlers may keep others the same way.
+        """
+        return self._require_store().report(station_id, request_id, kind)
+
+    def report_ids(self, station_id: str, kind: str = "NotifyReport") -> list[int]:
+        return self._require_store().report_ids(station_id, kind)
+
+    async def wait_for_report(
+        self,
+        station_id: str,
+        request_id: int,
+        timeout: float = 10.0,
+        kind: str = "NotifyReport",
+    ) -> Report:
+        """Wait until every part of the report has arrived; raises ``TimeoutError``."""
+
+        def done() -> Report | None:
+            report = self._require_store().report(station_id, request_id, kind)
+            return report if report is not None and report.complete else None
+
+        return await self._wait_until(done, timeout)
 
     def set_boot_responses(self, station_id: str, statuses: list[str]) -> None:
         """Override the boot sequence for one station from its next BootNotification on."""
@@ -414,7 +455,7 @@ class CentralSystem(V16Commands):
             self._seq += 1
             msg = IncomingMessage(self._seq, state.id, action, payload, self.clock.now())
             try:
-                self._check_registration(state, protocol, action)
+                self._check_registration(state, protocol, action, payload)
                 result = await handler(payload)
                 msg.reply = result.payload if isinstance(result, Reply) else result
                 return result
@@ -431,19 +472,28 @@ class CentralSystem(V16Commands):
 
         return run
 
-    def _check_registration(self, state: StationState, protocol: ModuleType, action: str) -> None:
+    def _check_registration(
+        self, state: StationState, protocol: ModuleType, action: str, payload: dict[str, Any]
+    ) -> None:
         if self.config.pre_accept_policy == "lenient" or action in protocol.ALWAYS_ALLOWED:
             return
         if state.registration == "Accepted":
             return
-        if action in state.triggered:
+        # A protocol may let several messages through one request (2.0.1: every
+        # NotifyReport part, B01.FR.10); otherwise a trigger admits one message.
+        consume = getattr(protocol, "consume_trigger", None)
+        if consume is not None:
+            if consume(state, action, payload):
+                return
+        elif action in state.triggered:
             state.triggered.discard(action)
             return
         shown = state.registration or "unknown (no BootNotification seen)"
+        rule = "B01.FR.10" if protocol.VERSION == "2.0.1" else "1.6 §4.2"
         raise OcppError(
             ErrorKind.SECURITY_ERROR,
             f"station is not accepted (registration {shown}); only BootNotification "
-            "and triggered messages are allowed (1.6 §4.2)",
+            f"and triggered messages are allowed ({rule})",
         )
 
     def _require_store(self) -> CsmsStore:

@@ -1,7 +1,18 @@
 """OCPP 2.0.1 on the CSMS side: the station-initiated messages and their answers.
 
 The same "protocol" shape as ``v16`` (``VERSION``, ``SUBPROTOCOL``, ``ALWAYS_ALLOWED``,
-``handlers(ctx)``, ``outgoing_refusal``, ``note_reply``, ``expected_trigger``).
+``handlers(ctx)``, ``outgoing_refusal``, ``note_reply``, ``expected_trigger``), plus
+``consume_trigger``: which station-initiated messages a CSMS request opened the door
+for before the station is accepted (B01.FR.10, B02.FR.09). A GetBaseReport or
+GetReport opens it for every NotifyReport part of that requestId until the part
+without ``tbc``; a TriggerMessage for a per-EVSE message without an EVSE opens it
+for one message per EVSE (the CSMS cannot know how many, so until the station is
+accepted); any other trigger for one message.
+
+NotifyReport parts are kept per requestId (``CsmsStore.add_report_part``) and read
+back whole with ``CentralSystem.report(station_id, request_id)``. The CSMS-initiated
+side is ``v201_commands``; each functional block's station-initiated messages are
+in ``v201_<block>``.
 """
 
 from __future__ import annotations
@@ -20,8 +31,26 @@ VERSION = "2.0.1"
 SUBPROTOCOL = "ocpp2.0.1"
 
 # B01.FR.10: before Accepted only BootNotification, and what TriggerMessage,
-# GetBaseReport or GetReport asked for (NotifyReport).
+# GetBaseReport or GetReport asked for (see consume_trigger).
 ALWAYS_ALLOWED = frozenset({"BootNotification"})
+
+# TriggerMessage requestedMessage (MessageTriggerEnumType) -> the action the station sends.
+TRIGGERED_ACTION: dict[str, str] = {
+    "BootNotification": "BootNotification",
+    "LogStatusNotification": "LogStatusNotification",
+    "FirmwareStatusNotification": "FirmwareStatusNotification",
+    "Heartbeat": "Heartbeat",
+    "MeterValues": "MeterValues",
+    "SignChargingStationCertificate": "SignCertificate",
+    "SignV2GCertificate": "SignCertificate",
+    "SignCombinedCertificate": "SignCertificate",
+    "StatusNotification": "StatusNotification",
+    "TransactionEvent": "TransactionEvent",
+    "PublishFirmwareStatusNotification": "PublishFirmwareStatusNotification",
+}
+# Sent once per EVSE (or per transaction) when the trigger names no EVSE (F06.FR.06/07).
+_PER_EVSE = frozenset({"MeterValues", "StatusNotification", "TransactionEvent"})
+_MANY = "*"  # suffix of a trigger key that admits any number of messages
 # Each functional block's station-initiated messages live in their own module.
 _BLOCK_MODULES = (v201_tx, v201_auth, v201_smart, v201_security, v201_monitoring)
 
@@ -106,12 +135,11 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
             reply["data"] = p["data"]
         return reply
 
-    def stored(kind: str) -> Handler:
-        async def handle(p: dict[str, Any]) -> dict[str, Any]:
-            event(kind, p)
-            return {}
-
-        return handle
+    async def notify_report(p: dict[str, Any]) -> dict[str, Any]:
+        # B07.FR.04/10, B08.FR.04/14: parts of one requestId, seqNo from 0, tbc on all
+        # but the last; kept whole for CentralSystem.report().
+        store.add_report_part(sid, "NotifyReport", ctx.now_iso(), p)
+        return {}
 
     table: dict[str, Handler] = {
         "BootNotification": boot_notification,
@@ -119,7 +147,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         "StatusNotification": status_notification,
         "Authorize": authorize,
         "DataTransfer": data_transfer,
-        "NotifyReport": stored("NotifyReport"),
+        "NotifyReport": notify_report,
     }
     for module in _BLOCK_MODULES:
         table.update(module.handlers(ctx))
@@ -144,10 +172,43 @@ def note_reply(
     return None
 
 
+def _report_key(request_id: Any) -> str:
+    return f"NotifyReport#{request_id}"
+
+
 def expected_trigger(action: str, payload: dict[str, Any]) -> str | None:
-    """The station-initiated action a CSMS request makes allowed before Accepted (B01.FR.10)."""
+    """The key of what a CSMS request makes allowed before Accepted (B01.FR.10).
+
+    The server opens the door before sending the request (the station may answer
+    and send at once) and closes it again unless the reply is Accepted.
+    """
     if action == "TriggerMessage":
-        return payload.get("requestedMessage")
+        sent = TRIGGERED_ACTION.get(payload.get("requestedMessage", ""))
+        if sent in _PER_EVSE and not (payload.get("evse") or {}).get("id"):
+            return sent + _MANY
+        return sent
     if action in ("GetBaseReport", "GetReport"):
-        return "NotifyReport"
+        return _report_key(payload.get("requestId"))
     return None
+
+
+def consume_trigger(state: StationState, action: str, payload: dict[str, Any]) -> bool:
+    """Whether ``action`` was asked for (B01.FR.10); closes the door it came through.
+
+    A report stays open until its last part (no ``tbc``); a per-EVSE trigger without
+    an EVSE until the station is accepted; anything else after one message.
+    """
+    triggered = state.triggered
+    if action == "NotifyReport":
+        key = _report_key(payload.get("requestId"))
+        if key not in triggered:
+            return False
+        if not payload.get("tbc", False):
+            triggered.discard(key)
+        return True
+    if action + _MANY in triggered:
+        return True
+    if action in triggered:
+        triggered.discard(action)
+        return True
+    return False

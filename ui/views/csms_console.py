@@ -3,9 +3,10 @@
 Left: the stations the CSMS knows (registration, model, heartbeat age,
 connectors, open transactions) and a feed of what they send it, both driven by
 ``CentralSystem.events``. Right, tab "Send": pick a station and any
-CSMS-initiated 1.6 request (Core, the five optional profiles, the security
-extension), edit the payload (pre-filled from the schema, checked as you type),
-Send, and read the reply or CALLERROR. Tab "Tags": the CSMS's id tags.
+CSMS-initiated request of the version it speaks (1.6: Core, the five optional
+profiles, the security extension; 2.0.1: every functional block), edit the
+payload (pre-filled from the schema, checked as you type), Send, and read the
+reply or CALLERROR. Tab "Tags": the CSMS's id tags.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from bench.csms import console as catalogue
 from bench.csms.config import TagEntry
-from bench.csms.console import PROFILES, template
 from bench.csms.server import CentralSystem, StationEvent
 from bench.store.tags import TagStore
 from ui.errors import ErrorReporter
@@ -46,6 +47,8 @@ from ui.views.json_view import JsonHighlighter
 from ui.views.payload_editor import PayloadEditor
 from ui.views.tag_editor import TagEditor
 
+# The action picked when the console first shows a version's list.
+_FIRST_ACTION = {"1.6": "RemoteStartTransaction", "2.0.1": "RequestStartTransaction"}
 REFRESH_MS = 250  # coalesce bursts of CSMS events into one table refresh
 AGE_MS = 1000  # heartbeat ages move without events
 ACTIVITY_LIMIT = 500
@@ -87,6 +90,7 @@ class CsmsConsole(QWidget):
         self.tag_store = tag_store
         self.last_outcome: ops.SendOutcome | None = None
         self._sending = False
+        self.version = "1.6"  # of the chosen station; the action list follows it
 
         # ---- stations and activity
         self.stations = CsmsStationsModel(csms, self)
@@ -121,7 +125,7 @@ class CsmsConsole(QWidget):
         self.template_button.setToolTip("Replace the payload with a fresh template")
         self.force_box = QCheckBox("Force")
         self.force_box.setToolTip(
-            "Send even where 1.6 §4.2 forbids it (station Pending or Rejected)"
+            "Send even where 1.6 §4.2 / 2.0.1 B02-B03 forbid it (station Pending or Rejected)"
         )
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("consoleSend")
@@ -171,7 +175,7 @@ class CsmsConsole(QWidget):
         # ---- wiring
         self.action_combo.currentIndexChanged.connect(self._action_changed)
         self.template_button.clicked.connect(self.reset_template)
-        self.station_combo.currentIndexChanged.connect(self._update_send_button)
+        self.station_combo.currentIndexChanged.connect(self._station_changed)
         self.editor.validity_changed.connect(self._update_send_button)
         self.send_button.clicked.connect(self._send_clicked)
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
@@ -180,7 +184,7 @@ class CsmsConsole(QWidget):
         self._ages.timeout.connect(self._refresh_if_visible)
         self._ages.start()
         self._unsubscribe: Callable[[], None] | None = csms.events.subscribe(self._on_event)
-        self.select_action("RemoteStartTransaction")
+        self.select_action(_FIRST_ACTION[self.version])
         self.refresh()
 
     @staticmethod
@@ -198,7 +202,7 @@ class CsmsConsole(QWidget):
     def _fill_actions(self) -> None:
         model = self.action_combo.model()
         assert isinstance(model, QStandardItemModel)
-        for profile, group in PROFILES.items():
+        for profile, group in catalogue.profiles(self.version).items():
             self.action_combo.addItem(f"— {profile} —", None)
             header = model.item(self.action_combo.count() - 1)
             header.setEnabled(False)  # a heading, not a choice
@@ -245,7 +249,27 @@ class CsmsConsole(QWidget):
             index = self.station_combo.findData(current)
             self.station_combo.setCurrentIndex(max(0, index))
             self.station_combo.blockSignals(False)
+        self._sync_version()
         self._update_send_button()
+
+    def _station_changed(self, *_args: Any) -> None:
+        self._sync_version()
+        self._update_send_button()
+
+    def _sync_version(self) -> None:
+        """Offer the chosen station's version's actions (a 2.0.1 station gets 2.0.1's)."""
+        station = self.station_combo.currentData()
+        version = self.csms.protocol_version(station) if station is not None else None
+        if version is None or version == self.version:
+            return
+        current = self.current_action()
+        self.version = version
+        self.action_combo.blockSignals(True)
+        self.action_combo.clear()
+        self._fill_actions()
+        self.action_combo.blockSignals(False)
+        keep = current in catalogue.actions(version)
+        self.select_action(current if keep and current else _FIRST_ACTION[version])
 
     def _station_double_clicked(self, index: Any) -> None:
         self.select_station(self.stations.infos[index.row()].id)
@@ -260,7 +284,7 @@ class CsmsConsole(QWidget):
     def select_action(self, action: str) -> None:
         index = self.action_combo.findData(action)
         if index < 0:
-            raise LookupError(f"{action} is not a CSMS-initiated 1.6 request")
+            raise LookupError(f"{action} is not a CSMS-initiated {self.version} request")
         if index == self.action_combo.currentIndex():
             self._action_changed(index)
         else:
@@ -280,7 +304,8 @@ class CsmsConsole(QWidget):
         accepted = [t for t, e in self.csms.config.tags.items() if e.status == "Accepted"]
         if accepted:
             hints["idTag"] = accepted[0]  # a tag the CSMS will accept
-        self.editor.set_payload(action, template(action, self.csms.clock.now(), hints))
+        payload = catalogue.template(action, self.csms.clock.now(), hints, self.version)
+        self.editor.set_payload(action, payload, self.version)
 
     def _update_send_button(self, *_args: Any) -> None:
         station = self.station_combo.currentData()

@@ -1,4 +1,5 @@
-"""A JSON editor for one request payload, checked against the 1.6 schema as the user types.
+"""A JSON editor for one request payload, checked against its OCPP version's schema as the
+user types (1.6 or 2.0.1, whichever the target station speaks).
 
 The first problem (a JSON syntax error with its line and column, or the first
 schema violation) is shown under the editor; ``valid`` says whether the text
@@ -15,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from ui.operations.csms_console import PayloadError, parse_payload
+from bench.csms.console import PayloadError, parse_payload
 from ui.views.json_view import JsonHighlighter, dark_palette_in_use
 
 
@@ -25,6 +26,7 @@ class PayloadEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.action: str | None = None
+        self.version = "1.6"
         self.payload: dict[str, Any] | None = None
         self.error: str | None = "no action chosen"
 
@@ -47,8 +49,9 @@ class PayloadEditor(QWidget):
     def valid(self) -> bool:
         return self.error is None
 
-    def set_payload(self, action: str, payload: dict[str, Any]) -> None:
+    def set_payload(self, action: str, payload: dict[str, Any], version: str = "1.6") -> None:
         self.action = action
+        self.version = version
         self.text.setPlainText(json.dumps(payload, indent=2, ensure_ascii=False))
         self.check()  # also when the text did not change but the action did
 
@@ -61,12 +64,12 @@ class PayloadEditor(QWidget):
             self.payload, self.error = None, "no action chosen"
         else:
             try:
-                self.payload = parse_payload(self.action, self.text.toPlainText())
+                self.payload = parse_payload(self.action, self.text.toPlainText(), self.version)
                 self.error = None
             except PayloadError as exc:
                 self.payload, self.error = None, str(exc)
         if self.error is None:
-            self.status.setText(f"✓ valid {self.action} request (OCPP 1.6 schema)")
+            self.status.setText(f"✓ valid {self.action} request (OCPP {self.version} schema)")
             self.status.setStyleSheet(
                 f"color: {'#8bd48f' if dark_palette_in_use() else '#2e7d32'};"
             )

@@ -199,6 +199,8 @@ class Provisioning(Block):
 
     # ------------------------------------------------------------ triggers (F06)
     async def _trigger_boot(self, evse: dict[str, Any] | None) -> None:
+        # BootReasonEnumType: Triggered, "the boot was triggered by a TriggerMessageRequest".
+        self.cp.boot_reason = "Triggered"
         self.cp.boot_now()
 
     async def _trigger_heartbeat(self, evse: dict[str, Any] | None) -> None:

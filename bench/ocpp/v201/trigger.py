@@ -7,13 +7,21 @@ the message it sends is built.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
+from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.status import status_payload
+
+log = logging.getLogger(__name__)
 
 # F06.FR.12-: a StatusNotification needs an EVSE and connector to be meaningful.
 _NEEDS_CONNECTOR = frozenset({"StatusNotification"})
+# Messages about one EVSE; for any other the evse field is not relevant (F06.FR.03).
+_PER_EVSE = frozenset({"MeterValues", "StatusNotification", "TransactionEvent"})
 
 
 class RemoteTrigger(Block):
@@ -39,6 +47,8 @@ class RemoteTrigger(Block):
             return {"status": "NotImplemented"}  # F06.FR.08
         if requested == "BootNotification" and self.cp.registration == "Accepted":
             return {"status": "Rejected"}  # F06.FR.17: already accepted
+        if requested not in _PER_EVSE:
+            evse = None  # F06.FR.03: an evse that is not relevant is ignored; still sent
         if evse is not None and evse.get("id") not in (0, *self.cp.evse_ids()):
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
         if requested in _NEEDS_CONNECTOR and evse is not None and "connectorId" not in evse:
@@ -50,7 +60,20 @@ class RemoteTrigger(Block):
         return Reply({"status": "Accepted"}, then=go)
 
     async def _status(self, evse: dict[str, Any] | None) -> None:
-        self.cp.resend_status(evse["id"] if evse and evse.get("id") else None)
+        evse_id = evse["id"] if evse and evse.get("id") else None
+        if self.cp.accepted:
+            self.cp.resend_status(evse_id)
+            return
+        # Before Accepted the coalesced status sender stays quiet (B02.FR.02), but a
+        # trigger the station Accepted must be answered (F06.FR.10, B01.FR.10).
+        for key in [evse_id] if evse_id is not None else self.cp.evse_ids():
+            payload = status_payload(self.cp.status_of(key), key, iso(self.cp.clock.now()))
+            try:
+                await self.cp.session.call("StatusNotification", payload)
+            except (CallError, CallTimeout, InvalidReply) as exc:
+                log.warning("%s: triggered StatusNotification failed: %s", self.cp.station.id, exc)
+            except LinkClosed:
+                return
 
     async def data_transfer(self, req: dict[str, Any]) -> dict[str, Any]:
         """P01: the bench's own vendor id echoes; any other is UnknownVendorId (P01.FR.02)."""
