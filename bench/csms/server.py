@@ -298,7 +298,7 @@ class CentralSystem(V16Commands):
             raise
         if opened is not None and reply.get("status") != "Accepted":
             state.triggered.discard(opened)
-        conn.protocol.note_reply(state, action, payload, reply)
+        conn.protocol.note_reply(state, action, payload, reply, self._require_store())
         return reply
 
     # ------------------------------------------------------------------ waiting (tests)

@@ -16,7 +16,7 @@ from typing import Any
 from bench.csms.authorization import TagDecision
 from bench.csms.context import StationContext
 from bench.csms.registry import StationState
-from bench.csms.storage import MeterValueRow, StatusRow, iso, normalize_timestamp
+from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, iso, normalize_timestamp
 from bench.ocpp.session import Handler, Reply
 
 VERSION = "1.6"
@@ -275,7 +275,11 @@ def outgoing_refusal(registration: str | None, action: str) -> str | None:
 
 
 def note_reply(
-    state: StationState, action: str, payload: dict[str, Any], reply: dict[str, Any]
+    state: StationState,
+    action: str,
+    payload: dict[str, Any],
+    reply: dict[str, Any],
+    store: CsmsStore | None = None,
 ) -> None:
     """Remember what a CSMS-initiated call changed (triggers: see ``expected_trigger``)."""
     return None

@@ -23,7 +23,7 @@ from bench.csms import v201_auth, v201_monitoring, v201_security, v201_smart, v2
 from bench.csms.authorization import TagDecision
 from bench.csms.context import StationContext
 from bench.csms.registry import StationState
-from bench.csms.storage import StatusRow, iso, normalize_timestamp
+from bench.csms.storage import CsmsStore, StatusRow, iso, normalize_timestamp
 from bench.csms.v16 import current_time
 from bench.ocpp.session import Handler
 
@@ -167,9 +167,22 @@ def outgoing_refusal(registration: str | None, action: str) -> str | None:
 
 
 def note_reply(
-    state: StationState, action: str, payload: dict[str, Any], reply: dict[str, Any]
+    state: StationState,
+    action: str,
+    payload: dict[str, Any],
+    reply: dict[str, Any],
+    store: CsmsStore | None = None,
 ) -> None:
-    return None
+    """Remember what an accepted CSMS-initiated call set up on the station."""
+    profile = payload.get("chargingProfile")
+    if (
+        action == "SetChargingProfile"
+        and store is not None
+        and reply.get("status") == "Accepted"
+        and profile.get("chargingProfilePurpose") == "TxProfile"
+    ):
+        # K15.FR.11: the EV's own schedule must fit the TxProfile this CSMS set.
+        v201_smart.remember_sent_profile(store.conn, state.id, payload["evseId"], profile)
 
 
 def _report_key(request_id: Any) -> str:

@@ -356,7 +356,8 @@ class ChargePointBase:
             self.events.emit(LinkChanged(state, detail))
 
     async def _boot_pause(self, seconds: float) -> None:
-        self._boot_wake.clear()
+        # The flag is cleared before each BootNotification is sent, not here: a trigger
+        # that arrives between the Pending reply and this pause must not be lost.
         try:
             await asyncio.wait_for(self._boot_wake.wait(), self.clock.real_seconds(seconds))
         except TimeoutError:

@@ -263,6 +263,7 @@ class ChargePoint16(ChargePointBase):
                 payload[field] = value
         for _ in range(1_000_000):
             self.session.answer_calls = True
+            self._boot_wake.clear()
             try:
                 conf = await self.session.call("BootNotification", payload)
             except (CallError, CallTimeout, InvalidReply) as exc:

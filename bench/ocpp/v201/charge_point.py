@@ -259,6 +259,7 @@ class ChargePoint201(ChargePointBase):
         """BootNotification until Accepted, honouring Pending and Rejected (B01-B03)."""
         for _ in range(1_000_000):
             self.session.answer_calls = True
+            self._boot_wake.clear()
             try:
                 conf = await self.session.call("BootNotification", self.boot_payload())
             except (CallError, CallTimeout, InvalidReply) as exc:

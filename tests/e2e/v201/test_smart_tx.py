@@ -220,7 +220,6 @@ async def test_an_iso15118_ev_returns_its_schedule_for_a_tx_profile(
             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 4.0}],
         }
     )
-    v201_smart.remember_sent_profile(csms.store.conn, "T7", 1, prof)
     reply = await csms.call("T7", "SetChargingProfile", {"evseId": 1, "chargingProfile": prof})
     assert reply == {"status": "Accepted"}
     schedule = await csms.wait_for_message("T7", "NotifyEVChargingSchedule")
