@@ -108,6 +108,12 @@ class Provisioning(Block):
             status, reason = self.cp.device_model.set_variable(
                 comp, var, item["attributeValue"], attribute
             )
+            if (comp.name, var.name) == ("OCPPCommCtrlr", "NetworkConfigurationPriority"):
+                # B10.FR.02, A05.FR.02/03: only slots holding a usable profile.
+                refusal = self.cp.security.check_network_priority(item["attributeValue"])
+                if refusal is not None and status != SetStatus.REJECTED:
+                    self.cp.device_model.set_variable(comp, var, before or "", attribute)
+                    status, reason = SetStatus.REJECTED, refusal
             result: dict[str, Any] = {
                 "attributeStatus": str(status),
                 "component": component,

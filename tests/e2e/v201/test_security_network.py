@@ -146,3 +146,16 @@ async def test_a_higher_profile_without_its_prerequisites_is_refused(csms, make_
     assert (await set_profile(csms, 2, tls))["status"] == "Accepted"
     why = cp.security.check_network_priority("2,1")
     assert why is not None and ("BasicAuthPassword" in why or "Certificate" in why)
+
+
+async def test_a_priority_naming_an_empty_slot_is_rejected(csms, make_cp201) -> None:
+    """B10.FR.02: NetworkConfigurationPriority may only name slots that hold a profile."""
+    cp = await make_cp201(csms.url)
+    assert await set_variable(csms, "OCPPCommCtrlr", "NetworkConfigurationPriority", "2") == (
+        "Rejected"
+    )
+    assert cp.variable("OCPPCommCtrlr", "NetworkConfigurationPriority") == "1"
+    good = network_profile("ws://127.0.0.1:1/ocpp")
+    assert (await set_profile(csms, 2, good))["status"] == "Accepted"
+    status = await set_variable(csms, "OCPPCommCtrlr", "NetworkConfigurationPriority", "2,1")
+    assert status == "RebootRequired"
