@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
             ("Live graphs", "graphs"),
             ("Smart charging", "smart_panel"),
             ("Configuration", "config_panel"),
+            ("Device model (2.0.1)", "device_model_panel"),
+            ("Monitors (2.0.1)", "monitors_panel"),
+            ("Display (2.0.1)", "display_panel"),
         )
         for number, (label, panel) in enumerate(station_tabs, start=1):
             tab_action = QAction(label, self, shortcut=f"Ctrl+{number}")
@@ -171,7 +174,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "OCPP Bench",
-            "OCPP Bench: virtual charge points speaking OCPP 1.6J to any CSMS.\n"
+            "OCPP Bench: virtual charge points speaking OCPP 1.6J or 2.0.1 to any CSMS.\n"
             "Plug an EV in and present a card to start charging.",
         )
 
@@ -296,7 +299,12 @@ class MainWindow(QMainWindow):
         if view is None:
             self.show_error("Select a station first")
             return
-        view.tabs.setCurrentWidget(getattr(view, panel))
+        widget = getattr(view, panel, None)
+        if widget is None:
+            # The tabs follow the station's OCPP version (1.6 / 2.0.1).
+            self.show_error(f"{view.cp.station.id} (OCPP {view.cp.version}) has no such tab")
+            return
+        view.tabs.setCurrentWidget(widget)
 
     def _view_click(self, button: str) -> None:
         view = self.current_view()

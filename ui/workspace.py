@@ -10,6 +10,11 @@ each station with its template, EV default, CSMS profile and speed, whether it
 was running, and the CSMS profiles; the built-in CSMS's tag list is kept by
 ``bench.store.tags`` (loaded before the CSMS starts, saved again at stop). The next start
 restores them; only the very first start on a data folder adds the demo station.
+
+Each station speaks the OCPP version chosen for it (1.6 or 2.0.1, issue 5), or its
+CSMS profile's version when none was chosen. The saved-station record has no
+column for it yet, so the choices are kept as one workspace setting
+(``station_ocpp_versions``: station id -> version).
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ DEMO_TAGS: dict[str, str] = {
 
 # workspace_settings names
 _FIRST_START_DONE = "first_start_done"
+_STATION_VERSIONS = "station_ocpp_versions"
+# What a station can speak (bench.runtime.StationRun); a profile's version is only a default.
+STATION_OCPP_VERSIONS = ("1.6", "2.0.1")
 
 
 def default_data_dir() -> Path:
@@ -113,6 +121,7 @@ class Workspace:
         self.default_tag = DEMO_TAG
         self._running: set[str] = set()
         self._profiles: dict[str, CsmsProfile] = {}  # the stored ones, by name
+        self.versions: dict[str, str] = {}  # station id -> OCPP version chosen for it
 
     @property
     def csms_url(self) -> str | None:
@@ -138,6 +147,12 @@ class Workspace:
         )
         self.store = WorkspaceStore(self.db)
         self._profiles = {p.name: p for p in self.store.profiles()}
+        saved_versions = self.store.setting(_STATION_VERSIONS, {})
+        self.versions = {
+            str(sid): str(v)
+            for sid, v in (saved_versions if isinstance(saved_versions, dict) else {}).items()
+            if v in STATION_OCPP_VERSIONS
+        }
         if self.options.demo:
             await self.start_csms()
         if not self.store.setting(_FIRST_START_DONE, False):
@@ -288,13 +303,19 @@ class Workspace:
         ev_template: str | None = None,
         profile: str | None = None,
         speed: float | None = None,
+        ocpp: str | None = None,
         save: bool = True,
     ) -> StationRun:
         """Build a station from a template and start it.
 
         It connects to the CSMS profile named ``profile``, or to ``csms_url``, or
-        to the built-in CSMS. ``save`` remembers it for the next start.
+        to the built-in CSMS, speaking ``ocpp`` (default: the profile's version).
+        ``save`` remembers it for the next start.
         """
+        if ocpp is not None and ocpp not in STATION_OCPP_VERSIONS:
+            raise ValueError(
+                f"OCPP {ocpp} is not supported; use {' or '.join(STATION_OCPP_VERSIONS)}"
+            )
         if profile is None:
             if csms_url is not None and csms_url != self.csms_url:
                 profile = csms_url
@@ -309,9 +330,11 @@ class Workspace:
             profile=profile,
             speed=self.options.speed if speed is None else speed,
         )
-        return await self._add(record, save=save)
+        return await self._add(record, save=save, ocpp=ocpp)
 
-    async def _add(self, record: SavedStation, *, save: bool) -> StationRun:
+    async def _add(
+        self, record: SavedStation, *, save: bool, ocpp: str | None = None
+    ) -> StationRun:
         station_id = record.station_id
         if not station_id:
             raise ValueError("a station needs an id")
@@ -319,6 +342,8 @@ class Workspace:
             raise ValueError(f"a station named {station_id!r} already runs")
         if self.db is None:
             raise RuntimeError("the workspace is not started")
+        if ocpp is not None:
+            self.versions[station_id] = ocpp
         run = self._build_run(record)
         if record.running:
             await run.start()
@@ -327,17 +352,32 @@ class Workspace:
         self.records[station_id] = record
         if save:
             self._require_store().save_station(record)
+            self._save_versions()
         self.events.emit(StationAdded(run))
         return run
 
+    def ocpp_version(self, station_id: str) -> str:
+        """The OCPP version ``station_id`` speaks: its own choice, else its profile's."""
+        chosen = self.versions.get(station_id)
+        if chosen is not None:
+            return chosen
+        record = self.records.get(station_id)
+        return self.profile(record.profile).ocpp_version if record is not None else "1.6"
+
+    def _save_versions(self) -> None:
+        if self.store is not None:
+            self.store.set_setting(_STATION_VERSIONS, dict(sorted(self.versions.items())))
+
     def _build_run(self, record: SavedStation) -> StationRun:
         profile = self.profile(record.profile)
+        # The profile gives the endpoint and security; its subprotocol is replaced by the
+        # one of the station's own version (StationRun builds the LinkConfig again).
         link = profile.link_config(record.station_id)  # a clear ValueError for bad settings
         return StationRun(
             StationOptions(
                 csms_url=link.url,
                 station_id=record.station_id,
-                ocpp=profile.ocpp_version,
+                ocpp=self.versions.get(record.station_id, profile.ocpp_version),
                 station_template=record.template,
                 ev_template=record.ev_template,
                 speed=record.speed,
@@ -353,11 +393,17 @@ class Workspace:
     async def duplicate_station(self, station_id: str, new_id: str) -> StationRun:
         """A new station set up like ``station_id`` (template, EV, profile, speed)."""
         record = self.records[station_id]
-        return await self._add(replace(record, station_id=new_id, running=True), save=True)
+        return await self._add(
+            replace(record, station_id=new_id, running=True),
+            save=True,
+            ocpp=self.versions.get(station_id),
+        )
 
     async def remove_station(self, station_id: str) -> None:
         run = self.stations.pop(station_id)
         self.records.pop(station_id, None)
+        if self.versions.pop(station_id, None) is not None:
+            self._save_versions()
         running = station_id in self._running
         self._running.discard(station_id)
         if self.store is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from bench.ocpp.v16.charge_point import ChargePoint16
+from typing import Any
+
+from ui.models.station_facts import queued_messages
 
 # Conventional OCPP status colours (as CSMS dashboards show them): green free,
-# blue busy, amber paused, red broken, grey out of service.
+# blue busy, amber paused, red broken, grey out of service. 1.6 ChargePointStatus and
+# 2.0.1 ConnectorStatusEnumType (Occupied) plus its ChargingStateEnumType values.
 STATUS_COLOURS: dict[str, str] = {
     "Available": "#2e9d4f",
     "Preparing": "#2b8fd6",
@@ -16,6 +19,9 @@ STATUS_COLOURS: dict[str, str] = {
     "Reserved": "#9b59b6",
     "Unavailable": "#7f8c8d",
     "Faulted": "#c0392b",
+    "Occupied": "#2b8fd6",
+    "EVConnected": "#2b8fd6",
+    "Idle": "#5a7fa8",
 }
 
 LINK_COLOURS: dict[str, str] = {
@@ -33,7 +39,7 @@ def status_colour(status: str) -> str:
     return STATUS_COLOURS.get(status, "#7f8c8d")
 
 
-def link_badge(cp: ChargePoint16) -> tuple[str, str]:
+def link_badge(cp: Any) -> tuple[str, str]:
     """(label, colour) for the station list: link state combined with registration."""
     state = cp.link_state
     if state == "connected":
@@ -45,7 +51,7 @@ def link_badge(cp: ChargePoint16) -> tuple[str, str]:
     else:
         key = "offline"
     label = key
-    queued = len(cp.transactions.queue)
+    queued = queued_messages(cp)
     if key != "booted" and queued:
         label = f"{key} · {queued} queued"
     return label, LINK_COLOURS[key]

@@ -23,7 +23,7 @@ SAMPLE_MS = 1000
 class StationBridge(QObject):
     changed = Signal()  # anything about the station may have changed (coalesced)
     sampled = Signal()  # a new row in every connector's SampleBuffer
-    authorization = Signal(str, str)  # id tag, status (1.6 §7.13)
+    authorization = Signal(str, str)  # id tag, status (1.6 §7.13, 2.0.1 AuthorizationStatus)
     link_changed = Signal(str, str)  # state, detail
 
     def __init__(self, run: StationRun, parent: QObject | None = None) -> None:
@@ -60,6 +60,8 @@ class StationBridge(QObject):
         name = type(event).__name__
         if name == "AuthorizationResult":
             self.authorization.emit(event.id_tag, event.status)
+        elif name == "TokenAuthorized":  # 2.0.1 (C01): the verdict on a presented idToken
+            self.authorization.emit(event.id_token, event.status)
         elif name == "LinkChanged":
             self.link_changed.emit(event.state, event.detail)
         self._on_event(event)

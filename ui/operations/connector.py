@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.model.connector import Connector
 from bench.model.ev import Ev
 from bench.model.faults import FAULTS
@@ -64,6 +66,21 @@ def set_soc(connector: Connector, pct: float) -> None:
     if not 0 <= pct <= 100:
         raise OperationError(f"A state of charge is 0 to 100 %, not {pct:g}")
     connector.set_ev_soc(pct)
+
+
+def set_limit(cp: Any, connector: Connector, amps: float | None) -> None:
+    """The card's Limit… for either version.
+
+    1.6: a local cap on the connector. 2.0.1: an external limit through the smart
+    charging block, which installs it as a ChargingStationExternalConstraints
+    profile and tells the CSMS with NotifyChargingLimit (K12).
+    """
+    if amps is not None and amps < 0:
+        raise OperationError("A current limit cannot be negative")
+    if getattr(cp, "version", "1.6") == "2.0.1":
+        cp.smart.set_external_limit(connector.id, amps)
+    else:
+        connector.set_local_limit(amps)
 
 
 def set_local_limit(connector: Connector, amps: float | None) -> None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.model.faults import FAULTS
 from bench.ocpp.v16.charge_point import ChargePoint16
 from ui.operations import OperationError
 
 
-def present_card(cp: ChargePoint16, id_tag: str, connector_id: int | None = None) -> str:
+def present_card(cp: ChargePoint16 | Any, id_tag: str, connector_id: int | None = None) -> str:
     """Hold an RFID card to the reader; the outcome arrives as an AuthorizationResult event."""
     id_tag = id_tag.strip()
     if not id_tag:
         raise OperationError("Type an RFID tag first")
-    if len(id_tag) > 20:
+    if getattr(cp, "version", "1.6") == "2.0.1":
+        # 2.0.1 IdTokenType.idToken: identifierString, at most 36 characters; a
+        # ``TYPE:value`` badge picks the token type (bench.ocpp.v201.transactions).
+        if len(id_tag.partition(":")[2] or id_tag) > 36:
+            raise OperationError("An idToken is at most 36 characters (2.0.1 IdTokenType)")
+    elif len(id_tag) > 20:
         raise OperationError("An idTag is at most 20 characters (1.6 IdToken)")
     if not cp.station.powered:
         raise OperationError(f"{cp.station.id} is powered off")

@@ -20,7 +20,7 @@ from bench.model.templates import (
 from bench.store.workspace import OCPP_VERSIONS, CsmsProfile
 from bench.transport.probe import ProbeReport, probe
 from ui.operations import OperationError
-from ui.workspace import Workspace
+from ui.workspace import STATION_OCPP_VERSIONS, Workspace
 
 MAX_BATCH = 1000  # stations in one Add; the benchmark's fleet size
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
@@ -66,6 +66,12 @@ def ev_templates() -> list[str]:
 
 
 def ocpp_versions() -> tuple[str, ...]:
+    """The versions a station can speak (chosen per station in the Add stations dialog)."""
+    return STATION_OCPP_VERSIONS
+
+
+def profile_ocpp_versions() -> tuple[str, ...]:
+    """The versions a stored CSMS profile may name as its default (bench.store.workspace)."""
     return OCPP_VERSIONS
 
 
@@ -127,8 +133,8 @@ async def add_stations(
 ) -> list[str]:
     """Add ``request.count`` stations; returns their ids. The loop turns between batches,
     so adding hundreds keeps the window answering."""
-    if request.ocpp_version not in OCPP_VERSIONS:
-        raise OperationError(f"OCPP {request.ocpp_version} is not available yet")
+    if request.ocpp_version not in STATION_OCPP_VERSIONS:
+        raise OperationError(f"OCPP {request.ocpp_version} is not supported")
     workspace.profile(request.profile)  # an unknown profile fails before anything is added
     ids = batch_ids(request.station_id, request.count, workspace.stations)
     added: list[str] = []
@@ -139,6 +145,7 @@ async def add_stations(
             ev_template=request.ev_template,
             profile=request.profile,
             speed=request.speed,
+            ocpp=request.ocpp_version,
         )
         added.append(station_id)
         if progress is not None:

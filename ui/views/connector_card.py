@@ -9,6 +9,7 @@ status bar.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -27,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from bench.model.connector import Connector
 from bench.model.faults import FAULTS
-from bench.ocpp.v16.charge_point import ChargePoint16
 from ui.errors import ErrorReporter
 from ui.models.badges import status_colour
+from ui.models.station_facts import TxEventTracker, is_v201, transaction_view
 from ui.operations import connector as ops
 from ui.operations import perform
 from ui.operations import station as station_ops
@@ -38,6 +39,20 @@ FIELDS = (
     ("error", "Error code"),
     ("transaction", "Transaction"),
     ("tag", "Tag"),
+    ("power", "Power"),
+    ("energy", "Session energy"),
+    ("soc", "EV state of charge"),
+    ("limit", "Offered limit"),
+)
+# 2.0.1: no error code in StatusNotification; the transaction has a charging state and a
+# stream of TransactionEvents (E01-E03) whose last one the card shows.
+FIELDS_201 = (
+    ("error", "Fault"),
+    ("transaction", "Transaction"),
+    ("charging_state", "Charging state"),
+    ("tx_event", "Last TransactionEvent"),
+    ("trigger", "Trigger reason"),
+    ("tag", "Id token"),
     ("power", "Power"),
     ("energy", "Session energy"),
     ("soc", "EV state of charge"),
@@ -61,6 +76,11 @@ def limit_text(connector: Connector) -> str:
     return f"{amps:.1f} A · {', '.join(sources)}"
 
 
+def short_id(transaction_id: str) -> str:
+    """A 2.0.1 transaction id is often a UUID: its first block is enough to tell them apart."""
+    return transaction_id if len(transaction_id) <= 14 else transaction_id[:8] + "…"
+
+
 def tool_button(text: str, tip: str, name: str) -> QToolButton:
     button = QToolButton()
     button.setText(text)
@@ -73,16 +93,19 @@ def tool_button(text: str, tip: str, name: str) -> QToolButton:
 class ConnectorCard(QFrame):
     def __init__(
         self,
-        cp: ChargePoint16,
+        cp: Any,  # ChargePoint16 or ChargePoint201
         connector: Connector,
         reporter: ErrorReporter,
         default_ev: Callable[[], str],
         tags: Callable[[], dict[str, str]],
         default_tag: Callable[[], str],
         parent: QWidget | None = None,
+        tx_events: TxEventTracker | None = None,
     ) -> None:
         super().__init__(parent)
         self.cp = cp
+        self.v201 = is_v201(cp)
+        self.tx_events = tx_events
         self.connector = connector
         self.reporter = reporter
         self._default_ev = default_ev
@@ -91,7 +114,8 @@ class ConnectorCard(QFrame):
         self.setObjectName(f"connectorCard{connector.id}")
         self.setProperty("card", True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(340)
+        # 2.0.1 rows carry longer words (trigger reasons, UUID transaction ids).
+        self.setMinimumWidth(370 if self.v201 else 340)
 
         title = QLabel(f"Connector {connector.id}")
         title.setProperty("role", "cardTitle")
@@ -108,7 +132,7 @@ class ConnectorCard(QFrame):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(3)
         self.values: dict[str, QLabel] = {}
-        for row, (key, label) in enumerate(FIELDS):
+        for row, (key, label) in enumerate(FIELDS_201 if self.v201 else FIELDS):
             name = QLabel(label)
             name.setProperty("role", "fieldName")
             value = QLabel("—")
@@ -234,10 +258,11 @@ class ConnectorCard(QFrame):
             perform(self.reporter, ops.set_soc, self.connector, pct)
 
     def _ask_limit(self) -> None:
-        current = self.connector.local_limit_a
+        # 1.6: a local cap; 2.0.1: an external limit the CSMS hears of (K12).
+        current = None if self.v201 else self.connector.local_limit_a
         amps, ok = QInputDialog.getDouble(
             self,
-            "Local current limit",
+            "External current limit" if self.v201 else "Local current limit",
             "Limit per phase in A (0 removes the limit):",
             current if current is not None else self.connector.hardware_max_a,
             0,
@@ -245,34 +270,44 @@ class ConnectorCard(QFrame):
             1,
         )
         if ok:
-            perform(self.reporter, ops.set_local_limit, self.connector, amps or None)
+            perform(self.reporter, ops.set_limit, self.cp, self.connector, amps or None)
 
     # ------------------------------------------------------------ view
     def refresh(self) -> None:
         c = self.connector
         report = self.cp.status_of(c.id)
-        colour = status_colour(report.status)
-        if self.status.text() != report.status:
-            self.status.setText(report.status)
+        tx = transaction_view(self.cp, c)
+        # 2.0.1 says only "Occupied": the pill adds the transaction's charging state.
+        state = tx.charging_state if tx is not None else None
+        pill = (
+            f"{report.status} · {state}" if state and report.status == "Occupied" else report.status
+        )
+        colour = status_colour(state if state and report.status == "Occupied" else report.status)
+        if self.status.text() != pill:
+            self.status.setText(pill)
             self.status.setStyleSheet(
                 f"background:{colour}; color:white; border-radius:10px;"
                 " padding:3px 12px; font-weight:600;"
             )
         self.setStyleSheet(f"#{self.objectName()} {{ border-left: 5px solid {colour}; }}")
-        tx = c.transaction
         values = self.values
-        values["error"].setText(
-            report.error_code
-            if report.error_code == "NoError"
-            else f"{report.error_code} ({report.vendor_error_code or ''})"
-        )
-        if tx is not None:
-            values["transaction"].setText(
-                str(tx.protocol_id) if tx.protocol_id is not None else "pending id"
+        if self.v201:
+            self._refresh_v201(tx)
+        else:
+            values["error"].setText(
+                report.error_code
+                if report.error_code == "NoError"
+                else f"{report.error_code} ({report.vendor_error_code or ''})"
             )
-            values["tag"].setText(tx.id_tag)
-            session_wh = max(0, c.energy_wh - tx.meter_start_wh)
-            values["energy"].setText(f"{session_wh / 1000:.2f} kWh")
+        if tx is not None:
+            values["transaction"].setText(short_id(tx.transaction_id))
+            values["transaction"].setToolTip(tx.transaction_id)
+            values["tag"].setText(tx.token)
+            if tx.meter_start_wh is not None:
+                session_wh = max(0, c.energy_wh - tx.meter_start_wh)
+                values["energy"].setText(f"{session_wh / 1000:.2f} kWh")
+            else:
+                values["energy"].setText("—")
         else:
             values["transaction"].setText("—")
             values["tag"].setText("—")
@@ -294,3 +329,21 @@ class ConnectorCard(QFrame):
         self.suspend_button.setEnabled(ev is not None)
         self.soc_button.setEnabled(ev is not None)
         self.clear_fault_action.setEnabled(c.fault is not None)
+
+    def _refresh_v201(self, tx: Any) -> None:
+        c, values = self.connector, self.values
+        fault = c.fault or c.station.fault
+        values["error"].setText("none" if fault is None else fault.name.replace("_", " "))
+        values["charging_state"].setText((tx.charging_state or "—") if tx is not None else "—")
+        last = self.tx_events.last.get(c.id) if self.tx_events is not None else None
+        if last is None:
+            values["tx_event"].setText("—")
+            values["trigger"].setText("—")
+        else:
+            # The Ended event of the last transaction stays until the next one starts.
+            values["tx_event"].setText(f"{last.event_type} · seqNo {last.seq_no}")
+            values["trigger"].setText(last.trigger_reason)
+            values["tx_event"].setToolTip(
+                f"transactionId {last.transaction_id}"
+                + (f", chargingState {last.charging_state}" if last.charging_state else "")
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -115,8 +116,20 @@ class CsmsProfilesDialog(QDialog):
         self.url = QLineEdit()
         self.url.setPlaceholderText("ws://host:port/path  (the station id is appended)")
         self.ocpp = QComboBox()
-        for version in ops.ocpp_versions():
+        self.ocpp.setObjectName("profileOcppVersion")
+        for version in ops.profile_ocpp_versions():
             self.ocpp.addItem(f"OCPP {version}", version)
+        for version in ops.ocpp_versions():
+            if version not in ops.profile_ocpp_versions():
+                # A station picks this version itself (Add stations); a profile cannot store it yet.
+                self.ocpp.addItem(f"OCPP {version} (choose it per station)", version)
+                model = self.ocpp.model()
+                if isinstance(model, QStandardItemModel):
+                    model.item(self.ocpp.count() - 1).setEnabled(False)
+        self.ocpp.setToolTip(
+            "The default protocol of the stations that use this profile; "
+            "each station may choose another in Add stations."
+        )
         self.security = QComboBox()
         for level, label in SECURITY_LABELS.items():
             self.security.addItem(label, level)

@@ -76,8 +76,18 @@ class LogPanel(QWidget):
             self.type.addItem(kind, kind)
         self.action = QComboBox()
         self.action.addItem("All actions", None)
-        for name in sorted(actions("1.6")):
+        # The actions of both versions, each once; the tooltip says which version has it.
+        v16, v201 = actions("1.6"), actions("2.0.1")
+        for name in sorted(v16 | v201, key=str.lower):
             self.action.addItem(name, name)
+            versions = (
+                "1.6 and 2.0.1"
+                if name in v16 and name in v201
+                else ("1.6" if name in v16 else "2.0.1")
+            )
+            self.action.setItemData(
+                self.action.count() - 1, f"OCPP {versions}", Qt.ItemDataRole.ToolTipRole
+            )
         self.count_label = QLabel()
         self.follow_button = QPushButton("Follow")
         self.follow_button.setCheckable(True)

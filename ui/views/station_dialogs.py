@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -73,13 +72,14 @@ class AddStationDialog(QDialog):
         self.profile_hint = QLabel()
         self.profile_hint.setProperty("role", "muted")
         self.profile.currentIndexChanged.connect(lambda _i: self._show_profile(profiles))
+        # Per station (issue 5): the profile's version is only the starting choice.
         self.ocpp = QComboBox()
+        self.ocpp.setObjectName("ocppVersion")
         for version in ops.ocpp_versions():
             self.ocpp.addItem(f"OCPP {version}", version)
-        self.ocpp.addItem("OCPP 2.0.1 (not available yet)", "2.0.1")
-        model = self.ocpp.model()
-        if isinstance(model, QStandardItemModel):
-            model.item(self.ocpp.count() - 1).setEnabled(False)
+        self.ocpp.setToolTip("The protocol these stations speak (subprotocol ocpp1.6 / ocpp2.0.1)")
+        self._ocpp_chosen = False
+        self.ocpp.activated.connect(self._mark_ocpp_chosen)
         self.speed = QDoubleSpinBox(minimum=0.1, maximum=3600.0, decimals=1, suffix=" ×")
         self.speed.setValue(speed)
         self.speed.setToolTip("Virtual time factor: 60 runs an hour of charging in a minute")
@@ -151,10 +151,17 @@ class AddStationDialog(QDialog):
             return
         self.range_hint.setText(f"{ids[0]} … {ids[-1]}")
 
+    def _mark_ocpp_chosen(self, _index: int) -> None:
+        self._ocpp_chosen = True
+
     def _show_profile(self, profiles: list[CsmsProfile]) -> None:
         name = self.profile.currentData()
         profile = next((p for p in profiles if p.name == name), None)
         self.profile_hint.setText(describe(profile) if profile else "No CSMS profile")
+        if profile is not None and not self._ocpp_chosen:
+            found = self.ocpp.findData(profile.ocpp_version)
+            if found >= 0:
+                self.ocpp.setCurrentIndex(found)
 
     def _try_accept(self) -> None:
         request = self.request()

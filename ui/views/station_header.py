@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from bench.ocpp.v16.charge_point import ChargePoint16
 from ui.models.badges import link_badge
+from ui.models.station_facts import queued_messages, security_profile
 
 
-def heartbeat_age(cp: ChargePoint16) -> str:
+def heartbeat_age(cp: Any) -> str:
     if cp.last_heartbeat is None:
         return "none yet" if cp.accepted else "—"
     age = max(0.0, cp.clock.monotonic() - cp.last_heartbeat)
     return f"{age:.0f} s ago (every {cp.heartbeat_interval} s)"
 
 
-def security_profile(cp: ChargePoint16) -> str:
-    value = cp.config.raw("SecurityProfile")  # [security] whitepaper §2 (None: not supported)
-    return f"security profile {value or 0}"
-
-
 class StationHeader(QFrame):
-    def __init__(self, cp: ChargePoint16, parent: QWidget | None = None) -> None:
+    def __init__(self, cp: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cp = cp
         self.setObjectName("stationHeader")
@@ -86,4 +83,4 @@ class StationHeader(QFrame):
         self.values["csms"].setText(text + (f"  ({detail})" if detail else ""))
         self.values["registration"].setText(cp.registration)
         self.values["heartbeat"].setText(heartbeat_age(cp))
-        self.values["queued"].setText(str(len(cp.transactions.queue)))
+        self.values["queued"].setText(str(queued_messages(cp)))

@@ -1,5 +1,9 @@
-"""The selected station: header, actions, one card per connector; graphs, smart charging and
-configuration as tabs beside the cards."""
+"""The selected station: header, actions, one card per connector; tabs beside the cards.
+
+The tabs follow the station's OCPP version: live graphs for both; smart charging
+and configuration keys for 1.6; the device model, monitors and the virtual display
+for 2.0.1 (issue 5).
+"""
 
 from __future__ import annotations
 
@@ -23,12 +27,12 @@ from qasync import asyncSlot
 from bench.model.faults import FAULTS
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
+from ui.models.station_facts import TxEventTracker, is_v201
 from ui.operations import perform, perform_async
 from ui.operations import station as ops
 from ui.views.config_panel import ConfigPanel
 from ui.views.connector_card import ConnectorCard, tool_button
 from ui.views.graphs import LiveGraphs
-from ui.views.smart_panel import SmartPanel
 from ui.views.station_header import StationHeader
 
 
@@ -48,6 +52,8 @@ class StationView(QWidget):
         self.cp = bridge.cp
         self.reporter = reporter
         self.header = StationHeader(self.cp)
+        # 2.0.1: the last TransactionEvent per EVSE, shown on the cards (E01-E03).
+        self.tx_events = TxEventTracker(self.cp) if is_v201(self.cp) else None
 
         self.reboot_button = tool_button("Reboot", "Power-cycle the station", "rebootButton")
         self.reboot_button.clicked.connect(self._reboot)
@@ -93,6 +99,7 @@ class StationView(QWidget):
                 default_ev=default_ev,
                 tags=tags,
                 default_tag=default_tag,
+                tx_events=self.tx_events,
             )
             for connector in self.cp.station.connectors
         ]
@@ -113,16 +120,17 @@ class StationView(QWidget):
 
         self.graphs = graphs = LiveGraphs()
         graphs.setMinimumHeight(260)
-        # Graphs, smart charging and configuration share the space beside the cards as
-        # tabs; hidden tabs cost nothing (they skip their redraws).
-        self.smart_panel = SmartPanel(bridge)
-        self.config_panel = ConfigPanel(bridge, reporter)
+        # The panels share the space beside the cards as tabs; hidden tabs cost nothing
+        # (they skip their redraws).
         self.tabs = QTabWidget()
         self.tabs.setObjectName("stationTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(graphs, "Live graphs")
-        self.tabs.addTab(self.smart_panel, "Smart charging")
-        self.tabs.addTab(self.config_panel, "Configuration")
+        self.panels: list[QWidget] = []
+        if is_v201(self.cp):
+            self._add_v201_tabs(bridge, reporter)
+        else:
+            self._add_v16_tabs(bridge, reporter)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(scroller)
         body.addWidget(self.tabs)
@@ -136,6 +144,28 @@ class StationView(QWidget):
         bridge.changed.connect(self.refresh)
         graphs.set_bridge(bridge)
         self.refresh()
+
+    def _add_v16_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
+        from ui.views.smart_panel import SmartPanel
+
+        self.smart_panel = SmartPanel(bridge)
+        self.config_panel = ConfigPanel(bridge, reporter)
+        self.tabs.addTab(self.smart_panel, "Smart charging")
+        self.tabs.addTab(self.config_panel, "Configuration")
+        self.panels += [self.smart_panel, self.config_panel]
+
+    def _add_v201_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
+        from ui.views.device_model_panel import DeviceModelPanel
+        from ui.views.display_panel import DisplayPanel
+        from ui.views.monitors_panel import MonitorsPanel
+
+        self.device_model_panel = DeviceModelPanel(bridge, reporter)
+        self.monitors_panel = MonitorsPanel(bridge)
+        self.display_panel = DisplayPanel(bridge)
+        self.tabs.addTab(self.device_model_panel, "Device model")
+        self.tabs.addTab(self.monitors_panel, "Monitors")
+        self.tabs.addTab(self.display_panel, "Display")
+        self.panels += [self.device_model_panel, self.monitors_panel, self.display_panel]
 
     def card(self, connector_id: int) -> ConnectorCard:
         return self.cards[connector_id - 1]
@@ -161,5 +191,7 @@ class StationView(QWidget):
     def dispose(self) -> None:
         self.bridge.changed.disconnect(self.refresh)
         self.graphs.set_bridge(None)
-        self.smart_panel.dispose()
-        self.config_panel.dispose()
+        for panel in self.panels:
+            panel.dispose()  # type: ignore[attr-defined]
+        if self.tx_events is not None:
+            self.tx_events.dispose()
