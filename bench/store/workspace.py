@@ -35,8 +35,8 @@ __all__ = [
 ]
 
 # What a profile may name; only 1.6 runs today (bench.runtime refuses the others).
-OCPP_VERSIONS = ("1.6",)
-_SUBPROTOCOLS = {"1.6": "ocpp1.6"}
+OCPP_VERSIONS = ("1.6", "2.0.1")
+_SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 WORKSPACE_SCHEMA = register_schema(
     Schema(

@@ -112,7 +112,7 @@ def test_the_link_config_passes_only_what_the_security_profile_uses():
         (CsmsProfile("X", "ws://lab/", security_profile=2, password="p"), "needs a wss:// URL"),
         (CsmsProfile("X", "wss://lab/", security_profile=1, password="p"), "uses ws://"),
         (CsmsProfile("X", "wss://lab/", security_profile=3), "client certificate"),
-        (CsmsProfile("X", "ws://lab/", ocpp_version="2.0.1"), "not available yet"),
+        (CsmsProfile("X", "ws://lab/", ocpp_version="2.1"), "not available yet"),
         (CsmsProfile(" ", "ws://lab/"), "needs a name"),
     ],
 )
