@@ -47,6 +47,7 @@ class Connector:
         "ev",
         "fault",
         "finishing",
+        "hardware",
         "hardware_max_a",
         "id",
         "limit_a",
@@ -87,6 +88,9 @@ class Connector:
         self.limit_a: float | None = None
         self.limit_source: str | None = None
         self.local_limit_a: float | None = None
+        # The hardware driver whose controller drives this connector (bench/devices), or
+        # None for a simulated one. Typed loosely: the model does not import the drivers.
+        self.hardware: object | None = None
         self.meter = Meter(self, station.clock.monotonic())
 
     def __repr__(self) -> str:
@@ -127,6 +131,11 @@ class Connector:
         if self.blocking_fault is not None:
             return 0.0
         return self.current_limit_a
+
+    @property
+    def physical(self) -> bool:
+        """True when real hardware drives this connector (a station-role device driver)."""
+        return self.hardware is not None
 
     @property
     def drawing(self) -> bool:

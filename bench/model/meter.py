@@ -27,11 +27,20 @@ with a 10-minute time constant, solved exactly for each interval.
 AC: drawn current per phase = min(offered, EV demand) on the phases the EV uses;
 power = sum of V x I per phase. DC: power = min(offered power, EV demand) and
 current = P / V on a single line.
+
+External meter (real hardware, ``bench/devices``): ``set_external(reading)``
+makes the meter report a real meter's ``MeterReading`` instead of the physics;
+the energy register comes from the reading when it has one, otherwise it is
+integrated from the reading's power. ``set_external(None)`` returns to the
+simulation. ``external_failed(reason)`` marks a lost meter: the connector gets
+the catalogue's ``power_meter_failure`` (1.6 §7.6 PowerMeterFailure) until the
+next reading arrives.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,16 +51,32 @@ TEMPERATURE_RISE_K = 15.0
 TEMPERATURE_TAU_S = 600.0
 FREQUENCY_NOISE_HZ = 0.02
 _EPS = 1e-9
+POWER_METER_FAULT = "power_meter_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """One sample of a real meter (``at``: the clock's monotonic seconds when it was read)."""
+
+    voltage_v: list[float]
+    current_a: list[float]
+    power_w: float
+    energy_wh: float | None
+    at: float
+    temperature_c: float | None = None
 
 
 class Meter:
     __slots__ = (
         "_connector",
+        "_external",
+        "_external_fault",
         "_last",
         "_rise",
         "_sampled_at",
         "current_a",
         "energy_wh",
+        "external_error",
         "frequency_hz",
         "offered_current_a",
         "offered_power_w",
@@ -75,7 +100,59 @@ class Meter:
         self._last = now
         self._sampled_at = -math.inf
         self._rise = 0.0
+        self._external: MeterReading | None = None
+        self._external_fault = False
+        self.external_error: str | None = None
         self._sample_noise(now)
+
+    # ------------------------------------------------------------ external meter
+    @property
+    def external(self) -> MeterReading | None:
+        """The real meter's last reading while one is the meter of record, else None."""
+        return self._external
+
+    def set_external(self, reading: MeterReading | None) -> None:
+        """Report ``reading`` from now on (None: back to the simulated physics).
+
+        A reading after ``external_failed`` clears the PowerMeterFailure it raised.
+        """
+        connector = self._connector
+        self.update(connector.station.clock.monotonic())
+        was_drawing = self.power_w > 0.0
+        self._external = reading
+        self.external_error = None
+        if reading is not None:
+            lines = len(self.voltage_v)
+            self.voltage_v[:] = _fit(reading.voltage_v, lines, self.voltage_v)
+            self.current_a[:] = _fit(reading.current_a, lines, [0.0] * lines)
+            self.power_w = float(reading.power_w)
+            if reading.energy_wh is not None:
+                # The real register is authoritative (it may start far from zero).
+                self.energy_wh = float(reading.energy_wh)
+            if reading.temperature_c is not None:
+                self.temperature_c = float(reading.temperature_c)
+        if self._external_fault:
+            self._external_fault = False
+            fault = connector.fault
+            if fault is not None and fault.name == POWER_METER_FAULT:
+                connector.clear_fault()
+                return  # clear_fault refreshed and emitted
+        if (self.power_w > 0.0) != was_drawing or reading is None:
+            # The EV started or stopped drawing: the derived status may change.
+            connector._changed("ev_demand")
+        else:
+            self.refresh()  # no event per sample: samplers read the meter when they need it
+
+    def external_failed(self, reason: str) -> None:
+        """The real meter stopped answering: raise PowerMeterFailure on the connector (1.6 §7.6).
+
+        A fault already on the connector is kept (it is at least as serious).
+        """
+        self.external_error = reason
+        connector = self._connector
+        if connector.fault is None:
+            self._external_fault = True
+            connector.raise_fault(POWER_METER_FAULT)
 
     # ------------------------------------------------------------ integration
     def update(self, now: float) -> None:
@@ -84,6 +161,12 @@ class Meter:
         if dt <= 0:
             return
         self._last = now
+        external = self._external
+        if external is not None:
+            # A real meter: integrate its power only when it has no register of its own.
+            if external.energy_wh is None and self.power_w > 0.0:
+                self.energy_wh += self.power_w * dt / 3600.0
+            return
         if now - self._sampled_at >= 1.0:
             self._sample_noise(now)
         if self.power_w <= 0.0:
@@ -182,6 +265,8 @@ class Meter:
             self.offered_power_w = min(template.max_power_w, offered * template.nominal_voltage_v)
         else:
             self.offered_power_w = offered * template.nominal_voltage_v * template.phases
+        if self._external is not None:
+            return  # measured values come from the real meter, not the physics
         ev = connector.ev
         amps, power, _, _ = self._draw(ev)
         current = self.current_a
@@ -219,3 +304,10 @@ class Meter:
         goal = TEMPERATURE_RISE_K * load * load
         self._rise = goal + (self._rise - goal) * math.exp(-dt / TEMPERATURE_TAU_S)
         self.temperature_c = round(template.ambient_temperature_c + self._rise, 2)
+
+
+def _fit(values: list[float], lines: int, fallback: list[float]) -> list[float]:
+    """``values`` cut or padded to ``lines`` entries (padding from ``fallback``)."""
+    out = [float(v) for v in values[:lines]]
+    out.extend(float(v) for v in fallback[len(out) : lines])
+    return out

@@ -54,6 +54,7 @@ class Station:
     __slots__ = (
         "clock",
         "connectors",
+        "devices",
         "events",
         "fault",
         "id",
@@ -83,6 +84,9 @@ class Station:
         self.events = events if events is not None else Emitter()
         self.fault: Fault | None = None
         self.powered = True
+        # Hardware drivers attached to this station (bench/devices), any role, in attach order.
+        # A tuple: the empty one is shared, so a fleet of virtual stations pays nothing for it.
+        self.devices: tuple[object, ...] = ()
         self.connectors: list[Connector] = []
         for n in range(1, template.connectors + 1):
             self.connectors.append(Connector(self, n, template.max_current_a, template.cable_max_a))
