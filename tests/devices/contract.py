@@ -32,7 +32,8 @@ from bench.devices.base import ROLES, SETTING_KINDS, DeviceDriver, HealthChanged
 from bench.devices.registry import create, parse_device_spec
 from bench.model.clock import SystemClock
 from bench.model.templates import build_station
-from tests.devices.openevse_support import FAST, emulated_openevse, wait_until
+from tests.devices.openevse_support import FAST, emulated_openevse
+from tests.waiting import wait_until
 
 WAIT = 5.0
 HW_PORT = os.environ.get("OCPP_BENCH_HW_PORT")

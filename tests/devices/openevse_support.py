@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,6 @@ from bench.model.templates import build_station
 WAIT = 5.0  # real seconds any one condition may take
 
 FAST = {"poll": 0.05, "timeout": 0.3, "retry": 0.05, "heartbeat": 0}
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    """Poll ``predicate`` every 10 ms; fail after ``timeout`` real seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    for _ in range(int(timeout / 0.01) + 2):
-        result = predicate()
-        if result:
-            return result
-        if loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
 
 @dataclass

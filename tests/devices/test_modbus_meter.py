@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,22 +30,10 @@ from bench.devices.serial.modbus_meter import ModbusMeter
 from bench.model.clock import SystemClock
 from bench.model.station import Station
 from bench.model.templates import build_station
+from tests.waiting import wait_until
 
 WAIT = 5.0
 FAST = {"poll_interval": 0.05, "timeout": 0.2, "fail_after": 2}
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    for _ in range(int(timeout / 0.01) + 2):
-        result = predicate()
-        if result:
-            return result
-        if loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
 
 # ------------------------------------------------------------------ pure codecs

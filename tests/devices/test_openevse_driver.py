@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.devices.serial.openevse import CONTROLLER_LOST, STATE_FAULTS
-from tests.devices.openevse_support import openevse_rig, wait_until
+from tests.devices.openevse_support import openevse_rig
+from tests.waiting import wait_until
 
 
 async def test_plugging_the_ev_at_the_controller_plugs_a_physical_ev_into_the_connector(tmp_path):

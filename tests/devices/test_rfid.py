@@ -6,9 +6,7 @@ reader is 1.6 §7.6 ReaderFailure on the station.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -27,21 +25,9 @@ from bench.model.changes import IdPresented
 from bench.model.clock import SystemClock
 from bench.model.station import Station
 from bench.model.templates import build_station
+from tests.waiting import wait_until
 
 WAIT = 5.0
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    for _ in range(int(timeout / 0.01) + 2):
-        result = predicate()
-        if result:
-            return result
-        if loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
 
 # ------------------------------------------------------------------ pure framing

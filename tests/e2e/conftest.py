@@ -38,6 +38,7 @@ from bench.store.db import open_database
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.server import OcppServer, serve_ocpp
+from tests.waiting import wait_until
 
 SPEED = 120.0  # virtual seconds per real second
 WAIT = 5.0  # real seconds any single condition may take before a test fails
@@ -75,20 +76,6 @@ class FrameList:
             for r in self.records
             if r.direction == "tx" and r.type == type_ and (action is None or r.action == action)
         ]
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    """Poll ``predicate`` every 10 ms until it is truthy; fail after ``timeout`` real seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    for _ in range(int(timeout / 0.01) + 2):
-        result = predicate()
-        if result:
-            return result
-        if loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
 
 def ev(template: str = "family-ev", **kw: Any) -> Ev:
