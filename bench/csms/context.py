@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bench.csms.authorization import TagDecision, decide
 from bench.csms.config import CsmsConfig
@@ -38,6 +39,32 @@ class StationContext:
         index = min(self.state.boot_index, len(sequence) - 1)
         self.state.boot_index += 1
         return sequence[index]
+
+    def record_boot(self, payload: dict[str, Any]) -> tuple[str, datetime, int]:
+        """Answer a BootNotification: (status, now, interval), the same for every version.
+
+        Accepted carries the heartbeat interval; Pending/Rejected the wait before the
+        next boot (1.6 §4.2, 2.0.1 B01-B03).
+        """
+        status = self.next_boot_status()
+        now = self.now()
+        self.store.record_boot(self.station_id, iso(now), payload, status)
+        state = self.state
+        state.registration = status
+        state.boot = dict(payload)
+        state.boot_count += 1
+        state.last_boot = now
+        if status == "Accepted":
+            state.triggered.clear()
+        accepted = status == "Accepted"
+        interval = self.config.heartbeat_interval if accepted else self.config.boot_retry_interval
+        return status, now, interval
+
+    def record_heartbeat(self) -> datetime:
+        now = self.now()
+        self.store.record_heartbeat(self.station_id, iso(now))
+        self.state.last_heartbeat = now
+        return now
 
     def authorize(self, id_tag: str) -> TagDecision:
         return decide(

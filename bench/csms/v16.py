@@ -111,30 +111,12 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
 
     # --- Core profile -------------------------------------------------------
     async def boot_notification(p: dict[str, Any]) -> dict[str, Any]:
-        # 1.6 §4.2: Accepted carries the heartbeat interval; Pending/Rejected carry
-        # the minimum wait before the next BootNotification.
-        status = ctx.next_boot_status()
-        now = ctx.now()
-        store.record_boot(sid, iso(now), p, status)
-        state.registration = status
-        state.boot = dict(p)
-        state.boot_count += 1
-        state.last_boot = now
-        if status == "Accepted":
-            state.triggered.clear()
-        interval = (
-            ctx.config.heartbeat_interval
-            if status == "Accepted"
-            else ctx.config.boot_retry_interval
-        )
+        # 1.6 §4.2
+        status, now, interval = ctx.record_boot(p)
         return {"status": status, "currentTime": current_time(now), "interval": interval}
 
     async def heartbeat(p: dict[str, Any]) -> dict[str, Any]:
-        # 1.6 §4.6
-        now = ctx.now()
-        store.record_heartbeat(sid, iso(now))
-        state.last_heartbeat = now
-        return {"currentTime": current_time(now)}
+        return {"currentTime": current_time(ctx.record_heartbeat())}
 
     async def status_notification(p: dict[str, Any]) -> dict[str, Any]:
         # 1.6 §4.9: connectorId 0 is the charge point as a whole.

@@ -78,28 +78,12 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         store.add_event(sid, ctx.now_iso(), kind, payload)
 
     async def boot_notification(p: dict[str, Any]) -> dict[str, Any]:
-        # B01.FR.02; Pending/Rejected carry the wait before the next boot (B02, B03).
-        status = ctx.next_boot_status()
-        now = ctx.now()
-        store.record_boot(sid, iso(now), p, status)
-        state.registration = status
-        state.boot = dict(p)
-        state.boot_count += 1
-        state.last_boot = now
-        if status == "Accepted":
-            state.triggered.clear()
-        interval = (
-            ctx.config.heartbeat_interval
-            if status == "Accepted"
-            else ctx.config.boot_retry_interval
-        )
+        # B01.FR.02, B02, B03
+        status, now, interval = ctx.record_boot(p)
         return {"status": status, "currentTime": current_time(now), "interval": interval}
 
     async def heartbeat(p: dict[str, Any]) -> dict[str, Any]:
-        now = ctx.now()
-        store.record_heartbeat(sid, iso(now))
-        state.last_heartbeat = now
-        return {"currentTime": current_time(now)}
+        return {"currentTime": current_time(ctx.record_heartbeat())}
 
     async def status_notification(p: dict[str, Any]) -> dict[str, Any]:
         # G01: the bench keys statuses by EVSE (one connector per EVSE).
