@@ -6,9 +6,22 @@ tables (``csms201_*``, created IF NOT EXISTS on the CSMS's connection) rather th
 (one row per seqNo; a retried one is answered again but stored once), the
 transaction row holds the latest state, and each sampled value is one row.
 
+Signed meter values (J01.FR.21, J02.FR.21; OCA note "Signed Meter Values in OCPP"):
+every sampled value with a ``signedMeterValue`` is checked on arrival
+(``bench.ocpp.ocmf.verify_signed_meter_value``) against the meter's public key and the
+plain value beside it, and the verdict is stored (``csms201_signed_values``). The key
+comes from the value itself or, when the station sends ``""`` (PublicKeyWithSignedMeterValue
+Never/OncePerTransaction), from ``csms201_meter_keys``: registered by the operator
+(``register_meter_key``) or learnt from the first value that verified with the key it
+brought. A value bringing another key than the registered one fails (KeyMismatch).
+
+With ``CsmsConfig.price_per_kwh`` set, the reply to an Updated or Ended event carries
+``totalCost``: the energy imported since the transaction's first register reading
+times the price, rounded to cents (I02.FR.01 running cost, I03.FR.01 final cost).
+
 The query functions at the bottom (``transactions``, ``transaction``, ``tx_events``,
-``meter_values``, ``missing_seq_nos``) take the store's connection, for tests and the GUI:
-``transactions(csms.store.conn, "CS1")``.
+``meter_values``, ``missing_seq_nos``, ``signed_values``, ``meter_key``) take the store's
+connection, for tests and the GUI: ``transactions(csms.store.conn, "CS1")``.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ from typing import Any
 
 from bench.csms.context import StationContext
 from bench.csms.storage import normalize_timestamp
+from bench.ocpp.ocmf import verify_signed_meter_value
 from bench.ocpp.session import Handler
 from bench.store.db import transaction as db_transaction
 
@@ -74,6 +88,29 @@ CREATE TABLE IF NOT EXISTS csms201_meter_values (
 );
 CREATE INDEX IF NOT EXISTS csms201_meter_values_tx
     ON csms201_meter_values (station, transaction_id);
+CREATE TABLE IF NOT EXISTS csms201_signed_values (
+    id INTEGER PRIMARY KEY,
+    station TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    transaction_id TEXT,
+    timestamp TEXT NOT NULL,
+    context TEXT NOT NULL,
+    value REAL NOT NULL,
+    verdict TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    pagination TEXT,
+    key_sent INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    signed_meter_value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS csms201_signed_values_tx
+    ON csms201_signed_values (station, transaction_id);
+CREATE TABLE IF NOT EXISTS csms201_meter_keys (
+    station TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    public_key TEXT NOT NULL,
+    PRIMARY KEY (station, evse_id)
+);
 """
 
 # SampledValueType defaults (part 2 §2.x) filled in so stored rows need no interpretation.
@@ -133,8 +170,81 @@ class MeterValue201Row:
     origin: str
 
 
+@dataclass(frozen=True, slots=True)
+class SignedValueRow:
+    """One received signedMeterValue and the CSMS's verdict on it (``ocmf.Verdict.status``)."""
+
+    station: str
+    evse_id: int
+    transaction_id: str | None
+    timestamp: str
+    context: str
+    value: float
+    verdict: str
+    detail: str
+    pagination: str | None
+    key_sent: bool
+    origin: str
+    signed_meter_value: dict[str, Any]
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict == "Valid"
+
+
 def ensure_tables(conn: sqlite3.Connection) -> None:
     conn.executescript(_TABLES)
+
+
+def _check_signed(
+    conn: sqlite3.Connection,
+    station: str,
+    evse_id: int,
+    transaction_id: str | None,
+    meter_value: list[dict[str, Any]],
+    origin: str,
+) -> None:
+    """Verify and record every signedMeterValue in ``meter_value`` (in the caller's
+    transaction); a key that verified is remembered for the values sent without one."""
+    for mv in meter_value:
+        ts = normalize_timestamp(mv["timestamp"])
+        for sv in mv.get("sampledValue", ()):
+            smv = sv.get("signedMeterValue")
+            if smv is None:
+                continue
+            known = _known_key(conn, station, evse_id)
+            verdict = verify_signed_meter_value(smv, known_key=known, expected_wh=_in_wh(sv))
+            if verdict.valid and known is None and verdict.public_key:
+                _store_key(conn, station, evse_id, verdict.public_key)
+            conn.execute(
+                "INSERT INTO csms201_signed_values (station, evse_id, transaction_id, timestamp,"
+                " context, value, verdict, detail, pagination, key_sent, origin,"
+                " signed_meter_value) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    station,
+                    evse_id,
+                    transaction_id,
+                    ts,
+                    sv.get("context", "Sample.Periodic"),
+                    float(sv["value"]),
+                    verdict.status,
+                    verdict.detail,
+                    verdict.pagination,
+                    1 if smv.get("publicKey") else 0,
+                    origin,
+                    json.dumps(smv),
+                ),
+            )
+
+
+def _in_wh(sv: dict[str, Any]) -> float | None:
+    """The plain value of an energy register reading in Wh (None for other quantities)."""
+    unit = (sv.get("unitOfMeasure") or {}).get("unit", "Wh")
+    scale = 10.0 ** (sv.get("unitOfMeasure") or {}).get("multiplier", 0)
+    factor = {"Wh": 1.0, "kWh": 1000.0}.get(unit)
+    if factor is None:
+        return None
+    return float(sv["value"]) * factor * scale
 
 
 def _register(meter_value: list[dict[str, Any]]) -> float | None:
@@ -210,6 +320,15 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
                 info["status"] = "ConcurrentTx"
         return info
 
+    def with_cost(p: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+        # I02.FR.01, I03.FR.01: the running and the final cost, when the CSMS has a price.
+        price = ctx.config.price_per_kwh
+        if price is not None and p["eventType"] in ("Updated", "Ended"):
+            energy_wh = _energy_wh(conn, sid, p["transactionInfo"]["transactionId"])
+            if energy_wh is not None:
+                reply["totalCost"] = round(energy_wh / 1000.0 * price, 2)
+        return reply
+
     async def transaction_event(p: dict[str, Any]) -> dict[str, Any]:
         info = p["transactionInfo"]
         tx_id = info["transactionId"]
@@ -226,7 +345,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
                 (sid, tx_id, p["seqNo"]),
             ).fetchone()
             if seen is not None:
-                return reply  # the same event sent again (E13): answered, stored once
+                return with_cost(p, reply)  # sent again (E13): answered, stored once
             conn.execute(
                 "INSERT INTO csms201_tx_events (station, transaction_id, seq_no, event_type,"
                 " trigger_reason, offline, timestamp, received, payload)"
@@ -259,16 +378,31 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
             _add_meter_values(
                 conn, _meter_rows(sid, evse, tx_id, p.get("meterValue") or [], "TransactionEvent")
             )
-        return reply
+            _check_signed(conn, sid, evse, tx_id, p.get("meterValue") or [], "TransactionEvent")
+        return with_cost(p, reply)
 
     async def meter_values(p: dict[str, Any]) -> dict[str, Any]:
         # J01.FR.18: always answered; evseId 0 is the station's main meter (J01.FR.03).
         rows = _meter_rows(sid, p["evseId"], None, p["meterValue"], "MeterValues")
         with db_transaction(conn):
             _add_meter_values(conn, rows)
+            _check_signed(conn, sid, p["evseId"], None, p["meterValue"], "MeterValues")
         return {}
 
     return {"TransactionEvent": transaction_event, "MeterValues": meter_values}
+
+
+def _energy_wh(conn: sqlite3.Connection, sid: str, tx_id: str) -> float | None:
+    """Energy imported in a transaction so far: last minus first register reading, in Wh."""
+    rows = conn.execute(
+        "SELECT value, unit FROM csms201_meter_values WHERE station = ? AND transaction_id = ?"
+        " AND measurand = ? AND phase IS NULL ORDER BY timestamp, id",
+        (sid, tx_id, _DEFAULT_MEASURAND),
+    ).fetchall()
+    if not rows:
+        return None
+    readings = [value * 1000.0 if unit == "kWh" else value for value, unit in rows]
+    return max(0.0, readings[-1] - readings[0])
 
 
 def _update_transaction(conn: sqlite3.Connection, sid: str, p: dict[str, Any], ts: str) -> None:
@@ -400,3 +534,62 @@ def meter_values(
         MeterValue201Row(*r[:10], bool(r[10]), r[11])
         for r in conn.execute(sql + " ORDER BY id", args)
     ]
+
+
+def signed_values(
+    conn: sqlite3.Connection,
+    station: str,
+    *,
+    transaction_id: str | None = None,
+    verdict: str | None = None,
+) -> list[SignedValueRow]:
+    """Received signedMeterValues with their verdicts, in arrival order."""
+    ensure_tables(conn)
+    sql = (
+        "SELECT station, evse_id, transaction_id, timestamp, context, value, verdict, detail,"
+        " pagination, key_sent, origin, signed_meter_value FROM csms201_signed_values"
+        " WHERE station = ?"
+    )
+    args: tuple[Any, ...] = (station,)
+    if transaction_id is not None:
+        sql += " AND transaction_id = ?"
+        args += (transaction_id,)
+    if verdict is not None:
+        sql += " AND verdict = ?"
+        args += (verdict,)
+    return [
+        SignedValueRow(*r[:9], bool(r[9]), r[10], json.loads(r[11]))
+        for r in conn.execute(sql + " ORDER BY id", args)
+    ]
+
+
+def meter_key(conn: sqlite3.Connection, station: str, evse_id: int) -> str | None:
+    """The publicKey value known for the meter of ``station``'s EVSE ``evse_id``."""
+    ensure_tables(conn)
+    return _known_key(conn, station, evse_id)
+
+
+def register_meter_key(
+    conn: sqlite3.Connection, station: str, evse_id: int, public_key: str
+) -> None:
+    """Record the meter's publicKey value (note §3.2.2), e.g. as published for the EVSE."""
+    ensure_tables(conn)
+    _store_key(conn, station, evse_id, public_key)
+
+
+# ensure_tables runs executescript, which commits: the helpers below run inside the
+# handlers' transactions and so must not call it.
+def _known_key(conn: sqlite3.Connection, station: str, evse_id: int) -> str | None:
+    row = conn.execute(
+        "SELECT public_key FROM csms201_meter_keys WHERE station = ? AND evse_id = ?",
+        (station, evse_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _store_key(conn: sqlite3.Connection, station: str, evse_id: int, public_key: str) -> None:
+    conn.execute(
+        "INSERT INTO csms201_meter_keys (station, evse_id, public_key) VALUES (?, ?, ?)"
+        " ON CONFLICT(station, evse_id) DO UPDATE SET public_key = excluded.public_key",
+        (station, evse_id, public_key),
+    )

@@ -9,6 +9,10 @@ phase where the quantity is per phase on AC (current, voltage), as a total other
 ``Interval`` measurands are the energy since the previous reading of the same
 measurand on the same EVSE, so every periodic, clock-aligned or end-of-transaction
 reading covers exactly the time since the one before (``Sampler`` keeps that state).
+
+``ReadingSigner`` adds a ``signedMeterValue`` (OCMF, ``bench.ocpp.ocmf``) to the
+Energy.Active.Import.Register values of an EVSE's meter (J01.FR.21, J02.FR.21); which
+readings it signs is decided by ``tx_metering``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.ocmf import MeterSigner, Reading, signed_meter_value, user_of
+from bench.ocpp.v16.metering import iso, parse_iso
 from bench.ocpp.v201.dm_seed import MEASURANDS
 
 if TYPE_CHECKING:
@@ -75,11 +80,13 @@ def _sv(
 class Sampler:
     """Builds sampled values for one station; remembers registers for Interval measurands."""
 
-    __slots__ = ("_last",)
+    __slots__ = ("_last", "signer")
 
     def __init__(self) -> None:
         # (evse id, measurand) -> register (Wh) at the previous Interval reading.
         self._last: dict[tuple[int, str], float] = {}
+        # Made on the first signed reading (it needs the station's database).
+        self.signer: ReadingSigner | None = None
 
     def reset(self, evse_id: int, register_wh: float) -> None:
         """Start Interval measurands afresh (a transaction begins)."""
@@ -165,3 +172,98 @@ class Sampler:
         if measurand == "Power.Factor":
             return [_sv(1.0, measurand, None, context)]
         return [_sv(0.0, measurand, _ZERO_UNITS.get(measurand), context)]
+
+
+# The one quantity the bench's meter signs: the register a bill is made from.
+SIGNABLE = "Energy.Active.Import.Register"
+# ReadingContextEnumType -> OCMF "TX" (meter reading reason); any other reading in a
+# transaction is "C" (charging).
+_TX_REASONS = {"Transaction.Begin": "B", "Transaction.End": "E"}
+
+
+class ReadingSigner:
+    """Signs the register readings of one station's meters as OCMF records.
+
+    ``publicKey`` follows OCPPCommCtrlr.PublicKeyWithSignedMeterValue (part 2 §2.7.17):
+    Never ``""``; EveryMeterValue the key each time; OncePerTransaction the key in the
+    first signed value the CSMS gets for a transaction. Values kept for the Ended event
+    are signed when read but only get their key when the Ended event is made
+    (``settle_ended``): they reach the CSMS after the Started and Updated ones.
+    """
+
+    __slots__ = ("_key_sent", "meter")
+
+    def __init__(self, meter: MeterSigner) -> None:
+        self.meter = meter
+        self._key_sent: set[str] = set()  # transactions whose key went out already
+
+    def sign(
+        self,
+        meter_values: list[dict[str, Any]],
+        *,
+        evse_id: int,
+        current_type: str,
+        key_policy: str,
+        transaction_id: str | None = None,
+        id_token: dict[str, Any] | None = None,
+        for_ended: bool = False,
+    ) -> int:
+        """Add a signedMeterValue to each signable sampled value; returns how many."""
+        signed = 0
+        for mv in meter_values:
+            # The meter signs the reading at the MeterValue's own time (note §2.3.2).
+            when = parse_iso(mv["timestamp"])
+            for sv in mv.get("sampledValue", ()):
+                if (
+                    when is None
+                    or sv.get("measurand") != SIGNABLE
+                    or "phase" in sv
+                    or "signedMeterValue" in sv
+                ):
+                    continue
+                if sv.get("location", "Outlet") != "Outlet":
+                    continue  # the EVSE's meter measures at the outlet
+                context = sv.get("context", "Sample.Periodic")
+                reason = None
+                user = None
+                if transaction_id is not None:
+                    reason = _TX_REASONS.get(context, "C")
+                    token = id_token or {}
+                    user = user_of(token.get("idToken"), token.get("type"))
+                record = self.meter.sign(
+                    [Reading(when, float(sv["value"]), reason, current_type)],
+                    user=user,
+                    connector=evse_id,
+                )
+                key = "" if for_ended else self._key(key_policy, transaction_id)
+                if for_ended and key_policy == "EveryMeterValue":
+                    key = self.meter.public_key
+                sv["signedMeterValue"] = signed_meter_value(record, key)
+                signed += 1
+        return signed
+
+    def _key(self, policy: str, transaction_id: str | None) -> str:
+        if policy == "EveryMeterValue":
+            return self.meter.public_key
+        if policy == "OncePerTransaction":
+            if transaction_id is None:
+                return self.meter.public_key  # a record outside transactions stands alone
+            if transaction_id not in self._key_sent:
+                self._key_sent.add(transaction_id)
+                return self.meter.public_key
+        return ""
+
+    def settle_ended(
+        self, meter_values: list[dict[str, Any]], transaction_id: str, key_policy: str
+    ) -> None:
+        """The Ended event is being made: its first signed value carries the key if the
+        transaction has not sent it yet (OncePerTransaction); the transaction is forgotten."""
+        if key_policy == "OncePerTransaction" and transaction_id not in self._key_sent:
+            for mv in meter_values:
+                for sv in mv.get("sampledValue", ()):
+                    smv = sv.get("signedMeterValue")
+                    if smv is not None:
+                        smv["publicKey"] = self.meter.public_key
+                        self._key_sent.discard(transaction_id)
+                        return
+        self._key_sent.discard(transaction_id)

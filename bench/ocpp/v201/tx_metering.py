@@ -9,6 +9,16 @@
   AlignedDataCtrlr.TxEndedMeasurands every AlignedDataCtrlr.TxEndedInterval go in Ended.
 - TriggerMessage MeterValues / TransactionEvent (F06.FR.06/07).
 MeterValuesRequest is not transaction-related: it is sent only while accepted, never queued.
+
+Signed meter values (J01.FR.21, J02.FR.21; OCA note "Signed Meter Values in OCPP" §4):
+with SampledDataCtrlr.SignReadings every sampled Energy.Active.Import.Register reading
+of an EVSE in a TransactionEvent (Transaction.Begin in Started, Sample.Periodic and
+Trigger in Updated, Transaction.Begin/End and periodic ones in Ended) carries a
+signedMeterValue, one OCMF record per reading ("separate containers", note §4.1.2);
+with AlignedDataCtrlr.SignReadings every clock-aligned one does (Updated/MeterValueClock,
+Ended, MeterValues of an idle EVSE as a fiscal record) and triggered MeterValues too.
+The note's finer SignStartedReadings/SignUpdatedReadings are not in the 2.0.1 device
+model: the bench signs as if both were true. EVSE 0 (the grid meter) is not signed.
 """
 
 from __future__ import annotations
@@ -18,8 +28,9 @@ from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
+from bench.ocpp.ocmf import Identity, MeterSigner
 from bench.ocpp.v201.block import Block
-from bench.ocpp.v201.tx_meter import Sampler, measurand_list, meter_value
+from bench.ocpp.v201.tx_meter import ReadingSigner, Sampler, measurand_list, meter_value
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -57,16 +68,87 @@ class Metering(Block):
     def _measurands(self, component: str, variable: str) -> list[str]:
         return measurand_list(self.cp.variable(component, variable))
 
-    def _reading(self, connector: Connector, measurands: list[str], context: str) -> list[dict]:
+    def _reading(
+        self,
+        connector: Connector,
+        measurands: list[str],
+        context: str,
+        *,
+        component: str | None = None,
+        for_ended: bool = False,
+    ) -> list[dict]:
+        """A MeterValueType list read now, signed when ``component``'s SignReadings says so
+        (default: AlignedDataCtrlr for Sample.Clock, SampledDataCtrlr otherwise)."""
         values = self.sampler.values(connector, measurands, context)
-        return [meter_value(self.cp.clock.now(), values)] if values else []
+        if not values:
+            return []
+        out = [meter_value(self.cp.clock.now(), values)]
+        if component is None:
+            component = "AlignedDataCtrlr" if context == "Sample.Clock" else "SampledDataCtrlr"
+        self._sign(connector.id, out, component, for_ended=for_ended)
+        return out
 
     def _sample_ended(self, session: EvseSession, component: str, context: str) -> None:
         """Add a reading of the TxEndedMeasurands to the Ended event's meterValue (E06.FR.11)."""
         tx = session.tx
         if tx is not None:
             measurands = self._measurands(component, "TxEndedMeasurands")
-            tx.ended_data.extend(self._reading(self._connector(session), measurands, context))
+            tx.ended_data.extend(
+                self._reading(
+                    self._connector(session),
+                    measurands,
+                    context,
+                    component=component,
+                    for_ended=True,
+                )
+            )
+            if context == "Transaction.End" and self.sampler.signer is not None:
+                # The Ended event is made next: settle which of its values brings the key.
+                self.sampler.signer.settle_ended(
+                    tx.ended_data, tx.transaction_id, self._key_policy()
+                )
+
+    # ------------------------------------------------------------ signed meter values
+    def meter_public_key(self) -> str:
+        """The publicKey value of this station's meters (OCA note §3.2.2): what a CSMS
+        registers to check signedMeterValues sent without a key."""
+        return self._signer().meter.public_key
+
+    def _signer(self) -> ReadingSigner:
+        if self.sampler.signer is None:
+            station = self.cp.station
+            who = station.identity
+            identity = Identity(
+                gateway=f"{who.vendor} {who.model}",
+                gateway_serial=who.serial_number,
+                gateway_version=who.firmware_version,
+                meter_serial=who.meter_serial_number or f"MTR-{station.id}",
+                meter_vendor=who.vendor,
+                meter_model=who.meter_type,
+            )
+            self.sampler.signer = ReadingSigner(MeterSigner(self.cp.db, station.id, identity))
+        return self.sampler.signer
+
+    def _key_policy(self) -> str:
+        return self.cp.variable("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue") or "Never"
+
+    def _sign(
+        self, evse_id: int, values: list[dict[str, Any]], component: str, *, for_ended: bool = False
+    ) -> None:
+        """J01.FR.21 / J02.FR.21: signed values where ``component``.SignReadings is true."""
+        if evse_id == 0 or not values or not self.cp.flag(component, "SignReadings"):
+            return
+        session = self.sessions.get(evse_id)
+        tx = session.tx if session is not None else None
+        self._signer().sign(
+            values,
+            evse_id=evse_id,
+            current_type=self.cp.station.template.current_type,
+            key_policy=self._key_policy(),
+            transaction_id=tx.transaction_id if tx is not None else None,
+            id_token=tx.id_token if tx is not None else None,
+            for_ended=for_ended,
+        )
 
     def _schedule_samples(self, session: EvseSession) -> None:
         for key, variable, due in (
@@ -180,4 +262,5 @@ class Metering(Block):
         for evse_id in ids:
             values = self.meter_values(evse_id, measurands, "Trigger")
             if values:
+                self._sign(evse_id, values, "AlignedDataCtrlr")
                 self.send_meter_values(evse_id, values)

@@ -19,6 +19,7 @@ _MODULES = (
     "security",
     "firmware",
     "auth",
+    "metering",
 )
 
 
