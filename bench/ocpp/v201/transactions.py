@@ -371,6 +371,8 @@ class Transactions(RemoteControl, Metering):
             if reached:
                 if trigger == "CablePluggedIn" and not reached & {"EVConnected", "Authorized"}:
                     trigger = "EVDetected"
+                if "DataSigned" in reached and trigger != "RemoteStart":
+                    trigger = "SignedDataReceived"  # TC_E_11_CS: started by the signed value
                 self._start(session, trigger or "ChargingStateChanged")
             return
         tx.seen |= points

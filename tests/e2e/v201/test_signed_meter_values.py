@@ -243,6 +243,7 @@ async def test_data_signed_start_point_starts_with_a_signed_begin_value(
     await wait_until(lambda: events(cp), what="Started")
     started = events(cp)[0]
     assert started["eventType"] == "Started"
+    assert started["triggerReason"] == "SignedDataReceived"
     (begin,) = signed(started)
     assert begin["context"] == "Transaction.Begin"
     assert set(begin["signedMeterValue"]) == {
