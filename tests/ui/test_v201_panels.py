@@ -175,7 +175,7 @@ async def test_the_monitors_panel_lists_a_csms_monitor_and_the_event_it_fires(qt
             r for r in range(events.rowCount()) if events.item(r, 2).text() == str(monitor_id)
         )
         assert events.item(fired, 3).text() == "Alerting"
-        assert events.item(fired, 4).text() == "EVSE · Power"
+        assert events.item(fired, 4).text() == "EVSE 1 · Power"
         await wait_until(
             lambda: table.item(row_of_monitor(), 7).text() == "passed", what="tripped shown"
         )

@@ -45,7 +45,13 @@ async def test_a_station_added_as_201_connects_with_ocpp201_and_shows_the_201_ta
         assert view.cp.version == "2.0.1"
         csms = window.workspace.csms
         assert csms.protocol_version(STATION) == "2.0.1"
-        assert tab_titles(view) == ["Live graphs", "Device model", "Monitors", "Display"]
+        assert tab_titles(view) == [
+            "Live graphs",
+            "Smart charging",
+            "Device model",
+            "Monitors",
+            "Display",
+        ]
         assert "OCPP 2.0.1" in view.header.subtitle.text()
         # The 1.6 demo station beside it keeps its 1.6 tabs.
         window.show_station(window.bridges[DEMO_STATION_ID])

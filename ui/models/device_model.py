@@ -5,7 +5,8 @@ sit), one child row per variable showing its first attribute (Actual for almost
 all) with mutability, data type, unit and limits or values list (part 1 §4.2,
 VariableCharacteristicsType), and a grandchild row for every further attribute
 (Target, MinSet, MaxSet). The definition never changes, so the tree is built once;
-``refresh`` re-reads the values.
+``refresh`` re-reads every value, ``refresh_variables`` only the slots a
+``VariableChanged`` event named.
 
 The Value cell of a writable attribute is editable; the model never writes the
 station itself: ``setData`` emits ``edit_requested`` and the panel sends the value
@@ -14,6 +15,7 @@ through the station's SetVariables handler (``ui.operations.device_model``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -25,6 +27,7 @@ from bench.ocpp.v201.device_model import (
     DeviceModel,
     Mutability,
     VariableDef,
+    VariableKey,
 )
 from ui.operations.device_model import MASK, component_label, variable_label
 
@@ -88,6 +91,8 @@ class DeviceModelTree(QStandardItemModel):
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self._cells: list[tuple[QStandardItem, VariableDef, AttributeDef]] = []
         self._rows: dict[tuple[str, str, str], QStandardItem] = {}  # label keys -> Value cell
+        # (component, variable) -> its cells, one per attribute: what an event names.
+        self._by_slot: dict[tuple[ComponentKey, VariableKey], list[int]] = {}
         self._bold = QFont()
         self._bold.setBold(True)
         self._italic = QFont()
@@ -150,6 +155,7 @@ class DeviceModelTree(QStandardItemModel):
         if attr.mutability == Mutability.READ_ONLY:
             grey = QBrush(QColor("#8a8f98"))
             cells[VALUE].setForeground(grey)
+        self._by_slot.setdefault((vdef.component, vdef.variable), []).append(len(self._cells))
         self._cells.append((value, vdef, attr))
         key = (component_label(vdef.component), variable_label(vdef.variable), str(attr.type))
         self._rows[key] = value
@@ -178,6 +184,15 @@ class DeviceModelTree(QStandardItemModel):
     def refresh(self) -> int:
         """Re-read every value; returns how many cells changed."""
         return sum(self._show(item, vdef, attr) for item, vdef, attr in self._cells)
+
+    def refresh_variables(self, slots: Iterable[tuple[ComponentKey, VariableKey]]) -> int:
+        """Re-read the attributes of the given variables only; returns how many cells changed."""
+        changed = 0
+        for slot in slots:
+            for i in self._by_slot.get(slot, ()):
+                item, vdef, attr = self._cells[i]
+                changed += self._show(item, vdef, attr)
+        return changed
 
     def value_index(self, component: str, variable: str, attribute: str = "Actual") -> QModelIndex:
         """The Value cell of a slot, by the labels the tree shows (tests, shortcuts)."""

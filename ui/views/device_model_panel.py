@@ -6,13 +6,21 @@ user cannot change. Double-clicking a writable value edits it: booleans and
 option lists get a drop-down, the rest a line. The new value goes through the
 station's SetVariables handler (B05) and the answer — Accepted, RebootRequired,
 or Rejected with the station's reason — shows under the tree and in the status bar.
+
+Live: every change of a value reaches the charge point's ``VariableChanged`` event
+(SetVariables, the station's own measured values, the boot's heartbeat interval);
+while the panel is visible the slots named in one event-loop turn are re-read
+together, and nothing else. There is no polling: every value the browser shows is
+a stored value, and each store is announced. A hidden panel ignores the events and
+re-reads everything when shown (~150 cells, once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from bench.ocpp.v201.device_model import DataType, VariableDef
+from bench.ocpp.v201.charge_point import VariableChanged
+from bench.ocpp.v201.device_model import ComponentKey, DataType, VariableDef, VariableKey
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.models.device_model import (
@@ -126,6 +135,12 @@ class DeviceModelPanel(QWidget):
         self.proxy = _Filter()
         self.proxy.setSourceModel(self.model)
         self.last_outcome: SetOutcome | None = None
+        self.updates = 0  # cells changed by VariableChanged events (for tests and the curious)
+        self._changed: set[tuple[ComponentKey, VariableKey]] = set()
+        self._apply_changes = QTimer(self)
+        self._apply_changes.setSingleShot(True)
+        self._apply_changes.setInterval(0)  # one re-read per event-loop turn for a burst
+        self._apply_changes.timeout.connect(self._read_changed)
 
         self.search = QLineEdit()
         self.search.setObjectName("dmSearch")
@@ -188,8 +203,7 @@ class DeviceModelPanel(QWidget):
         layout.addWidget(self.result)
         layout.addWidget(hint)
 
-        bridge.changed.connect(self.refresh)
-        self._connected = True
+        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
         self._expanded = False
         self._update_count()
 
@@ -205,8 +219,7 @@ class DeviceModelPanel(QWidget):
         )
         if outcome is None:
             return None
-        self.last_outcome = outcome
-        self.model.refresh()
+        self.last_outcome = outcome  # the cell follows through VariableChanged
         message = outcome.message(shown(vdef, attribute, text))
         self.result.setText(message)
         colour = OK_COLOUR if outcome.ok else BAD_COLOUR
@@ -229,15 +242,28 @@ class DeviceModelPanel(QWidget):
         self.tree.setCurrentIndex(index)
         return index
 
+    # ------------------------------------------------------------ live values
+    def _on_cp_event(self, event: Any) -> None:
+        if not isinstance(event, VariableChanged) or not self.isVisible():
+            return  # hidden: showEvent re-reads everything
+        component = event.component_key or ComponentKey(event.component)
+        self._changed.add((component, event.variable_key))
+        if not self._apply_changes.isActive():
+            self._apply_changes.start()
+
+    def _read_changed(self) -> None:
+        changed, self._changed = self._changed, set()
+        self.updates += self.model.refresh_variables(changed)
+
     # ------------------------------------------------------------ view
     def refresh(self) -> None:
-        # The device model has no change event: re-read while visible (cheap: ~150 cells).
-        if self.isVisible():
-            self.model.refresh()
+        """Re-read every value (on show; the events keep a visible panel current)."""
+        self._changed.clear()
+        self.model.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.model.refresh()
+        self.refresh()
 
     def _filter_text(self, text: str) -> None:
         self.proxy.text = text.strip()
@@ -271,9 +297,10 @@ class DeviceModelPanel(QWidget):
         self.count.setText(text)
 
     def dispose(self) -> None:
-        if self._connected:
-            self._connected = False
-            self.bridge.changed.disconnect(self.refresh)
+        self._apply_changes.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
 
 __all__ = ["COLUMNS", "DeviceModelPanel"]

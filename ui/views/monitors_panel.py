@@ -4,7 +4,8 @@ Top: every active monitor ``cp.monitoring.monitors()`` holds — id, who made it
 (hard-wired, pre-configured, custom), component and variable, type, value,
 severity, and whether a threshold is passed now. Bottom: the events fired since
 the panel opened, newest first, from the block's ``MonitorFired`` events (each one
-a NotifyEvent eventData, or filtered out by MonitoringLevel, N07.FR.15).
+a NotifyEvent eventData, or filtered out by MonitoringLevel, N07.FR.15), named by
+where the component sits ("EVSE 1 · Power").
 
 Both follow the block's ``MonitorsChanged`` / ``MonitorFired`` events; the tables
 are rebuilt at most once per bridge refresh, and only while visible.
@@ -66,6 +67,15 @@ class FiredRow:
     what: str
     actual: str
     reported: bool
+
+
+def fired_where(component: str, variable: str, evse_id: int | None) -> str:
+    """What fired and on which EVSE: ``EVSE 1 · Power``, ``EVSE 2 · Connector · Problem``."""
+    if evse_id is None:
+        return f"{component} · {variable}"
+    if component == "EVSE":
+        return f"EVSE {evse_id} · {variable}"
+    return f"EVSE {evse_id} · {component} · {variable}"
 
 
 def severity_text(severity: int) -> str:
@@ -147,7 +157,7 @@ class MonitorsPanel(QWidget):
     def _on_cp_event(self, event: Any) -> None:
         name = type(event).__name__
         if name == "MonitorFired":
-            what = f"{event.component} · {event.variable}"
+            what = fired_where(event.component, event.variable, getattr(event, "evse_id", None))
             self.fired.appendleft(
                 FiredRow(
                     self.cp.clock.now().strftime("%H:%M:%S"),

@@ -1,16 +1,22 @@
-"""The smart charging panel: installed profiles per connector and the composite schedule.
+"""The smart charging panel: installed profiles per connector/EVSE and the composite schedule.
 
-Top: a tree with one group per connector (0 is the station as a whole) and one
-row per installed charging profile — purpose, stack level, kind (and
-recurrency), validity, unit and periods — each row expanding into its periods
-(1.6 §7.8, §7.13). Bottom: the composite schedule of one connector for the next
-24 hours as a step chart, in amps or watts, computed by the core exactly as it
-answers GetCompositeSchedule (1.6 §5.7; where no profile limits, the hardware
-rating does).
+Top: a tree with one group per connector (2.0.1: EVSE; 0 is the station as a
+whole) and one row per installed charging profile — purpose, stack level, kind
+(and recurrency), validity, unit and periods — each row expanding into its
+periods (1.6 §7.8, §7.13; 2.0.1 part 2 §3, K01). Bottom: the composite schedule
+of one connector for the next 24 hours as a step chart, in amps or watts,
+computed by the core exactly as it answers GetCompositeSchedule (1.6 §5.7,
+2.0.1 K08; where no profile limits, the hardware rating does), and the limit
+in force on it now with who imposes it.
+
+The panel serves both versions through ``ui.models.smart_facts``; in 2.0.1 a
+ChargingStationExternalConstraints profile says which external system set it
+(chargingLimitSource EMS, SO, Other; K11-K13).
 
 Live: the panel subscribes to the charge point's ``ProfilesChanged`` event (a
 CSMS SetChargingProfile or ClearChargingProfile, a TxProfile that ends with its
-transaction), coalesced to one refresh per event-loop turn. While visible it
+transaction, an external limit), coalesced to one refresh per event-loop turn,
+and to 2.0.1's ``ChargingLimitChanged`` for the limit in force. While visible it
 also recomputes the chart when a transaction starts or ends (a TxProfile only
 counts with one) and once a minute of station time, as "now" moves on.
 """
@@ -40,10 +46,12 @@ from PySide6.QtWidgets import (
 )
 
 from bench.ocpp.v16.smart_charging import ProfilesChanged
-from bench.smart.profiles import PURPOSE_16_NAME, RECURRING, Profile
+from bench.ocpp.v201.smart_charging import ChargingLimitChanged
+from bench.smart.profiles import EXTERNAL, RECURRING, Profile
 from bench.smart.store import Installed
 from bench.smart.units import convert
 from ui.models.bridge import StationBridge
+from ui.models.smart_facts import CSO, V16_FACTS, SmartFacts, smart_facts
 
 HORIZON_S = 24 * 3600  # the chart's span (issue 4: "the next 24 hours")
 STALE_S = 60.0  # station seconds after which the chart's "now" is recomputed
@@ -64,8 +72,10 @@ CHART_COLOUR = "#1f5fbf"
 HARDWARE_COLOUR = "#95a5a6"
 PURPOSE_COLOURS = {
     "ChargePointMaxProfile": "#c0392b",
+    "ChargingStationMaxProfile": "#c0392b",
     "TxDefaultProfile": "#2e86de",
     "TxProfile": "#16a085",
+    "ChargingStationExternalConstraints": "#8e44ad",
 }
 
 
@@ -114,10 +124,16 @@ def periods_text(profile: Profile) -> str:
     return "  ·  ".join(parts)
 
 
-def purpose_text(profile: Profile) -> str:
-    name = PURPOSE_16_NAME[profile.purpose]
-    if profile.transaction_id is not None:
-        name += f" (transaction {profile.transaction_id})"
+def purpose_text(entry: Installed, facts: SmartFacts = V16_FACTS, source: str = CSO) -> str:
+    """The purpose as the version names it, with its transaction or its external source."""
+    name = facts.purpose_name(entry.profile)
+    transaction_id = facts.transaction_id(entry)
+    if transaction_id is not None:
+        # 2.0.1 ids are often UUIDs: their head tells them apart (the tooltip has it all).
+        short = transaction_id if len(transaction_id) <= 12 else transaction_id[:8] + "…"
+        name += f" (transaction {short})"
+    if entry.profile.purpose == EXTERNAL or source != CSO:
+        name += f" · set by {source}"  # K11.FR.05, K12.FR.04: EMS, SO or Other
     return name
 
 
@@ -195,7 +211,9 @@ class SmartPanel(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.cp = bridge.cp
-        self.unit = "A"
+        self.facts = smart_facts(self.cp)
+        # A DC station's composite defaults to watts (2.0.1 K08: A only where AC).
+        self.unit = "A" if getattr(self.cp.smart, "ac", True) else "W"
         self.refreshes = 0
         self._chart_at: datetime | None = None
         self._signature: tuple[Any, ...] | None = None
@@ -212,7 +230,7 @@ class SmartPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.empty = QLabel(
             "No charging profiles installed. Send a SetChargingProfile from the CSMS "
-            "(1.6 §5.16) and it shows up here."
+            f"({self.facts.set_ref}) and it shows up here."
         )
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
@@ -221,8 +239,8 @@ class SmartPanel(QWidget):
         self.connector_box = QComboBox()
         self.connector_box.setObjectName("compositeConnector")
         for connector in self.cp.station.connectors:
-            self.connector_box.addItem(f"Connector {connector.id}", connector.id)
-        self.connector_box.addItem("Station (connector 0)", 0)
+            self.connector_box.addItem(self.facts.place_text(connector.id), connector.id)
+        self.connector_box.addItem(self.facts.place_text(0), 0)
         self.connector_box.currentIndexChanged.connect(lambda _i: self.refresh_chart())
         self.unit_buttons: dict[str, QToolButton] = {}
         self._units = QButtonGroup(self)
@@ -243,6 +261,9 @@ class SmartPanel(QWidget):
             self.unit_buttons[unit] = button
         self.now_label = QLabel()
         self.now_label.setObjectName("compositeNow")
+        self.limit_label = QLabel()
+        self.limit_label.setObjectName("limitInForce")
+        self.limit_label.setWordWrap(True)
 
         chart_bar = QHBoxLayout()
         chart_bar.setContentsMargins(0, 0, 0, 0)
@@ -268,6 +289,7 @@ class SmartPanel(QWidget):
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addLayout(chart_bar)
+        bottom_layout.addWidget(self.limit_label)
         bottom_layout.addWidget(self.chart, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
@@ -285,14 +307,25 @@ class SmartPanel(QWidget):
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
         self._pending.timeout.connect(self.refresh)
+        self._limit_pending = QTimer(self)
+        self._limit_pending.setSingleShot(True)
+        self._limit_pending.setInterval(0)
+        self._limit_pending.timeout.connect(self.refresh_limit)
         self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
         bridge.changed.connect(self._maybe_refresh_chart)
         self.refresh()
 
     # ------------------------------------------------------------ events
     def _on_cp_event(self, event: Any) -> None:
-        if isinstance(event, ProfilesChanged) and not self._pending.isActive():
-            self._pending.start()
+        if isinstance(event, ProfilesChanged):
+            timer = self._pending
+        elif isinstance(event, ChargingLimitChanged) and self.isVisible():
+            # Limits move with sharing and period boundaries; only the line of text follows.
+            timer = self._limit_pending
+        else:
+            return
+        if not timer.isActive():
+            timer.start()
 
     def _maybe_refresh_chart(self) -> None:
         """On the bridge's coalesced tick: redo the chart if what it depends on moved."""
@@ -303,6 +336,8 @@ class SmartPanel(QWidget):
         stale = self._chart_at is None or (now - self._chart_at).total_seconds() >= STALE_S
         if stale or signature != self._signature:
             self.refresh_chart()
+        else:
+            self.refresh_limit()  # the model's limit may follow the physics, not an event
 
     def _chart_signature(self) -> tuple[Any, ...]:
         # A TxProfile counts only during its transaction; the anchor of a Relative
@@ -351,18 +386,19 @@ class SmartPanel(QWidget):
             self._profile_item(group, entry)
         for connector_id, group in groups.items():
             count = group.childCount()
-            name = "Station (connector 0)" if connector_id == 0 else f"Connector {connector_id}"
+            name = self.facts.place_text(connector_id)
             group.setText(0, f"{name} — {count} profile{'s' if count != 1 else ''}")
             group.setExpanded(connector_id not in collapsed)  # keep what the user folded
 
     def _profile_item(self, group: QTreeWidgetItem, entry: Installed) -> QTreeWidgetItem:
         profile = entry.profile
         schedule = profile.schedule
+        source = self.facts.source(self.cp, entry)
         item = QTreeWidgetItem(
             group,
             [
                 f"#{profile.id}",
-                purpose_text(profile),
+                purpose_text(entry, self.facts, source),
                 str(profile.stack_level),
                 kind_text(profile),
                 start_text(profile),
@@ -373,9 +409,15 @@ class SmartPanel(QWidget):
             ],
         )
         item.setData(0, Qt.ItemDataRole.UserRole, profile.id)
-        item.setForeground(1, pg.mkColor(PURPOSE_COLOURS[PURPOSE_16_NAME[profile.purpose]]))
+        colour = PURPOSE_COLOURS.get(self.facts.purpose_name(profile), CHART_COLOUR)
+        item.setForeground(1, pg.mkColor(colour))
         installed = entry.installed_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         tip = f"Installed {installed}"
+        if self.facts.version == "2.0.1":
+            tip += f"; chargingLimitSource {source}"
+        transaction_id = self.facts.transaction_id(entry)
+        if transaction_id is not None:
+            tip += f"; transaction {transaction_id}"
         if schedule.min_rate is not None:
             tip += f"; minChargingRate {limit_text(schedule.min_rate, schedule.unit)}"
         for column in range(len(COLUMNS)):
@@ -401,19 +443,38 @@ class SmartPanel(QWidget):
         data = self.connector_box.currentData()
         return int(data) if data is not None else 1
 
-    def composite(self) -> dict[str, Any]:
-        """The composite schedule the chart shows (GetCompositeSchedule.conf content)."""
-        return self.cp.smart.composite_schedule(self.chart_connector, HORIZON_S, self.unit)
+    def composite(self) -> tuple[datetime, list[dict[str, Any]]]:
+        """The composite schedule the chart shows: its start and its periods (1.6 §5.7, K08)."""
+        found = self.facts.composite(self.cp, self.chart_connector, HORIZON_S, self.unit)
+        return found.start, found.periods
 
     def refresh_chart(self) -> None:
-        result = self.composite()
+        start, periods = self.composite()
         self._chart_at = self.cp.clock.now()
         self._signature = self._chart_signature()
-        schedule = result["chargingSchedule"]
-        periods = schedule["chargingSchedulePeriod"]
-        start = datetime.fromisoformat(result["scheduleStart"].replace("Z", "+00:00"))
         self.chart.show_schedule(start.timestamp(), periods, self.unit, self._hardware())
         self.now_label.setText(self._now_text(start, periods))
+        self.refresh_limit()
+
+    def refresh_limit(self) -> None:
+        """The limit the station imposes on the charted connector now, and who imposes it."""
+        place = self.chart_connector
+        if place == 0:
+            if self.facts.version != "2.0.1":
+                self.limit_label.setText("")  # 1.6 keeps no station-wide limit apart
+                return
+            amps, owner = self.cp.smart.limit_a(0), ""
+        else:
+            connector = self.cp.station.connector(place)
+            amps, owner = connector.limit_a, self.facts.limit_owner(self.cp, connector.limit_source)
+        name = self.facts.place_text(place)
+        if amps is None:
+            text = f"{name}: no limit in force (hardware rating)"
+        else:
+            text = f"{name}: <b>{limit_text(amps, 'A')}</b> in force"
+            if owner:
+                text += f" — {owner}"
+        self.limit_label.setText(text)
 
     def _hardware(self) -> float:
         """The rating the composite falls back to where no profile limits (for reference)."""
@@ -442,6 +503,7 @@ class SmartPanel(QWidget):
         if self._unsubscribe is None:
             return  # already disposed
         self._pending.stop()
+        self._limit_pending.stop()
         self._unsubscribe()
         self._unsubscribe = None
         self.bridge.changed.disconnect(self._maybe_refresh_chart)

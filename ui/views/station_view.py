@@ -1,8 +1,8 @@
 """The selected station: header, actions, one card per connector; tabs beside the cards.
 
-The tabs follow the station's OCPP version: live graphs for both; smart charging
-and configuration keys for 1.6; the device model, monitors and the virtual display
-for 2.0.1 (issue 5).
+The tabs follow the station's OCPP version: live graphs and smart charging for
+both; configuration keys for 1.6; the device model, monitors and the virtual
+display for 2.0.1 (issue 5).
 """
 
 from __future__ import annotations
@@ -158,14 +158,22 @@ class StationView(QWidget):
         from ui.views.device_model_panel import DeviceModelPanel
         from ui.views.display_panel import DisplayPanel
         from ui.views.monitors_panel import MonitorsPanel
+        from ui.views.smart_panel import SmartPanel
 
+        self.smart_panel = SmartPanel(bridge)  # K01-K13 through ui.models.smart_facts
         self.device_model_panel = DeviceModelPanel(bridge, reporter)
         self.monitors_panel = MonitorsPanel(bridge)
         self.display_panel = DisplayPanel(bridge)
+        self.tabs.addTab(self.smart_panel, "Smart charging")
         self.tabs.addTab(self.device_model_panel, "Device model")
         self.tabs.addTab(self.monitors_panel, "Monitors")
         self.tabs.addTab(self.display_panel, "Display")
-        self.panels += [self.device_model_panel, self.monitors_panel, self.display_panel]
+        self.panels += [
+            self.smart_panel,
+            self.device_model_panel,
+            self.monitors_panel,
+            self.display_panel,
+        ]
 
     def card(self, connector_id: int) -> ConnectorCard:
         return self.cards[connector_id - 1]

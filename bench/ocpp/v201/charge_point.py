@@ -13,6 +13,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Hashable
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -27,7 +28,7 @@ from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block
-from bench.ocpp.v201.device_model import AttributeType, DeviceModel, VariableKey
+from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
 from bench.ocpp.v201.dm_seed import standard_definition
 from bench.ocpp.v201.handlers import HandlerTable
 from bench.ocpp.v201.status import ConnectorStatus, connector_status, status_payload
@@ -57,6 +58,25 @@ BLOCKS: tuple[tuple[str, str, str], ...] = (
     ("trigger", "bench.ocpp.v201.trigger", "RemoteTrigger"),  # F06, P (DataTransfer)
 )
 BLOCK_ATTRIBUTES = tuple(attr for attr, _m, _c in BLOCKS)
+
+
+@dataclass(frozen=True, slots=True)
+class VariableChanged:
+    """A device-model value changed (SetVariables or the station itself), for views.
+
+    ``component``, ``variable`` and ``instance`` are what the blocks' ``on_variable_changed``
+    hook gets; ``component_key`` is the full component (instance, EVSE, connector), so a
+    view can update the one row that changed (EVSE 1's Power, not EVSE 2's).
+    """
+
+    component: str
+    variable: str
+    instance: str | None = None
+    component_key: ComponentKey | None = None
+
+    @property
+    def variable_key(self) -> VariableKey:
+        return VariableKey(self.variable, self.instance)
 
 
 class ChargePoint201(ChargePointBase):
@@ -147,6 +167,9 @@ class ChargePoint201(ChargePointBase):
                 self._schedule_heartbeat()
         for block in self.blocks:
             block.on_variable_changed(comp, name, instance)
+        # One event per change, after the blocks reacted, for views (the device-model browser).
+        key = ComponentKey(component) if isinstance(component, str) else component
+        self.events.emit(VariableChanged(comp, name, instance, key))
 
     # ------------------------------------------------------------ public control
     async def start(self) -> None:
@@ -273,8 +296,20 @@ class ChargePoint201(ChargePointBase):
             self.events.emit(RegistrationChanged(status, interval))
             if status == "Accepted":
                 if interval > 0:  # B01.FR.04
+                    before = self.variable("OCPPCommCtrlr", "HeartbeatInterval")
                     self.device_model.update("OCPPCommCtrlr", "HeartbeatInterval", str(interval))
                     self.heartbeat_interval = interval
+                    # Written past variable_changed (the heartbeat is scheduled below);
+                    # views still hear of it.
+                    if before != str(interval):
+                        self.events.emit(
+                            VariableChanged(
+                                "OCPPCommCtrlr",
+                                "HeartbeatInterval",
+                                None,
+                                ComponentKey("OCPPCommCtrlr"),
+                            )
+                        )
                 self.boot_reason = "PowerUp"
                 self._accepted.set()
                 self._reported.clear()  # B01.FR.05: every connector's status after Accepted
