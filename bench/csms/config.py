@@ -78,6 +78,9 @@ class CsmsConfig:
     # uploads (bench.csms.files.FileServer); None: no file server.
     files: str | Path | None = None
     clock: Clock = field(default_factory=SystemClock)
+    # 2.0.1 I02/I03: a flat price per kWh; TransactionEvent replies for Updated and Ended
+    # then carry totalCost (energy since the start x price). None: no cost is sent.
+    price_per_kwh: float | None = None
 
     def __post_init__(self) -> None:
         if not self.boot_responses:

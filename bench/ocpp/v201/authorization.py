@@ -18,6 +18,10 @@ a token may charge (``cp.auth``). In order:
   ``LocalAuthorizeOffline`` is true (C13.FR.02); a known not-Accepted one is
   refused; an unknown token is Accepted when ``OfflineTxForUnknownIdEnabled``
   (C15.FR.08) and then not cached (C15.FR.01); else Unknown.
+- With ``LocalAuthListCtrlr.SupportsExpiryDateTime`` true, a list entry whose
+  cacheExpiryDateTime has passed is disregarded: online the token is checked
+  with the CSMS (C14.FR.05); offline it is refused as Expired, not taken for an
+  unknown id (C13.FR.05/06), unless the cache knows it.
 - With an ``evse_id``, an Accepted verdict is narrowed to that EVSE: not in the
   reply's evseId list -> NotAtThisLocation (C01.FR.21); reserved for another
   token or group -> NotAtThisTime (H03.FR.01-06).
@@ -177,6 +181,9 @@ class Authorization(Block):
     ) -> tuple[dict[str, Any], str]:
         cp = self.cp
         listed = self.local_list.lookup(token)
+        lapsed = listed is not None and self.local_list.expired(listed)
+        if lapsed:
+            listed = None  # C14.FR.05: as if not in the list
         cached = None if listed is not None else self.cache.lookup(token)
         local, source = (listed, "list") if listed is not None else (cached, "cache")
         if cp.accepted and not cp.flag(AUTH, "DisableRemoteAuthorization"):
@@ -205,6 +212,8 @@ class Authorization(Block):
             # DisableRemoteAuthorization: the list and the cache are all there is.
             return (local, source) if local is not None else ({"status": "Unknown"}, "local")
         # Offline (or no answer): C13, C15.
+        if lapsed and local is None:
+            return {"status": "Expired"}, "list"  # C13.FR.05/06: not an unknown id
         if local is not None:
             if not _accepted(local):
                 return local, source

@@ -160,8 +160,11 @@ class Certificates:
     async def delete_certificate(self, req: dict[str, Any]) -> dict[str, Any]:
         wanted = req["certificateHashData"]
         store = self.store
-        if store.matches_client(wanted):
-            return {"status": "Failed"}  # M04.FR.06: not the station's own certificate
+        own = self._own_entry(wanted)
+        if own is not None and own[1] == V2G_CERT:
+            return self._delete_own(own[0])  # M04.FR.02: only the CS certificate is refused
+        if own is not None or store.matches_client(wanted):
+            return {"status": "Failed"}  # M04.FR.06: the ChargingStationCertificate stays
         found = store.find_root(wanted)
         if found is None:
             return {"status": "NotFound"}  # M04.FR.04
@@ -175,6 +178,29 @@ class Certificates:
             return {"status": "Failed"}  # M04.FR.03
         self.sec.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} deleted")
         return {"status": "Accepted"}  # M04.FR.02
+
+    def _own_entry(self, wanted: dict[str, Any]) -> tuple[int, str | None] | None:
+        """(position, use) of the station's own certificate ``wanted`` names, if any."""
+        algorithm = wanted.get("hashAlgorithm", "SHA256")
+        for index, item in enumerate(self.store.snapshot()["client"]):
+            chain = load_pem_certificates(item["chain"])
+            data = hash_data(chain[0], self._issuer_of(chain[0], chain), algorithm)
+            if _same_hash(data, wanted):
+                return index, item.get("use")
+        return None
+
+    def _delete_own(self, index: int) -> dict[str, Any]:
+        """Delete a V2GCertificate (its chain and key) from the store (M04.FR.02/03)."""
+        new = self.store.snapshot()
+        gone = new["client"].pop(index)
+        try:
+            self._save(new)
+        except sqlite3.Error as exc:
+            log.error("%s: deleting a certificate failed: %s", self.cp.station.id, exc)
+            return {"status": "Failed"}  # M04.FR.03
+        self._store = None  # read back from what was just saved
+        self.sec.notify("ReconfigurationOfSecurityParameters", f"{gone.get('use')} deleted")
+        return {"status": "Accepted"}
 
     def _root_in_use(self) -> bool:
         # Over TLS the last CSMS root is the one the connection was verified with.
@@ -381,3 +407,12 @@ def _ocsp_url(cert: x509.Certificate) -> str:
         if desc.access_method == AuthorityInformationAccessOID.OCSP:
             return str(desc.access_location.value)
     return ""
+
+
+def _same_hash(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """CertificateHashDataType equality: hex compared case-insensitively, serials unpadded."""
+    return (
+        a["issuerNameHash"].lower() == b["issuerNameHash"].lower()
+        and a["issuerKeyHash"].lower() == b["issuerKeyHash"].lower()
+        and a["serialNumber"].lower().lstrip("0") == b["serialNumber"].lower().lstrip("0")
+    )

@@ -5,6 +5,10 @@ their data type, unit and whether they are required. It is converted once into
 ``dm_catalogue.json`` (shipped as package data, because the spec folder is not part
 of the installed bench) by ``python -m bench.ocpp.v201.dm_catalogue CSV``. The
 device model reads types and units from here rather than restating them.
+
+Generic rows (component ``<generic>``: Problem, Temperature, ...) are kept too: any
+component may have those variables (part 2 appendices §1), so ``entry`` falls back to
+them. A few variables part 2 defines but the CSV lacks are listed in ``SPEC_ONLY``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 # The CSV uses two spec-only string flavours; on the wire they are plain strings.
 _DATA_TYPE_ALIASES = {"passwordString": "string", "identifierString": "string"}
+GENERIC = "<generic>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +37,7 @@ class CatalogueEntry:
 
 
 def parse_csv(text: str) -> list[CatalogueEntry]:
-    """Rows of ``dm_components_vars.csv`` (``;``-separated, header first), generic rows skipped."""
+    """Rows of ``dm_components_vars.csv`` (``;``-separated, header first), generic rows too."""
     entries = []
     lines = text.splitlines()
     for line in lines[1:]:
@@ -41,8 +46,6 @@ def parse_csv(text: str) -> list[CatalogueEntry]:
         # Seven fields; only the last (description) could ever hold a stray separator.
         fields = [f.strip() for f in line.split(";", 6)]
         component, variable, instance, required, data_type, unit, description = fields
-        if component == "<generic>":
-            continue
         entries.append(
             CatalogueEntry(
                 component=component,
@@ -68,15 +71,48 @@ def to_json(entries: list[CatalogueEntry]) -> str:
     return "[\n" + body + "\n]\n"
 
 
+# Variables part 2 (edition 3) defines that the appendix CSV does not list.
+SPEC_ONLY = (
+    CatalogueEntry(
+        "LocalAuthListCtrlr",
+        "SupportsExpiryDateTime",
+        None,
+        False,
+        "boolean",
+        None,
+        # Part 2 §2.5.8 LocalAuthListSupportsExpiryDateTime (C13.FR.05/06, C14.FR.04/05).
+        "When set to true Charging Station will disregard idTokens for authorization as if not"
+        " present in the Local Authorization List when current date/time is past the value of"
+        " cacheExpiryDateTime.",
+    ),
+)
+
+
 @cache
 def catalogue() -> dict[tuple[str, str, str | None], CatalogueEntry]:
-    """The shipped catalogue keyed by (component, variable, instance); loaded once per process."""
+    """The shipped catalogue keyed by (component, variable, instance); loaded once per process.
+
+    Generic variables are keyed under the component ``GENERIC``.
+    """
     text = (importlib.resources.files(__package__) / "dm_catalogue.json").read_text("utf-8")
     out = {}
-    for row in json.loads(text):
-        entry = CatalogueEntry(*row)
+    for entry in [*(CatalogueEntry(*row) for row in json.loads(text)), *SPEC_ONLY]:
         out[(entry.component, entry.variable, entry.instance)] = entry
     return out
+
+
+def entry(component: str, variable: str, instance: str | None = None) -> CatalogueEntry:
+    """The catalogue row for a variable of ``component``; a generic variable if it has none.
+
+    Raises KeyError when neither the component nor the generic list has the variable.
+    """
+    table = catalogue()
+    found = table.get((component, variable, instance))
+    if found is None:
+        found = table.get((GENERIC, variable, None))
+    if found is None:
+        raise KeyError((component, variable, instance))
+    return found
 
 
 def main(argv: list[str]) -> int:

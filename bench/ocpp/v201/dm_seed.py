@@ -24,7 +24,7 @@ from bench.ocpp.v201.device_model import (
     VariableDef,
     VariableKey,
 )
-from bench.ocpp.v201.dm_catalogue import catalogue
+from bench.ocpp.v201.dm_catalogue import entry as catalogue_entry
 
 RO, RW, WO = Mutability.READ_ONLY, Mutability.READ_WRITE, Mutability.WRITE_ONLY
 
@@ -209,6 +209,8 @@ CONTROLLERS: dict[tuple[str, str, str | None], Seed] = {
     ),
     ("ChargingStation", "Available", None): _BOOL_TRUE_RO,
     ("ChargingStation", "Model", None): _s(RO, "Virtual"),
+    # Generic (appendix §1): true while a fault is injected on the station (N07 faults).
+    ("ChargingStation", "Problem", None): _s(RO, "false", monitor=True),
     ("ChargingStation", "SupplyPhases", None): _s(RO, "3", min=0, max=3),
     ("ChargingStation", "VendorName", None): _s(RO, "OCPP Bench"),
 }
@@ -218,18 +220,25 @@ EVSE_SEEDS: dict[str, Seed] = {
     "Available": _BOOL_TRUE_RO,
     # Actual is the measured power; MaxSet the rated maximum (part 2 appendices, EVSE).
     "Power": _s(RO, "0", max_set="22000", max=22000, monitor=True),
+    # Generic variables (appendix §1), kept current by live_values: a fault on the EVSE's
+    # connector or the station (propagated, per the Problem definition), the meter's
+    # temperature in degrees Celsius.
+    "Problem": _s(RO, "false", monitor=True),
     "SupplyPhases": _s(RO, "3", min=0, max=3),
+    "Temperature": _s(RO, "0", monitor=True),
 }
 CONNECTOR_SEEDS: dict[str, Seed] = {
     "AvailabilityState": _s(RO, "Available", values=AVAILABILITY_STATES, monitor=True),
     "Available": _BOOL_TRUE_RO,
     "ConnectorType": _s(RO, "cType2"),
+    "Problem": _s(RO, "false", monitor=True),
     "SupplyPhases": _s(RO, "3", min=0, max=3),
+    "Temperature": _s(RO, "0", monitor=True),
 }
 
 # Values the station measures or derives rather than stores (see _variable_def).
 _LIVE_COMPONENTS = frozenset({"ChargingStation", "EVSE", "Connector", "ClockCtrlr"})
-_LIVE_VARIABLES = frozenset({"AvailabilityState", "Power", "DateTime", "Problem"})
+_LIVE_VARIABLES = frozenset({"AvailabilityState", "Power", "DateTime", "Problem", "Temperature"})
 
 # The station-wide controllers a station implements (brief of issue 5, block B).
 STANDARD_COMPONENTS = tuple(dict.fromkeys(c for c, _v, _i in CONTROLLERS))
@@ -238,7 +247,7 @@ STANDARD_COMPONENTS = tuple(dict.fromkeys(c for c, _v, _i in CONTROLLERS))
 def _variable_def(
     component: ComponentKey, name: str, instance: str | None, seed: Seed
 ) -> VariableDef:
-    entry = catalogue()[(component.name, name, instance)]
+    entry = catalogue_entry(component.name, name, instance)
     extra = seed.extra
     ch = Characteristics(
         data_type=DataType(entry.data_type),
@@ -251,9 +260,7 @@ def _variable_def(
     # Measured and derived values (power, availability, the clock) change all the time and
     # are recomputed after a restart: writing each one to SQLite would cost a commit per tick.
     live = extra.get("live", component.name in _LIVE_COMPONENTS and name in _LIVE_VARIABLES)
-    attrs = [
-        AttributeDef(AttributeType.ACTUAL, seed.mutability, seed.default, persistent=not live)
-    ]
+    attrs = [AttributeDef(AttributeType.ACTUAL, seed.mutability, seed.default, persistent=not live)]
     if "max_set" in extra:
         # The capacity (maxLimit-like) is reported as a read-only MaxSet attribute.
         attrs.append(AttributeDef(AttributeType.MAX_SET, RO, extra["max_set"], constant=True))

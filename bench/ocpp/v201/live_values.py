@@ -1,8 +1,11 @@
 """Device-model Actual values the station measures: kept current, written only on change.
 
 The station reports what its hardware shows through read-only Actual values:
-``EVSE.Power`` from the meter and ``ClockCtrlr.DateTime`` here
-(``AvailabilityState`` is kept by the availability block, G). Each write goes
+``EVSE.Power`` and the ``Temperature`` of each EVSE and connector from the meter,
+``Problem`` of the station, each EVSE and connector from the injected faults (a
+station fault is propagated to every EVSE and connector, as the appendix defines
+Problem), and ``ClockCtrlr.DateTime`` here (``AvailabilityState`` is kept by the
+availability block, G). Each write goes
 through ``cp.set_own_variable`` so the monitoring block sees it; a write happens
 only when the value changed, and the power only when it moved by a significant
 amount or across a monitor's threshold, because physics ticks are frequent and
@@ -26,8 +29,12 @@ STATION = ComponentKey("ChargingStation")
 CLOCK = ComponentKey("ClockCtrlr")
 POWER = VariableKey("Power")
 DATE_TIME = VariableKey("DateTime")
+PROBLEM = VariableKey("Problem")
+TEMPERATURE = VariableKey("Temperature")
 # Power changes smaller than this share of the EVSE's rating are not written (meter noise).
 POWER_DEADBAND_SHARE = 0.01
+# Temperature changes smaller than this (degrees Celsius) are not written.
+TEMPERATURE_DEADBAND_C = 0.5
 
 # (component, variable, old text, new text) -> must this change be written now?
 Significance = Callable[[ComponentKey, VariableKey, str, str], bool]
@@ -87,11 +94,40 @@ class LiveValues:
                 return
         self.cp.set_own_variable(component, POWER, text)
 
+    def refresh_problem(self, evse_id: int | None = None) -> None:
+        """``Problem``: true while a fault is injected on the component or the station."""
+        station = self.cp.station
+        self._write(STATION, PROBLEM, _bool(station.fault is not None))
+        for eid in [evse_id] if evse_id is not None else self.cp.evse_ids():
+            connector = station.connector(eid)
+            text = _bool(connector.fault is not None or station.fault is not None)
+            self._write(evse_key(eid), PROBLEM, text)
+            self._write(connector_key(eid), PROBLEM, text)
+
+    def refresh_temperature(self, evse_id: int | None = None, *, force: bool = False) -> None:
+        """``Temperature`` of each EVSE and its connector: the meter's, in degrees Celsius."""
+        for eid in [evse_id] if evse_id is not None else self.cp.evse_ids():
+            celsius = self.cp.station.connector(eid).meter.temperature_c
+            if celsius is None:
+                continue
+            text = f"{celsius:.1f}"
+            for component in (evse_key(eid), connector_key(eid)):
+                old = self.cp.device_model.value(component, TEMPERATURE)
+                if old is None or old == text:
+                    continue  # not in this layout, or unchanged
+                small = abs(float(text) - float(old or 0)) < TEMPERATURE_DEADBAND_C
+                crosses = self.significant and self.significant(component, TEMPERATURE, old, text)
+                if small and not force and not crosses:
+                    continue
+                self.cp.set_own_variable(component, TEMPERATURE, text)
+
     def refresh_clock(self) -> None:
         self._write(CLOCK, DATE_TIME, iso(self.cp.clock.now()))
 
     def refresh_all(self) -> None:
         self.refresh_power(force=True)
+        self.refresh_temperature(force=True)
+        self.refresh_problem()
         self.refresh_clock()
 
     # ------------------------------------------------------------ hooks (from the block)
@@ -108,8 +144,17 @@ class LiveValues:
 
     def _settled(self) -> None:
         dirty, self._dirty = self._dirty, set()
+        if dirty:
+            self._write(STATION, PROBLEM, _bool(self.cp.station.fault is not None))
         for evse_id in sorted(dirty):
             self.refresh_power(evse_id, force=True)
+            self.refresh_problem(evse_id)
+            self.refresh_temperature(evse_id)
 
     def on_physics(self) -> None:
         self.refresh_power()
+        self.refresh_temperature()
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

@@ -18,8 +18,11 @@ list survives reboots (D01.FR.10).
 - GetLocalListVersion (D02): the version; 0 when the list is disabled or was
   never sent (D02.FR.02/03).
 - ``LocalAuthListCtrlr.Entries`` and ``Storage`` are kept current (D01.FR.12).
-- LocalAuthListSupportsExpiryDateTime is not implemented, so an entry's
-  cacheExpiryDateTime is not checked (C13.FR.02, C14.FR.02).
+- ``LocalAuthListCtrlr.SupportsExpiryDateTime`` (part 2 §2.5.8): when true, an
+  entry whose idTokenInfo.cacheExpiryDateTime has passed is ``expired`` and the
+  authorization block treats the token as not in the list (C13.FR.05/06,
+  C14.FR.04/05); when false or absent the date is not checked (C13.FR.02/04,
+  C14.FR.02). It never affects SendLocalList or GetLocalListVersion.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from bench.ocpp.errors import ErrorKind, OcppError
+from bench.ocpp.v16.metering import parse_iso
 from bench.ocpp.v201.auth_tokens import bare_token, token_key
 from bench.ocpp.v201.device_model import AttributeType
 from bench.store.locallist import LocalListStore
@@ -71,6 +75,22 @@ class LocalList201:
             return None
         entry = self.store.get(token_key(id_token))
         return None if entry is None else entry["idTokenInfo"]
+
+    @property
+    def honours_expiry(self) -> bool:
+        """LocalAuthListCtrlr.SupportsExpiryDateTime (part 2 §2.5.8)."""
+        return self.cp.flag(COMPONENT, "SupportsExpiryDateTime")
+
+    def expired(self, info: dict[str, Any]) -> bool:
+        """Whether a list entry's cacheExpiryDateTime has passed and that counts (C14.FR.05).
+
+        Without the date the entry never expires (C13.FR.05, C14.FR.04 notes).
+        """
+        text = info.get("cacheExpiryDateTime")
+        if not text or not self.honours_expiry:
+            return False
+        when = parse_iso(text)
+        return when is not None and when <= self.cp.clock.now()
 
     def entries(self) -> list[dict[str, Any]]:
         """Every entry as AuthorizationData ({"idToken", "idTokenInfo"})."""

@@ -5,7 +5,9 @@ fault that changes several variables) goes out as one NotifyEventRequest, split
 into parts of ``ITEMS_PER_MESSAGE`` with ``seqNo`` from 0 (N07.FR.07, N08.FR.04)
 and ``tbc`` on all but the last. While the station is offline an event is kept
 only when its severity is as severe as ``MonitoringCtrlr.OfflineQueuingSeverity``
-or more (N07.FR.04, N08.FR.03); the others are dropped.
+or more (N07.FR.04, N08.FR.03); the others are dropped. The events kept while
+offline are also written to SQLite (``mon_queue``) and read back at the next
+start, so a power cycle during an outage loses none of them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.mon_queue import EventQueueStore
 
 if TYPE_CHECKING:
     from bench.ocpp.v201.charge_point import ChargePoint201
@@ -36,16 +39,22 @@ class QueuedEvent:
 
 
 class EventSender:
-    __slots__ = ("_next_id", "_queue", "_reserved", "_task", "cp", "dropped")
+    __slots__ = ("_next_id", "_queue", "_reserved", "_stored", "_task", "cp", "dropped", "store")
 
     def __init__(self, cp: ChargePoint201) -> None:
         self.cp = cp
-        self._queue: deque[QueuedEvent] = deque(maxlen=MAX_QUEUED)
+        self._queue: deque[QueuedEvent] = deque()
         self._task: Any = None
         start = int(cp.state.get(cp.station.id, _STATE_KEY, 1) or 1)
         self._next_id = start
         self._reserved = start  # ids below this are known to be stored as used
         self.dropped = 0  # events lost while offline (severity too low to queue)
+        self.store = EventQueueStore(cp.db, f"{cp.station.id}#2.0.1")
+        # Event ids written to the store and not yet delivered or given up.
+        self._stored: set[int] = set()
+        for data, severity in self.store.load():  # kept through a restart (N07.FR.04)
+            self._queue.append(QueuedEvent(data, severity))
+            self._stored.add(data["eventId"])
 
     @property
     def pending(self) -> int:
@@ -75,8 +84,27 @@ class EventSender:
                 severity,
             )
             return
-        self._queue.append(QueuedEvent(data, severity))
+        self._append(QueuedEvent(data, severity))
+        if not self.cp.accepted:
+            self._persist([self._queue[-1]])
         self.kick()
+
+    def _append(self, event: QueuedEvent) -> None:
+        if len(self._queue) >= MAX_QUEUED:
+            oldest = self._queue.popleft()  # a long outage stays bounded: the oldest goes
+            self.dropped += 1
+            self._forget([oldest])
+        self._queue.append(event)
+
+    def _persist(self, events: list[QueuedEvent]) -> None:
+        new = [e for e in events if e.data["eventId"] not in self._stored]
+        self.store.add((e.data, e.severity) for e in new)
+        self._stored.update(e.data["eventId"] for e in new)
+
+    def _forget(self, events: list[QueuedEvent]) -> None:
+        gone = [e.data["eventId"] for e in events if e.data["eventId"] in self._stored]
+        self.store.remove(gone)
+        self._stored.difference_update(gone)
 
     def kick(self) -> None:
         if not self.cp.accepted or not self._queue:
@@ -89,7 +117,9 @@ class EventSender:
         limit = self._offline_severity()
         kept = [e for e in self._queue if e.severity <= limit]
         self.dropped += len(self._queue) - len(kept)
-        self._queue = deque(kept, maxlen=MAX_QUEUED)
+        self._forget([e for e in self._queue if e.severity > limit])
+        self._queue = deque(kept)
+        self._persist(kept)
 
     async def _drain(self) -> None:
         for _ in range(10_000):
@@ -118,3 +148,4 @@ class EventSender:
                     return
                 except (CallError, CallTimeout, InvalidReply) as exc:
                     log.warning("%s: NotifyEvent failed: %s", self.cp.station.id, exc)
+                self._forget(part)  # delivered, or given up: no longer kept

@@ -68,6 +68,7 @@ class MonitorFired:
     variable: str
     actual: str
     reported: bool  # False when the monitoring level filtered it out (N07.FR.15)
+    evse_id: int | None = None  # the component's EVSE (None: station-wide)
 
 
 class Monitoring(MonitoringRequests):
@@ -343,6 +344,7 @@ class Monitoring(MonitoringRequests):
             MonitorFired(
                 data["eventId"], monitor.id, firing.trigger, firing.cleared,
                 monitor.component.name, monitor.variable.name, text, reported,
+                monitor.component.evse,
             )
         )  # fmt: skip
         if reported:
@@ -374,9 +376,10 @@ class Monitoring(MonitoringRequests):
         )  # fmt: skip
         self.cp.events.emit(
             MonitorFired(
-                data["eventId"], None, "Alerting", cleared, comp.name, var.name, value, True
+                data["eventId"], None, "Alerting", cleared, comp.name, var.name, value, True,
+                comp.evse,
             )
-        )
+        )  # fmt: skip
         self.sender.submit(data, PROBLEM_SEVERITY)
 
     def _fault_event(self, component: ComponentKey, fault: Any) -> None:

@@ -5,7 +5,10 @@ so the derived status is Reserved (H01.FR.23, one connector per EVSE); a
 reservation without evseId (``ReservationCtrlr.NonEvseSpecific``, H01.FR.18/19),
 possibly for a connectorType, pins no EVSE: the station keeps enough Available
 EVSEs of that type free for every such reservation (H01.FR.07/09), by refusing
-other tokens where starting would break that promise (``allows``).
+other tokens where starting would break that promise (``allows``). When those
+reservations need every free EVSE (of their connectorType), each such EVSE holds
+one of them in the model too, so it reports Reserved (H01.FR.20/24); these
+"holds" follow the reservations and the statuses (``_refresh_holds``).
 
 - ReserveNow: Rejected when reservations are off (H01.FR.01), the expiry has
   passed, the EVSE is unknown, or no EVSE has the connectorType; otherwise from
@@ -101,13 +104,16 @@ def matches(r: Reservation201, id_token: dict[str, Any], group: dict[str, Any] |
 
 
 class Reservations(Block):
-    __slots__ = ("_loaded", "_outbox", "_reservations")
+    __slots__ = ("_holding", "_holds", "_loaded", "_outbox", "_reservations")
 
     def __init__(self, cp: Any) -> None:
         super().__init__(cp)
         self._reservations: dict[int, Reservation201] = {}
         self._outbox: list[tuple[int, str]] = []
         self._loaded = False
+        # EVSE -> id of the unspecified reservation it holds in the model (H01.FR.20/24).
+        self._holds: dict[int, int] = {}
+        self._holding = False  # placing holds: the model events this causes are ours
 
     def handlers(self) -> dict[str, Handler]:
         return {"ReserveNow": self.reserve_now, "CancelReservation": self.cancel_reservation}
@@ -259,12 +265,11 @@ class Reservations(Block):
         )
 
     def _status_ignoring(self, evse_id: int, rid: int | None) -> str:
-        """The EVSE's status, reading Reserved-by-``rid`` as Available."""
+        """The EVSE's status, reading Reserved-by-``rid`` or a hold as Available."""
         status = self.cp.status_of(evse_id).status
         held = self.cp.station.connector(evse_id).reservation
-        if status == "Reserved" and held is not None and held.id == rid:
-            return "Available"
-        return status
+        ours = held is not None and (held.id == rid or self._holds.get(evse_id) == held.id)
+        return "Available" if status == "Reserved" and ours else status
 
     def _available(self, rid: int | None = None) -> list[int]:
         return [n for n in self.cp.evse_ids() if self._status_ignoring(n, rid) == "Available"]
@@ -287,6 +292,48 @@ class Reservations(Block):
 
         return all(place(i, set()) for i in range(len(pending)))
 
+    # ------------------------------------------------------------ H01.FR.20/24 holds
+    def _refresh_holds(self) -> None:
+        """Reserved in the model exactly the free EVSEs the unspecified reservations need.
+
+        An EVSE is needed when, without it, the unspecified reservations could no
+        longer each get a free EVSE of their connectorType: then no other token may
+        use it (``allows``), and it reports Reserved (H01.FR.20, H01.FR.24).
+        """
+        if self._holding:
+            return
+        cp = self.cp
+        pending = [r for r in self._reservations.values() if r.evse_id is None]
+        wanted: dict[int, Reservation201] = {}
+        if pending and cp.station.powered:
+            free = set(self._available())
+            for n in sorted(free):
+                if not self._feasible(pending, free - {n}):
+                    owner = next((r for r in pending if self._candidate(r, n)), None)
+                    if owner is not None:
+                        wanted[n] = owner
+        self._holding = True
+        try:
+            for n in cp.evse_ids():
+                connector = cp.station.connector(n)
+                had = self._holds.get(n)
+                held = connector.reservation
+                mine = held is not None and held.id == had
+                want = wanted.get(n)
+                if had is not None and (want is None or want.id != had):
+                    del self._holds[n]
+                    if mine:
+                        connector.cancel_reservation()
+                        held = None
+                if want is not None and held is None:
+                    group = want.group_id_token.get("idToken") if want.group_id_token else None
+                    connector.reserve(
+                        Reservation(want.id, want.id_token["idToken"], want.expiry, group)
+                    )
+                    self._holds[n] = want.id
+        finally:
+            self._holding = False
+
     # ------------------------------------------------------------ lifecycle
     def _install(self, r: Reservation201) -> None:
         cp = self.cp
@@ -301,6 +348,7 @@ class Reservations(Block):
         cp.tasks.later(
             f"reservation-{r.id}", cp.clock.real_seconds(delay), lambda: self._expire(r.id)
         )
+        self._refresh_holds()
         cp.events.emit(ReservationsChanged(len(self._reservations)))
 
     def _expire(self, rid: int) -> None:
@@ -321,6 +369,7 @@ class Reservations(Block):
             held = connector.reservation
             if held is not None and held.id == r.id:
                 connector.cancel_reservation()  # H02.FR.04, H04.FR.03: Available again
+        self._refresh_holds()
         if how is not None:
             cp.events.emit(ReservationEnded(r.id, how))
         cp.events.emit(ReservationsChanged(len(self._reservations)))
@@ -329,7 +378,7 @@ class Reservations(Block):
             self._flush_soon()
 
     def on_model_event(self, event: Any) -> None:
-        if not self._reservations:
+        if not self._reservations or self._holding:
             return
         name = type(event).__name__
         if name not in ("ConnectorChanged", "StationChanged"):
@@ -339,7 +388,11 @@ class Reservations(Block):
             return  # a power cycle keeps reservations (B01.FR.13)
         now = cp.clock.now()
         for r in list(self._reservations.values()):
-            if r.evse_id is not None:
+            if r.id not in self._reservations:
+                continue  # ended by an earlier step of this loop
+            if r.evse_id is None and now >= r.expiry:
+                self._end(r, "Expired")  # the model dropped its hold at the expiry
+            elif r.evse_id is not None:
                 held = cp.station.connector(r.evse_id).reservation
                 if held is None or held.id != r.id:
                     # The model let go of it: its clock expired it, or a start consumed it.
@@ -350,6 +403,7 @@ class Reservations(Block):
                 candidates = [n for n in cp.evse_ids() if self._candidate(r, n)]
                 if all(cp.status_of(n).status in _ENDING for n in candidates):
                     self._end(r, "Removed")
+        self._refresh_holds()  # a status change may free or take an EVSE
 
     # ------------------------------------------------------------ H04 ReservationStatusUpdate
     def _flush_soon(self) -> None:

@@ -448,7 +448,16 @@ class SmartCharging(Block):
         now = self.cp.clock.now()
         self._purge_expired(now)
         self._announce_station_limit(self.limit_a(0))
-        wanted, points = self.planner().limits_now(now, now + HORIZON)
+        planner = self.planner()
+        wanted, points = planner.limits_now(now, now + HORIZON)
+        for connector in station.connectors:
+            if connector.id in wanted or connector.transaction is not None:
+                continue
+            # An external limit on an idle EVSE holds at once (K11.FR.01, K12.FR.01), so the
+            # model (and the GUI's connector card) shows it before any transaction starts.
+            external = planner.external_layer(connector.id).at(now)
+            if external is not None:
+                wanted[connector.id] = (external.amps, external.source)
         for connector in station.connectors:
             amps, source = wanted.get(connector.id, (None, None))
             self._set(connector.id, round(amps, 3) if amps is not None else None, source)
@@ -506,6 +515,7 @@ class SmartCharging(Block):
 
     def on_accepted(self) -> None:
         self.iso15118.on_accepted()
+        self.external.on_accepted()  # limits set or released while offline (K12, K13)
 
     def on_physics(self) -> None:
         self.apply()

@@ -9,20 +9,31 @@ through NotifyChargingLimit when it moved by more than LimitChangeSignificance
 true (K12.FR.03), and of a release through ClearedChargingLimit (K13.FR.01/02).
 The TransactionEvent with ChargingRateChanged (K11.FR.04, K13.FR.03) is the
 transactions block's, which can follow ``ChargingLimitChanged`` on ``cp.events``.
+
+A limit set or released while the station is offline still changes the charging at
+once; its NotifyChargingLimit / ClearedChargingLimit waits in an outbox and is sent
+once the station is accepted again. Only the newest message per EVSE and source is
+kept: it supersedes what the CSMS would have heard before it.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.smart_profiles import parse
 
 if TYPE_CHECKING:
     from bench.ocpp.v201.smart_charging import SmartCharging
 
+log = logging.getLogger(__name__)
+
 SOURCES = ("EMS", "Other", "SO")  # K11.FR.05, K12.FR.04: never CSO
 CTRLR = "SmartChargingCtrlr"
+_FLUSH_LIMIT = 10_000  # messages one flush may send (bounds the loop)
+Key = tuple[int, str]  # (evseId, chargingLimitSource)
 
 
 def profile_id(evse_id: int, source: str) -> int:
@@ -31,11 +42,19 @@ def profile_id(evse_id: int, source: str) -> int:
 
 
 class ExternalLimits:
-    __slots__ = ("_notified", "smart")
+    __slots__ = ("_notified", "_outbox", "_task", "smart")
 
     def __init__(self, smart: SmartCharging) -> None:
         self.smart = smart
         self._notified: dict[tuple[int, str], float] = {}  # last NotifyChargingLimit amps
+        # Messages not yet delivered, oldest first: (key, action, payload).
+        self._outbox: list[tuple[Key, str, dict[str, Any]]] = []
+        self._task: Any = None
+
+    @property
+    def pending(self) -> int:
+        """NotifyChargingLimit / ClearedChargingLimit messages waiting for the CSMS."""
+        return len(self._outbox)
 
     def set(self, evse_id: int, amps: float | None, source: str = "EMS") -> None:
         smart = self.smart
@@ -74,7 +93,7 @@ class ExternalLimits:
         cleared: dict[str, Any] = {"chargingLimitSource": source}
         if evse_id > 0:
             cleared["evseId"] = evse_id
-        smart.spawn_send("ClearedChargingLimit", cleared)
+        self._post((evse_id, source), "ClearedChargingLimit", cleared)
 
     def _notify(self, evse_id: int, source: str, amps: float, schedule: dict[str, Any]) -> None:
         smart = self.smart
@@ -90,4 +109,38 @@ class ExternalLimits:
             payload["evseId"] = evse_id  # the schema wants > 0; none means the station
         if smart.cp.flag(CTRLR, "NotifyChargingLimitWithSchedules"):
             payload["chargingSchedule"] = [schedule]
-        smart.spawn_send("NotifyChargingLimit", payload)
+        self._post((evse_id, source), "NotifyChargingLimit", payload)
+
+    # ------------------------------------------------------------ delivery
+    def _post(self, key: Key, action: str, payload: dict[str, Any]) -> None:
+        # The newest word on this EVSE and source supersedes one not yet delivered.
+        self._outbox = [m for m in self._outbox if m[0] != key]
+        self._outbox.append((key, action, payload))
+        self._flush_soon()
+
+    def on_accepted(self) -> None:
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        cp = self.smart.cp
+        if not cp.accepted or not self._outbox:
+            return  # offline: kept until the station is accepted again
+        if self._task is None or self._task.done():
+            self._task = cp.tasks.spawn(self._flush(), name="smart-external-limits")
+
+    async def _flush(self) -> None:
+        cp = self.smart.cp
+        for _ in range(_FLUSH_LIMIT):
+            if not self._outbox or not cp.accepted:
+                return
+            message = self._outbox[0]
+            _key, action, payload = message
+            try:
+                await cp.session.call(action, payload)
+            except (CallTimeout, LinkClosed) as exc:
+                log.info("%s: %s kept for the next connection: %s", cp.station.id, action, exc)
+                return
+            except (CallError, InvalidReply) as exc:
+                log.warning("%s: %s failed: %s", cp.station.id, action, exc)
+            if self._outbox and self._outbox[0] is message:
+                self._outbox.pop(0)

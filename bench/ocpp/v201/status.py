@@ -21,18 +21,23 @@ class ConnectorStatus:
 
 
 def connector_status(connector: Connector) -> ConnectorStatus:
-    """Faulted > Unavailable > Occupied > Reserved > Available (part 2 §2.2 status table)."""
+    """Faulted > Unavailable > Reserved > Occupied > Available (part 2 §2.2 status table).
+
+    A reserved connector stays Reserved while an EV is plugged in until the driver
+    with the matching idToken starts charging (G03.FR.09, G01.FR.06): the
+    reservation leaves the model when it is used.
+    """
     fault = connector.fault or connector.station.fault
     if fault is not None and fault.stops_charging:
         return ConnectorStatus("Faulted")
     if connector.transaction is None and (not connector.operative or not connector.station.powered):
         return ConnectorStatus("Unavailable")
+    if connector.transaction is None and connector.reservation is not None:
+        return ConnectorStatus("Reserved")  # G03.FR.09: plugging in does not change it
     if connector.plugged or connector.transaction is not None:
         return ConnectorStatus("Occupied")
     if not connector.operative:
         return ConnectorStatus("Unavailable")
-    if connector.reservation is not None:
-        return ConnectorStatus("Reserved")
     return ConnectorStatus("Available")
 
 

@@ -53,11 +53,21 @@ class RemoteTrigger(Block):
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
         if requested in _NEEDS_CONNECTOR and evse is not None and "connectorId" not in evse:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "MissingParam"}}
+        if requested == "TransactionEvent" and not self._has_transaction(evse):
+            # F06.FR.05: the station may refuse; F06.FR.07/10: an Accepted TransactionEvent
+            # must be sent, and without a transaction there is nothing to send.
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "TxNotFound"}}
 
         def go() -> None:  # F06.FR.04: the reply goes first
             self.cp.tasks.spawn(send(evse), name=f"trigger-{requested}")
 
         return Reply({"status": "Accepted"}, then=go)
+
+    def _has_transaction(self, evse: dict[str, Any] | None) -> bool:
+        """A transaction runs on ``evse`` (on any EVSE when it is absent or 0, F06.FR.11)."""
+        wanted = evse.get("id") if evse else None
+        ids = [wanted] if wanted else self.cp.evse_ids()
+        return any(self.cp.transactions.active(n) is not None for n in ids)  # type: ignore[attr-defined]
 
     async def _status(self, evse: dict[str, Any] | None) -> None:
         evse_id = evse["id"] if evse and evse.get("id") else None
