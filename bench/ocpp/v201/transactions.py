@@ -561,8 +561,10 @@ class Transactions(RemoteControl, Metering):
         )
 
     # ------------------------------------------------------------ replies (E05, C10)
-    def _on_reply(self, payload: dict[str, Any], reply: dict[str, Any]) -> None:
-        self._show_tariff(payload, reply)
+    def _on_reply(
+        self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None = None
+    ) -> None:
+        self._show_tariff(payload, reply, evse_id)
         info = reply.get("idTokenInfo")
         token = payload.get("idToken")
         if info is None or token is None:
@@ -580,13 +582,14 @@ class Transactions(RemoteControl, Metering):
             ):
                 self._deauthorized(session)
 
-    def _show_tariff(self, payload: dict[str, Any], reply: dict[str, Any]) -> None:
-        """What the CSMS tells the driver: tariff (I01, I06), running or final cost (I02, I03)."""
-        tx_id = payload["transactionInfo"]["transactionId"]
-        evse_id = next(
-            (e for e, s in self.sessions.items() if s.tx and s.tx.transaction_id == tx_id),
-            (payload.get("evse") or {}).get("id"),
-        )
+    def _show_tariff(
+        self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None
+    ) -> None:
+        """What the CSMS tells the driver: tariff (I01, I06), running or final cost (I02, I03).
+
+        ``evse_id`` comes with the queued event: an Ended reply arrives after the
+        transaction has left its EVSE, and the final cost belongs on that EVSE's display.
+        """
         tariff = self.cp.tariff
         message = reply.get("updatedPersonalMessage") or (reply.get("idTokenInfo") or {}).get(
             "personalMessage"

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ACTION = "TransactionEvent"
-ReplyHook = Callable[[dict[str, Any], dict[str, Any]], None]
+# (request payload, reply, EVSE id of the transaction or None)
+ReplyHook = Callable[[dict[str, Any], dict[str, Any], int | None], None]
 
 
 class TxQueue:
@@ -128,4 +129,4 @@ class TxQueue:
             except LinkClosed:
                 return
             self.queue.remove(item.id)
-            self.on_reply(item.payload, reply)
+            self.on_reply(item.payload, reply, (item.meta or {}).get("evse"))

@@ -72,8 +72,7 @@ async def test_a_priced_csms_shows_the_running_and_final_cost_on_the_display(
         lambda: any(req["eventType"] == "Ended" for req, _r in tx_replies(cp)),
         what="the Ended event answered",
     )
-    # The Ended reply's total is shown once the EV has left (the running cost goes with it).
-    connector.unplug()
+    # The total replaces the running cost on that EVSE's display, the EV still plugged in.
     final = await wait_until(lambda: shown("Total cost:"), timeout=WAIT, what="the final cost")
     pairs = tx_replies(cp)
     assert all("totalCost" not in reply for req, reply in pairs if req["eventType"] == "Started")
