@@ -30,6 +30,7 @@ from ui.models.bridge import StationBridge
 from ui.models.stations import StationListModel
 from ui.operations import csms_console as console_ops
 from ui.operations import perform
+from ui.views.attach_hardware import HardwareActions
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
 from ui.views.station_actions import StationActions
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.station_list.set_actions(self.station_actions.list_actions)
         self.station_list.selected.connect(self.station_actions.update_state)
         self.station_actions.added.connect(self.station_list.select_station)
+        self.hardware_actions = HardwareActions(workspace, reporter, self)
+        self.hardware_actions.added.connect(self.station_list.select_station)
         self._build_menus()
         self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         station_menu = bar.addMenu("&Station")
         for action in (*self.station_actions.list_actions, self.station_actions.profiles_action):
             station_menu.addAction(action)
+        station_menu.addAction(self.hardware_actions.attach_action)
         station_menu.addSeparator()
         toolbar = self.addToolBar("Actions")
         toolbar.setObjectName("actionsToolbar")

@@ -15,6 +15,12 @@ Each station speaks the OCPP version chosen for it (1.6 or 2.0.1, issue 5), or i
 CSMS profile's version when none was chosen. The saved-station record has no
 column for it yet, so the choices are kept as one workspace setting
 (``station_ocpp_versions``: station id -> version).
+
+A physical station (issue 6, "Attach hardware…") is a station with device specs
+(``bench.devices.registry.DeviceSpec``: driver, port, options); they are kept the
+same way (``station_devices``: station id -> list of ``{name, port, options}``)
+and attached whenever the station starts (``StationOptions.devices``). A port
+drives one station at a time, so a duplicate of a physical station is virtual.
 """
 
 from __future__ import annotations
@@ -23,11 +29,14 @@ import asyncio
 import logging
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bench.csms.config import ConfigError, CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
+from bench.devices.registry import DeviceSpec
 from bench.model.events import Emitter
 from bench.runtime import StationOptions, StationRun
 from bench.store.db import open_database
@@ -55,6 +64,7 @@ DEMO_TAGS: dict[str, str] = {
 # workspace_settings names
 _FIRST_START_DONE = "first_start_done"
 _STATION_VERSIONS = "station_ocpp_versions"
+_STATION_DEVICES = "station_devices"
 # What a station can speak (bench.runtime.StationRun); a profile's version is only a default.
 STATION_OCPP_VERSIONS = ("1.6", "2.0.1")
 
@@ -64,6 +74,21 @@ def default_data_dir() -> Path:
         os.path.expanduser("~"), ".local", "share"
     )
     return Path(base) / "ocpp-bench" / "desktop"
+
+
+def spec_to_json(spec: DeviceSpec) -> dict[str, Any]:
+    """A device spec as plain JSON (options are str/int/float/bool, typed by the driver)."""
+    return {"name": spec.name, "port": spec.port, "options": dict(spec.options)}
+
+
+def spec_from_json(data: Any) -> DeviceSpec:
+    """The inverse of ``spec_to_json``; ValueError for anything not shaped like one."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a saved device is not a record: {data!r}")
+    name, port, options = data.get("name"), data.get("port"), data.get("options", {})
+    if not isinstance(name, str) or not isinstance(port, str) or not isinstance(options, dict):
+        raise ValueError(f"a saved device lacks its driver, port or options: {data!r}")
+    return DeviceSpec(name, port, {str(k): v for k, v in options.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +147,9 @@ class Workspace:
         self._running: set[str] = set()
         self._profiles: dict[str, CsmsProfile] = {}  # the stored ones, by name
         self.versions: dict[str, str] = {}  # station id -> OCPP version chosen for it
+        # station id -> the hardware attached when it starts (a physical station)
+        self.devices: dict[str, list[DeviceSpec]] = {}
+        self._unreadable_devices: set[str] = set()  # saved specs that did not decode
 
     @property
     def csms_url(self) -> str | None:
@@ -153,6 +181,7 @@ class Workspace:
             for sid, v in (saved_versions if isinstance(saved_versions, dict) else {}).items()
             if v in STATION_OCPP_VERSIONS
         }
+        self._load_devices(self.store.setting(_STATION_DEVICES, {}))
         if self.options.demo:
             await self.start_csms()
         if not self.store.setting(_FIRST_START_DONE, False):
@@ -304,13 +333,15 @@ class Workspace:
         profile: str | None = None,
         speed: float | None = None,
         ocpp: str | None = None,
+        devices: Sequence[DeviceSpec] = (),
         save: bool = True,
     ) -> StationRun:
         """Build a station from a template and start it.
 
         It connects to the CSMS profile named ``profile``, or to ``csms_url``, or
         to the built-in CSMS, speaking ``ocpp`` (default: the profile's version).
-        ``save`` remembers it for the next start.
+        ``devices`` makes it a physical station: the hardware is attached on
+        every start. ``save`` remembers it for the next start.
         """
         if ocpp is not None and ocpp not in STATION_OCPP_VERSIONS:
             raise ValueError(
@@ -330,10 +361,15 @@ class Workspace:
             profile=profile,
             speed=self.options.speed if speed is None else speed,
         )
-        return await self._add(record, save=save, ocpp=ocpp)
+        return await self._add(record, save=save, ocpp=ocpp, devices=devices)
 
     async def _add(
-        self, record: SavedStation, *, save: bool, ocpp: str | None = None
+        self,
+        record: SavedStation,
+        *,
+        save: bool,
+        ocpp: str | None = None,
+        devices: Sequence[DeviceSpec] = (),
     ) -> StationRun:
         station_id = record.station_id
         if not station_id:
@@ -342,19 +378,70 @@ class Workspace:
             raise ValueError(f"a station named {station_id!r} already runs")
         if self.db is None:
             raise RuntimeError("the workspace is not started")
+        for spec in devices:
+            user = self.port_user(spec.port)
+            if user is not None:
+                raise ValueError(f"port {spec.port} is already attached to station {user}")
         if ocpp is not None:
             self.versions[station_id] = ocpp
-        run = self._build_run(record)
+        if devices:
+            self.devices[station_id] = list(devices)
+        try:
+            run = self._build_run(record)
+            if record.running:
+                await run.start()
+        except BaseException:
+            if devices:  # a station that never came up leaves no hardware claimed
+                self.devices.pop(station_id, None)
+            raise
         if record.running:
-            await run.start()
             self._running.add(station_id)
         self.stations[station_id] = run
         self.records[station_id] = record
         if save:
             self._require_store().save_station(record)
             self._save_versions()
+            self._save_devices()
         self.events.emit(StationAdded(run))
         return run
+
+    # ------------------------------------------------------------ hardware (issue 6)
+    def device_specs(self, station_id: str) -> list[DeviceSpec]:
+        """The hardware attached to ``station_id`` whenever it starts (empty: virtual)."""
+        return list(self.devices.get(station_id, ()))
+
+    def is_physical(self, station_id: str) -> bool:
+        return bool(self.devices.get(station_id))
+
+    def port_user(self, port: str) -> str | None:
+        """The station whose hardware is on ``port``, if any (a port drives one station)."""
+        for station_id, specs in self.devices.items():
+            if any(spec.port == port for spec in specs):
+                return station_id
+        return None
+
+    def _load_devices(self, saved: Any) -> None:
+        self.devices.clear()
+        self._unreadable_devices.clear()
+        for sid, entries in (saved if isinstance(saved, dict) else {}).items():
+            try:
+                if not isinstance(entries, list):
+                    raise ValueError(f"not a list of devices: {entries!r}")
+                self.devices[str(sid)] = [spec_from_json(entry) for entry in entries]
+            except ValueError as exc:
+                log.warning("station %s: saved hardware unreadable: %s", sid, exc)
+                self._unreadable_devices.add(str(sid))
+
+    def _save_devices(self) -> None:
+        if self.store is not None:
+            self.store.set_setting(
+                _STATION_DEVICES,
+                {
+                    sid: [spec_to_json(spec) for spec in specs]
+                    for sid, specs in sorted(self.devices.items())
+                    if specs
+                },
+            )
 
     def ocpp_version(self, station_id: str) -> str:
         """The OCPP version ``station_id`` speaks: its own choice, else its profile's."""
@@ -369,6 +456,9 @@ class Workspace:
             self.store.set_setting(_STATION_VERSIONS, dict(sorted(self.versions.items())))
 
     def _build_run(self, record: SavedStation) -> StationRun:
+        if record.station_id in self._unreadable_devices:
+            # Never start a physical station as a virtual one behind the user's back.
+            raise ValueError("its saved hardware settings are unreadable; remove and attach again")
         profile = self.profile(record.profile)
         # The profile gives the endpoint and security; its subprotocol is replaced by the
         # one of the station's own version (StationRun builds the LinkConfig again).
@@ -385,13 +475,17 @@ class Workspace:
                 ca_file=link.ca_file,
                 cert_file=link.cert_file,
                 key_file=link.key_file,
+                devices=self.device_specs(record.station_id),
             ),
             connection=self.db,
             message_log=self.message_log,
         )
 
     async def duplicate_station(self, station_id: str, new_id: str) -> StationRun:
-        """A new station set up like ``station_id`` (template, EV, profile, speed)."""
+        """A new station set up like ``station_id`` (template, EV, profile, speed).
+
+        The copy is virtual: the original's hardware stays with the original.
+        """
         record = self.records[station_id]
         return await self._add(
             replace(record, station_id=new_id, running=True),
@@ -404,6 +498,9 @@ class Workspace:
         self.records.pop(station_id, None)
         if self.versions.pop(station_id, None) is not None:
             self._save_versions()
+        self._unreadable_devices.discard(station_id)
+        if self.devices.pop(station_id, None) is not None:
+            self._save_devices()
         running = station_id in self._running
         self._running.discard(station_id)
         if self.store is not None:

@@ -4,6 +4,12 @@ The card reads the core on ``refresh`` (the station bridge calls it, coalesced)
 and sends every click to an operation in ``ui.operations.connector`` or
 ``ui.operations.station`` through ``perform``, which reports failures in the
 status bar.
+
+A connector driven by real hardware (issue 6) carries a "physical" badge and
+rows for its link health (state, frames, errors, last seen), refreshed on the
+drivers' ``HealthChanged`` events (``ui.models.hardware.HealthWatch``); the
+cable and the EV are then the hardware's, so the buttons that simulate them
+are disabled.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from PySide6.QtWidgets import (
 from bench.model.connector import Connector
 from bench.model.faults import FAULTS
 from ui.errors import ErrorReporter
+from ui.models import hardware as hw
 from ui.models.badges import status_colour
 from ui.models.station_facts import TxEventTracker, is_v201, transaction_view
 from ui.operations import connector as ops
@@ -58,6 +65,15 @@ FIELDS_201 = (
     ("soc", "EV state of charge"),
     ("limit", "Offered limit"),
 )
+# Rows shown only for a connector with hardware behind it.
+HARDWARE_FIELDS = (
+    ("hardware", "Hardware"),
+    ("link", "Link"),
+    ("frames", "Frames"),
+    ("link_errors", "Link errors"),
+    ("last_seen", "Last seen"),
+)
+PHYSICAL_COLOUR = "#6c5ce7"
 
 
 def limit_text(connector: Connector) -> str:
@@ -123,8 +139,16 @@ class ConnectorCard(QFrame):
         self.status.setObjectName("statusPill")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setMinimumWidth(120)
+        self.physical_badge = QLabel("physical")
+        self.physical_badge.setObjectName("physicalBadge")
+        self.physical_badge.setStyleSheet(
+            f"color:{PHYSICAL_COLOUR}; border:1px solid {PHYSICAL_COLOUR};"
+            " border-radius:8px; padding:1px 8px; font-weight:600;"
+        )
+        self.physical_badge.hide()
         head = QHBoxLayout()
         head.addWidget(title)
+        head.addWidget(self.physical_badge)
         head.addStretch(1)
         head.addWidget(self.status)
 
@@ -132,7 +156,10 @@ class ConnectorCard(QFrame):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(3)
         self.values: dict[str, QLabel] = {}
-        for row, (key, label) in enumerate(FIELDS_201 if self.v201 else FIELDS):
+        self.hardware_labels: list[QLabel] = []
+        fields = (*(FIELDS_201 if self.v201 else FIELDS), *HARDWARE_FIELDS)
+        hardware_keys = {key for key, _ in HARDWARE_FIELDS}
+        for row, (key, label) in enumerate(fields):
             name = QLabel(label)
             name.setProperty("role", "fieldName")
             value = QLabel("—")
@@ -141,7 +168,13 @@ class ConnectorCard(QFrame):
             grid.addWidget(name, row, 0)
             grid.addWidget(value, row, 1)
             self.values[key] = value
+            if key in hardware_keys:
+                name.hide()
+                value.hide()
+                self.hardware_labels += [name, value]
         grid.setColumnStretch(1, 1)
+        self.health_watch = hw.HealthWatch(self)
+        self.health_watch.changed.connect(self.refresh_hardware)
 
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -321,6 +354,8 @@ class ConnectorCard(QFrame):
         else:
             paused = "  · suspended" if ev.suspended else ""
             values["soc"].setText(f"{ev.soc:.1f} %  ({ev.spec.name}){paused}")
+        if c.physical:  # the model's stand-in EV: a controller does not know the SoC
+            values["soc"].setText("EV plugged in" if ev is not None else "no EV")
         values["limit"].setText(limit_text(c))
         self.plug_button.setText("Unplug" if c.plugged else "Plug in")
         self.suspend_button.setText(
@@ -329,6 +364,44 @@ class ConnectorCard(QFrame):
         self.suspend_button.setEnabled(ev is not None)
         self.soc_button.setEnabled(ev is not None)
         self.clear_fault_action.setEnabled(c.fault is not None)
+        physical = c.physical
+        self.plug_button.setEnabled(not physical)
+        self.suspend_button.setEnabled(ev is not None and not physical)
+        self.soc_button.setEnabled(ev is not None and not physical)
+        self.refresh_hardware()
+
+    # ------------------------------------------------------------ hardware (issue 6)
+    def refresh_hardware(self) -> None:
+        """The physical badge and the link-health rows, from the drivers' own health."""
+        found = hw.devices_of(self.connector)
+        # A stopped station's drivers are detached: keep showing the last ones (disconnected).
+        if found:
+            self.health_watch.track(found)
+        drivers = self.health_watch.drivers
+        physical = bool(drivers)
+        self.physical_badge.setHidden(not physical)
+        for label in self.hardware_labels:
+            label.setHidden(not physical)
+        if not physical:
+            return
+        self.physical_badge.setToolTip("\n".join(hw.device_text(d) for d in drivers))
+        several = len(drivers) > 1
+
+        def lines(text_of) -> str:
+            return "\n".join((f"{d.name}: " if several else "") + text_of(d) for d in drivers)
+
+        values = self.values
+        values["hardware"].setText("\n".join(hw.device_text(d, short=True) for d in drivers))
+        values["hardware"].setToolTip("\n".join(hw.device_text(d) for d in drivers))
+        values["link"].setText(lines(lambda d: hw.link_text(d.health, short=True)))
+        values["link"].setToolTip(lines(lambda d: hw.link_text(d.health)))
+        colour = "#27ae60" if all(d.health.connected for d in drivers) else "#c0392b"
+        values["link"].setStyleSheet(f"color:{colour}; font-weight:600;")
+        values["frames"].setText(lines(lambda d: f"{d.health.frames:,}"))
+        values["link_errors"].setText(lines(lambda d: hw.errors_text(d.health)))
+        values["last_seen"].setText(
+            lines(lambda d: hw.last_seen_text(d.health, d.clock.monotonic()))
+        )
 
     def _refresh_v201(self, tx: Any) -> None:
         c, values = self.connector, self.values
