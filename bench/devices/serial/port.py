@@ -83,9 +83,11 @@ class SerialPort:
             loop.add_reader(self._fd, self._ready.set)
 
     def close(self) -> None:
-        ser, fd = self._serial, self._fd
+        ser, fd, ready = self._serial, self._fd, self._ready
         self._serial = self._fd = None
         self._ready = None
+        if ready is not None:
+            ready.set()  # a reader waiting on this port wakes and finds it closed
         if fd is not None:
             with contextlib.suppress(RuntimeError):  # the loop may already be closed
                 asyncio.get_running_loop().remove_reader(fd)
@@ -115,10 +117,14 @@ class SerialPort:
             except TimeoutError:
                 return b""
         ready.clear()
+        if self._serial is not ser:
+            # Closed while we waited (a failed write, a detach): never read a closed port.
+            raise PortLost(f"{self.port}: closed")
         try:
             # Readable with nothing to read means hang-up: pyserial raises for that.
             return ser.read(max(1, ser.in_waiting or _CHUNK))
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, TypeError) as exc:
+            # TypeError: pyserial's fd became None under us (closed from another path).
             raise self._lost(exc) from exc
 
     async def _read_in_thread(self, ser: serial.Serial, timeout: float) -> bytes:
