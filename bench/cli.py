@@ -138,6 +138,9 @@ async def run_station(args: argparse.Namespace) -> int:
         run = StationRun(options)
     except (TemplateError, ValueError, OSError) as exc:
         return fail(str(exc), EXIT_USAGE)
+    from bench.devices.cli import health_report, watch_health
+
+    unwatch = watch_health(run.devices, _echo if not args.quiet else lambda _line: None)
     await run.start()
     try:
         try:
@@ -158,7 +161,11 @@ async def run_station(args: argparse.Namespace) -> int:
         await _wait_until_stopped(args.duration)
         return EXIT_OK
     finally:
+        unwatch()
+        report = health_report(run.devices)  # before detaching closes the ports
         await run.stop()
+        for line in report:
+            print(line, file=sys.stderr, flush=True)
 
 
 def export_log(args: argparse.Namespace) -> int:

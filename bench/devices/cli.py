@@ -11,7 +11,9 @@ import argparse
 import asyncio
 import importlib
 import sys
+from collections.abc import Callable, Sequence
 
+from bench.devices.base import DeviceDriver
 from bench.devices.registry import DeviceSpec, driver_class, drivers, parse_device_spec
 
 # emulate KIND -> module in bench.devices.emulators (each has run_emulator(kind, link, prompt)).
@@ -111,3 +113,36 @@ def run_device_command(args: argparse.Namespace) -> int:
     if args.command == "ports":
         return list_ports_command()
     return emulate_command(args)
+
+
+def watch_health(
+    devices: Sequence[DeviceDriver], echo: Callable[[str], None]
+) -> Callable[[], None]:
+    """Print a device's link health whenever it connects or drops (``ocpp-bench run``).
+
+    Frame counts change all the time; only the connection state is news on a terminal.
+    Returns a function that stops watching.
+    """
+    stops = []
+    for device in devices:
+        last: list[bool | None] = [None]
+
+        def changed(event: object, device: DeviceDriver = device, last=last) -> None:
+            health = getattr(event, "health", None)
+            if health is None or health.connected == last[0]:
+                return
+            last[0] = health.connected
+            echo(f"hardware {device.name}:{device.port}: {health.summary()}")
+
+        stops.append(device.events.subscribe(changed))
+
+    def stop() -> None:
+        for unsubscribe in stops:
+            unsubscribe()
+
+    return stop
+
+
+def health_report(devices: Sequence[DeviceDriver]) -> list[str]:
+    """One line per device: its link health at the end of a run."""
+    return [f"hardware {d.name}:{d.port}: {d.health.summary()}" for d in devices]

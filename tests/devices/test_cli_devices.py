@@ -147,6 +147,7 @@ class Terminal:
         assert proc.stdout is not None
         self.stdout = proc.stdout
         self.statuses: list[str] = []
+        self.lines: list[str] = []
         self.task = asyncio.get_running_loop().create_task(self._read(), name="run-stdout")
 
     async def _read(self) -> None:
@@ -154,7 +155,9 @@ class Terminal:
             line = await self.stdout.readline()
             if not line:
                 return
-            match = self.STATUS.search(line.decode("utf-8", "replace"))
+            text = line.decode("utf-8", "replace")
+            self.lines.append(text)
+            match = self.STATUS.search(text)
             if match:
                 self.statuses.append(match.group(1))
 
@@ -247,6 +250,8 @@ async def test_run_with_the_emulate_process_charges_through_a_script(csms_url, t
         )
         code, _out, err = await finish(proc)
         assert code == 0, err
+        # The run ends with the link health of its hardware.
+        assert f"hardware openevse:{link}: connected, frames=" in err
         emulator.stdin.write(b"status\n")
         await emulator.stdin.drain()
     sent = calls(log)
@@ -284,6 +289,10 @@ async def test_run_reports_a_pulled_usb_cable_as_internal_error_and_recovers(csm
             await wait_until(lambda: "Faulted" in terminal.statuses, 30, "Faulted")
             emulator.replug_usb()
             await wait_until(lambda: terminal.statuses[-1] == "Charging", 30, "Charging again")
+            # The terminal said when the controller dropped and came back.
+            assert any(
+                "hardware openevse:" in line and "disconnected" in line for line in terminal.lines
+            )
             await terminal.close()  # the rest of stdout goes to finish()
             code, _out, err = await finish(proc)
         finally:
