@@ -15,13 +15,20 @@ The bench simulates the SECC side of ISO 15118-2 for EVs whose template says so
   composite schedule capped by what the EV can take, so it is within the CSMS's
   boundaries by construction (K15.FR.09).
 - may renegotiate (K17.FR.01): ``renegotiate(evse_id)`` sends its needs again.
+- asks for a contract certificate first when the station allows installation
+  (ISO15118Ctrlr.ContractCertificateInstallationEnabled): its CertificateInstallationReq
+  goes to the CSMS in Get15118EVCertificateRequest (M01.FR.01). The bench has no EXI
+  codec, so the simulated EV's request is an opaque, Base64-encoded byte string that
+  names the EV; OCPP carries it without looking inside, as it does a real one.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.smart.profiles import TX, parse_time
 from bench.smart.units import convert
 
@@ -32,15 +39,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule has no duration
+ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
 
 
 class Iso15118:
-    __slots__ = ("_answers", "_sent", "smart")
+    __slots__ = ("_answers", "_contracts", "_sent", "smart")
 
     def __init__(self, smart: SmartCharging) -> None:
         self.smart = smart
         self._sent: set[int] = set()  # EVSEs whose current EV's needs went out
         self._answers: dict[int, str] = {}  # NotifyEVChargingNeedsResponse status per EVSE
+        self._contracts: dict[int, str] = {}  # Get15118EVCertificateResponse status per EVSE
 
     # ------------------------------------------------------------ state
     def hlc(self, evse_id: int) -> bool:
@@ -56,6 +65,10 @@ class Iso15118:
         """The CSMS's status for the last charging needs of ``evse_id`` (K15.FR.03-05)."""
         return self._answers.get(evse_id)
 
+    def contract_status(self, evse_id: int) -> str | None:
+        """The CSMS's answer to the EV's certificate installation on ``evse_id`` (M01)."""
+        return self._contracts.get(evse_id)
+
     def _connector(self, evse_id: int) -> Connector | None:
         if evse_id not in self.smart.cp.evse_ids():
             return None
@@ -63,11 +76,34 @@ class Iso15118:
 
     # ------------------------------------------------------------ hooks
     def on_connector_event(self, evse_id: int, reason: str | None) -> None:
+        cp = self.smart.cp
         if reason == "plugged" and self.hlc(evse_id):
-            self.renegotiate(evse_id)
+            if cp.accepted and cp.flag("ISO15118Ctrlr", "ContractCertificateInstallationEnabled"):
+                cp.tasks.spawn(self._install_then_negotiate(evse_id), name=f"ev-cert-{evse_id}")
+            else:
+                self.renegotiate(evse_id)
         elif reason == "unplugged":
             self._sent.discard(evse_id)
             self._answers.pop(evse_id, None)
+            self._contracts.pop(evse_id, None)
+
+    async def _install_then_negotiate(self, evse_id: int) -> None:
+        """ISO 15118-2: certificate installation comes before charge parameter discovery."""
+        cp = self.smart.cp
+        connector = self._connector(evse_id)
+        ev = connector.ev if connector is not None else None
+        name = ev.spec.name if ev is not None else "EV"
+        request = f"CertificateInstallationReq|{cp.station.id}|EVSE {evse_id}|{name}".encode()
+        try:
+            reply = await cp.security.certificates.request_ev_certificate(
+                ISO15118_2, "Install", base64.b64encode(request).decode()
+            )
+            self._contracts[evse_id] = reply["status"]
+        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+            # The EV then goes on with the contract it has (or with EIM).
+            log.warning("%s: Get15118EVCertificate failed: %s", cp.station.id, exc)
+            self._contracts[evse_id] = "Failed"
+        self.renegotiate(evse_id)
 
     def on_accepted(self) -> None:
         for evse_id in self.smart.cp.evse_ids():
