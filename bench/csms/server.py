@@ -144,7 +144,7 @@ class CentralSystem(V16Commands):
         if ca is False:  # explicitly without a CA: SignCertificate is Rejected (A02.FR.12)
             return
         if ca is None:
-            ca = CertificateAuthority.generate()
+            ca = CertificateAuthority.generate(now=self.clock.now())
         ca.attach(self)
 
     async def stop(self) -> None:

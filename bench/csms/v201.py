@@ -139,14 +139,14 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
 
 
 def outgoing_refusal(registration: str | None, action: str) -> str | None:
-    """Why the CSMS should not send ``action`` now (B02.FR.?, B03.FR.?), or None."""
+    """Why the CSMS should not send ``action`` now (B02.FR.05, B03.FR.03), or None."""
     if registration == "Rejected":
         return "B03: the CSMS does not initiate messages to a Rejected station"
     if registration == "Pending" and action in (
         "RequestStartTransaction",
         "RequestStopTransaction",
     ):
-        return f"B02.FR.03: {action} is not allowed while the station is Pending"
+        return f"B02.FR.05: {action} is not allowed while the station is Pending"
     return None
 
 

@@ -250,18 +250,26 @@ class Connector:
         self._changed("fault_cleared")
 
     # ------------------------------------------------------------ availability
+    def apply_pending_operative(self) -> None:
+        """Apply a change scheduled by ``schedule_operative`` (its transaction has ended)."""
+        if self.pending_operative is not None and self.transaction is None:
+            self.set_operative(self.pending_operative)
+
     def set_operative(self, operative: bool) -> None:
         self._settle()
         self.operative = bool(operative)
         self.pending_operative = None
         self._changed("availability")
 
-    def schedule_operative(self, operative: bool) -> bool:
+    def schedule_operative(self, operative: bool, *, busy: bool | None = None) -> bool:
         """Change availability now, or when the running transaction ends.
 
         Returns True when applied now, False when scheduled (1.6 §5.2: Scheduled).
+        ``busy`` overrides "a transaction runs" for protocols whose transactions can
+        run without the model holding one (2.0.1 TxStartPoint EVConnected); whoever
+        says busy applies ``pending_operative`` when its transaction ends.
         """
-        if self.transaction is None:
+        if not (self.transaction is not None if busy is None else busy):
             self.set_operative(operative)
             return True
         self.pending_operative = bool(operative)

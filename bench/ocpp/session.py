@@ -86,6 +86,7 @@ class OcppSession:
         "handlers",
         "link",
         "on_unhandled_error",
+        "refuse_unanswered",
         "sink",
         "station_id",
         "timestamp",
@@ -119,6 +120,9 @@ class OcppSession:
         self.on_unhandled_error: Callable[[BaseException], None] | None = None
         # False while a 1.6 charge point is Rejected: it SHALL NOT respond (1.6 §4.2).
         self.answer_calls = True
+        # What a request gets while answer_calls is off: silence (1.6 §4.2, a Rejected
+        # charge point does not answer) or CALLERROR SecurityError (2.0.1 B03.FR.08).
+        self.refuse_unanswered = False
 
     # ------------------------------------------------------------------ calls out
     async def call(
@@ -283,7 +287,14 @@ class OcppSession:
             "rx", "CALL", msg_id, action, payload, True if self.validate else None, raw=raw
         )
         if not self.answer_calls:
-            log.info("%s: %s not answered: registration Rejected", self.station_id, action)
+            log.info("%s: %s refused: registration Rejected", self.station_id, action)
+            if self.refuse_unanswered:
+                await self._send_error(
+                    msg_id,
+                    action,
+                    ErrorKind.SECURITY_ERROR,
+                    "the CSMS rejected this station's BootNotification",
+                )
             return
         if handler is None:
             await self._send_error(

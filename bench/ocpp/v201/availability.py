@@ -116,7 +116,8 @@ class Availability(Block):
                 if connector.pending_operative is not None:
                     connector.set_operative(target)  # drops the scheduled opposite change
                 continue
-            if not connector.schedule_operative(target):
+            busy = self.cp.transactions.active(n) is not None  # the 2.0.1 transaction
+            if not connector.schedule_operative(target, busy=busy):
                 scheduled = True  # G03.FR.05, G04.FR.06: after the transaction
         self.cp.events.emit(AvailabilityChanged(evse_id, connector_id, operative, scheduled))
         self._refresh_states()

@@ -58,6 +58,19 @@ BLOCKS: tuple[tuple[str, str, str], ...] = (
     ("trigger", "bench.ocpp.v201.trigger", "RemoteTrigger"),  # F06, P (DataTransfer)
 )
 BLOCK_ATTRIBUTES = tuple(attr for attr, _m, _c in BLOCKS)
+# (block classes, hook name) -> positions of the blocks that override the hook. Shared by
+# every station: a physics tick calls the three blocks that care, not all thirteen.
+_HOOKED: dict[tuple[tuple[type, ...], str], tuple[int, ...]] = {}
+
+
+def _hooked(blocks: list[Block], hook: str) -> tuple[int, ...]:
+    kinds = tuple(type(block) for block in blocks)
+    found = _HOOKED.get((kinds, hook))
+    if found is None:
+        default = getattr(Block, hook)
+        found = tuple(i for i, kind in enumerate(kinds) if getattr(kind, hook) is not default)
+        _HOOKED[(kinds, hook)] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +96,7 @@ class ChargePoint201(ChargePointBase):
     """One station speaking OCPP 2.0.1 to one CSMS."""
 
     version = "2.0.1"
-    __slots__ = ("blocks", "device_model", *BLOCK_ATTRIBUTES)
+    __slots__ = ("_physics_hooks", "blocks", "device_model", *BLOCK_ATTRIBUTES)
 
     def __init__(
         self,
@@ -122,7 +135,9 @@ class ChargePoint201(ChargePointBase):
             block = getattr(import_module(module), cls)(self)
             setattr(self, attr, block)
             self.blocks.append(block)
+        self._physics_hooks = _hooked(self.blocks, "on_physics")  # shared tuple, one per layout
         self.session.handlers = HandlerTable(self)
+        self.session.refuse_unanswered = True  # B03.FR.08: SecurityError while Rejected
         self.heartbeat_interval = int(self.variable("OCPPCommCtrlr", "HeartbeatInterval") or 0)
 
     @property
@@ -139,6 +154,8 @@ class ChargePoint201(ChargePointBase):
         attribute: AttributeType = AttributeType.ACTUAL,
     ) -> str | None:
         """A device-model value as text (None if the station does not have it)."""
+        if isinstance(component, str):  # blocks read their controllers on every tick
+            return self.device_model.value_by_name(component, variable, instance, attribute)
         return self.device_model.value(component, VariableKey(variable, instance), attribute)
 
     def flag(self, component: str, variable: str, instance: str | None = None) -> bool:
@@ -235,8 +252,9 @@ class ChargePoint201(ChargePointBase):
         super()._on_model_event(event)
 
     def _physics_step(self) -> None:
-        for block in self.blocks:
-            block.on_physics()
+        blocks = self.blocks
+        for i in self._physics_hooks:
+            blocks[i].on_physics()
 
     # ------------------------------------------------------------ connection hooks
     def _connect_config(self) -> LinkConfig:
@@ -291,7 +309,8 @@ class ChargePoint201(ChargePointBase):
                 continue
             status, interval = conf["status"], int(conf["interval"])
             self.registration = status
-            # B03.FR.?: a Rejected station does not answer the CSMS; a Pending one does (B02).
+            # B03.FR.08: a Rejected station refuses the CSMS's requests; a Pending one
+            # answers them (B02.FR.01).
             self.session.answer_calls = status != "Rejected"
             self.events.emit(RegistrationChanged(status, interval))
             if status == "Accepted":

@@ -162,23 +162,45 @@ class VariableDef:
         return any(a.mutability != Mutability.READ_ONLY and not a.constant for a in self.attributes)
 
 
+# A component-variable as a plain tuple of str/int/None: hashed and compared in C, where
+# the dataclass keys hash and compare through Python methods (lookups run on every tick).
+_Flat = tuple[str, str | None, int | None, int | None, str, str | None]
+
+
+def _flat(component: ComponentKey, variable: VariableKey) -> _Flat:
+    return (
+        component.name,
+        component.instance,
+        component.evse,
+        component.connector,
+        variable.name,
+        variable.instance,
+    )
+
+
 @dataclass(frozen=True)
 class DeviceModelDefinition:
     """Every component-variable of one station layout, in report order. Shared, never mutated."""
 
     variables: tuple[VariableDef, ...]
-    _index: dict[tuple[ComponentKey, VariableKey], VariableDef] = field(init=False, repr=False)
+    _index: dict[_Flat, VariableDef] = field(init=False, repr=False)
     _components: frozenset[ComponentKey] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        index = {(v.component, v.variable): v for v in self.variables}
+        index = {_flat(v.component, v.variable): v for v in self.variables}
         if len(index) != len(self.variables):
             raise ValueError("duplicate component/variable in device model definition")
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_components", frozenset(v.component for v in self.variables))
 
     def lookup(self, component: ComponentKey, variable: VariableKey) -> VariableDef | None:
-        return self._index.get((component, variable))
+        return self._index.get(_flat(component, variable))
+
+    def lookup_names(
+        self, component: str, variable: str, instance: str | None = None
+    ) -> VariableDef | None:
+        """The variable of a component without instance or EVSE (the controllers), by name."""
+        return self._index.get((component, None, None, None, variable, instance))
 
     def has_component(self, component: ComponentKey) -> bool:
         return component in self._components
@@ -313,7 +335,22 @@ class DeviceModel:
         attribute_type: AttributeType = AttributeType.ACTUAL,
     ) -> str | None:
         """The stored text regardless of mutability (for the station itself), None if unknown."""
-        vdef = self.definition.lookup(_component(component), _variable(variable))
+        if component.__class__ is str and variable.__class__ is str:
+            vdef = self.definition.lookup_names(component, variable)  # type: ignore[arg-type]
+        else:
+            vdef = self.definition.lookup(_component(component), _variable(variable))
+        attr = vdef.attribute(attribute_type) if vdef else None
+        return None if vdef is None or attr is None else self._raw(vdef, attr)
+
+    def value_by_name(
+        self,
+        component: str,
+        variable: str,
+        instance: str | None = None,
+        attribute_type: AttributeType = AttributeType.ACTUAL,
+    ) -> str | None:
+        """``value`` for a component without instance or EVSE, named by plain strings (fast)."""
+        vdef = self.definition.lookup_names(component, variable, instance)
         attr = vdef.attribute(attribute_type) if vdef else None
         return None if vdef is None or attr is None else self._raw(vdef, attr)
 

@@ -33,8 +33,10 @@ class Provisioning(Block):
 
     def __init__(self, cp: Any) -> None:
         super().__init__(cp)
-        # A Reset OnIdle waiting for transactions to end: (evse id or None, type).
+        # A Reset OnIdle waiting for transactions to end: the EVSE id, None for the
+        # whole station, False when none waits.
         self.pending_reset: int | bool | None = False
+        cp.events.subscribe(self._on_cp_event)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -56,7 +58,7 @@ class Provisioning(Block):
     def _check_size(self, req: dict[str, Any], items: list[Any], instance: str) -> None:
         most = self._limit("ItemsPerMessage", instance)
         if most and len(items) > most:
-            # B06.FR.16, B05.FR.?? (SetVariables), B08.FR.17
+            # B06.FR.16, B08.FR.17 (and the same rule for SetVariables)
             raise OcppError(
                 ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
                 f"{len(items)} items; ItemsPerMessage{instance} is {most}",
@@ -177,10 +179,9 @@ class Provisioning(Block):
         return Reply({"status": "Accepted"}, then=lambda: self._reset_now(evse_id))
 
     def _busy(self, evse_id: int | None) -> bool:
-        connectors = self.cp.station.connectors
-        return any(
-            c.transaction is not None for c in connectors if evse_id is None or c.id == evse_id
-        )
+        """A 2.0.1 transaction runs (it may run without the model holding one, B12)."""
+        active = self.cp.transactions.active
+        return any(active(n) is not None for n in self.cp.evse_ids() if evse_id in (None, n))
 
     def _reset_now(self, evse_id: int | None) -> None:
         self.pending_reset = False
@@ -200,8 +201,17 @@ class Provisioning(Block):
             self.cp.resend_status(evse_id)
 
     def on_model_event(self, event: Any) -> None:
+        self._reset_if_idle()
+
+    def _on_cp_event(self, event: Any) -> None:
+        # A 2.0.1 transaction can end without a model event (a stop point lost): look
+        # again once the transactions block has finished ending it.
+        if getattr(event, "event_type", None) == "Ended" and self.pending_reset is not False:
+            self.cp.tasks.later("reset-on-idle", 0.0, self._reset_if_idle)
+
+    def _reset_if_idle(self) -> None:
         if self.pending_reset is not False and not self._busy(self.pending_reset or None):
-            self._reset_now(self.pending_reset or None)
+            self._reset_now(self.pending_reset or None)  # B12.FR.01
 
     # ------------------------------------------------------------ triggers (F06)
     async def _trigger_boot(self, evse: dict[str, Any] | None) -> None:

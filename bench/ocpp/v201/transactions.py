@@ -374,6 +374,9 @@ class Transactions(RemoteControl, Metering):
                 if "DataSigned" in reached and trigger != "RemoteStart":
                     trigger = "SignedDataReceived"  # TC_E_11_CS: started by the signed value
                 self._start(session, trigger or "ChargingStateChanged")
+                if session.tx is not None:
+                    # What holds at the start counts as seen: losing it is a stop point (E06).
+                    session.tx.seen |= points
             return
         tx.seen |= points
         lost = (self._stop_points() & tx.seen) - points
@@ -469,6 +472,7 @@ class Transactions(RemoteControl, Metering):
         self._event(session, "Ended", trigger, meter=tx.ended_data, reason=reason, id_token=token)
         session.tx = None
         session.stop_hint = None
+        connector.apply_pending_operative()  # G03.FR.06: a Scheduled change, now idle
         self.cp.tasks.cancel_timer(f"tx-upd-{session.evse_id}")
         self.cp.tasks.cancel_timer(f"tx-endint-{session.evse_id}")
         forget_open(self.cp, session.evse_id)

@@ -44,6 +44,8 @@ class RemoteControl(Block):
 
     # ------------------------------------------------------------ F01 / F02
     async def request_start(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        if self.cp.registration != "Accepted":
+            return _rejected()  # B02.FR.05: not while Pending
         token: IdToken = req["idToken"]
         group: IdToken | None = req.get("groupIdToken")
         evse_id = req.get("evseId")
@@ -109,6 +111,8 @@ class RemoteControl(Block):
 
     # ------------------------------------------------------------ F03
     async def request_stop(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+        if self.cp.registration != "Accepted":
+            return _rejected()  # B02.FR.05: not while Pending
         tx_id = req["transactionId"]
         for session in self.sessions.values():
             if session.tx is not None and session.tx.transaction_id == tx_id:

@@ -16,7 +16,8 @@ TIME_SOURCES = ("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork", "Ra
 
 SEEDS: dict[tuple[str, str, str | None], Any] = {
     ("ClockCtrlr", "DateTime", None): seed(RO, ""),
-    ("ClockCtrlr", "TimeSource", None): seed(RW, "RealTimeClock,Heartbeat", values=TIME_SOURCES),
+    # Only the real-time clock: naming Heartbeat would promise B01.FR.06 synchronisation.
+    ("ClockCtrlr", "TimeSource", None): seed(RW, "RealTimeClock", values=TIME_SOURCES),
     ("ClockCtrlr", "TimeZone", None): seed(RW, "Etc/UTC"),
     ("ClockCtrlr", "TimeOffset", None): seed(RW, ""),
     ("ClockCtrlr", "TimeAdjustmentReportingThreshold", None): seed(RW, "20", min=0),

@@ -1,0 +1,63 @@
+"""What a station answers before it is accepted (B02 Pending, B03 Rejected)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.csms.server import CentralSystem
+from bench.ocpp.errors import CallError
+from tests.e2e.conftest import wait_until
+from tests.e2e.v201.conftest import Cp201Factory
+
+TOKEN = {"idToken": "TAG1", "type": "ISO14443"}
+
+
+async def test_a_rejected_station_answers_the_csms_with_security_error(
+    make_csms, make_cp201: Cp201Factory
+) -> None:
+    """B03.FR.08: while Rejected, a CSMS request gets CALLERROR SecurityError, not silence."""
+    csms: CentralSystem = await make_csms(boot_responses=["Rejected"], boot_retry_interval=3600)
+    cp = await make_cp201(csms.url, "REJ1", wait_accepted=False)
+    await wait_until(lambda: cp.registration == "Rejected", what="Rejected")
+    with pytest.raises(CallError) as refused:
+        await csms.call(
+            "REJ1",
+            "GetVariables",
+            {
+                "getVariableData": [
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    }
+                ]
+            },
+            force=True,
+        )
+    assert refused.value.code == "SecurityError"
+
+
+async def test_a_pending_station_rejects_remote_start_and_stop(
+    make_csms, make_cp201: Cp201Factory
+) -> None:
+    """B02.FR.05: RequestStart/StopTransaction while Pending are Rejected; B02.FR.01: other
+    requests (GetVariables) are answered."""
+    csms: CentralSystem = await make_csms(boot_responses=["Pending"], boot_retry_interval=3600)
+    cp = await make_cp201(csms.url, "PEN1", wait_accepted=False)
+    await wait_until(lambda: cp.registration == "Pending", what="Pending")
+    start = await csms.call(
+        "PEN1", "RequestStartTransaction", {"idToken": TOKEN, "remoteStartId": 1}, force=True
+    )
+    assert start["status"] == "Rejected"
+    stop = await csms.call("PEN1", "RequestStopTransaction", {"transactionId": "x"}, force=True)
+    assert stop["status"] == "Rejected"
+    answered = await csms.call(
+        "PEN1",
+        "GetVariables",
+        {
+            "getVariableData": [
+                {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+            ]
+        },
+    )
+    assert answered["getVariableResult"][0]["attributeStatus"] == "Accepted"
+    assert cp.transactions.transaction_ids() == []
