@@ -233,7 +233,13 @@ class CertificateAuthority:
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every CertificateSigned.req in flight has its answer."""
         if self._tasks:
-            await asyncio.wait_for(asyncio.gather(*list(self._tasks)), timeout)
+            results = await asyncio.wait_for(
+                asyncio.gather(*list(self._tasks), return_exceptions=True), timeout
+            )
+            for result in results:
+                if isinstance(result, Exception):
+                    # One failed delivery must not stop the CSMS from shutting down.
+                    log.error("CertificateSigned delivery failed: %r", result)
 
 
 def _record(csms: CentralSystem, station_id: str, kind: str, payload: dict[str, Any]) -> None:

@@ -81,8 +81,7 @@ async def test_a_triggered_status_for_all_evses_passes_for_each_evse_while_pendi
     central, _cp = await _pending(make_csms, make_cp201, "PR3", template="ac-22kw-dual")
     mark = central.mark()
     reply = await central.v201.trigger_message("PR3", "StatusNotification")
-    if reply["status"] != "Accepted":
-        pytest.skip("the station asks for an EVSE (F06.FR.12 allows Rejected)")
+    assert reply["status"] == "Accepted"  # F06.FR.11: "for all allowed evse values"
     seen = set()
     for _ in range(2):
         msg = await central.wait_for_exchange("PR3", "StatusNotification", timeout=WAIT, since=mark)
