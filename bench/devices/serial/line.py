@@ -226,6 +226,12 @@ class LineBoardDriver(DeviceDriver):
                     group.create_task(self._control_loop())
             except* PortLost as eg:
                 self._link_down(str(eg.exceptions[0]))
+            except* Exception as eg:
+                # A bug handling one frame must not leave a dead driver that looks alive:
+                # say so, and start again from a fresh port.
+                error = eg.exceptions[0]
+                log.error("%s: driver error, reopening the port", self, exc_info=error)
+                self._link_down(f"driver error: {error!r}")
             self.serial.close()
             await asyncio.sleep(retry)
 
