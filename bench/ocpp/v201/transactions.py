@@ -28,6 +28,7 @@ from bench.ocpp.v201.tx_metering import Metering
 from bench.ocpp.v201.tx_queue import TxQueue
 from bench.ocpp.v201.tx_recovery import forget_open, persist_open, recover
 from bench.ocpp.v201.tx_remote import RemoteControl
+from bench.ocpp.v201.tx_replies import Replies
 from bench.ocpp.v201.tx_state import (
     AUTH_BOUND_POINTS,
     EvseSession,
@@ -88,7 +89,7 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(RemoteControl, Metering):
+class Transactions(RemoteControl, Metering, Replies):
     __slots__ = ("_resync", "_syncing", "queue", "sampler", "sessions")
 
     def __init__(self, cp: ChargePoint201) -> None:
@@ -563,71 +564,6 @@ class Transactions(RemoteControl, Metering):
                 bool(payload.get("offline")),
             )
         )
-
-    # ------------------------------------------------------------ replies (E05, C10)
-    def _on_reply(
-        self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None = None
-    ) -> None:
-        self._show_tariff(payload, reply, evse_id)
-        info = reply.get("idTokenInfo")
-        token = payload.get("idToken")
-        if info is None or token is None:
-            return
-        self.cp.auth.remember(token, info)  # C10: the cache learns the CSMS's verdict
-        if info.get("status") == "Accepted":
-            return
-        tx_id = payload["transactionInfo"]["transactionId"]
-        for session in self.sessions.values():
-            tx = session.tx
-            if (
-                tx is not None
-                and tx.transaction_id == tx_id
-                and same_token(session.authorized, token)
-            ):
-                self._deauthorized(session)
-
-    def _show_tariff(
-        self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None
-    ) -> None:
-        """What the CSMS tells the driver: tariff (I01, I06), running or final cost (I02, I03).
-
-        ``evse_id`` comes with the queued event: an Ended reply arrives after the
-        transaction has left its EVSE, and the final cost belongs on that EVSE's display.
-        """
-        tariff = self.cp.tariff
-        message = reply.get("updatedPersonalMessage") or (reply.get("idTokenInfo") or {}).get(
-            "personalMessage"
-        )
-        if message is not None:
-            tariff.show_personal_message(evse_id, message)
-        if "totalCost" in reply:
-            tariff.show_cost(evse_id, reply["totalCost"], final=payload["eventType"] == "Ended")
-
-    def _deauthorized(self, session: EvseSession) -> None:
-        """The CSMS refuses the idToken of a running transaction (E05)."""
-        cp = self.cp
-        tx = session.tx
-        assert tx is not None
-        if cp.flag("TxCtrlr", "StopTxOnInvalidId"):
-            if self._stop_points() & AUTH_BOUND_POINTS:
-                # E05.FR.10/11: Ended, and the cable stays locked for its owner.
-                self._guarded(
-                    lambda: self._end(session, "Deauthorized", "DeAuthorized", unlock=False)
-                )
-            else:
-                # E05.FR.09: energy stops, the transaction waits for the EV to leave.
-                session.authorized = None
-                session.group = None
-                session.stop_hint = "DeAuthorized"
-                self.sync(session.evse_id, "Deauthorized")
-            return
-        allowance = cp.number("TxCtrlr", "MaxEnergyOnInvalidId")
-        used = self._connector(session).energy_wh - tx.meter_start_wh
-        if allowance > 0 and used < allowance:
-            session.allowance_wh = tx.meter_start_wh + allowance  # E05.FR.03
-            return
-        session.energy_blocked = True  # E05.FR.02
-        self.sync(session.evse_id, "ChargingStateChanged")
 
     # ------------------------------------------------------------ persistence (restart)
     def _persist(self, tx: Tx201) -> None:
