@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import ErrorKind, OcppError
+from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
 from bench.ocpp.v16.metering import iso
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest, share
@@ -115,8 +116,9 @@ def floor1(value: float) -> float:
     return math.floor(value * 10 + _EPS) / 10
 
 
-class SmartCharging:
+class SmartCharging(ScheduleBoundaries):
     __slots__ = ("_next_at", "_store", "cp")
+    boundary_timer = TIMER
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
@@ -414,31 +416,6 @@ class SmartCharging:
                 wanted[c.id] = (own.amps, own.source)
             else:
                 wanted[c.id] = (amps, how)
-
-    def _purge_expired(self, now: datetime) -> None:
-        gone = [
-            e for e in self.store if e.profile.valid_to is not None and e.profile.valid_to <= now
-        ]
-        if gone:
-            for e in gone:
-                self.store.clear(profile_id=e.profile.id)
-            self._save()
-
-    def _schedule(self, now: datetime, at: datetime) -> None:
-        if self._next_at == at and self.cp.tasks.has_timer(TIMER):
-            return
-        self._next_at = at
-        # A millisecond past the boundary, so the evaluation sees the new period.
-        delay = (at - now).total_seconds() + 0.001
-        self.cp.tasks.later(TIMER, self.cp.clock.real_seconds(delay), self._boundary)
-
-    def _boundary(self) -> None:
-        self._next_at = None
-        self.apply()
-
-    def _cancel_timer(self) -> None:
-        self._next_at = None
-        self.cp.tasks.cancel_timer(TIMER)
 
     # ------------------------------------------------------------ composite schedule
     def composite_schedule(self, connector_id: int, duration: int, unit: str) -> dict[str, Any]:

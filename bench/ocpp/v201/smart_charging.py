@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
+from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.smart_charging import ProfilesChanged, floor1
 from bench.ocpp.v201.block import Block, Handler
@@ -78,7 +79,8 @@ class ByIdStore(ProfileStore):
         return [e for e in self.entries if e.profile.id == profile.id]
 
 
-class SmartCharging(Block):
+class SmartCharging(ScheduleBoundaries, Block):
+    boundary_timer = TIMER
     __slots__ = (
         "_next_at",
         "_sources",
@@ -476,31 +478,6 @@ class SmartCharging(Block):
         if amps != self._station_limit:
             self._station_limit = amps
             self.cp.events.emit(ChargingLimitChanged(0, amps))
-
-    def _purge_expired(self, now: datetime) -> None:
-        gone = [
-            e for e in self.store if e.profile.valid_to is not None and e.profile.valid_to <= now
-        ]
-        if gone:
-            for e in gone:
-                self.store.clear(profile_id=e.profile.id)
-            self._save()
-
-    def _schedule(self, now: datetime, at: datetime) -> None:
-        if self._next_at == at and self.cp.tasks.has_timer(TIMER):
-            return
-        self._next_at = at
-        # A millisecond past the boundary, so the evaluation sees the new period.
-        delay = (at - now).total_seconds() + 0.001
-        self.cp.tasks.later(TIMER, self.cp.clock.real_seconds(delay), self._boundary)
-
-    def _boundary(self) -> None:
-        self._next_at = None
-        self.apply()
-
-    def _cancel_timer(self) -> None:
-        self._next_at = None
-        self.cp.tasks.cancel_timer(TIMER)
 
     # ------------------------------------------------------------ hooks
     def on_start(self) -> None:
