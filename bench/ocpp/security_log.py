@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.metering import iso
+from bench.transport.errors import FailureKind, LinkError
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +120,30 @@ class SecurityLog:
                 log.warning("%s: SecurityEventNotification failed: %s", self.cp.station.id, exc)
             rest = [q for q in self._get("security_queue") or [] if q["seq"] != head["seq"]]
             self._put("security_queue", rest)
+
+
+class ConnectFailure:
+    """What a failed connection amounts to, in words shared by both versions' event names."""
+
+    UNAUTHORIZED = "unauthorized"  # HTTP 401, or a handshake the CSMS hung up on
+    BAD_CSMS_CERTIFICATE = "bad-csms-certificate"
+    TLS_VERSION = "tls-version"
+    TLS_CIPHER = "tls-cipher"
+
+
+def connect_failure(exc: LinkError) -> str | None:
+    """The security-relevant kind of a connection failure (a ``ConnectFailure``), if any."""
+    if exc.kind == FailureKind.UNAUTHORIZED:
+        return ConnectFailure.UNAUTHORIZED
+    if exc.kind != FailureKind.TLS:
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return ConnectFailure.BAD_CSMS_CERTIFICATE
+    reason = str(getattr(cause, "reason", "") or "").upper()
+    if "VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason:
+        return ConnectFailure.TLS_VERSION
+    if "CIPHER" in reason:
+        return ConnectFailure.TLS_CIPHER
+    # The CSMS hung up on our handshake: it did not accept our credentials.
+    return ConnectFailure.UNAUTHORIZED

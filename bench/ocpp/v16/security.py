@@ -42,7 +42,12 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.security_log import SecurityEventRaised, SecurityLog
+from bench.ocpp.security_log import (
+    ConnectFailure,
+    SecurityEventRaised,
+    SecurityLog,
+    connect_failure,
+)
 from bench.ocpp.session import Reply
 from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v16.certificates import (
@@ -505,10 +510,20 @@ class Security:
         self._maybe_renew()
 
 
+# The whitepaper §8 event for each kind of failed connection
+# (A00.FR.309/413, A00.FR.315/419, A00.FR.322/426).
+_CONNECT_EVENTS = {
+    ConnectFailure.UNAUTHORIZED: "FailedToAuthenticationAtCentralSystem",
+    ConnectFailure.BAD_CSMS_CERTIFICATE: "InvalidCentralSystemCertificate",
+    ConnectFailure.TLS_VERSION: "InvalidTLSVersion",
+    ConnectFailure.TLS_CIPHER: "InvalidTLSCipherSuite",
+}
+
+
 def _event_for(exc: LinkError) -> str | None:
     """The whitepaper §8 event a connection failure amounts to, if any."""
-    if exc.kind == FailureKind.UNAUTHORIZED:
-        return "FailedToAuthenticationAtCentralSystem"
+    kind = connect_failure(exc)
+    return None if kind is None else _CONNECT_EVENTS[kind]
     if exc.kind != FailureKind.TLS:
         return None
     cause = exc.__cause__

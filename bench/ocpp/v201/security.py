@@ -20,7 +20,7 @@ import logging
 import ssl
 from typing import Any
 
-from bench.ocpp.security_log import SecurityLog
+from bench.ocpp.security_log import ConnectFailure, SecurityLog, connect_failure
 from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
@@ -213,10 +213,20 @@ class Security(Block):
         return reply
 
 
+# The appendix 1 event for each kind of failed connection
+# (A00.FR.310/413, A00.FR.316/419, A00.FR.323/426).
+_CONNECT_EVENTS = {
+    ConnectFailure.UNAUTHORIZED: "FailedToAuthenticationAtCsms",
+    ConnectFailure.BAD_CSMS_CERTIFICATE: "InvalidCsmsCertificate",
+    ConnectFailure.TLS_VERSION: "InvalidTLSVersion",
+    ConnectFailure.TLS_CIPHER: "InvalidTLSCipherSuite",
+}
+
+
 def _event_for(exc: LinkError) -> str | None:
-    """The appendix 1 event a failed connection amounts to, if any."""
-    if exc.kind == FailureKind.UNAUTHORIZED:
-        return "FailedToAuthenticationAtCsms"
+    """The appendix 1 event a connection failure amounts to, if any."""
+    kind = connect_failure(exc)
+    return None if kind is None else _CONNECT_EVENTS[kind]
     if exc.kind != FailureKind.TLS:
         return None
     cause = exc.__cause__
