@@ -3,7 +3,12 @@
 Reports the charge-point process's CPU as a percentage of one core over the
 measurement window (the built-in CSMS runs in a second process).
 
+With ``--ocpp 2.0.1`` the meter values go as TransactionEvent Updated/MeterValuePeriodic
+every SampledDataCtrlr.TxUpdatedInterval, with 1.6's default measurands so both
+versions send the same readings.
+
     .venv/bin/python benchmarks/bench_charging_load.py --stations 1000 --window 60
+    .venv/bin/python benchmarks/bench_charging_load.py --ocpp 2.0.1
 """
 
 from __future__ import annotations
@@ -17,17 +22,45 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import LoopLag, cpu_seconds, csms_process, raise_fd_limit
+from benchmarks.common import (
+    LoopLag,
+    add_ocpp_argument,
+    cpu_seconds,
+    csms_process,
+    make_charge_point,
+    raise_fd_limit,
+)
+
+# 1.6's default MeterValuesSampledData, given to 2.0.1 as TxUpdatedMeasurands.
+MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
+
+
+def configure(cp, version: str, interval: int) -> None:
+    """Meter values every ``interval`` seconds while charging."""
+    if version == "1.6":
+        cp.config.set("MeterValueSampleInterval", str(interval))
+        return
+    for variable, value in (
+        ("TxUpdatedInterval", str(interval)),
+        ("TxUpdatedMeasurands", MEASURANDS),
+    ):
+        cp.device_model.update("SampledDataCtrlr", variable, value)
+        cp.variable_changed("SampledDataCtrlr", variable)
+
+
+def is_charging(cp, version: str) -> bool:
+    if version == "1.6":
+        return cp.status_of(1).status == "Charging"
+    tx = cp.transactions.active(1)
+    return tx is not None and tx.charging_state == "Charging"
 
 
 async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
     from bench.model.clock import SystemClock
     from bench.model.ev import Ev
     from bench.model.templates import build_station, load_ev_template, load_station_template
-    from bench.ocpp.v16.charge_point import ChargePoint16
     from bench.store.db import open_database
     from bench.store.messages import MessageLog
-    from bench.transport.config import LinkConfig
 
     db = open_database(Path(tempfile.mkdtemp(prefix="bench-load-")) / "load.db")
     log = MessageLog(db)
@@ -38,8 +71,8 @@ async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
     cps = []
     for i in range(args.stations):
         station = build_station(f"LOAD{i:05d}", template, clock, seed=i)
-        cp = ChargePoint16(station, LinkConfig(url=url, station_id=station.id), db=db, sink=log)
-        cp.config.set("MeterValueSampleInterval", str(args.interval))
+        cp = make_charge_point(args.ocpp, station, url, db, sink=log)
+        configure(cp, args.ocpp, args.interval)
         await cp.start()
         cps.append(cp)
         if i % 100 == 99:
@@ -52,10 +85,10 @@ async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
         cp.present_id(f"TAG{i:05d}")
     deadline = time.perf_counter() + 120
     while time.perf_counter() < deadline:
-        if all(cp.status_of(1).status == "Charging" for cp in charging):
+        if all(is_charging(cp, args.ocpp) for cp in charging):
             break
         await asyncio.sleep(0.5)
-    now_charging = sum(1 for cp in charging if cp.status_of(1).status == "Charging")
+    now_charging = sum(1 for cp in charging if is_charging(cp, args.ocpp))
     await asyncio.sleep(args.interval)  # into the steady state
     lag = LoopLag()
     lag.start()
@@ -82,10 +115,12 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=1000)
     parser.add_argument("--interval", type=int, default=10, help="MeterValueSampleInterval (s)")
     parser.add_argument("--window", type=float, default=60.0)
+    add_ocpp_argument(parser)
     args = parser.parse_args()
     raise_fd_limit()
     with csms_process("--accept-unknown-tags") as (url, _proc):
         result = asyncio.run(measure(args, url))
+    print(f"OCPP                         {args.ocpp}")
     print(f"stations / charging          {args.stations} / {result['charging']:.0f}")
     print(f"frames logged per second     {result['frames_per_s']:.0f}")
     print(f"charge-point CPU             {result['cpu_pct']:.2f} % of one core")

@@ -4,6 +4,7 @@ Prints memory per station (RSS growth / N), event-loop lag p50/p99 while the
 stations heartbeat, and heartbeats on time.
 
     .venv/bin/python benchmarks/bench_fleet.py --stations 10000 --heartbeat 30 --window 60
+    .venv/bin/python benchmarks/bench_fleet.py --ocpp 2.0.1 --stations 2000
 """
 
 from __future__ import annotations
@@ -18,27 +19,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import LoopLag, csms_process, raise_fd_limit, rss_bytes
+from benchmarks.common import (
+    LoopLag,
+    add_ocpp_argument,
+    csms_process,
+    make_charge_point,
+    raise_fd_limit,
+    rss_bytes,
+    warm_up,
+)
 
 
 async def fleet(args: argparse.Namespace, url: str) -> dict[str, float]:
     from bench.model.clock import SystemClock
     from bench.model.templates import build_station, load_station_template
-    from bench.ocpp.v16.charge_point import ChargePoint16
     from bench.store.db import open_database
-    from bench.transport.config import LinkConfig
 
     folder = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
     db = open_database(folder / "fleet.db")
     template = load_station_template("ac-11kw")
     clock = SystemClock()
+    warm_up(args.ocpp, template, clock, db)
     gc.collect()
     base = rss_bytes()
     cps = []
     started = time.perf_counter()
     for i in range(args.stations):
         station = build_station(f"FLEET{i:05d}", template, clock, seed=i)
-        cp = ChargePoint16(station, LinkConfig(url=url, station_id=station.id), db=db)
+        cp = make_charge_point(args.ocpp, station, url, db)
         cps.append(cp)
         await cp.start()
         if i % 100 == 99:
@@ -87,10 +95,12 @@ def main() -> None:
     parser.add_argument("--heartbeat", type=int, default=30)
     parser.add_argument("--window", type=float, default=45.0)
     parser.add_argument("--boot-timeout", type=float, default=300.0)
+    add_ocpp_argument(parser)
     args = parser.parse_args()
     raise_fd_limit()
     with csms_process("--heartbeat", str(args.heartbeat)) as (url, _proc):
         result = asyncio.run(fleet(args, url))
+    print(f"OCPP                      {args.ocpp}")
     print(
         f"stations booted           {result['booted']:.0f} / {result['stations']:.0f} "
         f"in {result['boot_seconds']:.1f} s"

@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmarks: the CSMS in a second process, RSS, loop lag."""
+"""Shared pieces of the benchmarks: the CSMS in a second process, RSS, loop lag, versions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,41 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
+
+# OCPP version -> WebSocket subprotocol; the built-in CSMS offers both.
+OCPP_VERSIONS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+
+
+def add_ocpp_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--ocpp", choices=tuple(OCPP_VERSIONS), default="1.6", help="OCPP version of the stations"
+    )
+
+
+def make_charge_point(version: str, station: Any, url: str, db: Any, **kwargs: Any) -> Any:
+    """A ChargePoint16 or ChargePoint201 for ``station`` linked to the CSMS at ``url``."""
+    from bench.transport.config import LinkConfig
+
+    link = LinkConfig(url=url, station_id=station.id, subprotocol=OCPP_VERSIONS[version])
+    if version == "1.6":
+        from bench.ocpp.v16.charge_point import ChargePoint16
+
+        return ChargePoint16(station, link, db=db, **kwargs)
+    from bench.ocpp.v201.charge_point import ChargePoint201
+
+    return ChargePoint201(station, link, db=db, **kwargs)
+
+
+def warm_up(version: str, template: Any, clock: Any, db: Any) -> None:
+    """Build one charge point and drop it, so imports and shared caches (the 2.0.1
+    device-model definition, schemas) are not counted as per-station memory."""
+    from bench.model.templates import build_station
+
+    station = build_station("WARMUP", template, clock, seed=0)
+    cp = make_charge_point(version, station, "ws://127.0.0.1:1/", db)
+    cp._unsubscribe()
+    del cp, station
 
 
 def raise_fd_limit(wanted: int = 65536) -> None:
