@@ -15,6 +15,7 @@ every write is persisted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from bench.model.changes import ConnectorChanged, StationChanged
@@ -40,10 +41,14 @@ TEMPERATURE_DEADBAND_C = 0.5
 Significance = Callable[[ComponentKey, VariableKey, str, str], bool]
 
 
+# Cached: these run on every physics tick of every charging station, and a frozen
+# dataclass costs a microsecond to build; the keys are immutable, so all share them.
+@cache
 def evse_key(evse_id: int) -> ComponentKey:
     return ComponentKey("EVSE", evse=evse_id)
 
 
+@cache
 def connector_key(evse_id: int) -> ComponentKey:
     return ComponentKey("Connector", evse=evse_id, connector=CONNECTOR_ON_EVSE)
 
