@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.devices.binding import attach_all, build_drivers, detach_all
+from bench.devices.binding import attach_all, build_drivers, check_connectors, detach_all
 from bench.devices.registry import DeviceSpec
 from bench.model.clock import SystemClock
 from bench.model.faults import fault as lookup_fault
@@ -74,6 +74,7 @@ class StationRun:
         self.clock = SystemClock(speed=options.speed)
         self.station = build_station(options.station_id, template, self.clock, seed=options.seed)
         self.devices = build_drivers(options.devices, self.clock)  # attached by start()
+        check_connectors(self.devices, self.station)
         self.db = connection or open_database(options.db or default_db_path())
         # Many stations in one process share one log writer (one flusher, not one each).
         self._owns_log = message_log is None

@@ -78,7 +78,12 @@ def default_data_dir() -> Path:
 
 def spec_to_json(spec: DeviceSpec) -> dict[str, Any]:
     """A device spec as plain JSON (options are str/int/float/bool, typed by the driver)."""
-    return {"name": spec.name, "port": spec.port, "options": dict(spec.options)}
+    return {
+        "name": spec.name,
+        "port": spec.port,
+        "options": dict(spec.options),
+        "connector": spec.connector,
+    }
 
 
 def spec_from_json(data: Any) -> DeviceSpec:
@@ -88,7 +93,10 @@ def spec_from_json(data: Any) -> DeviceSpec:
     name, port, options = data.get("name"), data.get("port"), data.get("options", {})
     if not isinstance(name, str) or not isinstance(port, str) or not isinstance(options, dict):
         raise ValueError(f"a saved device lacks its driver, port or options: {data!r}")
-    return DeviceSpec(name, port, {str(k): v for k, v in options.items()})
+    connector = data.get("connector", 1)
+    if not isinstance(connector, int) or connector < 1:
+        raise ValueError(f"a saved device names no usable connector: {data!r}")
+    return DeviceSpec(name, port, {str(k): v for k, v in options.items()}, connector)
 
 
 @dataclass(frozen=True, slots=True)

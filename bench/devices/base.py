@@ -130,6 +130,7 @@ class DeviceDriver(ABC):
     def __init__(self, port: str, options: Mapping[str, Any], *, clock: Clock) -> None:
         self.port = port
         self.clock = clock
+        self.connector_id = 1  # set from the spec by ``registry.create``
         # Every setting has a value: the given one, else the driver's default.
         self.options: dict[str, Any] = {s.key: s.default for s in self.settings}
         unknown = set(options) - set(self.options)

@@ -26,25 +26,38 @@ log = logging.getLogger(__name__)
 def build_drivers(specs: Sequence[DeviceSpec], clock: Clock) -> list[DeviceDriver]:
     """Unattached drivers for ``specs`` (KeyError/ValueError for bad names or options)."""
     roles = [driver_class(spec.name).role for spec in specs]
-    separate_meter = "meter" in roles
+    # A separate meter is the meter of record of its own connector only.
+    metered = {spec.connector for spec, role in zip(specs, roles, strict=True) if role == "meter"}
     drivers: list[DeviceDriver] = []
     for spec, role in zip(specs, roles, strict=True):
         driver = create(spec, clock)
         keys = {s.key for s in driver.settings}
+        separate_meter = spec.connector in metered
         if separate_meter and role == "station" and "meter" in keys and "meter" not in spec.options:
             driver.options["meter"] = False
         drivers.append(driver)
     return drivers
 
 
-async def attach_all(
-    drivers: Sequence[DeviceDriver], station: Station, connector_id: int = 1
-) -> None:
-    """Attach every driver (each returns at once, even with its device absent)."""
+def check_connectors(drivers: Sequence[DeviceDriver], station: Station) -> None:
+    """ValueError naming the first driver meant for a connector the station lacks."""
+    count = len(station.connectors)
+    for driver in drivers:
+        if not 1 <= driver.connector_id <= count:
+            raise ValueError(
+                f"{driver.name}:{driver.port}: connector {driver.connector_id} does not exist "
+                f"(station {station.id} has {count})"
+            )
+
+
+async def attach_all(drivers: Sequence[DeviceDriver], station: Station) -> None:
+    """Attach every driver to its connector (each returns at once, even with its device
+    absent)."""
+    check_connectors(drivers, station)
     done: list[DeviceDriver] = []
     try:
         for driver in drivers:
-            await driver.attach(station, connector_id)
+            await driver.attach(station, driver.connector_id)
             done.append(driver)
     except BaseException:
         await detach_all(done)

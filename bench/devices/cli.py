@@ -37,7 +37,8 @@ def add_device_arguments(run: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DRIVER:PORT[,k=v]",
-        help="hardware that drives the station, e.g. openevse:/dev/ttyUSB0 (repeatable)",
+        help="hardware that drives the station, e.g. openevse:/dev/ttyUSB0 "
+        "(repeatable; ,connector=N for a connector other than 1)",
     )
     run.add_argument(
         "--meter",

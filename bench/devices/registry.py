@@ -32,10 +32,14 @@ class DeviceSpec:
     name: str
     port: str
     options: dict[str, Any] = field(default_factory=dict)
+    # Which connector of the station the device belongs to (``connector=N``): a dual
+    # station can have a controller, meter and reader per connector.
+    connector: int = 1
 
     def __str__(self) -> str:
         extra = "".join(f",{k}={v}" for k, v in self.options.items())
-        return f"{self.name}:{self.port}{extra}"
+        where = f",connector={self.connector}" if self.connector != 1 else ""
+        return f"{self.name}:{self.port}{extra}{where}"
 
 
 def register(cls: _T) -> _T:
@@ -91,6 +95,7 @@ def parse_device_spec(text: str) -> DeviceSpec:
     cls = driver_class(name)
     by_key = {s.key: s for s in cls.settings}
     options: dict[str, Any] = {}
+    connector = 1
     for pair in pairs:
         if not pair:
             continue
@@ -98,15 +103,22 @@ def parse_device_spec(text: str) -> DeviceSpec:
         key = key.strip()
         if not eq or not key:
             raise ValueError(f"device {text!r}: expected key=value, got {pair!r}")
+        if key == "connector":  # where the device goes, not a driver setting
+            if not value.strip().isdigit() or int(value) < 1:
+                raise ValueError(f"device {text!r}: connector must be a number from 1")
+            connector = int(value)
+            continue
         setting = by_key.get(key)
         if setting is None:
             known = ", ".join(by_key) or "none"
             raise ValueError(f"{name}: unknown setting {key!r}; known settings: {known}")
         options[key] = setting.parse(value)
-    return DeviceSpec(name, port, options)
+    return DeviceSpec(name, port, options, connector)
 
 
 def create(spec: DeviceSpec, clock: Clock) -> DeviceDriver:
-    """A new, unattached driver for ``spec``."""
+    """A new, unattached driver for ``spec``, to be attached to ``spec.connector``."""
     cls = driver_class(spec.name)
-    return cls(spec.port, spec.options, clock=clock)
+    driver = cls(spec.port, spec.options, clock=clock)
+    driver.connector_id = spec.connector
+    return driver

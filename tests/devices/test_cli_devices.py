@@ -207,7 +207,9 @@ def test_ports_lists_each_serial_port_with_vid_pid_and_serial_or_says_there_are_
         assert PORT_LINE.match(line), line
 
 
-def test_run_refuses_an_unknown_driver_and_a_driver_of_the_wrong_role_in_one_line(tmp_path):
+def test_run_refuses_an_unknown_driver_a_wrong_role_or_a_missing_connector_in_one_line(
+    tmp_path,
+):
     base = _argv("run", "--csms", "ws://127.0.0.1:9/ocpp", "--id", "X", "--db", "x.db")
     unknown = subprocess.run(
         [*base, "--device", "nosuch:/dev/ttyUSB0"],
@@ -229,7 +231,17 @@ def test_run_refuses_an_unknown_driver_and_a_driver_of_the_wrong_role_in_one_lin
     )
     assert wrong.returncode == 2
     assert "--rfid openevse: that driver is a station driver" in wrong.stderr
-    assert "Traceback" not in unknown.stderr + wrong.stderr
+    nowhere = subprocess.run(
+        [*base, "--device", "openevse:/dev/ttyUSB0,connector=3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert nowhere.returncode == 2
+    assert "connector 3 does not exist (station X has 1)" in nowhere.stderr
+    assert "Traceback" not in unknown.stderr + wrong.stderr + nowhere.stderr
 
 
 async def test_run_with_the_emulate_process_charges_through_a_script(csms_url, tmp_path):

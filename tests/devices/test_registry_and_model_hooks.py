@@ -108,3 +108,37 @@ async def test_a_pty_link_vanishes_on_unplug_and_comes_back_behind_the_same_path
         assert _linked(path) and link.plugged
     finally:
         link.close()
+
+
+def test_a_device_spec_may_name_the_connector_it_belongs_to():
+    spec = parse_device_spec("sdm120:/dev/ttyUSB3,device_id=4,connector=2")
+    assert spec.connector == 2 and spec.options == {"device_id": 4}
+    assert str(spec).endswith(",connector=2")
+    assert parse_device_spec(str(spec)) == spec
+    with pytest.raises(ValueError, match="connector must be a number from 1"):
+        parse_device_spec("sdm120:/dev/ttyUSB3,connector=0")
+
+
+async def test_each_device_goes_to_its_connector_and_a_meter_only_overrides_its_own():
+    """A dual station: a controller and a meter per connector; a meter of record on
+    connector 2 leaves connector 1's controller reading its own meter."""
+    from bench.devices.binding import attach_all, build_drivers, detach_all
+
+    station = build_station("DUAL", "ac-22kw-dual", ManualClock())
+    specs = [
+        parse_device_spec("openevse:/tmp/none-a"),
+        parse_device_spec("openevse:/tmp/none-b,connector=2"),
+        parse_device_spec("sdm630:/tmp/none-c,connector=2"),
+    ]
+    controller_1, controller_2, meter_2 = build_drivers(specs, station.clock)
+    assert controller_1.options["meter"] is True
+    assert controller_2.options["meter"] is False
+    await attach_all([controller_1, controller_2, meter_2], station)
+    try:
+        assert station.connector(1).hardware is controller_1
+        assert station.connector(2).hardware is controller_2
+    finally:
+        await detach_all([controller_1, controller_2, meter_2])
+    single = build_station("ONE", "ac-11kw", ManualClock())
+    with pytest.raises(ValueError, match="connector 2 does not exist"):
+        await attach_all(build_drivers([specs[1]], single.clock), single)
