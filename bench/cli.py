@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="built-in CSMS plus one charging station (the default)")
     demo.add_argument("--speed", type=float, default=60.0)
     demo.add_argument("--duration", type=float, default=None)
+    demo.add_argument(
+        "--ocpp", default="1.6", choices=["1.6", "2.0.1"], help="the station's OCPP version"
+    )
     return parser
 
 
@@ -270,7 +273,13 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             return asyncio.run(run_csms(args))
         from bench.demo import run_demo
 
-        return asyncio.run(run_demo(getattr(args, "speed", 60.0), getattr(args, "duration", None)))
+        return asyncio.run(
+            run_demo(
+                getattr(args, "speed", 60.0),
+                getattr(args, "duration", None),
+                getattr(args, "ocpp", "1.6"),
+            )
+        )
     except KeyboardInterrupt:
         return 130
 

@@ -20,21 +20,27 @@ from bench.scenarios.steps import parse_script
 from bench.store.sinks import ConsoleSink
 
 DEMO_TAG = "DEMO-TAG-0001"
-SESSION = f"""
+# One charging session, again and again. A 2.0.1 connector has no Finishing: once the
+# driver stops, the transaction ends (TxStopPoint Authorized) and it stays Occupied.
+_FINISHED = {"1.6": "Finishing", "2.0.1": "Occupied"}
+
+
+def session(ocpp: str) -> str:
+    return f"""
 plug 1 compact-ev
 soc 1 55
 present {DEMO_TAG}
 expect 1 Charging within 60
 wait 1800
 present {DEMO_TAG}
-expect 1 Finishing within 60
+expect 1 {_FINISHED[ocpp]} within 60
 unplug 1
 expect 1 Available within 60
 wait 120
 """
 
 
-async def run_demo(speed: float = 60.0, duration: float | None = None) -> int:
+async def run_demo(speed: float = 60.0, duration: float | None = None, ocpp: str = "1.6") -> int:
     folder = Path(tempfile.mkdtemp(prefix="ocpp-bench-demo-"))
     console = ConsoleSink(sys.stdout)
     csms = CentralSystem(
@@ -54,10 +60,11 @@ async def run_demo(speed: float = 60.0, duration: float | None = None) -> int:
             db=str(folder / "station.db"),
             ev_template="compact-ev",
             sinks=[console],
+            ocpp=ocpp,
         )
     )
     await run.start()
-    steps = parse_script(SESSION)
+    steps = parse_script(session(ocpp))
 
     async def sessions() -> None:
         await run.cp.wait_accepted(30)

@@ -65,3 +65,13 @@ def test_an_expect_on_a_2_0_1_station_names_what_it_saw(
     )
     assert result.returncode == 1
     assert "connector 1 is Available, not Occupied" in result.stderr
+
+
+def test_the_demo_runs_a_2_0_1_station_through_a_whole_session() -> None:
+    """``ocpp-bench demo --ocpp 2.0.1``: boot, a transaction Started and Ended, unplugged."""
+    result = bench("demo", "--ocpp", "2.0.1", "--speed", "600", "--duration", "12")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert '"reason":"PowerUp"' in out
+    assert '"eventType":"Started"' in out and '"eventType":"Ended"' in out
+    assert "step 9 (expect 1 Available within 60)" in out
