@@ -47,7 +47,8 @@ from bench.csms.registry import (
     UnknownStation,
     snapshot,
 )
-from bench.csms.storage import CsmsStore, MeterValueRow, Report, StatusRow, Transaction
+from bench.csms.report_store import Report
+from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
 from bench.csms.v16_commands import V16Commands
 from bench.csms.v201_commands import V201Commands
 from bench.model.events import Emitter

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.csms.v201_payloads import drop_none as _drop_none
 from bench.csms.v201_payloads import id_token
@@ -22,16 +22,17 @@ class OperationsCommands:
 
     __slots__ = ()
 
-    async def call(
-        self,
-        station_id: str,
-        action: str,
-        payload: dict[str, Any],
-        timeout: float = _DEFAULT_TIMEOUT,
-        *,
-        force: bool = False,
-    ) -> dict[str, Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ``V201Commands``
+
+        async def call(
+            self,
+            station_id: str,
+            action: str,
+            payload: dict[str, Any],
+            timeout: float = _DEFAULT_TIMEOUT,
+            *,
+            force: bool = False,
+        ) -> dict[str, Any]: ...
 
     # --- K Smart charging ---------------------------------------------------
     async def set_charging_profile(

@@ -13,20 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeGuard
+
+from bench.ocpp.v201.transactions import TransactionEventSent
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from bench.model.connector import Connector
+    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.tx_state import IdToken
+
+    ChargePoint: TypeAlias = ChargePoint16 | ChargePoint201
 
 V201 = "2.0.1"
 
 
-def version(cp: Any) -> str:
-    return str(getattr(cp, "version", "1.6"))
+def version(cp: ChargePoint) -> str:
+    return cp.version
 
 
-def is_v201(cp: Any) -> bool:
-    return version(cp) == V201
+def is_v201(cp: ChargePoint) -> TypeGuard[ChargePoint201]:
+    return cp.version == V201
 
 
-def security_profile(cp: Any) -> str:
+def security_profile(cp: ChargePoint) -> str:
     """The security profile the station is configured for (whitepaper §2; A00 for 2.0.1)."""
     if is_v201(cp):
         value = cp.variable("SecurityCtrlr", "SecurityProfile")
@@ -35,17 +47,13 @@ def security_profile(cp: Any) -> str:
     return f"security profile {value or 0}"
 
 
-def queued_messages(cp: Any) -> int:
-    """Messages waiting in the station's offline queue (transaction messages)."""
-    queue = getattr(cp.transactions, "queue", None)
-    # 2.0.1 wraps its OfflineQueue in a TxQueue (bench.ocpp.v201.tx_queue) with ``.queue``.
-    inner = getattr(queue, "queue", None)
-    if inner is not None:
-        queue = inner
-    try:
-        return len(queue) if queue is not None else 0
-    except TypeError:
-        return 0
+def queued_messages(cp: ChargePoint) -> int:
+    """Messages waiting in the station's offline queue (transaction messages).
+
+    1.6 keeps an ``OfflineQueue`` (bench.store.queue) there, 2.0.1 a ``TxQueue``
+    (bench.ocpp.v201.tx_queue) wrapping one; both count their messages with ``len``.
+    """
+    return len(cp.transactions.queue)
 
 
 # ------------------------------------------------------------------ 2.0.1 transactions
@@ -63,30 +71,27 @@ class LastTxEvent:
         return f"{self.event_type} #{self.seq_no} · {self.trigger_reason}"
 
 
-def last_tx_event(event: Any) -> tuple[int, LastTxEvent] | None:
+def last_tx_event(event: object) -> tuple[int, LastTxEvent] | None:
     """(evse id, what it says) when ``event`` is the transaction block's TransactionEventSent."""
-    if type(event).__name__ != "TransactionEventSent":
+    if not isinstance(event, TransactionEventSent):
         return None
-    try:
-        return int(event.evse_id), LastTxEvent(
-            str(event.event_type),
-            str(event.trigger_reason),
-            int(event.seq_no),
-            str(event.transaction_id),
-            getattr(event, "charging_state", None),
-        )
-    except (AttributeError, TypeError, ValueError):
-        return None
+    return event.evse_id, LastTxEvent(
+        event.event_type,
+        event.trigger_reason,
+        event.seq_no,
+        event.transaction_id,
+        event.charging_state,
+    )
 
 
 class TxEventTracker:
     """Remembers the last TransactionEvent per EVSE from a 2.0.1 charge point's events."""
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: ChargePoint201) -> None:
         self.last: dict[int, LastTxEvent] = {}
         self._unsubscribe: Callable[[], None] | None = cp.events.subscribe(self._on_event)
 
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: object) -> None:
         found = last_tx_event(event)
         if found is not None:
             evse_id, info = found
@@ -108,27 +113,26 @@ class TxView:
     charging_state: str | None = None  # 2.0.1 ChargingStateEnumType
 
 
-def _token_text(id_token: Any) -> str:
-    if isinstance(id_token, dict):
-        kind = id_token.get("type")
-        value = str(id_token.get("idToken", ""))
-        return f"{value} ({kind})" if kind and kind != "ISO14443" else value
-    return str(id_token) if id_token else "—"
+def _token_text(id_token: IdToken | None) -> str:
+    if id_token is None:
+        return "—"
+    kind = id_token.get("type")
+    value = str(id_token.get("idToken", ""))
+    return f"{value} ({kind})" if kind and kind != "ISO14443" else value
 
 
-def transaction_view(cp: Any, connector: Any) -> TxView | None:
+def transaction_view(cp: ChargePoint, connector: Connector) -> TxView | None:
     """The running transaction on ``connector``, or None."""
     if is_v201(cp):
-        active = getattr(cp.transactions, "active", None)
-        tx = active(connector.id) if callable(active) else None
-        if tx is not None:
+        active = cp.transactions.active(connector.id)  # a Tx201 (bench.ocpp.v201.tx_state)
+        if active is not None:
             return TxView(
-                str(tx.transaction_id),
-                _token_text(getattr(tx, "id_token", None)),
-                getattr(tx, "meter_start_wh", None),
-                getattr(tx, "charging_state", None) or None,
+                active.transaction_id,
+                _token_text(active.id_token),
+                active.meter_start_wh,
+                active.charging_state or None,  # "" before the Started event
             )
-    tx = connector.transaction
+    tx = connector.transaction  # the model's Transaction (bench.model.transaction)
     if tx is None:
         return None
     tx_id = str(tx.protocol_id) if tx.protocol_id is not None else "pending id"

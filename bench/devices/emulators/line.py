@@ -21,7 +21,6 @@ Prompt: ``plug [N]`` (state B), ``charge [N]`` (C), ``pause [N]`` (B),
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import time
@@ -31,6 +30,7 @@ from typing import Any
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.line_frames import BENCH_MESSAGES, STATES, LineDecoder, encode
+from bench.ocpp.supervisor import Supervisor
 
 FIRMWARE = "emu-1.0"
 
@@ -73,7 +73,8 @@ class LineBoardEmulator:
         self._rng = random.Random(seed)
         self._now = now
         self._last = now()
-        self._tasks: list[asyncio.Task[None]] = []
+        # Owns the rx/tx loops: a crash in either is logged, not lost (ARCHITECTURE rule 4).
+        self._tasks: Supervisor | None = None
         self._plugged = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -85,22 +86,17 @@ class LineBoardEmulator:
     async def start(self) -> str:
         path = self.link.open()
         self._plugged.set()
-        loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._serve(), name="line-emulator-rx"),
-            loop.create_task(self._tick(), name="line-emulator-tx"),
-        ]
+        self._tasks = Supervisor("line-emulator")
+        self._tasks.spawn(self._serve(), name="line-emulator-rx")
+        self._tasks.spawn(self._tick(), name="line-emulator-tx")
         return path
 
     async def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        tasks, self._tasks = self._tasks, None
+        if tasks is not None:
+            await tasks.aclose()
         self.link.close()
 
     def unplug_usb(self) -> None:

@@ -24,7 +24,6 @@ physical device, whose registers advance in real time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import struct
 import time
@@ -32,6 +31,7 @@ from collections.abc import Callable
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.modbus_maps import MAPS, RegisterMap, Values, encode
+from bench.ocpp.supervisor import Supervisor
 
 MAX_REGISTERS = 125  # Modbus limit for one read
 
@@ -76,7 +76,8 @@ class MeterEmulator:
         self._now = now
         self._last = now()
         self._buf = bytearray()
-        self._task: asyncio.Task[None] | None = None
+        # Owns the serve loop: a crash is logged, not lost (ARCHITECTURE rule 4).
+        self._tasks: Supervisor | None = None
         self._plugged = asyncio.Event()
 
     # ------------------------------------------------------------ life cycle
@@ -87,15 +88,14 @@ class MeterEmulator:
     async def start(self) -> str:
         path = self.link.open()
         self._plugged.set()
-        self._task = asyncio.get_running_loop().create_task(self._serve(), name="modbus-emulator")
+        self._tasks = Supervisor("modbus-emulator")
+        self._tasks.spawn(self._serve(), name="modbus-emulator")
         return path
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        tasks, self._tasks = self._tasks, None
+        if tasks is not None:
+            await tasks.aclose()
         self.link.close()
 
     def unplug(self) -> None:

@@ -16,12 +16,12 @@ Control API (tests, the prompt): ``plug(amps)``, ``unplug()``, ``ev_request(on)`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.openevse_frames import Frame, FrameReader, encode
 from bench.model.clock import Clock, SystemClock
+from bench.ocpp.supervisor import Supervisor
 
 STATE_A, STATE_B, STATE_C = 0x01, 0x02, 0x03
 STATE_SLEEPING, STATE_DISABLED = 0xFE, 0xFF
@@ -361,14 +361,15 @@ async def run_emulator(kind: str, link_path: str | None, prompt: bool) -> None:
     path = link.open()
     emulator = OpenEvseEmulator(link)
     print(f"OpenEVSE emulator on {path}  (attach: --device openevse:{path})", flush=True)
-    server = asyncio.get_running_loop().create_task(emulator.serve(), name="openevse-emulator")
+    # The supervisor logs a crash of the RAPI loop (ARCHITECTURE rule 4) even while
+    # the prompt keeps running; without a prompt the crash also ends the command.
+    tasks = Supervisor("openevse-emulator")
+    server = tasks.spawn(emulator.serve(), name="openevse-emulator")
     try:
         if prompt:
             await run_prompt(emulator.command, banner="type help for commands, quit to stop")
         else:
             await server
     finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
+        await tasks.aclose()
         link.close()

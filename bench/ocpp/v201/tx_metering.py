@@ -46,11 +46,12 @@ class Metering(Block):
     sessions: dict[int, EvseSession]
     sampler: Sampler
 
-    def _guarded(self, work: Any) -> None:  # Transactions: runs model changes safely
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by ``Transactions``
 
-    def _event(self, session: EvseSession, event_type: str, trigger: str, **kw: Any) -> None:
-        raise NotImplementedError  # Transactions: makes and queues one TransactionEvent
+        def _guarded(self, work: Any) -> None: ...  # runs model changes safely
+        def _event(  # makes and queues one TransactionEvent
+            self, session: EvseSession, event_type: str, trigger: str, **kw: Any
+        ) -> None: ...
 
     def _connector(self, session: EvseSession) -> Connector:
         return self.cp.station.connector(session.evse_id)
