@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
 # Virtual seconds between boots when the CSMS gives no interval or does not answer.
 BOOT_RETRY_SECONDS = 30.0
+# Real seconds a clean stop waits for status notifications already on their way.
+STATUS_FLUSH_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,10 @@ class ChargePointBase:
         self._schedule_physics()
 
     async def _shut_down(self) -> None:
+        status = self._status_task
+        if self.accepted and status is not None and not status.done():
+            # A clean stop reports the last status change before it disconnects.
+            await asyncio.wait({status}, timeout=STATUS_FLUSH_SECONDS)
         self._stopping = True
         self._wake.set()
         await self._close_link()

@@ -154,3 +154,14 @@ async def test_connection_timeout_returns_an_authorized_connector_to_available(
     assert cp.station.connector(1).transaction is None
     assert csms.transactions("CP1") == []
     await wait_until(lambda: not cp.transactions.is_waiting_for_cable(1), what="timeout")
+
+
+async def test_a_clean_stop_reports_the_last_status_change_first(csms, make_cp) -> None:
+    """1.6 §4.9: a status change just before an orderly stop still reaches the CSMS."""
+    cp = await make_cp(csms.url, "CP-STOP")
+    await wait_until(lambda: csms.statuses("CP-STOP").get(1) is not None, what="Available")
+    cp.station.connector(1).plug_in(ev())
+    await cp.stop(drain_timeout=1.0)
+    await wait_until(
+        lambda: csms.statuses("CP-STOP")[1].status == "Preparing", what="Preparing received"
+    )
