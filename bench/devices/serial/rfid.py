@@ -121,6 +121,13 @@ class RfidReader(DeviceDriver):
                         self._feed(data)
             except PortLost as exc:
                 self._lost(str(exc))
+            except Exception as exc:
+                # A bug handling one read must not leave a dead reader that looks alive:
+                # say so, and start again from a fresh port.
+                log.error("%s: reader error, reopening the port", self, exc_info=exc)
+                port.close()
+                self._lost(f"reader error: {exc!r}")
+                await asyncio.sleep(RETRY_OPEN_S)
 
     def _feed(self, data: bytes) -> None:
         decoder = self._decoder
