@@ -133,6 +133,60 @@ def test_a_port_used_twice_or_a_missing_profile_is_refused_inside_the_dialog(qtb
     dialog.reject()
 
 
+def test_a_dual_template_lets_each_device_pick_its_connector_and_checks_them_per_connector(
+    qtbot,
+):
+    """A two-connector station may take a controller on connector 2 (the spec carries
+    ``connector=2``); one controller and one meter of record per connector, so a second
+    meter on the same connector is refused and the same meter on the other one is not.
+    A single-connector template hides the choice."""
+    from bench.store.workspace import CsmsProfile
+
+    profile = CsmsProfile("lab", "ws://127.0.0.1:9/")
+    dialog = AttachHardwareDialog(
+        [profile], [], default_profile="lab", discover=lambda: list(FAKE_PORTS)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    pickers = (dialog.device, dialog.meter, dialog.rfid)
+    dialog.meter.setChecked(True)
+    dialog.rfid.setChecked(True)
+    assert dialog.template.currentData() == ops.DEFAULT_TEMPLATE  # one connector
+    assert all(not p.connector.isVisible() and p.connector.maximum() == 1 for p in pickers)
+
+    dialog.template.setCurrentIndex(dialog.template.findData("ac-22kw-dual"))
+    assert all(p.connector.isVisible() and p.connector.maximum() == 2 for p in pickers)
+    dialog.device.select_driver("openevse")
+    dialog.device.port.set_path("/dev/ttyUSB0")
+    dialog.device.connector.setValue(2)
+    dialog.meter.select_driver("sdm630")
+    dialog.meter.port.set_path("/dev/ttyUSB1")
+    dialog.meter.connector.setValue(2)
+    dialog.rfid.port.set_path("/dev/ttyUSB2")
+    request = dialog.request()
+    assert request.template == "ac-22kw-dual"
+    connectors = {spec.name: spec.connector for spec in request.devices}
+    assert connectors == {"openevse": 2, "sdm630": 2, dialog.rfid.driver_name(): 1}
+    assert "connector=2" in str(request.devices[0])
+    screenshot(dialog, "hw_attach_dialog_dual.png")
+
+    # A meter as the hardware on connector 2 next to a separate meter there: refused.
+    dialog.device.select_driver("sdm120")
+    assert dialog.meter.isEnabled()  # connector 1 could still take a separate meter
+    click_ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "Connector 2 has one meter" in dialog.error.text()
+    dialog.meter.connector.setValue(1)
+    placed = [(spec.name, spec.connector) for spec in dialog.request().devices]
+    assert placed[:2] == [("sdm120", 2), ("sdm630", 1)]
+
+    # Back to one connector: the choice is gone and every device goes on connector 1.
+    dialog.template.setCurrentIndex(dialog.template.findData(ops.DEFAULT_TEMPLATE))
+    assert all(not p.connector.isVisible() and p.connector.value() == 1 for p in pickers)
+    assert not dialog.meter.isEnabled()  # the meter hardware is the meter of record
+    dialog.reject()
+
+
 async def test_attach_hardware_makes_a_physical_station_whose_card_shows_the_link(qtbot, tmp_path):
     """1.6 §4.9 StatusNotification: the card follows the controller; unplugging the USB
     device reports InternalError (Faulted, 1.6 §7.6) and the card's link row turns

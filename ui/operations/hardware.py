@@ -16,6 +16,7 @@ from typing import Any
 from bench.devices.base import ROLES, DeviceDriver, Setting
 from bench.devices.registry import DeviceSpec, driver_class, drivers
 from bench.devices.serial.discovery import SERIAL_PREFIX, PortInfo, list_serial_ports
+from bench.model.templates import load_station_template
 from ui.operations import OperationError
 from ui.operations.stations import suggested_id
 from ui.workspace import STATION_OCPP_VERSIONS, Workspace
@@ -60,6 +61,17 @@ def discovered_ports() -> list[PortInfo]:
         raise OperationError(f"Listing the serial ports failed: {exc}") from exc
 
 
+def template_connectors(template: str | None) -> int | None:
+    """How many connectors the station template has; None when it cannot be read (the
+    template list already says why, and attaching it fails with the reason)."""
+    if not template:
+        return None
+    try:
+        return load_station_template(template).connectors
+    except (OSError, ValueError):
+        return None
+
+
 def port_label(info: PortInfo) -> str:
     """``/dev/ttyUSB0 — 0403:6001 · serial A10K3J2Q · FT232R USB UART`` for the port list."""
     parts = [info.vid_pid]
@@ -87,8 +99,11 @@ def setting_text(setting: Setting, value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def device_spec(driver: str, port: str, values: Mapping[str, Any]) -> DeviceSpec:
-    """A spec for ``driver`` on ``port`` with the settings that differ from the defaults.
+def device_spec(
+    driver: str, port: str, values: Mapping[str, Any], connector: int = 1
+) -> DeviceSpec:
+    """A spec for ``driver`` on ``port`` (for ``connector``) with the settings that differ
+    from the defaults.
 
     Every value goes through the driver's ``Setting.parse``, so a value the command
     line would refuse is refused here with the same message. Defaults are left out:
@@ -110,21 +125,38 @@ def device_spec(driver: str, port: str, values: Mapping[str, Any]) -> DeviceSpec
             raise OperationError(f"{cls.title}: {exc}") from None
         if typed != setting.default:
             options[key] = typed
-    return DeviceSpec(driver, port, options)
+    if connector < 1:
+        raise OperationError(f"{cls.title}: connector must be a number from 1")
+    return DeviceSpec(driver, port, options, connector)
 
 
-def check_devices(specs: Sequence[DeviceSpec]) -> None:
-    """One device per port, at most one controller and one meter of record."""
+def check_devices(specs: Sequence[DeviceSpec], connectors: int | None = None) -> None:
+    """One device per port; per connector at most one controller and one meter of record.
+
+    With ``connectors`` (the template's count), a device meant for a connector the
+    station lacks is refused here rather than when the station starts.
+    """
     if not specs:
         raise OperationError("Pick the hardware to attach")
     ports = [spec.port for spec in specs]
     for port in ports:
         if ports.count(port) > 1:
             raise OperationError(f"Port {port} is named twice: each device needs its own port")
-    roles = [driver_class(spec.name).role for spec in specs]
+    if connectors is not None:
+        for spec in specs:
+            if not 1 <= spec.connector <= connectors:
+                raise OperationError(
+                    f"{spec.name} on {spec.port}: connector {spec.connector} does not exist "
+                    f"(the station has {connectors})"
+                )
+    placed = [(driver_class(spec.name).role, spec.connector) for spec in specs]
+    several = len({connector for _role, connector in placed}) > 1 or (connectors or 1) > 1
     for role, noun in (("station", "charge controller"), ("meter", "meter")):
-        if roles.count(role) > 1:
-            raise OperationError(f"A station has one {noun}; {roles.count(role)} were picked")
+        for connector in sorted({c for r, c in placed if r == role}):
+            count = placed.count((role, connector))
+            if count > 1:
+                where = f"Connector {connector}" if several else "A station"
+                raise OperationError(f"{where} has one {noun}; {count} were picked")
 
 
 def suggested_station_id(driver: str, taken: Collection[str]) -> str:
@@ -145,7 +177,7 @@ async def attach_hardware(workspace: Workspace, request: NewPhysicalStation) -> 
         raise OperationError("Type a station id")
     if station_id in workspace.stations:
         raise OperationError(f"A station named {station_id!r} already exists")
-    check_devices(request.devices)
+    check_devices(request.devices, template_connectors(request.template))
     for spec in request.devices:
         user = workspace.port_user(spec.port)
         if user is not None:

@@ -252,7 +252,8 @@ class PortPicker(QWidget):
 
 # ------------------------------------------------------------ one device
 class DevicePicker(QGroupBox):
-    """Driver, port and the driver's settings; optional (checkable) for meter and reader."""
+    """Driver, port, connector and the driver's settings; optional (checkable) for meter
+    and reader. The connector row shows only for a template with several connectors."""
 
     changed = Signal()
 
@@ -281,6 +282,10 @@ class DevicePicker(QGroupBox):
                     self.driver.count() - 1, f"driver {cls.name}", Qt.ItemDataRole.ToolTipRole
                 )
         self.port = PortPicker(discover)
+        self.connector = QSpinBox()
+        self.connector.setObjectName("connector")
+        self.connector.setRange(1, 1)
+        self.connector.setToolTip("The station connector this device belongs to")
         self.settings = SettingsForm()
         # The body folds away while an optional device is not wanted.
         self.body = QWidget()
@@ -289,6 +294,9 @@ class DevicePicker(QGroupBox):
         form = QFormLayout()
         form.addRow("Driver", self.driver)
         form.addRow("Port", self.port)
+        form.addRow("Connector", self.connector)
+        form.setRowVisible(self.connector, False)  # until a template has several
+        self._form = form
         body.addLayout(form)
         settings_title = QLabel("Driver settings")
         settings_title.setProperty("role", "fieldName")
@@ -316,6 +324,11 @@ class DevicePicker(QGroupBox):
     def driver_name(self) -> str | None:
         return self.driver.currentData()
 
+    def set_connectors(self, count: int) -> None:
+        """Offer connectors 1..``count``; the row is hidden for a single-connector station."""
+        self.connector.setRange(1, max(1, count))
+        self._form.setRowVisible(self.connector, count > 1)
+
     def spec(self) -> DeviceSpec | None:
         """The device as a spec, None when the group is unchecked; OperationError if unusable."""
         if self.isCheckable() and not self.isChecked():
@@ -323,7 +336,9 @@ class DevicePicker(QGroupBox):
         name = self.driver_name()
         if not name:
             raise OperationError(f"{self.title()}: pick a driver")
-        return ops.device_spec(name, self.port.port(), self.settings.values())
+        return ops.device_spec(
+            name, self.port.port(), self.settings.values(), self.connector.value()
+        )
 
     def _driver_changed(self, _index: int) -> None:
         name = self.driver_name()
@@ -380,6 +395,7 @@ class AttachHardwareDialog(QDialog):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.template.setMinimumContentsLength(24)
+        self.template.currentIndexChanged.connect(lambda _i: self._template_changed())
         self.profile = QComboBox()
         for profile in profiles:
             self.profile.addItem(profile.name, profile.name)
@@ -431,7 +447,7 @@ class AttachHardwareDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.device.changed.connect(self._device_changed)
-        self._device_changed()
+        self._template_changed()  # also runs _device_changed
         self.setMinimumWidth(900)
 
     # ------------------------------------------------------------ reading
@@ -441,7 +457,7 @@ class AttachHardwareDialog(QDialog):
             for spec in (self.device.spec(), self.meter.spec(), self.rfid.spec())
             if spec is not None
         ]
-        ops.check_devices(specs)
+        ops.check_devices(specs, self.connectors())
         profile = self.profile.currentData()
         if profile is None:
             raise OperationError("Add a CSMS profile first (Station ▸ CSMS profiles…)")
@@ -452,6 +468,10 @@ class AttachHardwareDialog(QDialog):
             template=self.template.currentData(),
             ocpp_version=self.ocpp.currentData(),
         )
+
+    def connectors(self) -> int:
+        """How many connectors the chosen template has (1 if it cannot be read)."""
+        return ops.template_connectors(self.template.currentData()) or 1
 
     # ------------------------------------------------------------ behaviour
     def _mark_edited(self, _text: str) -> None:
@@ -464,12 +484,20 @@ class AttachHardwareDialog(QDialog):
         name = self.device.driver_name()
         if name and not self._id_edited:
             self.station_id.setText(ops.suggested_station_id(name, self._taken))
-        # A meter picked as the hardware is the meter of record: no second one.
+        # A meter picked as the hardware is the meter of record: no second one, unless
+        # the station has another connector it could meter (checked per connector).
         is_meter = name is not None and driver_class(name).role == "meter"
+        is_meter = is_meter and self.connectors() == 1
         if is_meter:
             self.meter.setChecked(False)
         self.meter.setEnabled(not is_meter and self.meter.driver.count() > 0)
         self.rfid.setEnabled(self.rfid.driver.count() > 0)
+
+    def _template_changed(self) -> None:
+        count = self.connectors()
+        for picker in (self.device, self.meter, self.rfid):
+            picker.set_connectors(count)
+        self._device_changed()
 
     def _follow_profile(self, profiles: list[CsmsProfile]) -> None:
         name = self.profile.currentData()

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -61,6 +62,12 @@ BLOCK_ATTRIBUTES = tuple(attr for attr, _m, _c in BLOCKS)
 # (block classes, hook name) -> positions of the blocks that override the hook. Shared by
 # every station: a physics tick calls the three blocks that care, not all thirteen.
 _HOOKED: dict[tuple[tuple[type, ...], str], tuple[int, ...]] = {}
+
+
+@cache
+def _block_classes() -> tuple[tuple[str, type[Block]], ...]:
+    """(attribute, class) of every block, imported once: a fleet builds thousands of stations."""
+    return tuple((attr, getattr(import_module(module), cls)) for attr, module, cls in BLOCKS)
 
 
 def _hooked(blocks: list[Block], hook: str) -> tuple[int, ...]:
@@ -131,8 +138,8 @@ class ChargePoint201(ChargePointBase):
         )
         self.boot_reason = "PowerUp"
         self.blocks: list[Block] = []
-        for attr, module, cls in BLOCKS:
-            block = getattr(import_module(module), cls)(self)
+        for attr, kind in _block_classes():
+            block = kind(self)
             setattr(self, attr, block)
             self.blocks.append(block)
         self._physics_hooks = _hooked(self.blocks, "on_physics")  # shared tuple, one per layout

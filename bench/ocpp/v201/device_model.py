@@ -440,6 +440,11 @@ class DeviceModel:
 
     def _store(self, vdef: VariableDef, attr: AttributeDef, text: str) -> None:
         slot = (vdef.component, vdef.variable, attr.type)
+        if text == self._raw(vdef, attr):
+            # Unchanged: memory matches the store already (restore loaded it from there, or
+            # it is the default nothing was saved for), so skip the write. At boot a station
+            # rewrites several counters and flags with their current value.
+            return
         if text == attr.default:
             # Back to the default: forget it, so the station stays small.
             if self._values is not None:

@@ -234,7 +234,9 @@ class NetworkProfiles:
     def on_connected(self) -> None:
         slot = self.current_slot
         self._failures = 0
-        self.sec.put("network_last_good", slot)
+        # Written only when they change: every (re)connection of every station passes here.
+        if self.sec.get("network_last_good") != slot:
+            self.sec.put("network_last_good", slot)
         self.cp.set_own_variable("OCPPCommCtrlr", "ActiveNetworkProfile", str(slot))
         self.cp.events.emit(NetworkProfileChanged(slot, "connected"))
         data = self.profiles().get(slot)
@@ -243,7 +245,8 @@ class NetworkProfiles:
         profile = int(data["securityProfile"])
         if profile > self.sec.security_profile():
             self._upgrade(slot, profile)
-        self.sec.put("security_profile_confirmed", True)
+        if self.sec.get("security_profile_confirmed") is not True:
+            self.sec.put("security_profile_confirmed", True)
 
     def _upgrade(self, slot: int, profile: int) -> None:
         """A05.FR.06: the new profile connected; it becomes the floor."""

@@ -84,6 +84,7 @@ class SmartCharging(ScheduleBoundaries, Block):
     __slots__ = (
         "_next_at",
         "_sources",
+        "_stale",
         "_station_limit",
         "_store",
         "_unsubscribe",
@@ -94,6 +95,7 @@ class SmartCharging(ScheduleBoundaries, Block):
     def __init__(self, cp: ChargePoint201) -> None:
         super().__init__(cp)
         self._store: ByIdStore | None = None  # loaded on first use
+        self._stale = False  # the load dropped stored rows: the store must be rewritten
         self._sources: dict[int, str] = {}  # profile id -> chargingLimitSource
         self._next_at: datetime | None = None
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
@@ -133,9 +135,10 @@ class SmartCharging(ScheduleBoundaries, Block):
                 continue
             entries.append(Installed(evse_id, profile, row["profile"], installed_at))
             self._sources[profile.id] = row.get("source", CSO)
+        self._stale = len(entries) != len(rows)
         return ByIdStore(entries)
 
-    def _save(self) -> None:
+    def _save(self, *, rows_changed: bool = True) -> None:
         rows = [
             {
                 "evseId": e.connector_id,
@@ -145,7 +148,9 @@ class SmartCharging(ScheduleBoundaries, Block):
             }
             for e in self.store
         ]
-        self.cp.state.put(self.cp.station.id, STATE_NAME, rows)
+        if rows_changed:
+            self.cp.state.put(self.cp.station.id, STATE_NAME, rows)
+            self._stale = False
         # SmartChargingCtrlr.Entries[ChargingProfiles]: how many are installed (appendix).
         self.cp.set_own_variable(CTRLR, VariableKey("Entries", "ChargingProfiles"), str(len(rows)))
         self.cp.events.emit(ProfilesChanged(len(rows)))
@@ -481,9 +486,15 @@ class SmartCharging(ScheduleBoundaries, Block):
 
     # ------------------------------------------------------------ hooks
     def on_start(self) -> None:
-        self._save()  # drops what did not survive the power cycle; Entries is current
+        # Drops what did not survive the power cycle; Entries is current. The rows are
+        # written only if the load dropped some: a fleet's stations boot with nothing stored.
+        self._save(rows_changed=self._stale_after_load())
         self._unsubscribe = self.cp.events.subscribe(self._on_cp_event)
         self.apply()
+
+    def _stale_after_load(self) -> bool:
+        self.store  # noqa: B018 - loads the rows, noting whether any were dropped
+        return self._stale
 
     async def on_stop(self) -> None:
         if self._unsubscribe is not None:
