@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from bench.devices.base import DeviceDriver, Setting
 from bench.devices.registry import register
 from bench.devices.serial.line_frames import BOARD_MESSAGES, Frame, LineDecoder, encode
-from bench.devices.serial.port import PortLost, SerialPort
+from bench.devices.serial.port import SerialPort, keep_port_open
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.model.ev import Ev
 from bench.model.faults import FAULTS, Fault
@@ -208,32 +208,20 @@ class LineBoardDriver(DeviceDriver):
 
     # ------------------------------------------------------------ supervision loop
     async def _run(self) -> None:
-        retry = float(self.options["retry"])
-        while True:
-            try:
-                await self.serial.open()
-            except PortLost as exc:
-                self._link_down(str(exc))
-                await asyncio.sleep(retry)  # hardware time: real seconds
-                continue
-            self.decoder = LineDecoder(BOARD_MESSAGES, self.decoder.counters)
-            self._forget_told()
-            self._last_good = asyncio.get_running_loop().time()
-            try:
-                await self._send("hello", bench="ocpp-bench", version=_bench_version())
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(self._read_loop())
-                    group.create_task(self._control_loop())
-            except* PortLost as eg:
-                self._link_down(str(eg.exceptions[0]))
-            except* Exception as eg:
-                # A bug handling one frame must not leave a dead driver that looks alive:
-                # say so, and start again from a fresh port.
-                error = eg.exceptions[0]
-                log.error("%s: driver error, reopening the port", self, exc_info=error)
-                self._link_down(f"driver error: {error!r}")
-            self.serial.close()
-            await asyncio.sleep(retry)
+        await keep_port_open(
+            self.serial,
+            retry=float(self.options["retry"]),
+            on_open=self._on_open,
+            loops=(self._read_loop, self._control_loop),
+            link_down=self._link_down,
+            owner=self,
+        )
+
+    async def _on_open(self) -> None:
+        self.decoder = LineDecoder(BOARD_MESSAGES, self.decoder.counters)
+        self._forget_told()
+        self._last_good = asyncio.get_running_loop().time()
+        await self._send("hello", bench="ocpp-bench", version=_bench_version())
 
     async def _read_loop(self) -> None:
         while True:

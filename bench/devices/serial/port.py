@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 import serial
 
 from bench.devices.serial.discovery import PortNotFound, resolve
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1024
 
@@ -154,3 +158,40 @@ class SerialPort:
                 ser.reset_input_buffer()
             except (serial.SerialException, OSError) as exc:
                 raise self._lost(exc) from exc
+
+
+async def keep_port_open(
+    port: SerialPort,
+    *,
+    retry: float,
+    on_open: Callable[[], Awaitable[None]],
+    loops: Sequence[Callable[[], Awaitable[None]]],
+    link_down: Callable[[str], None],
+    owner: object,
+) -> None:
+    """A station driver's lifetime: open the port, run its loops, reopen on any loss.
+
+    Runs until cancelled. A lost device, and also a bug in handling one frame, ends
+    the loops; ``link_down`` says why (so the link never looks alive while dead) and
+    the port is reopened after ``retry`` real seconds (hardware time, not virtual).
+    """
+    while True:
+        try:
+            await port.open()
+        except PortLost as exc:
+            link_down(str(exc))
+            await asyncio.sleep(retry)
+            continue
+        try:
+            await on_open()
+            async with asyncio.TaskGroup() as group:
+                for loop in loops:
+                    group.create_task(loop())
+        except* PortLost as eg:
+            link_down(str(eg.exceptions[0]))
+        except* Exception as eg:
+            error = eg.exceptions[0]
+            log.error("%s: driver error, reopening the port", owner, exc_info=error)
+            link_down(f"driver error: {error!r}")
+        port.close()
+        await asyncio.sleep(retry)
