@@ -30,6 +30,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -77,6 +78,19 @@ def load_pem_certificates(text: str | bytes) -> list[x509.Certificate]:
 
 def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def provisioned_roots(ca_file: str | None) -> list[str]:
+    """The certificates of the CA file a station was installed with, as PEM texts.
+
+    Credentials are installed during manufacturing or installation (1.6 security
+    whitepaper §2.6.4, 2.0.1 A00); in the bench that is the link's ``ca_file``. Raises
+    OSError or CertificateError for a file that cannot be read or parsed.
+    """
+    if not ca_file:
+        return []
+    text = Path(ca_file).read_text(encoding="utf-8")
+    return [_pem(c) for c in load_pem_certificates(text)]
 
 
 def _is_self_signed(cert: x509.Certificate) -> bool:

@@ -36,10 +36,7 @@ import sqlite3
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.security_log import (
@@ -55,7 +52,7 @@ from bench.ocpp.v16.certificates import (
     CS_ROOT,
     CertificateError,
     CertificateStore,
-    load_pem_certificates,
+    provisioned_roots,
 )
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
 from bench.ocpp.v16.extended_trigger import extended_trigger_message
@@ -195,14 +192,11 @@ class Security:
         """
         store = self._store
         assert store is not None
-        ca_file = self.cp.link_config.ca_file
         pems: list[str] = []
-        if ca_file:
-            try:
-                text = Path(ca_file).read_text(encoding="utf-8")
-                pems = [c.public_bytes(Encoding.PEM).decode() for c in load_pem_certificates(text)]
-            except (OSError, CertificateError) as exc:
-                log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
+        try:
+            pems = provisioned_roots(self.cp.link_config.ca_file)
+        except (OSError, CertificateError) as exc:
+            log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
         now = self.cp.clock.now()
         for pem in pems:
             store.install_root(CS_ROOT, pem, now, max_length=None)

@@ -26,11 +26,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
@@ -40,6 +38,7 @@ from bench.ocpp.v16.certificates import (
     CertificateStore,
     hash_data,
     load_pem_certificates,
+    provisioned_roots,
 )
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
@@ -122,14 +121,11 @@ class Certificates:
         """The CA file the station was installed with is its first CSMSRootCertificate."""
         store = self._store
         assert store is not None
-        ca_file = self.cp.link_config.ca_file
         pems: list[str] = []
-        if ca_file:
-            try:
-                text = Path(ca_file).read_text(encoding="utf-8")
-                pems = [c.public_bytes(Encoding.PEM).decode() for c in load_pem_certificates(text)]
-            except (OSError, CertificateError) as exc:
-                log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
+        try:
+            pems = provisioned_roots(self.cp.link_config.ca_file)
+        except (OSError, CertificateError) as exc:
+            log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
         for pem in pems:
             store.install_root(CSMS_ROOT, pem, self.cp.clock.now(), max_length=None)
         if not pems:
