@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.csms.config import TagEntry
 from bench.model.faults import fault
-from tests.e2e.conftest import WAIT, ev, start_charging, status_sent, wait_until
+from tests.e2e.conftest import WAIT, ev, sent, start_charging, status_sent, wait_until
 
 LIMIT_ZERO_PROFILE = {
     "chargingProfileId": 7,
@@ -157,11 +157,16 @@ async def test_connection_timeout_returns_an_authorized_connector_to_available(
 
 
 async def test_a_clean_stop_reports_the_last_status_change_first(csms, make_cp) -> None:
-    """1.6 §4.9: a status change just before an orderly stop still reaches the CSMS."""
+    """1.6 §4.9: a status change made while another StatusNotification is on its way
+    still reaches the CSMS when the station stops in an orderly way right after."""
     cp = await make_cp(csms.url, "CP-STOP")
     await wait_until(lambda: csms.statuses("CP-STOP").get(1) is not None, what="Available")
+    before = len(sent(cp, "CALL", "StatusNotification"))
     cp.station.connector(1).plug_in(ev())
+    # Preparing is on the wire (its reply not yet read) when the fault comes.
+    await wait_until(lambda: len(sent(cp, "CALL", "StatusNotification")) > before, what="sent")
+    cp.station.connector(1).raise_fault(fault("connector_lock_failure"))
     await cp.stop(drain_timeout=1.0)
     await wait_until(
-        lambda: csms.statuses("CP-STOP")[1].status == "Preparing", what="Preparing received"
+        lambda: csms.statuses("CP-STOP")[1].status == "Faulted", what="Faulted received"
     )
