@@ -7,16 +7,19 @@ A firmware file is a JSON object, UTF-8::
     {"version": "2.0.0"}
     {"version": "2.0.0", "notes": "anything", "installable": false}
 
-``version`` (required, 1 to 50 characters: BootNotification's firmwareVersion
-is CiString50) is the version the station reports after installing it.
+``version`` (1 to 50 characters: BootNotification's firmwareVersion is
+CiString50) is the version the station reports after installing it.
 ``installable: false`` makes the image fail to install (InstallationFailed),
-so a CSMS can provoke that outcome without access to the bench.
+so a CSMS can provoke that outcome without access to the bench. A manifest
+that names a ``version`` which is not a usable string (empty, too long, a
+number) is refused: its author meant to set one.
 
-A file that is not JSON (any binary image) takes its version from its file
-name: the last path segment of the download URL, e.g. ``fw-2.1.0.bin`` or
-``station_v3.0.1-rc1.img`` give ``2.1.0`` and ``3.0.1-rc1``. A JSON file
-without a usable ``version``, or a binary file whose name holds no version,
-cannot be installed.
+Any other file installs: CSMS engineers point UpdateFirmware at whatever image
+they have. Its version comes from its file name, the last path segment of the
+download URL (``fw-2.1.0.bin`` and ``station_v3.0.1-rc1.img`` give ``2.1.0``
+and ``3.0.1-rc1``); a name without a version gives the installed version with
+the first 8 hex digits of the file's SHA-256 as build metadata
+(``1.0.0+3fa9c2d1``), so every different file reports a different version.
 
 Signatures
 ----------
@@ -54,6 +57,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 MAX_VERSION = 50
 _NAME_VERSION = re.compile(r"(?:^|[-_.vV])(\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.]+)?)")
+_MANIFEST_KEYS = frozenset({"version", "installable", "notes"})
 _EXTENSIONS = (".tar.gz", ".bin", ".img", ".json", ".fw", ".zip", ".hex", ".swu", ".gz", ".tar")
 
 
@@ -73,24 +77,47 @@ class FirmwareImage:
     installable: bool = True
 
 
-def read_image(data: bytes, location: str = "") -> FirmwareImage:
-    """Parse a downloaded firmware file (see the module docstring for the format)."""
+def read_image(data: bytes, location: str = "", current: str = "") -> FirmwareImage:
+    """Parse a downloaded firmware file (see the module docstring for the format).
+
+    ``current`` is the version installed now: a file whose name holds no
+    version reports it with the file's hash as build metadata.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    text = data.lstrip()[:1]
-    if text == b"{":
-        try:
-            manifest = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ImageError(f"the firmware manifest is not valid JSON: {exc}") from None
-        version = manifest.get("version") if isinstance(manifest, dict) else None
+    manifest = _manifest(data)
+    if manifest is not None and "version" in manifest:
+        version = manifest["version"]
         if not isinstance(version, str) or not 0 < len(version.strip()) <= MAX_VERSION:
             raise ImageError(f"the firmware manifest needs a version of 1 to {MAX_VERSION} chars")
-        installable = manifest.get("installable", True)
-        return FirmwareImage(version.strip(), len(data), digest, installable is not False)
-    version = version_from_name(location)
-    if version is None:
-        raise ImageError(f"no firmware version in the file name of {location!r}")
-    return FirmwareImage(version, len(data), digest)
+        version = version.strip()
+    else:
+        version = version_from_name(location) or derived_version(current, digest)
+    installable = manifest.get("installable", True) if manifest is not None else True
+    return FirmwareImage(version, len(data), digest, installable is not False)
+
+
+def _manifest(data: bytes) -> dict[str, Any] | None:
+    """The bench's JSON manifest, or None for any other file (a binary image, other JSON)."""
+    if data.lstrip()[:1] != b"{":
+        return None
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None  # starts like JSON but is not: an arbitrary image
+    if not isinstance(parsed, dict) or not _MANIFEST_KEYS & parsed.keys():
+        return None  # some other JSON document: installed like any file
+    return parsed
+
+
+def derived_version(current: str, sha256: str) -> str:
+    """``current`` with its build metadata replaced by 8 hex digits of ``sha256``.
+
+    ``1.0.0`` and ``1.0.0+0badc0de`` both become ``1.0.0+<hash>``: installing
+    unnamed files one after another does not pile suffixes up.
+    """
+    base = current.split("+", 1)[0].strip() or "0"
+    suffix = "+" + sha256[:8]
+    return base[: MAX_VERSION - len(suffix)] + suffix
 
 
 def version_from_name(location: str) -> str | None:

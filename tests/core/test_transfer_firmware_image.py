@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -20,6 +21,7 @@ from bench.firmware_image import (
     CertificateProblem,
     ImageError,
     check_signing_certificate,
+    derived_version,
     read_image,
     sign_firmware,
     verify_signature,
@@ -39,18 +41,38 @@ def test_a_json_manifest_gives_the_version_and_installability():
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b'{"version": ""}', b'{"notes": "no version"}', b"{not json", b'{"version": 3}'],
+    "data", [b'{"version": ""}', b'{"version": 3}', b'{"version": "' + b"9" * 51 + b'"}']
 )
-def test_a_manifest_without_a_usable_version_cannot_be_installed(data: bytes):
+def test_a_manifest_naming_an_unusable_version_cannot_be_installed(data: bytes):
     with pytest.raises(ImageError):
-        read_image(data, "http://h/fw-1.0.0.json")
+        read_image(data, "http://h/fw-1.0.0.json", "1.0.0")
 
 
 def test_a_binary_image_takes_its_version_from_the_file_name():
     assert read_image(b"\x7fELF...", "ftp://u:p@h/fw/station-3.1.4.bin").version == "3.1.4"
-    with pytest.raises(ImageError):
-        read_image(b"\x7fELF...", "http://h/firmware.bin")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x7fELF...", b"{not json", b'{"notes": "no version"}', b'{"other": "json"}', b"[1, 2]"],
+)
+def test_any_file_without_a_version_installs_as_the_old_version_plus_its_hash(data: bytes):
+    """Whatever file a CSMS points at installs; the hash tells different files apart."""
+    image = read_image(data, "http://h/firmware.bin", "1.0.0")
+    assert image.version == f"1.0.0+{hashlib.sha256(data).hexdigest()[:8]}"
+    assert image.installable
+
+
+def test_a_derived_version_replaces_the_build_metadata_and_fits_ciString50():
+    digest = hashlib.sha256(b"x").hexdigest()
+    assert derived_version("1.0.0+0badc0de", digest) == "1.0.0+" + digest[:8]
+    long = derived_version("9" * 60, digest)
+    assert len(long) == 50 and long.endswith("+" + digest[:8])
+
+
+def test_a_manifest_without_a_version_that_is_not_installable_still_fails():
+    image = read_image(b'{"installable": false}', "http://h/firmware.json", "1.0.0")
+    assert not image.installable
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ the charging session); whitepaper §8 (FirmwareUpdated security event).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,15 +179,37 @@ async def test_injected_install_failure_reports_installation_failed_and_keeps_th
     assert actions(fw_csms).count("BootNotification") == 1
 
 
-async def test_an_image_without_a_version_fails_to_install(
+async def test_an_image_without_a_version_installs_as_the_old_version_plus_its_hash(
     fw_csms: CentralSystem, make_cp: CpFactory
 ):
+    """1.6 §5.19: whatever file the CSMS points at installs, and the new firmware's
+    BootNotification carries a version derived from the file (issue 10)."""
     assert fw_csms.files is not None
-    url = fw_csms.files.publish("firmware.bin", b"\x00no version in this name")
+    data = b"\x00an image from the CSMS engineer's desk"
+    url = fw_csms.files.publish("fw.bin", data)
+    cp = await booted_cp(make_cp, fw_csms.url)
+    await fw_csms.wait_for_message("CP1", "BootNotification", timeout=WAIT)
+    await fw_csms.update_firmware("CP1", location=url, retrieve_date=cp.clock.now())
+    await fw_statuses(fw_csms, "Downloading", "Downloaded", "Installing")
+    expected = f"{ORIGINAL}+{hashlib.sha256(data).hexdigest()[:8]}"
+    second = await fw_csms.wait_for_message("CP1", "BootNotification", timeout=WAIT)
+    assert second["firmwareVersion"] == expected
+    await fw_statuses(fw_csms, "Installed")
+    assert "InstallationFailed" not in all_fw_statuses(fw_csms)
+    assert cp.station.identity.firmware_version == expected
+
+
+async def test_an_image_marked_not_installable_still_fails_to_install(
+    fw_csms: CentralSystem, make_cp: CpFactory
+):
+    """``installable: false`` provokes InstallationFailed (1.6 §4.5) on purpose."""
+    assert fw_csms.files is not None
+    url = fw_csms.files.publish("fw.json", json.dumps({"installable": False}).encode())
     cp = await booted_cp(make_cp, fw_csms.url)
     await fw_csms.update_firmware("CP1", location=url, retrieve_date=cp.clock.now())
     await fw_statuses(fw_csms, "Downloaded", "Installing", "InstallationFailed")
     assert cp.station.identity.firmware_version == ORIGINAL
+    assert actions(fw_csms).count("BootNotification") == 1
 
 
 async def test_installation_waits_until_the_transaction_ends(

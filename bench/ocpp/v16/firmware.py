@@ -328,7 +328,7 @@ class FirmwareManagement:
             return
         await self._enter(job, "SignatureVerified")
         try:
-            read_image(data, location)
+            read_image(data, location, self.cp.station.identity.firmware_version)
         except ImageError as exc:
             await self._enter(job, "InstallVerificationFailed", str(exc))
             return
@@ -390,7 +390,7 @@ class FirmwareManagement:
             job.installing = True
             await self._enter(job, "Installing")
             try:
-                image = read_image(data, location)
+                image = read_image(data, location, self.cp.station.identity.firmware_version)
             except ImageError as exc:
                 await self._enter(job, "InstallationFailed", str(exc))
                 return

@@ -206,7 +206,7 @@ class Firmware(Block):
                 return
             await self._enter(job, "SignatureVerified")
         try:
-            image = read_image(data, location)
+            image = read_image(data, location, self.cp.station.identity.firmware_version)
         except ImageError as exc:
             await self._enter(job, "InstallVerificationFailed", str(exc))  # L01.FR.29
             return

@@ -6,6 +6,7 @@ are made with a manufacturer root and a Firmware Signing certificate.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,43 @@ async def test_a_plain_update_installs_at_once_without_a_reboot(fw_csms, make_cp
     await wait_until(lambda: "Installed" in firmware_statuses(fw_csms), WAIT, "Installed")
     assert firmware_statuses(fw_csms) == ["Downloading", "Downloaded", "Installing", "Installed"]
     assert cp.station.identity.firmware_version == "3.0.0"
+    assert len(request(cp, "BootNotification")) == 1
+
+
+async def test_an_image_without_a_version_installs_and_boots_with_a_version_from_its_hash(
+    fw_csms, make_cp201
+) -> None:
+    """L02: an arbitrary file installs (no InstallVerificationFailed); the new firmware's
+    BootNotification carries the old version plus the file's hash (issue 10)."""
+    cp = await make_cp201(fw_csms.url)
+    before = cp.station.identity.firmware_version
+    data = b"\x00whatever image the CSMS engineer had"
+    url = fw_csms.files.publish("fw.bin", data)
+    reply = await fw_csms.call("CS1", "UpdateFirmware", update_request(cp, url, 13))
+    assert reply["status"] == "Accepted"
+    await wait_until(lambda: "Installed" in firmware_statuses(fw_csms), WAIT, "Installed")
+    assert firmware_statuses(fw_csms) == [
+        "Downloading",
+        "Downloaded",
+        "Installing",
+        "InstallRebooting",
+        "Installed",
+    ]
+    expected = f"{before}+{hashlib.sha256(data).hexdigest()[:8]}"
+    boots = request(cp, "BootNotification")
+    assert boots[-1]["reason"] == "FirmwareUpdate"
+    assert boots[-1]["chargingStation"]["firmwareVersion"] == expected
+
+
+async def test_an_image_marked_not_installable_fails_installation(fw_csms, make_cp201) -> None:
+    """L01.FR.29: ``installable: false`` is the bench's way to provoke InstallationFailed."""
+    cp = await make_cp201(fw_csms.url)
+    before = cp.station.identity.firmware_version
+    url = fw_csms.files.publish("fw-9.9.9.json", firmware_file("9.9.9", installable=False))
+    reply = await fw_csms.call("CS1", "UpdateFirmware", update_request(cp, url, 14))
+    assert reply["status"] == "Accepted"
+    await wait_until(lambda: "InstallationFailed" in firmware_statuses(fw_csms), WAIT)
+    assert cp.station.identity.firmware_version == before
     assert len(request(cp, "BootNotification")) == 1
 
 
