@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--ocpp", default="1.6", choices=["1.6", "2.0.1"], help="the station's OCPP version"
     )
+    demo.add_argument("--log", metavar="FILE.jsonl", help="also write every frame as JSON Lines")
     return parser
 
 
@@ -112,7 +113,10 @@ async def run_station(args: argparse.Namespace) -> int:
     steps = args.steps
     sinks = []
     if args.log:
-        sinks.append(JsonlSink(args.log))
+        try:
+            sinks.append(JsonlSink(args.log))
+        except OSError as exc:
+            return fail(f"cannot open log file {args.log}: {exc.strerror or exc}", EXIT_USAGE)
     if not args.quiet:
         sinks.append(ConsoleSink(sys.stdout))
     from bench.devices.cli import device_specs
@@ -278,6 +282,7 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
                 getattr(args, "speed", 60.0),
                 getattr(args, "duration", None),
                 getattr(args, "ocpp", "1.6"),
+                getattr(args, "log", None),
             )
         )
     except KeyboardInterrupt:

@@ -15,9 +15,10 @@ from pathlib import Path
 from bench.cli import _wait_until_stopped
 from bench.csms.config import CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
+from bench.ocpp.log import FrameSink
 from bench.runtime import StationOptions, StationRun
 from bench.scenarios.steps import parse_script
-from bench.store.sinks import ConsoleSink
+from bench.store.sinks import ConsoleSink, JsonlSink
 
 DEMO_TAG = "DEMO-TAG-0001"
 # One charging session, again and again. A 2.0.1 connector has no Finishing: once the
@@ -40,9 +41,17 @@ wait 120
 """
 
 
-async def run_demo(speed: float = 60.0, duration: float | None = None, ocpp: str = "1.6") -> int:
+async def run_demo(
+    speed: float = 60.0, duration: float | None = None, ocpp: str = "1.6", log: str | None = None
+) -> int:
     folder = Path(tempfile.mkdtemp(prefix="ocpp-bench-demo-"))
-    console = ConsoleSink(sys.stdout)
+    sinks: list[FrameSink] = [ConsoleSink(sys.stdout)]
+    if log:
+        try:
+            sinks.append(JsonlSink(log))  # the station's frames, flushed like `run --log`
+        except OSError as exc:
+            print(f"ocpp-bench: cannot open log file {log}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     csms = CentralSystem(
         CsmsConfig(
             db_path=str(folder / "csms.db"),
@@ -59,7 +68,7 @@ async def run_demo(speed: float = 60.0, duration: float | None = None, ocpp: str
             speed=speed,
             db=str(folder / "station.db"),
             ev_template="compact-ev",
-            sinks=[console],
+            sinks=sinks,
             ocpp=ocpp,
         )
     )

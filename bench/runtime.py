@@ -18,6 +18,7 @@ from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.scenarios.steps import ScriptRunner, Step
+from bench.store.buffer import BufferedSink
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
 from bench.transport.config import LinkConfig
@@ -93,7 +94,7 @@ class StationRun:
         self.cp = charge_point(
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: list[asyncio.Task[None]] = []
 
     def script_runner(self, echo=None) -> ScriptRunner:
         return ScriptRunner(
@@ -110,14 +111,21 @@ class StationRun:
         return Ev(load_ev_template(name))
 
     async def start(self) -> None:
-        if self._owns_log:
-            loop = asyncio.get_running_loop()
-            self._flusher = loop.create_task(self.message_log.run_flusher())
-        await attach_all(self.devices, self.station)  # before boot: the first status is real
+        # Every batching sink gets a timer (a JSON Lines --log too): a reader sees the
+        # frames within a fraction of a second, and a crash loses no more than that.
+        buffered: list[BufferedSink] = [self.message_log] if self._owns_log else []
+        buffered += [s for s in self.options.sinks if isinstance(s, BufferedSink)]
+        loop = asyncio.get_running_loop()
+        self._flushers = [loop.create_task(sink.run_flusher()) for sink in buffered]
         try:
-            await self.cp.start()
+            await attach_all(self.devices, self.station)  # before boot: the first status is real
+            try:
+                await self.cp.start()
+            except BaseException:
+                await detach_all(self.devices)
+                raise
         except BaseException:
-            await detach_all(self.devices)
+            await self._stop_flushers()
             raise
 
     async def run_script(self, steps: list[Step], echo=None) -> None:
@@ -130,12 +138,20 @@ class StationRun:
             finally:
                 await detach_all(self.devices)
         finally:
-            if self._flusher is not None:
-                self._flusher.cancel()
-                await asyncio.gather(self._flusher, return_exceptions=True)
+            await self._stop_flushers()
             if self._owns_log:
                 self.message_log.close()
             for sink in self.options.sinks:
                 close = getattr(sink, "close", None)
                 if close is not None:
                     close()
+
+    async def _stop_flushers(self) -> None:
+        for flusher in self._flushers:
+            flusher.cancel()
+        results = await asyncio.gather(*self._flushers, return_exceptions=True)
+        self._flushers = []
+        for result in results:
+            if isinstance(result, Exception):
+                # A log that could not be written (disk full, file removed) is said, not hidden.
+                log.error("writing the message log failed: %s", result)
