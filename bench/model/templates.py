@@ -20,6 +20,10 @@ voltage_noise_pct      +/- spread of the voltage noise (default 0.5)
 frequency_hz           grid frequency (default 50)
 ambient_temperature_c  starting temperature of the meter (default 25)
 serial_prefix          prefix of generated serial numbers (default "SN")
+security_extension     OCPP 1.6 only: speaks the 1.6 security whitepaper's
+                       messages (security events, certificates, signed
+                       firmware, logs); false makes a plain 1.6 station
+                       that answers them NotImplemented (default true)
 =====================  ========================================================
 
 EV templates (``resources/evs/<name>.json``) hold the fields of ``EvSpec``:
@@ -81,6 +85,7 @@ class StationTemplate:
     ambient_temperature_c: float = 25.0
     serial_prefix: str = "SN"
     description: str = ""
+    security_extension: bool = True  # 1.6: the security whitepaper's messages (see above)
 
     def __post_init__(self) -> None:
         where = f"station template {self.name!r}"
@@ -98,6 +103,8 @@ class StationTemplate:
             raise ValueError(f"{where}: voltage and current must be positive")
         if not 0 <= self.voltage_noise_pct < 10:
             raise ValueError(f"{where}: voltage_noise_pct must be in [0, 10)")
+        if not isinstance(self.security_extension, bool):
+            raise ValueError(f"{where}: security_extension must be true or false")
 
     @property
     def max_power_w(self) -> float:

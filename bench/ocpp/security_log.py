@@ -22,7 +22,7 @@ import logging
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.metering import iso
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 LOG_LIMIT = 1000  # security log entries kept (rolling)
 QUEUE_LIMIT = 500  # undelivered notifications kept; non-critical ones go first when full
+ACTION = "SecurityEventNotification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,20 +45,36 @@ class SecurityEventRaised:
     critical: bool
 
 
+class SendGate(Protocol):
+    """Whether the notifications may go out (the 1.6 security extension's ``ExtensionGate``)."""
+
+    enabled: bool
+
+    def may_send(self, action: str) -> bool: ...
+
+    def refused(self, action: str, exc: CallError) -> bool: ...
+
+
 class SecurityLog:
     """One station's security log and notification queue.
 
     ``cp`` needs ``state``, ``clock``, ``events``, ``tasks``, ``session``,
-    ``accepted`` and ``station.id``: every charge point has them.
+    ``accepted`` and ``station.id``: every charge point has them. ``gate``
+    (1.6 only, where the notifications are an extension): while it is not
+    ``enabled`` events are logged but never queued; while it refuses, the queue
+    waits for another connection.
     """
 
-    __slots__ = ("_critical", "_deliverer", "cp", "owner")
+    __slots__ = ("_critical", "_deliverer", "cp", "gate", "owner")
 
-    def __init__(self, cp: Any, owner: str, critical: Mapping[str, bool]) -> None:
+    def __init__(
+        self, cp: Any, owner: str, critical: Mapping[str, bool], gate: SendGate | None = None
+    ) -> None:
         self.cp = cp
         self.owner = owner
         self._critical = critical
         self._deliverer: asyncio.Task[None] | None = None
+        self.gate = gate
 
     def _get(self, name: str) -> Any:
         return self.cp.state.get(self.owner, name, None)
@@ -79,13 +96,15 @@ class SecurityLog:
             entry["techInfo"] = payload["techInfo"] = tech_info[:255]
         entry["critical"] = critical
         self._put("security_events", [*entries[-(LOG_LIMIT - 1) :], entry])
+        log.info("%s: security event %s %s", self.cp.station.id, event_type, tech_info or "")
+        self.cp.events.emit(SecurityEventRaised(event_type, tech_info, timestamp, critical))
+        if self.gate is not None and not self.gate.enabled:
+            return  # a station without the extension only keeps its own log
         queue.append({"seq": seq, "critical": critical, "payload": payload})
         if len(queue) > QUEUE_LIMIT:
             drop = next((i for i, q in enumerate(queue) if not q["critical"]), 0)
             del queue[drop]
         self._put("security_queue", queue)
-        log.info("%s: security event %s %s", self.cp.station.id, event_type, tech_info or "")
-        self.cp.events.emit(SecurityEventRaised(event_type, tech_info, timestamp, critical))
         self.deliver()
 
     def entries(self) -> list[dict[str, Any]]:
@@ -101,6 +120,8 @@ class SecurityLog:
         """Start sending the queue once the station may talk (accepted)."""
         if not self.cp.accepted or not self._get("security_queue"):
             return
+        if self.gate is not None and not self.gate.may_send(ACTION):
+            return  # off, or refused on this connection: the queue waits for another one
         if self._deliverer is None or self._deliverer.done():
             self._deliverer = self.cp.tasks.spawn(self._deliver(), name="security-events")
 
@@ -110,16 +131,28 @@ class SecurityLog:
             if not queue or not self.cp.accepted:
                 return
             head = queue[0]
+            if self.gate is not None and not self.gate.may_send(ACTION):
+                return
             try:
-                await self.cp.session.call("SecurityEventNotification", head["payload"])
+                await self.cp.session.call(ACTION, head["payload"])
             except (CallTimeout, LinkClosed) as exc:
                 log.info("%s: security event stays queued: %s", self.cp.station.id, exc)
                 return
-            except (CallError, InvalidReply) as exc:
-                # The CSMS refused or garbled its answer: resending the same will not help.
+            except CallError as exc:
+                if self.gate is not None and self.gate.refused(ACTION, exc):
+                    # Not retried: the CSMS does not know the message (the gate logged it).
+                    self._drop(head["seq"])
+                    return
+                # The CSMS refused this one: resending the same will not help.
                 log.warning("%s: SecurityEventNotification failed: %s", self.cp.station.id, exc)
-            rest = [q for q in self._get("security_queue") or [] if q["seq"] != head["seq"]]
-            self._put("security_queue", rest)
+            except InvalidReply as exc:
+                # The CSMS garbled its answer: resending the same will not help.
+                log.warning("%s: SecurityEventNotification failed: %s", self.cp.station.id, exc)
+            self._drop(head["seq"])
+
+    def _drop(self, seq: int) -> None:
+        rest = [q for q in self._get("security_queue") or [] if q["seq"] != seq]
+        self._put("security_queue", rest)
 
 
 class ConnectFailure:

@@ -35,6 +35,12 @@ TRIGGERS = (
     "StatusNotification",
 )
 
+# The message a trigger makes the station send, where its name differs (§6.16, A02).
+_SENDS = {
+    "FirmwareStatusNotification": "SignedFirmwareStatusNotification",
+    "SignChargePointCertificate": "SignCertificate",
+}
+
 
 async def extended_trigger_message(
     security: Security, req: dict[str, Any]
@@ -48,6 +54,8 @@ async def extended_trigger_message(
         return {"status": "Rejected"}
     if requested == "SignChargePointCertificate" and not cp.config.value("CpoName"):
         return {"status": "Rejected"}  # A02 prerequisite: CpoName MUST be set
+    if not security.gate.may_send(_SENDS.get(requested, requested)):
+        return {"status": "Rejected"}  # it will not be sent: the CSMS refused it on this link
     send = _sender(security, requested, connector_id)
     if send is None:
         return {"status": "NotImplemented"}

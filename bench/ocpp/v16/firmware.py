@@ -150,11 +150,14 @@ class FirmwareManagement:
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
+        # The whitepaper's requests are NotImplemented on a station without the extension.
+        extension = self.cp.security.gate.guard(
+            {"SignedUpdateFirmware": self.signed_update_firmware, "GetLog": self.get_log}
+        )
         return {
             "UpdateFirmware": self.update_firmware,
             "GetDiagnostics": self.get_diagnostics,
-            "SignedUpdateFirmware": self.signed_update_firmware,
-            "GetLog": self.get_log,
+            **extension,
         }
 
     # ================================================================ state for triggers

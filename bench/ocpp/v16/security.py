@@ -9,6 +9,8 @@
   DeleteCertificate, GetInstalledCertificateIds; the store itself is
   ``certificates.CertificateStore``.
 - ExtendedTriggerMessage (§5.5): in ``extended_trigger.py``.
+- Whether the station speaks the extension at all (its template's
+  ``security_extension``) and whether its CSMS does: ``security_gate.py``.
 - Security profiles (§2, A05): the link settings for the profile in force;
   ChangeConfiguration(SecurityProfile) upgrades, disconnects, reconnects with
   the new profile and falls back to the previous one when it cannot connect.
@@ -57,6 +59,7 @@ from bench.ocpp.v16.certificates import (
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
 from bench.ocpp.v16.extended_trigger import extended_trigger_message
 from bench.ocpp.v16.metering import iso
+from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.transport.config import LinkConfig
 from bench.transport.errors import FailureKind, LinkError
 
@@ -119,12 +122,23 @@ class SecurityProfileChanged:
 
 
 class Security:
-    __slots__ = ("_failure_noted", "_log", "_store", "_trial_failures", "_use_fallback", "cp")
+    __slots__ = (
+        "_failure_noted",
+        "_log",
+        "_store",
+        "_trial_failures",
+        "_use_fallback",
+        "cp",
+        "gate",
+    )
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
         self._store: CertificateStore | None = None  # loaded on first use
-        self._log = SecurityLog(cp, cp.station.id, EVENTS)
+        # The station's setting, and what its CSMS refuses (security_gate.py).
+        enabled = getattr(cp.station.template, "security_extension", True)
+        self.gate = ExtensionGate(cp.station.id, bool(enabled))
+        self._log = SecurityLog(cp, cp.station.id, EVENTS, self.gate)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
         self._trial_failures = 0
         self._use_fallback = False  # M05.FR.13: try the fallback root after a TLS failure
@@ -134,14 +148,16 @@ class Security:
             cp.config.set("SecurityProfile", str(base))
 
     def handlers(self) -> dict[str, Any]:
-        """CSMS-initiated actions this block answers."""
-        return {
-            "CertificateSigned": self.certificate_signed,
-            "DeleteCertificate": self.delete_certificate,
-            "ExtendedTriggerMessage": lambda req: extended_trigger_message(self, req),
-            "GetInstalledCertificateIds": self.get_installed_certificate_ids,
-            "InstallCertificate": self.install_certificate,
-        }
+        """CSMS-initiated actions this block answers (NotImplemented without the extension)."""
+        return self.gate.guard(
+            {
+                "CertificateSigned": self.certificate_signed,
+                "DeleteCertificate": self.delete_certificate,
+                "ExtendedTriggerMessage": lambda req: extended_trigger_message(self, req),
+                "GetInstalledCertificateIds": self.get_installed_certificate_ids,
+                "InstallCertificate": self.install_certificate,
+            }
+        )
 
     def _get(self, name: str, default: Any = None) -> Any:
         return self.cp.state.get(self.cp.station.id, name, default)
@@ -266,6 +282,9 @@ class Security:
         Returns the CSMS's status, or "Failed" when the request could not be
         made or delivered. CpoName must be set (A02/A03 prerequisite).
         """
+        if not self.gate.may_send("SignCertificate"):
+            log.info("%s: SignCertificate not sent: the CSMS does not take it", self.cp.station.id)
+            return "Failed"
         cpo_name = self.cp.config.value("CpoName")
         if not cpo_name:
             log.warning("%s: SignCertificate needs CpoName", self.cp.station.id)
@@ -274,7 +293,11 @@ class Security:
         self._put("security_last_csr", iso(self.cp.clock.now()))
         try:
             conf = await self.cp.session.call("SignCertificate", {"csr": csr})
-        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
+        except CallError as exc:
+            if not self.gate.refused("SignCertificate", exc):  # a refusal is logged once there
+                log.warning("%s: SignCertificate failed: %s", self.cp.station.id, exc)
+            return "Failed"
+        except (CallTimeout, InvalidReply, LinkClosed) as exc:
             log.warning("%s: SignCertificate failed: %s", self.cp.station.id, exc)
             return "Failed"
         return conf["status"]
@@ -317,6 +340,8 @@ class Security:
 
     def _maybe_renew(self) -> None:
         # A03.FR.02: the station renews a certificate that expires within a month.
+        if not self.gate.may_send("SignCertificate"):
+            return
         if self.profile() != 3 or self.store.has_pending_request:
             return
         creds = self.store.client_credentials(self.cp.clock.now())
@@ -484,6 +509,7 @@ class Security:
 
     def on_connected(self) -> None:
         self._failure_noted = None
+        self.gate.on_connected()  # a new connection: the CSMS is asked again
         trial = self._get("security_trial")
         if trial:
             # The upgraded profile works; it stays (A05.FR.09 is the CSMS's part).

@@ -203,14 +203,22 @@ async def notify(
 
     A status that cannot be delivered is logged, never raised: the transfer
     itself goes on (1.6 names no retry for these notifications). Without
-    ``wait`` (a triggered message) it is sent on the link as it is.
+    ``wait`` (a triggered message) it is sent on the link as it is. A 1.6
+    security-extension notification is not sent to a CSMS that refused one on
+    this connection (``security_gate``).
     """
+    gate = getattr(cp.security, "gate", None)  # 1.6 only: 2.0.1 has no extension
     for _ in range(3):  # a reconnect between the wait and the call gets another go
         if wait and not cp.accepted:
             try:
                 await cp.wait_accepted(NOTIFY_WAIT)
             except TimeoutError:
                 break
+        if gate is not None and not gate.may_send(action):
+            log.info(
+                "%s: %s %s not sent: the CSMS does not take it", cp.station.id, action, payload
+            )
+            return False
         try:
             await cp.session.call(action, payload)
             return True
@@ -218,7 +226,11 @@ async def notify(
             log.info("%s: %s not delivered: %s", cp.station.id, action, exc)
             if not wait:
                 return False
-        except (CallError, InvalidReply) as exc:
+        except CallError as exc:
+            if gate is None or not gate.refused(action, exc):  # a refusal is logged once there
+                log.warning("%s: %s failed: %s", cp.station.id, action, exc)
+            return False
+        except InvalidReply as exc:
             log.warning("%s: %s failed: %s", cp.station.id, action, exc)
             return False
     log.warning("%s: %s %s dropped: no accepted connection", cp.station.id, action, payload)
