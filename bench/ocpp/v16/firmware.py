@@ -418,6 +418,8 @@ class FirmwareManagement:
         if self.stop_transactions_for_install:
             return held  # the reboot stops them (reason Reboot)
         try:
+            # A bound on the wait, not a timestamp: asyncio's own (real) clock, with the
+            # virtual maximum converted by the station's clock.
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.cp.clock.real_seconds(MAX_IDLE_WAIT)
             for _ in range(int(MAX_IDLE_WAIT / IDLE_POLL) + 1):

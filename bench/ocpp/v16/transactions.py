@@ -50,7 +50,7 @@ class Transactions:
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
-        self.queue = OfflineQueue(cp.db, cp.station.id)
+        self.queue = OfflineQueue(cp.db, cp.station.id, clock=cp.clock)  # virtual stamps
         self._waiting: dict[
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable
