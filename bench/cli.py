@@ -19,9 +19,13 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
+if TYPE_CHECKING:
+    from bench.ocpp.log import FrameSink
+    from bench.runtime import StationRun
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT, EXIT_UNDELIVERED = 0, 1, 2, 3, 4
 
 
 def _add_run_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +57,14 @@ def _add_run_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         metavar="S",
         help="stop after S real seconds (default: run until interrupted)",
+    )
+    run.add_argument(
+        "--drain",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="at the end, keep delivering queued transaction messages for up to S seconds "
+        "(default 60); exit 4 if some are still queued",
     )
     run.add_argument(
         "--connect-timeout",
@@ -105,13 +117,12 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
 
 
 async def run_station(args: argparse.Namespace) -> int:
+    from bench.drain import describe, undelivered
     from bench.model.templates import TemplateError
-    from bench.runtime import StationOptions, StationRun
-    from bench.scenarios.steps import StepError
+    from bench.runtime import StationOptions, StationRun, default_db_path
     from bench.store.sinks import ConsoleSink, JsonlSink
 
-    steps = args.steps
-    sinks = []
+    sinks: list[FrameSink] = []
     if args.log:
         try:
             sinks.append(JsonlSink(args.log))
@@ -150,29 +161,51 @@ async def run_station(args: argparse.Namespace) -> int:
     unwatch = watch_health(run.devices, _echo if not args.quiet else lambda _line: None)
     await run.start()
     try:
-        try:
-            await run.cp.wait_accepted(args.connect_timeout)
-        except TimeoutError:
-            detail = run.cp.last_link_error or f"registration is {run.cp.registration}"
-            return fail(
-                f"station {args.station_id} did not boot within "
-                f"{args.connect_timeout:g} s: {detail}",
-                EXIT_CONNECT,
-            )
-        if steps:
-            try:
-                await run.run_script(steps, echo=None if args.quiet else _echo)
-            except StepError as exc:
-                return fail(str(exc))
-            return EXIT_OK
-        await _wait_until_stopped(args.duration)
-        return EXIT_OK
+        code = await _run_started(run, args)
     finally:
         unwatch()
         report = health_report(run.devices)  # before detaching closes the ports
         await run.stop()
         for line in report:
             print(line, file=sys.stderr, flush=True)
+    left = undelivered(run.cp)
+    if left:
+        # Said whatever the outcome; it only changes the status of a run that passed.
+        fail(describe(left, args.db or str(default_db_path())))
+        if code == EXIT_OK:
+            code = EXIT_UNDELIVERED
+    return code
+
+
+async def _run_started(run: StationRun, args: argparse.Namespace) -> int:
+    """Boot, then the script or the duration, then the drain; the exit status."""
+    from bench.drain import drain, undelivered
+    from bench.scenarios.steps import StepError
+
+    try:
+        await run.cp.wait_accepted(args.connect_timeout)
+    except TimeoutError:
+        detail = run.cp.last_link_error or f"registration is {run.cp.registration}"
+        return fail(
+            f"station {args.station_id} did not boot within {args.connect_timeout:g} s: {detail}",
+            EXIT_CONNECT,
+        )
+    if args.steps:
+        try:
+            await run.run_script(args.steps, echo=None if args.quiet else _echo)
+        except StepError as exc:
+            return fail(str(exc))
+    else:
+        await _wait_until_stopped(args.duration)
+    left = undelivered(run.cp)
+    if left and args.drain > 0:
+        print(
+            f"ocpp-bench: {sum(left.values())} queued, delivering for up to {args.drain:g} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        await drain(run.cp, _wait_until_stopped(args.drain))
+    return EXIT_OK
 
 
 def export_log(args: argparse.Namespace) -> int:
