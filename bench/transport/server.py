@@ -35,7 +35,7 @@ from websockets.frames import CloseCode
 from websockets.headers import build_www_authenticate_basic, parse_authorization_basic
 from websockets.http11 import Request, Response
 
-from bench.transport.websocket import CLOSE_TIMEOUT, MAX_QUEUE, WebSocketLink
+from bench.transport.websocket import CLOSE_TIMEOUT, MAX_FRAME_BYTES, MAX_QUEUE, WebSocketLink
 
 __all__ = ["BasicAuthCheck", "OcppHandler", "OcppServer", "serve_ocpp", "station_id_from_path"]
 
@@ -143,6 +143,7 @@ async def serve_ocpp(
         ping_timeout=ping_interval,
         close_timeout=CLOSE_TIMEOUT,
         max_queue=MAX_QUEUE,
+        max_size=MAX_FRAME_BYTES,
     )
     bound_port = server.sockets[0].getsockname()[1]
     return OcppServer(server, host, bound_port, secure=ssl_context is not None)
