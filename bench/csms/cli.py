@@ -86,6 +86,12 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="handle requests from stations that are not accepted (1.6 §4.2 says they send none)",
     )
+    p.add_argument(
+        "--relaxed-ids",
+        action="store_true",
+        help="accept station ids outside the OCPP 2.0.1 rule (48 characters of a-z A-Z 0-9"
+        " *-_=:+|@.); control characters, slashes and ids over 255 characters stay refused",
+    )
     p.add_argument("--cert", metavar="FILE", help="server certificate (PEM): serve wss://")
     p.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")
     p.add_argument(
@@ -141,6 +147,7 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         accept_unknown_tags=args.accept_unknown_tags,
         pre_accept_policy="lenient" if args.lenient else "strict",
         basic_auth=passwords or None,
+        relaxed_station_ids=getattr(args, "relaxed_ids", False),
         ssl_context=_server_tls(args),
         files=getattr(args, "files", None),
         subprotocols=_SUBPROTOCOLS[getattr(args, "ocpp", None) or "both"],
