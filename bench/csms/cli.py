@@ -34,12 +34,14 @@ import signal
 import ssl
 import sys
 import threading
+import time
 from typing import Any, TextIO
 
 from bench.csms import console
 from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_responses, tags_to_json
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
+from bench.fd_limit import AcceptErrorFilter, raise_open_file_limit
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.log import FanOut, FrameSink
 
@@ -331,6 +333,7 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run until SIGINT/SIGTERM, ``quit``, or (with --exit-on-eof) the end of stdin."""
     out = out or sys.stdout
     err = sys.stderr
+    AcceptErrorFilter(time.monotonic).install(asyncio.get_running_loop())
     try:
         config = config_from_args(args)
     except ConfigError as exc:
@@ -402,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit()
     try:
         return asyncio.run(run_csms(args))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

@@ -53,6 +53,7 @@ from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
 from bench.csms.v16_commands import V16Commands
 from bench.csms.v201_commands import V201Commands
 from bench.model.events import Emitter
+from bench.ocpp import schemas
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.log import FrameSink
 from bench.ocpp.session import Handler, OcppSession, Reply
@@ -112,6 +113,7 @@ class CentralSystem(V16Commands):
         for sub in self.config.subprotocols:
             if sub not in PROTOCOLS:
                 raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
+        schemas.preload(*(PROTOCOLS[sub].VERSION for sub in self.config.subprotocols))
         self.store = CsmsStore(self.config.db_path)
         self._stopping = False
         self._attach_certificate_authority()
