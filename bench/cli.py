@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from bench.fd_limit import raise_open_file_limit
+
 if TYPE_CHECKING:
     from bench.ocpp.log import FrameSink
     from bench.runtime import StationRun
@@ -272,6 +274,7 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    raise_open_file_limit()  # a socket per station or connection (issue 11)
     if args.command is None and desktop is not None:
         # The desktop app where there is a screen; the headless demo where there is none.
         if desktop.available():

@@ -34,12 +34,14 @@ import signal
 import ssl
 import sys
 import threading
+import time
 from typing import Any, TextIO
 
 from bench.csms import console
 from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_responses, tags_to_json
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
+from bench.fd_limit import AcceptErrorFilter, raise_open_file_limit
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.log import FanOut, FrameSink
 
@@ -85,6 +87,12 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         "--lenient",
         action="store_true",
         help="handle requests from stations that are not accepted (1.6 §4.2 says they send none)",
+    )
+    p.add_argument(
+        "--relaxed-ids",
+        action="store_true",
+        help="accept station ids outside the OCPP 2.0.1 rule (48 characters of a-z A-Z 0-9"
+        " *-_=:+|@.); control characters, slashes and ids over 255 characters stay refused",
     )
     p.add_argument("--cert", metavar="FILE", help="server certificate (PEM): serve wss://")
     p.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")
@@ -141,6 +149,7 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         accept_unknown_tags=args.accept_unknown_tags,
         pre_accept_policy="lenient" if args.lenient else "strict",
         basic_auth=passwords or None,
+        relaxed_station_ids=getattr(args, "relaxed_ids", False),
         ssl_context=_server_tls(args),
         files=getattr(args, "files", None),
         subprotocols=_SUBPROTOCOLS[getattr(args, "ocpp", None) or "both"],
@@ -324,6 +333,7 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run until SIGINT/SIGTERM, ``quit``, or (with --exit-on-eof) the end of stdin."""
     out = out or sys.stdout
     err = sys.stderr
+    AcceptErrorFilter(time.monotonic).install(asyncio.get_running_loop())
     try:
         config = config_from_args(args)
     except ConfigError as exc:
@@ -395,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit()
     try:
         return asyncio.run(run_csms(args))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

@@ -39,6 +39,7 @@ from bench.csms import v16, v201
 from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
 from bench.csms.context import StationContext
 from bench.csms.files import FileServer
+from bench.csms.limits import check_storable
 from bench.csms.registry import (
     IncomingMessage,
     NotAllowed,
@@ -52,9 +53,11 @@ from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
 from bench.csms.v16_commands import V16Commands
 from bench.csms.v201_commands import V201Commands
 from bench.model.events import Emitter
+from bench.ocpp import schemas
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.log import FrameSink
 from bench.ocpp.session import Handler, OcppSession, Reply
+from bench.printable import printable
 from bench.transport.server import OcppServer, serve_ocpp
 
 log = logging.getLogger(__name__)
@@ -110,6 +113,7 @@ class CentralSystem(V16Commands):
         for sub in self.config.subprotocols:
             if sub not in PROTOCOLS:
                 raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
+        schemas.preload(*(PROTOCOLS[sub].VERSION for sub in self.config.subprotocols))
         self.store = CsmsStore(self.config.db_path)
         self._stopping = False
         self._attach_certificate_authority()
@@ -121,6 +125,8 @@ class CentralSystem(V16Commands):
                 subprotocols=self.config.subprotocols,
                 ssl_context=self.config.ssl_context,
                 basic_auth=self._check_password if self.config.basic_auth is not None else None,
+                relaxed_ids=self.config.relaxed_station_ids,
+                on_auth_failure=self._on_auth_failure,
             )
         except BaseException:
             self.store.close()
@@ -395,6 +401,23 @@ class CentralSystem(V16Commands):
             self._states[station_id] = state
         return state
 
+    def _on_auth_failure(self, station_id: str, address: str, failures: int) -> None:
+        # Kept as a security event of the CSMS (whitepaper §2.3); the first failure and
+        # then every tenth are logged, so a guessing run cannot flood the terminal.
+        self._require_store().add_event(
+            station_id,
+            self.clock.now().isoformat(),
+            "InvalidBasicAuthCredentials",
+            {"address": address, "failures": failures},
+        )
+        if failures == 1 or failures % 10 == 0:
+            log.warning(
+                "refused Basic auth for %s from %s (%d failures)",
+                printable(station_id),
+                address,
+                failures,
+            )
+
     def _check_password(self, station_id: str, password: str) -> bool:
         expected = (self.config.basic_auth or {}).get(station_id)
         if expected is None:
@@ -457,6 +480,7 @@ class CentralSystem(V16Commands):
             msg = IncomingMessage(self._seq, state.id, action, payload, self.clock.now())
             try:
                 self._check_registration(state, protocol, action, payload)
+                check_storable(protocol.VERSION, payload)
                 result = await handler(payload)
                 msg.reply = result.payload if isinstance(result, Reply) else result
                 return result

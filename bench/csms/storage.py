@@ -351,6 +351,7 @@ class CsmsStore:
 
     def stop_transaction(
         self,
+        station: str,
         tx_id: int,
         meter_stop: int,
         stop_ts: str,
@@ -358,11 +359,18 @@ class CsmsStore:
         reason: str | None,
         transaction_data: list[Any] | None,
     ) -> tuple[Transaction | None, bool]:
-        """Store a stop; returns (transaction or None if unknown, first time stopped)."""
+        """Store a stop; returns (transaction or None if unknown, first time stopped).
+
+        A transaction belongs to the station that started it: a stop from any other
+        station leaves the record as it is (returned with ``False``) — otherwise one
+        station could end, or rewrite the meter reading of, another's session.
+        """
         with transaction(self.conn, immediate=True):
             current = self.transaction(tx_id)
             if current is None:
                 return None, False
+            if current.station != station:
+                return current, False
             if current.stop_ts == stop_ts and current.meter_stop == meter_stop:
                 return current, False  # the same stop sent again
             self.conn.execute(

@@ -160,6 +160,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         tx_id = p["transactionId"]
         data = p.get("transactionData")
         tx, first = store.stop_transaction(
+            sid,
             tx_id,
             p["meterStop"],
             normalize_timestamp(p["timestamp"]),
@@ -167,13 +168,20 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
             p.get("reason", "Local"),  # §7.36: absent reason means Local
             data,
         )
+        # Still a CALLRESULT for an unknown or foreign transaction: a CALLERROR would
+        # make the station retry the message (1.6 §4.10, OCPP-J §3.3) forever.
         if tx is None:
             event("UnknownTransactionStopped", p)
         elif tx.station != sid:
-            event("TransactionStoppedByOtherStation", p)
-        if data and (tx is None or first):
-            connector = tx.connector_id if tx is not None else 0
-            store.add_meter_values(meter_rows(sid, connector, tx_id, data, "StopTransaction"))
+            # Another station's transaction: its record is untouched; the attempt is
+            # kept as a rejected stop (issue 11).
+            event("StopRejectedForOtherStationsTransaction", {**p, "owner": tx.station})
+        if data and (tx is None or first or tx.station != sid):
+            owned = tx is not None and tx.station == sid
+            connector = tx.connector_id if owned else 0
+            store.add_meter_values(
+                meter_rows(sid, connector, tx_id if owned else None, data, "StopTransaction")
+            )
         reply: dict[str, Any] = {}
         if "idTag" in p:
             reply["idTagInfo"] = id_tag_info(ctx.authorize(p["idTag"]))
@@ -182,7 +190,18 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
     async def meter_values(p: dict[str, Any]) -> dict[str, Any]:
         # 1.6 §4.7
         connector_id = p["connectorId"]
-        rows = meter_rows(sid, connector_id, p.get("transactionId"), p["meterValue"], "MeterValues")
+        tx_id = p.get("transactionId")
+        if tx_id is not None:
+            tx = store.transaction(tx_id)
+            if tx is None or tx.station != sid:
+                # Kept as this station's readings, but never linked to a transaction
+                # it does not own (issue 11: nor to an id another station gets later).
+                kind = "UnknownTransaction" if tx is None else "OtherStationsTransaction"
+                event(
+                    f"MeterValuesFor{kind}", {"transactionId": tx_id, "connectorId": connector_id}
+                )
+                tx_id = None
+        rows = meter_rows(sid, connector_id, tx_id, p["meterValue"], "MeterValues")
         store.add_meter_values(rows)
         state.last_meter_values[connector_id] = rows
         return {}

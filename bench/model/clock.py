@@ -31,6 +31,13 @@ class Clock(Protocol):
     def real_seconds(self, virtual_seconds: float) -> float:
         """How many real seconds ``virtual_seconds`` of virtual time take."""
 
+    def resume_at(self, instant: datetime) -> None:
+        """Move the time of day forward to ``instant`` if it is behind it, never back.
+
+        A restarted station resumes from the last instant it wrote down, so its
+        virtual clock never runs backwards across restarts (issue 11).
+        """
+
 
 class SystemClock:
     """Virtual time derived from the real clock, scaled by ``speed``."""
@@ -55,6 +62,11 @@ class SystemClock:
 
     def real_seconds(self, virtual_seconds: float) -> float:
         return virtual_seconds / self.speed
+
+    def resume_at(self, instant: datetime) -> None:
+        behind = instant - self.now()
+        if behind > timedelta(0):
+            self._origin_wall += behind
 
 
 class ManualClock:
@@ -82,6 +94,11 @@ class ManualClock:
 
     def real_seconds(self, virtual_seconds: float) -> float:
         return virtual_seconds
+
+    def resume_at(self, instant: datetime) -> None:
+        behind = instant - self.now()
+        if behind > timedelta(0):
+            self._start += behind
 
     def advance(self, seconds: float) -> None:
         """Move time forward and wake every sleeper whose deadline has passed."""

@@ -56,11 +56,41 @@ def _schema_name(version: str, action: str, response: bool) -> str:
 
 
 @cache
+def _schema_texts(version: str) -> dict[str, str]:
+    """Every schema file of ``version``, read once.
+
+    Read in one go (``preload``) before a server accepts connections: reading a
+    schema lazily on a station's first CALL failed once descriptors ran out
+    (issue 11: 2,000 stations against a 1,024-file limit booted none).
+    """
+    folder = importlib.resources.files(_PACKAGE[version]) / "schemas"
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    }
+
+
+# Compiled at preload: fastjsonschema imports modules (an encoding among them) on its
+# first compile, which needs free descriptors too. These two exercise its keywords.
+_WARM_UP = {"1.6": "MeterValues.json", "2.0.1": "TransactionEventRequest.json"}
+
+
+def preload(*versions: str) -> None:
+    """Read every schema of ``versions`` now, so no CALL needs a file later.
+
+    Compiling each schema stays lazy (all of them take seconds); one compile per
+    version loads everything the compiler itself needs from disk.
+    """
+    for version in versions:
+        _schema_texts(version)
+        _load(version, _WARM_UP[version])
+
+
+@cache
 def _load(version: str, name: str) -> Validator | None:
-    root = importlib.resources.files(_PACKAGE[version]) / "schemas" / name
-    try:
-        text = root.read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
+    text = _schema_texts(version).get(name)
+    if text is None:
         return None
     schema = json.loads(text)
     # The 2.0.1 schemas carry a "$id" with a urn the compiler would try to resolve.
@@ -71,15 +101,12 @@ def _load(version: str, name: str) -> Validator | None:
 @cache
 def actions(version: str) -> frozenset[str]:
     """Every action that has a request schema for ``version``."""
-    folder = importlib.resources.files(_PACKAGE[version]) / "schemas"
     suffix = ".json" if version == "1.6" else "Request.json"
-    names = set()
-    for entry in folder.iterdir():
-        name = entry.name
-        if not name.endswith(suffix) or name.endswith("Response.json"):
-            continue
-        names.add(name[: -len(suffix)])
-    return frozenset(names)
+    return frozenset(
+        name[: -len(suffix)]
+        for name in _schema_texts(version)
+        if name.endswith(suffix) and not name.endswith("Response.json")
+    )
 
 
 def validate(version: str, action: str, payload: Any, *, response: bool) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -62,6 +63,44 @@ Handler = Callable[[dict[str, Any]], Awaitable["dict[str, Any] | Reply"]]
 
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
+
+
+# Bounds on what a peer may send (issue: a 1,000-level payload broke the message log
+# and then the session). Both are far above anything OCPP defines: the deepest
+# 2.0.1 schema nests about 8 levels, and the largest legitimate frames (reports,
+# local lists, certificate chains) stay well under a megabyte. The transport's own
+# limit (bench/transport/websocket.py, MAX_FRAME_BYTES) is higher still, so a frame
+# between the two gets a CALLERROR instead of a closed connection.
+MAX_DEPTH = 32
+MAX_FRAME_CHARS = 2 * 1024 * 1024
+# Kept in the log for a frame refused for its size: enough to recognise it.
+_LOGGED_PREFIX_CHARS = 2048
+_MSG_ID_RE = re.compile(r'^\s*\[\s*(\d)\s*,\s*"((?:[^"\\]|\\.){1,64})"')
+
+
+def nesting_depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` holds containers nested deeper than ``limit`` levels.
+
+    Iterative, so a hostile frame cannot exhaust the interpreter's stack here.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
+
+
+def _too_deep(text: str, frame: Any) -> bool:
+    # Counting brackets runs in C: a frame with fewer openers than the limit cannot
+    # nest deeper than it, which spares the walk for nearly every real frame.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    return nesting_depth_exceeds(frame, MAX_DEPTH)
 
 
 class _Pending:
@@ -176,7 +215,14 @@ class OcppSession:
         try:
             while True:
                 text = await self.link.recv()
-                await self.feed(text)
+                try:
+                    await self.feed(text)
+                except (LinkClosed, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    # A bench bug in one frame's handling must not end the session:
+                    # the peer keeps being served (issue 11, hostile peers).
+                    log.exception("%s: handling one incoming frame failed", self.station_id)
         except LinkClosed:
             pass
         finally:
@@ -196,15 +242,35 @@ class OcppSession:
     async def feed(self, text: str | bytes) -> None:
         """Handle one incoming frame."""
         if isinstance(text, bytes):
-            try:
-                text = text.decode()
-            except UnicodeDecodeError:
-                await self._reject_malformed(repr(text), "binary frame is not UTF-8")
-                return
+            # OCPP-J uses text frames only (1.6-J §4, 2.0.1-J §4.1.1): a binary frame is
+            # logged and refused, with the message id when its bytes let us read one.
+            shown = text[:_LOGGED_PREFIX_CHARS].decode("utf-8", "backslashreplace")
+            await self._reject_malformed(
+                shown, "binary WebSocket frame: OCPP-J allows text frames only", msg_id=shown
+            )
+            return
+        if len(text) > MAX_FRAME_CHARS:
+            await self._reject_malformed(
+                text[:_LOGGED_PREFIX_CHARS] + "…",
+                f"frame of {len(text)} characters exceeds the limit of {MAX_FRAME_CHARS}",
+                msg_id=text[:200],
+                kind=ErrorKind.FORMAT_VIOLATION,
+            )
+            return
         try:
             frame = orjson.loads(text)
         except orjson.JSONDecodeError:
             await self._reject_malformed(text, "not valid JSON")
+            return
+        if _too_deep(text, frame):
+            # Only the head of the frame is logged: the parsed payload is what broke
+            # the log's serialiser before these bounds existed.
+            await self._reject_malformed(
+                text[:_LOGGED_PREFIX_CHARS],
+                f"payload nested deeper than {MAX_DEPTH} levels",
+                msg_id=text[:200],
+                kind=ErrorKind.FORMAT_VIOLATION,
+            )
             return
         if not isinstance(frame, list) or len(frame) < 3 or not isinstance(frame[1], str):
             await self._reject_malformed(text, "not an OCPP-J message array", frame)
@@ -237,9 +303,30 @@ class OcppSession:
                 f"message type {kind!r} is not supported",
             )
 
-    async def _reject_malformed(self, text: str, why: str, frame: Any = None) -> None:
+    async def _reject_malformed(
+        self,
+        text: str,
+        why: str,
+        frame: Any = None,
+        *,
+        msg_id: str | None = None,
+        kind: ErrorKind | None = None,
+    ) -> None:
+        """Log a frame that cannot be handled and answer it with a CALLERROR.
+
+        ``msg_id``: the start of the raw text, for frames that were not parsed (or
+        must not be trusted), to read a CALL's message id from.
+        """
         # OCPP 2.0.1-J §4.2.3: when even the message id cannot be read, answer with "-1".
-        msg_id = "-1"
+        if msg_id is not None:
+            match = _MSG_ID_RE.match(msg_id)
+            if match is not None and match.group(1) in ("3", "4"):
+                # A reply is never answered with an error; just log it.
+                self._record("rx", "MALFORMED", match.group(2), None, text, False, error=why)
+                return
+            msg_id = match.group(2) if match is not None else "-1"
+        else:
+            msg_id = "-1"
         if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str):
             msg_id = frame[1]
         if isinstance(frame, list) and frame and frame[0] in (CALLRESULT, CALLERROR):
@@ -247,9 +334,12 @@ class OcppSession:
             self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
             return
         self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
-        kind = (
-            ErrorKind.FORMAT_VIOLATION if self.version == "1.6" else ErrorKind.RPC_FRAMEWORK_ERROR
-        )
+        if kind is None:
+            kind = (
+                ErrorKind.FORMAT_VIOLATION
+                if self.version == "1.6"
+                else ErrorKind.RPC_FRAMEWORK_ERROR
+            )
         await self._send_error(msg_id, None, kind, why)
 
     async def _on_call(self, msg_id: str, action: Any, payload: Any, raw: str) -> None:
@@ -469,18 +559,23 @@ class OcppSession:
         sink = self.sink
         if sink is None:
             return
-        sink.record(
-            FrameRecord(
-                self.timestamp(),
-                self.station_id,
-                direction,
-                type_,
-                msg_id,
-                action,
-                payload,
-                valid,
-                error,
-                latency_ms,
-                raw,
+        try:
+            sink.record(
+                FrameRecord(
+                    self.timestamp(),
+                    self.station_id,
+                    direction,
+                    type_,
+                    msg_id,
+                    action,
+                    payload,
+                    valid,
+                    error,
+                    latency_ms,
+                    raw,
+                )
             )
-        )
+        except Exception:
+            # Logging a frame must never stop the session from answering it; the sink
+            # reports its own failures (a full disk raises its fault there).
+            log.exception("%s: the message log refused a frame", self.station_id)

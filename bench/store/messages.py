@@ -59,6 +59,7 @@ _FRAME_NUMBER = {"CALL": "2", "CALLRESULT": "3"}
 Since = float | datetime | None
 
 _EXPORT_CHUNK = 1000
+_UNSERIALISABLE_CHARS = 4096
 
 
 def payload_text(rec: FrameRecord) -> str:
@@ -78,7 +79,21 @@ def payload_text(rec: FrameRecord) -> str:
             text = _slice_payload(raw, number, rec.id, rec.action if number == "2" else None)
             if text is not None:
                 return text
-    return _dumps(payload)
+    return safe_json(payload, raw)
+
+
+def safe_json(payload: Any, raw: str | None) -> str:
+    """``payload`` as JSON text; never raises, whatever a peer sent.
+
+    A payload the encoder cannot take (nested past the interpreter's recursion
+    limit, say) is stored as the JSON string of the frame's raw text instead, so
+    the row and every row after it still reach the log.
+    """
+    try:
+        return _dumps(payload)
+    except (ValueError, TypeError, RecursionError):
+        text = raw if raw is not None else "<payload not serialisable>"
+        return _dumps(text[:_UNSERIALISABLE_CHARS])
 
 
 def _slice_payload(raw: str, number: str, msg_id: str | None, action: str | None) -> str | None:

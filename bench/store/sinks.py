@@ -15,14 +15,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.ocpp.log import FrameRecord
+from bench.printable import printable
 from bench.store.buffer import DEFAULT_BATCH_SIZE, BufferedSink
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def json_line(rec: FrameRecord) -> str:
-    """The JSON Lines text of one record, without the newline."""
-    return _encode(rec.as_json_dict())
+    """The JSON Lines text of one record, without the newline; never raises."""
+    obj = rec.as_json_dict()
+    try:
+        return _encode(obj)
+    except (ValueError, TypeError, RecursionError):
+        # A payload the encoder cannot take still gets its line: as its raw text.
+        obj["payload"] = safe_json_text(rec)
+        return _encode(obj)
+
+
+def safe_json_text(rec: FrameRecord) -> str:
+    return (rec.raw if rec.raw is not None else "<payload not serialisable>")[:4096]
 
 
 class JsonlSink(BufferedSink):
@@ -72,8 +83,12 @@ def _summary(payload: Any, limit: int = _SUMMARY_CHARS) -> str:
     if isinstance(payload, str):
         text = payload  # a malformed frame's raw text
     else:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
-    text = text.replace("\n", " ").replace("\r", " ")
+        try:
+            text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+        except (ValueError, TypeError, RecursionError):
+            text = "<payload not printable>"
+    # Peer-controlled text: no raw ESC or newline reaches the terminal.
+    text = printable(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -113,23 +128,24 @@ class ConsoleSink:
         colour = self.colour
         arrow = _ARROWS.get(rec.direction, "?")
         kind = rec.type
-        parts = [_clock_text(rec.ts), rec.station]
+        parts = [_clock_text(rec.ts), printable(rec.station)]
         if colour:
             parts[0] = f"{_DIM}{parts[0]}{_RESET}"
             arrow = f"{_CYAN if rec.direction == 'tx' else _GREEN}{arrow}{_RESET}"
         parts.append(arrow)
         bad = kind in ("CALLERROR", "MALFORMED") or rec.valid is False
         parts.append(f"{_BOLD_RED}{kind}{_RESET}" if colour and bad else kind)
-        parts.append(rec.action or "-")
+        parts.append(printable(rec.action or "-"))
         if kind == "CALLERROR":
-            mark = f"!! {rec.error or '?'}"
+            mark = f"!! {printable(rec.error or '?')}"
             parts.append(f"{_BOLD_RED}{mark}{_RESET}" if colour else mark)
         if rec.valid is False:
-            why = rec.error if kind != "CALLERROR" and rec.error else "schema"
+            why = printable(rec.error) if kind != "CALLERROR" and rec.error else "schema"
             mark = f"✗ INVALID: {why}"
             parts.append(f"{_BOLD_RED}{mark}{_RESET}" if colour else mark)
         elif kind == "MALFORMED" and rec.error:
-            parts.append(f"{_BOLD_RED}({rec.error}){_RESET}" if colour else f"({rec.error})")
+            err = printable(rec.error)
+            parts.append(f"{_BOLD_RED}({err}){_RESET}" if colour else f"({err})")
         if rec.latency_ms is not None:
             lat = f"({rec.latency_ms:.1f} ms)"
             parts.append(f"{_YELLOW}{lat}{_RESET}" if colour else lat)

@@ -10,11 +10,16 @@ Handshake rules, in the order they are applied:
 1. The charge point identity is the last non-empty path segment, percent-
    decoded (OCPP-J 1.6 §3.1.1). A path without one is answered with HTTP 404,
    as §3.2 suggests for an unrecognised identity.
-2. With ``basic_auth`` configured, the request must carry HTTP Basic
+2. The identity must pass ``bench.transport.identity`` (the OCPP 2.0.1
+   identifierString rule, or the relaxed rule with ``relaxed_ids``); otherwise
+   HTTP 400, before the upgrade, so no handler ever sees such an id.
+3. With ``basic_auth`` configured, the request must carry HTTP Basic
    credentials whose username is that identity (whitepaper A00.FR.204) and
    which ``basic_auth(station_id, password)`` accepts; otherwise HTTP 401. The
    check runs before the upgrade, as §2.3 of the whitepaper requires.
-3. Subprotocol: the first of ``subprotocols`` that the charge point offers is
+   Repeated failures per id and per client address are throttled
+   (``bench.transport.auth_throttle``): HTTP 429 with Retry-After.
+4. Subprotocol: the first of ``subprotocols`` that the charge point offers is
    selected. If it offers none of them, OCPP-J 1.6 §3.2 says the server MUST
    complete the handshake without a Sec-WebSocket-Protocol header and then
    immediately close — so that is what happens (close code 1002, protocol
@@ -25,6 +30,8 @@ from __future__ import annotations
 
 import http
 import inspect
+import logging
+import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -35,7 +42,10 @@ from websockets.frames import CloseCode
 from websockets.headers import build_www_authenticate_basic, parse_authorization_basic
 from websockets.http11 import Request, Response
 
-from bench.transport.websocket import CLOSE_TIMEOUT, MAX_QUEUE, WebSocketLink
+from bench.printable import printable
+from bench.transport.auth_throttle import AuthThrottle
+from bench.transport.identity import identity_problem
+from bench.transport.websocket import CLOSE_TIMEOUT, MAX_FRAME_BYTES, MAX_QUEUE, WebSocketLink
 
 __all__ = ["BasicAuthCheck", "OcppHandler", "OcppServer", "serve_ocpp", "station_id_from_path"]
 
@@ -43,6 +53,10 @@ OcppHandler = Callable[[str, WebSocketLink, str], Awaitable[None]]
 BasicAuthCheck = Callable[[str, str], "bool | Awaitable[bool]"]
 
 _REALM = "OCPP"
+# Called with (station_id, client address, failures so far) on each refused password.
+AuthFailureHook = Callable[[str, str, int], None]
+
+log = logging.getLogger(__name__)
 
 
 def station_id_from_path(path: str) -> str | None:
@@ -92,6 +106,9 @@ async def serve_ocpp(
     basic_auth: BasicAuthCheck | None = None,
     *,
     ping_interval: float | None = None,
+    relaxed_ids: bool = False,
+    on_auth_failure: AuthFailureHook | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> OcppServer:
     """Listen on ``host:port`` (0 = any free port) and serve charge points.
 
@@ -102,15 +119,38 @@ async def serve_ocpp(
         raise ValueError("an OCPP server needs at least one subprotocol, e.g. 'ocpp1.6'")
     offered_by_us = tuple(subprotocols)
 
+    throttle = AuthThrottle(monotonic) if basic_auth is not None else None
+
     async def process_request(conn: ServerConnection, request: Request) -> Response | None:
         station_id = station_id_from_path(request.path)
         if station_id is None:
             return conn.respond(
                 http.HTTPStatus.NOT_FOUND, "No charge point identity in the URL path\n"
             )
-        if basic_auth is None:
+        problem = identity_problem(station_id, relaxed=relaxed_ids)
+        if problem is not None:
+            log.info("refused station identity %r: %s", printable(station_id[:80]), problem)
+            return conn.respond(
+                http.HTTPStatus.BAD_REQUEST, f"Charge point identity refused: {problem}\n"
+            )
+        if basic_auth is None or throttle is None:
             return None
-        return await _check_basic_auth(conn, request.headers, station_id, basic_auth)
+        address = _client_address(conn)
+        wait = throttle.retry_after(station_id, address)
+        if wait > 0:
+            response = conn.respond(
+                http.HTTPStatus.TOO_MANY_REQUESTS, "Too many failed attempts; retry later\n"
+            )
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+        refused = await _check_basic_auth(conn, request.headers, station_id, basic_auth)
+        if refused is None:
+            throttle.succeeded(station_id, address)
+            return None
+        failures = throttle.failed(station_id, address)
+        if on_auth_failure is not None:
+            on_auth_failure(station_id, address, failures)
+        return refused
 
     def select_subprotocol(conn: ServerConnection, offered: Sequence[str]) -> str | None:
         for name in offered_by_us:
@@ -143,6 +183,7 @@ async def serve_ocpp(
         ping_timeout=ping_interval,
         close_timeout=CLOSE_TIMEOUT,
         max_queue=MAX_QUEUE,
+        max_size=MAX_FRAME_BYTES,
     )
     bound_port = server.sockets[0].getsockname()[1]
     return OcppServer(server, host, bound_port, secure=ssl_context is not None)
@@ -168,6 +209,11 @@ async def _check_basic_auth(
     if not verdict:
         return _unauthorized(conn, "Invalid credentials")
     return None
+
+
+def _client_address(conn: ServerConnection) -> str:
+    peer = conn.remote_address
+    return str(peer[0]) if peer else "?"
 
 
 def _unauthorized(conn: ServerConnection, text: str) -> Response:

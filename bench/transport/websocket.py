@@ -44,10 +44,14 @@ from websockets.protocol import State
 from bench.transport.config import LinkConfig
 from bench.transport.errors import ABNORMAL_CLOSURE, FailureKind, LinkError, TransportClosed
 
-__all__ = ["CLOSE_TIMEOUT", "MAX_QUEUE", "WebSocketLink", "open_link"]
+__all__ = ["CLOSE_TIMEOUT", "MAX_FRAME_BYTES", "MAX_QUEUE", "WebSocketLink", "open_link"]
 
 # High-water mark of websockets' receive buffer, in frames (default 16).
 MAX_QUEUE = 4
+# The largest message the transport accepts; a bigger one closes the connection
+# with 1009. Above the session's own limit (bench/ocpp/session.py MAX_FRAME_CHARS),
+# so a merely oversized frame gets a CALLERROR and the connection stays up.
+MAX_FRAME_BYTES = 8 * 1024 * 1024
 # Server side: seconds to wait for the peer's close frame before dropping TCP
 # (websockets' default is 10). The client takes LinkConfig.close_timeout (5 s).
 CLOSE_TIMEOUT = 5.0
@@ -186,6 +190,7 @@ async def open_link(cfg: LinkConfig) -> WebSocketLink:
             ping_timeout=cfg.ping_timeout or interval,
             close_timeout=cfg.close_timeout,
             max_queue=MAX_QUEUE,
+            max_size=MAX_FRAME_BYTES,
             **kwargs,
         )
     except Exception as exc:

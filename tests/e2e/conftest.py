@@ -32,7 +32,7 @@ from bench.csms.server import CentralSystem
 from bench.model.clock import SystemClock
 from bench.model.ev import Ev
 from bench.model.templates import build_station, load_ev_template
-from bench.ocpp.log import FrameRecord
+from bench.ocpp.log import FanOut, FrameRecord, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.store.db import open_database
 from bench.transport.backoff import Backoff
@@ -152,6 +152,7 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
         wait_accepted: bool = True,
         call_timeout: float = 3.0,
         validate: bool = True,
+        log: FrameSink | None = None,
     ) -> ChargePoint16:
         clock = SystemClock(speed=speed)
         station = build_station(station_id, template, clock)
@@ -172,7 +173,7 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
             station,
             link,
             db=db,
-            sink=frames,
+            sink=frames if log is None else FanOut(frames, log),
             validate=validate,
             call_timeout=call_timeout,
             physics_interval=0.05,
@@ -199,9 +200,16 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
 
 def sent(cp: ChargePoint16, type_: str, action: str | None = None) -> list[FrameRecord]:
     """Frames of ``type_`` (and ``action``) the station sent, oldest first."""
-    frames = cp.session.sink
-    assert isinstance(frames, FrameList)
-    return frames.sent(type_, action)
+    return frame_list(cp).sent(type_, action)
+
+
+def frame_list(cp: ChargePoint16) -> FrameList:
+    """The in-memory frame list of a station built by ``make_cp``."""
+    sink = cp.session.sink
+    if isinstance(sink, FanOut):
+        sink = sink.sinks[0]
+    assert isinstance(sink, FrameList)
+    return sink
 
 
 def db_file(cp: ChargePoint16) -> Path:

@@ -8,6 +8,7 @@ no TLS setting yet, so profiles 2 and 3 put a TLS listener in front of it:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -145,3 +146,58 @@ async def test_profile_3_with_a_certificate_the_csms_does_not_trust_stays_offlin
     await wait_until(lambda: cp.last_link_error, what="a link error")
     assert not cp.accepted
     assert csms.connected_stations() == []
+
+
+# Issue 11 #4: the CA file given at start is the one TLS trusts, every run. Before, the
+# first run's CA file was copied into the certificate store and later runs with the same
+# database trusted the store: a wrong CA still connected, a corrected one was still
+# refused, and errors named an internal roots.pem.
+async def test_each_run_trusts_the_ca_file_it_is_given(
+    make_csms,
+    make_cp,
+    tls_front,
+    pki,
+    tmp_path: Path,
+    caplog,
+) -> None:
+    csms = await make_csms(basic_auth={"CP1": KEY})
+    url = await tls_front(csms, server_ssl_context(pki.server), basic_auth=True)
+    db = tmp_path / "station.db"
+    stranger = make_ca(tmp_path / "other", "Some Other Root")
+
+    first = await make_cp(url, password=KEY, ca_file=str(pki.ca.cert_file), db_path=db)
+    assert first.accepted
+    await first.stop()
+
+    caplog.set_level(logging.WARNING)
+    wrong = await make_cp(
+        url, password=KEY, ca_file=str(stranger.cert_file), db_path=db, wait_accepted=False
+    )
+    error = await wait_until(lambda: wrong.last_link_error, what="a link error")
+    assert str(stranger.cert_file) in error and "roots.pem" not in error, error
+    assert not wrong.accepted
+    assert "differs from the roots in the station's certificate store" in caplog.text
+    await wrong.stop()
+
+    again = await make_cp(url, password=KEY, ca_file=str(pki.ca.cert_file), db_path=db)
+    assert again.accepted
+
+
+async def test_a_corrected_ca_file_connects_after_a_wrong_first_run(
+    make_csms,
+    make_cp,
+    tls_front,
+    pki,
+    tmp_path: Path,
+) -> None:
+    csms = await make_csms(basic_auth={"CP1": KEY})
+    url = await tls_front(csms, server_ssl_context(pki.server), basic_auth=True)
+    db = tmp_path / "station.db"
+    stranger = make_ca(tmp_path / "other", "Some Other Root")
+    wrong = await make_cp(
+        url, password=KEY, ca_file=str(stranger.cert_file), db_path=db, wait_accepted=False
+    )
+    await wait_until(lambda: wrong.last_link_error, what="a link error")
+    await wrong.stop()
+    fixed = await make_cp(url, password=KEY, ca_file=str(pki.ca.cert_file), db_path=db)
+    assert fixed.accepted

@@ -27,6 +27,7 @@ leading zeros.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CERTIFICATE_TYPES",
@@ -91,6 +94,36 @@ def provisioned_roots(ca_file: str | None) -> list[str]:
         return []
     text = Path(ca_file).read_text(encoding="utf-8")
     return [_pem(c) for c in load_pem_certificates(text)]
+
+
+def report_ca_mismatch(
+    station_id: str, ca_file: str | None, installed: list[x509.Certificate]
+) -> bool:
+    """Warn when the CA file given now holds roots the station's store lacks.
+
+    The store was provisioned from the CA file of the first start (and changed by
+    the CSMS since); TLS always trusts the CA file given now. A difference is worth
+    one line: GetInstalledCertificateIds answers from the store. True if reported.
+    """
+    if not ca_file:
+        return False
+    try:
+        given = load_pem_certificates(Path(ca_file).read_text(encoding="utf-8"))
+    except (OSError, CertificateError):
+        return False  # the transport reports an unreadable file, naming it
+    known = {c.fingerprint(hashes.SHA256()) for c in installed}
+    missing = [c for c in given if c.fingerprint(hashes.SHA256()) not in known]
+    if not missing:
+        return False
+    log.warning(
+        "%s: the CA file %s differs from the roots in the station's certificate store"
+        " (provisioned on its first start); TLS uses %s, GetInstalledCertificateIds"
+        " reports the store",
+        station_id,
+        ca_file,
+        ca_file,
+    )
+    return True
 
 
 def _is_self_signed(cert: x509.Certificate) -> bool:

@@ -55,6 +55,7 @@ from bench.ocpp.v16.certificates import (
     CertificateError,
     CertificateStore,
     provisioned_roots,
+    report_ca_mismatch,
 )
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
 from bench.ocpp.v16.extended_trigger import extended_trigger_message
@@ -198,6 +199,10 @@ class Security:
             self._store = CertificateStore(data, lambda d: self._put("certificates", d))
             if data is None:
                 self._seed_store()
+            else:
+                report_ca_mismatch(
+                    self.cp.station.id, self.cp.link_config.ca_file, self._store.roots(CS_ROOT)
+                )
         return self._store
 
     def _seed_store(self) -> None:
@@ -400,7 +405,11 @@ class Security:
             key = self.cp.config.raw("AuthorizationKey") or ""
             password = key or base.password
         ca_file, cert_file, key_file = base.ca_file, None, None
-        if profile >= 2 and url.startswith("wss://"):
+        # The CA file the user gives (--ca) is the one used, every time (issue 11); the
+        # store's roots serve a station started without one.
+        if profile >= 2 and url.startswith("wss://") and base.ca_file:
+            _ = self.store  # built once: reports a CA file that differs from the store
+        elif profile >= 2 and url.startswith("wss://"):
             trust = self.store.trust_pem(with_fallback=self._use_fallback)
             if trust:
                 ca_file = self._write("roots.pem", trust)

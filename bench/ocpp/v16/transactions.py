@@ -305,16 +305,35 @@ class Transactions:
         self.cp.state.put(self.cp.station.id, f"open_tx_{connector.id}", None)
 
     def _save_register(self, connector: Connector) -> None:
-        self.cp.state.put(self.cp.station.id, f"energy_{connector.id}", connector.meter.energy_wh)
+        # The instant goes with the reading: a restart resumes the clock from it.
+        record = {"wh": connector.meter.energy_wh, "at": self.cp.clock.now().timestamp()}
+        self.cp.state.put(self.cp.station.id, f"energy_{connector.id}", record)
 
     def recover_after_restart(self) -> None:
         """A transaction left open by a previous process ends with reason PowerLoss (§7.8)."""
         station_id = self.cp.station.id
+        saved = {
+            c.id: (
+                self.cp.state.get(station_id, f"energy_{c.id}"),
+                self.cp.state.get(station_id, f"open_tx_{c.id}"),
+            )
+            for c in self.cp.station.connectors
+        }
+        # Never before what the previous run wrote (issue 11: a PowerLoss stop stamped
+        # before its own start after a restart at high speed).
+        instants = [
+            float(record[key])
+            for register, left in saved.values()
+            for record, key in ((register, "at"), (left, "started"))
+            if isinstance(record, dict) and record.get(key) is not None
+        ]
+        if instants:
+            self.cp.clock.resume_at(datetime.fromtimestamp(max(instants), UTC))
         for connector in self.cp.station.connectors:
-            energy = self.cp.state.get(station_id, f"energy_{connector.id}")
+            register, left = saved[connector.id]
+            energy = register.get("wh") if isinstance(register, dict) else register
             if energy is not None and energy > connector.meter.energy_wh:
                 connector.meter.energy_wh = float(energy)
-            left = self.cp.state.get(station_id, f"open_tx_{connector.id}")
             if not left or connector.transaction is not None:
                 continue
             payload = {

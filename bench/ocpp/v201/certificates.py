@@ -39,6 +39,7 @@ from bench.ocpp.v16.certificates import (
     hash_data,
     load_pem_certificates,
     provisioned_roots,
+    report_ca_mismatch,
 )
 from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
@@ -110,6 +111,10 @@ class Certificates:
             )
             if data is None:
                 self._seed()
+            else:
+                report_ca_mismatch(
+                    self.cp.station.id, self.cp.link_config.ca_file, self._store.roots(CSMS_ROOT)
+                )
         return self._store
 
     def _save(self, data: dict[str, Any]) -> None:

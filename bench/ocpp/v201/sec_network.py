@@ -196,8 +196,12 @@ class NetworkProfiles:
             if check_only and profile in (1, 2) and not password:
                 password = "x" * 16  # only the shape is checked here; A05 checks the key
         ca_file, cert_file, key_file = base.ca_file, None, None
-        if not check_only and url.startswith("wss://"):
-            ca_file = self.sec.trust_file() or base.ca_file
+        if not check_only and url.startswith("wss://") and base.ca_file:
+            _ = self.sec.certificates.store  # built once: reports a differing CA file
+        elif not check_only and url.startswith("wss://"):
+            # The user's CA file (--ca) wins, every time (issue 11); the installed
+            # CSMS roots serve a station started without one.
+            ca_file = self.sec.trust_file()
         if profile == 3:
             if check_only:
                 cert_file, key_file = "client.pem", "client.key"

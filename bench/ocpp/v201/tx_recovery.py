@@ -9,6 +9,7 @@ down), with the next seqNo so the CSMS sees the sequence complete.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bench.ocpp.v16.metering import iso
@@ -23,7 +24,13 @@ if TYPE_CHECKING:
 def persist_open(cp: ChargePoint201, tx: Tx201) -> None:
     """Record the open transaction and the register after every event."""
     station_id = cp.station.id
-    record = {"id": tx.transaction_id, "seq": tx.seq_no, "start": tx.meter_start_wh}
+    # "at": the instant of this event; a restart resumes the clock from it (issue 11).
+    record = {
+        "id": tx.transaction_id,
+        "seq": tx.seq_no,
+        "start": tx.meter_start_wh,
+        "at": cp.clock.now().timestamp(),
+    }
     cp.state.put(station_id, f"tx201_open_{tx.evse_id}", record)
     energy = cp.station.connector(tx.evse_id).meter.energy_wh
     cp.state.put(station_id, f"tx201_energy_{tx.evse_id}", energy)
@@ -36,6 +43,10 @@ def forget_open(cp: ChargePoint201, evse_id: int) -> None:
 def recover(cp: ChargePoint201, queue: TxQueue, evse_ids: list[int]) -> None:
     """End what a previous run left open with PowerLoss; restore the energy registers."""
     station_id = cp.station.id
+    opened = {e: cp.state.get(station_id, f"tx201_open_{e}") for e in evse_ids}
+    instants = [float(r["at"]) for r in opened.values() if r and r.get("at") is not None]
+    if instants:  # never before what the previous run wrote (issue 11)
+        cp.clock.resume_at(datetime.fromtimestamp(max(instants), UTC))
     for evse_id in evse_ids:
         connector = cp.station.connector(evse_id)
         energy = cp.state.get(station_id, f"tx201_energy_{evse_id}")
