@@ -111,6 +111,7 @@ class CentralSystem(V16Commands):
             if sub not in PROTOCOLS:
                 raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
         self.store = CsmsStore(self.config.db_path)
+        self.store.sessions.changes.subscribe(self.events.emit)  # SessionChanged, for views
         self._stopping = False
         self._attach_certificate_authority()
         try:
