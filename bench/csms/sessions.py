@@ -309,7 +309,7 @@ class SessionLedger:
         *,
         price_per_kwh: float | None,
         currency: str | None,
-    ) -> Session | None:
+    ) -> None:
         """After a 1.6 start, MeterValues or stop of ``station``'s transaction ``tx_id``.
 
         ``readings`` are its energy register samples, ``meter_values`` the number of
@@ -323,7 +323,7 @@ class SessionLedger:
                 (station, tx_id),
             ).fetchone()
             if row is None:
-                return None
+                return
             meter_start, meter_stop, last_wh, last_ts = row
             for ts, wh in readings:
                 if _after(ts, last_ts):
@@ -338,7 +338,7 @@ class SessionLedger:
                 " WHERE station = ? AND id = ?",
                 (last_wh, last_ts, meter_values, cost, cost, currency, station, tx_id),
             )
-        return self._changed(SessionKey(station, V16, str(tx_id)))
+        self.changes.emit(SessionChanged(SessionKey(station, V16, str(tx_id))))
 
     # ------------------------------------------------------------------ writes, 2.0.1
     def update_201(
@@ -351,7 +351,7 @@ class SessionLedger:
         connector_id: int | None,
         price_per_kwh: float | None,
         currency: str | None,
-    ) -> Session | None:
+    ) -> None:
         """After a stored (not a repeated) 2.0.1 TransactionEvent; joins the caller's
         database transaction, so the event and its session change commit together."""
         with transaction(self.conn, immediate=True):
@@ -361,7 +361,7 @@ class SessionLedger:
                 (station, tx_id),
             ).fetchone()
             if row is None:
-                return None
+                return
             first_wh, first_ts, last_wh, last_ts = row
             for ts, wh in readings:
                 if first_ts is None or _before(ts, first_ts):
@@ -392,12 +392,7 @@ class SessionLedger:
                     tx_id,
                 ),
             )
-        return self._changed(SessionKey(station, V201, tx_id))
-
-    def _changed(self, key: SessionKey) -> Session | None:
-        session = self.session(key)
-        self.changes.emit(SessionChanged(key))
-        return session
+        self.changes.emit(SessionChanged(SessionKey(station, V201, tx_id)))
 
     # ------------------------------------------------------------------ queries
     def session(self, key: SessionKey) -> Session | None:

@@ -144,6 +144,14 @@ async def test_sessions_of_both_versions_appear_grow_stop_filter_and_export(qtbo
                 assert int(row[METER]) > 0
                 assert row[COST].endswith(" EUR")
 
+            # A click on a header sorts by that column, numbers as numbers.
+            panel.table.sortByColumn(ENERGY, Qt.SortOrder.DescendingOrder)
+            shown = [float(r[ENERGY]) for r in cells(panel)]
+            assert shown == sorted(shown, reverse=True)
+            panel.table.sortByColumn(ENERGY, Qt.SortOrder.AscendingOrder)
+            shown = [float(r[ENERGY]) for r in cells(panel)]
+            assert shown == sorted(shown)
+
             # The 1.6 driver stops: the row closes with its reason; the other stays open.
             cp16.present_id("TAG1", 1)
             await wait_until(

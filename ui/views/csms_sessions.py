@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,12 +30,26 @@ from PySide6.QtWidgets import (
 from bench.csms.server import CentralSystem
 from bench.csms.sessions import ANY, CLOSED, OPEN, SessionFilter
 from ui.errors import ErrorReporter
-from ui.models.csms_sessions import COLUMNS, START, CsmsSessionsModel, SessionsFilterModel
+from ui.models.csms_sessions import (
+    COLUMNS,
+    START,
+    TAG,
+    TRANSACTION,
+    CsmsSessionsModel,
+    SessionsFilterModel,
+)
 from ui.operations import csms_sessions as ops
 from ui.operations import perform
 
 _ALL = "__all__"  # the "every station / every tag" entry of a picker
-_WIDTHS = (110, 48, 90, 80, 90, 140, 140, 90, 90, 120, 90)
+# Sized for the console's Sessions tab at a 1600 px window: every column in view.
+_WIDTHS = (112, 42, 86, 66, 106, 96, 96, 88, 78, 110, 86)
+
+
+class ElideMiddle(QStyledItemDelegate):
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class CsmsSessionsPanel(QWidget):
@@ -73,13 +89,19 @@ class CsmsSessionsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # 2.0.1 transaction ids are often UUIDs and tags share prefixes ("FLEET-CARD-…"):
+        # their ends tell rows apart, so those columns keep both ends.
+        middle = ElideMiddle(self.table)
+        for column in (TRANSACTION, TAG):
+            self.table.setItemDelegateForColumn(column, middle)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         for column, width in enumerate(_WIDTHS[: len(COLUMNS)]):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
+        # Newest first. The indicator goes first: enabling sorting sorts once, by it.
+        header.setSortIndicator(START, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(START, Qt.SortOrder.DescendingOrder)  # newest first
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -122,15 +144,15 @@ class CsmsSessionsPanel(QWidget):
 
     def _sessions_changed(self, *_args: Any) -> None:
         """New stations or tags may have come with the latest sessions: offer them."""
-        self._offer(self.station_combo, self.model.stations())
-        self._offer(self.tag_combo, self.model.tags())
+        stations, tags = self.model.stations(), self.model.tags()
+        if len(stations) != self.station_combo.count() - 1:  # sessions never go away
+            self._offer(self.station_combo, stations)
+        if len(tags) != self.tag_combo.count() - 1:
+            self._offer(self.tag_combo, tags)
         self._update_count()
 
     @staticmethod
     def _offer(combo: QComboBox, values: list[str]) -> None:
-        have = [combo.itemData(i) for i in range(1, combo.count())]
-        if have == values:
-            return
         current = combo.currentData()
         combo.blockSignals(True)  # the choice stays, so the filter does not change
         while combo.count() > 1:  # refilled in order behind "All …"; a handful of items
