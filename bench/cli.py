@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
+    export.add_argument(
+        "--sessions", action="store_true", help="the sessions of a `csms --db` file, as CSV"
+    )
     export.add_argument("--station", help="only this station")
     export.add_argument("--action", help="only this action")
     export.add_argument("--text", help="only frames whose payload contains this text")
@@ -219,6 +222,8 @@ def export_log(args: argparse.Namespace) -> int:
 
     if not Path(args.db).is_file():
         return fail(f"no database at {args.db}", EXIT_USAGE)
+    if args.sessions:
+        return _export_sessions(args)
     try:
         db = open_database(args.db)
     except (sqlite3.DatabaseError, StoreFormatError) as exc:
@@ -235,6 +240,25 @@ def export_log(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"{count} frames written to {args.out}", flush=True)
+    return EXIT_OK
+
+
+def _export_sessions(args: argparse.Namespace) -> int:
+    """``export --sessions``: the built-in CSMS's sessions as CSV (bench.csms.sessions_csv)."""
+    import sqlite3
+
+    from bench.csms.sessions_csv import NotACsmsDatabase, export_sessions
+    from bench.store.db import StoreFormatError
+
+    if args.action:
+        return fail("--action filters the message log, not sessions", EXIT_USAGE)
+    try:
+        count = export_sessions(args.db, args.out, station=args.station, text=args.text or "")
+    except (sqlite3.DatabaseError, StoreFormatError, NotACsmsDatabase) as exc:
+        return fail(f"{args.db}: {exc}", EXIT_USAGE)
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc}", EXIT_USAGE)
+    print(f"{count} sessions written to {args.out}", flush=True)
     return EXIT_OK
 
 

@@ -77,6 +77,13 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tags", metavar="FILE.json", help='tag list: {"TAG": "Accepted", ...}')
     p.add_argument(
+        "--price",
+        type=float,
+        metavar="PER_KWH",
+        help="energy price: sessions get a cost, 2.0.1 replies a totalCost (I02, I03)",
+    )
+    p.add_argument("--currency", metavar="CODE", help="the currency of --price, e.g. EUR")
+    p.add_argument(
         "--accept-unknown-tags", action="store_true", help="accept tags not in the tag list"
     )
     p.add_argument("--heartbeat", type=int, default=300, metavar="S", help="heartbeat interval")
@@ -153,6 +160,8 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         ssl_context=_server_tls(args),
         files=getattr(args, "files", None),
         subprotocols=_SUBPROTOCOLS[getattr(args, "ocpp", None) or "both"],
+        price_per_kwh=getattr(args, "price", None),
+        currency=getattr(args, "currency", None),
     )
 
 

@@ -84,6 +84,8 @@ class CsmsConfig:
     # 2.0.1 I02/I03: a flat price per kWh; TransactionEvent replies for Updated and Ended
     # then carry totalCost (energy since the start x price). None: no cost is sent.
     price_per_kwh: float | None = None
+    # The currency of that price (ISO 4217, e.g. "EUR"), shown with session costs; None: unknown.
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         if not self.boot_responses:
@@ -97,6 +99,8 @@ class CsmsConfig:
             raise ConfigError("intervals must not be negative")
         if self.pre_accept_policy not in PRE_ACCEPT_POLICIES:
             raise ConfigError(f"pre_accept_policy must be one of {', '.join(PRE_ACCEPT_POLICIES)}")
+        if self.price_per_kwh is not None and not self.price_per_kwh >= 0:  # NaN fails too
+            raise ConfigError(f"price {self.price_per_kwh} per kWh must be a number >= 0")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is out of range")
 

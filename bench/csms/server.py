@@ -115,6 +115,7 @@ class CentralSystem(V16Commands):
                 raise ConfigError(f"subprotocol {sub!r} is not supported by the built-in CSMS")
         schemas.preload(*(PROTOCOLS[sub].VERSION for sub in self.config.subprotocols))
         self.store = CsmsStore(self.config.db_path)
+        self.store.sessions.changes.subscribe(self.events.emit)  # SessionChanged, for views
         self._stopping = False
         self._attach_certificate_authority()
         try:

@@ -6,7 +6,9 @@ the sequence lives in the file: SQLite's AUTOINCREMENT never reuses an id),
 meter values as one row per sampled value, a catch-all events table for
 firmware, diagnostics, log and security notifications. The parts of
 multi-part reports (2.0.1 NotifyReport and its kin) live in
-``bench.csms.report_store`` on the same connection (``CsmsStore.reports``).
+``bench.csms.report_store`` on the same connection (``CsmsStore.reports``), the
+session columns of both versions' transactions in ``bench.csms.sessions``
+(``CsmsStore.sessions``).
 
 The tables carry a ``csms_`` prefix so they can share a file with the rest of
 the bench store. Version-neutral: rows hold the values, not OCPP messages.
@@ -211,6 +213,14 @@ class CsmsStore:
         self.conn: sqlite3.Connection = open_database(self.path)
         ensure_schema(self.conn, SCHEMA)
         self.reports = ReportStore(self.conn)
+        # Imported here: both modules import this one. The session columns extend the
+        # transaction tables of both versions, so those must exist first.
+        from bench.csms.sessions import SessionLedger
+        from bench.csms.v201_tx import ensure_tables
+
+        ensure_tables(self.conn)
+        SessionLedger.ensure(self.conn)
+        self.sessions = SessionLedger(self.conn)
 
     def close(self) -> None:
         self.conn.close()

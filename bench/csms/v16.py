@@ -10,12 +10,15 @@ The module is a "protocol" for ``CentralSystem``: ``VERSION``, ``SUBPROTOCOL``,
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bench.csms.authorization import TagDecision
 from bench.csms.context import StationContext
 from bench.csms.registry import StationState
+from bench.csms.sessions import REGISTER, Reading
 from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, iso, normalize_timestamp
 from bench.ocpp.session import Handler, Reply
 
@@ -100,6 +103,32 @@ def meter_rows(
     return rows
 
 
+_WH_PER_UNIT = {"Wh": 1.0, "kWh": 1000.0}
+
+
+def register_readings(rows: Sequence[MeterValueRow]) -> list[Reading]:
+    """(timestamp, Wh) of every energy import register sample in ``rows`` (1.6 §7.45).
+
+    Only plain (``Raw``), whole-meter (no phase) Energy.Active.Import.Register values
+    in Wh or kWh count. A Raw value that is no number is the station's fault; the
+    message log shows it, and the session keeps its last good reading.
+    """
+    readings = []
+    for row in rows:
+        if row.measurand != REGISTER or row.phase is not None or row.format != "Raw":
+            continue
+        factor = _WH_PER_UNIT.get(row.unit or "Wh")
+        if factor is None:
+            continue
+        try:
+            value = float(row.value)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            readings.append((row.timestamp, value * factor))
+    return readings
+
+
 def handlers(ctx: StationContext) -> dict[str, Handler]:
     """The charge-point-initiated 1.6 actions this CSMS answers, bound to one station."""
     state = ctx.state
@@ -108,6 +137,17 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
 
     def event(kind: str, payload: dict[str, Any]) -> None:
         store.add_event(sid, ctx.now_iso(), kind, payload)
+
+    def session_moved(tx_id: int, rows: Sequence[MeterValueRow] = (), elements: int = 0) -> None:
+        # The session of (this station, tx_id): energy, meter value count, cost.
+        store.sessions.update_16(
+            sid,
+            tx_id,
+            register_readings(rows),
+            elements,
+            price_per_kwh=ctx.config.price_per_kwh,
+            currency=ctx.config.currency,
+        )
 
     # --- Core profile -------------------------------------------------------
     async def boot_notification(p: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +193,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
             p.get("reservationId"),
             decision.status,
         )
+        session_moved(tx.id)
         return {"transactionId": tx.id, "idTagInfo": id_tag_info(decision)}
 
     async def stop_transaction(p: dict[str, Any]) -> dict[str, Any]:
@@ -176,12 +217,14 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
             # Another station's transaction: its record is untouched; the attempt is
             # kept as a rejected stop (issue 11).
             event("StopRejectedForOtherStationsTransaction", {**p, "owner": tx.station})
-        if data and (tx is None or first or tx.station != sid):
-            owned = tx is not None and tx.station == sid
+        owned = tx is not None and tx.station == sid
+        rows: list[MeterValueRow] = []
+        if data and (tx is None or first or not owned):
             connector = tx.connector_id if owned else 0
-            store.add_meter_values(
-                meter_rows(sid, connector, tx_id if owned else None, data, "StopTransaction")
-            )
+            rows = meter_rows(sid, connector, tx_id if owned else None, data, "StopTransaction")
+            store.add_meter_values(rows)
+        if owned and first:
+            session_moved(tx_id, rows, len(data or ()))
         reply: dict[str, Any] = {}
         if "idTag" in p:
             reply["idTagInfo"] = id_tag_info(ctx.authorize(p["idTag"]))
@@ -204,6 +247,8 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         rows = meter_rows(sid, connector_id, tx_id, p["meterValue"], "MeterValues")
         store.add_meter_values(rows)
         state.last_meter_values[connector_id] = rows
+        if tx_id is not None:
+            session_moved(tx_id, rows, len(p["meterValue"]))
         return {}
 
     async def data_transfer(p: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,8 @@ brought. A value bringing another key than the registered one fails (KeyMismatch
 With ``CsmsConfig.price_per_kwh`` set, the reply to an Updated or Ended event carries
 ``totalCost``: the energy imported since the transaction's first register reading
 times the price, rounded to cents (I02.FR.01 running cost, I03.FR.01 final cost).
+The energy, the meter value count and that cost are the transaction's session
+columns (``bench.csms.sessions``), brought up to date with every stored event.
 
 The query functions at the bottom (``transactions``, ``transaction``, ``tx_events``,
 ``meter_values``, ``missing_seq_nos``, ``signed_values``, ``meter_key``) take the store's
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.csms.context import StationContext
+from bench.csms.sessions import V201, Reading, SessionKey, session_cost
 from bench.csms.storage import normalize_timestamp
 from bench.ocpp.ocmf import verify_signed_meter_value
 from bench.ocpp.session import Handler
@@ -257,6 +260,20 @@ def _register(meter_value: list[dict[str, Any]]) -> float | None:
     return found
 
 
+def _register_readings(meter_value: list[dict[str, Any]]) -> list[Reading]:
+    """(timestamp, Wh) of every whole-meter Energy.Active.Import.Register sample."""
+    readings = []
+    for mv in meter_value:
+        ts = normalize_timestamp(mv["timestamp"])
+        for sv in mv.get("sampledValue", ()):
+            if sv.get("measurand", _DEFAULT_MEASURAND) != _DEFAULT_MEASURAND or "phase" in sv:
+                continue
+            wh = _in_wh(sv)
+            if wh is not None:
+                readings.append((ts, wh))
+    return readings
+
+
 def _meter_rows(
     station: str,
     evse_id: int,
@@ -324,9 +341,10 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         # I02.FR.01, I03.FR.01: the running and the final cost, when the CSMS has a price.
         price = ctx.config.price_per_kwh
         if price is not None and p["eventType"] in ("Updated", "Ended"):
-            energy_wh = _energy_wh(conn, sid, p["transactionInfo"]["transactionId"])
-            if energy_wh is not None:
-                reply["totalCost"] = round(energy_wh / 1000.0 * price, 2)
+            key = SessionKey(sid, V201, p["transactionInfo"]["transactionId"])
+            session = store.sessions.session(key)
+            if session is not None and session.energy_wh is not None:
+                reply["totalCost"] = session_cost(session.energy_wh, price)
         return reply
 
     async def transaction_event(p: dict[str, Any]) -> dict[str, Any]:
@@ -379,6 +397,15 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
                 conn, _meter_rows(sid, evse, tx_id, p.get("meterValue") or [], "TransactionEvent")
             )
             _check_signed(conn, sid, evse, tx_id, p.get("meterValue") or [], "TransactionEvent")
+            store.sessions.update_201(
+                sid,
+                tx_id,
+                _register_readings(p.get("meterValue") or []),
+                len(p.get("meterValue") or ()),
+                connector_id=(p.get("evse") or {}).get("connectorId"),
+                price_per_kwh=ctx.config.price_per_kwh,
+                currency=ctx.config.currency,
+            )
         return with_cost(p, reply)
 
     async def meter_values(p: dict[str, Any]) -> dict[str, Any]:
@@ -390,19 +417,6 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         return {}
 
     return {"TransactionEvent": transaction_event, "MeterValues": meter_values}
-
-
-def _energy_wh(conn: sqlite3.Connection, sid: str, tx_id: str) -> float | None:
-    """Energy imported in a transaction so far: last minus first register reading, in Wh."""
-    rows = conn.execute(
-        "SELECT value, unit FROM csms201_meter_values WHERE station = ? AND transaction_id = ?"
-        " AND measurand = ? AND phase IS NULL ORDER BY timestamp, id",
-        (sid, tx_id, _DEFAULT_MEASURAND),
-    ).fetchall()
-    if not rows:
-        return None
-    readings = [value * 1000.0 if unit == "kWh" else value for value, unit in rows]
-    return max(0.0, readings[-1] - readings[0])
 
 
 def _update_transaction(conn: sqlite3.Connection, sid: str, p: dict[str, Any], ts: str) -> None:

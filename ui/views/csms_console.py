@@ -6,7 +6,8 @@ connectors, open transactions) and a feed of what they send it, both driven by
 CSMS-initiated request of the version it speaks (1.6: Core, the five optional
 profiles, the security extension; 2.0.1: every functional block), edit the
 payload (pre-filled from the schema, checked as you type), Send, and read the
-reply or CALLERROR. Tab "Tags": the CSMS's id tags.
+reply or CALLERROR. Tab "Tags": the CSMS's id tags. Tab "Sessions": its
+transactions, live (``ui.views.csms_sessions``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ui.errors import ErrorReporter
 from ui.models.csms_stations import CsmsStationsModel
 from ui.operations import csms_console as ops
 from ui.operations import perform
+from ui.views.csms_sessions import CsmsSessionsPanel
 from ui.views.json_view import JsonHighlighter
 from ui.views.payload_editor import PayloadEditor
 from ui.views.tag_editor import TagEditor
@@ -163,6 +165,8 @@ class CsmsConsole(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(send_tab, "Send a request")
         self.tabs.addTab(self.tag_editor, "Tags")
+        self.sessions = CsmsSessionsPanel(csms, reporter)
+        self.tabs.addTab(self.sessions, "Sessions")
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -362,6 +366,7 @@ class CsmsConsole(QWidget):
         self._refresh.stop()
         self._ages.stop()
         self.tag_editor.stop()
+        self.sessions.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
