@@ -44,6 +44,7 @@ from bench.csms.server import CentralSystem
 from bench.fd_limit import AcceptErrorFilter, raise_open_file_limit
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.log import FanOut, FrameSink
+from bench.printable import printable
 
 CONSOLE_CALL_TIMEOUT = 30.0
 _HELP = (
@@ -335,7 +336,7 @@ async def _console(
             logging.getLogger(__name__).exception("console command failed: %s", line.strip())
             answer = _error_line("InternalError", f"{type(exc).__name__}: {exc}")
         if answer is not None:
-            _say(out, answer)
+            _say(out, printable(answer))  # peer text inside: no raw control characters
 
 
 async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:

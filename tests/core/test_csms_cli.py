@@ -143,3 +143,22 @@ async def test_a_bad_tags_file_is_one_clear_error_line(tmp_path, content, expect
     assert await finish(proc) == 2
     err = (await proc.stderr.read()).decode().strip().splitlines()
     assert len(err) == 1 and expected in err[0] and str(tags) in err[0]
+
+
+async def test_a_stations_reply_is_printed_with_control_characters_escaped(tmp_path):
+    """Issue 11 #5: C1 controls (CSI \\x9b) and DEL from a peer never reach the terminal raw."""
+    proc = await spawn("--port", "0", "--quiet", "--db", str(tmp_path / "c.db"))
+    hostile = {"configurationKey": [{"key": "K", "readonly": True, "value": "\x9b2J\x7fgone"}]}
+    try:
+        url = await url_of(proc)
+        async with stub_station(url, "CP1", replies={"GetConfiguration": hostile}) as cp:
+            await cp.boot()
+            proc.stdin.write(b'send CP1 GetConfiguration {"key": ["K"]}\n')
+            await proc.stdin.drain()
+            line = await read_until(proc, "reply ")
+            assert "\x9b" not in line and "\x7f" not in line
+            assert "\\x9b2J\\x7fgone" in line
+    finally:
+        proc.stdin.write(b"quit\n")
+        await proc.stdin.drain()
+        await finish(proc)
