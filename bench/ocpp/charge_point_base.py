@@ -214,6 +214,10 @@ class ChargePointBase:
         """Whether ``key`` shows ``status`` now (the step language's ``expect``)."""
         return self._status_report(key).status == status
 
+    def _status_held(self, key: Hashable) -> bool:
+        """Whether ``key``'s status must wait (a transaction message about it goes first)."""
+        return False
+
     def _status_settle_seconds(self) -> float:
         """How long a status must hold before it is reported (virtual seconds)."""
         return 0.0
@@ -338,8 +342,8 @@ class ChargePointBase:
             self._status_dirty = False
             for key in self._status_keys():
                 report = self._status_report(key)
-                if self._reported.get(key) == report:
-                    continue
+                if self._reported.get(key) == report or self._status_held(key):
+                    continue  # a held status goes out when its hold ends (status_may_have_changed)
                 if not self.accepted:
                     return
                 try:

@@ -218,6 +218,10 @@ class ChargePoint16(ChargePointBase):
     def _status_payload(self, key: Hashable, report: StatusReport) -> dict[str, Any]:
         return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
 
+    def _status_held(self, key: Hashable) -> bool:
+        # 1.6 §4.8, §5.2, §5.11: a connector's status follows its Start/StopTransaction.
+        return self.transactions.holds_status(key)  # type: ignore[arg-type]
+
     def _status_settle_seconds(self) -> float:
         # 1.6 §9.1.20 MinimumStatusDuration
         return float(self.config.value("MinimumStatusDuration"))

@@ -285,6 +285,11 @@ class ChargePoint201(ChargePointBase):
     def _status_payload(self, key: Hashable, report: ConnectorStatus) -> dict[str, Any]:
         return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
 
+    def _status_held(self, key: Hashable) -> bool:
+        # G03.FR.05/06, G04.FR.06: the transaction ends (Ended on its way) before the
+        # connector's new status is reported.
+        return self.transactions.queue.holds_status(key)  # type: ignore[attr-defined]
+
     def _status_matches(self, key: Hashable, status: str) -> bool:
         # A 2.0.1 connector is only Occupied while charging; the step language may also
         # name the transaction's chargingState (Charging, SuspendedEV, EVConnected, ...).
