@@ -24,7 +24,13 @@ security_extension     OCPP 1.6 only: speaks the 1.6 security whitepaper's
                        messages (security events, certificates, signed
                        firmware, logs); false makes a plain 1.6 station
                        that answers them NotImplemented (default true)
+boot_seconds           station-clock seconds from power-off to the first
+                       connection attempt of a reboot (default 5; 0: at once)
 =====================  ========================================================
+
+The fields a user may change per station describe themselves in
+``STATION_SETTINGS`` (ARCHITECTURE rule 6); ``with_settings`` applies such
+values to a template, checked against those descriptions.
 
 EV templates (``resources/evs/<name>.json``) hold the fields of ``EvSpec``:
 name, description, battery_kwh, max_ac_current_a, ac_phases, max_dc_power_kw,
@@ -52,9 +58,34 @@ from typing import Any
 from bench.model.clock import Clock
 from bench.model.ev import EvSpec
 from bench.model.events import Emitter
+from bench.model.settings import Setting
 from bench.model.station import Station, StationIdentity
 
 RESOURCES_ENV = "OCPP_BENCH_RESOURCES"
+
+
+# Station settings a user may change per station, described for forms and the CLI.
+BOOT_SECONDS = Setting(
+    "boot_seconds",
+    "Boot duration (s)",
+    "float",
+    5.0,
+    "Seconds of station time between power-off and the first connection attempt when "
+    "the station reboots (Reset, reboot from the bench, power cycle). Real chargers "
+    "take seconds; 0 reconnects at once.",
+    (),
+    0.0,
+    600.0,
+)
+SECURITY_EXTENSION = Setting(
+    "security_extension",
+    "OCPP 1.6 security extension",
+    "bool",
+    True,
+    "Speak the 1.6 security whitepaper's messages (security events, certificates, "
+    "signed firmware, logs). Off: a plain 1.6 station that answers them NotImplemented.",
+)
+STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION)
 
 
 class TemplateError(ValueError):
@@ -85,7 +116,8 @@ class StationTemplate:
     ambient_temperature_c: float = 25.0
     serial_prefix: str = "SN"
     description: str = ""
-    security_extension: bool = True  # 1.6: the security whitepaper's messages (see above)
+    security_extension: bool = SECURITY_EXTENSION.default
+    boot_seconds: float = BOOT_SECONDS.default
 
     def __post_init__(self) -> None:
         where = f"station template {self.name!r}"
@@ -105,6 +137,11 @@ class StationTemplate:
             raise ValueError(f"{where}: voltage_noise_pct must be in [0, 10)")
         if not isinstance(self.security_extension, bool):
             raise ValueError(f"{where}: security_extension must be true or false")
+        for setting in STATION_SETTINGS:
+            try:
+                setting.check(getattr(self, setting.key))
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
 
     @property
     def max_power_w(self) -> float:
@@ -112,6 +149,20 @@ class StationTemplate:
         if self.max_power_kw is not None:
             return self.max_power_kw * 1000.0
         return self.nominal_voltage_v * self.max_current_a * self.phases
+
+
+def with_settings(template: StationTemplate, **values: Any) -> StationTemplate:
+    """``template`` with station settings changed (``boot_seconds=0``); each value is
+    checked against its ``Setting`` (text is parsed the way the CLI parses it)."""
+    known = {s.key: s for s in STATION_SETTINGS}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown station settings {unknown}; known: {sorted(known)}")
+    typed = {
+        key: known[key].parse(value) if isinstance(value, str) else value
+        for key, value in values.items()
+    }
+    return dataclasses.replace(template, **typed)
 
 
 # ------------------------------------------------------------ locating files

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from bench.model.events import Emitter
@@ -37,6 +38,22 @@ CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", 
 BOOT_RETRY_SECONDS = 30.0
 # Real seconds a clean stop waits for status notifications already on their way.
 STATUS_FLUSH_SECONDS = 2.0
+# The link's detail while the station is off during a reboot (shown next to the badge).
+REBOOTING = "rebooting"
+
+
+class RebootCause(Enum):
+    """Why a station restarts, in words no OCPP version owns.
+
+    Callers outside the version packages (the app's Reboot button, a script) say
+    what happened; each version maps it to its own fields: 1.6 the StopTransaction
+    reason (§7.36), 2.0.1 the BootNotification reason (BootReasonEnumType, B11/B12)
+    and the stoppedReason of transactions it ends (ReasonEnumType, E06).
+    """
+
+    LOCAL = "local"  # restarted at the station itself: its reboot command, the bench's button
+    REMOTE = "remote"  # the CSMS reset it now (1.6 Reset Soft, 2.0.1 Reset Immediate)
+    SCHEDULED = "scheduled"  # a reset the CSMS asked for earlier, done once idle (B12.FR.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +112,7 @@ class ChargePointBase:
         "link_config",
         "link_state",
         "physics_interval",
+        "powered_off_until",
         "registration",
         "session",
         "state",
@@ -151,6 +169,9 @@ class ChargePointBase:
         self._boot_wake = Flag()
         self.last_heartbeat: float | None = None
         self.last_link_error: str | None = None
+        # While a reboot keeps the station dark: the station-clock time (clock.monotonic())
+        # its power comes back; None otherwise.
+        self.powered_off_until: float | None = None
         self._unsubscribe = station.events.subscribe(self._on_model_event)
 
     # ------------------------------------------------------------ hooks
@@ -168,6 +189,10 @@ class ChargePointBase:
         """The link closed (pause retries, start queueing)."""
 
     async def _after_connect(self) -> None:
+        raise NotImplementedError
+
+    async def restart(self, cause: RebootCause) -> None:
+        """Reboot the station for ``cause``; each version maps it to its own fields."""
         raise NotImplementedError
 
     def _on_model_event(self, event: Any) -> None:
@@ -188,6 +213,10 @@ class ChargePointBase:
     def _status_matches(self, key: Hashable, status: str) -> bool:
         """Whether ``key`` shows ``status`` now (the step language's ``expect``)."""
         return self._status_report(key).status == status
+
+    def _status_held(self, key: Hashable) -> bool:
+        """Whether ``key``'s status must wait (a transaction message about it goes first)."""
+        return False
 
     def _status_settle_seconds(self) -> float:
         """How long a status must hold before it is reported (virtual seconds)."""
@@ -248,6 +277,28 @@ class ChargePointBase:
         self._accepted.clear()
         self._reported.clear()
 
+    async def _power_cycle(self) -> None:
+        """Power off, drop the link, stay dark for the template's boot duration, power on.
+
+        The duration runs on the station's clock (virtual time), so a sped-up or
+        manual clock shortens it for tests; while the station is off the link
+        loop makes no connection attempt (``_run`` waits for power).
+        """
+        self.station.power_off()
+        self._forget_registration()
+        await self._close_link()
+        self._set_link_state(OFFLINE, REBOOTING)
+        boot_seconds = self.station.template.boot_seconds
+        self.powered_off_until = self.clock.monotonic() + boot_seconds
+        try:
+            if boot_seconds > 0:
+                await self.clock.sleep(boot_seconds)
+        finally:
+            self.powered_off_until = None
+        self.station.power_on()
+        self._backoff.reset()
+        self._wake.set()
+
     # ------------------------------------------------------------ statuses
     async def wait_status(self, key: Hashable, status: str, timeout: float) -> bool:
         """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``."""
@@ -291,8 +342,8 @@ class ChargePointBase:
             self._status_dirty = False
             for key in self._status_keys():
                 report = self._status_report(key)
-                if self._reported.get(key) == report:
-                    continue
+                if self._reported.get(key) == report or self._status_held(key):
+                    continue  # a held status goes out when its hold ends (status_may_have_changed)
                 if not self.accepted:
                     return
                 try:
@@ -308,8 +359,11 @@ class ChargePointBase:
 
     # ------------------------------------------------------------ connection loop
     async def _run(self) -> None:
-        while not self._stopping:
-            if not self._network_enabled:
+        for _ in range(10**12):
+            if self._stopping:
+                return
+            if not self._network_enabled or not self.station.powered:
+                # A cut network or a station that is off (rebooting) makes no attempt.
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -321,24 +375,36 @@ class ChargePointBase:
                 self._set_link_state(OFFLINE, str(exc))
                 await self._pause(self._backoff.next())
                 continue
+            if not self.station.powered:
+                await link.close()  # powered off while the connection was being opened
+                continue
             self._backoff.reset()
             self._on_connected()
             self._link = link
             self.session.reopen(link)
             self._set_link_state(CONNECTED)
+            detail = "connection closed"
             serve = self.tasks.spawn(self.session.serve(), name=f"{self.station.id}:serve")
             try:
                 await self._after_connect()
                 await serve
             except LinkClosed:
                 pass
+            except Exception as exc:
+                # A bug in one boot attempt (a payload failing its own schema, a block
+                # raising) must not end the link loop for good: report it where the user
+                # looks (log, the link's detail in the UI), drop this connection and try
+                # again after a back-off pause.
+                log.error("%s: boot attempt failed: %s", self.station.id, exc, exc_info=exc)
+                detail = f"boot attempt failed: {type(exc).__name__}: {exc}"
+                await link.close()
             finally:
                 serve.cancel()
                 self._link = None
                 self.tasks.cancel_timer("heartbeat")
                 self._on_link_down()
                 if not self._stopping:
-                    self._set_link_state(OFFLINE, "connection closed")
+                    self._set_link_state(OFFLINE, detail if self.station.powered else REBOOTING)
                     # A short pause avoids a hot loop against a CSMS that accepts then drops.
                     await self._pause(self._backoff.next())
 

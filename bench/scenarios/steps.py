@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bench.ocpp.charge_point_base import RebootCause
+
 # 1.6 ChargePointStatus, then what only 2.0.1 has: the connector status Occupied and
 # the transaction's chargingState (EVConnected, Idle); Charging and Suspended* are both.
 STATUSES = (
@@ -219,4 +221,4 @@ class ScriptRunner:
         elif verb == "reconnect":
             cp.restore_network()
         elif verb == "reboot":
-            await cp.reboot()
+            await cp.restart(RebootCause.LOCAL)  # each version words it (1.6 / 2.0.1)

@@ -10,6 +10,8 @@ intervals in configuration keys are virtual seconds.
 - ``make_cp(url, station_id, ...)``: builds, configures and starts a
   ``ChargePoint16``; every one is stopped at teardown. Its frames go to a
   ``FrameList`` (``sent(cp, "CALL", action)``) so tests see what it sent.
+  Test stations reboot at once (``boot_seconds=0``) unless a test asks for a
+  boot duration; ``clock`` replaces the ``SystemClock`` (a ``ManualClock``).
 - ``RawCsms``: a hand-driven OCPP-J server for frames the real CSMS never sends.
 """
 
@@ -29,9 +31,15 @@ import pytest
 
 from bench.csms.config import CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
-from bench.model.clock import SystemClock
+from bench.model.clock import Clock, SystemClock
 from bench.model.ev import Ev
-from bench.model.templates import build_station, load_ev_template
+from bench.model.templates import (
+    StationTemplate,
+    build_station,
+    load_ev_template,
+    load_station_template,
+    with_settings,
+)
 from bench.ocpp.log import FanOut, FrameRecord, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.store.db import open_database
@@ -84,6 +92,14 @@ def ev(template: str = "family-ev", **kw: Any) -> Ev:
 
 def fast_backoff() -> Backoff:
     return Backoff(initial=0.05, maximum=0.3, jitter=0.0, rng=random.Random(0))
+
+
+def station_template(template: str | StationTemplate, boot_seconds: float = 0.0) -> StationTemplate:
+    """``template`` (a name, path or template) as tests use it: a reboot takes
+    ``boot_seconds`` of station time, 0 unless a test is about the boot duration."""
+    if not isinstance(template, StationTemplate):
+        template = load_station_template(template)
+    return with_settings(template, boot_seconds=boot_seconds)
 
 
 async def kill(cp: ChargePoint16) -> None:
@@ -140,7 +156,7 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
         url: str,
         station_id: str = "CP1",
         *,
-        template: str = "ac-11kw",
+        template: str | StationTemplate = "ac-11kw",
         speed: float = SPEED,
         keys: dict[str, str] | None = None,
         db_path: Path | None = None,
@@ -153,9 +169,11 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
         call_timeout: float = 3.0,
         validate: bool = True,
         log: FrameSink | None = None,
+        boot_seconds: float = 0.0,
+        clock: Clock | None = None,
     ) -> ChargePoint16:
-        clock = SystemClock(speed=speed)
-        station = build_station(station_id, template, clock)
+        clock = clock or SystemClock(speed=speed)
+        station = build_station(station_id, station_template(template, boot_seconds), clock)
         path = db_path or tmp_path / f"{station_id}.db"
         db = open_database(path)
         connections.append(db)

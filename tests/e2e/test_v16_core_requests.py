@@ -21,6 +21,17 @@ from tests.e2e.conftest import (
 AUTH_KEY = "0123456789abcdef0123"
 
 
+def sent_in_order(cp, since: int = 0) -> list[str]:
+    """The CALLs the station sent, oldest first; a StatusNotification as
+    ``Status<connectorId>:<status>``."""
+    return [
+        f"Status{r.payload['connectorId']}:{r.payload['status']}"
+        if r.action == "StatusNotification"
+        else str(r.action)
+        for r in sent(cp, "CALL")[since:]
+    ]
+
+
 # ------------------------------------------------------------------ ChangeAvailability
 async def test_change_availability_during_a_transaction_is_scheduled_until_it_ends(
     csms, make_cp
@@ -36,6 +47,25 @@ async def test_change_availability_during_a_transaction_is_scheduled_until_it_en
     cp.station.connector(1).unplug()
     assert await present(cp, "TAG1") == "Accepted"
     assert cp.station.connector(1).transaction is None  # no charging while Unavailable
+
+
+async def test_a_scheduled_unavailable_is_reported_after_the_stop_transaction(
+    csms, make_cp
+) -> None:
+    """1.6 §5.2: the change happens once the transaction has finished; the CSMS hears
+    StopTransaction first, then StatusNotification Unavailable for the connector and for
+    the Charge Point (connector 0: all its connectors are Inoperative now)."""
+    cp = await make_cp(csms.url)
+    await start_charging(cp, csms)
+    assert await csms.change_availability("CP1", 1, "Inoperative") == {"status": "Scheduled"}
+    since = len(sent(cp, "CALL"))
+    await csms.remote_stop_transaction("CP1", cp.station.connector(1).transaction.protocol_id)
+    await stopped(csms)
+    await status_sent(csms, "Unavailable")
+    await status_sent(csms, "Unavailable", 0)
+    order = [a for a in sent_in_order(cp, since) if a == "StopTransaction" or "Unavailable" in a]
+    assert order[0] == "StopTransaction"
+    assert sorted(order[1:]) == ["Status0:Unavailable", "Status1:Unavailable"]
 
 
 async def test_change_availability_of_connector_zero_applies_to_the_whole_station(
@@ -283,6 +313,58 @@ async def test_remote_start_before_the_cable_waits_for_it_then_starts(csms, make
     cp.station.connector(1).plug_in(ev())
     await csms.wait_for_message("CP1", "StartTransaction", timeout=WAIT)
     await status_sent(csms, "Charging")
+
+
+async def test_a_remote_start_with_the_ev_plugged_reports_charging_after_start_transaction(
+    csms, make_cp
+) -> None:
+    """1.6 §5.11, §4.8, §4.9: as in a local start, Charging follows the StartTransaction
+    the CSMS accepted; a CSMS never sees a charging connector without a transaction."""
+    cp = await make_cp(csms.url)
+    cp.station.connector(1).plug_in(ev())
+    await status_sent(csms, "Preparing")
+    since = len(sent(cp, "CALL"))
+    assert await csms.remote_start_transaction("CP1", "TAG1", 1) == {"status": "Accepted"}
+    await csms.wait_for_message("CP1", "StartTransaction", timeout=WAIT)
+    await status_sent(csms, "Charging")
+    order = [a for a in sent_in_order(cp, since) if a in ("StartTransaction", "Status1:Charging")]
+    assert order == ["StartTransaction", "Status1:Charging"]
+
+
+async def test_a_remote_start_on_a_finishing_connector_after_a_soft_reset_starts_charging(
+    csms, make_cp
+) -> None:
+    """1.6 §4.9 Finishing -> Preparing: the user starts again (a RemoteStartTransaction
+    is that), with the EV still plugged after a soft reset ended its session (§5.14)."""
+    cp = await make_cp(csms.url)
+    await start_charging(cp, csms)
+    mark = csms.mark()
+    assert await csms.reset("CP1", "Soft") == {"status": "Accepted"}
+    stop = await stopped(csms)
+    assert stop["reason"] == "SoftReset"
+    await wait_until(
+        lambda: cp.accepted and len(sent(cp, "CALL", "BootNotification")) == 2,
+        what="accepted after the reset",
+    )
+    assert cp.status_of(1).status == "Finishing"  # the EV is still plugged
+    mark = csms.mark()
+    assert await csms.remote_start_transaction("CP1", "TAG2", 1) == {"status": "Accepted"}
+    start = await csms.wait_for_message("CP1", "StartTransaction", timeout=WAIT, since=mark)
+    assert (start["connectorId"], start["idTag"]) == (1, "TAG2")
+    await status_sent(csms, "Charging", since=mark)
+
+
+async def test_a_finishing_connector_is_picked_only_when_no_other_is_free(csms, make_cp) -> None:
+    """1.6 §4.9: a remote start without connectorId on a two-connector station goes to the
+    free connector, not to the one whose EV has finished and is still plugged."""
+    cp = await make_cp(csms.url, template="ac-22kw-dual")
+    await start_charging(cp, csms)
+    cp.present_id("TAG1")
+    await stopped(csms)
+    await status_sent(csms, "Finishing")
+    assert await csms.remote_start_transaction("CP1", "TAG2") == {"status": "Accepted"}
+    await status_sent(csms, "Preparing", 2)
+    assert cp.station.connector(1).transaction is None
 
 
 async def test_remote_start_on_a_busy_connector_is_rejected(csms, make_cp) -> None:

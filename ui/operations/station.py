@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.model.faults import FAULTS
+from bench.ocpp.charge_point_base import RebootCause
 from bench.ocpp.v16.charge_point import ChargePoint16
 from ui.operations import OperationError
 
@@ -28,9 +29,11 @@ def present_card(cp: ChargePoint16 | Any, id_tag: str, connector_id: int | None 
     return id_tag
 
 
-async def reboot(cp: ChargePoint16) -> None:
-    """Power-cycle the station (running transactions stop with reason Reboot)."""
-    await cp.reboot("Reboot")
+async def reboot(cp: ChargePoint16 | Any) -> None:
+    """Restart the station at the box: each version says so in its own words (1.6 stop
+    reason Reboot; 2.0.1 boot reason LocalReset, stoppedReason Reboot). It stays dark
+    for its template's boot duration, then connects and boots again."""
+    await cp.restart(RebootCause.LOCAL)
 
 
 def cut_network(cp: ChargePoint16) -> None:

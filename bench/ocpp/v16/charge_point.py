@@ -27,6 +27,7 @@ from bench.ocpp.charge_point_base import (
     ChargePointBase,
     LinkChanged,
     LinkOpener,
+    RebootCause,
     RegistrationChanged,
     StatusSent,
 )
@@ -52,6 +53,14 @@ from bench.transport.errors import LinkError
 from bench.transport.websocket import open_link
 
 log = logging.getLogger(__name__)
+
+# RebootCause -> the StopTransaction reason of the transactions a reboot ends (1.6 §7.36).
+# 1.6 has no scheduled reset: a soft reset is the nearest.
+STOP_REASONS = {
+    RebootCause.LOCAL: "Reboot",
+    RebootCause.REMOTE: "SoftReset",
+    RebootCause.SCHEDULED: "SoftReset",
+}
 
 __all__ = [
     "CONNECTED",
@@ -174,12 +183,12 @@ class ChargePoint16(ChargePointBase):
             except TimeoutError:
                 log.warning("%s: restarting with queued messages", self.station.id)
         self.security.notify("ResetOrReboot", stop_reason)  # [security] whitepaper §8
-        self.station.power_off()
-        self._forget_registration()
         self.transactions.cancel_timers()
-        await self._close_link()
-        self.station.power_on()
-        self._wake.set()
+        await self._power_cycle()  # dark for the template's boot duration
+
+    async def restart(self, cause: RebootCause) -> None:
+        """Reboot for a version-neutral ``cause``: its transactions stop with the 1.6 reason."""
+        await self.reboot(STOP_REASONS[cause])
 
     async def data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None
@@ -208,6 +217,10 @@ class ChargePoint16(ChargePointBase):
 
     def _status_payload(self, key: Hashable, report: StatusReport) -> dict[str, Any]:
         return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
+
+    def _status_held(self, key: Hashable) -> bool:
+        # 1.6 §4.8, §5.2, §5.11: a connector's status follows its Start/StopTransaction.
+        return self.transactions.holds_status(key)  # type: ignore[arg-type]
 
     def _status_settle_seconds(self) -> float:
         # 1.6 §9.1.20 MinimumStatusDuration

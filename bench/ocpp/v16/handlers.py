@@ -148,7 +148,11 @@ class CoreHandlers:
             return {"status": "Rejected"}
         if connector_id is not None:
             connector = self._connector(connector_id)
-            if connector is None or not transactions.can_start(connector, req["idTag"]):
+            # A Finishing connector restarts (1.6 §4.9 Finishing -> Preparing): the EV
+            # still plugged after its session, or after a soft reset, may charge again.
+            if connector is None or not transactions.can_start(
+                connector, req["idTag"], restart=True
+            ):
                 return {"status": "Rejected"}
         else:
             connector = transactions._pick_connector(None, req["idTag"])

@@ -7,22 +7,25 @@
 - A transaction started offline has no transactionId until its
   StartTransaction.conf arrives; later messages carry a local key in the queue
   and get the id patched in on delivery.
-- Sampled values every ``MeterValueSampleInterval`` from the start of the
-  transaction, clock-aligned values every ``ClockAlignedDataInterval`` from
-  midnight (§3.16); ``StopTxnSampledData``/``StopTxnAlignedData`` fill the
-  StopTransaction's ``transactionData``.
+- Sampled and clock-aligned meter values, and the StopTransaction's
+  ``transactionData``, are in ``tx_meter_values`` (§3.16).
+- A connector's status waits for the transaction message that changed it: Charging
+  follows the StartTransaction the CSMS answered, Finishing/Available/Unavailable
+  follow the StopTransaction (1.6 §4.8, §4.9, §5.2, §5.11), so a CSMS never sees a
+  charging connector without a transaction or an Unavailable one that still charges.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
-from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.ocpp.v16.metering import iso
+from bench.ocpp.v16.tx_meter_values import MeterValues
 from bench.store.queue import OfflineQueue
 
 if TYPE_CHECKING:
@@ -34,11 +37,12 @@ log = logging.getLogger(__name__)
 TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 
 
-class Transactions:
+class Transactions(MeterValues):
     __slots__ = (
         "_counter",
         "_deliverer",
         "_drained",
+        "_holding",
         "_invalid_allowance",
         "_locked_for",
         "_tx_data",
@@ -62,6 +66,9 @@ class Transactions:
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
         self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
         self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
+        # Queue id of a StartTransaction/StopTransaction -> the connector whose status waits
+        # until the CSMS has it (see the module docstring).
+        self._holding: dict[int, int] = {}
 
     # ------------------------------------------------------------ id presentation
     def on_model_event(self, event: Any) -> None:
@@ -113,27 +120,42 @@ class Transactions:
         station = self.cp.station
         if connector_id:
             connector = station.connector(connector_id)
-            return connector if self.can_start(connector, id_tag, parent_id_tag) else None
+            named = self.can_start(connector, id_tag, parent_id_tag, restart=True)
+            return connector if named else None
         candidates = [c for c in station.connectors if self.can_start(c, id_tag, parent_id_tag)]
         plugged = [c for c in candidates if c.plugged]
         # A connector reserved for this tag beats a free one (1.6 §5.13).
         reserved = [c for c in candidates if c.reservation is not None]
-        return (plugged or reserved or candidates or [None])[0]
+        # A Finishing one only when nothing else is free: its EV may belong to someone else.
+        finishing = [
+            c
+            for c in station.connectors
+            if c.finishing and self.can_start(c, id_tag, parent_id_tag, restart=True)
+        ]
+        return (plugged or reserved or candidates or finishing or [None])[0]
 
     def can_start(
-        self, connector: Connector, id_tag: str | None = None, parent_id_tag: str | None = None
+        self,
+        connector: Connector,
+        id_tag: str | None = None,
+        parent_id_tag: str | None = None,
+        *,
+        restart: bool = False,
     ) -> bool:
         """May a transaction start on ``connector`` (for ``id_tag``, when given)?
 
         With an idTag the reservations are checked too (1.6 §5.13: a reserved
-        connector refuses every tag but the reserved one and its group).
+        connector refuses every tag but the reserved one and its group). A Finishing
+        connector takes a new session only when ``restart``: the user starts again on
+        that connector (1.6 §4.9 Finishing -> Preparing, "presents idTag again"; a
+        RemoteStartTransaction naming it is the same).
         """
         return (
             connector.transaction is None
             and connector.operative
             and connector.fault is None
             and self.cp.station.fault is None
-            and not connector.finishing
+            and (restart or not connector.finishing)
             and (id_tag is None or self.cp.reservations.allows(connector, id_tag, parent_id_tag))
         )
 
@@ -251,7 +273,7 @@ class Transactions:
         self.cp.smart.transaction_started(connector, profile)
         self._tx_data[connector.id] = []
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
-        self.enqueue("StartTransaction", payload, local=local)
+        self._hold(connector, self.enqueue("StartTransaction", payload, local=local))
         self._schedule_sample(connector)
         self._schedule_aligned()
         self.cp.status_may_have_changed()
@@ -283,7 +305,7 @@ class Transactions:
         self.cp.smart.transaction_ended(connector)
         self._forget_open(connector)
         self._save_register(connector)
-        self.enqueue("StopTransaction", payload, local=local)
+        self._hold(connector, self.enqueue("StopTransaction", payload, local=local))
         self.cp.status_may_have_changed()
 
     # ------------------------------------------------------------ restart recovery
@@ -346,11 +368,35 @@ class Transactions:
             self._forget_open(connector)
 
     # ------------------------------------------------------------ queue
-    def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> None:
-        self.queue.push(action, payload, {"local": local} if local else None)
+    def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> int:
+        """Queue a transaction-related message; returns its queue id."""
+        item_id = self.queue.push(action, payload, {"local": local} if local else None)
         self._drained.clear()
         if self.cp.accepted:
             self.on_link_up()
+        return item_id
+
+    def _hold(self, connector: Connector, item_id: int) -> None:
+        self._holding[item_id] = connector.id
+
+    def _remove(self, item_id: int) -> None:
+        """A queued message leaves the queue (answered or given up): statuses it held go out."""
+        self.queue.remove(item_id)
+        self._release_status(item_id)
+
+    def _release_status(self, item_id: int) -> None:
+        if self._holding.pop(item_id, None) is not None:
+            self.cp.status_may_have_changed()
+
+    def holds_status(self, connector_id: int) -> bool:
+        """Does a queued Start/StopTransaction keep this connector's status back?
+
+        Connector 0, the Charge Point as a whole, waits for any of them: it turns
+        Unavailable with the last connector's scheduled change (§5.2).
+        """
+        if connector_id == 0:
+            return bool(self._holding)
+        return connector_id in self._holding.values()
 
     async def drained(self) -> None:
         for _ in range(1_000_000):
@@ -405,7 +451,7 @@ class Transactions:
                         cp.station.id,
                         local,
                     )
-                    self.queue.remove(item.id)
+                    self._remove(item.id)
                     continue
                 if tx_id is not None:
                     payload["transactionId"] = tx_id
@@ -425,7 +471,7 @@ class Transactions:
                         attempts,
                         exc,
                     )
-                    self.queue.remove(item.id)
+                    self._remove(item.id)
                 else:
                     interval = cp.config.value("TransactionMessageRetryInterval")
                     await cp.clock.sleep(interval * attempts)
@@ -434,6 +480,7 @@ class Transactions:
                 return
             self.queue.remove(item.id)
             self._on_reply(item.action, payload, reply, local)
+            self._release_status(item.id)  # after the reply: Charging goes with a known transaction
 
     def _on_reply(
         self, action: str, payload: dict[str, Any], reply: dict[str, Any], local: str | None
@@ -486,87 +533,3 @@ class Transactions:
     def refresh_limits(self) -> None:
         """Apply the smart-charging limits in force at this instant (1.6 §3.13)."""
         self.cp.smart.apply()
-
-    # ------------------------------------------------------------ meter values
-    def cancel_timers(self) -> None:
-        self.cp.tasks.cancel_timers("sample-")
-        self.cp.tasks.cancel_timer("aligned")
-
-    def on_interval_change(self, name: str) -> None:
-        if name == "MeterValueSampleInterval":
-            for connector in self.cp.station.connectors:
-                if connector.transaction is not None:
-                    self._schedule_sample(connector)
-        else:
-            self._schedule_aligned()
-
-    def _schedule_sample(self, connector: Connector) -> None:
-        interval = self.cp.config.value("MeterValueSampleInterval")
-        key = f"sample-{connector.id}"
-        if interval <= 0:
-            self.cp.tasks.cancel_timer(key)
-            return
-        self.cp.tasks.later(
-            key, self.cp.clock.real_seconds(interval), lambda: self._sample(connector)
-        )
-
-    def _sample(self, connector: Connector) -> None:
-        if connector.transaction is None:
-            return
-        self.cp.station.tick()
-        items = self.cp.config.value("MeterValuesSampledData")
-        self._send_meter_values(connector, items, "Sample.Periodic")
-        self._add_tx_data(connector, "StopTxnSampledData", "Sample.Periodic")
-        self._save_register(connector)
-        self._schedule_sample(connector)
-
-    def _schedule_aligned(self) -> None:
-        interval = self.cp.config.value("ClockAlignedDataInterval")
-        if interval <= 0:
-            self.cp.tasks.cancel_timer("aligned")
-            return
-        now = self.cp.clock.now().astimezone(UTC)
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        elapsed = (now - midnight).total_seconds()
-        next_at = midnight + timedelta(seconds=(elapsed // interval + 1) * interval)
-        delay = (next_at - now).total_seconds()
-        self.cp.tasks.later("aligned", self.cp.clock.real_seconds(delay), self._aligned)
-
-    def _aligned(self) -> None:
-        self.cp.station.tick()
-        items = self.cp.config.value("MeterValuesAlignedData")
-        for connector in self.cp.station.connectors:
-            self._send_meter_values(connector, items, "Sample.Clock")
-            if connector.transaction is not None:
-                self._add_tx_data(connector, "StopTxnAlignedData", "Sample.Clock")
-        self._schedule_aligned()
-
-    def _send_meter_values(self, connector: Connector, items: list[str], context: str) -> None:
-        values = sampled_values(connector, items, context)
-        if not values:
-            return
-        payload: dict[str, Any] = {
-            "connectorId": connector.id,
-            "meterValue": [meter_value(self.cp.clock.now(), values)],
-        }
-        tx = connector.transaction
-        if tx is not None:
-            payload["transactionId"] = tx.protocol_id if tx.protocol_id is not None else 0
-            self.enqueue("MeterValues", payload, local=tx.local_key)
-        elif self.cp.accepted:
-            # Outside a transaction meter values are not transaction-related: no queueing.
-            self.cp.tasks.spawn(self._send_direct("MeterValues", payload), name="meter")
-
-    async def _send_direct(self, action: str, payload: dict[str, Any]) -> None:
-        try:
-            await self.cp.session.call(action, payload)
-        except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-            log.info("%s: %s not delivered: %s", self.cp.station.id, action, exc)
-
-    def _add_tx_data(self, connector: Connector, key: str, context: str) -> None:
-        data = self._tx_data.get(connector.id)
-        if data is None:
-            return
-        values = sampled_values(connector, self.cp.config.value(key), context)
-        if values:
-            data.append(meter_value(self.cp.clock.now(), values))

@@ -23,6 +23,7 @@ from bench.ocpp.charge_point_base import (
     BOOT_RETRY_SECONDS,
     ChargePointBase,
     LinkOpener,
+    RebootCause,
     RegistrationChanged,
 )
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
@@ -42,6 +43,30 @@ from bench.transport.websocket import open_link
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
+# BootReasonEnumType (part 2 §3.5): a reboot with any other reason could never boot.
+BOOT_REASONS = frozenset(
+    {
+        "ApplicationReset",
+        "FirmwareUpdate",
+        "LocalReset",
+        "PowerUp",
+        "RemoteReset",
+        "ScheduledReset",
+        "Triggered",
+        "Unknown",
+        "Watchdog",
+    }
+)
+# RebootCause -> (BootNotification reason, stoppedReason, triggerReason of the Ended event).
+# B11.FR.03/04 and TC_B_22_CS: RemoteReset after Reset Immediate, ImmediateReset with
+# ResetCommand (B12.FR.02/04); TC_B_21_CS: ScheduledReset after a Scheduled OnIdle reset.
+# A local reboot ends transactions with Reboot ("a locally initiated reset/reboot"); no
+# trigger reason names it, AbnormalCondition is the nearest.
+REBOOT_MAPPING: dict[RebootCause, tuple[str, str, str]] = {
+    RebootCause.LOCAL: ("LocalReset", "Reboot", "AbnormalCondition"),
+    RebootCause.REMOTE: ("RemoteReset", "ImmediateReset", "ResetCommand"),
+    RebootCause.SCHEDULED: ("ScheduledReset", "ImmediateReset", "ResetCommand"),
+}
 # (attribute on the charge point, module, class), in the order hooks run.
 BLOCKS: tuple[tuple[str, str, str], ...] = (
     ("provisioning", "bench.ocpp.v201.provisioning", "Provisioning"),  # B
@@ -211,15 +236,38 @@ class ChargePoint201(ChargePointBase):
         await self._shut_down()
 
     async def reboot(self, reason: str = "RemoteReset") -> None:
-        """Power-cycle the station and boot again with ``reason`` (B11.FR.03, B01.FR.03)."""
+        """Power-cycle the station and boot again with ``reason`` (B11.FR.03, B01.FR.03).
+
+        ``reason`` is a BootReasonEnumType value; anything else is refused here, before
+        the station goes down, rather than failing the BootNotification afterwards.
+        """
+        if reason not in BOOT_REASONS:
+            known = ", ".join(sorted(BOOT_REASONS))
+            raise ValueError(f"{reason!r} is not a 2.0.1 boot reason; use one of {known}")
         for block in self.blocks:
             block.on_reboot()
-        self.station.power_off()
-        self._forget_registration()
         self.boot_reason = reason
-        await self._close_link()
-        self.station.power_on()
-        self._wake.set()
+        await self._power_cycle()  # dark for the template's boot duration
+
+    async def restart(self, cause: RebootCause) -> None:
+        """Reboot for a version-neutral ``cause``: running transactions end first, their
+        Ended events go out (bounded wait), then the station boots with the mapped reason."""
+        boot_reason, stopped_reason, trigger = REBOOT_MAPPING[cause]
+        transactions = self.transactions  # type: ignore[attr-defined]
+        ended = False
+        for evse_id in self.evse_ids():
+            if transactions.active(evse_id) is not None:
+                transactions.stop(evse_id, stopped_reason, trigger)
+                ended = True
+        if ended and self.accepted and len(transactions.queue):
+            try:
+                await asyncio.wait_for(transactions.drained(), self.session.call_timeout + 1.0)
+            except TimeoutError:
+                log.warning("%s: Ended events stay queued over the reboot", self.station.id)
+        if cause is RebootCause.LOCAL:
+            security = self.security  # type: ignore[attr-defined]
+            security.notify("ResetOrReboot", "rebooted at the station")
+        await self.reboot(boot_reason)
 
     def evse_ids(self) -> list[int]:
         return [c.id for c in self.station.connectors]
@@ -236,6 +284,11 @@ class ChargePoint201(ChargePointBase):
 
     def _status_payload(self, key: Hashable, report: ConnectorStatus) -> dict[str, Any]:
         return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
+
+    def _status_held(self, key: Hashable) -> bool:
+        # G03.FR.05/06, G04.FR.06: the transaction ends (Ended on its way) before the
+        # connector's new status is reported.
+        return self.transactions.queue.holds_status(key)  # type: ignore[attr-defined]
 
     def _status_matches(self, key: Hashable, status: str) -> bool:
         # A 2.0.1 connector is only Occupied while charging; the step language may also

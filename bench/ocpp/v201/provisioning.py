@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from bench.ocpp.charge_point_base import RebootCause
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.metering import iso
@@ -183,16 +184,17 @@ class Provisioning(Block):
         active = self.cp.transactions.active
         return any(active(n) is not None for n in self.cp.evse_ids() if evse_id in (None, n))
 
-    def _reset_now(self, evse_id: int | None) -> None:
+    def _reset_now(self, evse_id: int | None, *, scheduled: bool = False) -> None:
         self.pending_reset = False
-        self.cp.tasks.spawn(self._do_reset(evse_id), name="reset")
+        self.cp.tasks.spawn(self._do_reset(evse_id, scheduled), name="reset")
 
-    async def _do_reset(self, evse_id: int | None) -> None:
+    async def _do_reset(self, evse_id: int | None, scheduled: bool = False) -> None:
         # B12.FR.02/05: transactions end with ImmediateReset before the station resets.
         await self.cp.transactions.end_for_reset(evse_id)
         self.cp.security.notify("ResetOrReboot", "Reset requested by the CSMS")
         if evse_id is None:
-            await self.cp.reboot("RemoteReset")  # B11.FR.03/04
+            # B11.FR.03/04: RemoteReset; TC_B_21_CS: ScheduledReset once a Scheduled one runs.
+            await self.cp.restart(RebootCause.SCHEDULED if scheduled else RebootCause.REMOTE)
         else:
             # B11.FR.08: an EVSE reset returns it to its idle state; the station stays up.
             connector = self.cp.station.connector(evse_id)
@@ -211,7 +213,7 @@ class Provisioning(Block):
 
     def _reset_if_idle(self) -> None:
         if self.pending_reset is not False and not self._busy(self.pending_reset or None):
-            self._reset_now(self.pending_reset or None)  # B12.FR.01
+            self._reset_now(self.pending_reset or None, scheduled=True)  # B12.FR.01
 
     # ------------------------------------------------------------ triggers (F06)
     async def _trigger_boot(self, evse: dict[str, Any] | None) -> None:

@@ -11,6 +11,10 @@ transmissions, and is then discarded (E13.FR.02-04).
 
 The queue is stored under ``<station id>#2.0.1`` so a 1.6 queue of the same station
 id in the same database never mixes with it.
+
+While an Ended event waits here, the status of its EVSE waits too: the transaction
+ends first, then the connector becomes Unavailable or Available (G03.FR.05/06,
+G04.FR.06), as a CSMS expects.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ ReplyHook = Callable[[dict[str, Any], dict[str, Any], int | None], None]
 
 
 class TxQueue:
-    __slots__ = ("_deliverer", "_drained", "cp", "on_reply", "queue")
+    __slots__ = ("_deliverer", "_drained", "_ending", "cp", "on_reply", "queue")
 
     def __init__(self, cp: ChargePoint201, on_reply: ReplyHook) -> None:
         self.cp = cp
@@ -43,12 +47,15 @@ class TxQueue:
         self.queue = OfflineQueue(cp.db, f"{cp.station.id}#2.0.1", clock=cp.clock)
         self._deliverer: asyncio.Task[None] | None = None
         self._drained = Flag()
+        self._ending: dict[int, int] = {}  # queue id of an Ended event -> its EVSE id
 
     # ------------------------------------------------------------ producer side
     def push(self, payload: dict[str, Any], evse_id: int) -> None:
         """Queue one TransactionEventRequest; it is on disk when this returns."""
         meta = {"tx": payload["transactionInfo"]["transactionId"], "evse": evse_id}
-        self.queue.push(ACTION, payload, meta)
+        item_id = self.queue.push(ACTION, payload, meta)
+        if payload["eventType"] == "Ended":
+            self._ending[item_id] = evse_id
         self._drained.clear()
         if self.cp.accepted:
             self.start()
@@ -58,6 +65,15 @@ class TxQueue:
         if transaction_id is None:
             return bool(self.queue)
         return any((m.meta or {}).get("tx") == transaction_id for m in self.queue.items())
+
+    def holds_status(self, evse_id: int) -> bool:
+        """Does an Ended event of ``evse_id`` still wait to go out (its status waits too)?"""
+        return evse_id in self._ending.values()
+
+    def _remove(self, item_id: int) -> None:
+        self.queue.remove(item_id)
+        if self._ending.pop(item_id, None) is not None:
+            self.cp.status_may_have_changed()  # the held status goes out now
 
     def __len__(self) -> int:
         return len(self.queue)
@@ -107,7 +123,7 @@ class TxQueue:
             except InvalidOutgoing as exc:
                 # Our own payload is wrong: sending it again cannot help.
                 log.error("%s: TransactionEvent dropped, invalid: %s", cp.station.id, exc)
-                self.queue.remove(item.id)
+                self._remove(item.id)
                 continue
             except (CallError, InvalidReply, CallTimeout) as exc:
                 if not cp.online:
@@ -122,7 +138,7 @@ class TxQueue:
                         attempts,
                         exc,
                     )
-                    self.queue.remove(item.id)  # E13.FR.04
+                    self._remove(item.id)  # E13.FR.04
                 else:
                     await cp.clock.sleep(interval * attempts)  # E13.FR.03
                 continue
@@ -130,3 +146,5 @@ class TxQueue:
                 return
             self.queue.remove(item.id)
             self.on_reply(item.payload, reply, (item.meta or {}).get("evse"))
+            if self._ending.pop(item.id, None) is not None:
+                self.cp.status_may_have_changed()  # after the reply: the held status goes out

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from bench.model.clock import SystemClock
+from bench.model.clock import Clock, SystemClock
 from bench.model.templates import build_station
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.ocpp.v201.device_model import VariableKey
 from bench.store.db import open_database
 from bench.transport.config import LinkConfig
-from tests.e2e.conftest import SPEED, WAIT, FrameList, fast_backoff
+from tests.e2e.conftest import SPEED, WAIT, FrameList, fast_backoff, station_template
 
 # Variables every test station starts with: no chatter the test did not ask for.
 FAST_VARIABLES: dict[str, str] = {
@@ -66,9 +66,12 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
         start: bool = True,
         wait_accepted: bool = True,
         call_timeout: float = 3.0,
+        boot_seconds: float = 0.0,
+        clock: Clock | None = None,
     ) -> ChargePoint201:
-        clock = SystemClock(speed=speed)
-        station = build_station(station_id, template, clock)
+        # Stations reboot at once unless a test is about the boot duration (tests/e2e/conftest).
+        clock = clock or SystemClock(speed=speed)
+        station = build_station(station_id, station_template(template, boot_seconds), clock)
         path = db_path or tmp_path / f"{station_id}.db"
         db = open_database(path)
         connections.append(db)

@@ -43,6 +43,15 @@ async def stop_transaction(cp: ChargePoint201, evse: int = 1) -> None:
     await wait_until(lambda: cp.station.connector(evse).transaction is None, what="the tx ended")
 
 
+def describe(action: str | None, payload: dict[str, Any]) -> str:
+    """A sent CALL in a word: a TransactionEvent by its eventType, a status by its value."""
+    if action == "TransactionEvent":
+        return str(payload["eventType"])
+    if action == "StatusNotification":
+        return f"Status:{payload['connectorStatus']}"
+    return str(action)
+
+
 def availability_state(cp: ChargePoint201, component: Any) -> str | None:
     return cp.device_model.value(component, "AvailabilityState")
 
@@ -118,6 +127,22 @@ async def test_a_change_during_a_transaction_is_scheduled_for_its_end(
     await stop_transaction(cp)
     await reported(csms, "CS1", 1, "Unavailable")
     assert not connector.operative
+
+
+async def test_a_scheduled_inoperative_reports_unavailable_after_the_ended_event(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """G03.FR.05/06, G04.FR.06: the change waits for the transaction's end, so the CSMS
+    hears TransactionEvent Ended first and only then StatusNotification Unavailable."""
+    cp = await make_cp201(csms.url, "CS1")
+    await start_transaction(cp)
+    assert await csms.call("CS1", "ChangeAvailability", change(False, 1)) == {"status": "Scheduled"}
+    since = len(cp.session.sink.sent("CALL"))
+    await stop_transaction(cp)
+    await reported(csms, "CS1", 1, "Unavailable")
+    order = [describe(r.action, r.payload) for r in cp.session.sink.sent("CALL")[since:]]
+    assert "Ended" in order and "Status:Unavailable" in order
+    assert order.index("Ended") < order.index("Status:Unavailable")
 
 
 async def test_going_back_to_operative_cancels_a_scheduled_change(

@@ -52,4 +52,5 @@ async def test_reset_on_idle_waits_for_a_transaction_started_at_plug_in(
     await wait_until(lambda: len(request(cp, "BootNotification")) == 2, what="the reboot")
     [end] = [e for e in request(cp, "TransactionEvent") if e["eventType"] == "Ended"]
     assert end["transactionInfo"]["stoppedReason"] == "EVDisconnected"
-    assert request(cp, "BootNotification")[1]["reason"] == "RemoteReset"
+    # TC_B_21_CS: a reset that waited for idle boots with ScheduledReset.
+    assert request(cp, "BootNotification")[1]["reason"] == "ScheduledReset"

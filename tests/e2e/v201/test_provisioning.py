@@ -304,7 +304,8 @@ async def test_an_on_idle_reset_of_an_idle_station_happens_at_once(
 async def test_an_on_idle_reset_waits_for_the_transaction_to_end(
     csms: CentralSystem, make_cp201: Cp201Factory
 ) -> None:
-    """B12.FR.01: OnIdle while a transaction runs -> Scheduled; the reset follows its end."""
+    """B12.FR.01: OnIdle while a transaction runs -> Scheduled; the reset follows its end
+    and the station boots with ScheduledReset (TC_B_21_CS)."""
     cp = await make_cp201(csms.url, "RS3")
     connector = cp.station.connector(1)
     connector.plug_in(ev())
@@ -318,7 +319,7 @@ async def test_an_on_idle_reset_waits_for_the_transaction_to_end(
     assert len(request(cp, "BootNotification")) == boots
     connector.unplug()  # TxStopPoint EVConnected: the transaction ends
     boot = await csms.wait_for_message("RS3", "BootNotification", timeout=WAIT, since=mark)
-    assert boot["reason"] == "RemoteReset"
+    assert boot["reason"] == "ScheduledReset"
 
 
 async def test_an_evse_reset_keeps_the_station_up_and_reports_that_evse_again(
