@@ -42,6 +42,15 @@ def _add_run_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--station", default="ac-11kw", metavar="TEMPLATE", help="station template")
     run.add_argument("--ev", default="family-ev", metavar="TEMPLATE", help="default EV template")
     run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        dest="settings",
+        help="change a station setting of the template, e.g. boot_seconds=0 or"
+        " security_extension=false (repeatable)",
+    )
+    run.add_argument(
         "--speed", type=float, default=1.0, help="virtual time factor (60: 1 h per minute)"
     )
     run.add_argument("--seed", type=int, default=0, help="seed for meter noise (reproducible runs)")
@@ -156,7 +165,11 @@ async def run_station(args: argparse.Namespace) -> int:
         key_file=args.key,
         sinks=sinks,
         devices=devices,
+        settings=dict(item.partition("=")[::2] for item in args.settings),
     )
+    bad = [item for item in args.settings if "=" not in item]
+    if bad:
+        return fail(f"--set {bad[0]!r}: expected SETTING=VALUE", EXIT_USAGE)
     try:
         run = StationRun(options)
     except (TemplateError, ValueError, OSError) as exc:

@@ -13,7 +13,12 @@ from bench.devices.binding import attach_all, build_drivers, check_connectors, d
 from bench.devices.registry import DeviceSpec
 from bench.model.clock import SystemClock
 from bench.model.faults import fault as lookup_fault
-from bench.model.templates import build_station, load_ev_template, load_station_template
+from bench.model.templates import (
+    build_station,
+    load_ev_template,
+    load_station_template,
+    with_settings,
+)
 from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import ChargePoint201
@@ -55,6 +60,8 @@ class StationOptions:
     sinks: list[FrameSink] = field(default_factory=list)
     # Hardware attached to the station (bench/devices): --device, --meter, --rfid.
     devices: list[DeviceSpec] = field(default_factory=list)
+    # Station settings over the template's (STATION_SETTINGS), as text: {"boot_seconds": "0"}.
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class StationRun:
@@ -70,7 +77,9 @@ class StationRun:
         if options.ocpp not in _CHARGE_POINTS:
             raise ValueError(f"OCPP {options.ocpp} is not supported; use 1.6 or 2.0.1")
         self.options = options
-        template = load_station_template(options.station_template)
+        template = with_settings(
+            load_station_template(options.station_template), **options.settings
+        )
         self.ev_spec = load_ev_template(options.ev_template)  # fail early on a bad name
         self.clock = SystemClock(speed=options.speed)
         self.station = build_station(options.station_id, template, self.clock, seed=options.seed)

@@ -301,3 +301,29 @@ def test_export_writes_the_message_log_of_a_run_as_json_lines(csms_url: str, tmp
     assert f"2 frames written to {out}" in exported.stdout
     missing = bench("export", "--db", str(tmp_path / "nope.db"), "--out", str(out))
     assert missing.returncode == 2 and "no database" in missing.stderr
+
+
+def test_station_settings_are_set_from_the_command_line(csms_url: str, tmp_path: Path):
+    """--set applies the described station settings (boot_seconds, security_extension)."""
+    log = tmp_path / "frames.jsonl"
+    result = bench(
+        "run", "--csms", csms_url, "--id", "CLI-SET", "--quiet", "--speed", "60",
+        "--db", str(tmp_path / "cp.db"), "--log", str(log),
+        "--set", "security_extension=false", "--set", "boot_seconds=0",
+        "--script", "reboot; wait 5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    actions = [f["action"] for f in calls if f["direction"] == "tx" and f["type"] == "CALL"]
+    assert actions.count("BootNotification") == 2
+    assert "SecurityEventNotification" not in actions
+
+
+def test_a_bad_station_setting_is_one_clear_line_and_exit_code_2(tmp_path: Path):
+    for setting, words in (("boot_seconds=-1", "boot_seconds"), ("colour=red", "unknown")):
+        result = bench(
+            "run", "--csms", "ws://127.0.0.1:9/x", "--id", "X", "--db",
+            str(tmp_path / "cp.db"), "--set", setting,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        assert words in result.stderr and "Traceback" not in result.stderr
