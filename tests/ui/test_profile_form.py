@@ -152,9 +152,7 @@ async def test_a_2_0_1_tx_profile_from_the_form_caps_the_charging_evse(qtbot, tm
         await wait_until(lambda: cp.station.connector(1).limit_a == 8.0, what="the 8 A limit")
 
 
-async def test_mistakes_are_shown_on_the_field_as_they_are_typed_and_block_sending(
-    qtbot, tmp_path
-):
+async def test_mistakes_are_shown_on_the_field_as_they_are_typed_and_block_sending(qtbot, tmp_path):
     """Each rule on its field: stack level >= 0 (1.6 §7.8), the first period at 0 and periods
     in increasing start (errata 3.45, §7.14), validTo after validFrom; a limit above the
     16 A rating is only a warning (the station caps it); K01.FR.03/09 on 2.0.1."""
@@ -245,9 +243,7 @@ async def test_the_json_tab_round_trips_with_the_form(qtbot, tmp_path):
         assert rewritten["connectorId"] == 1 and form.valid
 
 
-async def test_the_console_form_fills_the_payload_editor_and_the_console_sends_it(
-    qtbot, tmp_path
-):
+async def test_the_console_form_fills_the_payload_editor_and_the_console_sends_it(qtbot, tmp_path):
     """In the CSMS console, Form… beside SetChargingProfile opens the same form with the
     editor's payload; Use in console puts the form's request back into the editor."""
     async with running_app(qtbot, tmp_path) as window:
