@@ -131,6 +131,7 @@ class StationLimits:
     max_periods: int | None = None
     units: frozenset[str] = frozenset(UNITS)
     phase_switching: bool = False  # 2.0.1 ACPhaseSwitchingSupported (K01.FR.20/48)
+    phases_3to1: bool = True  # can hold an EV to fewer phases than the supply (K01.FR.43, §9.4.4)
     transactions: Mapping[int, str | None] = field(default_factory=dict)  # running, by place
     place_name: str = "Connector"  # 1.6 "Connector", 2.0.1 "EVSE"
     stack_key: str = "ChargeProfileMaxStackLevel"
@@ -513,6 +514,37 @@ def _station_problems(d: ProfileDraft, limits: StationLimits) -> list[Problem]:
     if d.purpose == TX and d.place in limits.places and d.place != 0:
         out += _running_problems(d, limits)
     out += _rating_problems(d, limits)
+    if limits.ac:
+        out += _phase_problems(d, limits)
+    return out
+
+
+def _phase_problems(d: ProfileDraft, limits: StationLimits) -> list[Problem]:
+    """numberPhases and phaseToUse this AC station cannot honour: it will refuse them."""
+    out: list[Problem] = []
+    if d.version == V16:
+        counts = {p.phases or 3 for p in d.periods}
+        if d.purpose in (TX, TX_DEFAULT) and len(counts) > 1 and not limits.phases_3to1:
+            message = (
+                "the periods switch numberPhases, which this station cannot do during a "
+                "transaction (ConnectorSwitch3to1PhaseSupported, 1.6 §9.4.4)"
+            )
+            out.append(Problem(PERIODS, message, WARNING))
+        return out
+    supply = limits.supply.phases
+    for row, p in enumerate(d.periods):
+        if p.phases is not None and p.phases < supply and not limits.phases_3to1:
+            message = (
+                f"this station cannot hold the EV to {p.phases} of its {supply} phases "
+                "(SmartChargingCtrlr.Phases3to1): it will refuse the profile (K01.FR.43)"
+            )
+            out.append(_cell(row, COL_PHASES, message, WARNING))
+        if p.phase_to_use is not None and not limits.phase_switching:
+            message = (
+                "this station cannot switch phases (ACPhaseSwitchingSupported): "
+                "leave phaseToUse out (K01.FR.20)"
+            )
+            out.append(_cell(row, COL_PHASE, message, WARNING))
     return out
 
 

@@ -28,7 +28,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bench.ocpp.profile_builder import (
+    PROFILE_ID,
+    STACK_LEVEL,
     V16,
+    WARNING,
+    Problem,
     ProfileDraft,
     StationLimits,
     place_key,
@@ -38,9 +42,11 @@ from bench.ocpp.profile_builder import (
 from bench.ocpp.v16.smart_charging import Rejected as Rejected16
 from bench.ocpp.v16.smart_charging import SmartCharging as SmartCharging16
 from bench.ocpp.v201.smart_charging import SmartCharging as SmartCharging201
+from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
 from bench.ocpp.v201.smart_profiles import Rejected as Rejected201
 from bench.ocpp.v201.smart_profiles import parse as parse_201
 from bench.smart.profiles import (
+    PURPOSE_16_NAME,
     RECURRING,
     RELATIVE,
     WEEKLY,
@@ -92,6 +98,7 @@ def station_limits(cp: Any) -> StationLimits:
             units=frozenset(
                 _UNIT_OF[u] for u in config.value("ChargingScheduleAllowedChargingRateUnit")
             ),
+            phases_3to1=config.get_bool("ConnectorSwitch3to1PhaseSupported"),
             transactions=running_transactions(cp),
         )
     caps = cp.smart.capabilities()
@@ -105,6 +112,7 @@ def station_limits(cp: Any) -> StationLimits:
         max_periods=caps.max_periods,
         units=caps.rate_units,
         phase_switching=caps.phase_switching,
+        phases_3to1=caps.phases_3to1,
         transactions=running_transactions(cp),
         place_name="EVSE",
         stack_key="SmartChargingCtrlr.ProfileStackLevel",
@@ -153,6 +161,29 @@ def verdict(cp: Any, payload: Mapping[str, Any]) -> str | None:
     except Rejected201 as exc:
         return f"{exc.reason}: {exc.info}"
     return None
+
+
+def replacements(cp: Any, payload: Mapping[str, Any]) -> list[Problem]:
+    """Warnings for the installed profiles this request replaces, by the station's own rule:
+    the same id (1.6 §5.16.3, K01.FR.05), or in 1.6 the same purpose and stack level on
+    the same connector. Easy to miss when a template's id 1 is already taken."""
+    place = int(payload[place_key(cp.version)])
+    try:
+        profile = parse_profile(cp.version, payload[profile_key(cp.version)])
+    except ProfileError:
+        return []  # the form shows why it does not parse
+    names = PURPOSE_16_NAME if cp.version == V16 else PURPOSE_201_NAME
+    ref = "1.6 §5.16.3" if cp.version == V16 else "K01.FR.05"
+    found: list[Problem] = []
+    for e in cp.smart.store.replaced_by(place, profile):
+        what = f"the installed {names[e.profile.purpose]} #{e.profile.id}"
+        if e.profile.id == profile.id:
+            found.append(Problem(PROFILE_ID, f"replaces {what} (same id, {ref})", WARNING))
+        else:
+            where = "the station" if e.connector_id == 0 else f"connector {e.connector_id}"
+            message = f"replaces {what} on {where} (same purpose and stack level, {ref})"
+            found.append(Problem(STACK_LEVEL, message, WARNING))
+    return found
 
 
 def install_locally(cp: Any, payload: Mapping[str, Any]) -> None:
@@ -305,6 +336,16 @@ def preview(draft: ProfileDraft, now: datetime, cp: Any | None = None) -> Previe
         before = _series(composite(cp, draft.place, span, draft.unit), span)
         after = _series(composite(cp, draft.place, span, draft.unit, payload), span)
     return Preview(start, end, draft.unit, own, before, after, _note(profile, anchor, start))
+
+
+def current(draft: ProfileDraft, now: datetime, cp: Any | None) -> Preview:
+    """Only what the station imposes now at the draft's place (for a draft with errors)."""
+    start = now.replace(microsecond=0)
+    before = None
+    if cp is not None and draft.place in (0, *(c.id for c in cp.station.connectors)):
+        before = _series(composite(cp, draft.place, DAY_S, draft.unit), DAY_S)
+    end = start + timedelta(seconds=DAY_S)
+    return Preview(start, end, draft.unit, None, before, None, "")
 
 
 def own_series(profile: Profile, start: datetime, end: datetime, anchor: datetime) -> Series:

@@ -197,3 +197,21 @@ def test_every_schema_problem_is_named():
     payload = pb.to_payload(draft(periods=(pb.PeriodRow(None, 10.0),)))
     problem = pb.schema_problem(payload, pb.V16)
     assert problem is not None and "startPeriod" in problem
+
+
+def test_phases_this_ac_station_cannot_honour_are_warned_on_their_cells():
+    """K01.FR.43: fewer phases than the supply needs Phases3to1; K01.FR.20: phaseToUse needs
+    ACPhaseSwitchingSupported. 1.6 §9.4.4: switching numberPhases in a transaction needs
+    ConnectorSwitch3to1PhaseSupported."""
+    one_phase = (pb.PeriodRow(0, 16.0), pb.PeriodRow(3600, 16.0, phases=1, phase_to_use=2))
+    strict = limits(phases_3to1=False, phase_switching=False)
+    problems = pb.check(draft(pb.V201, periods=one_phase), strict)
+    assert [(p.row, p.column, p.severity) for p in problems] == [
+        (1, pb.COL_PHASES, pb.WARNING),
+        (1, pb.COL_PHASE, pb.WARNING),
+    ]
+    assert "K01.FR.43" in problems[0].message and "K01.FR.20" in problems[1].message
+    assert pb.check(draft(pb.V201, periods=one_phase), limits(phase_switching=True)) == []
+    switching = pb.check(draft(pb.V16, periods=(one_phase[0], pb.PeriodRow(3600, 16.0, 1))), strict)
+    assert [p.field for p in switching] == [pb.PERIODS]
+    assert "ConnectorSwitch3to1PhaseSupported" in switching[0].message

@@ -185,3 +185,35 @@ def test_station_limits_come_from_the_template_and_the_smart_charging_settings(t
         limits = ps.station_limits(cp)
         assert not limits.ac and limits.max_watts[1] == 50000.0
         assert limits.stack_key == "SmartChargingCtrlr.ProfileStackLevel"
+
+
+async def test_the_form_is_told_which_installed_profile_a_request_would_replace(tmp_path):
+    """1.6 §5.16.3: the same id, or the same purpose and stack level on the same connector,
+    replaces; 2.0.1 K01.FR.05: the same id only."""
+    with station(tmp_path, pb.V16) as cp:
+        station_max = draft(
+            pb.V16,
+            place=0,
+            profile_id=1,
+            purpose="ChargePointMaxProfile",
+            periods=(pb.PeriodRow(0, 13.0),),
+        )
+        assert (await install(cp, station_max))["status"] == "Accepted"
+        assert (await install(cp, draft(pb.V16, profile_id=4)))["status"] == "Accepted"
+        same_id = ps.replacements(cp, pb.to_payload(draft(pb.V16, profile_id=1, stack_level=2)))
+        assert [(p.field, p.message) for p in same_id] == [
+            (
+                pb.PROFILE_ID,
+                "replaces the installed ChargePointMaxProfile #1 (same id, 1.6 §5.16.3)",
+            )
+        ]
+        same_level = ps.replacements(cp, pb.to_payload(draft(pb.V16, profile_id=9)))
+        assert [(p.field, p.severity) for p in same_level] == [(pb.STACK_LEVEL, pb.WARNING)]
+        assert "TxDefaultProfile #4 on connector 1" in same_level[0].message
+    with station(tmp_path, pb.V201) as cp:
+        assert (await install(cp, draft(pb.V201, profile_id=4)))["status"] == "Accepted"
+        assert ps.replacements(cp, pb.to_payload(draft(pb.V201, profile_id=9, stack_level=2))) == []
+        assert (
+            "K01.FR.05"
+            in ps.replacements(cp, pb.to_payload(draft(pb.V201, profile_id=4)))[0].message
+        )

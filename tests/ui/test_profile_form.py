@@ -117,8 +117,9 @@ async def test_a_1_6_profile_built_in_the_form_is_sent_and_caps_the_charging_con
         await wait_until(lambda: connector.limit_a == 10.0, what="the 10 A limit")
         assert connector.limit_source.startswith("TxProfile #")
         await wait_until(lambda: panel.tree.topLevelItemCount() == 1, what="the profile row")
-        # The preview's "now" includes what was just installed.
+        # The preview's "now" includes what was just installed; sending again replaces it.
         assert form.preview_pane.preview.before_at(10) == 10.0
+        assert any("(same id, 1.6 §5.16.3)" in m for m in form.messages(pb.PROFILE_ID))
 
 
 async def test_a_2_0_1_tx_profile_from_the_form_caps_the_charging_evse(qtbot, tmp_path):

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -68,7 +69,11 @@ class ProfileDialog(QDialog):
         self._sending = False
         what = "New charging profile" if mode == STATION else "SetChargingProfile form"
         self.setWindowTitle(f"{what} — {target.station_id} (OCPP {target.version})")
-        self.resize(1180, 740)
+        self.resize(1240, 860)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None:  # never taller or wider than the screen
+            self.resize(min(1240, screen.width() - 40), min(860, screen.height() - 60))
+        self._outcome_good: bool | None = None
 
         self.form = ProfileForm(target, initial, place)
         self.banner = QLabel(objectName="routeBanner")
@@ -151,7 +156,15 @@ class ProfileDialog(QDialog):
 
     def _show_outcome(self, text: str, good: bool) -> None:
         self.outcome.setText(text)
+        self._outcome_good = good
         self.outcome.setStyleSheet(f"color: {status_colour(self, good)}; font-weight: 600;")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.update_buttons()  # the banner's colour follows the palette
+            if self._outcome_good is not None:
+                self._show_outcome(self.outcome.text(), self._outcome_good)
 
     # ------------------------------------------------------------ actions
     def copy_json(self) -> None:
@@ -182,6 +195,7 @@ class ProfileDialog(QDialog):
         self.update_buttons()
         self.outcome.setText(f"SetChargingProfile sent to {station}, waiting for the reply…")
         self.outcome.setStyleSheet("")
+        self._outcome_good = None
         try:
             outcome = await ops.send(csms, station, payload)
         finally:

@@ -35,7 +35,7 @@ from bench.ocpp.profile_builder import (
 
 COLUMNS = (COL_START, COL_LIMIT, COL_PHASES, COL_PHASE)
 HEADERS = {
-    COL_START: "Starts after",
+    COL_START: "Start (h:mm)",
     COL_LIMIT: "Limit",
     COL_PHASES: "Phases",
     COL_PHASE: "Phase to use",

@@ -157,10 +157,10 @@ class ProfileForm(QWidget):
         self.remove_button = QPushButton("− Remove period", objectName="removePeriod")
 
         self.rows: dict[str, FieldRow] = {}
-        where = self._group("Where", [(what, pb.PLACE, self.place_box)])
         profile = self._group(
             "Profile",
             [
+                (what, pb.PLACE, self.place_box),
                 ("Profile id", pb.PROFILE_ID, self.id_spin),
                 ("Purpose", pb.PURPOSE, self.purpose_box),
                 ("Stack level", pb.STACK_LEVEL, self.stack_spin),
@@ -175,7 +175,7 @@ class ProfileForm(QWidget):
             "Schedule",
             [
                 ("Starts at", pb.START, self.start_edit),
-                ("Duration", pb.DURATION, self.duration_edit),
+                ("Duration (h:mm)", pb.DURATION, self.duration_edit),
                 ("Unit", pb.UNIT, self.unit_box),
                 ("Min. rate", pb.MIN_RATE, self.min_rate_edit),
             ],
@@ -195,7 +195,7 @@ class ProfileForm(QWidget):
 
         fields = QWidget()
         column = QVBoxLayout(fields)
-        for group in (where, profile, schedule):
+        for group in (profile, schedule):
             column.addWidget(group)
         column.addStretch(1)
         scroller = QScrollArea()
@@ -268,8 +268,9 @@ class ProfileForm(QWidget):
             self.place_box.addItem(self._place_name(place), place)
 
     def _place_name(self, place: int) -> str:
-        what = "EVSE" if self.version == pb.V201 else "Connector"
-        return f"Station ({what.lower()} 0)" if place == 0 else f"{what} {place}"
+        if self.version == pb.V201:
+            return "Station (EVSE 0)" if place == 0 else f"EVSE {place}"
+        return "Station (connector 0)" if place == 0 else f"Connector {place}"
 
     # ------------------------------------------------------------ the draft in the widgets
     def _initial_draft(
@@ -555,6 +556,7 @@ class ProfileForm(QWidget):
         self.station_refusal = None
         if cp is not None and self.schema_error is None:
             self.station_refusal = ps.verdict(cp, payload)
+            self.problems += ps.replacements(cp, payload)
         self._show_problems()
         self._show_preview()
         self._show_status()
@@ -578,8 +580,12 @@ class ProfileForm(QWidget):
 
     def _show_preview(self) -> None:
         pane = self.preview_pane
-        if self.draft is None or any(p.is_error for p in self.problems):
-            pane.show_preview(None, "Fix the fields marked ✗ to see the preview.")
+        if self.draft is None:
+            pane.show_preview(None, "")
+        elif any(p.is_error for p in self.problems):
+            now = ps.current(self.draft, self.target.now(), self.target.cp)
+            hint = " (the dotted line is what the station imposes now)" if now.before else ""
+            pane.show_preview(now, f"Fix the fields marked ✗ to see this profile{hint}.")
         else:
             pane.show_preview(ps.preview(self.draft, self.target.now(), self.target.cp))
         station = self.target.station_id

@@ -57,11 +57,14 @@ class PreviewChart(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.getAxis("left").setWidth(64)
         self.legend = plot.addLegend(offset=(-10, 4), labelTextSize="8pt")
-        self.before = plot.plot(stepMode="center", connect="finite", name="composite now")
-        self.after = plot.plot(
-            stepMode="center", connect="finite", fillLevel=0, name="composite with this profile"
-        )
-        self.own = plot.plot(stepMode="center", connect="finite", name="this profile alone")
+        self.before = plot.plot(stepMode="center", connect="finite")
+        self.after = plot.plot(stepMode="center", connect="finite", fillLevel=0)
+        self.own = plot.plot(stepMode="center", connect="finite")
+        self.names = {
+            self.before: "composite now",
+            self.after: "composite with this profile",
+            self.own: "this profile alone",
+        }
         # The filled composite at the back; the thin lines stay visible over it.
         self.after.setZValue(0)
         self.before.setZValue(1)
@@ -94,6 +97,8 @@ class PreviewChart(pg.PlotWidget):
             axis.setPen(c["text"])
             axis.setTextPen(c["text"])
         self.legend.setLabelTextColor(c["text"])
+        for _sample, label in self.legend.items:
+            label.setText(label.text)  # setLabelTextColor alone leaves drawn labels as they were
         self.before.setPen(pg.mkPen(c["before"], width=1.5, style=Qt.PenStyle.DotLine))
         fill = QColor(c["after"])
         fill.setAlpha(55)
@@ -116,6 +121,7 @@ class PreviewChart(pg.PlotWidget):
         for label in self.labels:
             plot.removeItem(label)
         self.labels.clear()
+        self.legend.clear()  # the legend names only the lines drawn
         for curve in (self.before, self.after, self.own):
             curve.setData([], [])
         if preview is None:
@@ -131,6 +137,7 @@ class PreviewChart(pg.PlotWidget):
                 continue
             edges, values = _arrays(series)
             curve.setData(edges, values)
+            self.legend.addItem(curve, self.names[curve])
             if np.isfinite(values).any():
                 top = max(top, float(np.nanmax(values)))
         plot.setLabel("left", "Limit", units=preview.unit)
@@ -167,6 +174,7 @@ class PreviewPane(QWidget):
         self.verdict = QLabel()
         self.verdict.setObjectName("stationVerdict")
         self.verdict.setWordWrap(True)
+        self._verdict_good: bool | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
@@ -180,7 +188,7 @@ class PreviewPane(QWidget):
 
     def show_preview(self, preview: Preview | None, message: str = "") -> None:
         self.chart.show_preview(preview)
-        if preview is None:
+        if preview is None or (preview.own is None and not preview.problem):
             self.caption.setText(message)
             return
         hours = (preview.end - preview.start).total_seconds() / 3600
@@ -195,12 +203,22 @@ class PreviewPane(QWidget):
     def show_verdict(self, text: str, good: bool | None) -> None:
         """The station's own check of the request: True accepted, False refused, None unknown."""
         self.verdict.setText(text)
+        self._verdict_good = good
+        self._colour_verdict()
+
+    def _colour_verdict(self) -> None:
+        good = self._verdict_good
         if good is None:
             self.verdict.setProperty("role", "muted")
             self.verdict.setStyleSheet("")
         else:
             self.verdict.setProperty("role", "")
             self.verdict.setStyleSheet(f"color: {status_colour(self, good)}; font-weight: 600;")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._colour_verdict()  # its colours come from this widget's palette
 
 
 def status_colour(widget: QWidget, good: bool) -> str:
