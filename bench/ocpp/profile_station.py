@@ -30,8 +30,10 @@ from typing import Any
 from bench.ocpp.profile_builder import (
     PROFILE_ID,
     STACK_LEVEL,
+    TX_DEFAULT,
     V16,
     WARNING,
+    PeriodRow,
     Problem,
     ProfileDraft,
     StationLimits,
@@ -134,6 +136,29 @@ def running_transactions(cp: Any) -> dict[int, str | None]:
             if tx_id is not None:
                 found[c.id] = tx_id
     return found
+
+
+def default_draft(version: str, cp: Any | None, place: int | None = None) -> ProfileDraft:
+    """Where a new profile starts: a Relative TxDefaultProfile on one connector/EVSE at half
+    its rating (in A for AC, W for DC), with the next free id: valid as it is."""
+    unit, limit = "A", 10.0
+    where = place if place else 1
+    if cp is not None:
+        limits = station_limits(cp)
+        unit = "A" if limits.ac else "W"
+        rated = limits.max_amps if unit == "A" else limits.max_watts
+        half = rated.get(where, rated[min(rated)]) / 2
+        limit = max(6.0, float(round(half))) if unit == "A" else round(half, -2)
+    return ProfileDraft(
+        version=version,
+        place=where,
+        profile_id=next_profile_id(cp) if cp is not None else 1,
+        purpose=TX_DEFAULT,
+        stack_level=0,
+        kind=RELATIVE,
+        periods=(PeriodRow(0, limit),),
+        unit=unit,
+    )
 
 
 def next_profile_id(cp: Any) -> int:

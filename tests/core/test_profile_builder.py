@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench.ocpp import profile_builder as pb
+from bench.ocpp import profile_checks as pc
 from bench.smart.units import Supply
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -75,7 +76,7 @@ def test_a_1_6_draft_is_a_schema_valid_request_that_reads_back_unchanged():
         periods=(pb.PeriodRow(0, 16.0, phases=3), pb.PeriodRow(1800, 8.5, phases=1)),
     )
     payload = pb.to_payload(d)
-    assert pb.schema_problem(payload, pb.V16) is None
+    assert pc.schema_problem(payload, pb.V16) is None
     profile = payload["csChargingProfiles"]
     assert payload["connectorId"] == 1
     assert profile["transactionId"] == 42  # an integer in 1.6
@@ -116,7 +117,7 @@ def test_a_2_0_1_draft_keeps_what_the_form_does_not_show_through_the_json():
             ],
         },
     }
-    assert pb.schema_problem(payload, pb.V201) is None
+    assert pc.schema_problem(payload, pb.V201) is None
     d = pb.from_payload(pb.V201, payload)
     assert (d.schedule_id, d.transaction_id, d.periods[0].phase_to_use) == (9, "c0ffee-1", 2)
     assert pb.to_payload(d) == payload
@@ -129,7 +130,7 @@ def test_spec_errors_name_the_field_and_the_period_they_belong_to():
         valid_to=T0 - timedelta(hours=1),
         periods=(pb.PeriodRow(60, 10.0), pb.PeriodRow(3600, 6.0), pb.PeriodRow(1800, 8.0)),
     )
-    problems = pb.check(d)
+    problems = pc.check(d)
     assert all(p.is_error for p in problems)
     assert messages(problems, pb.STACK_LEVEL) == ["stack level -1: the lowest is 0 (1.6 §7.8)"]
     assert messages(problems, pb.VALID_TO) == ["the profile stops being valid before it starts"]
@@ -142,27 +143,27 @@ def test_spec_errors_name_the_field_and_the_period_they_belong_to():
 
 def test_2_0_1_rules_on_purpose_kind_start_transaction_and_phases():
     station_max = draft(pb.V201, purpose="ChargingStationMaxProfile", place=0)
-    assert messages(pb.check(station_max), pb.KIND) == [
+    assert messages(pc.check(station_max), pb.KIND) == [
         "a ChargingStationMaxProfile cannot be Relative (K01.FR.38)"
     ]
     absolute = draft(pb.V201, kind=pb.ABSOLUTE)
-    assert messages(pb.check(absolute), pb.START) == [
+    assert messages(pc.check(absolute), pb.START) == [
         "an Absolute schedule needs a start (K01.FR.40)"
     ]
     relative = draft(pb.V201, start_schedule=T0)
-    assert messages(pb.check(relative), pb.START) == [
+    assert messages(pc.check(relative), pb.START) == [
         "a Relative schedule has no start (K01.FR.41)"
     ]
     tx = draft(pb.V201, purpose=pb.TX)
-    assert messages(pb.check(tx), pb.TRANSACTION) == [
+    assert messages(pc.check(tx), pb.TRANSACTION) == [
         "a TxProfile names its transaction (K01.FR.03)"
     ]
     phase = draft(pb.V201, periods=(pb.PeriodRow(0, 10.0, phases=3, phase_to_use=1),))
-    assert messages(pb.check(phase), pb.PERIODS) == [
+    assert messages(pc.check(phase), pb.PERIODS) == [
         "period 1: only with numberPhases 1 (K01.FR.19)"
     ]
     # 1.6 lets a TxProfile leave transactionId out: it applies to the running one (§7.8).
-    tx16 = pb.check(draft(pb.V16, purpose=pb.TX))
+    tx16 = pc.check(draft(pb.V16, purpose=pb.TX))
     assert [p.severity for p in tx16 if p.field == pb.TRANSACTION] == [pb.WARNING]
 
 
@@ -173,7 +174,7 @@ def test_what_the_station_cannot_do_is_a_warning_not_an_error():
         transaction_id="5",
         periods=(pb.PeriodRow(0, 32.0), pb.PeriodRow(3600, 16.0)),
     )
-    problems = pb.check(d, limits(transactions={}))
+    problems = pc.check(d, limits(transactions={}))
     assert problems and not any(p.is_error for p in problems)
     assert messages(problems, pb.STACK_LEVEL) == [
         "this station takes stack levels up to 8 (ChargeProfileMaxStackLevel): "
@@ -188,14 +189,14 @@ def test_what_the_station_cannot_do_is_a_warning_not_an_error():
     ]
     # In watts the rating is the connector's power (3 x 230 V x 16 A).
     watts = draft(unit="W", periods=(pb.PeriodRow(0, 12000.0),))
-    assert "11040 W" in pb.check(watts, limits())[0].message
-    running = pb.check(d, limits(transactions={1: "6"}))
+    assert "11040 W" in pc.check(watts, limits())[0].message
+    running = pc.check(d, limits(transactions={1: "6"}))
     assert "is 6, not 5" in messages(running, pb.TRANSACTION)[0]
 
 
 def test_every_schema_problem_is_named():
     payload = pb.to_payload(draft(periods=(pb.PeriodRow(None, 10.0),)))
-    problem = pb.schema_problem(payload, pb.V16)
+    problem = pc.schema_problem(payload, pb.V16)
     assert problem is not None and "startPeriod" in problem
 
 
@@ -205,13 +206,22 @@ def test_phases_this_ac_station_cannot_honour_are_warned_on_their_cells():
     ConnectorSwitch3to1PhaseSupported."""
     one_phase = (pb.PeriodRow(0, 16.0), pb.PeriodRow(3600, 16.0, phases=1, phase_to_use=2))
     strict = limits(phases_3to1=False, phase_switching=False)
-    problems = pb.check(draft(pb.V201, periods=one_phase), strict)
+    problems = pc.check(draft(pb.V201, periods=one_phase), strict)
     assert [(p.row, p.column, p.severity) for p in problems] == [
         (1, pb.COL_PHASES, pb.WARNING),
         (1, pb.COL_PHASE, pb.WARNING),
     ]
     assert "K01.FR.43" in problems[0].message and "K01.FR.20" in problems[1].message
-    assert pb.check(draft(pb.V201, periods=one_phase), limits(phase_switching=True)) == []
-    switching = pb.check(draft(pb.V16, periods=(one_phase[0], pb.PeriodRow(3600, 16.0, 1))), strict)
+    assert pc.check(draft(pb.V201, periods=one_phase), limits(phase_switching=True)) == []
+    switching = pc.check(draft(pb.V16, periods=(one_phase[0], pb.PeriodRow(3600, 16.0, 1))), strict)
     assert [p.field for p in switching] == [pb.PERIODS]
     assert "ConnectorSwitch3to1PhaseSupported" in switching[0].message
+
+
+def test_switching_the_unit_keeps_what_the_schedule_means():
+    """1.6 §7.12, K01.FR.50: W = A x 230 V x phases (numberPhases, else 3)."""
+    supply = Supply(230.0, 3)
+    amps = (pb.PeriodRow(0, 10.0), pb.PeriodRow(3600, 16.0, phases=1), pb.PeriodRow(7200, None))
+    watts = pb.convert_periods(amps, "W", supply)
+    assert [p.limit for p in watts] == [6900.0, 3680.0, None]
+    assert [p.limit for p in pb.convert_periods(watts, "A", supply)] == [10.0, 16.0, None]

@@ -46,8 +46,8 @@ from PySide6.QtWidgets import (
 )
 
 from bench.ocpp import profile_builder as pb
+from bench.ocpp import profile_checks as pc
 from bench.ocpp import profile_station as ps
-from bench.smart.units import convert
 from ui.views.json_view import JsonHighlighter
 from ui.views.profile_fields import (
     FieldRow,
@@ -72,31 +72,6 @@ class FormTarget:
     places: int = 1  # connectors / EVSEs when ``cp`` is None
 
 
-def default_draft(target: FormTarget, place: int | None = None) -> pb.ProfileDraft:
-    """A TxDefaultProfile for one connector at half its rating, Relative: valid as it is."""
-    cp = target.cp
-    unit, limit = "A", 10.0
-    if cp is not None:
-        limits = ps.station_limits(cp)
-        unit = "A" if limits.ac else "W"
-        first = place if place in limits.max_amps and place else 1
-        limit = (
-            max(6.0, round(limits.max_amps[first] / 2))
-            if unit == "A"
-            else round(limits.max_watts[first] / 2, -2)
-        )
-    return pb.ProfileDraft(
-        version=target.version,
-        place=place if place else 1,
-        profile_id=ps.next_profile_id(cp) if cp is not None else 1,
-        purpose=pb.TX_DEFAULT,
-        stack_level=0,
-        kind=pb.RELATIVE,
-        periods=(pb.PeriodRow(0, limit),),
-        unit=unit,
-    )
-
-
 class ProfileForm(QWidget):
     changed = Signal()  # the request or its validity changed
 
@@ -119,7 +94,9 @@ class ProfileForm(QWidget):
         self._read_problems: list[pb.Problem] = []
         self._loading = False
         self._auto_tx: str | None = None  # the transaction id the form filled in itself
-        self._extras = default_draft(target, place)  # what the form keeps but does not show
+        self._extras = ps.default_draft(
+            target.version, target.cp, place
+        )  # what the form keeps but does not show
         self._build()
         draft = self._initial_draft(initial, place)
         self._load(draft)
@@ -276,12 +253,12 @@ class ProfileForm(QWidget):
     def _initial_draft(
         self, initial: Mapping[str, Any] | None, place: int | None
     ) -> pb.ProfileDraft:
-        if initial is not None and pb.schema_problem(initial, self.version) is None:
+        if initial is not None and pc.schema_problem(initial, self.version) is None:
             try:
                 return pb.from_payload(self.version, initial)
             except pb.DraftError:
                 pass  # the console's payload does not fit the form: start from the default
-        return default_draft(self.target, place)
+        return ps.default_draft(self.version, self.target.cp, place)
 
     def _load(self, d: pb.ProfileDraft) -> None:
         """Show ``d`` in the widgets without reacting to the changes."""
@@ -433,21 +410,10 @@ class ProfileForm(QWidget):
 
     def _convert_limits(self, supply: Any, unit: str) -> None:
         """Keep the schedule's meaning across a unit switch (1.6 §7.12, K01.FR.50)."""
-        other = "W" if unit == "A" else "A"
         periods, _ = self.table.rows()
-        digits = 1 if unit == "A" else 0
-
-        def limit(p: pb.PeriodRow) -> float | None:
-            if p.limit is None:
-                return None
-            return round(convert(p.limit, other, unit, supply, p.phases), digits)
-
-        converted = tuple(
-            pb.PeriodRow(p.start, limit(p), p.phases, p.phase_to_use, p.extra) for p in periods
-        )
         self._loading = True
         try:
-            self.table.set_rows(converted)
+            self.table.set_rows(pb.convert_periods(periods, unit, supply))
         finally:
             self._loading = False
 
@@ -499,7 +465,7 @@ class ProfileForm(QWidget):
         if not isinstance(payload, dict):
             self._json_broken("the request is a JSON object")
             return
-        schema = pb.schema_problem(payload, self.version)
+        schema = pc.schema_problem(payload, self.version)
         if schema is not None:
             self.json_error = None
             self.payload, self.schema_error = payload, schema
@@ -551,8 +517,8 @@ class ProfileForm(QWidget):
         cp = self.target.cp
         limits = ps.station_limits(cp) if cp is not None else None
         self.draft, self.payload, self._read_problems = draft, payload, read_problems
-        self.problems = read_problems + pb.check(draft, limits)
-        self.schema_error = pb.schema_problem(payload, self.version)
+        self.problems = read_problems + pc.check(draft, limits)
+        self.schema_error = pc.schema_problem(payload, self.version)
         self.station_refusal = None
         if cp is not None and self.schema_error is None:
             self.station_refusal = ps.verdict(cp, payload)
