@@ -14,9 +14,13 @@ from PySide6.QtWidgets import QApplication, QComboBox
 
 from bench.csms.config import CsmsConfig
 from bench.csms.server import CentralSystem
+from bench.model.clock import SystemClock
 from bench.model.ev import Ev
-from bench.model.templates import load_ev_template
+from bench.model.templates import build_station, load_ev_template
 from bench.ocpp import profile_builder as pb
+from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
+from bench.store.db import open_database
+from bench.transport.config import LinkConfig
 from tests.ui.conftest import running_app, wait_until
 from tests.ui.test_v201_stations import STATION, TAG, add_v201
 from ui.theme import apply_theme
@@ -326,3 +330,47 @@ async def test_the_preview_follows_a_palette_switch(qtbot, tmp_path):
             assert chart.after.opts["pen"].color() == chart.colours()["after"]
         finally:
             apply_theme(QApplication.instance(), "light")
+
+
+async def test_a_station_that_does_not_run_here_is_checked_on_the_schema_and_the_spec_only(
+    qtbot, tmp_path
+):
+    """A charge point from elsewhere on the built-in CSMS: no station settings or composite to
+    read, so the form says so and previews the profile alone; K01 rules still apply."""
+    async with running_app(qtbot, tmp_path) as window:
+        csms = window.workspace.csms
+        db = open_database(tmp_path / "elsewhere.db")
+        st = build_station("ELSEWHERE", "ac-11kw", SystemClock())
+        link = LinkConfig(url=csms.url, station_id="ELSEWHERE", subprotocol=SUBPROTOCOL)
+        cp = ChargePoint201(st, link, db=db, call_timeout=5.0)
+        try:
+            await cp.start()
+            await cp.wait_accepted(15)
+            console = await wait_until(lambda: window.csms_console, what="the console")
+            console.refresh()
+            console.select_station("ELSEWHERE")
+            console.select_action("SetChargingProfile")
+            dialog = console.open_profile_form()
+            qtbot.addWidget(dialog)
+            form = dialog.form
+            assert form.target.cp is None and form.version == "2.0.1"
+            assert "does not run in this bench" in form.preview_pane.verdict.text()
+            assert form.valid
+            preview = form.preview_pane.preview
+            assert preview.own_at(0) == 10.0 and preview.after is None
+            assert "no composite schedule" in form.preview_pane.caption.text()
+
+            pick(form.purpose_box, "TxProfile")
+            assert form.messages(pb.TRANSACTION) == [
+                "a TxProfile names its transaction (K01.FR.03)"
+            ]
+            assert not dialog.send_button.isEnabled()
+            qtbot.keyClicks(form.tx_edit, "TX-FROM-ELSEWHERE")
+            assert form.valid and dialog.send_button.isEnabled()
+            qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+            assert console.editor.payload["chargingProfile"]["transactionId"] == (
+                "TX-FROM-ELSEWHERE"
+            )
+        finally:
+            await cp.stop(drain_timeout=1.0)
+            db.close()
