@@ -554,6 +554,9 @@ class ProfileForm(QWidget):
             pane.show_preview(now, f"Fix the fields marked ✗ to see this profile{hint}.")
         else:
             pane.show_preview(ps.preview(self.draft, self.target.now(), self.target.cp))
+            if self.station_refusal is not None and pane.preview and pane.preview.after:
+                # What it would do: the station refuses it, so nothing changes if it is sent.
+                pane.caption.setText(pane.caption.text() + " · if it were accepted")
         station = self.target.station_id
         if self.target.cp is None:
             pane.show_verdict(
