@@ -217,6 +217,9 @@ class MainWindow(QMainWindow):
         store = TagStore(self.workspace.options.data_dir)
         perform(self.reporter, console_ops.restore_tags, csms, store)
         self.csms_console = CsmsConsole(csms, self.reporter, store)
+        from ui.operations.charging_profiles import local_charge_point  # issue 10: the form
+
+        self.csms_console.local_station = lambda sid: local_charge_point(self.workspace, sid)
         self.console_dock.setWidget(self.csms_console)
 
     def add_station(self, run: Any) -> StationBridge:
@@ -281,6 +284,7 @@ class MainWindow(QMainWindow):
                 default_ev=lambda run=bridge.run: run.options.ev_template,
                 tags=self.workspace.tags,
                 default_tag=lambda: self.workspace.default_tag,
+                csms=lambda: self.workspace.csms,
             )
             self.views[bridge.station_id] = view
             self.stack.addWidget(view)

@@ -125,6 +125,14 @@ class CsmsConsole(QWidget):
         self._fill_actions()
         self.template_button = QPushButton("Template")
         self.template_button.setToolTip("Replace the payload with a fresh template")
+        # Issue 10: SetChargingProfile has a form (ui/views/profile_dialog.py).
+        self.form_button = QPushButton("Form…")
+        self.form_button.setObjectName("consoleProfileForm")
+        self.form_button.setToolTip("Build the charging profile in a form, with a preview")
+        self.form_button.clicked.connect(self.open_profile_form)
+        self.profile_dialog: Any = None
+        # The charge point of a station that runs in this bench (set by the main window).
+        self.local_station: Callable[[str], Any] | None = None
         self.force_box = QCheckBox("Force")
         self.force_box.setToolTip(
             "Send even where 1.6 §4.2 / 2.0.1 B02-B03 forbid it (station Pending or Rejected)"
@@ -138,6 +146,7 @@ class CsmsConsole(QWidget):
         form.addWidget(self.station_combo)
         form.addWidget(self.action_combo, 1)
         form.addWidget(self.template_button)
+        form.addWidget(self.form_button)
         form.addWidget(self.force_box)
         form.addWidget(self.send_button)
         self.editor = PayloadEditor()
@@ -298,7 +307,32 @@ class CsmsConsole(QWidget):
         return self.action_combo.currentData()
 
     def _action_changed(self, _index: int) -> None:
+        self.form_button.setVisible(self.current_action() == "SetChargingProfile")
         self.reset_template()
+
+    def open_profile_form(self) -> Any:
+        """The charging-profile form; "Use in console" fills the payload editor with it."""
+        from ui.views.profile_dialog import open_for_console
+
+        station = self.station_combo.currentData()
+        if self.current_action() != "SetChargingProfile":
+            return None
+        if self.profile_dialog is not None:
+            self.profile_dialog.close()
+        cp = self.local_station(station) if self.local_station and station else None
+        self.profile_dialog = open_for_console(
+            self.csms,
+            station or "no station",
+            self.version,
+            cp,
+            self.editor.payload,
+            self._use_profile,
+            self,
+        )
+        return self.profile_dialog
+
+    def _use_profile(self, payload: dict[str, Any]) -> None:
+        self.editor.set_payload("SetChargingProfile", payload, self.version)
 
     def reset_template(self) -> None:
         action = self.current_action()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QToolButton,
     QTreeWidget,
@@ -207,9 +208,19 @@ class CompositeChart(pg.PlotWidget):
 
 # ------------------------------------------------------------------ the panel
 class SmartPanel(QWidget):
-    def __init__(self, bridge: StationBridge, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: StationBridge,
+        parent: QWidget | None = None,
+        *,
+        csms: Callable[[], Any] | None = None,
+        reporter: Any | None = None,
+    ) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.csms = csms  # the built-in CSMS, if any: where "New profile…" sends from
+        self.reporter = reporter
+        self.profile_dialog: Any = None
         self.cp = bridge.cp
         self.facts = smart_facts(self.cp)
         # A DC station's composite defaults to watts (2.0.1 K08: A only where AC).
@@ -230,7 +241,7 @@ class SmartPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.empty = QLabel(
             "No charging profiles installed. Send a SetChargingProfile from the CSMS "
-            f"({self.facts.set_ref}) and it shows up here."
+            f"({self.facts.set_ref}), or build one with New profile…, and it shows up here."
         )
         self.empty.setProperty("role", "muted")
         self.empty.setWordWrap(True)
@@ -282,7 +293,15 @@ class SmartPanel(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         heading = QLabel("Installed charging profiles")
         heading.setProperty("role", "cardTitle")
-        top_layout.addWidget(heading)
+        self.new_button = QPushButton("New profile…")
+        self.new_button.setObjectName("newProfile")
+        self.new_button.setToolTip("Build a charging profile, preview it and send it")
+        self.new_button.clicked.connect(self.open_profile_form)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(heading)
+        heading_row.addStretch(1)
+        heading_row.addWidget(self.new_button)
+        top_layout.addLayout(heading_row)
         top_layout.addWidget(self.empty)
         top_layout.addWidget(self.tree, 1)
         bottom = QWidget()
@@ -499,7 +518,20 @@ class SmartPanel(QWidget):
             )
         return text
 
+    def open_profile_form(self) -> Any:
+        """The charging-profile form for this station (issue 10), pre-filled for it."""
+        from ui.views.profile_dialog import open_for_station
+
+        if self.profile_dialog is not None:
+            self.profile_dialog.close()
+        self.profile_dialog = open_for_station(
+            self.bridge.run, self.csms, self.reporter, self.chart_connector, self
+        )
+        return self.profile_dialog
+
     def dispose(self) -> None:
+        if self.profile_dialog is not None:
+            self.profile_dialog.close()
         if self._unsubscribe is None:
             return  # already disposed
         self._pending.stop()

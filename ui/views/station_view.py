@@ -8,6 +8,7 @@ display for 2.0.1 (issue 5).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -45,10 +46,12 @@ class StationView(QWidget):
         default_ev: Callable[[], str],
         tags: Callable[[], dict[str, str]],
         default_tag: Callable[[], str],
+        csms: Callable[[], Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.csms = csms  # the built-in CSMS: the Smart charging tab sends profiles with it
         self.cp = bridge.cp
         self.reporter = reporter
         self.header = StationHeader(self.cp)
@@ -148,7 +151,7 @@ class StationView(QWidget):
     def _add_v16_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
         from ui.views.smart_panel import SmartPanel
 
-        self.smart_panel = SmartPanel(bridge)
+        self.smart_panel = SmartPanel(bridge, csms=self.csms, reporter=reporter)
         self.config_panel = ConfigPanel(bridge, reporter)
         self.tabs.addTab(self.smart_panel, "Smart charging")
         self.tabs.addTab(self.config_panel, "Configuration")
@@ -160,7 +163,8 @@ class StationView(QWidget):
         from ui.views.monitors_panel import MonitorsPanel
         from ui.views.smart_panel import SmartPanel
 
-        self.smart_panel = SmartPanel(bridge)  # K01-K13 through ui.models.smart_facts
+        # K01-K13 through ui.models.smart_facts
+        self.smart_panel = SmartPanel(bridge, csms=self.csms, reporter=reporter)
         self.device_model_panel = DeviceModelPanel(bridge, reporter)
         self.monitors_panel = MonitorsPanel(bridge)
         self.display_panel = DisplayPanel(bridge)
