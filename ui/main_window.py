@@ -33,6 +33,7 @@ from ui.operations import perform
 from ui.views.attach_hardware import HardwareActions
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
+from ui.views.quit_dialog import ask_before_quitting, live_transactions
 from ui.views.station_actions import StationActions
 from ui.views.station_list import StationList
 from ui.views.station_view import StationView
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self.closed = asyncio.Event()  # set once the shutdown has finished
         self._shutdown_task: asyncio.Task[None] | None = None
         self._shut_down = False
+        self.quit_question: QMessageBox | None = None  # open while asking before quitting
+        self._quit_confirmed = False
         self.setWindowTitle("OCPP Bench")
         self.resize(1600, 1000)
 
@@ -372,8 +375,22 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
-        if self._shutdown_task is None:
-            self._shutdown_task = asyncio.ensure_future(self._close_after_shutdown())
+        if self._shutdown_task is not None:
+            return
+        if self.quit_question is not None:  # already asking
+            self.quit_question.raise_()
+            return
+        live = live_transactions(self.workspace)
+        if live and not self._quit_confirmed:
+            self.quit_question = ask_before_quitting(self, live, self._quit_answered)
+            return
+        self._shutdown_task = asyncio.ensure_future(self._close_after_shutdown())
+
+    def _quit_answered(self, quit_anyway: bool) -> None:
+        self.quit_question = None
+        if quit_anyway:
+            self._quit_confirmed = True
+            self.close()
 
     async def _close_after_shutdown(self) -> None:
         try:
