@@ -219,8 +219,13 @@ class MainWindow(QMainWindow):
             return
         store = TagStore(self.workspace.options.data_dir)
         perform(self.reporter, console_ops.restore_tags, csms, store)
-        self.csms_console = CsmsConsole(csms, self.reporter, store)
-        self.console_dock.setWidget(self.csms_console)
+        self.csms_console = console = CsmsConsole(csms, self.reporter, store)
+        self.console_dock.setWidget(console)
+        # Send goes to the station on screen, not to the first one connected.
+        self.station_list.selected.connect(
+            lambda bridge: console.follow_station(bridge.station_id if bridge else None)
+        )
+        console.follow_station(self.station_list.current_station_id())
 
     def add_station(self, run: Any) -> StationBridge:
         self.attach_log()
