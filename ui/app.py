@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme",
         choices=("auto", "light", "dark"),
         default=None,
-        help="palette (default: the last one picked in View > Palette, else follow the system)",
+        help="palette for this start (default: the last one picked in View > Palette, "
+        "else follow the system)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument(

@@ -54,6 +54,8 @@ class WindowActions:
             window, "Go to CSMS console", (SHOW_CONSOLE,), self.focus_console
         )
         self.shortcut_list = _action(window, "Keyboard shortcuts", (SHORTCUT_LIST,), self.show_list)
+        # Only a palette picked in the menu is remembered; `--theme` chooses for one start.
+        self.theme_picked = False
         self.theme_group = QActionGroup(window)
         self.theme_actions: dict[str, QAction] = {}
         for choice in CHOICES:
@@ -126,12 +128,13 @@ class WindowActions:
         if self.theme is None:
             return
         scheme = self.theme.set_choice(choice)
+        self.theme_picked = True
         self.theme_actions[choice].setChecked(True)
         label = THEME_LABELS[choice]
         self.window.show_info(f"Palette: {label}" + (f" ({scheme})" if choice == "auto" else ""))
 
     def save(self, settings: QSettings) -> None:
-        if self.theme is not None:
+        if self.theme is not None and self.theme_picked:
             settings.setValue(THEME_KEY, self.theme.choice)
 
     # ------------------------------------------------------------ help
