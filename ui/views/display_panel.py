@@ -127,7 +127,8 @@ class DisplayPanel(QWidget):
         )
         hint = QLabel(
             "The CSMS sets messages with SetDisplayMessage and removes them with "
-            "ClearDisplayMessage (O01-O06); AlwaysFront wins, InFront and NormalCycle take turns."
+            "ClearDisplayMessage (O01-O06). AlwaysFront wins; InFront messages take turns in "
+            "front; NormalCycle ones take turns with the station's own screen."
         )
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
