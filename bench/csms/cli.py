@@ -385,20 +385,20 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if jsonl is not None:
             jsonl.close()
         return 1
-    _say(out, f"CSMS listening on {url}")
-    if csms.files is not None:
-        _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
-    _say(err, tags_summary(config))  # a notice for the person, not for scripts reading stdout
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
+    # Before the first line: a script that reads the URL may stop us at once, cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows / not the main thread
             pass
+    _say(out, f"CSMS listening on {url}")
+    if csms.files is not None:
+        _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
+    _say(err, tags_summary(config))  # a notice for the person, not for scripts reading stdout
     tasks = [asyncio.create_task(_console(csms, out, stop, args.exit_on_eof), name="console")]
     if jsonl is not None:
         tasks.append(asyncio.create_task(jsonl.run_flusher(), name="jsonl flusher"))
