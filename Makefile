@@ -1,31 +1,45 @@
 # Two entry points: `make run` (install + start on embedded defaults) and
 # `make test` (install + the whole test suite). Both bootstrap .venv.
+# `make run` installs the runtime only; the test tools come with `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test lint bench clean system-deps system-deps-test
 
-$(STAMP): pyproject.toml constraints.txt
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
 system-deps:
 	sh packaging/system_deps.sh
 
-run: $(STAMP)
-	-sh packaging/system_deps.sh
+system-deps-test:
+	sh packaging/system_deps.sh --test
+
+run: system-deps $(RUN_STAMP)
 	$(BIN)/ocpp-bench
 
-test: system-deps $(STAMP)
+test: system-deps-test $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

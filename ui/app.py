@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -35,6 +36,8 @@ from ui.workspace import Workspace, WorkspaceOptions, default_data_dir
 log = logging.getLogger(__name__)
 
 QUIT_AFTER_ENV = "OCPP_BENCH_QUIT_AFTER"
+DRIVE_ENV = "OCPP_BENCH_DRIVE"
+Driver = Callable[[MainWindow], Awaitable[object]]
 
 
 def _seconds_since_process_start() -> float:
@@ -61,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme",
         choices=("auto", "light", "dark"),
         default=None,
-        help="palette (default: the last one picked in View > Palette, else follow the system)",
+        help="palette for this start (default: the last one picked in View > Palette, "
+        "else follow the system)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument(
@@ -71,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="close the window S seconds after start and print startup times (smoke tests; "
         f"also ${QUIT_AFTER_ENV}, which reaches the GUI through the `ocpp-bench` launcher)",
+    )
+    parser.add_argument(
+        "--drive",
+        default=os.environ.get(DRIVE_ENV) or None,
+        metavar="MODULE:FUNCTION",
+        help="tests and screenshots: once the window is up, await FUNCTION(window) from "
+        f"MODULE, then close the window (also ${DRIVE_ENV})",
     )
     return parser
 
@@ -124,15 +135,46 @@ async def open_window(
 
 
 async def run(
-    options: WorkspaceOptions, reporter: ErrorReporter, quit_after: float | None = None
+    options: WorkspaceOptions,
+    reporter: ErrorReporter,
+    quit_after: float | None = None,
+    *,
+    drive: str | None = None,
 ) -> int:
     settings = QSettings("OCPP Bench", "ocpp-bench")
     window = await open_window(options, reporter, settings)
-    if quit_after is not None:
+    code = 0
+    if drive is not None:
+        code = await _drive_and_close(window, drive)
+    elif quit_after is not None:
         await _report_startup_and_close(window, quit_after)
     await window.closed.wait()
     window.save_layout(settings)
-    return 0
+    return code
+
+
+def load_driver(spec: str) -> Driver:
+    """``package.module:function`` -> the function (--drive)."""
+    module_name, sep, name = spec.partition(":")
+    if not sep or not module_name or not name:
+        raise ValueError(f"--drive {spec!r}: expected MODULE:FUNCTION")
+    driver = getattr(importlib.import_module(module_name), name, None)
+    if not callable(driver):
+        raise ValueError(f"--drive {spec!r}: {module_name} has no function {name}")
+    return driver
+
+
+async def _drive_and_close(window: MainWindow, spec: str) -> int:
+    """--drive: run the driver on the live window; 1 if it failed. Then close the window
+    (the driver may have closed it already, answering the quit question itself)."""
+    code = 0
+    try:
+        await load_driver(spec)(window)
+    except Exception:
+        log.exception("the --drive function %s failed", spec)
+        code = 1
+    window.close()
+    return code
 
 
 async def _report_startup_and_close(window: MainWindow, seconds: float) -> None:
@@ -191,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporter = ErrorReporter()
     reporter.install(loop)
     try:
-        return loop.run_until_complete(run(options, reporter, args.quit_after))
+        return loop.run_until_complete(run(options, reporter, args.quit_after, drive=args.drive))
     except KeyboardInterrupt:
         return 130
     finally:

@@ -33,6 +33,7 @@ from ui.operations import perform
 from ui.views.attach_hardware import HardwareActions
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
+from ui.views.quit_dialog import ask_before_quitting, live_transactions
 from ui.views.station_actions import StationActions
 from ui.views.station_list import StationList
 from ui.views.station_view import StationView
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self.closed = asyncio.Event()  # set once the shutdown has finished
         self._shutdown_task: asyncio.Task[None] | None = None
         self._shut_down = False
+        self.quit_question: QMessageBox | None = None  # open while asking before quitting
+        self._quit_confirmed = False
         self.setWindowTitle("OCPP Bench")
         self.resize(1600, 1000)
 
@@ -216,11 +219,16 @@ class MainWindow(QMainWindow):
             return
         store = TagStore(self.workspace.options.data_dir)
         perform(self.reporter, console_ops.restore_tags, csms, store)
-        self.csms_console = CsmsConsole(csms, self.reporter, store)
+        self.csms_console = console = CsmsConsole(csms, self.reporter, store)
         from ui.operations.charging_profiles import local_charge_point  # issue 10: the form
 
-        self.csms_console.local_station = lambda sid: local_charge_point(self.workspace, sid)
-        self.console_dock.setWidget(self.csms_console)
+        console.local_station = lambda sid: local_charge_point(self.workspace, sid)
+        self.console_dock.setWidget(console)
+        # Send goes to the station on screen, not to the first one connected.
+        self.station_list.selected.connect(
+            lambda bridge: console.follow_station(bridge.station_id if bridge else None)
+        )
+        console.follow_station(self.station_list.current_station_id())
 
     def add_station(self, run: Any) -> StationBridge:
         self.attach_log()
@@ -376,8 +384,22 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()
-        if self._shutdown_task is None:
-            self._shutdown_task = asyncio.ensure_future(self._close_after_shutdown())
+        if self._shutdown_task is not None:
+            return
+        if self.quit_question is not None:  # already asking
+            self.quit_question.raise_()
+            return
+        live = live_transactions(self.workspace)
+        if live and not self._quit_confirmed:
+            self.quit_question = ask_before_quitting(self, live, self._quit_answered)
+            return
+        self._shutdown_task = asyncio.ensure_future(self._close_after_shutdown())
+
+    def _quit_answered(self, quit_anyway: bool) -> None:
+        self.quit_question = None
+        if quit_anyway:
+            self._quit_confirmed = True
+            self.close()
 
     async def _close_after_shutdown(self) -> None:
         try:

@@ -1,8 +1,8 @@
 """Keyboard navigation and the window-level actions: stations, log, palette, shortcut list.
 
 ``install(window)`` adds to the main window's menus (built in ``MainWindow._build_menus``):
-next/previous station, find in the message log, export the log, the palette
-(follow the system, light, dark) and a list of every shortcut (F1). Each action
+next/previous station, go to the CSMS console, find in the message log, export the
+log, the palette (follow the system, light, dark) and a list of every shortcut (F1). Each action
 only moves the selection, focuses a widget or clicks an existing button, so the
 behaviour behind it stays in one place (the views and ``ui/operations``).
 """
@@ -34,6 +34,7 @@ NEXT_STATION = ("Ctrl+PgDown", "Alt+Down")
 PREVIOUS_STATION = ("Ctrl+PgUp", "Alt+Up")
 FIND_IN_LOG = QKeySequence.StandardKey.Find  # Ctrl+F
 EXPORT_LOG = "Ctrl+E"
+SHOW_CONSOLE = "Ctrl+K"
 SHORTCUT_LIST = QKeySequence.StandardKey.HelpContents  # F1
 THEME_KEY = "ui/theme"
 THEME_LABELS = {"auto": "Follow the system", "light": "Light", "dark": "Dark"}
@@ -49,7 +50,12 @@ class WindowActions:
         self.previous_station = _action(window, "Previous station", PREVIOUS_STATION, self.previous)
         self.find_in_log = _action(window, "Find in message log", (FIND_IN_LOG,), self.focus_log)
         self.export_log = _action(window, "Export message log…", (EXPORT_LOG,), self.export)
+        self.show_console = _action(
+            window, "Go to CSMS console", (SHOW_CONSOLE,), self.focus_console
+        )
         self.shortcut_list = _action(window, "Keyboard shortcuts", (SHORTCUT_LIST,), self.show_list)
+        # Only a palette picked in the menu is remembered; `--theme` chooses for one start.
+        self.theme_picked = False
         self.theme_group = QActionGroup(window)
         self.theme_actions: dict[str, QAction] = {}
         for choice in CHOICES:
@@ -91,6 +97,25 @@ class WindowActions:
         panel.text.selectAll()
         return True
 
+    # ------------------------------------------------------------ console
+    def focus_console(self) -> bool:
+        """Show the CSMS console, bring its tab to the front and put the focus in it.
+
+        Never hides it: the dock's own toggle (View menu) is a show/hide switch, and
+        with the console tabbed behind the log "shown" already meant "hidden" to it.
+        """
+        dock = self.window.console_dock
+        dock.show()
+        dock.raise_()  # the front tab when tabbed with the log
+        if dock.isFloating():
+            dock.activateWindow()
+        console = self.window.csms_console
+        if console is None:
+            self.window.show_error("The CSMS console opens once the built-in CSMS has started")
+            return False
+        console.action_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
+
     def export(self) -> None:
         panel = self.window.log_panel
         if panel is None:
@@ -103,12 +128,13 @@ class WindowActions:
         if self.theme is None:
             return
         scheme = self.theme.set_choice(choice)
+        self.theme_picked = True
         self.theme_actions[choice].setChecked(True)
         label = THEME_LABELS[choice]
         self.window.show_info(f"Palette: {label}" + (f" ({scheme})" if choice == "auto" else ""))
 
     def save(self, settings: QSettings) -> None:
-        if self.theme is not None:
+        if self.theme is not None and self.theme_picked:
             settings.setValue(THEME_KEY, self.theme.choice)
 
     # ------------------------------------------------------------ help
@@ -192,6 +218,10 @@ def install(window: MainWindow, theme: ThemeController | None = None) -> WindowA
     station_menu.addAction(actions.previous_station)
     station_menu.addAction(actions.next_station)
     view_menu = _menu(window, "View")
+    # Ctrl+K belongs to "Go to CSMS console", which never hides the console; the
+    # dock's toggle stays in the menu as the show/hide switch, without the key.
+    window.console_dock.toggleViewAction().setShortcut(QKeySequence())
+    view_menu.addAction(actions.show_console)
     view_menu.addAction(actions.find_in_log)
     view_menu.addSeparator()
     palette = view_menu.addMenu("Palette")

@@ -4,7 +4,9 @@ The CSMS speaks OCPP 1.6J and 2.0.1 (subprotocols ``ocpp1.6`` and ``ocpp2.0.1``;
 ``--ocpp`` narrows it to one); each station is answered in the version it
 negotiated. Prints ``CSMS listening on ws://HOST:PORT`` as its first stdout line
 (flushed, so a script can read the port), then streams the message log unless
-``--quiet``. Console commands, one per stdin line; each answer is one line:
+``--quiet``. On stderr, a ``tags: ...`` line says at start which id tags it accepts
+(stdout stays the URL, the log and the answers). Console commands, one per stdin
+line; each answer is one line:
 
     send STATION ACTION {json}   -> reply {json} | error {json}
     send! STATION ACTION {json}  -> the same, even where 1.6 §4.2 / B02 say not to
@@ -181,6 +183,32 @@ def _server_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError) as exc:
         raise ConfigError(f"cannot load the TLS files: {exc}") from None
     return context
+
+
+TAGS_SHOWN = 8  # a longer list is summarised: the line is read by a person at start
+
+
+def tags_summary(config: CsmsConfig) -> str:
+    """One line, printed at start, saying which id tags the CSMS accepts.
+
+    With no tag list and no --accept-unknown-tags every tag is refused as Invalid
+    (1.6 §7.13, 2.0.1 AuthorizationStatusEnumType); a newcomer presenting any
+    tag would see nothing charge without being told why.
+    """
+    tags = config.tags
+    listed = ", ".join(f"{tag} ({entry.status})" for tag, entry in list(tags.items())[:TAGS_SHOWN])
+    if len(tags) > TAGS_SHOWN:
+        listed += f" and {len(tags) - TAGS_SHOWN} more"
+    if config.accept_unknown_tags:
+        known = f"; listed: {listed}" if tags else ""
+        return f"tags: any tag not in the tag list is Accepted (--accept-unknown-tags){known}"
+    if not tags:
+        return (
+            "tags: no tag list, so every tag is refused as Invalid; "
+            "--accept-unknown-tags accepts any tag, "
+            '--tags FILE.json ({"TAG1": "Accepted"}) lists the ones to accept'
+        )
+    return f"tags: {listed}; any other tag is refused as Invalid (--accept-unknown-tags accepts it)"
 
 
 def _say(out: TextIO, text: str) -> None:
@@ -377,19 +405,20 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if jsonl is not None:
             jsonl.close()
         return 1
-    _say(out, f"CSMS listening on {url}")
-    if csms.files is not None:
-        _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
+    # Before the first line: a script that reads the URL may stop us at once, cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows / not the main thread
             pass
+    _say(out, f"CSMS listening on {url}")
+    if csms.files is not None:
+        _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
+    _say(err, tags_summary(config))  # a notice for the person, not for scripts reading stdout
     tasks = [asyncio.create_task(_console(csms, out, stop, args.exit_on_eof), name="console")]
     if jsonl is not None:
         tasks.append(asyncio.create_task(jsonl.run_flusher(), name="jsonl flusher"))

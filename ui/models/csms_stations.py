@@ -46,6 +46,24 @@ def connectors_text(info: StationInfo) -> str:
     return ", ".join(parts) or "—"
 
 
+def boot_facts(boot: dict[str, Any] | None) -> tuple[str, str]:
+    """("vendor model", firmware) from the last BootNotification, either version.
+
+    1.6 puts the fields at the top (chargePointVendor, chargePointModel,
+    firmwareVersion, 1.6 §6.2); 2.0.1 nests them in ``chargingStation`` (vendorName,
+    model, firmwareVersion; B01, ChargingStationType).
+    """
+    boot = boot or {}
+    station = boot.get("chargingStation")
+    if isinstance(station, dict):
+        vendor, model = station.get("vendorName", ""), station.get("model", "")
+        firmware = station.get("firmwareVersion")
+    else:
+        vendor, model = boot.get("chargePointVendor", ""), boot.get("chargePointModel", "")
+        firmware = boot.get("firmwareVersion")
+    return f"{vendor} {model}".strip() or "—", firmware or "—"
+
+
 class CsmsStationsModel(QAbstractTableModel):
     def __init__(self, csms: CentralSystem, parent: Any = None) -> None:
         super().__init__(parent)
@@ -114,7 +132,6 @@ class CsmsStationsModel(QAbstractTableModel):
         return None
 
     def _display(self, info: StationInfo, column: int) -> str:
-        boot = info.boot or {}
         if column == 0:
             return info.id
         if column == 1:
@@ -122,11 +139,9 @@ class CsmsStationsModel(QAbstractTableModel):
         if column == 2:
             return info.registration or "not booted"
         if column == 3:
-            vendor = boot.get("chargePointVendor", "")
-            model = boot.get("chargePointModel", "")
-            return f"{vendor} {model}".strip() or "—"
+            return boot_facts(info.boot)[0]
         if column == 4:
-            return boot.get("firmwareVersion", "—")
+            return boot_facts(info.boot)[1]
         if column == 5:
             return age(info.last_heartbeat, self._now)
         if column == 6:

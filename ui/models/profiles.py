@@ -18,11 +18,21 @@ SECURITY_LABELS: dict[int, str] = {
 }
 
 
+# The built-in CSMS answers each station in the version it connects with (subprotocols
+# ocpp1.6 and ocpp2.0.1); its profile's ocpp_version is only the default for new stations.
+BUILTIN_VERSIONS_LABEL = "OCPP 1.6 and 2.0.1"
+
+
+def versions_label(profile: CsmsProfile) -> str:
+    """What the profile's CSMS speaks, as the lists and forms show it."""
+    return BUILTIN_VERSIONS_LABEL if profile.builtin else f"OCPP {profile.ocpp_version}"
+
+
 def describe(profile: CsmsProfile) -> str:
     """One line for a list or a combo box tooltip (never the password)."""
     extra = " · built in" if profile.builtin else ""
     level = profile.security_profile
-    return f"{profile.url} · OCPP {profile.ocpp_version} · security profile {level}{extra}"
+    return f"{profile.url} · {versions_label(profile)} · security profile {level}{extra}"
 
 
 class ProfileListModel(QAbstractListModel):

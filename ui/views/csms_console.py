@@ -93,6 +93,9 @@ class CsmsConsole(QWidget):
         self.last_outcome: ops.SendOutcome | None = None
         self._sending = False
         self.version = "1.6"  # of the chosen station; the action list follows it
+        # The station the "To" picker shows: the one selected in the station list
+        # (follow_station), or the one the user picked in the console itself.
+        self._wanted: str | None = None
 
         # ---- stations and activity
         self.stations = CsmsStationsModel(csms, self)
@@ -189,6 +192,7 @@ class CsmsConsole(QWidget):
         self.action_combo.currentIndexChanged.connect(self._action_changed)
         self.template_button.clicked.connect(self.reset_template)
         self.station_combo.currentIndexChanged.connect(self._station_changed)
+        self.station_combo.activated.connect(self._station_picked)  # by the user only
         self.editor.validity_changed.connect(self._update_send_button)
         self.send_button.clicked.connect(self._send_clicked)
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
@@ -251,19 +255,37 @@ class CsmsConsole(QWidget):
         """Re-read the stations from the CSMS and keep the station picker in step."""
         self.stations.refresh()
         connected = self.stations.connected_ids()
-        current = self.station_combo.currentData()
-        if [self.station_combo.itemData(i) for i in range(self.station_combo.count())] != connected:
-            self.station_combo.blockSignals(True)
-            self.station_combo.clear()
-            for station_id in connected:
-                self.station_combo.addItem(station_id, station_id)
-            if not connected:
-                self.station_combo.addItem("no station connected", None)
-            index = self.station_combo.findData(current)
-            self.station_combo.setCurrentIndex(max(0, index))
-            self.station_combo.blockSignals(False)
+        wanted = self._wanted if self._wanted is not None else self.station_combo.currentData()
+        items = [(station_id, station_id) for station_id in connected]
+        if self._wanted is not None and self._wanted not in connected:
+            # Never fall back to another station: Send would go where the user did not look.
+            items.insert(0, (f"{self._wanted} (not connected to the built-in CSMS)", None))
+        if not items:
+            items.append(("no station connected", None))
+        combo = self.station_combo
+        shown = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+        index = next((i for i, (_text, data) in enumerate(items) if data == wanted), 0)
+        if shown != items or combo.currentIndex() != index:
+            combo.blockSignals(True)
+            if shown != items:
+                combo.clear()
+                for text, data in items:
+                    combo.addItem(text, data)
+            combo.setCurrentIndex(index)
+            combo.blockSignals(False)
         self._sync_version()
         self._update_send_button()
+
+    def follow_station(self, station_id: str | None) -> None:
+        """The station selected in the station list: Send goes to it from now on."""
+        self._wanted = station_id
+        self.refresh()
+
+    def _station_picked(self, _index: int) -> None:
+        picked = self.station_combo.currentData()
+        if picked is not None:
+            self._wanted = picked
+            self.refresh()  # drops a "not connected" entry the user chose away from
 
     def _station_changed(self, *_args: Any) -> None:
         self._sync_version()
@@ -292,6 +314,7 @@ class CsmsConsole(QWidget):
         index = self.station_combo.findData(station_id)
         if index < 0:
             raise LookupError(f"station {station_id} is not connected to the built-in CSMS")
+        self._wanted = station_id
         self.station_combo.setCurrentIndex(index)
 
     def select_action(self, action: str) -> None:
@@ -349,7 +372,9 @@ class CsmsConsole(QWidget):
         station = self.station_combo.currentData()
         ready = station is not None and self.editor.valid and not self._sending
         self.send_button.setEnabled(ready)
-        if station is None:
+        if station is None and self._wanted is not None:
+            self.send_button.setToolTip(f"{self._wanted} is not connected to the built-in CSMS")
+        elif station is None:
             self.send_button.setToolTip("No station is connected to the built-in CSMS")
         elif not self.editor.valid:
             self.send_button.setToolTip(f"Fix the payload first: {self.editor.error}")

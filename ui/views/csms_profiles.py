@@ -36,12 +36,13 @@ from qasync import asyncSlot
 from bench.store.workspace import CsmsProfile
 from bench.transport.probe import STEPS, TITLES, ProbeReport, Verdict
 from ui.errors import user_message
-from ui.models.profiles import SECURITY_LABELS, ProfileListModel
+from ui.models.profiles import BUILTIN_VERSIONS_LABEL, SECURITY_LABELS, ProfileListModel
 from ui.operations import EXPECTED
 from ui.operations import stations as ops
 from ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
+BUILTIN_VERSIONS = "built-in"  # the OCPP combo's data for the built-in CSMS's entry
 
 MARKS: dict[Verdict, tuple[str, str]] = {
     Verdict.OK: ("✔", "#2e9d4f"),
@@ -126,6 +127,16 @@ class CsmsProfilesDialog(QDialog):
                 model = self.ocpp.model()
                 if isinstance(model, QStandardItemModel):
                     model.item(self.ocpp.count() - 1).setEnabled(False)
+        # The built-in CSMS speaks both versions: one entry says so, shown only for it
+        # (hidden from the list and disabled, so no stored profile can pick it).
+        self.ocpp.addItem(BUILTIN_VERSIONS_LABEL, BUILTIN_VERSIONS)
+        builtin_row = self.ocpp.count() - 1
+        ocpp_model = self.ocpp.model()
+        if isinstance(ocpp_model, QStandardItemModel):
+            ocpp_model.item(builtin_row).setEnabled(False)
+        ocpp_view = self.ocpp.view()
+        if isinstance(ocpp_view, QListView):
+            ocpp_view.setRowHidden(builtin_row, True)
         self.ocpp.setToolTip(
             "The default protocol of the stations that use this profile; "
             "each station may choose another in Add stations."
@@ -255,7 +266,8 @@ class CsmsProfilesDialog(QDialog):
     def _fill(self, profile: CsmsProfile) -> None:
         self.name.setText(profile.name)
         self.url.setText(profile.url)
-        self.ocpp.setCurrentIndex(max(0, self.ocpp.findData(profile.ocpp_version)))
+        version = BUILTIN_VERSIONS if profile.builtin else profile.ocpp_version
+        self.ocpp.setCurrentIndex(max(0, self.ocpp.findData(version)))
         self.security.setCurrentIndex(max(0, self.security.findData(profile.security_profile)))
         self.password.setText(profile.password or "")
         self.show_password.setChecked(False)

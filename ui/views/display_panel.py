@@ -1,11 +1,12 @@
 """The virtual display of a 2.0.1 station and the messages the CSMS configured (part 2 O01-O06).
 
 Top: one screen per EVSE showing what
-``cp.display.current(evse_id)`` says is on it now — AlwaysFront first, InFront and
-NormalCycle messages in turn, the station's own tariff and cost texts — with the
-priority and message id under it. Bottom: every configured MessageInfoType
-(``cp.display.messages()``): id, priority, state, EVSE, content, time window,
-transaction.
+``cp.display.screen(evse_id)`` says is on it now — the station's own status screen
+(state, power, session energy, tariff or cost), unless a CSMS message takes
+precedence: AlwaysFront first, InFront messages in turn, NormalCycle messages
+taking turns with the status screen — with the priority and message id under it.
+Bottom: every configured MessageInfoType (``cp.display.messages()``): id, priority,
+state, EVSE, content, time window, transaction.
 
 Follows the block's ``DisplayMessagesChanged`` event; while visible it also
 redraws once per bridge refresh, as cycling messages take turns with time.
@@ -41,7 +42,7 @@ SCREEN_STYLE = (
 
 
 def screen_text(current: Any) -> tuple[str, str]:
-    """(content, detail line) of what ``cp.display.current`` returned."""
+    """(content, detail line) of what ``cp.display.screen`` returned."""
     if current is None:
         return BLANK, ""
     if isinstance(current, str):
@@ -52,6 +53,8 @@ def screen_text(current: Any) -> tuple[str, str]:
     content = str(getattr(current, "content", current))
     priority = getattr(current, "priority", "")
     message_id = getattr(current, "message_id", None)
+    if getattr(current, "station_screen", False):
+        return content, "station screen"
     source = f"message #{message_id}" if message_id is not None else "station text"
     return content, f"{priority} · {source}".strip(" ·")
 
@@ -124,7 +127,8 @@ class DisplayPanel(QWidget):
         )
         hint = QLabel(
             "The CSMS sets messages with SetDisplayMessage and removes them with "
-            "ClearDisplayMessage (O01-O06); AlwaysFront wins, InFront and NormalCycle take turns."
+            "ClearDisplayMessage (O01-O06). AlwaysFront wins; InFront messages take turns in "
+            "front; NormalCycle ones take turns with the station's own screen."
         )
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
@@ -150,8 +154,8 @@ class DisplayPanel(QWidget):
         return list(messages()) if callable(messages) else []
 
     def current(self, evse_id: int | None) -> Any:
-        current = getattr(self.cp.display, "current", None)
-        return current(evse_id) if callable(current) else None
+        screen = getattr(self.cp.display, "screen", None)
+        return screen(evse_id) if callable(screen) else None
 
     # ------------------------------------------------------------ view
     def refresh(self, force: bool = False) -> None:

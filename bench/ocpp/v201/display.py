@@ -4,9 +4,16 @@ The CSMS configures messages (MessageInfoType) with SetDisplayMessage; they are
 kept, persisted (O01.FR.10), listed with GetDisplayMessages -> NotifyDisplayMessages
 and removed with ClearDisplayMessage, at their endDateTime (O01.FR.07) or when
 their transaction ends (O02.FR.02). The station's own texts (tariff, cost) go
-through ``show_text``. ``current(evse_id)`` says what the display shows now:
+through ``show_text``. ``current(evse_id)`` says which message is up now:
 AlwaysFront first, then InFront messages in turn, then the normal cycle
 (O01.FR.12-16). Every change emits ``DisplayMessagesChanged`` on ``cp.events``.
+
+``screen(evse_id)`` is the whole display as a driver sees it. Like a real station
+it is never blank: its own status screen (state, power and session energy, and the
+tariff or cost text where the station knows one) shows unless a CSMS message
+takes precedence. AlwaysFront and InFront messages hide it; NormalCycle messages
+take turns with it, as they are shown "in the normal cycle of messages"
+(O01.FR.14), of which the station's own screen is part.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ class ScreenText:
     priority: str
     message_id: int | None  # None for the station's own texts
     language: str | None = None
+    station_screen: bool = False  # the station's own status screen (``screen``)
 
 
 class DisplayMessages(Block):
@@ -78,7 +86,59 @@ class DisplayMessages(Block):
         return found[0] if found else None
 
     def current(self, evse_id: int | None = None) -> ScreenText | None:
-        """The text on ``evse_id``'s display now (priority, time window, state, cycle)."""
+        """The message on ``evse_id``'s display now (priority, time window, state, cycle)."""
+        return self._pick(evse_id, with_status=False)
+
+    def screen(self, evse_id: int | None = None) -> ScreenText:
+        """Everything ``evse_id``'s display shows now: never blank (see the module doc)."""
+        picked = self._pick(evse_id, with_status=True)
+        assert picked is not None  # the status screen is always a candidate
+        return picked
+
+    def status_screen(self, evse_id: int | None = None) -> ScreenText:
+        """The station's own screen: state, power and energy, and its tariff or cost text."""
+        lines = [self._state_line(evse_id)]
+        connectors = [
+            self.cp.station.connector(i)
+            for i in ([evse_id] if evse_id is not None else self.cp.evse_ids())
+        ]
+        for connector in connectors:
+            tx = connector.transaction
+            if tx is not None:
+                session_kwh = max(0, connector.energy_wh - tx.meter_start_wh) / 1000
+                lines.append(f"{connector.power_w / 1000:.1f} kW · {session_kwh:.2f} kWh")
+        own = self._own_for(evse_id)
+        if own is not None:
+            lines.append(own[0])  # the tariff or the cost so far, where the station knows it
+        priority = own[1] if own is not None else "NormalCycle"
+        return ScreenText("\n".join(lines), "UTF8", priority, None, station_screen=True)
+
+    def _state_line(self, evse_id: int | None) -> str:
+        ids = [evse_id] if evse_id is not None else self.cp.evse_ids()
+        statuses = {self.cp.status_of(i).status for i in ids}
+        connectors = [self.cp.station.connector(i) for i in ids]
+        if "Faulted" in statuses:
+            return "Out of order"
+        if statuses == {"Unavailable"}:
+            return "Unavailable"
+        if any(c.transaction is not None and c.drawing for c in connectors):
+            return "Charging"
+        if any(c.transaction is not None for c in connectors):
+            return "Connected · not charging"
+        if "Reserved" in statuses:
+            return "Reserved"
+        if any(c.plugged for c in connectors):
+            return "Connected · present your card"
+        return "Available · plug in to charge"
+
+    def _own_for(self, evse_id: int | None) -> tuple[str, str] | None:
+        for key in (evse_id, None) if evse_id is not None else (None,):
+            own = self._own.get(key)
+            if own is not None:
+                return own
+        return None
+
+    def _pick(self, evse_id: int | None, *, with_status: bool) -> ScreenText | None:
         now = self.cp.clock.now()
         self._purge(now)
         shown: list[tuple[int, float, ScreenText]] = []
@@ -94,13 +154,16 @@ class DisplayMessages(Block):
                 )
                 order = -float(message.get("_set", 0))  # newest first among equals
                 shown.append((_RANK[message["priority"]], order, text))
-        for key in (evse_id, None) if evse_id is not None else (None,):
-            own = self._own.get(key)
-            if own is not None:
-                # The station's own texts never override an AlwaysFront one (O01.FR.15).
-                rank = max(_RANK.get(own[1], 2), 1)
-                shown.append((rank, 0.0, ScreenText(own[0], "UTF8", own[1], None)))
-                break
+        own = self._own_for(evse_id)
+        if with_status:
+            # The status screen carries the station's own text; it goes last in its cycle.
+            status = self.status_screen(evse_id)
+            rank = max(_RANK.get(status.priority, 2), 1)
+            shown.append((rank, float("inf"), status))
+        elif own is not None:
+            # The station's own texts never override an AlwaysFront one (O01.FR.15).
+            rank = max(_RANK.get(own[1], 2), 1)
+            shown.append((rank, 0.0, ScreenText(own[0], "UTF8", own[1], None)))
         if not shown:
             return None
         best = min(rank for rank, _o, _t in shown)
