@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.ui.xcb_shots import VIEWS
 from tests.ui.xvfb import app_on_display, xvfb
 
 pytestmark = [
@@ -56,13 +57,15 @@ def test_the_app_opens_on_x_charges_the_demo_station_and_quits_cleanly(
 ):
     args = ("--data-dir", str(tmp_path / "data"), "--theme", palette, "--speed", "60")
     drive = ("--drive", "tests.ui.xcb_shots:drive")
-    env = {"OCPP_BENCH_SHOTS": str(shots), "OCPP_BENCH_SHOT_VIEWS": "charging"}
+    env = {"OCPP_BENCH_SHOTS": str(shots), "OCPP_BENCH_SHOT_VIEWS": ",".join(VIEWS)}
     with app_on_display(display, tmp_path, *args, *drive, env=env) as app:
         shown = app.wait_line("xcb-shots: window shown", 120)
         assert shown.endswith("1600x1000 on xcb"), shown
         app.wait_line("xcb-shots: booted DEMO-AC-11KW against ws://127.0.0.1:", 90)
-        first = app.wait_line("xcb-shots: shot", 120).split(" ", 2)[2]
-        second = app.wait_line("xcb-shots: shot", 60).split(" ", 2)[2]
+        taken = [
+            Path(app.wait_line("xcb-shots: shot", 180).split(" ", 2)[2])
+            for _ in range(2 * len(VIEWS))
+        ]
         question = app.wait_line("xcb-shots: quit question", 60)
         app.wait_line("xcb-shots: closed", 90)
         code = app.proc.wait(60)
@@ -72,11 +75,12 @@ def test_the_app_opens_on_x_charges_the_demo_station_and_quits_cleanly(
     assert "Traceback" not in stderr and "unhandled error" not in stderr, stderr
     assert "DEMO-AC-11KW connector 1" in question and "PowerLoss" in question
 
-    started, switched = Path(first), Path(second)
-    assert started == shots / f"charging-{palette}.png"
-    assert switched == shots / f"charging-{OTHER[palette]}-live.png"
-    for shot in (started, switched):
-        image = QImage(str(shot))
-        assert (image.width(), image.height()) == (1600, 1000), shot
-    light, dark = (started, switched) if palette == "light" else (switched, started)
-    assert mean_luma(light) > mean_luma(dark) + 60, (mean_luma(light), mean_luma(dark))
+    for index, view in enumerate(VIEWS):
+        started, switched = taken[2 * index], taken[2 * index + 1]
+        assert started == shots / f"{view}-{palette}.png"
+        assert switched == shots / f"{view}-{OTHER[palette]}-live.png"
+        for shot in (started, switched):
+            image = QImage(str(shot))
+            assert (image.width(), image.height()) == (1600, 1000), shot
+        light, dark = (started, switched) if palette == "light" else (switched, started)
+        assert mean_luma(light) > mean_luma(dark) + 50, (view, mean_luma(light), mean_luma(dark))

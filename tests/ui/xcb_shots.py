@@ -77,7 +77,46 @@ async def charging_view(window: MainWindow) -> None:
     )
 
 
-VIEWS: dict[str, Callable[[MainWindow], Awaitable[None]]] = {"charging": charging_view}
+async def profile_form_view(window: MainWindow) -> None:
+    """Smart charging ▸ New profile…: a TxProfile of 10 A then 6 A, with its preview."""
+    await charging_view(window)
+    view = window.current_view()
+    assert view is not None
+    panel = view.smart_panel
+    view.tabs.setCurrentWidget(panel)
+    panel.new_button.click()
+    await wait_for(lambda: panel.profile_dialog is not None, "the profile form")
+    dialog = panel.profile_dialog
+    form = dialog.form
+    form.purpose_box.setCurrentIndex(form.purpose_box.findText("TxProfile"))
+    form.table.set_text(0, "limit", "10")
+    form.add_button.click()
+    form.table.set_text(1, "start", "1:00")
+    form.table.set_text(1, "limit", "6")
+    await wait_for(lambda: form.valid, "a valid profile in the form")
+    # Over the main window, as a user sees it; the shot takes the window's area.
+    geometry = window.frameGeometry()
+    dialog.move(geometry.center() - dialog.rect().center())
+    dialog.raise_()
+    await wait_for(lambda: dialog.isVisible(), "the form on screen")
+
+
+async def sessions_view(window: MainWindow) -> None:
+    """The built-in CSMS's sessions, live, in the console dock (Ctrl+K)."""
+    await charging_view(window)
+    window.window_actions.show_console.trigger()
+    console = window.csms_console
+    console.tabs.setCurrentWidget(console.sessions)
+    await wait_for(lambda: console.sessions.model.rowCount() > 0, "a session row")
+
+
+VIEWS: dict[str, Callable[[MainWindow], Awaitable[None]]] = {
+    "charging": charging_view,
+    "profile-form": profile_form_view,
+    "sessions": sessions_view,
+}
+# Views whose subject is a window of its own over the main one: shot from the screen.
+OVERLAY_VIEWS = {"profile-form"}
 
 
 # ------------------------------------------------------------------ shots
@@ -89,14 +128,14 @@ def theme_controller() -> ThemeController:
     return theme
 
 
-async def shoot(window: MainWindow, path: Path) -> Path:
-    """Save the window at exactly 1600x1000."""
+async def shoot(window: MainWindow, path: Path, *, overlay: bool = False) -> Path:
+    """Save the window at exactly 1600x1000 (``overlay``: with what lies over it)."""
     if (window.width(), window.height()) != (WIDTH, HEIGHT):
         window.resize(WIDTH, HEIGHT)
         await wait_for(lambda: (window.width(), window.height()) == (WIDTH, HEIGHT), "resize")
     for _ in range(3):  # let posted events (re-polish, layout, updates) run on the loop
         await asyncio.sleep(0)
-    pixmap = grab_window(window)
+    pixmap = grab_area(window) if overlay else grab_window(window)
     if (pixmap.width(), pixmap.height()) != (WIDTH, HEIGHT):
         raise RuntimeError(f"the window grabbed {pixmap.width()}x{pixmap.height()} pixels")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,14 +145,25 @@ async def shoot(window: MainWindow, path: Path) -> Path:
     return path
 
 
+def grab_area(window: MainWindow):
+    """The screen's pixels where the window is: the window and any dialog over it."""
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible() and widget is not window:
+            widget.repaint()
+    window.repaint()
+    top_left = window.mapToGlobal(window.rect().topLeft())
+    return window.screen().grabWindow(0, top_left.x(), top_left.y(), WIDTH, HEIGHT)
+
+
 async def shoot_view(window: MainWindow, name: str, folder: Path) -> None:
     """``<name>-<palette>.png``, then a live switch to the other palette and back."""
     actions = window.window_actions
     started = theme_controller().scheme
     other = "dark" if started == "light" else "light"
-    await shoot(window, folder / f"{name}-{started}.png")
+    overlay = name in OVERLAY_VIEWS
+    await shoot(window, folder / f"{name}-{started}.png", overlay=overlay)
     actions.theme_actions[other].trigger()  # View ▸ Palette ▸ <other>
-    await shoot(window, folder / f"{name}-{other}-live.png")
+    await shoot(window, folder / f"{name}-{other}-live.png", overlay=overlay)
     actions.theme_actions[started].trigger()
 
 
@@ -145,4 +195,7 @@ async def drive(window: MainWindow) -> None:
     for name in wanted:
         await VIEWS[name](window)
         await shoot_view(window, name, folder)
+        for widget in QApplication.topLevelWidgets():  # dialogs of this view go away
+            if widget is not window and widget.isVisible() and widget.isWindow():
+                widget.close()
     await quit_answering_yes(window)
