@@ -4,7 +4,7 @@ Progress goes out as events (``bench.scenarios.progress``) on ``events``: who
 wants it subscribes (the CLI's echo, the desktop app's scenario runner). A step
 that does not succeed raises ``StepError`` after its verdict is emitted;
 cancelling the run (the user's Stop) emits a ``stopped`` verdict for the step
-it was in and lets the cancellation through.
+it was in, with the cancel message as its reason, and lets the cancellation through.
 """
 
 from __future__ import annotations
@@ -88,8 +88,12 @@ class ScriptRunner:
                 verdict = StepFinished(step, FAILED, exc.detail, exc.expected, exc.seen)
                 self._end(verdict, started, began)
                 raise
-            except asyncio.CancelledError:
-                self._end(StepFinished(step, STOPPED, "stopped before it finished"), started, began)
+            except asyncio.CancelledError as exc:
+                # Whoever cancels may say why (``task.cancel("the station was stopped")``).
+                why = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+                self._end(
+                    StepFinished(step, STOPPED, why or "stopped before it finished"), started, began
+                )
                 raise
             except Exception as exc:  # a bug, not a verdict: say so, then let it through
                 reason = f"unexpected error: {type(exc).__name__}: {exc}"
@@ -138,6 +142,10 @@ class ScriptRunner:
             connector.unplug()
         elif verb == "present":
             cp.present_id(args[0], int(args[1]) if len(args) > 1 else None)
+            # The station takes the badge in on a task of its own; let it start before the
+            # next step. A card ending its own transaction does so at once (1.6 §4.10,
+            # E07.FR.01a), so "present; unplug" stops by card, not by the cable pulled.
+            await asyncio.sleep(0)
         elif verb == "fault":
             fault = self.fault_lookup(args[1])
             if int(args[0]) == 0:

@@ -169,6 +169,29 @@ async def test_a_2_0_1_expect_names_the_charging_state_it_saw(station) -> None:
     assert events[-2].seen == "Occupied (Charging)"
 
 
+@pytest.mark.parametrize("ocpp", ["1.6", "2.0.1"])
+async def test_a_card_presented_just_before_unplugging_ends_the_session_by_card(
+    station, csms: CentralSystem, ocpp: str
+) -> None:
+    """1.6 §4.10 / E07.FR.01a: the badge ends its own transaction before the next step runs,
+    so the cable pulled right after finds no transaction (and no authorization) left."""
+    run = await station(ocpp)
+    script = (
+        f"plug 1; present {DEMO_TAG}; expect 1 Charging within 60; wait 5;"
+        f" present {DEMO_TAG}; unplug 1"
+    )
+    await run.run_script(parse_script(script, separator=";"))
+    sid = run.station.id
+
+    def reasons() -> list[str | None]:
+        if ocpp == "1.6":
+            return [tx.reason for tx in csms.transactions(sid) if not tx.active]
+        return [tx.stopped_reason for tx in v201_tx.transactions(csms.store.conn, sid)]
+
+    await wait_until(lambda: reasons() == ["Local"], WAIT, "the transaction ended by card")
+    assert run.cp.status_of(1).status == "Available"
+
+
 async def test_cancelling_a_run_stops_the_current_step_and_the_station_keeps_working(
     station, csms: CentralSystem
 ) -> None:
@@ -181,10 +204,11 @@ async def test_cancelling_a_run_stops_the_current_step_and_the_station_keeps_wor
         WAIT,
         "the long wait to start",
     )
-    task.cancel()
+    task.cancel("stopped by the user")
     with pytest.raises(asyncio.CancelledError):
         await task
     assert verdicts(events) == [(1, PASSED), (2, PASSED), (3, PASSED), (4, STOPPED)]
+    assert events[-2].reason == "stopped by the user"  # the cancel message says why
     assert events[-1].verdict == STOPPED and events[-1].last.step.number == 4
     # The station still answers its user: the same card ends the session.
     again = parse_script(f"present {DEMO_TAG}; expect 1 Finishing within 60", separator=";")
@@ -209,11 +233,15 @@ def test_the_examples_are_bundled_with_a_title_and_parse() -> None:
 
 
 @pytest.mark.parametrize("ocpp", ["1.6", "2.0.1"])
-@pytest.mark.parametrize("name", ["charge-session.steps", "ev-pauses.steps"])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("charge-session.steps", "Local"), ("ev-pauses.steps", "EVDisconnected")],
+)
 async def test_each_example_runs_green_against_the_built_in_csms(
-    station, csms: CentralSystem, ocpp: str, name: str
+    station, csms: CentralSystem, ocpp: str, name: str, reason: str
 ) -> None:
-    """1.6 §4.8/§4.10 and 2.0.1 E01/E06: one transaction started, and ended by the script."""
+    """1.6 §4.8/§4.10 and 2.0.1 E01/E06/E07: one transaction, ended the way the script says
+    (the card, or the cable pulled)."""
     run = await station(ocpp)
     (path,) = [p for p in example_scripts() if p.name == name]
     steps = parse_script(path.read_text(encoding="utf-8"))
@@ -223,10 +251,11 @@ async def test_each_example_runs_green_against_the_built_in_csms(
     assert len(verdicts(events)) == len(steps)
     sid = run.station.id
 
-    def ended() -> list[Any]:
+    def reasons() -> list[str | None]:
         if ocpp == "1.6":
-            return [tx for tx in csms.transactions(sid) if not tx.active]
-        return v201_tx.transactions(csms.store.conn, sid, active=False)
+            return [tx.reason for tx in csms.transactions(sid) if not tx.active]
+        return [tx.stopped_reason for tx in v201_tx.transactions(csms.store.conn, sid)]
 
-    await wait_until(lambda: len(ended()) == 1, WAIT, "the CSMS to record the transaction as ended")
+    await wait_until(lambda: reasons() == [reason], WAIT, f"one transaction ended ({reason})")
     assert not run.station.connector(1).plugged
+    assert run.cp.status_of(1).status == "Available"
