@@ -210,7 +210,11 @@ async def _run_started(run: StationRun, args: argparse.Namespace) -> int:
         )
     if args.steps:
         try:
-            await run.run_script(args.steps, echo=None if args.quiet else _echo)
+            await run.run_script(
+                args.steps,
+                echo=None if args.quiet else _echo,
+                on_event=None if args.quiet else _echo_verdict,
+            )
         except StepError as exc:
             return fail(str(exc))
     else:
@@ -277,6 +281,14 @@ def _export_sessions(args: argparse.Namespace) -> int:
 
 def _echo(text: str) -> None:
     print(text, flush=True)
+
+
+def _echo_verdict(event: object) -> None:
+    """Under each ``expect`` that held, what it saw and when (a failure goes to stderr)."""
+    from bench.scenarios.progress import StepFinished
+
+    if isinstance(event, StepFinished) and event.passed and event.step.verb == "expect":
+        _echo(f"  ✓ {event.reason} after {event.seconds:.0f} s")
 
 
 async def _wait_until_stopped(duration: float | None) -> None:

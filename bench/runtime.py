@@ -22,7 +22,8 @@ from bench.model.templates import (
 from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import ChargePoint201
-from bench.scenarios.steps import ScriptRunner, Step
+from bench.scenarios.runner import ScriptRunner
+from bench.scenarios.steps import Step
 from bench.store.buffer import BufferedSink
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
@@ -105,13 +106,15 @@ class StationRun:
         )
         self._flushers: list[asyncio.Task[None]] = []
 
-    def script_runner(self, echo=None) -> ScriptRunner:
+    def script_runner(self, echo=None, on_event=None) -> ScriptRunner:
+        """A runner for this station; ``on_event`` gets its progress (bench.scenarios.progress)."""
         return ScriptRunner(
             self.cp,
             ev_loader=self._make_ev,
             default_ev=self.options.ev_template,
             fault_lookup=lookup_fault,
             echo=echo,
+            on_event=on_event,
         )
 
     def _make_ev(self, name: str):
@@ -137,8 +140,8 @@ class StationRun:
             await self._stop_flushers()
             raise
 
-    async def run_script(self, steps: list[Step], echo=None) -> None:
-        await self.script_runner(echo).run(steps)
+    async def run_script(self, steps: list[Step], echo=None, on_event=None) -> None:
+        await self.script_runner(echo, on_event).run(steps)
 
     async def stop(self) -> None:
         try:

@@ -34,6 +34,7 @@ from ui.views.attach_hardware import HardwareActions
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
+from ui.views.scenario_dock import install as install_scenario_runner
 from ui.views.station_actions import StationActions
 from ui.views.station_list import StationList
 from ui.views.station_view import StationView
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.hardware_actions.added.connect(self.station_list.select_station)
         self._build_menus()
         self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
+        self.scenarios = install_scenario_runner(self)  # dock, Scenario menu (issue 10)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -369,6 +371,7 @@ class MainWindow(QMainWindow):
         if self.csms_console is not None:
             self.csms_console.stop()
         self._unsubscribe()
+        await self.scenarios.stop()  # a running script lets go of its station first
         for view in self.views.values():
             view.dispose()
         for bridge in self.bridges.values():

@@ -1,0 +1,209 @@
+"""Executes parsed steps against a running charge point (OCPP 1.6 or 2.0.1).
+
+Progress goes out as events (``bench.scenarios.progress``) on ``events``: who
+wants it subscribes (the CLI's echo, the desktop app's scenario runner). A step
+that does not succeed raises ``StepError`` after its verdict is emitted;
+cancelling the run (the user's Stop) emits a ``stopped`` verdict for the step
+it was in, with the cancel message as its reason, and lets the cancellation through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from bench.model.connector import StateError
+from bench.model.events import Emitter
+from bench.ocpp.charge_point_base import RebootCause
+from bench.scenarios.progress import (
+    FAILED,
+    PASSED,
+    STOPPED,
+    ScriptFinished,
+    ScriptStarted,
+    StepFinished,
+    StepStarted,
+)
+from bench.scenarios.steps import DEFAULT_EXPECT_WITHIN, Step, StepError
+
+# What a step's verb may raise that means "this step did not work", not a bug in the bench.
+_STEP_FAILURES = (ValueError, KeyError, LookupError, StateError)
+
+
+def _failed(step: Step, detail: str, **found: str) -> StepError:
+    return StepError(f"{step} failed: {detail}", line=step.line, detail=detail, **found)
+
+
+async def _to_the_end(work: Awaitable[None]) -> None:
+    """Await ``work``; a cancellation meanwhile waits for it to finish, then goes on.
+
+    For steps that must not stop halfway: a reboot cut short would leave the
+    station powered off, which no user pressing Stop asked for.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+class ScriptRunner:
+    """Runs steps on ``cp``; ``echo`` gets one ``▶ step N (text)`` line as each step starts."""
+
+    def __init__(
+        self,
+        cp: Any,
+        *,
+        ev_loader: Callable[[str], Any],
+        default_ev: str,
+        fault_lookup: Callable[[str], Any],
+        echo: Callable[[str], None] | None = None,
+        on_event: Callable[[Any], None] | None = None,
+    ):
+        self.cp = cp
+        self.ev_loader = ev_loader
+        self.default_ev = default_ev
+        self.fault_lookup = fault_lookup
+        self.events = Emitter()
+        if echo is not None:
+            self.events.subscribe(
+                lambda event: echo(f"▶ {event.step}") if isinstance(event, StepStarted) else None
+            )
+        if on_event is not None:
+            self.events.subscribe(on_event)
+
+    # ------------------------------------------------------------ the run and its events
+    async def run(self, steps: list[Step]) -> None:
+        clock = self.cp.clock
+        began = clock.monotonic()
+        self.events.emit(ScriptStarted(tuple(steps), self.cp.station.id))
+        for step in steps:
+            self.events.emit(StepStarted(step))
+            started = clock.monotonic()
+            try:
+                finished = await self._step(step)
+            except StepError as exc:
+                verdict = StepFinished(step, FAILED, exc.detail, exc.expected, exc.seen)
+                self._end(verdict, started, began)
+                raise
+            except asyncio.CancelledError as exc:
+                # Whoever cancels may say why (``task.cancel("the station was stopped")``).
+                why = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+                self._end(
+                    StepFinished(step, STOPPED, why or "stopped before it finished"), started, began
+                )
+                raise
+            except Exception as exc:  # a bug, not a verdict: say so, then let it through
+                reason = f"unexpected error: {type(exc).__name__}: {exc}"
+                self._end(StepFinished(step, FAILED, reason), started, began)
+                raise
+            self.events.emit(replace(finished, seconds=clock.monotonic() - started))
+        self.events.emit(ScriptFinished(PASSED, None, clock.monotonic() - began))
+
+    def _end(self, finished: StepFinished, started: float, began: float) -> None:
+        now = self.cp.clock.monotonic()
+        finished = replace(finished, seconds=now - started)
+        self.events.emit(finished)
+        self.events.emit(ScriptFinished(finished.verdict, finished, now - began))
+
+    async def _step(self, step: Step) -> StepFinished:
+        try:
+            return await self.execute(step)
+        except StepError:
+            raise
+        except _STEP_FAILURES as exc:
+            raise _failed(step, str(exc)) from None
+
+    # ------------------------------------------------------------ the verbs
+    def _connector(self, step: Step) -> Any:
+        number = int(step.args[0])
+        try:
+            return self.cp.station.connector(number)
+        except (ValueError, IndexError, KeyError):
+            count = len(self.cp.station.connectors)
+            raise _failed(step, f"no connector {number} (station has {count})") from None
+
+    async def execute(self, step: Step) -> StepFinished:
+        """Do one step; its verdict when it succeeds, ``StepError`` when it does not."""
+        cp, verb, args = self.cp, step.verb, step.args
+        station = cp.station
+        if verb == "plug":
+            ev = self.ev_loader(args[1] if len(args) > 1 else self.default_ev)
+            connector = self._connector(step)
+            if connector.plugged:
+                raise _failed(step, f"connector {connector.id} is already plugged")
+            connector.plug_in(ev)
+        elif verb == "unplug":
+            connector = self._connector(step)
+            if not connector.plugged:
+                raise _failed(step, f"connector {connector.id} is not plugged")
+            connector.unplug()
+        elif verb == "present":
+            cp.present_id(args[0], int(args[1]) if len(args) > 1 else None)
+            # The station takes the badge in on a task of its own; let it start before the
+            # next step. A card ending its own transaction does so at once (1.6 §4.10,
+            # E07.FR.01a), so "present; unplug" stops by card, not by the cable pulled.
+            await asyncio.sleep(0)
+        elif verb == "fault":
+            fault = self.fault_lookup(args[1])
+            if int(args[0]) == 0:
+                station.raise_fault(fault)
+            else:
+                self._connector(step).raise_fault(fault)
+        elif verb == "clear":
+            if int(args[0]) == 0:
+                station.clear_fault()
+            else:
+                self._connector(step).clear_fault()
+        elif verb in ("suspend", "resume", "soc"):
+            connector = self._connector(step)
+            if connector.ev is None:
+                raise _failed(step, f"no EV on connector {connector.id}")
+            station.tick()
+            if verb == "suspend":
+                connector.suspend_ev()
+            elif verb == "resume":
+                connector.resume_ev()
+            else:
+                connector.set_ev_soc(float(args[1]))
+        elif verb == "wait":
+            await cp.clock.sleep(float(args[0]))
+        elif verb == "expect":
+            return await self._expect(step)
+        elif verb == "disconnect":
+            cp.cut_network()
+            await asyncio.sleep(0)
+        elif verb == "reconnect":
+            cp.restore_network()
+        elif verb == "reboot":
+            await _to_the_end(cp.restart(RebootCause.LOCAL))  # each version words it
+        return StepFinished(step, PASSED)
+
+    async def _expect(self, step: Step) -> StepFinished:
+        cp, args = self.cp, step.args
+        number, wanted = int(args[0]), args[1]
+        within = float(args[3]) if len(args) == 4 else DEFAULT_EXPECT_WITHIN
+        if number:
+            self._connector(step)  # a clear error for a connector the station lacks
+        if await cp.wait_status(number, wanted, within):
+            return StepFinished(step, PASSED, f"connector {number} is {wanted}", wanted, wanted)
+        seen = self._seen(number)
+        raise _failed(
+            step,
+            f"connector {number} is {seen}, not {wanted}, after {within:g} s",
+            expected=wanted,
+            seen=seen,
+        )
+
+    def _seen(self, number: int) -> str:
+        """The status ``expect`` compared against, as a user would want it named."""
+        status = self.cp.status_of(number).status
+        if getattr(self.cp, "version", "1.6") == "2.0.1" and number:
+            # A 2.0.1 expect also matches the transaction's chargingState: show it too.
+            tx = self.cp.transactions.active(number)
+            if tx is not None:
+                return f"{status} ({tx.charging_state})"
+        return status
