@@ -350,3 +350,12 @@ def test_toggling_a_phase_while_paused_keeps_the_span_the_user_zoomed_to(graphs)
     graphs.phase_boxes["L2"].setChecked(False)
     assert graphs.legend_text("current").split("\n") == ["━━ L1 = L3"]
     assert graphs.plots["power"].vb.viewRange()[0] == pytest.approx([T0 + 60, T0 + 180])
+
+
+def test_the_readout_of_an_idle_connector_says_there_is_no_session_and_no_ev(graphs):
+    bridge = FakeBridge()
+    bridge.add(T0, 0.0, 11.04, (0.0,) * 3, session=NAN, register=850.0, soc=NAN)
+    graphs.set_bridge(bridge)
+    text = graphs.read_at(T0)
+    assert "session —" in text and "SoC —" in text and "— kWh" not in text
+    assert "meter register 850.00 kWh" in text

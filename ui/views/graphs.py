@@ -96,8 +96,11 @@ def _pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.Solid
     return pen
 
 
-def _fmt(value: float, digits: int) -> str:
-    return "—" if math.isnan(value) else f"{value:.{digits}f}"
+def _fmt(value: float, digits: int, unit: str = "") -> str:
+    """A value with its unit, or a dash alone where there is none (no session, no EV)."""
+    if math.isnan(value):
+        return "—"
+    return f"{value:.{digits}f} {unit}".rstrip()
 
 
 class LiveGraphs(QWidget):
@@ -501,21 +504,21 @@ class LiveGraphs(QWidget):
         parts = [
             f"<b>{clock}</b>",
             coloured(c.power, f"P <b>{_fmt(value('power_kw'), 2)}</b> kW"),
-            coloured(c.limit, f"limit {_fmt(value('limit_kw'), 2)} kW"),
+            coloured(c.limit, f"limit {_fmt(value('limit_kw'), 2, 'kW')}"),
         ]
         if self.dc:
-            parts.append(coloured(c.dc_current, f"<b>I</b> {_fmt(value('i1'), 1)} A"))
-            parts.append(coloured(c.voltage, f"<b>U</b> {_fmt(value('voltage_v'), 0)} V"))
+            parts.append(coloured(c.dc_current, f"<b>I</b> {_fmt(value('i1'), 1, 'A')}"))
+            parts.append(coloured(c.voltage, f"<b>U</b> {_fmt(value('voltage_v'), 0, 'V')}"))
         else:
             for index, name in enumerate(PHASE_NAMES[: self._lines], start=1):
                 amps = value(f"i{index}")
                 if not math.isnan(amps):
                     parts.append(coloured(c.phases[index - 1], f"<b>{name}</b> {amps:.1f} A"))
         parts.append(
-            coloured(c.energy, f"session {_fmt(value('session_kwh'), 2)} kWh")
-            + f" (meter register {_fmt(value('energy_kwh'), 2)} kWh)"
+            coloured(c.energy, f"session {_fmt(value('session_kwh'), 2, 'kWh')}")
+            + f" (meter register {_fmt(value('energy_kwh'), 2, 'kWh')})"
         )
-        parts.append(coloured(c.soc, f"SoC {_fmt(value('soc'), 1)} %"))
+        parts.append(coloured(c.soc, f"SoC {_fmt(value('soc'), 1, '%')}"))
         text = " &nbsp; ".join(parts)
         self.readout.setText(text)
         return text
