@@ -48,6 +48,8 @@ from ui.workspace import (
 
 log = logging.getLogger(__name__)
 
+STATIONS_WIDTH = 280
+BOTTOM_HEIGHT = 300
 ERROR_MS = 12_000
 INFO_MS = 6_000
 
@@ -92,8 +94,10 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.console_dock)
         self.tabifyDockWidget(self.log_dock, self.console_dock)
         self.log_dock.raise_()
-        self.resizeDocks([self.stations_dock], [280], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [280], Qt.Orientation.Vertical)
+        # Default proportions at 1600x1000: the station list as wide as its rows, the
+        # log and console tall enough for their tables, the rest for the station.
+        self.resizeDocks([self.stations_dock], [STATIONS_WIDTH], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.log_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
 
         self.csms_label = QLabel()
         self.statusBar().addPermanentWidget(self.csms_label)

@@ -153,6 +153,22 @@ async def test_the_panel_filters_and_shows_pretty_json_and_exports(
     panel.stop()
 
 
+def test_the_frame_counter_says_one_frame_and_counts_more_frames_in_the_plural(
+    qapp, qtbot, message_log
+):
+    panel = LogPanel(message_log)
+    qtbot.addWidget(panel)
+    assert panel.count_label.text() == "0 frames"
+    message_log.record(frame(0))
+    panel.poll()
+    assert panel.count_label.text() == "1 frame"
+    for i in range(1, 1234):
+        message_log.record(frame(i))
+    panel.poll()
+    assert panel.count_label.text() == "1,234 frames"
+    panel.stop()
+
+
 async def test_the_window_log_shows_the_demo_stations_frames_from_sqlite(qtbot, tmp_path):
     """Every frame is logged (ARCHITECTURE rule 4): the boot exchange appears in the view."""
     async with running_app(qtbot, tmp_path) as window:

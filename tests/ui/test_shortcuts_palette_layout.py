@@ -38,6 +38,9 @@ async def test_the_palette_menu_switches_light_and_dark_and_recolours_live_plots
             plot = win.findChildren(pg.GraphicsLayoutWidget)[0].ci.items
             axis = next(iter(plot)).getAxis("left")
             assert axis.textPen().color().name() == "#c8ccd2"  # dark foreground
+            # The graphs on screen turn dark at once, no tab change needed.
+            canvas = win.current_view().graphs.canvas
+            assert canvas.backgroundBrush().color().lightness() < 60
             settings = _settings(tmp_path)
             win.save_layout(settings)
             assert settings.value(THEME_KEY) == "dark"

@@ -9,34 +9,38 @@ from ui.models.station_facts import queued_messages
 # Conventional OCPP status colours (as CSMS dashboards show them): green free,
 # blue busy, amber paused, red broken, grey out of service. 1.6 ChargePointStatus and
 # 2.0.1 ConnectorStatusEnumType (Occupied) plus its ChargingStateEnumType values.
+# Badges and status pills write white text on these: each is dark enough for a
+# contrast ratio of at least 4.5:1 with white (WCAG AA for text), in either palette.
+BADGE_TEXT = "#ffffff"
 STATUS_COLOURS: dict[str, str] = {
-    "Available": "#2e9d4f",
-    "Preparing": "#2b8fd6",
+    "Available": "#1e7e3c",
+    "Preparing": "#1f6fb2",
     "Charging": "#1f5fbf",
-    "SuspendedEV": "#d99a1e",
-    "SuspendedEVSE": "#d97a1e",
-    "Finishing": "#7a5cc7",
-    "Reserved": "#9b59b6",
-    "Unavailable": "#7f8c8d",
-    "Faulted": "#c0392b",
-    "Occupied": "#2b8fd6",
-    "EVConnected": "#2b8fd6",
-    "Idle": "#5a7fa8",
+    "SuspendedEV": "#8f6200",
+    "SuspendedEVSE": "#a84b0c",
+    "Finishing": "#6a4fb8",
+    "Reserved": "#8e44ad",
+    "Unavailable": "#5f6b6d",
+    "Faulted": "#b03a2e",
+    "Occupied": "#1f6fb2",
+    "EVConnected": "#1f6fb2",
+    "Idle": "#4a6d94",
 }
+UNKNOWN_COLOUR = "#5f6b6d"
 
 LINK_COLOURS: dict[str, str] = {
-    "booted": "#2e9d4f",
-    "connected": "#2b8fd6",
-    "connecting": "#d99a1e",
-    "pending": "#d99a1e",
-    "rejected": "#c0392b",
-    "offline": "#c0392b",
-    "stopped": "#7f8c8d",
+    "booted": "#1e7e3c",
+    "connected": "#1f6fb2",
+    "connecting": "#8f6200",
+    "pending": "#8f6200",
+    "rejected": "#b03a2e",
+    "offline": "#b03a2e",
+    "stopped": "#5f6b6d",
 }
 
 
 def status_colour(status: str) -> str:
-    return STATUS_COLOURS.get(status, "#7f8c8d")
+    return STATUS_COLOURS.get(status, UNKNOWN_COLOUR)
 
 
 def link_badge(cp: Any) -> tuple[str, str]:

@@ -69,7 +69,7 @@ class StationBridge(QObject):
     def take_sample(self) -> None:
         t = self.station.clock.now().timestamp()
         for connector in self.station.connectors:
-            self.samples[connector.id].append(sample(connector, t))
+            self.samples[connector.id].append(sample(self.cp, connector, t))
         self.sampled.emit()
         # Heartbeat age and meter readings move without events: refresh once a second.
         self._on_event(None)

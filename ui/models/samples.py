@@ -1,7 +1,10 @@
 """Rolling measurement history of one connector for the live graphs (Qt-free).
 
 One row a second per connector: time (virtual epoch seconds), power drawn, the
-active limit expressed as power, current per phase, the energy register and the
+active limit expressed as power, current per phase (a DC station: the DC current
+as the single line), the voltage of the first line (a DC station: its DC output
+voltage), the energy of the running session (what the connector card calls
+"Session energy"; NaN with no transaction), the meter's energy register and the
 EV's state of charge. Rows live in preallocated numpy arrays twice the capacity;
 when full, the newer half moves to the front (amortised O(1) appends, slices are
 views with no copy).
@@ -10,13 +13,29 @@ views with no copy).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bench.model.connector import Connector
+from ui.models.station_facts import transaction_view
 
-FIELDS = ("t", "power_kw", "limit_kw", "i1", "i2", "i3", "energy_kwh", "soc")
-DEFAULT_CAPACITY = 4 * 3600  # four hours of 1 Hz samples: ~0.9 MiB a connector
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from ui.models.station_facts import ChargePoint
+
+FIELDS = (
+    "t",
+    "power_kw",
+    "limit_kw",
+    "i1",
+    "i2",
+    "i3",
+    "voltage_v",
+    "session_kwh",
+    "energy_kwh",
+    "soc",
+)
+DEFAULT_CAPACITY = 4 * 3600  # four hours of 1 Hz samples: ~1.1 MiB a connector
 
 
 def limit_kw(connector: Connector) -> float:
@@ -29,7 +48,15 @@ def limit_kw(connector: Connector) -> float:
     return connector.current_limit_a * template.nominal_voltage_v * template.phases / 1e3
 
 
-def sample(connector: Connector, t: float) -> tuple[float, ...]:
+def session_kwh(cp: ChargePoint, connector: Connector) -> float:
+    """Energy of the running transaction (register minus its meter start), as on the card."""
+    tx = transaction_view(cp, connector)
+    if tx is None or tx.meter_start_wh is None:
+        return math.nan
+    return max(0.0, connector.meter.energy_wh - tx.meter_start_wh) / 1e3
+
+
+def sample(cp: ChargePoint, connector: Connector, t: float) -> tuple[float, ...]:
     meter = connector.meter
     # Integrating up to now is exact whatever the call rate (bench/model/meter.py), so
     # reading the meter between the core's physics ticks changes no result.
@@ -41,6 +68,8 @@ def sample(connector: Connector, t: float) -> tuple[float, ...]:
         meter.power_w / 1e3,
         limit_kw(connector),
         *currents,
+        meter.voltage_v[0] if meter.voltage_v else math.nan,
+        session_kwh(cp, connector),
         meter.energy_wh / 1e3,
         ev.soc if ev is not None else math.nan,
     )

@@ -107,7 +107,7 @@ class CsmsConsole(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((120, 95, 85, 125, 55, 70, 140)):
+        for column, width in enumerate((150, 58, 88, 118, 62, 72, 130)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._station_double_clicked)
@@ -117,7 +117,7 @@ class CsmsConsole(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._titled("Connected stations", self.table))
         left.addWidget(self._titled("What the stations send", self.activity))
-
+        left.setSizes([300, 200])  # the table gets more: a row per station
         # ---- send form
         self.station_combo = QComboBox()
         self.station_combo.setObjectName("consoleStation")
@@ -125,6 +125,11 @@ class CsmsConsole(QWidget):
         self.action_combo = QComboBox()
         self.action_combo.setObjectName("consoleAction")
         self.action_combo.setMaxVisibleItems(30)
+        # Not as wide as the longest action name: the reply beside it needs the room.
+        self.action_combo.setMinimumContentsLength(18)
+        self.action_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self._fill_actions()
         self.template_button = QPushButton("Template")
         self.template_button.setToolTip("Replace the payload with a fresh template")
@@ -183,7 +188,7 @@ class CsmsConsole(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([560, 1000])
+        splitter.setSizes([790, 810])  # the station table's columns fit at 1600 px
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)

@@ -179,9 +179,9 @@ class DeviceModelPanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(NAME, 250)
+        header.resizeSection(NAME, 230)
         header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(VALUE, 190)
+        header.resizeSection(VALUE, 180)
         for column in (ATTRIBUTE, MUTABILITY, DATA_TYPE, UNIT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 

@@ -1,4 +1,8 @@
-"""A read-only pane showing one frame as pretty-printed, syntax-highlighted JSON."""
+"""A read-only pane showing one frame as pretty-printed, syntax-highlighted JSON.
+
+The highlighter's colours follow the palette live: it watches the widget showing
+its document for Qt's PaletteChange and highlights again in the other set.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,18 @@ import re
 from datetime import datetime
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
-    QGuiApplication,
-    QPalette,
     QSyntaxHighlighter,
     QTextCharFormat,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from bench.ocpp.log import FrameRecord
+from ui.theme import is_dark
 
 _TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*"(?=\s*:))|(?P<str>"(?:[^"\\]|\\.)*")'
@@ -36,7 +40,7 @@ def _fmt(colour: str, bold: bool = False) -> QTextCharFormat:
 
 def dark_palette_in_use() -> bool:
     """True when text is drawn on a dark base (the dark theme): pick lighter colours."""
-    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+    return is_dark()
 
 
 class JsonHighlighter(QSyntaxHighlighter):
@@ -45,7 +49,7 @@ class JsonHighlighter(QSyntaxHighlighter):
         "str": _fmt("#2e7d32"),
         "num": _fmt("#b35900"),
         "lit": _fmt("#8e44ad"),
-        "head": _fmt("#7f8c8d"),
+        "head": _fmt("#5f6b6d"),
     }
     DARK_FORMATS = {
         "key": _fmt("#7fb3ff", bold=True),
@@ -58,6 +62,23 @@ class JsonHighlighter(QSyntaxHighlighter):
     def __init__(self, document: Any) -> None:
         super().__init__(document)
         self.formats = self.DARK_FORMATS if dark_palette_in_use() else self.FORMATS
+        # The editor showing the document (QPlainTextEdit parents it through its text
+        # control): its PaletteChange says when to switch colour sets.
+        owner = document.parent()
+        for _ in range(4):
+            if owner is None or isinstance(owner, QWidget):
+                break
+            owner = owner.parent()
+        if isinstance(owner, QWidget):
+            owner.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange and isinstance(watched, QWidget):
+            formats = self.DARK_FORMATS if is_dark(watched.palette()) else self.FORMATS
+            if formats is not self.formats:
+                self.formats = formats
+                self.rehighlight()
+        return False
 
     def highlightBlock(self, text: str) -> None:
         if text.startswith("#"):

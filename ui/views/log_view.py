@@ -47,6 +47,7 @@ from ui.views.json_view import JsonView
 
 POLL_MS = 250
 ANY = "Any"
+STATION_ID_CHARS = 18
 COPY_LIMIT = 10_000  # rows per copy: a select-all on a million rows must not freeze the UI
 
 
@@ -62,6 +63,13 @@ class LogPanel(QWidget):
         self.text = QLineEdit(placeholderText="Search payloads…", clearButtonEnabled=True)
         self.text.setObjectName("logSearch")
         self.station = QComboBox()
+        self.station.setObjectName("logStation")
+        # Wide enough for a lab's station id (model, rating, serial: 18 characters) even
+        # though the ids arrive after the panel is first shown.
+        self.station.setMinimumContentsLength(STATION_ID_CHARS)
+        self.station.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.station.addItem("All stations", None)
         self.direction = QComboBox()
         for label, value in (
@@ -117,7 +125,7 @@ class LogPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((95, 120, 34, 90, 150, 120, 70)):
+        for column, width in enumerate((95, 150, 34, 90, 150, 120, 70)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
@@ -218,7 +226,7 @@ class LogPanel(QWidget):
 
     def _update_count(self) -> None:
         rows = self.model.rowCount()
-        self.count_label.setText(f"{rows:,} frames")
+        self.count_label.setText(f"{rows:,} frame{'' if rows == 1 else 's'}")
 
     # ------------------------------------------------------------ detail and export
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -53,6 +53,7 @@ from bench.smart.store import Installed
 from bench.smart.units import convert
 from ui.models.bridge import StationBridge
 from ui.models.smart_facts import CSO, V16_FACTS, SmartFacts, smart_facts
+from ui.theme import PlotColours, plot_colours, style_view
 
 HORIZON_S = 24 * 3600  # the chart's span (issue 4: "the next 24 hours")
 STALE_S = 60.0  # station seconds after which the chart's "now" is recomputed
@@ -171,6 +172,27 @@ class CompositeChart(pg.PlotWidget):
         self.labels: list[pg.TextItem] = []
         self.edges = np.zeros(0)
         self.limits = np.zeros(0)
+        self.colours = plot_colours(self.palette())
+        self.apply_colours(self.colours)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # getattr: Qt may deliver a palette change while the chart is still being built.
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "colours", None):
+            colours = plot_colours(self.palette())
+            if colours != self.colours:
+                self.apply_colours(colours)
+
+    def apply_colours(self, colours: PlotColours) -> None:
+        """The palette changed: lines, labels, axes and legend in its colours."""
+        self.colours = colours
+        style_view(self, colours)
+        self.hardware.setPen(pg.mkPen(colours.hardware, width=1.5, style=Qt.PenStyle.DotLine))
+        self.curve.setPen(pg.mkPen(colours.schedule, width=2.5))
+        self.curve.setBrush(pg.mkBrush(colours.schedule_fill))
+        self.now_line.setPen(pg.mkPen(colours.now, width=1.5, style=Qt.PenStyle.DashLine))
+        for label in self.labels:
+            label.setColor(colours.schedule)
 
     def show_schedule(
         self, start: float, periods: list[dict[str, Any]], unit: str, hw: float
@@ -200,7 +222,9 @@ class CompositeChart(pg.PlotWidget):
             for left, right, value in zip(edges[:-1], edges[1:], limits, strict=True):
                 if right - left < MIN_LABELLED:
                     continue
-                label = pg.TextItem(limit_text(value, unit), color=CHART_COLOUR, anchor=(0.5, 1.1))
+                label = pg.TextItem(
+                    limit_text(value, unit), color=self.colours.schedule, anchor=(0.5, 1.1)
+                )
                 label.setPos((left + right) / 2, value)
                 plot.addItem(label, ignoreBounds=True)
                 self.labels.append(label)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
@@ -13,10 +15,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QListView,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.models.badges import BADGE_TEXT, UNKNOWN_COLOUR
 from ui.models.bridge import StationBridge
 from ui.models.stations import (
     BADGE_ROLE,
@@ -34,14 +38,71 @@ from ui.models.stations import (
     StationListModel,
 )
 
+BUTTONS_A_ROW = 2
+
+
+class Pill(NamedTuple):
+    """One rounded label on a station row: where, what, and in which colours."""
+
+    rect: QRectF
+    text: str
+    fill: QColor | None  # None: outlined on the row's own background
+    outline: QColor | None
+    text_colour: QColor
+
 
 class StationDelegate(QStyledItemDelegate):
-    """Two lines (name, model) on the left; link and version pills on the right."""
+    """Two lines (name, model) on the left; link and version pills on the right.
+
+    Every pill's text keeps a contrast ratio of at least 4.5:1 (WCAG AA) with what
+    is behind it, on a plain or a selected row, in either palette: the link badge
+    writes white on its own dark colour (``ui.models.badges``) and gets a light
+    outline on a selected row so it stays a shape on the selection's blue; the
+    version pill is outlined and written in the row's text colour.
+    """
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         return QSize(240, 52)
+
+    @staticmethod
+    def pill_font(option: QStyleOptionViewItem) -> QFont:
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() - 1.5))
+        small.setBold(True)
+        return small
+
+    def pills(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> list[Pill]:
+        rect = option.rect.adjusted(10, 6, -8, -6)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        row_text = palette.highlightedText().color() if selected else palette.text().color()
+        label, colour = index.data(BADGE_ROLE) or ("", UNKNOWN_COLOUR)
+        version = index.data(VERSION_ROLE) or ""
+        metrics = QFontMetrics(self.pill_font(option))
+        badge_w = metrics.horizontalAdvance(label) + 16
+        version_w = metrics.horizontalAdvance(version) + 14
+        pill_h = metrics.height() + 4
+        right = rect.right()
+        return [
+            Pill(
+                QRectF(right - badge_w, rect.top(), badge_w, pill_h),
+                label,
+                QColor(colour),
+                QColor(row_text) if selected else None,
+                QColor(BADGE_TEXT),
+            ),
+            Pill(
+                QRectF(right - version_w, rect.top() + pill_h + 3, version_w, pill_h),
+                version,
+                None,
+                QColor(row_text),
+                QColor(row_text),
+            ),
+        ]
 
     def paint(
         self,
@@ -60,31 +121,18 @@ class StationDelegate(QStyledItemDelegate):
         palette = option.palette
         text_colour = palette.highlightedText().color() if selected else palette.text().color()
 
-        label, colour = index.data(BADGE_ROLE) or ("", "#7f8c8d")
-        version = index.data(VERSION_ROLE) or ""
-        small = QFont(option.font)
-        small.setPointSizeF(max(7.0, option.font.pointSizeF() - 1.5))
-        small.setBold(True)
-        metrics = QFontMetrics(small)
-        badge_w = metrics.horizontalAdvance(label) + 16
-        version_w = metrics.horizontalAdvance(version) + 14
-        pill_h = metrics.height() + 4
-        right = rect.right()
-        badge = QRectF(right - badge_w, rect.top(), badge_w, pill_h)
-        version_rect = QRectF(right - version_w, rect.top() + pill_h + 3, version_w, pill_h)
+        pills = self.pills(option, index)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setFont(small)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour))
-        painter.drawRoundedRect(badge, pill_h / 2, pill_h / 2)
-        painter.setPen(QColor("white"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
-        painter.setPen(QColor("#7f8c8d"))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(version_rect, pill_h / 2, pill_h / 2)
-        painter.drawText(version_rect, Qt.AlignmentFlag.AlignCenter, version)
+        painter.setFont(self.pill_font(option))
+        for pill in pills:
+            radius = pill.rect.height() / 2
+            painter.setPen(pill.outline if pill.outline is not None else Qt.PenStyle.NoPen)
+            painter.setBrush(pill.fill if pill.fill is not None else Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(pill.rect, radius, radius)
+            painter.setPen(pill.text_colour)
+            painter.drawText(pill.rect, Qt.AlignmentFlag.AlignCenter, pill.text)
 
-        text_right = right - max(badge_w, version_w) - 8
+        text_right = min(p.rect.left() for p in pills) - 8
         name_font = QFont(option.font)
         name_font.setBold(True)
         painter.setFont(name_font)
@@ -99,9 +147,8 @@ class StationDelegate(QStyledItemDelegate):
             ),
         )
         painter.setFont(option.font)
-        muted = QColor(text_colour)
-        muted.setAlpha(160)
-        painter.setPen(muted)
+        # The model line is muted on a plain row; on the selection it keeps full contrast.
+        painter.setPen(text_colour if selected else palette.placeholderText().color())
         sub_rect = QRectF(rect.left(), rect.top() + half, text_right - rect.left(), half)
         painter.drawText(
             sub_rect,
@@ -130,7 +177,9 @@ class StationList(QWidget):
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.count = QLabel()
         self.count.setProperty("role", "muted")
-        self.buttons = QHBoxLayout()
+        # Two buttons a row: four in one row would make the panel wider than the
+        # station rows need (and the space beside it is the graphs').
+        self.buttons = QGridLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
         self.buttons.setSpacing(2)
         layout = QVBoxLayout(self)
@@ -147,13 +196,13 @@ class StationList(QWidget):
 
     def set_actions(self, actions: list[QAction]) -> None:
         """One small button per action above the list, and the same actions on right-click."""
-        for action in actions:
+        for n, action in enumerate(actions):
             button = QToolButton()
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            self.buttons.addWidget(button)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.buttons.addWidget(button, n // BUTTONS_A_ROW, n % BUTTONS_A_ROW)
             self.view.addAction(action)
-        self.buttons.addStretch(1)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def select_row(self, row: int) -> None:
