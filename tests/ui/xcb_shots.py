@@ -110,11 +110,46 @@ async def sessions_view(window: MainWindow) -> None:
     await wait_for(lambda: console.sessions.model.rowCount() > 0, "a session row")
 
 
+MID_RUN_SCRIPT = """# Lab check: the EV pauses and resumes while charging
+expect 1 Charging within 60
+suspend 1                       # the EV stops drawing current
+expect 1 SuspendedEV within 60
+resume 1
+expect 1 Charging within 60
+wait 7200                       # two hours of charging
+expect 1 Charging
+"""
+
+
+async def scenario_view(window: MainWindow) -> None:
+    """The scenario runner mid-run: three expects passed, the long wait highlighted."""
+    await charging_view(window)
+    scenarios = window.scenarios
+    scenarios.reveal()
+    runner = scenarios.runner
+    script = Path(os.environ.get(SHOTS_ENV) or "shots") / "pause-and-resume.steps"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(MID_RUN_SCRIPT, encoding="utf-8")
+    assert runner.open_path(script)  # as File ▸ Open would
+    assert runner.start() is not None
+    await wait_for(
+        lambda: runner.progress is not None and runner.progress.running_line() == 7,
+        "the run to reach its long wait (line 7)",
+    )
+
+
+async def scenario_done(window: MainWindow) -> None:
+    await window.scenarios.runner.stop()
+
+
 VIEWS: dict[str, Callable[[MainWindow], Awaitable[None]]] = {
     "charging": charging_view,
     "profile-form": profile_form_view,
     "sessions": sessions_view,
+    "scenario": scenario_view,
 }
+# What a view leaves running after its shots, ended before the next view.
+AFTER_VIEW: dict[str, Callable[[MainWindow], Awaitable[None]]] = {"scenario": scenario_done}
 # Views whose subject is a window of its own over the main one: shot from the screen.
 OVERLAY_VIEWS = {"profile-form"}
 
@@ -195,6 +230,8 @@ async def drive(window: MainWindow) -> None:
     for name in wanted:
         await VIEWS[name](window)
         await shoot_view(window, name, folder)
+        if name in AFTER_VIEW:
+            await AFTER_VIEW[name](window)
         for widget in QApplication.topLevelWidgets():  # dialogs of this view go away
             if widget is not window and widget.isVisible() and widget.isWindow():
                 widget.close()

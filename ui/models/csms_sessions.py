@@ -33,18 +33,31 @@ from bench.csms.server import CentralSystem
 from bench.csms.sessions import V201, Session, SessionChanged, SessionFilter, SessionKey, parse_time
 from bench.csms.sessions_csv import utc_text
 
-COLUMNS = (
+COLUMNS = (  # short headers: the table fits its half of a 1600 px console unscrolled
     "Station",
     "OCPP",
-    "Transaction",
-    "Connector",
+    "Tx",
+    "Conn.",
     "Tag",
     "Start",
     "Stop",
-    "Energy (kWh)",
+    "kWh",
     "Cost",
+    "Reason",
+    "Values",
+)
+COLUMN_HELP = (
+    "Station id",
+    "OCPP version",
+    "Transaction id",
+    "Connector (1.6) or EVSE (2.0.1)",
+    "Id tag / token that started the session",
+    "Start, local time (with the date when not today)",
+    "Stop, local time, or open while the session runs",
+    "Energy in kWh",
+    "Cost at the CSMS's price",
     "Stop reason",
-    "Meter values",
+    "Meter values received",
 )
 (STATION, OCPP, TRANSACTION, CONNECTOR, TAG, START, STOP, ENERGY, COST, REASON, METER) = range(
     len(COLUMNS)
@@ -301,8 +314,12 @@ class CsmsSessionsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_HELP[section]
         return None
 
     def data(self, index: _Index, role: int = 0) -> Any:

@@ -43,7 +43,7 @@ from ui.operations import perform
 
 _ALL = "__all__"  # the "every station / every tag" entry of a picker
 # Sized for the console's Sessions tab at a 1600 px window: every column in view.
-_WIDTHS = (112, 42, 86, 66, 106, 96, 96, 88, 78, 110, 86)
+_WIDTHS = (100, 40, 64, 44, 104, 68, 68, 64, 60, 92, 52)
 
 
 class ElideMiddle(QStyledItemDelegate):
