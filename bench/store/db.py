@@ -75,9 +75,12 @@ class StoreConnection(sqlite3.Connection):
         self.ensured_schemas: set[str] = set()
 
 
-def open_database(path: str | Path) -> sqlite3.Connection:
+def open_database(
+    path: str | Path, *, factory: type[StoreConnection] = StoreConnection
+) -> sqlite3.Connection:
     """Open (creating if needed) the store at ``path`` and apply every registered schema.
 
+    ``factory`` is the connection class (tests pass one that can be told to fail).
     WAL lets readers (the UI paging the log) run beside the writer; with WAL,
     ``synchronous=NORMAL`` keeps every committed transaction across a process
     crash and only risks the last ones on power loss, at a fraction of the cost
@@ -89,7 +92,7 @@ def open_database(path: str | Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         target,
         isolation_level=None,
-        factory=StoreConnection,
+        factory=factory,
         timeout=_BUSY_TIMEOUT_MS / 1000,
         uri=target.startswith("file:"),
     )
@@ -120,10 +123,14 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = False) -> Iterato
     conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (a full disk does that to some statements,
+        # and a COMMIT that fails may leave the transaction open or not): only roll back
+        # what is still open, so the original error is the one that propagates.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def commit_pending(conn: sqlite3.Connection) -> None:
@@ -137,6 +144,17 @@ def commit_pending(conn: sqlite3.Connection) -> None:
     """
     if conn.in_transaction and conn.isolation_level is not None:
         conn.commit()
+
+
+def rollback_pending(conn: sqlite3.Connection) -> None:
+    """Roll back an implicit transaction left open by a write that failed.
+
+    The counterpart of ``commit_pending`` for a refused write (a full disk): on a
+    connection outside autocommit the failed statement's transaction may still be
+    open, and committing it later would write what the caller has given up on.
+    """
+    if conn.in_transaction and conn.isolation_level is not None:
+        conn.rollback()
 
 
 def _check_format(conn: sqlite3.Connection) -> None:
