@@ -45,6 +45,7 @@ class BufferedSink(ABC):
         self._buf: list[FrameRecord] = []
         self.closed = False
         self.failing: str | None = None  # why writes fail, while they do
+        self.last_failure = ""  # why they last failed, kept after they go through again
         self.dropped = 0  # records given up (oldest first) while writes failed
         self._dropped_logged = 0
 
@@ -91,7 +92,7 @@ class BufferedSink(ABC):
             if storage_failure(exc) is None:
                 raise
             if self.failing is None:
-                self.failing = str(exc) or type(exc).__name__
+                self.failing = self.last_failure = str(exc) or type(exc).__name__
                 log.error(
                     "%s: writing failed (%s); keeping up to %d frames in memory and retrying",
                     self.label,

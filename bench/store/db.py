@@ -19,6 +19,7 @@ written by a newer, incompatible one instead of corrupting it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,10 @@ _BUSY_TIMEOUT_MS = 5000
 
 class StoreFormatError(RuntimeError):
     """The file was written by a newer, incompatible store layout."""
+
+
+class StoreOpenError(RuntimeError):
+    """A file a user named cannot be the store; the message says why, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,54 @@ def open_database(
         conn.close()
         raise
     return conn
+
+
+def open_store_file(path: str | Path) -> sqlite3.Connection:
+    """``open_database`` for a path a user gave (``run --db``): every way the file can be
+    unusable (a directory, not SQLite, a read-only or full file system, a newer
+    layout) becomes a ``StoreOpenError`` that names the file and the reason."""
+    target = Path(path)
+    if target.is_dir():
+        raise StoreOpenError(f"{target} is a directory, not a database file")
+    # SQLite opens an existing file on a read-only file system and only fails at the
+    # first write, in the middle of a run: refuse it here instead.
+    folder = next((p for p in (target, *target.parents) if p.exists()), None)
+    if folder is not None and _read_only(folder):
+        raise StoreOpenError(f"cannot use {target} as the database: the file system is read-only")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise StoreOpenError(f"cannot use {target} as the database: the file is read-only")
+    try:
+        return open_database(target)
+    except StoreFormatError as exc:
+        raise StoreOpenError(f"{target} was written by a newer ocpp-bench: {exc}") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreOpenError(f"cannot use {target} as the database: {_why(target, exc)}") from None
+
+
+def _why(target: Path, exc: BaseException) -> str:
+    """The reason a store file could not be opened, in words a user acts on."""
+    from bench.store.faults import FULL, READ_ONLY, storage_failure
+
+    if type(exc) is sqlite3.DatabaseError:  # "file is not a database", "malformed"
+        return f"not a SQLite database ({exc})"
+    folder = next((p for p in (target, *target.parents) if p.exists()), None)
+    if folder is not None and _read_only(folder):
+        return "the file system is read-only"
+    kind = storage_failure(exc)
+    if kind == FULL:
+        return "the disk is full"
+    if kind == READ_ONLY:
+        return "the file is read-only"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): say what SQLite said instead
+        return False
 
 
 @contextmanager

@@ -92,7 +92,16 @@ class Unsaved(Protocol):
 class StoreHealth:
     """Whether one station's writes are failing, and what its stores hold in memory."""
 
-    __slots__ = ("_sources", "detail", "failing", "kind", "on_change", "owner", "refused")
+    __slots__ = (
+        "_sources",
+        "detail",
+        "failing",
+        "kind",
+        "last_detail",
+        "on_change",
+        "owner",
+        "refused",
+    )
 
     def __init__(
         self, owner: str, on_change: Callable[[StorageFaultChanged], None] | None = None
@@ -103,6 +112,7 @@ class StoreHealth:
         self.kind = ""
         self.detail = ""
         self.refused = 0  # writes refused since the station started
+        self.last_detail = ""  # why the last fault happened, kept after it clears
         self._sources: list[Unsaved] = []
 
     def track(self, source: Unsaved) -> None:
@@ -118,6 +128,7 @@ class StoreHealth:
         if self.failing:
             return
         self.failing, self.kind, self.detail = True, kind, str(exc) or type(exc).__name__
+        self.last_detail = self.detail
         log.error(
             "%s: the database refuses writes (%s); keeping them in memory and retrying",
             self.owner,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.model.clock import ManualClock
-from bench.store.config import StateStore
+from bench.store.config import ConfigStore, StateStore
 from bench.store.db import open_database
 from bench.store.faults import FULL, IO_ERROR, READ_ONLY, StoreHealth, storage_failure
 from bench.store.queue import OfflineQueue, QueuedMessage
@@ -167,6 +167,28 @@ def test_a_state_value_the_disk_refuses_is_read_back_from_memory_then_saved(
     assert again.get("CP-1", "energy_1") == {"wh": 25} and again.get("CP-1", "tx_counter") == 3
     other.close()
     assert not health.failing
+
+
+def test_configuration_the_disk_refuses_is_loaded_from_memory_then_saved(
+    conn: FailingConnection,
+):
+    """1.6 §9 keys and 2.0.1 device-model values go through the ConfigStore."""
+    health = StoreHealth("CP-1")
+    config = ConfigStore(conn, health=health)
+    config.save("CP-1", "HeartbeatInterval", "300")
+    conn.fail_writes = True
+    config.save("CP-1", "HeartbeatInterval", "60")
+    config.save_many("CP-1", {"MeterValueSampleInterval": "10", "ConnectionTimeOut": "30"})
+    assert config.delete("CP-1", "ConnectionTimeOut") is True
+    expected = {"HeartbeatInterval": "60", "MeterValueSampleInterval": "10"}
+    assert config.load("CP-1") == expected
+    assert health.failing
+    conn.fail_writes = False
+    assert health.retry() is True
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    other = open_database(path)
+    assert ConfigStore(other).load("CP-1") == expected
+    other.close()
 
 
 def test_other_errors_still_raise(conn: FailingConnection):

@@ -107,7 +107,7 @@ class ChargePoint16(ChargePointBase):
             open_link_fn=open_link_fn,
             backoff=backoff,
         )
-        config_store = ConfigStore(db)
+        config_store = ConfigStore(db, self.storage)
         self.config = Configuration(
             ALL_KEYS,
             config_store.load(station.id),

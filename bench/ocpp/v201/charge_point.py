@@ -130,7 +130,7 @@ class ChargePoint201(ChargePointBase):
             open_link_fn=open_link_fn,
             backoff=backoff,
         )
-        store = ConfigStore(db)
+        store = ConfigStore(db, self.storage)
         definition = standard_definition(tuple(1 for _ in station.connectors))
         self.device_model = DeviceModel(
             definition,
