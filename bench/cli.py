@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bench.runtime import StationRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT, EXIT_UNDELIVERED = 0, 1, 2, 3, 4
+EXIT_UNSAVED = 5  # the disk refused writes and something was lost as the run ended
 
 
 def _add_run_parser(sub: argparse._SubParsersAction) -> None:
@@ -133,7 +134,8 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
 async def run_station(args: argparse.Namespace) -> int:
     from bench.drain import describe, undelivered
     from bench.model.templates import TemplateError
-    from bench.runtime import StationOptions, StationRun, default_db_path
+    from bench.runtime import StationOptions, StationRun
+    from bench.store.db import StoreOpenError
     from bench.store.sinks import ConsoleSink, JsonlSink
 
     sinks: list[FrameSink] = []
@@ -172,7 +174,11 @@ async def run_station(args: argparse.Namespace) -> int:
         return fail(f"--set {bad[0]!r}: expected SETTING=VALUE", EXIT_USAGE)
     try:
         run = StationRun(options)
-    except (TemplateError, ValueError, OSError) as exc:
+    except (TemplateError, ValueError, OSError, StoreOpenError) as exc:
+        for sink in sinks:  # the --log file opened above
+            close = getattr(sink, "close", None)
+            if close is not None:
+                close()
         return fail(str(exc), EXIT_USAGE)
     from bench.devices.cli import health_report, watch_health
 
@@ -186,12 +192,18 @@ async def run_station(args: argparse.Namespace) -> int:
         await run.stop()
         for line in report:
             print(line, file=sys.stderr, flush=True)
-    left = undelivered(run.cp)
+    lost = run.unsaved()
+    left = undelivered(run.cp) - lost.messages  # what only memory held is not "queued in" it
     if left:
         # Said whatever the outcome; it only changes the status of a run that passed.
-        fail(describe(left, args.db or str(default_db_path())))
+        fail(describe(left, run.db_path))
         if code == EXIT_OK:
             code = EXIT_UNDELIVERED
+    if lost:
+        # Issue 11: a disk that refused writes is never a quiet success.
+        fail(lost.line())
+        if code in (EXIT_OK, EXIT_UNDELIVERED):
+            code = EXIT_UNSAVED
     return code
 
 

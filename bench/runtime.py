@@ -25,9 +25,10 @@ from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.scenarios.runner import ScriptRunner
 from bench.scenarios.steps import Step
 from bench.store.buffer import BufferedSink
-from bench.store.db import open_database
+from bench.store.db import open_store_file
 from bench.store.messages import MessageLog
 from bench.transport.config import LinkConfig
+from bench.unsaved import Unsaved, unsaved
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,13 @@ class StationRun:
         self.station = build_station(options.station_id, template, self.clock, seed=options.seed)
         self.devices = build_drivers(options.devices, self.clock)  # attached by start()
         check_connectors(self.devices, self.station)
-        self.db = connection or open_database(options.db or default_db_path())
+        if connection is not None:
+            self.db = connection
+            self.db_path = connection.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+        else:
+            self.db_path = str(options.db or default_db_path())
+            # A file that cannot be the store raises StoreOpenError, naming it and the reason.
+            self.db = open_store_file(self.db_path)
         # Many stations in one process share one log writer (one flusher, not one each).
         self._owns_log = message_log is None
         self.message_log = message_log if message_log is not None else MessageLog(self.db)
@@ -139,6 +146,16 @@ class StationRun:
         except BaseException:
             await self._stop_flushers()
             raise
+
+    def unsaved(self) -> Unsaved:
+        """What a refusing disk kept in memory only (call after ``stop``): lost at exit."""
+        logs: list[tuple[BufferedSink, str]] = []
+        if self._owns_log:
+            logs.append((self.message_log, self.db_path))
+        for sink in self.options.sinks:
+            if isinstance(sink, BufferedSink):
+                logs.append((sink, str(getattr(sink, "path", sink.label))))
+        return unsaved(self.cp, self.db_path, logs)
 
     async def run_script(self, steps: list[Step], echo=None, on_event=None) -> None:
         await self.script_runner(echo, on_event).run(steps)

@@ -26,6 +26,7 @@ from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.ocpp.supervisor import Supervisor
 from bench.store.config import StateStore
+from bench.store.faults import StorageFaultChanged, StoreHealth
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
@@ -38,6 +39,9 @@ CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", 
 BOOT_RETRY_SECONDS = 30.0
 # Real seconds a clean stop waits for status notifications already on their way.
 STATUS_FLUSH_SECONDS = 2.0
+# Real seconds between attempts to write back what a refusing disk left in memory.
+STORAGE_RETRY_SECONDS = 1.0
+
 # The link's detail while the station is off during a reboot (shown next to the badge).
 REBOOTING = "rebooting"
 
@@ -117,6 +121,7 @@ class ChargePointBase:
         "session",
         "state",
         "station",
+        "storage",
         "tasks",
     )
 
@@ -138,7 +143,9 @@ class ChargePointBase:
         self.link_config = link_config
         self.db = db
         self.events = Emitter()
-        self.state = StateStore(db)
+        # Writes the disk refuses are held in memory and retried (bench/store/faults.py).
+        self.storage = StoreHealth(station.id, on_change=self._on_storage_fault)
+        self.state = StateStore(db, health=self.storage)
         self.session = OcppSession(
             _NoLink(),
             version=self.version,
@@ -224,6 +231,28 @@ class ChargePointBase:
 
     def _physics_step(self) -> None:
         """Work done on every physics tick while a transaction runs."""
+
+    def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
+        """The database refuses writes: report it the version's way (a security event)."""
+
+    # ------------------------------------------------------------ storage faults
+    def _on_storage_fault(self, event: StorageFaultChanged) -> None:
+        """The database started or stopped refusing writes: tell, and retry while it does."""
+        self.events.emit(event)
+        if event.failing:
+            self._schedule_storage_retry()
+            self._storage_fault_raised(event)
+
+    def _schedule_storage_retry(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not running (a store used before start): the next write retries
+        self.tasks.later("storage-retry", STORAGE_RETRY_SECONDS, self._retry_storage)
+
+    def _retry_storage(self) -> None:
+        if not self.storage.retry():
+            self._schedule_storage_retry()
 
     # ------------------------------------------------------------ public control
     @property

@@ -6,6 +6,13 @@ restart. ``StateStore`` keeps small named JSON values a real charge point would
 hold in non-volatile memory: the energy register, the firmware version, and
 the like. Both are thin: which keys exist and what they mean is the OCPP
 layer's business.
+
+A value the disk refuses (full, read-only, failing: ``faults.storage_failure``)
+is kept in memory and read from there, and every later write first tries to
+write the held ones back; so does ``write_back`` (the charge point calls it on a
+timer while the fault lasts). Each key holds one value, so only the newest held
+value of a key matters. ``health`` hears of refused writes (the station's
+``StoreHealth``); without one a store keeps its own.
 """
 
 from __future__ import annotations
@@ -15,7 +22,15 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from bench.store.db import Schema, commit_pending, ensure_schema, register_schema, transaction
+from bench.store.db import (
+    Schema,
+    commit_pending,
+    ensure_schema,
+    register_schema,
+    rollback_pending,
+    transaction,
+)
+from bench.store.faults import StoreHealth, storage_failure
 
 CONFIG_SCHEMA = register_schema(
     Schema(
@@ -50,15 +65,7 @@ STATE_SCHEMA = register_schema(
 )
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-_UPSERT_CONFIG = (
-    "INSERT INTO config_values (station, key, value) VALUES (?, ?, ?) "
-    "ON CONFLICT (station, key) DO UPDATE SET value = excluded.value"
-)
-_UPSERT_STATE = (
-    "INSERT INTO station_state (station, name, value) VALUES (?, ?, ?) "
-    "ON CONFLICT (station, name) DO UPDATE SET value = excluded.value"
-)
+_MISSING = object()
 
 
 def _check_str(key: str, value: Any) -> str:
@@ -69,76 +76,177 @@ def _check_str(key: str, value: Any) -> str:
     return value
 
 
-class ConfigStore:
+class _KeyedTexts:
+    """Text values per (station, key) in one table, with refused writes held in memory."""
+
+    _table = ""
+    _key = ""
+
+    def __init__(self, conn: sqlite3.Connection, health: StoreHealth | None, owner: str) -> None:
+        self.conn = conn
+        self.health = health if health is not None else StoreHealth(owner)
+        self.health.track(self)
+        # (station, key) -> text not yet on disk; None: a deletion not yet on disk.
+        self._unsaved: dict[tuple[str, str], str | None] = {}
+        self._upsert = (
+            f"INSERT INTO {self._table} (station, {self._key}, value) VALUES (?, ?, ?) "
+            f"ON CONFLICT (station, {self._key}) DO UPDATE SET value = excluded.value"
+        )
+
+    def _text(self, station: str, key: str) -> object:
+        """The text of ``key``: held, saved, or ``_MISSING``."""
+        if self._unsaved:
+            held = self._unsaved.get((station, key), _MISSING)
+            if held is not _MISSING:
+                return _MISSING if held is None else held
+        row = self.conn.execute(
+            f"SELECT value FROM {self._table} WHERE station = ? AND {self._key} = ?",
+            (station, key),
+        ).fetchone()
+        return _MISSING if row is None else row[0]
+
+    def _texts(self, station: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            f"SELECT {self._key}, value FROM {self._table} WHERE station = ? ORDER BY {self._key}",
+            (station,),
+        )
+        found = dict(rows)
+        for (owner, key), held in self._unsaved.items():
+            if owner == station:
+                if held is None:
+                    found.pop(key, None)
+                else:
+                    found[key] = held
+        return dict(sorted(found.items()))
+
+    def _set(self, station: str, values: Mapping[str, str | None]) -> None:
+        """Write ``values`` (None deletes) in one transaction, or hold them all."""
+        changes = {(station, key): text for key, text in values.items()}
+        if self._unsaved:
+            self._unsaved.update(changes)
+            self.write_back()
+            return
+        try:
+            with transaction(self.conn):
+                self._apply(changes)
+            commit_pending(self.conn)
+        except Exception as exc:
+            self._hold(exc, changes)
+            return
+        self._wrote()
+
+    def _clear(self, station: str) -> int:
+        keys = list(self._texts(station))
+        if self._unsaved:
+            self._set(station, dict.fromkeys(keys))
+            return len(keys)
+        try:
+            self.conn.execute(f"DELETE FROM {self._table} WHERE station = ?", (station,))
+            commit_pending(self.conn)
+        except Exception as exc:
+            self._hold(exc, {(station, key): None for key in keys})
+            return len(keys)
+        self._wrote()
+        return len(keys)
+
+    def _apply(self, changes: Mapping[tuple[str, str], str | None]) -> None:
+        for (station, key), text in changes.items():
+            if text is None:
+                self.conn.execute(
+                    f"DELETE FROM {self._table} WHERE station = ? AND {self._key} = ?",
+                    (station, key),
+                )
+            else:
+                self.conn.execute(self._upsert, (station, key, text))
+
+    def write_back(self) -> bool:
+        """Write the held values in one transaction; True when none is left in memory."""
+        if not self._unsaved:
+            return True
+        held = dict(self._unsaved)
+        try:
+            with transaction(self.conn):
+                self._apply(held)
+        except Exception as exc:
+            self._hold(exc, {})
+            return False
+        for key, text in held.items():
+            if self._unsaved.get(key, _MISSING) == text:
+                del self._unsaved[key]
+        self._wrote()
+        return not self._unsaved
+
+    def unsaved_count(self) -> int:
+        """Values (or deletions) held in memory only: lost if the process ends now."""
+        return len(self._unsaved)
+
+    def _hold(self, exc: Exception, changes: Mapping[tuple[str, str], str | None]) -> None:
+        kind = storage_failure(exc)
+        if kind is None:
+            raise exc
+        rollback_pending(self.conn)
+        self._unsaved.update(changes)
+        self.health.failed(exc, kind)
+
+    def _wrote(self) -> None:
+        if self.health.failing:
+            self.health.saved()
+
+
+class ConfigStore(_KeyedTexts):
     """Configuration key values per station, as strings."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    _table, _key = "config_values", "key"
+
+    def __init__(self, conn: sqlite3.Connection, health: StoreHealth | None = None) -> None:
         ensure_schema(conn, CONFIG_SCHEMA)
-        self.conn = conn
+        super().__init__(conn, health, "configuration store")
 
     def load(self, station: str) -> dict[str, str]:
-        rows = self.conn.execute(
-            "SELECT key, value FROM config_values WHERE station = ? ORDER BY key", (station,)
-        )
-        return dict(rows)
+        return self._texts(station)
 
     def save(self, station: str, key: str, value: str) -> None:
-        self.conn.execute(_UPSERT_CONFIG, (station, key, _check_str(key, value)))
-        commit_pending(self.conn)
+        self._set(station, {key: _check_str(key, value)})
 
     def save_many(self, station: str, mapping: Mapping[str, str]) -> None:
         """Save several keys in one transaction (all or none)."""
-        rows = [(station, k, _check_str(k, v)) for k, v in mapping.items()]
-        with transaction(self.conn):
-            self.conn.executemany(_UPSERT_CONFIG, rows)
-        commit_pending(self.conn)
+        self._set(station, {k: _check_str(k, v) for k, v in mapping.items()})
 
     def delete(self, station: str, key: str) -> bool:
-        cur = self.conn.execute(
-            "DELETE FROM config_values WHERE station = ? AND key = ?", (station, key)
-        )
-        commit_pending(self.conn)
-        return cur.rowcount > 0
+        existed = self._text(station, key) is not _MISSING
+        self._set(station, {key: None})
+        return existed
 
     def clear(self, station: str) -> int:
         """Forget every saved key of ``station``; returns how many were dropped."""
-        cur = self.conn.execute("DELETE FROM config_values WHERE station = ?", (station,))
-        commit_pending(self.conn)
-        return cur.rowcount
+        return self._clear(station)
 
 
-class StateStore:
+class StateStore(_KeyedTexts):
     """Small named JSON values per station (energy register, firmware version, ...)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    _table, _key = "station_state", "name"
+
+    def __init__(self, conn: sqlite3.Connection, health: StoreHealth | None = None) -> None:
         ensure_schema(conn, STATE_SCHEMA)
-        self.conn = conn
+        super().__init__(conn, health, "state store")
 
     def get(self, station: str, name: str, default: Any = None) -> Any:
-        row = self.conn.execute(
-            "SELECT value FROM station_state WHERE station = ? AND name = ?", (station, name)
-        ).fetchone()
-        return default if row is None else json.loads(row[0])
+        text = self._text(station, name)
+        return default if text is _MISSING else json.loads(text)  # type: ignore[arg-type]
 
     def put(self, station: str, name: str, value: Any) -> None:
-        """Store ``value`` (anything JSON can hold); committed when this returns."""
-        self.conn.execute(_UPSERT_STATE, (station, name, _dumps(value)))
-        commit_pending(self.conn)
+        """Store ``value`` (anything JSON can hold); committed when this returns, or
+        held in memory when the disk refuses it."""
+        self._set(station, {name: _dumps(value)})
 
     def names(self, station: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT name FROM station_state WHERE station = ? ORDER BY name", (station,)
-        )
-        return [name for (name,) in rows]
+        return list(self._texts(station))
 
     def delete(self, station: str, name: str) -> bool:
-        cur = self.conn.execute(
-            "DELETE FROM station_state WHERE station = ? AND name = ?", (station, name)
-        )
-        commit_pending(self.conn)
-        return cur.rowcount > 0
+        existed = self._text(station, name) is not _MISSING
+        self._set(station, {name: None})
+        return existed
 
     def clear(self, station: str) -> int:
-        cur = self.conn.execute("DELETE FROM station_state WHERE station = ?", (station,))
-        commit_pending(self.conn)
-        return cur.rowcount
+        return self._clear(station)

@@ -19,6 +19,7 @@ written by a newer, incompatible one instead of corrupting it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,10 @@ _BUSY_TIMEOUT_MS = 5000
 
 class StoreFormatError(RuntimeError):
     """The file was written by a newer, incompatible store layout."""
+
+
+class StoreOpenError(RuntimeError):
+    """A file a user named cannot be the store; the message says why, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +80,12 @@ class StoreConnection(sqlite3.Connection):
         self.ensured_schemas: set[str] = set()
 
 
-def open_database(path: str | Path) -> sqlite3.Connection:
+def open_database(
+    path: str | Path, *, factory: type[StoreConnection] = StoreConnection
+) -> sqlite3.Connection:
     """Open (creating if needed) the store at ``path`` and apply every registered schema.
 
+    ``factory`` is the connection class (tests pass one that can be told to fail).
     WAL lets readers (the UI paging the log) run beside the writer; with WAL,
     ``synchronous=NORMAL`` keeps every committed transaction across a process
     crash and only risks the last ones on power loss, at a fraction of the cost
@@ -89,7 +97,7 @@ def open_database(path: str | Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         target,
         isolation_level=None,
-        factory=StoreConnection,
+        factory=factory,
         timeout=_BUSY_TIMEOUT_MS / 1000,
         uri=target.startswith("file:"),
     )
@@ -107,6 +115,54 @@ def open_database(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def open_store_file(path: str | Path) -> sqlite3.Connection:
+    """``open_database`` for a path a user gave (``run --db``): every way the file can be
+    unusable (a directory, not SQLite, a read-only or full file system, a newer
+    layout) becomes a ``StoreOpenError`` that names the file and the reason."""
+    target = Path(path)
+    if target.is_dir():
+        raise StoreOpenError(f"{target} is a directory, not a database file")
+    # SQLite opens an existing file on a read-only file system and only fails at the
+    # first write, in the middle of a run: refuse it here instead.
+    folder = next((p for p in (target, *target.parents) if p.exists()), None)
+    if folder is not None and _read_only(folder):
+        raise StoreOpenError(f"cannot use {target} as the database: the file system is read-only")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise StoreOpenError(f"cannot use {target} as the database: the file is read-only")
+    try:
+        return open_database(target)
+    except StoreFormatError as exc:
+        raise StoreOpenError(f"{target} was written by a newer ocpp-bench: {exc}") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreOpenError(f"cannot use {target} as the database: {_why(target, exc)}") from None
+
+
+def _why(target: Path, exc: BaseException) -> str:
+    """The reason a store file could not be opened, in words a user acts on."""
+    from bench.store.faults import FULL, READ_ONLY, storage_failure
+
+    if type(exc) is sqlite3.DatabaseError:  # "file is not a database", "malformed"
+        return f"not a SQLite database ({exc})"
+    folder = next((p for p in (target, *target.parents) if p.exists()), None)
+    if folder is not None and _read_only(folder):
+        return "the file system is read-only"
+    kind = storage_failure(exc)
+    if kind == FULL:
+        return "the disk is full"
+    if kind == READ_ONLY:
+        return "the file is read-only"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): say what SQLite said instead
+        return False
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, *, immediate: bool = False) -> Iterator[None]:
     """Run the block in one transaction; joins an enclosing one if already open.
@@ -120,10 +176,14 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = False) -> Iterato
     conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (a full disk does that to some statements,
+        # and a COMMIT that fails may leave the transaction open or not): only roll back
+        # what is still open, so the original error is the one that propagates.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def commit_pending(conn: sqlite3.Connection) -> None:
@@ -137,6 +197,17 @@ def commit_pending(conn: sqlite3.Connection) -> None:
     """
     if conn.in_transaction and conn.isolation_level is not None:
         conn.commit()
+
+
+def rollback_pending(conn: sqlite3.Connection) -> None:
+    """Roll back an implicit transaction left open by a write that failed.
+
+    The counterpart of ``commit_pending`` for a refused write (a full disk): on a
+    connection outside autocommit the failed statement's transaction may still be
+    open, and committing it later would write what the caller has given up on.
+    """
+    if conn.in_transaction and conn.isolation_level is not None:
+        conn.rollback()
 
 
 def _check_format(conn: sqlite3.Connection) -> None:

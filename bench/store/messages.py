@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ocpp.log import FrameRecord
-from bench.store.buffer import DEFAULT_BATCH_SIZE, BufferedSink
+from bench.store.buffer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, BufferedSink
 from bench.store.db import Schema, ensure_schema, register_schema, transaction
 from bench.store.sinks import json_line
 
@@ -224,11 +224,19 @@ class MessageLog(BufferedSink):
     ``since`` (inclusive) / ``until`` (exclusive) as epoch seconds or aware
     datetimes, ``after_id`` (rows newer than a row id, for tailing) and
     ``msg_id`` (the frames of one exchange: a request and its reply).
-    Reads flush the buffer first, so they see every frame recorded so far.
+    Reads flush the buffer first, so they see every frame recorded so far (while
+    the disk refuses writes, only those written before).
     """
 
-    def __init__(self, conn: sqlite3.Connection, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        super().__init__(batch_size)
+    label = "message log"
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
+        super().__init__(batch_size, max_pending)
         ensure_schema(conn, SCHEMA)
         self.conn = conn
 
@@ -290,7 +298,7 @@ class MessageLog(BufferedSink):
         after_id: int | None = None,
         msg_id: str | None = None,
     ) -> int:
-        self.flush()
+        self.try_flush()
         where, params = _where(
             station=station,
             direction=direction,
@@ -307,7 +315,7 @@ class MessageLog(BufferedSink):
 
     def last_id(self) -> int:
         """The id of the newest row (0 when empty); pass it as ``after_id`` to tail."""
-        self.flush()
+        self.try_flush()
         (n,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()
         return n
 
@@ -333,7 +341,7 @@ class MessageLog(BufferedSink):
 
     def delete(self, **filters: Any) -> int:
         """Delete matching rows (every row when no filter is given); returns how many."""
-        self.flush()
+        self.try_flush()
         where, params = _where(**filters)
         with transaction(self.conn):
             cur = self.conn.execute(f"DELETE FROM messages{where}", params)
@@ -348,7 +356,7 @@ class MessageLog(BufferedSink):
         newest_first: bool = False,
         **filters: Any,
     ) -> sqlite3.Cursor:
-        self.flush()
+        self.try_flush()
         where, params = _where(**filters)
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT {columns} FROM messages{where} ORDER BY id {order}"

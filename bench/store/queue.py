@@ -13,6 +13,16 @@ when to send, retry or drop is decided by the OCPP layer. Every change is
 committed on its own, so a message survives a crash of the process the moment
 ``push`` returns (WAL + synchronous=NORMAL loses committed data only on power
 loss).
+
+When the disk refuses a write (full, read-only, failing: ``faults.storage_failure``)
+nothing is lost and nothing raises: the message joins an in-memory overflow that
+follows the rows on disk, a delivered message is hidden until its row can be
+deleted, and a changed attempt count or payload is kept beside its row. Every
+later change first tries to write all of that back, in one transaction and in
+order, and so does ``write_back`` (the charge point calls it on a timer while the
+fault lasts). A message written back gets a new id; the id it had in memory keeps
+working, so a deliverer that took it before the write-back removes the right row
+and nothing goes out twice.
 """
 
 from __future__ import annotations
@@ -20,11 +30,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bench.model.clock import Clock
-from bench.store.db import Schema, commit_pending, ensure_schema, register_schema
+from bench.store.db import (
+    Schema,
+    commit_pending,
+    ensure_schema,
+    register_schema,
+    rollback_pending,
+    transaction,
+)
+from bench.store.faults import StoreHealth, storage_failure
 
 SCHEMA = register_schema(
     Schema(
@@ -49,6 +67,7 @@ SCHEMA = register_schema(
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _COLUMNS = "id, action, payload, meta, attempts, created, last_attempt"
+_MOVED_KEPT = 1000  # memory ids remembered after their write-back
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +79,7 @@ class QueuedMessage:
     attempts: int  # transmissions that failed so far (1.6 §3.7.1)
     created: float  # epoch seconds when queued
     last_attempt: float | None = None  # epoch seconds of the latest failed transmission
+    saved: bool = True  # False while it is held in memory only (the disk refused it)
 
 
 def _to_message(row: tuple[Any, ...]) -> QueuedMessage:
@@ -79,101 +99,375 @@ class OfflineQueue:
     """FIFO of one station's transaction-related messages; many stations share one table.
 
     ``clock`` supplies the ``created``/``last_attempt`` timestamps (virtual time);
-    without one, wall-clock time is used.
+    without one, wall-clock time is used. ``health`` hears of refused writes (the
+    station's ``StoreHealth``); without one the queue keeps its own.
     """
 
     def __init__(
-        self, conn: sqlite3.Connection, station: str, *, clock: Clock | None = None
+        self,
+        conn: sqlite3.Connection,
+        station: str,
+        *,
+        clock: Clock | None = None,
+        health: StoreHealth | None = None,
     ) -> None:
         ensure_schema(conn, SCHEMA)
         self.conn = conn
         self.station = station
         self.clock = clock
+        self.health = health if health is not None else StoreHealth(station)
+        self.health.track(self)
+        # What the disk refused, held in memory until ``write_back`` succeeds.
+        self._memory: list[QueuedMessage] = []  # after every row on disk, in order
+        self._removed: set[int] = set()  # rows delivered or dropped, not yet deleted
+        self._changed: dict[int, QueuedMessage] = {}  # rows with newer attempts/payload
+        self._moved: dict[int, int] = {}  # memory id -> row id once written back
+        self._last_memory_id = 0  # memory ids are negative: never a row id
 
     def _now(self) -> float:
         return self.clock.now().timestamp() if self.clock is not None else time.time()
 
+    # ------------------------------------------------------------ writing
     def push(self, action: str, payload: dict[str, Any], meta: dict[str, Any] | None = None) -> int:
-        """Append a message; it is committed when this returns. Returns its id."""
-        cur = self.conn.execute(
-            "INSERT INTO offline_queue (station, action, payload, meta, created) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                self.station,
-                action,
-                _dumps(payload),
-                None if meta is None else _dumps(meta),
-                self._now(),
-            ),
-        )
-        commit_pending(self.conn)
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    def peek(self) -> QueuedMessage | None:
-        """The oldest message, or None when the queue is empty."""
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM offline_queue WHERE station = ? ORDER BY id LIMIT 1",
-            (self.station,),
-        ).fetchone()
-        return None if row is None else _to_message(row)
-
-    def items(self) -> list[QueuedMessage]:
-        """Every queued message, oldest first."""
-        rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM offline_queue WHERE station = ? ORDER BY id",
-            (self.station,),
-        ).fetchall()
-        return [_to_message(row) for row in rows]
+        """Append a message; it is committed when this returns, or held in memory
+        (``saved`` False) when the disk refuses it. Returns its id."""
+        created = self._now()
+        if not self._holding():
+            try:
+                row_id = self._insert(action, payload, meta, created, attempts=0, last=None)
+            except Exception as exc:
+                kind = self._refused(exc)
+                self._hold(action, payload, meta, created)
+                self.health.failed(exc, kind)
+                return self._last_memory_id
+            self._wrote()
+            return row_id
+        memory_id = self._hold(action, payload, meta, created)
+        self.write_back()
+        return self._moved.get(memory_id, memory_id)
 
     def mark_attempt(self, msg_id: int) -> int:
         """Count one more failed transmission of ``msg_id``; returns the new count."""
-        # fetchall, not fetchone: the UPDATE only completes (and commits) once
-        # the RETURNING rows have been stepped through.
-        rows = self.conn.execute(
-            "UPDATE offline_queue SET attempts = attempts + 1, last_attempt = ? "
-            "WHERE id = ? AND station = ? RETURNING attempts",
-            (self._now(), msg_id, self.station),
-        ).fetchall()
-        commit_pending(self.conn)
-        if not rows:
-            raise KeyError(msg_id)
-        return rows[0][0]
+        now = self._now()
+        held = self._in_memory(msg_id)
+        if held is not None:
+            index, msg = held
+            self._memory[index] = replace(msg, attempts=msg.attempts + 1, last_attempt=now)
+            return msg.attempts + 1
+        row_id = self._row_id(msg_id)
+        if not self._holding():
+            try:
+                # fetchall, not fetchone: the UPDATE only completes (and commits) once
+                # the RETURNING rows have been stepped through.
+                rows = self.conn.execute(
+                    "UPDATE offline_queue SET attempts = attempts + 1, last_attempt = ? "
+                    "WHERE id = ? AND station = ? RETURNING attempts",
+                    (now, row_id, self.station),
+                ).fetchall()
+                commit_pending(self.conn)
+            except Exception as exc:
+                kind = self._refused(exc)
+                msg = self._row(row_id)
+                self._changed[row_id] = replace(msg, attempts=msg.attempts + 1, last_attempt=now)
+                self.health.failed(exc, kind)
+                return msg.attempts + 1
+            if not rows:
+                raise KeyError(msg_id)
+            self._wrote()
+            return rows[0][0]
+        msg = self._row(row_id)
+        self._changed[row_id] = replace(msg, attempts=msg.attempts + 1, last_attempt=now)
+        self.write_back()
+        return msg.attempts + 1
 
     def remove(self, msg_id: int) -> bool:
         """Drop a delivered (or given-up) message; False if it was not queued."""
-        cur = self.conn.execute(
-            "DELETE FROM offline_queue WHERE id = ? AND station = ?", (msg_id, self.station)
-        )
-        commit_pending(self.conn)
-        return cur.rowcount > 0
+        held = self._in_memory(msg_id)
+        if held is not None:
+            del self._memory[held[0]]
+            return True
+        row_id = self._moved.pop(msg_id, msg_id)
+        if row_id in self._removed:
+            return False
+        if not self._holding():
+            try:
+                cur = self.conn.execute(
+                    "DELETE FROM offline_queue WHERE id = ? AND station = ?", (row_id, self.station)
+                )
+                commit_pending(self.conn)
+            except Exception as exc:
+                kind = self._refused(exc)
+                if not self._exists(row_id):
+                    return False
+                self._removed.add(row_id)
+                self.health.failed(exc, kind)
+                return True
+            self._wrote()
+            return cur.rowcount > 0
+        if not self._exists(row_id):
+            return False
+        self._removed.add(row_id)
+        self._changed.pop(row_id, None)
+        self.write_back()
+        return True
 
     def update_payload(self, msg_id: int, payload: dict[str, Any]) -> None:
         """Replace a queued payload, e.g. to patch in a transactionId learned later."""
-        cur = self.conn.execute(
-            "UPDATE offline_queue SET payload = ? WHERE id = ? AND station = ?",
-            (_dumps(payload), msg_id, self.station),
-        )
-        commit_pending(self.conn)
-        if cur.rowcount == 0:
-            raise KeyError(msg_id)
+        held = self._in_memory(msg_id)
+        if held is not None:
+            index, msg = held
+            self._memory[index] = replace(msg, payload=payload)
+            return
+        row_id = self._row_id(msg_id)
+        if not self._holding():
+            try:
+                cur = self.conn.execute(
+                    "UPDATE offline_queue SET payload = ? WHERE id = ? AND station = ?",
+                    (_dumps(payload), row_id, self.station),
+                )
+                commit_pending(self.conn)
+            except Exception as exc:
+                kind = self._refused(exc)
+                self._changed[row_id] = replace(self._row(row_id), payload=payload)
+                self.health.failed(exc, kind)
+                return
+            if cur.rowcount == 0:
+                raise KeyError(msg_id)
+            self._wrote()
+            return
+        self._changed[row_id] = replace(self._row(row_id), payload=payload)
+        self.write_back()
 
     def clear(self) -> int:
         """Drop every queued message of this station; returns how many."""
-        cur = self.conn.execute("DELETE FROM offline_queue WHERE station = ?", (self.station,))
-        commit_pending(self.conn)
-        return cur.rowcount
+        count = len(self)
+        self._memory.clear()
+        self._changed.clear()
+        try:
+            self.conn.execute("DELETE FROM offline_queue WHERE station = ?", (self.station,))
+            commit_pending(self.conn)
+        except Exception as exc:
+            kind = self._refused(exc)
+            self._removed.update(m.id for m in self._disk_rows())
+            self.health.failed(exc, kind)
+            return count
+        self._removed.clear()
+        self._wrote()
+        return count
+
+    def write_back(self) -> bool:
+        """Write what the disk refused, in order, in one transaction; True when none is left.
+
+        A refusal leaves everything as it was (the transaction rolls back), so this
+        can be called as often as wanted.
+        """
+        if not self._holding():
+            return True
+        conn = self.conn
+        try:
+            with transaction(conn, immediate=True):
+                for row_id in self._removed:
+                    conn.execute(
+                        "DELETE FROM offline_queue WHERE id = ? AND station = ?",
+                        (row_id, self.station),
+                    )
+                for row_id, msg in self._changed.items():
+                    conn.execute(
+                        "UPDATE offline_queue SET payload = ?, attempts = ?, last_attempt = ? "
+                        "WHERE id = ? AND station = ?",
+                        (_dumps(msg.payload), msg.attempts, msg.last_attempt, row_id, self.station),
+                    )
+                new_ids = [
+                    self._insert_row(
+                        m.action, m.payload, m.meta, m.created, m.attempts, m.last_attempt
+                    )
+                    for m in self._memory
+                ]
+        except Exception as exc:
+            kind = self._refused(exc)
+            self.health.failed(exc, kind)
+            return False
+        for msg, row_id in zip(self._memory, new_ids, strict=True):
+            self._moved[msg.id] = row_id
+        if len(self._moved) > _MOVED_KEPT:
+            # Only a deliverer holding a message across a write-back needs its old id.
+            for old in list(self._moved)[: len(self._moved) - _MOVED_KEPT]:
+                del self._moved[old]
+        self._memory.clear()
+        self._removed.clear()
+        self._changed.clear()
+        self._wrote()
+        return True
+
+    def unsaved_count(self) -> int:
+        """Changes held in memory only: messages, deletions and updates not on disk."""
+        return len(self._memory) + len(self._removed) + len(self._changed)
+
+    def unsaved(self) -> list[QueuedMessage]:
+        """The messages held in memory only, oldest first (lost if the process ends now)."""
+        return list(self._memory)
+
+    def unremoved(self) -> int:
+        """Delivered or dropped messages whose rows could not be deleted yet.
+
+        Were the process to end now, the next start would send them again.
+        """
+        return len(self._removed)
+
+    # ------------------------------------------------------------ reading
+    def peek(self) -> QueuedMessage | None:
+        """The oldest message, or None when the queue is empty."""
+        if self._removed or self._changed:
+            rows = self._disk_rows(limit=1)
+            if rows:
+                return rows[0]
+        else:
+            row = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM offline_queue WHERE station = ? ORDER BY id LIMIT 1",
+                (self.station,),
+            ).fetchone()
+            if row is not None:
+                return _to_message(row)
+        return self._memory[0] if self._memory else None
+
+    def items(self) -> list[QueuedMessage]:
+        """Every queued message, oldest first."""
+        return [*self._disk_rows(), *self._memory]
 
     def __len__(self) -> int:
         (n,) = self.conn.execute(
             "SELECT count(*) FROM offline_queue WHERE station = ?", (self.station,)
         ).fetchone()
-        return n
+        return n - len(self._removed) + len(self._memory)
 
     def __bool__(self) -> bool:
+        if self._memory:
+            return True
+        if self._removed:
+            return len(self) > 0
         return (
             self.conn.execute(
                 "SELECT 1 FROM offline_queue WHERE station = ? LIMIT 1", (self.station,)
             ).fetchone()
             is not None
         )
+
+    # ------------------------------------------------------------ internals
+    def _holding(self) -> bool:
+        return bool(self._memory or self._removed or self._changed)
+
+    def _refused(self, exc: Exception) -> str:
+        """The kind of storage failure ``exc`` is; anything else is re-raised."""
+        kind = storage_failure(exc)
+        if kind is None:
+            raise exc
+        # A connection outside autocommit may hold the refused write in an open
+        # transaction; it must not commit later beside the copy kept in memory.
+        rollback_pending(self.conn)
+        return kind
+
+    def _wrote(self) -> None:
+        """A write went through: the fault may be over (once no store holds anything)."""
+        if self.health.failing:
+            self.health.saved()
+
+    def _insert(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        meta: dict[str, Any] | None,
+        created: float,
+        *,
+        attempts: int,
+        last: float | None,
+    ) -> int:
+        row_id = self._insert_row(action, payload, meta, created, attempts, last)
+        commit_pending(self.conn)
+        return row_id
+
+    def _insert_row(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        meta: dict[str, Any] | None,
+        created: float,
+        attempts: int,
+        last: float | None,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO offline_queue "
+            "(station, action, payload, meta, attempts, created, last_attempt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.station,
+                action,
+                _dumps(payload),
+                None if meta is None else _dumps(meta),
+                attempts,
+                created,
+                last,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def _hold(
+        self, action: str, payload: dict[str, Any], meta: dict[str, Any] | None, created: float
+    ) -> int:
+        self._last_memory_id -= 1
+        msg = QueuedMessage(self._last_memory_id, action, payload, meta, 0, created, saved=False)
+        self._memory.append(msg)
+        return msg.id
+
+    def _in_memory(self, msg_id: int) -> tuple[int, QueuedMessage] | None:
+        if msg_id >= 0 or not self._memory:
+            return None
+        for index, msg in enumerate(self._memory):
+            if msg.id == msg_id:
+                return index, msg
+        return None
+
+    def _row_id(self, msg_id: int) -> int:
+        """The row of ``msg_id`` (a memory id written back maps to its row); KeyError if gone."""
+        row_id = self._moved.get(msg_id, msg_id)
+        if row_id < 0 or row_id in self._removed:
+            raise KeyError(msg_id)
+        return row_id
+
+    def _row(self, row_id: int) -> QueuedMessage:
+        """The message in row ``row_id`` as this queue sees it (pending changes applied)."""
+        if row_id in self._changed:
+            return self._changed[row_id]
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM offline_queue WHERE id = ? AND station = ?",
+            (row_id, self.station),
+        ).fetchone()
+        if row is None:
+            raise KeyError(row_id)
+        return _to_message(row)
+
+    def _exists(self, row_id: int) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM offline_queue WHERE id = ? AND station = ?", (row_id, self.station)
+            ).fetchone()
+            is not None
+        )
+
+    def _disk_rows(self, limit: int | None = None) -> list[QueuedMessage]:
+        """The rows on disk as this queue sees them: held deletions hidden, changes applied."""
+        cur = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM offline_queue WHERE station = ? ORDER BY id",
+            (self.station,),
+        )
+        removed, changed = self._removed, self._changed
+        out: list[QueuedMessage] = []
+        try:
+            for row in cur:
+                if row[0] not in removed:
+                    out.append(changed.get(row[0]) or _to_message(row))
+                    if limit is not None and len(out) >= limit:
+                        break
+        finally:
+            cur.close()
+        return out

@@ -12,11 +12,11 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from bench.ocpp.log import FrameRecord
 from bench.printable import printable
-from bench.store.buffer import DEFAULT_BATCH_SIZE, BufferedSink
+from bench.store.buffer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, BufferedSink
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -39,22 +39,39 @@ def safe_json_text(rec: FrameRecord) -> str:
 class JsonlSink(BufferedSink):
     """Appends ``as_json_dict()`` lines to a file.
 
-    Lines are written whole, a batch at a time, and the file object is flushed
-    after each batch, so a reader (``tail -f``, ``jq``) sees valid JSON Lines at
-    every flush — never half a line.
+    Lines are written whole, a batch at a time, straight to the file (no buffer of
+    the file object's own), so a reader (``tail -f``, ``jq``) sees valid JSON Lines
+    at every flush — never half a line. A batch the disk refuses part way (full)
+    is cut off again, so the retry neither repeats nor splits a line.
     """
 
-    def __init__(self, path: str | Path, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        super().__init__(batch_size)
+    def __init__(
+        self,
+        path: str | Path,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
+        super().__init__(batch_size, max_pending)
         self.path = Path(path)
+        self.label = f"log file {self.path}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # newline="\n": JSON Lines mandates \n, also on Windows.
-        self._file: TextIO = open(self.path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+        # Bytes, unbuffered: a write either reached the file or raised, nothing lingers.
+        self._file: BinaryIO = open(self.path, "ab", buffering=0)  # noqa: SIM115
 
     def _write(self, batch: list[FrameRecord]) -> None:
-        text = "\n".join(map(json_line, batch)) + "\n"
-        self._file.write(text)
-        self._file.flush()
+        # "\n" joins: JSON Lines mandates \n, also on Windows.
+        data = ("\n".join(map(json_line, batch)) + "\n").encode("utf-8")
+        fd = self._file.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)
+        view = memoryview(data)
+        try:
+            for _ in range(len(data) + 1):  # each pass writes at least one byte or raises
+                if not view:
+                    break
+                view = view[os.write(fd, view) :]
+        except OSError:
+            os.ftruncate(fd, start)  # all or nothing: drop the part that got through
+            raise
 
     def close(self) -> None:
         if self._file.closed:

@@ -160,6 +160,7 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
         speed: float = SPEED,
         keys: dict[str, str] | None = None,
         db_path: Path | None = None,
+        db: sqlite3.Connection | None = None,
         password: str | None = None,
         ca_file: str | None = None,
         cert_file: str | None = None,
@@ -174,8 +175,8 @@ async def make_cp(tmp_path: Path) -> AsyncIterator[CpFactory]:
     ) -> ChargePoint16:
         clock = clock or SystemClock(speed=speed)
         station = build_station(station_id, station_template(template, boot_seconds), clock)
-        path = db_path or tmp_path / f"{station_id}.db"
-        db = open_database(path)
+        if db is None:  # ``db``: a connection the test made (one that can fail, say)
+            db = open_database(db_path or tmp_path / f"{station_id}.db")
         connections.append(db)
         link = LinkConfig(
             url=url,

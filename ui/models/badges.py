@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui.models.station_facts import queued_messages
+from ui.models.station_facts import queued_messages, storage_fault
 
 # Conventional OCPP status colours (as CSMS dashboards show them): green free,
 # blue busy, amber paused, red broken, grey out of service. 1.6 ChargePointStatus and
@@ -38,6 +38,8 @@ LINK_COLOURS: dict[str, str] = {
     "stopped": "#5f6b6d",
 }
 
+STORAGE_FAULT_COLOUR = "#c0392b"
+
 
 def status_colour(status: str) -> str:
     return STATUS_COLOURS.get(status, UNKNOWN_COLOUR)
@@ -58,4 +60,8 @@ def link_badge(cp: Any) -> tuple[str, str]:
     queued = queued_messages(cp)
     if key != "booted" and queued:
         label = f"{key} · {queued} queued"
+    fault = storage_fault(cp)
+    if fault:
+        # Issue 11: the database refuses writes; what it holds in memory is lost on exit.
+        return f"{label} · {fault}", STORAGE_FAULT_COLOUR
     return label, LINK_COLOURS[key]

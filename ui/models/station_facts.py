@@ -56,6 +56,17 @@ def queued_messages(cp: ChargePoint) -> int:
     return len(cp.transactions.queue)
 
 
+def storage_fault(cp: ChargePoint) -> str:
+    """``"disk full · 12 unsaved"`` while the station's database refuses writes, else ``""``.
+
+    Both versions keep a ``StoreHealth`` (bench.store.faults) as ``cp.storage``.
+    """
+    health = cp.storage
+    if not health.failing:
+        return ""
+    return f"{health.kind} · {health.unsaved_count()} unsaved"
+
+
 # ------------------------------------------------------------------ 2.0.1 transactions
 @dataclass(frozen=True, slots=True)
 class LastTxEvent:

@@ -46,7 +46,7 @@ class Authorizer:
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
-        self.cache = AuthCache(cp.db, cp.station.id)
+        self.cache = AuthCache(cp.db, cp.station.id, cp.storage)
 
     def cached(self, id_tag: str) -> dict[str, Any] | None:
         """The cached idTagInfo, with expiry applied (an expired entry reads as Expired)."""

@@ -47,6 +47,7 @@ from bench.ocpp.v16.status import StatusReport, connector_status, station_status
 from bench.ocpp.v16.transactions import Transactions
 from bench.ocpp.v16.trigger import RemoteTrigger
 from bench.store.config import ConfigStore
+from bench.store.faults import FULL, StorageFaultChanged
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
@@ -115,7 +116,7 @@ class ChargePoint16(ChargePointBase):
             open_link_fn=open_link_fn,
             backoff=backoff,
         )
-        config_store = ConfigStore(db)
+        config_store = ConfigStore(db, self.storage)
         self.config = Configuration(
             ALL_KEYS,
             config_store.load(station.id),
@@ -298,6 +299,12 @@ class ChargePoint16(ChargePointBase):
                 return
             # Pending/Rejected: no other requests; try again after the interval (§4.2).
             await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
+
+    def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
+        security = getattr(self, "security", None)  # a fault while the blocks are being built
+        if security is not None and event.kind == FULL:
+            # [security] whitepaper §8: MemoryExhaustion, "flash ... getting full" (critical).
+            security.notify("MemoryExhaustion", f"database: {event.detail}")
 
     # ------------------------------------------------------------ physics
     def _physics_step(self) -> None:

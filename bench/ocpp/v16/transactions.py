@@ -54,7 +54,8 @@ class Transactions(MeterValues):
 
     def __init__(self, cp: ChargePoint16) -> None:
         self.cp = cp
-        self.queue = OfflineQueue(cp.db, cp.station.id, clock=cp.clock)  # virtual stamps
+        # Virtual stamps; a refused write is held in memory and reported to cp.storage.
+        self.queue = OfflineQueue(cp.db, cp.station.id, clock=cp.clock, health=cp.storage)
         self._waiting: dict[
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable

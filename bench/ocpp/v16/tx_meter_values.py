@@ -62,12 +62,13 @@ class MeterValues:
     def _sample(self, connector: Connector) -> None:
         if connector.transaction is None:
             return
+        # The next sample first: one that fails (issue 11) must not end the sampling.
+        self._schedule_sample(connector)
         self.cp.station.tick()
         items = self.cp.config.value("MeterValuesSampledData")
         self._send_meter_values(connector, items, "Sample.Periodic")
         self._add_tx_data(connector, "StopTxnSampledData", "Sample.Periodic")
         self._save_register(connector)
-        self._schedule_sample(connector)
 
     def _schedule_aligned(self) -> None:
         interval = self.cp.config.value("ClockAlignedDataInterval")

@@ -54,7 +54,7 @@ class AuthCache201:
     def store(self) -> AuthCache:
         # Opened on first use, so idle stations cost no query.
         if self._store is None:
-            self._store = AuthCache(self.cp.db, f"{self.cp.station.id}#2.0.1")
+            self._store = AuthCache(self.cp.db, f"{self.cp.station.id}#2.0.1", self.cp.storage)
         return self._store
 
     @property

@@ -35,6 +35,7 @@ from bench.ocpp.v201.dm_seed import standard_definition
 from bench.ocpp.v201.handlers import HandlerTable
 from bench.ocpp.v201.status import ConnectorStatus, connector_status, status_payload
 from bench.store.config import ConfigStore
+from bench.store.faults import FULL, StorageFaultChanged
 from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
@@ -154,7 +155,7 @@ class ChargePoint201(ChargePointBase):
             open_link_fn=open_link_fn,
             backoff=backoff,
         )
-        store = ConfigStore(db)
+        store = ConfigStore(db, self.storage)
         definition = standard_definition(tuple(1 for _ in station.connectors))
         self.device_model = DeviceModel(
             definition,
@@ -315,6 +316,12 @@ class ChargePoint201(ChargePointBase):
         blocks = self.blocks
         for i in self._physics_hooks:
             blocks[i].on_physics()
+
+    def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
+        security = getattr(self, "security", None)  # a fault while the blocks are being built
+        if security is not None and event.kind == FULL:
+            # Part 2 appendix 1: MemoryExhaustion, "flash ... getting full" (critical, A04).
+            security.notify("MemoryExhaustion", f"database: {event.detail}")
 
     # ------------------------------------------------------------ connection hooks
     def _connect_config(self) -> LinkConfig:

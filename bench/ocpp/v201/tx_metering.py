@@ -166,6 +166,8 @@ class Metering(Block):
         """J02.FR.11: Updated/MeterValuePeriodic every TxUpdatedInterval."""
         if session.tx is None:
             return
+        # The next sample first: one that fails (issue 11) must not end the sampling.
+        self._schedule_samples(session)
         self.cp.station.tick()
         measurands = self._measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
         values = self._reading(self._connector(session), measurands, "Sample.Periodic")
@@ -173,7 +175,6 @@ class Metering(Block):
             self._guarded(
                 lambda: self._event(session, "Updated", "MeterValuePeriodic", meter=values)
             )
-        self._schedule_samples(session)
 
     def _ended_interval(self, session: EvseSession) -> None:
         if session.tx is None:

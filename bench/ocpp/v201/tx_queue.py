@@ -44,7 +44,9 @@ class TxQueue:
     def __init__(self, cp: ChargePoint201, on_reply: ReplyHook) -> None:
         self.cp = cp
         self.on_reply = on_reply
-        self.queue = OfflineQueue(cp.db, f"{cp.station.id}#2.0.1", clock=cp.clock)
+        self.queue = OfflineQueue(
+            cp.db, f"{cp.station.id}#2.0.1", clock=cp.clock, health=cp.storage
+        )
         self._deliverer: asyncio.Task[None] | None = None
         self._drained = Flag()
         self._ending: dict[int, int] = {}  # queue id of an Ended event -> its EVSE id

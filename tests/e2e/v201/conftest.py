@@ -59,6 +59,7 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
         speed: float = SPEED,
         variables: dict[str, str] | None = None,
         db_path: Path | None = None,
+        db: sqlite3.Connection | None = None,
         password: str | None = None,
         ca_file: str | None = None,
         cert_file: str | None = None,
@@ -72,8 +73,8 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
         # Stations reboot at once unless a test is about the boot duration (tests/e2e/conftest).
         clock = clock or SystemClock(speed=speed)
         station = build_station(station_id, station_template(template, boot_seconds), clock)
-        path = db_path or tmp_path / f"{station_id}.db"
-        db = open_database(path)
+        if db is None:  # ``db``: a connection the test made (one that can fail, say)
+            db = open_database(db_path or tmp_path / f"{station_id}.db")
         connections.append(db)
         link = LinkConfig(
             url=url,
