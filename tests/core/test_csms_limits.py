@@ -1,0 +1,74 @@
+"""Values a schema allows but storage cannot hold, checked on every CALL a station sends.
+
+``check_storable`` runs before the built-in CSMS's handlers (issue 11 #7). Its
+verdict is a PropertyConstraintViolation naming the field (OCPP-J 1.6 §4.2.3,
+2.0.1 part 4 §4.3); it must find a bad value wherever a station puts it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.csms.limits import check_storable
+from bench.ocpp import schemas
+from bench.ocpp.errors import ErrorKind, OcppError
+
+
+def refusal(version: str, payload: Any) -> str:
+    with pytest.raises(OcppError) as refused:
+        check_storable(version, payload)
+    assert refused.value.kind is ErrorKind.PROPERTY_CONSTRAINT_VIOLATION
+    return refused.value.description
+
+
+def transaction_event(value: Any, filler: list[Any] | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "eventType": "Updated",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "triggerReason": "MeterValuePeriodic",
+        "seqNo": 1,
+        "transactionInfo": {"transactionId": "t1"},
+        "meterValue": [
+            {
+                "timestamp": "2026-01-01T00:00:00Z",
+                "sampledValue": [{"value": 1.0}, {"value": value}],
+            }
+        ],
+    }
+    if filler is not None:
+        # customData takes any property (the schemas leave it open): room to hide in.
+        event["customData"] = {"vendorId": "evil", "filler": filler}
+    return event
+
+
+def test_an_ordinary_payload_of_each_version_passes() -> None:
+    meter = {
+        "connectorId": 1,
+        "transactionId": 7,
+        "meterValue": [
+            {"timestamp": "2026-01-01T00:00:00+01:00", "sampledValue": [{"value": "12"}]}
+        ],
+    }
+    check_storable("1.6", meter)
+    check_storable("2.0.1", transaction_event(12.5))
+
+
+def test_the_refusal_names_the_field_where_the_value_sits() -> None:
+    why = refusal("2.0.1", transaction_event(2**63))
+    assert why.startswith("meterValue[0].sampledValue[1].value: ")
+    assert "64-bit" in why
+    assert refusal("1.6", {"connectorId": -1}).startswith("connectorId: ")
+
+
+def test_a_value_hidden_behind_a_hundred_thousand_containers_is_still_refused() -> None:
+    """A walk that gave up after a node count let the value behind the filler through."""
+    event = transaction_event(2**64 - 1, filler=[[] for _ in range(120_000)])
+    schemas.validate("2.0.1", "TransactionEvent", event, response=False)  # schema-valid
+    assert "meterValue[0].sampledValue[1].value" in refusal("2.0.1", event)
+
+
+def test_an_instant_that_does_not_exist_is_still_refused() -> None:
+    why = refusal("1.6", {"connectorId": 1, "timestamp": "0000-01-01T00:00:00Z"})
+    assert why.startswith("timestamp: ")
