@@ -10,9 +10,9 @@ answered InternalError), a timestamp in year 0000 (no such datetime) or, in
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from bench.csms.storage import parse_instant
 from bench.ocpp.errors import ErrorKind, OcppError
 
 INT64_MIN = -(2**63)
@@ -70,11 +70,7 @@ def check_storable(version: str, payload: Any) -> None:
 
 
 def _is_instant(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+    return parse_instant(text) is not None
 
 
 def _where(trail: _Trail) -> str:

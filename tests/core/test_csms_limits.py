@@ -2,7 +2,8 @@
 
 ``check_storable`` runs before the built-in CSMS's handlers (issue 11 #7). Its
 verdict is a PropertyConstraintViolation naming the field (OCPP-J 1.6 §4.2.3,
-2.0.1 part 4 §4.3); it must find a bad value wherever a station puts it.
+2.0.1 part 4 §4.3); it must find a bad value wherever a station puts it, and let
+every instant the schemas accept (RFC 3339, lower-case "t" and "z" included) pass.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from bench.csms.limits import check_storable
+from bench.csms.storage import normalize_timestamp
 from bench.ocpp import schemas
 from bench.ocpp.errors import ErrorKind, OcppError
 
@@ -67,6 +69,22 @@ def test_a_value_hidden_behind_a_hundred_thousand_containers_is_still_refused() 
     event = transaction_event(2**64 - 1, filler=[[] for _ in range(120_000)])
     schemas.validate("2.0.1", "TransactionEvent", event, response=False)  # schema-valid
     assert "meterValue[0].sampledValue[1].value" in refusal("2.0.1", event)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["2026-01-01t10:00:00z", "2026-01-01T10:00:00.123z"],
+)
+def test_rfc_3339_lower_case_t_and_z_are_instants_and_stored_in_one_spelling(
+    instant: str,
+) -> None:
+    """RFC 3339 §5.6 allows them and the date-time schema format accepts them."""
+    payload = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+    payload["timestamp"] = instant
+    schemas.validate("1.6", "StatusNotification", payload, response=False)
+    check_storable("1.6", payload)
+    assert normalize_timestamp(instant).startswith("2026-01-01T")
+    assert normalize_timestamp(instant).endswith("Z")
 
 
 def test_an_instant_that_does_not_exist_is_still_refused() -> None:
