@@ -81,17 +81,26 @@ _MSG_ID_RE = re.compile(r'^\s*\[\s*(\d)\s*,\s*"((?:[^"\\]|\\.){1,64})"')
 def nesting_depth_exceeds(value: Any, limit: int) -> bool:
     """True when ``value`` holds containers nested deeper than ``limit`` levels.
 
-    Iterative, so a hostile frame cannot exhaust the interpreter's stack here.
+    ``value`` itself is level 1. The recursion stops ``limit`` levels down, so a
+    hostile frame cannot exhaust the interpreter's stack here. Exact type checks
+    (parsed JSON holds plain dicts and lists) and no per-node allocation: this runs
+    for every frame with more than ``MAX_DEPTH`` brackets, MeterValues included.
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return False
+    return _deeper_than(value, limit)
+
+
+def _deeper_than(node: dict | list, levels: int) -> bool:
+    # ``node`` is a container at the last level still allowed when ``levels`` is 1.
+    if levels <= 0:
+        return True
+    children = node.values() if type(node) is dict else node
+    for child in children:
+        kind = type(child)
+        if (kind is dict or kind is list) and _deeper_than(child, levels - 1):
             return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
     return False
 
 
