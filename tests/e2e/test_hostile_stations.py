@@ -170,12 +170,13 @@ async def test_a_1_6_station_cannot_stop_or_meter_another_stations_transaction(
 
 @pytest.mark.parametrize(
     "station_id",
-    ["..%2Fx", "%00", "A" * 49, "%1B%5B2J", "new%0Aline", "sp%20ace", "caf%C3%A9"],
+    ["..%2Fx", "%00", "A" * 49, "%1B%5B2J", "new%0Aline", "sp%20ace", "caf%C3%A9", "CP:1"],
 )
 async def test_station_ids_outside_the_identity_rule_are_refused_before_the_upgrade(
     csms: CentralSystem, station_id: str
 ) -> None:
-    """Issue 11 #5: 2.0.1 identifierString, at most 48 characters; HTTP 400."""
+    """Issue 11 #5: 2.0.1 identifierString, at most 48 characters, no colon (part 4
+    §3.1.1: it is the Basic-auth username); HTTP 400."""
     with pytest.raises(InvalidStatus) as refused:
         await connect(f"{csms.url}/{station_id}", subprotocols=["ocpp1.6"])
     assert refused.value.response.status_code == 400
