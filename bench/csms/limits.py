@@ -17,19 +17,33 @@ from bench.ocpp.errors import ErrorKind, OcppError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-# Keys whose string values are instants (date-time in both versions' schemas).
-_INSTANT_KEYS = frozenset(
+# Keys whose string values are instants: every date-time field of both versions'
+# schemas (each of these names is a date-time wherever it appears). The CSMS parses
+# some of them later (timeBase against a TxProfile's startSchedule, K15), so none may
+# hold an instant that does not exist.
+INSTANT_KEYS = frozenset(
     {
-        "timestamp",
-        "startTime",
-        "startSchedule",
-        "expiryDate",
-        "validFrom",
-        "validTo",
         "cacheExpiryDateTime",
         "currentTime",
-        "retrieveDateTime",
+        "departureTime",
+        "endDateTime",
+        "expiryDate",
+        "expiryDateTime",
+        "generatedAt",
         "installDateTime",
+        "latestTimestamp",
+        "oldestTimestamp",
+        "retrieveDate",
+        "retrieveDateTime",
+        "scheduleStart",
+        "startDateTime",
+        "startSchedule",
+        "startTime",
+        "stopTime",
+        "timeBase",
+        "timestamp",
+        "validFrom",
+        "validTo",
     }
 )
 # A link of the trail from the payload's root to a container: (parent's trail, key or index).
@@ -65,7 +79,7 @@ def check_storable(version: str, payload: Any) -> None:
             elif kind is int:
                 if value > INT64_MAX or value < INT64_MIN or (v16 and value < 0):
                     _check_scalar(v16, key, value, (trail, key))
-            elif kind is str and key in _INSTANT_KEYS and not _is_instant(value):
+            elif kind is str and key in INSTANT_KEYS and not _is_instant(value):
                 _check_scalar(v16, key, value, (trail, key))
 
 
@@ -94,7 +108,7 @@ def _check_scalar(v16: bool, key: str | int, value: Any, trail: _Trail) -> None:
                 ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
                 f"{_where(trail)}: connector ids are 0 (the charge point) or greater",
             )
-    elif isinstance(value, str) and key in _INSTANT_KEYS and not _is_instant(value):
+    elif isinstance(value, str) and key in INSTANT_KEYS and not _is_instant(value):
         raise OcppError(
             ErrorKind.PROPERTY_CONSTRAINT_VIOLATION,
             f"{_where(trail)}: {value[:40]!r} is not a valid instant",

@@ -8,11 +8,13 @@ every instant the schemas accept (RFC 3339, lower-case "t" and "z" included) pas
 
 from __future__ import annotations
 
+import importlib.resources
+import json
 from typing import Any
 
 import pytest
 
-from bench.csms.limits import check_storable
+from bench.csms.limits import INSTANT_KEYS, check_storable
 from bench.csms.storage import normalize_timestamp
 from bench.ocpp import schemas
 from bench.ocpp.errors import ErrorKind, OcppError
@@ -90,3 +92,43 @@ def test_rfc_3339_lower_case_t_and_z_are_instants_and_stored_in_one_spelling(
 def test_an_instant_that_does_not_exist_is_still_refused() -> None:
     why = refusal("1.6", {"connectorId": 1, "timestamp": "0000-01-01T00:00:00Z"})
     assert why.startswith("timestamp: ")
+
+
+def date_time_fields(value: Any) -> set[str]:
+    """Names of the properties with format date-time anywhere in a schema."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for name, spec in value.get("properties", {}).items():
+            if isinstance(spec, dict) and spec.get("format") == "date-time":
+                found.add(name)
+        for child in value.values():
+            found |= date_time_fields(child)
+    elif isinstance(value, list):
+        for child in value:
+            found |= date_time_fields(child)
+    return found
+
+
+def test_every_date_time_field_of_both_versions_is_checked() -> None:
+    fields: set[str] = set()
+    for package in ("ocpp.v16", "ocpp.v201"):
+        for entry in (importlib.resources.files(package) / "schemas").iterdir():
+            if entry.name.endswith(".json"):
+                fields |= date_time_fields(json.loads(entry.read_text(encoding="utf-8")))
+    assert fields == INSTANT_KEYS
+
+
+def test_an_ev_schedule_time_base_that_does_not_exist_is_refused() -> None:
+    """K15: the CSMS compares timeBase with its TxProfile's startSchedule; a year-0000
+    timeBase used to reach that comparison and end in an InternalError."""
+    notify = {
+        "timeBase": "0000-01-01T00:00:00Z",
+        "evseId": 1,
+        "chargingSchedule": {
+            "id": 1,
+            "chargingRateUnit": "W",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 1000.0}],
+        },
+    }
+    schemas.validate("2.0.1", "NotifyEVChargingSchedule", notify, response=False)
+    assert refusal("2.0.1", notify).startswith("timeBase: ")
