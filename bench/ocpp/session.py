@@ -357,9 +357,14 @@ class OcppSession:
             self._record(
                 "rx", "CALL", msg_id, None, payload, False, error="action is not a string", raw=raw
             )
-            await self._send_error(
-                msg_id, None, ErrorKind.FORMAT_VIOLATION, "action must be a string"
+            # Not a valid RPC request: 2.0.1 has RpcFrameworkError for that (part 4 §4.3;
+            # its FormatViolation is about the payload); 1.6 only FormationViolation.
+            kind = (
+                ErrorKind.FORMAT_VIOLATION
+                if self.version == "1.6"
+                else ErrorKind.RPC_FRAMEWORK_ERROR
             )
+            await self._send_error(msg_id, None, kind, "action must be a string")
             return
         handler = self.handlers.get(action)
         if action not in schemas.actions(self.version):

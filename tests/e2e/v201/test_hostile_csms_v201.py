@@ -173,8 +173,10 @@ REFUSED = [
     # Not JSON, or JSON that is no message array: the id cannot be read, so "-1".
     ("not json at all", "-1", "RpcFrameworkError"),
     ('{"hello": "world"}', "-1", "RpcFrameworkError"),
-    # A CALL with three elements: not a valid RPC request.
+    # A CALL with three elements, or with an action that is no string: not a valid
+    # RPC request (FormatViolation is about the payload).
     ('[2, "m1", "ClearCache"]', "m1", "RpcFrameworkError"),
+    ('[2, "m1b", 42, {}]', "m1b", "RpcFrameworkError"),
     # §4.4: an unknown message type number.
     ('[9, "m2", "ClearCache", {}]', "m2", "MessageTypeNotSupported"),
     # An action 2.0.1 does not define, and one only a station sends.
