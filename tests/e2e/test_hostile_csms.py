@@ -153,7 +153,7 @@ async def test_a_csms_that_never_replies_times_out_and_the_station_keeps_going(
 
     raw_csms.override["StartTransaction"] = swallow_first_start
     cp = await make_cp(
-        raw_csms.url, keys={"TransactionMessageRetryInterval": "1"}, call_timeout=0.5
+        raw_csms.url, keys={"TransactionMessageRetryInterval": "1"}, call_timeout=1.0
     )
     await finish_a_session(cp, raw_csms)
     assert starts["n"] >= 2
