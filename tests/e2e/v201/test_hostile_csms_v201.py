@@ -118,7 +118,7 @@ async def test_a_deeply_nested_call_is_refused_and_the_log_and_session_survive_a
     raw_csms201: RawCsms, station: ChargePoint201, logs: Logs
 ) -> None:
     """Issue 11 #1: 1,000 levels of nesting get FormatViolation (part 4 §4.3) with the
-    CALL's own id; then 600 calls in a row are all answered, in order, and logged."""
+    CALL's own id; then 600 calls in a row are all answered and logged."""
     await raw_csms201.send_raw(f'[2, "deep", "DataTransfer", {{"x": {nested(1000)}}}]')
     reply = await raw_csms201.reply_to("deep")
     assert reply[:3] == [4, "deep", "FormatViolation"]
