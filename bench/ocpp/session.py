@@ -330,8 +330,7 @@ class OcppSession:
         if msg_id is not None:
             match = _MSG_ID_RE.match(msg_id)
             if match is not None and match.group(1) in ("3", "4"):
-                # A reply is never answered with an error; just log it.
-                self._record("rx", "MALFORMED", match.group(2), None, text, False, error=why)
+                self._malformed_reply(match.group(2), text, why)
                 return
             msg_id = match.group(2) if match is not None else "-1"
         else:
@@ -339,8 +338,7 @@ class OcppSession:
         if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str):
             msg_id = frame[1]
         if isinstance(frame, list) and frame and frame[0] in (CALLRESULT, CALLERROR):
-            # Never answer a reply with an error; just log it.
-            self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
+            self._malformed_reply(msg_id, text, why)
             return
         self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
         if kind is None:
@@ -350,6 +348,21 @@ class OcppSession:
                 else ErrorKind.RPC_FRAMEWORK_ERROR
             )
         await self._send_error(msg_id, None, kind, why)
+
+    def _malformed_reply(self, msg_id: str, text: str, why: str) -> None:
+        """Log a reply that cannot be read; fail the pending call it answers, if any.
+
+        A reply is never answered with an error. One that carries the pending
+        call's id is that call's answer, unreadable: the caller gets InvalidReply
+        now, as for a reply that fails its schema, instead of waiting out the call
+        timeout with the CALL slot blocked (part 4 §4.1.1: the CALL was responded to).
+        """
+        pending = self._pending
+        matched = pending is not None and pending.id == msg_id and not pending.future.done()
+        action = pending.action if matched and pending is not None else None
+        self._record("rx", "MALFORMED", msg_id, action, text, False, error=why, raw=text)
+        if matched and pending is not None:
+            pending.future.set_exception(InvalidReply(pending.action, why, None))
 
     async def _on_call(self, msg_id: str, action: Any, payload: Any, raw: str) -> None:
         started = time.perf_counter()

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from bench.ocpp.session import MAX_DEPTH, OcppSession
+from bench.ocpp.errors import InvalidReply
+from bench.ocpp.session import MAX_DEPTH, MAX_FRAME_CHARS, OcppSession
 from bench.transport.memory import memory_pair
 
 
@@ -92,3 +93,60 @@ async def test_the_deep_branch_is_found_after_many_shallow_ones(station) -> None
     reply = await send_data(raw, "late", data)
     assert reply[:3] == [4, "late", "FormatViolation"]
     assert seen == []
+
+
+@pytest.fixture
+async def caller():
+    """A 1.6 station-side session with a patient call timeout; the test is the CSMS."""
+    raw, served = memory_pair()
+    log: list[Any] = []
+
+    class Sink:
+        def record(self, rec: Any) -> None:
+            log.append(rec)
+
+    session = OcppSession(
+        served, version="1.6", station_id="CP1", handlers={}, sink=Sink(), call_timeout=60.0
+    )
+    task = asyncio.get_running_loop().create_task(session.serve())
+    yield raw, session, log
+    await raw.close()
+    await asyncio.wait_for(task, 5)
+
+
+# Replies no session can read, each carrying the pending CALL's id ("ID").
+UNREADABLE_REPLIES = {
+    "nested too deep": '[3, "ID", {"currentTime": ' + "[" * 100 + "]" * 100 + "}]",
+    "too large": '[3, "ID", {"currentTime": "' + "x" * (MAX_FRAME_CHARS + 1) + '"}]',
+    "binary": b'[3, "ID", {"currentTime": "2026-01-01T00:00:00Z"}]',
+    "too short": '[3, "ID"]',
+}
+
+
+@pytest.mark.parametrize("kind", list(UNREADABLE_REPLIES))
+async def test_an_unreadable_reply_to_the_pending_call_fails_it_at_once(caller, kind) -> None:
+    """Part 4 §4.1.1: the CALL was responded to. The caller learns it now (InvalidReply),
+    as for a reply that fails its schema, not after the 60 s call timeout."""
+    raw, session, log = caller
+    call = asyncio.get_running_loop().create_task(session.call("Heartbeat", {}))
+    sent = json.loads(await asyncio.wait_for(raw.recv(), 5))
+    reply = UNREADABLE_REPLIES[kind]
+    if isinstance(reply, bytes):
+        await raw.send(reply.replace(b"ID", sent[1].encode()))  # type: ignore[arg-type]
+    else:
+        await raw.send(reply.replace("ID", sent[1]))
+    with pytest.raises(InvalidReply) as failed:
+        await asyncio.wait_for(call, 5)
+    assert failed.value.action == "Heartbeat"
+    (malformed,) = [r for r in log if r.type == "MALFORMED"]
+    assert (malformed.id, malformed.action, malformed.valid) == (sent[1], "Heartbeat", False)
+
+
+async def test_an_unreadable_reply_with_another_id_leaves_the_pending_call_waiting(caller) -> None:
+    raw, session, log = caller
+    call = asyncio.get_running_loop().create_task(session.call("Heartbeat", {}))
+    sent = json.loads(await asyncio.wait_for(raw.recv(), 5))
+    await raw.send('[3, "someone-else"]')
+    await raw.send(json.dumps([3, sent[1], {"currentTime": "2026-01-01T00:00:00Z"}]))
+    assert await asyncio.wait_for(call, 5) == {"currentTime": "2026-01-01T00:00:00Z"}
+    assert [r.action for r in log if r.type == "MALFORMED"] == [None]
