@@ -102,7 +102,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         "--relaxed-ids",
         action="store_true",
         help="accept station ids outside the OCPP 2.0.1 rule (48 characters of a-z A-Z 0-9"
-        " *-_=:+|@.); control characters, slashes and ids over 255 characters stay refused",
+        " *-_=+|@.); control characters, slashes and ids over 255 characters stay refused",
     )
     p.add_argument("--cert", metavar="FILE", help="server certificate (PEM): serve wss://")
     p.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")

@@ -67,7 +67,7 @@ class CsmsConfig:
     # HTTP Basic auth (security whitepaper §2.3): station id -> password. None: no auth.
     basic_auth: dict[str, str] | None = None
     # Station identities: the OCPP 2.0.1 identifierString rule (at most 48 characters of
-    # a-z A-Z 0-9 *-_=:+|@.) unless relaxed for 1.6 fleets (bench.transport.identity).
+    # a-z A-Z 0-9 *-_=+|@., no colon) unless relaxed for 1.6 fleets (bench.transport.identity).
     relaxed_station_ids: bool = False
     subprotocols: tuple[str, ...] = ("ocpp1.6", "ocpp2.0.1")
     # TLS (security profiles 2 and 3): a server context; with verify_mode CERT_REQUIRED

@@ -128,6 +128,7 @@ class CentralSystem(V16Commands):
                 basic_auth=self._check_password if self.config.basic_auth is not None else None,
                 relaxed_ids=self.config.relaxed_station_ids,
                 on_auth_failure=self._on_auth_failure,
+                monotonic=self.clock.monotonic,  # password locks run on the CSMS's clock
             )
         except BaseException:
             self.store.close()

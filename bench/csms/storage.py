@@ -115,11 +115,26 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def parse_instant(text: str) -> datetime | None:
+    """An RFC 3339 date-time as a datetime; None when it names no representable instant.
+
+    RFC 3339 §5.6 lets the "T" and "Z" be lower case (the schemas' date-time format
+    accepts them); ``fromisoformat`` does not, so those get a second try.
+    """
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.upper())
+    except ValueError:
+        return None
+
+
 def normalize_timestamp(text: str) -> str:
     """The same instant in one spelling, so ``+01:00`` and ``Z`` forms compare equal."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
+    value = parse_instant(text)
+    if value is None:
         return text  # schema-checked already; keep what we cannot parse as it came
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # 1.6 §3.11 errata: UTC is meant

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +34,13 @@ from bench.ocpp.errors import (
     LinkClosed,
     OcppError,
     code_for,
+)
+from bench.ocpp.frame_bounds import (
+    LOGGED_PREFIX_CHARS,
+    MAX_DEPTH,
+    MAX_FRAME_CHARS,
+    read_head,
+    too_deep,
 )
 from bench.ocpp.log import CALL, CALLERROR, CALLRESULT, FrameRecord, FrameSink
 
@@ -63,44 +69,6 @@ Handler = Callable[[dict[str, Any]], Awaitable["dict[str, Any] | Reply"]]
 
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
-
-
-# Bounds on what a peer may send (issue: a 1,000-level payload broke the message log
-# and then the session). Both are far above anything OCPP defines: the deepest
-# 2.0.1 schema nests about 8 levels, and the largest legitimate frames (reports,
-# local lists, certificate chains) stay well under a megabyte. The transport's own
-# limit (bench/transport/websocket.py, MAX_FRAME_BYTES) is higher still, so a frame
-# between the two gets a CALLERROR instead of a closed connection.
-MAX_DEPTH = 32
-MAX_FRAME_CHARS = 2 * 1024 * 1024
-# Kept in the log for a frame refused for its size: enough to recognise it.
-_LOGGED_PREFIX_CHARS = 2048
-_MSG_ID_RE = re.compile(r'^\s*\[\s*(\d)\s*,\s*"((?:[^"\\]|\\.){1,64})"')
-
-
-def nesting_depth_exceeds(value: Any, limit: int) -> bool:
-    """True when ``value`` holds containers nested deeper than ``limit`` levels.
-
-    Iterative, so a hostile frame cannot exhaust the interpreter's stack here.
-    """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return False
-
-
-def _too_deep(text: str, frame: Any) -> bool:
-    # Counting brackets runs in C: a frame with fewer openers than the limit cannot
-    # nest deeper than it, which spares the walk for nearly every real frame.
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False
-    return nesting_depth_exceeds(frame, MAX_DEPTH)
 
 
 class _Pending:
@@ -244,14 +212,14 @@ class OcppSession:
         if isinstance(text, bytes):
             # OCPP-J uses text frames only (1.6-J §4, 2.0.1-J §4.1.1): a binary frame is
             # logged and refused, with the message id when its bytes let us read one.
-            shown = text[:_LOGGED_PREFIX_CHARS].decode("utf-8", "backslashreplace")
+            shown = text[:LOGGED_PREFIX_CHARS].decode("utf-8", "backslashreplace")
             await self._reject_malformed(
                 shown, "binary WebSocket frame: OCPP-J allows text frames only", msg_id=shown
             )
             return
         if len(text) > MAX_FRAME_CHARS:
             await self._reject_malformed(
-                text[:_LOGGED_PREFIX_CHARS] + "…",
+                text[:LOGGED_PREFIX_CHARS] + "…",
                 f"frame of {len(text)} characters exceeds the limit of {MAX_FRAME_CHARS}",
                 msg_id=text[:200],
                 kind=ErrorKind.FORMAT_VIOLATION,
@@ -262,11 +230,11 @@ class OcppSession:
         except orjson.JSONDecodeError:
             await self._reject_malformed(text, "not valid JSON")
             return
-        if _too_deep(text, frame):
+        if too_deep(text, frame):
             # Only the head of the frame is logged: the parsed payload is what broke
             # the log's serialiser before these bounds existed.
             await self._reject_malformed(
-                text[:_LOGGED_PREFIX_CHARS],
+                text[:LOGGED_PREFIX_CHARS],
                 f"payload nested deeper than {MAX_DEPTH} levels",
                 msg_id=text[:200],
                 kind=ErrorKind.FORMAT_VIOLATION,
@@ -319,19 +287,17 @@ class OcppSession:
         """
         # OCPP 2.0.1-J §4.2.3: when even the message id cannot be read, answer with "-1".
         if msg_id is not None:
-            match = _MSG_ID_RE.match(msg_id)
-            if match is not None and match.group(1) in ("3", "4"):
-                # A reply is never answered with an error; just log it.
-                self._record("rx", "MALFORMED", match.group(2), None, text, False, error=why)
+            head = read_head(msg_id)
+            if head is not None and head[0] in (CALLRESULT, CALLERROR):
+                self._malformed_reply(head[1], text, why)
                 return
-            msg_id = match.group(2) if match is not None else "-1"
+            msg_id = head[1] if head is not None else "-1"
         else:
             msg_id = "-1"
         if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str):
             msg_id = frame[1]
         if isinstance(frame, list) and frame and frame[0] in (CALLRESULT, CALLERROR):
-            # Never answer a reply with an error; just log it.
-            self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
+            self._malformed_reply(msg_id, text, why)
             return
         self._record("rx", "MALFORMED", msg_id, None, text, False, error=why, raw=text)
         if kind is None:
@@ -342,15 +308,35 @@ class OcppSession:
             )
         await self._send_error(msg_id, None, kind, why)
 
+    def _malformed_reply(self, msg_id: str, text: str, why: str) -> None:
+        """Log a reply that cannot be read; fail the pending call it answers, if any.
+
+        A reply is never answered with an error. One that carries the pending
+        call's id is that call's answer, unreadable: the caller gets InvalidReply
+        now, as for a reply that fails its schema, instead of waiting out the call
+        timeout with the CALL slot blocked (part 4 §4.1.1: the CALL was responded to).
+        """
+        pending = self._pending
+        matched = pending is not None and pending.id == msg_id and not pending.future.done()
+        action = pending.action if matched and pending is not None else None
+        self._record("rx", "MALFORMED", msg_id, action, text, False, error=why, raw=text)
+        if matched and pending is not None:
+            pending.future.set_exception(InvalidReply(pending.action, why, None))
+
     async def _on_call(self, msg_id: str, action: Any, payload: Any, raw: str) -> None:
         started = time.perf_counter()
         if not isinstance(action, str):
             self._record(
                 "rx", "CALL", msg_id, None, payload, False, error="action is not a string", raw=raw
             )
-            await self._send_error(
-                msg_id, None, ErrorKind.FORMAT_VIOLATION, "action must be a string"
+            # Not a valid RPC request: 2.0.1 has RpcFrameworkError for that (part 4 §4.3;
+            # its FormatViolation is about the payload); 1.6 only FormationViolation.
+            kind = (
+                ErrorKind.FORMAT_VIOLATION
+                if self.version == "1.6"
+                else ErrorKind.RPC_FRAMEWORK_ERROR
             )
+            await self._send_error(msg_id, None, kind, "action must be a string")
             return
         handler = self.handlers.get(action)
         if action not in schemas.actions(self.version):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bench.ocpp.errors import CallError, CallTimeout, LinkClosed, OcppError
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.transport.config import LinkConfig
@@ -309,7 +309,7 @@ async def _boot(
         detail = link.close_reason or "the link closed"
         steps.add(Step.BOOT, Verdict.FAIL, f"the CSMS closed the connection: {detail}", started)
         return
-    except OcppError as exc:  # an invalid reply: the CSMS's payload broke the schema
+    except (InvalidReply, OcppError) as exc:  # the CSMS's reply broke the schema or framing
         steps.add(Step.BOOT, Verdict.FAIL, f"the reply is not valid OCPP 1.6: {exc}", started)
         return
     finally:

@@ -148,3 +148,36 @@ async def test_a_server_that_never_answers_the_boot_fails_with_a_timeout():
     boot = report.result(Step.BOOT)
     assert boot.verdict is Verdict.FAIL
     assert "no reply within 0.5 s" in boot.detail
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        ('[3, "ID", {"status": "Accepted"}]', "not valid OCPP 1.6"),  # interval missing
+        ('[3, "ID"]', "not valid OCPP 1.6"),  # no payload at all: an unreadable reply
+    ],
+)
+async def test_a_boot_reply_that_is_not_valid_ocpp_fails_the_boot_step(reply, said):
+    """A CSMS whose BootNotification.conf breaks the 1.6 schema (§4.2): a FAIL that says
+    so, not an exception out of the connection test."""
+    import orjson
+
+    from bench.transport.server import serve_ocpp
+
+    async def garbled(_station_id, link, _subprotocol) -> None:
+        for _ in range(100):
+            try:
+                call = orjson.loads(await link.recv())
+            except Exception:
+                return
+            await link.send(reply.replace("ID", call[1]))
+
+    server = await serve_ocpp(garbled, host="127.0.0.1", port=0, subprotocols=("ocpp1.6",))
+    try:
+        report = await asyncio.wait_for(probe(LinkConfig(server.url, "PROBE-G"), timeout=5), 10)
+    finally:
+        await server.close()
+    boot = report.result(Step.BOOT)
+    assert boot.verdict is Verdict.FAIL
+    assert said in boot.detail
+    assert not report.ok

@@ -256,13 +256,20 @@ _CANNED: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
 class RawCsms:
     """A CSMS driven frame by frame: it sends whatever text a test gives it.
 
-    Station CALLs are answered with canned valid replies unless ``override``
+    It speaks ``subprotocol`` (1.6 by default) and answers station CALLs with
+    ``canned`` valid replies (the 1.6 ones by default) unless ``override``
     holds a function for the action; that function returns the raw frame text
     to send back (or None to stay silent). Replies the station sends to our
     frames are collected by message id.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        subprotocol: str = "ocpp1.6",
+        canned: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] | None = None,
+    ) -> None:
+        self.subprotocol = subprotocol
+        self.canned = _CANNED if canned is None else canned
         self.server: OcppServer | None = None
         self.link: Any = None
         self.connected = asyncio.Event()
@@ -274,7 +281,7 @@ class RawCsms:
         self._call_seen = asyncio.Event()
 
     async def start(self, port: int = 0) -> str:
-        self.server = await serve_ocpp(self._handle, port=port)
+        self.server = await serve_ocpp(self._handle, port=port, subprotocols=(self.subprotocol,))
         return self.server.url
 
     @property
@@ -308,7 +315,7 @@ class RawCsms:
                     await self.link.send(out)
                 return
             self._count += 1
-            reply = _CANNED.get(action, lambda p, n: {})(payload, self._count)
+            reply = self.canned.get(action, lambda p, n: {})(payload, self._count)
             await self.link.send(orjson.dumps([3, msg_id, reply]).decode())
         else:
             self.replies.setdefault(frame[1], []).append(frame)

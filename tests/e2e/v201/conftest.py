@@ -6,13 +6,16 @@
 itself would hold it). Every station is stopped at teardown. ``cp.session.sink`` is
 a ``FrameList`` of everything it sent and received (see ``request``). The CSMS fixtures (``csms``,
 ``make_csms``) and helpers (``wait_until``, ``ev``, ``SPEED``, ``WAIT``) come from
-``tests/e2e/conftest.py``.
+``tests/e2e/conftest.py``. ``raw_csms201`` is a ``RawCsms`` that speaks 2.0.1 with
+canned valid replies (``CANNED_201``); ``make_cp201(..., log=sink)`` also sends the
+station's frames to ``sink``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,20 @@ import pytest
 
 from bench.model.clock import Clock, SystemClock
 from bench.model.templates import build_station
+from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.ocpp.v201.device_model import VariableKey
 from bench.store.db import open_database
 from bench.transport.config import LinkConfig
-from tests.e2e.conftest import SPEED, WAIT, FrameList, fast_backoff, station_template
+from tests.e2e.conftest import (
+    SPEED,
+    WAIT,
+    FrameList,
+    RawCsms,
+    fast_backoff,
+    frame_list,
+    station_template,
+)
 
 # Variables every test station starts with: no chatter the test did not ask for.
 FAST_VARIABLES: dict[str, str] = {
@@ -69,6 +81,7 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
         call_timeout: float = 3.0,
         boot_seconds: float = 0.0,
         clock: Clock | None = None,
+        log: FrameSink | None = None,
     ) -> ChargePoint201:
         # Stations reboot at once unless a test is about the boot duration (tests/e2e/conftest).
         clock = clock or SystemClock(speed=speed)
@@ -91,7 +104,7 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
             station,
             link,
             db=db,
-            sink=frames,
+            sink=frames if log is None else FanOut(frames, log),
             call_timeout=call_timeout,
             physics_interval=0.05,
             backoff=fast_backoff(),
@@ -115,6 +128,33 @@ async def make_cp201(tmp_path: Path) -> AsyncIterator[Cp201Factory]:
 
 def request(cp: ChargePoint201, action: str) -> list[dict[str, Any]]:
     """Payloads of the CALLs ``action`` the station sent, in order."""
-    frames = cp.session.sink
-    assert isinstance(frames, FrameList)
-    return [r.payload for r in frames.sent("CALL", action)]
+    return [r.payload for r in frame_list(cp).sent("CALL", action)]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+# Valid 2.0.1 replies for what a station sends while booting and charging; any other
+# action gets {} (valid for most 2.0.1 responses).
+CANNED_201: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
+    "BootNotification": lambda p, n: {
+        "status": "Accepted",
+        "currentTime": _now(),
+        "interval": 3600,
+    },
+    "Heartbeat": lambda p, n: {"currentTime": _now()},
+    "Authorize": lambda p, n: {"idTokenInfo": {"status": "Accepted"}},
+    "TransactionEvent": lambda p, n: (
+        {"idTokenInfo": {"status": "Accepted"}} if "idToken" in p else {}
+    ),
+}
+
+
+@pytest.fixture
+async def raw_csms201() -> AsyncIterator[RawCsms]:
+    """A hand-driven CSMS offering only ocpp2.0.1 (see ``RawCsms``)."""
+    raw = RawCsms(SUBPROTOCOL, CANNED_201)
+    await raw.start()
+    yield raw
+    await raw.stop()
