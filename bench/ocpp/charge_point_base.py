@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from enum import Enum
@@ -39,6 +40,9 @@ CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", 
 BOOT_RETRY_SECONDS = 30.0
 # Real seconds a clean stop waits for status notifications already on their way.
 STATUS_FLUSH_SECONDS = 2.0
+# The supervisor timer that reads the statuses after a burst of model events.
+STATUS_READ = "status-read"
+
 # Real seconds between attempts to write back what a refusing disk left in memory.
 STORAGE_RETRY_SECONDS = 1.0
 
@@ -100,8 +104,8 @@ class ChargePointBase:
         "_network_enabled",
         "_open_link",
         "_reported",
+        "_status_backlog",
         "_status_changed",
-        "_status_dirty",
         "_status_task",
         "_stopping",
         "_unsubscribe",
@@ -167,8 +171,10 @@ class ChargePointBase:
         self._network_enabled = True
         self._wake = Flag()
         self._status_changed = Flag()
+        # The last status queued per key; it leaves only if its notification was not sent.
         self._reported: dict[Hashable, Any] = {}
-        self._status_dirty = False
+        # (key, report, payload) read from the model and not yet sent, oldest first.
+        self._status_backlog: deque[tuple[Hashable, Any, dict[str, Any]]] = deque()
         self._status_task: asyncio.Task[None] | None = None
         self._link: Any = None
         self._stopping = False
@@ -289,6 +295,10 @@ class ChargePointBase:
         self._schedule_physics()
 
     async def _shut_down(self) -> None:
+        if self.tasks.has_timer(STATUS_READ):
+            # A change of this very turn is still to be read: queue it before stopping.
+            self.tasks.cancel_timer(STATUS_READ)
+            self._queue_statuses()
         status = self._status_task
         if self.accepted and status is not None and not status.done():
             # A clean stop reports the last status change before it disconnects.
@@ -305,6 +315,7 @@ class ChargePointBase:
         self.registration = "None"
         self._accepted.clear()
         self._reported.clear()
+        self._status_backlog.clear()
 
     async def _power_cycle(self) -> None:
         """Power off, drop the link, stay dark for the template's boot duration, power on.
@@ -361,30 +372,50 @@ class ChargePointBase:
     def _status_due(self) -> None:
         if not self.accepted:
             return
-        self._status_dirty = True
-        if self._status_task is None or self._status_task.done():
+        # The statuses are read once the present burst of model events is over (the next
+        # turn of the loop), whether or not another StatusNotification still awaits its
+        # reply: every status that outlives the burst is reported, in order. Only
+        # MinimumStatusDuration may hide a status (1.6 §4.9), never a slow round trip.
+        if not self.tasks.has_timer(STATUS_READ):
+            self.tasks.later(STATUS_READ, 0.0, self._queue_statuses)
+
+    def _queue_statuses(self) -> None:
+        if not self.accepted:
+            return
+        for key in self._status_keys():
+            report = self._status_report(key)
+            if self._reported.get(key) == report or self._status_held(key):
+                continue  # a held status goes out when its hold ends (status_may_have_changed)
+            self._reported[key] = report
+            # The payload is built now: its timestamp is when the status began.
+            self._status_backlog.append((key, report, self._status_payload(key, report)))
+        if self._status_backlog and (self._status_task is None or self._status_task.done()):
             self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
 
     async def _send_statuses(self) -> None:
-        # Coalesces bursts of model events into one notification per changed status.
-        for _ in range(100):
-            self._status_dirty = False
-            for key in self._status_keys():
-                report = self._status_report(key)
-                if self._reported.get(key) == report or self._status_held(key):
-                    continue  # a held status goes out when its hold ends (status_may_have_changed)
-                if not self.accepted:
-                    return
-                try:
-                    await self.session.call("StatusNotification", self._status_payload(key, report))
-                except (CallError, CallTimeout, InvalidReply) as exc:
-                    log.warning("%s: StatusNotification failed: %s", self.station.id, exc)
-                except LinkClosed:
-                    return
-                self._reported[key] = report
-                self.events.emit(StatusSent(key if isinstance(key, int) else key[0], report))
-            if not self._status_dirty:
+        backlog = self._status_backlog
+        for _ in range(1_000_000):  # bounded; ends when the backlog is empty
+            if not backlog:
                 return
+            if not self.accepted:
+                self._drop_status_backlog()
+                return
+            key, report, payload = backlog.popleft()
+            try:
+                await self.session.call("StatusNotification", payload)
+            except (CallError, CallTimeout, InvalidReply) as exc:
+                log.warning("%s: StatusNotification failed: %s", self.station.id, exc)
+            except LinkClosed:
+                self._reported.pop(key, None)
+                self._drop_status_backlog()
+                return
+            self.events.emit(StatusSent(key if isinstance(key, int) else key[0], report))
+
+    def _drop_status_backlog(self) -> None:
+        """The link went down: after reconnecting, what is current then is reported instead."""
+        for key, _report, _payload in self._status_backlog:
+            self._reported.pop(key, None)
+        self._status_backlog.clear()
 
     # ------------------------------------------------------------ connection loop
     async def _run(self) -> None:

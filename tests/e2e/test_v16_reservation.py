@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,10 @@ from tests.e2e.conftest import (
     status_sent,
     wait_until,
 )
+
+
+def when(status: dict) -> datetime:
+    return datetime.fromisoformat(status["timestamp"].replace("Z", "+00:00"))
 
 
 def soon(cp, seconds: float = 3600):
@@ -44,12 +48,16 @@ async def test_a_reservation_shows_reserved_then_expires_to_available_and_later_
     """1.6 §5.13: at expiryDate the reservation ends, the connector becomes Available and a
     StatusNotification says so; §4.9 Reserved."""
     cp = await make_cp(csms.url)
+    await status_sent(csms, "Available", 1)  # the boot's report, before the reservation
     mark = csms.mark()
-    reply = await csms.reserve_now("CP1", 1, soon(cp, 60), "TAG1", 11)
+    expiry = soon(cp, 60)
+    reply = await csms.reserve_now("CP1", 1, expiry, "TAG1", 11)
     assert reply == {"status": "Accepted"}
-    await status_sent(csms, "Reserved", 1, since=mark)
-    assert cp.station.connector(1).reservation is not None
-    await status_sent(csms, "Available", 1, since=mark)
+    reserved = await status_sent(csms, "Reserved", 1, since=mark)
+    available = await status_sent(csms, "Available", 1, since=mark)
+    # Reserved until expiryDate, not a moment less (the status timestamps say when each
+    # began; a busy machine can only make the second one later).
+    assert when(reserved) < expiry <= when(available) + timedelta(milliseconds=1)
     assert cp.station.connector(1).reservation is None
     assert cp.reservations.find(11) is None
     # Nothing is held any more: another tag charges, with no reservationId.
@@ -155,6 +163,7 @@ async def test_a_fault_ends_the_reservation(csms, make_cp) -> None:
 async def test_cancel_reservation_frees_the_connector(csms, make_cp) -> None:
     """1.6 §5.1: Accepted for a known reservationId, Rejected otherwise."""
     cp = await make_cp(csms.url)
+    await status_sent(csms, "Available", 1)  # the boot's report, before the reservation
     mark = csms.mark()
     await csms.reserve_now("CP1", 1, soon(cp), "TAG1", 61)
     await status_sent(csms, "Reserved", 1, since=mark)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import orjson
+
 from bench.csms.config import TagEntry
 from bench.model.faults import fault
-from tests.e2e.conftest import WAIT, ev, sent, start_charging, status_sent, wait_until
+from tests.e2e.conftest import (
+    WAIT,
+    RawCsms,
+    ev,
+    sent,
+    start_charging,
+    status_sent,
+    wait_until,
+)
 
 LIMIT_ZERO_PROFILE = {
     "chargingProfileId": 7,
@@ -170,3 +180,46 @@ async def test_a_clean_stop_reports_the_last_status_change_first(csms, make_cp) 
     await wait_until(
         lambda: csms.statuses("CP-STOP")[1].status == "Faulted", what="Faulted received"
     )
+
+
+async def test_a_fault_that_ends_while_the_csms_is_slow_to_answer_is_still_reported(
+    raw_csms: RawCsms, make_cp
+) -> None:
+    """1.6 §4.9: only MinimumStatusDuration (0 here) lets a station leave a status out.
+    A fault that comes and goes while the previous StatusNotification still waits for
+    its reply reaches the CSMS, in order, however slow that reply is."""
+    cp = await make_cp(raw_csms.url)
+    await raw_csms.wait_call("StatusNotification", 2)  # connector 0 and 1 Available
+    held: list[str] = []
+    answering = False
+
+    def answer(msg_id: str, _payload: dict) -> str | None:
+        if not answering:
+            held.append(msg_id)  # the CSMS is busy: no reply yet
+            return None
+        return orjson.dumps([3, msg_id, {}]).decode()
+
+    raw_csms.override["StatusNotification"] = answer
+    connector = cp.station.connector(1)
+    connector.plug_in(ev())
+    await wait_until(lambda: held, what="Preparing sent, its reply held")
+    connector.raise_fault(fault("connector_lock_failure"))
+    await cp.clock.sleep(1)  # the fault lasts a virtual second
+    connector.clear_fault()
+    answering = True
+    for msg_id in held:
+        await raw_csms.send_raw(orjson.dumps([3, msg_id, {}]).decode())
+
+    def connector_statuses() -> list[str]:
+        return [
+            p["status"]
+            for a, p in raw_csms.calls
+            if a == "StatusNotification" and p["connectorId"] == 1
+        ]
+
+    await wait_until(lambda: len(connector_statuses()) >= 4, what="four statuses of connector 1")
+    assert connector_statuses() == ["Available", "Preparing", "Faulted", "Preparing"]
+    faulted = next(
+        p for a, p in raw_csms.calls if a == "StatusNotification" and p["status"] == "Faulted"
+    )
+    assert faulted["errorCode"] == "ConnectorLockFailure"

@@ -289,8 +289,8 @@ async def test_stop_transaction_carries_clock_aligned_data_per_stop_txn_aligned_
         },
     )
     await start_charging(cp, csms)
-    # An aligned reading of the transaction: one from before the start (no transactionId)
-    # may have gone out while the session was being set up.
+    # A boundary may fall before the transaction starts: that sample has no transactionId
+    # and is no part of the transaction's data.
     await csms.wait_for_message(
         "CP1",
         "MeterValues",

@@ -92,7 +92,11 @@ async def test_editing_a_value_goes_through_set_variables_and_the_station_applie
         assert panel.last_outcome.status == "Accepted"
         assert "HeartbeatInterval = 123: Accepted" in panel.result.text()
         assert "HeartbeatInterval = 123: Accepted" in window.statusBar().currentMessage()
-        assert row_cells(panel, "OCPPCommCtrlr", "HeartbeatInterval")[VALUE] == "123"
+        # The cell follows the station's VariableChanged event on the next turn of the loop.
+        await wait_until(
+            lambda: row_cells(panel, "OCPPCommCtrlr", "HeartbeatInterval")[VALUE] == "123",
+            what="the table to show the new value",
+        )
 
 
 async def test_a_value_outside_its_limits_is_rejected_with_the_stations_reason(qtbot, tmp_path):
