@@ -13,6 +13,7 @@ BENCHMARKS = [
     ["bench_fleet.py"],
     ["bench_store.py"],
     ["bench_ui.py"],
+    ["bench_ui_add.py"],
     ["bench_ui_log.py"],
 ]
 

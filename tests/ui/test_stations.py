@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from bench.store.workspace import WorkspaceStore
@@ -113,31 +112,53 @@ async def test_cancelling_the_remove_question_keeps_the_station(qtbot, tmp_path)
         await demo_booted(window)
         window.station_list.select_station(DEMO_STATION_ID)
         box = window.station_actions.confirm_remove()
+        before = asyncio.all_tasks()
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
-        await asyncio.sleep(0.1)
+        # The answer is handled inside the click; a Yes would have started the removal's
+        # task right there, so nothing new running means nothing is coming.
+        assert window.station_actions.confirm_box is None
+        assert asyncio.all_tasks() - before == set()
         assert ids(window) == [DEMO_STATION_ID]
         assert window.station_actions.busy == 0
 
 
+class InputProbe(QObject):
+    """Input as the window system delivers it: an event posted to the GUI thread, and
+    the next one posted as soon as it is handled. Each delivery notes how many rows the
+    stations list had, so a test sees what the user saw between two of their inputs."""
+
+    def __init__(self, model) -> None:
+        super().__init__()
+        self.model = model
+        self.rows: list[int] = []
+        self.running = False
+        self._type = QEvent.Type(QEvent.registerEventType())
+
+    def start(self) -> None:
+        self.running = True
+        QCoreApplication.postEvent(self, QEvent(self._type))
+
+    def stop(self) -> None:
+        self.running = False
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() != self._type:
+            return super().event(event)
+        self.rows.append(self.model.rowCount())
+        if self.running and len(self.rows) < 1_000_000:  # bounded
+            QCoreApplication.postEvent(self, QEvent(self._type))
+        return True
+
+
 async def test_adding_300_stations_keeps_the_window_responsive(qtbot, tmp_path):
-    """While 300 stations are added and boot, the loop stays responsive: p95 lag under
-    100 ms, worst under 500 ms (that one is building the selected station's view);
-    the filter then finds one of them."""
+    """While 300 stations are added the window handles input between every few of them
+    (the add yields to the event loop after each station), not only at the end; all 300
+    appear and boot, and the filter then finds one of them. How long input waits is a
+    speed figure: ``benchmarks/bench_ui_add.py`` measures it."""
     async with running_app(qtbot, tmp_path) as window:
         await demo_booted(window)
-        lags: list[float] = []
-        stop = asyncio.Event()
-
-        async def monitor() -> None:
-            for _ in range(100_000):
-                if stop.is_set():
-                    return
-                before = time.perf_counter()
-                await asyncio.sleep(0.01)
-                lags.append(time.perf_counter() - before - 0.01)
-
-        probe = asyncio.create_task(monitor())
-        started = time.perf_counter()
+        probe = InputProbe(window.station_model)
+        probe.start()
         try:
             dialog = window.station_actions.open_add_dialog()
             dialog.station_id.setText("FLEET-001")
@@ -147,28 +168,20 @@ async def test_adding_300_stations_keeps_the_window_responsive(qtbot, tmp_path):
             await wait_until(
                 lambda: window.station_model.rowCount() == 301, timeout=60, what="300 rows"
             )
-            added = time.perf_counter() - started
-            await wait_until(
-                lambda: all(
-                    window.workspace.stations[f"FLEET-{n:03d}"].cp.accepted for n in range(1, 301)
-                ),
-                timeout=90,
-                what="300 boots accepted",
-            )
         finally:
-            stop.set()
-            await probe
-        lags.sort()
-        p95 = lags[int(len(lags) * 0.95)]
-        p99 = lags[int(len(lags) * 0.99)]
-        print(
-            f"added 300 in {added:.2f} s; loop lag p95 {p95 * 1000:.0f} ms, "
-            f"p99 {p99 * 1000:.0f} ms, "
-            f"max {lags[-1] * 1000:.0f} ms over {len(lags)} samples"
+            probe.stop()
+        # Rows the user saw between inputs while the stations were being added: input
+        # got in after every station or two, in steps of rows, whatever the clock says.
+        during = sorted({n for n in probe.rows if 1 < n < 301})
+        steps = [b - a for a, b in zip([1, *during], [*during, 301], strict=True)]
+        assert max(steps) <= 2, f"input waited for {max(steps)} stations to be added"
+        await wait_until(
+            lambda: all(
+                window.workspace.stations[f"FLEET-{n:03d}"].cp.accepted for n in range(1, 301)
+            ),
+            timeout=90,
+            what="300 boots accepted",
         )
-        assert added < 30
-        assert p95 < 0.1, f"p95 loop lag {p95 * 1000:.0f} ms"
-        assert lags[-1] < 0.5, f"max loop lag {lags[-1] * 1000:.0f} ms"
         window.station_list.filter.setText("fleet-150")
         assert window.station_list.proxy.rowCount() == 1
         assert window.station_list.count.text() == "1 of 301 stations"
