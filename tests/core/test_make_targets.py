@@ -6,6 +6,7 @@ date, as on a fresh checkout) without running any.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,8 +19,16 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def dry_run(target: str) -> list[str]:
+    # Inside `make test` the parent's MAKELEVEL/MAKEFLAGS would add "make[1]: Entering
+    # directory" lines; the dry run must read as it does from a shell.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", "-B", target], capture_output=True, text=True, timeout=60, cwd=ROOT
+        ["make", "--no-print-directory", "-n", "-B", target],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()

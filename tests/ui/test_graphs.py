@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -317,12 +316,11 @@ def test_hidden_graphs_skip_redraws_and_catch_up_when_shown(graphs):
     assert graphs.redraws == before + 1
 
 
-def test_a_redraw_of_four_hours_of_samples_stays_cheap(graphs):
-    """Issue 4: plot updates under 10 % of one core; at 1 Hz that is 100 ms a redraw+paint.
-
-    The worst case: the "All" window over a full buffer (four hours of 1 Hz samples),
-    with the phases apart half the time so every phase line has data.
-    """
+def test_a_redraw_of_four_hours_of_samples_draws_no_more_points_than_pixels(graphs):
+    """Issue 4: plot updates stay cheap however long the buffer (benchmarks/bench_ui.py
+    measures the redraw time). The worst case: the "All" window over a full buffer (four
+    hours of 1 Hz samples), with the phases apart half the time so every phase line has
+    data: each curve draws a peak-downsampled few points per pixel, not 14,400 samples."""
     bridge = FakeBridge()
     for i in range(4 * 3600):
         amps = 16.0 if i < 7200 else 10.0
@@ -330,15 +328,17 @@ def test_a_redraw_of_four_hours_of_samples_stays_cheap(graphs):
         bridge.add(T0 + i, amps * 0.69, 11.04, (amps, l2, amps), session=i / 3600)
     graphs.window_box.setCurrentIndex(4)  # All: the worst case
     graphs.set_bridge(bridge)
+    graphs.redraw()
     graphs.repaint()
-    timings = []
-    for i in range(5):
-        bridge.add(T0 + 4 * 3600 + i, 6.9, 6.9, (10.0, 10.0, 10.0))
-        started = time.perf_counter()
-        graphs.redraw()
-        graphs.canvas.viewport().repaint()
-        timings.append(time.perf_counter() - started)
-    assert sorted(timings)[len(timings) // 2] < 0.1, timings
+    width = graphs.plots["power"].getViewBox().width()
+    assert width > 0
+    drawn = {}
+    for name, curve in graphs.curves.items():
+        x, _y = curve.getData()
+        if x is not None and len(x):
+            drawn[name] = len(x)
+    assert drawn, "nothing was drawn"
+    assert max(drawn.values()) <= 4 * width + 16, (width, drawn)
 
 
 def test_toggling_a_phase_while_paused_keeps_the_span_the_user_zoomed_to(graphs):

@@ -10,7 +10,7 @@ go through the queue (``Transactions.enqueue``); outside one they are sent direc
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
@@ -80,24 +80,30 @@ class MeterValues:
         elapsed = (now - midnight).total_seconds()
         next_at = midnight + timedelta(seconds=(elapsed // interval + 1) * interval)
         delay = (next_at - now).total_seconds()
-        self.cp.tasks.later("aligned", self.cp.clock.real_seconds(delay), self._aligned)
+        self.cp.tasks.later(
+            "aligned", self.cp.clock.real_seconds(delay), lambda: self._aligned(next_at)
+        )
 
-    def _aligned(self) -> None:
+    def _aligned(self, boundary: datetime) -> None:
+        # Stamped with the boundary itself (1.6 §3.16.2: clock-aligned data is measured at
+        # the interval boundary), however late a busy event loop ran the timer.
         self.cp.station.tick()
         items = self.cp.config.value("MeterValuesAlignedData")
         for connector in self.cp.station.connectors:
-            self._send_meter_values(connector, items, "Sample.Clock")
+            self._send_meter_values(connector, items, "Sample.Clock", at=boundary)
             if connector.transaction is not None:
-                self._add_tx_data(connector, "StopTxnAlignedData", "Sample.Clock")
+                self._add_tx_data(connector, "StopTxnAlignedData", "Sample.Clock", at=boundary)
         self._schedule_aligned()
 
-    def _send_meter_values(self, connector: Connector, items: list[str], context: str) -> None:
+    def _send_meter_values(
+        self, connector: Connector, items: list[str], context: str, at: datetime | None = None
+    ) -> None:
         values = sampled_values(connector, items, context)
         if not values:
             return
         payload: dict[str, Any] = {
             "connectorId": connector.id,
-            "meterValue": [meter_value(self.cp.clock.now(), values)],
+            "meterValue": [meter_value(at or self.cp.clock.now(), values)],
         }
         tx = connector.transaction
         if tx is not None:
@@ -113,10 +119,12 @@ class MeterValues:
         except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
             log.info("%s: %s not delivered: %s", self.cp.station.id, action, exc)
 
-    def _add_tx_data(self, connector: Connector, key: str, context: str) -> None:
+    def _add_tx_data(
+        self, connector: Connector, key: str, context: str, at: datetime | None = None
+    ) -> None:
         data = self._tx_data.get(connector.id)
         if data is None:
             return
         values = sampled_values(connector, self.cp.config.value(key), context)
         if values:
-            data.append(meter_value(self.cp.clock.now(), values))
+            data.append(meter_value(at or self.cp.clock.now(), values))
