@@ -92,7 +92,8 @@ async def test_a_transaction_enables_the_board_and_a_limit_follows_to_the_meter(
     connector.set_limit(10.0, "TxProfile")
     await wait_until(lambda: board.outlets[1].limit_a == 10.0, what="the limit")
     await wait_until(lambda: connector.meter.current_a[0] == pytest.approx(10.0), what="10 A")
-    assert connector.meter.energy_wh > 0
+    # The register grows as the meter's ticks integrate power: waited for, not sampled.
+    await wait_until(lambda: connector.meter.energy_wh > 0, what="metered energy")
     connector.end_transaction()
     await wait_until(lambda: not board.outlets[1].enabled, what="disable")
     await wait_until(lambda: not board.outlets[1].locked, what="unlock")

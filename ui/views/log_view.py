@@ -155,6 +155,7 @@ class LogPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(splitter)
 
+        self._stopped = False
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.apply_filter)
         self.text.textChanged.connect(self._debounce.start)
@@ -195,6 +196,8 @@ class LogPanel(QWidget):
 
     def apply_filter(self) -> None:
         self._debounce.stop()
+        if self._stopped:
+            return
         self.model.set_filter(self.current_filter())
         self.detail.show_record(None)
         self._update_count()
@@ -305,4 +308,7 @@ class LogPanel(QWidget):
         self.export(path)
 
     def stop(self) -> None:
+        # After this the log's database may close: no pending search may read it.
+        self._stopped = True
+        self._debounce.stop()
         self._poller.stop()
