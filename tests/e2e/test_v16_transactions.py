@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bench.model.clock import SystemClock
 from bench.ocpp.v16.charge_point import ChargePoint16
 from tests.e2e.conftest import (
+    SPEED,
     WAIT,
     db_file,
     ev,
@@ -53,6 +55,36 @@ async def test_a_second_session_starts_where_the_energy_register_stopped(csms, m
     await cp.clock.sleep(30)
     cp.present_id("TAG1")
     first = await stopped(csms)
+    cp.station.connector(1).unplug()
+    await status_sent(csms, "Available")
+    await start_charging(cp, csms, "TAG2")
+    (_, second) = csms.transactions("CP1")
+    assert second.meter_start == first["meterStop"]
+
+
+class CreepingClock(SystemClock):
+    """Half a virtual second passes on every read, as on a machine too busy to keep up."""
+
+    def __init__(self) -> None:
+        super().__init__(speed=SPEED)
+        self.creep = 0.0
+
+    def monotonic(self) -> float:
+        self.creep += 0.5
+        return super().monotonic() + self.creep
+
+
+async def test_meter_stop_is_the_final_register_however_slowly_the_stop_runs(
+    csms, make_cp
+) -> None:
+    """1.6 §4.8, §4.10: no energy flows after meterStop is read, even when time passes
+    between the reads of one stop (the next session's meterStart found it 1 Wh higher)."""
+    cp = await make_cp(csms.url, clock=CreepingClock())
+    await start_charging(cp, csms)
+    await cp.clock.sleep(30)
+    cp.present_id("TAG1")
+    first = await stopped(csms)
+    assert first["meterStop"] == int(cp.station.connector(1).energy_wh)
     cp.station.connector(1).unplug()
     await status_sent(csms, "Available")
     await start_charging(cp, csms, "TAG2")

@@ -285,12 +285,15 @@ class Transactions(MeterValues):
         tx = connector.transaction
         if tx is None:
             return
-        self.cp.station.tick()
         now = self.cp.clock.now()
+        self.cp.tasks.cancel_timer(f"sample-{connector.id}")
+        # Ending settles the meter and opens the contactor, so nothing flows after the
+        # register is read: meterStop is exactly where the next meterStart begins (§4.8).
+        ended = connector.end_transaction(unlock=unlock)
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
         local = tx.local_key
         payload: dict[str, Any] = {
-            "meterStop": int(connector.energy_wh),
+            "meterStop": int(ended.meter_stop_wh),
             "timestamp": iso(now),
             "reason": reason,
             "transactionId": tx.protocol_id if tx.protocol_id is not None else 0,
@@ -300,8 +303,6 @@ class Transactions(MeterValues):
         data = self._tx_data.pop(connector.id, [])
         if data:
             payload["transactionData"] = data
-        self.cp.tasks.cancel_timer(f"sample-{connector.id}")
-        connector.end_transaction(unlock=unlock)
         # Its TxProfiles cease and a shared ChargePointMaxProfile is split anew (1.6 §3.13).
         self.cp.smart.transaction_ended(connector)
         self._forget_open(connector)
