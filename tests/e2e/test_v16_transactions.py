@@ -74,9 +74,7 @@ class CreepingClock(SystemClock):
         return super().monotonic() + self.creep
 
 
-async def test_meter_stop_is_the_final_register_however_slowly_the_stop_runs(
-    csms, make_cp
-) -> None:
+async def test_meter_stop_is_the_final_register_however_slowly_the_stop_runs(csms, make_cp) -> None:
     """1.6 §4.8, §4.10: no energy flows after meterStop is read, even when time passes
     between the reads of one stop (the next session's meterStart found it 1 Wh higher)."""
     cp = await make_cp(csms.url, clock=CreepingClock())
