@@ -345,7 +345,7 @@ class ChargePointBase:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.clock.real_seconds(timeout)
         for _ in range(100_000):
-            if self._status_matches(key, status):
+            if self._status_matches(key, status) and self._status_told(key):
                 return True
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -356,6 +356,21 @@ class ChargePointBase:
             except TimeoutError:
                 self.station.tick()
         return False
+
+    def _status_told(self, key: Hashable) -> bool:
+        """Whether the CSMS has been, or is being, told ``key``'s present status.
+
+        An ``expect`` step passes on what the CSMS hears: a status still waiting for the
+        end of its burst is queued now, before the step's next action can replace it.
+        Offline there is nobody to tell, and MinimumStatusDuration may hide a status on
+        purpose (1.6 §4.9), so then the station's own status is enough.
+        """
+        if not self.accepted or self._status_settle_seconds() > 0:
+            return True
+        if self.tasks.has_timer(STATUS_READ):
+            self.tasks.cancel_timer(STATUS_READ)
+            self._queue_statuses()
+        return self._reported.get(key) == self._status_report(key)
 
     def status_may_have_changed(self) -> None:
         self._status_changed.set()

@@ -43,6 +43,22 @@ async def test_a_session_goes_preparing_charging_finishing_available(csms, make_
     assert history == ["Available", "Preparing", "Charging", "Finishing", "Available"]
 
 
+async def test_a_status_a_step_expected_reaches_the_csms_even_when_the_next_step_ends_it(
+    csms, make_cp
+) -> None:
+    """1.6 §4.9: what ``expect`` saw is what the CSMS hears. A status the step language
+    matched within the burst that caused it used to be replaced, unreported, by the next
+    step's change (``expect 1 Charging`` passed and no Charging reached the CSMS)."""
+    cp = await make_cp(csms.url)
+    await status_sent(csms, "Available")
+    cp.station.connector(1).plug_in(ev())
+    assert await cp.wait_status(1, "Preparing", 5.0)
+    cp.station.connector(1).unplug()  # the next step, in the same turn of the loop
+    await wait_until(lambda: len(csms.store.status_history("CP1", 1)) >= 3)
+    history = [row.status for row in csms.store.status_history("CP1", 1)]
+    assert history == ["Available", "Preparing", "Available"]
+
+
 async def test_an_ev_that_pauses_charging_shows_suspended_ev(csms, make_cp) -> None:
     """1.6 §7.7 SuspendedEV: the EV does not take energy; resuming shows Charging again."""
     cp = await make_cp(csms.url)
