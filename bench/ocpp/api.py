@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from bench.model.clock import Clock
+    from bench.model.faults import Fault
     from bench.model.station import Station
 
 
@@ -238,7 +239,7 @@ class ChargePointApi(Protocol):
         """Why ``tag`` cannot be an identifier in this version (its length), or None."""
         ...
 
-    def raise_fault(self, connector_id: int, fault: str) -> None:
+    def raise_fault(self, connector_id: int, fault: Fault | str) -> None:
         """Raise a fault from the catalogue; connector 0 is the station as a whole."""
         ...
 
