@@ -215,7 +215,9 @@ async def _run_started(run: StationRun, args: argparse.Namespace) -> int:
     try:
         await run.cp.wait_accepted(args.connect_timeout)
     except TimeoutError:
-        detail = run.cp.last_link_error or f"registration is {run.cp.registration}"
+        network = run.cp.network()
+        registration = run.cp.registration_state().value
+        detail = network.last_error or f"registration is {registration}"
         return fail(
             f"station {args.station_id} did not boot within {args.connect_timeout:g} s: {detail}",
             EXIT_CONNECT,

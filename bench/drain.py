@@ -12,17 +12,16 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Awaitable
-from typing import Any
+
+from bench.ocpp.api import ChargePointApi, LinkState
 
 
-def undelivered(cp: Any) -> Counter[str]:
+def undelivered(cp: ChargePointApi) -> Counter[str]:
     """The queued transaction messages of ``cp`` by action, in queue order (either version)."""
-    queue = cp.transactions.queue
-    store = getattr(queue, "queue", queue)  # 2.0.1 wraps the persisted OfflineQueue
-    return Counter(message.action for message in store.items())
+    return Counter(cp.queued_actions())
 
 
-async def drain(cp: Any, bound: Awaitable[None]) -> None:
+async def drain(cp: ChargePointApi, bound: Awaitable[None]) -> None:
     """Keep delivering ``cp``'s queue until it is empty or ``bound`` completes.
 
     ``bound`` is the caller's limit (a timeout, an interrupt). A station that is
@@ -35,9 +34,10 @@ async def drain(cp: Any, bound: Awaitable[None]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await limit
         return
-    if not cp.online and getattr(cp, "_network_enabled", True):
+    network = cp.network()
+    if network.link is not LinkState.CONNECTED and network.enabled:
         cp.restore_network()
-    emptied = asyncio.ensure_future(cp.transactions.drained())
+    emptied = asyncio.ensure_future(cp.drained())
     try:
         await asyncio.wait({emptied, limit}, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -19,6 +19,7 @@ from bench.model.templates import (
     load_station_template,
     with_settings,
 )
+from bench.ocpp.api import ChargePointApi
 from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import ChargePoint201
@@ -108,7 +109,8 @@ class StationRun:
         )
         link.endpoint()  # validates the URL and security settings with a clear message
         charge_point = _CHARGE_POINTS[options.ocpp]
-        self.cp = charge_point(
+        # Callers drive the station through the version-neutral API (bench.ocpp.api).
+        self.cp: ChargePointApi = charge_point(
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
         self._flushers: list[asyncio.Task[None]] = []

@@ -15,7 +15,6 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from bench.model.events import Emitter
@@ -48,20 +47,6 @@ STORAGE_RETRY_SECONDS = 1.0
 
 # The link's detail while the station is off during a reboot (shown next to the badge).
 REBOOTING = "rebooting"
-
-
-class RebootCause(Enum):
-    """Why a station restarts, in words no OCPP version owns.
-
-    Callers outside the version packages (the app's Reboot button, a script) say
-    what happened; each version maps it to its own fields: 1.6 the StopTransaction
-    reason (§7.36), 2.0.1 the BootNotification reason (BootReasonEnumType, B11/B12)
-    and the stoppedReason of transactions it ends (ReasonEnumType, E06).
-    """
-
-    LOCAL = "local"  # restarted at the station itself: its reboot command, the bench's button
-    REMOTE = "remote"  # the CSMS reset it now (1.6 Reset Soft, 2.0.1 Reset Immediate)
-    SCHEDULED = "scheduled"  # a reset the CSMS asked for earlier, done once idle (B12.FR.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,10 +189,6 @@ class ChargePointBase:
     async def _after_connect(self) -> None:
         raise NotImplementedError
 
-    async def restart(self, cause: RebootCause) -> None:
-        """Reboot the station for ``cause``; each version maps it to its own fields."""
-        raise NotImplementedError
-
     def _on_model_event(self, event: Any) -> None:
         self._status_changed.set()
         self.status_may_have_changed()
@@ -282,8 +263,9 @@ class ChargePointBase:
         self._backoff.reset()
         self._wake.set()
 
-    def present_id(self, id_tag: str, connector_id: int | None = None) -> None:
-        self.station.present_id(id_tag, connector_id)
+    def present_id(self, id_tag: str, connector_id: int | None = None) -> bool:
+        """Show a badge to the reader; False when the reader is broken or the power off."""
+        return self.station.present_id(id_tag, connector_id)
 
     def boot_now(self) -> None:
         """A triggered BootNotification while Pending: boot without waiting."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.model.connector import StateError
 from bench.model.events import Emitter
-from bench.ocpp.charge_point_base import RebootCause
+from bench.ocpp.api import ChargePointApi, RebootKind
 from bench.scenarios.progress import (
     FAILED,
     PASSED,
@@ -55,7 +55,7 @@ class ScriptRunner:
 
     def __init__(
         self,
-        cp: Any,
+        cp: ChargePointApi,
         *,
         ev_loader: Callable[[str], Any],
         default_ev: str,
@@ -79,7 +79,7 @@ class ScriptRunner:
     async def run(self, steps: list[Step]) -> None:
         clock = self.cp.clock
         began = clock.monotonic()
-        self.events.emit(ScriptStarted(tuple(steps), self.cp.station.id))
+        self.events.emit(ScriptStarted(tuple(steps), self.cp.station_id))
         for step in steps:
             self.events.emit(StepStarted(step))
             started = clock.monotonic()
@@ -149,26 +149,26 @@ class ScriptRunner:
             await asyncio.sleep(0)
         elif verb == "fault":
             fault = self.fault_lookup(args[1])
-            if int(args[0]) == 0:
-                station.raise_fault(fault)
-            else:
-                self._connector(step).raise_fault(fault)
+            number = int(args[0])
+            if number:
+                self._connector(step)  # a clear error for a connector the station lacks
+            cp.raise_fault(number, fault)
         elif verb == "clear":
-            if int(args[0]) == 0:
-                station.clear_fault()
-            else:
-                self._connector(step).clear_fault()
+            number = int(args[0])
+            if number:
+                self._connector(step)
+            cp.clear_fault(number)
         elif verb in ("suspend", "resume", "soc"):
             connector = self._connector(step)
             if connector.ev is None:
                 raise _failed(step, f"no EV on connector {connector.id}")
             station.tick()
             if verb == "suspend":
-                connector.suspend_ev()
+                cp.suspend_ev(connector.id)
             elif verb == "resume":
-                connector.resume_ev()
+                cp.resume_ev(connector.id)
             else:
-                connector.set_ev_soc(float(args[1]))
+                cp.set_soc(connector.id, float(args[1]))
         elif verb == "wait":
             await cp.clock.sleep(float(args[0]))
         elif verb == "expect":
@@ -179,7 +179,7 @@ class ScriptRunner:
         elif verb == "reconnect":
             cp.restore_network()
         elif verb == "reboot":
-            await _to_the_end(cp.restart(RebootCause.LOCAL))  # each version words it
+            await _to_the_end(cp.reboot(RebootKind.LOCAL))  # each version words it
         return StepFinished(step, PASSED)
 
     async def _expect(self, step: Step) -> StepFinished:
@@ -200,10 +200,9 @@ class ScriptRunner:
 
     def _seen(self, number: int) -> str:
         """The status ``expect`` compared against, as a user would want it named."""
-        status = self.cp.status_of(number).status
-        if getattr(self.cp, "version", "1.6") == "2.0.1" and number:
+        view = self.cp.connector(number)
+        tx = view.transaction
+        if tx is not None and tx.charging_state is not None:
             # A 2.0.1 expect also matches the transaction's chargingState: show it too.
-            tx = self.cp.transactions.active(number)
-            if tx is not None:
-                return f"{status} ({tx.charging_state})"
-        return status
+            return f"{view.status} ({tx.charging_state})"
+        return view.status

@@ -7,26 +7,26 @@ differ in names and shapes, which this module hides:
 - purposes: 1.6 ``ChargePointMaxProfile`` (1.6 §7.8), 2.0.1 ``ChargingStationMaxProfile``
   and a fourth, ``ChargingStationExternalConstraints`` (2.0.1 part 2 §3.2, K11-K13);
 - places: 1.6 connectors, 2.0.1 EVSEs (0 is the station as a whole in both);
-- the composite schedule: 1.6 ``composite_schedule`` returns GetCompositeSchedule.conf
-  (§5.7), 2.0.1 ``composite`` a CompositeScheduleType (K08);
-- who set a profile: 2.0.1 records the chargingLimitSource (CSO, EMS, SO, Other), so
-  the panel can say that an external system, not the CSMS, limits the station.
+- the composite schedule and who set a profile come through the version-neutral
+  ``bench.ocpp.api`` (``composite_schedule``, ``profiles``): 2.0.1 records the
+  chargingLimitSource (CSO, EMS, SO, Other), so the panel can say that an external
+  system, not the CSMS, limits the station; the limit in force names its profile
+  with a structured source, never a label to parse.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bench.ocpp.api import ChargePointApi, LimitOrigin, LimitSource
 from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
-from bench.smart.profiles import EXTERNAL, PURPOSE_16_NAME, Profile
+from bench.smart.profiles import PURPOSE_16_NAME, Profile
 from bench.smart.store import Installed
 from ui.models.station_facts import is_v201
 
 CSO = "CSO"  # the CSMS itself (2.0.1 ChargingLimitSourceEnumType)
-_PROFILE_ID = re.compile(r"#(-?\d+)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,42 +60,39 @@ class SmartFacts:
         found = entry.raw.get("transactionId")
         return str(found) if found is not None else None
 
-    def source(self, cp: Any, entry: Installed) -> str:
+    def source(self, cp: ChargePointApi, entry: Installed) -> str:
         """The chargingLimitSource of an installed profile (always the CSMS in 1.6)."""
-        source_of = getattr(cp.smart, "source_of", None)
-        return str(source_of(entry)) if callable(source_of) else CSO
+        wanted = entry.profile.id
+        found = next((p.source for p in cp.profiles() if p.id == wanted), None)
+        return found if found is not None else CSO
 
-    def composite(self, cp: Any, place_id: int, duration: int, unit: str) -> Composite:
+    def composite(self, cp: ChargePointApi, place_id: int, duration: int, unit: str) -> Composite:
         """The composite schedule the station would report for ``place_id`` from now."""
-        if self.version == "2.0.1":
-            schedule = cp.smart.composite(place_id, duration, unit)  # K08 CompositeScheduleType
-        else:
-            conf = cp.smart.composite_schedule(place_id, duration, unit)  # 1.6 §5.7
-            schedule = {**conf["chargingSchedule"], "scheduleStart": conf["scheduleStart"]}
-        start = datetime.fromisoformat(str(schedule["scheduleStart"]).replace("Z", "+00:00"))
-        return Composite(start, list(schedule["chargingSchedulePeriod"]))
+        schedule = cp.composite_schedule(place_id, duration, unit)  # 1.6 §5.7, K08
+        periods: list[dict[str, Any]] = []
+        for p in schedule.periods:
+            period: dict[str, Any] = {"startPeriod": p.start_s, "limit": p.limit}
+            if p.phases is not None:
+                period["numberPhases"] = p.phases
+            periods.append(period)
+        return Composite(schedule.start, periods)
 
-    def limit_owner(self, cp: Any, limit_source: str | None) -> str:
-        """Who imposes a connector's limit, in words, from the model's ``limit_source``.
+    def limit_owner(self, source: LimitSource | None) -> str:
+        """Who imposes a connector's smart-charging limit, in words.
 
-        The engine names the leading profile ("TxProfile #12 level 1"); an external
-        limit (2.0.1 K11/K12) is named by the system that set it.
+        A profile is named by purpose, id and stack level ("TxProfile #12 level 1"); an
+        external limit (2.0.1 K11/K12) by the system that set it.
         """
-        if not limit_source:
+        if source is None:
             return ""
-        match = _PROFILE_ID.search(limit_source)
-        entry = None
-        if match is not None:
-            wanted = int(match.group(1))
-            entry = next((e for e in cp.smart.store if e.profile.id == wanted), None)
-        if entry is not None and entry.profile.purpose == EXTERNAL:
-            place = entry.connector_id
+        shared = f", shared by {source.shared_by}" if source.shared_by is not None else ""
+        if source.origin is LimitOrigin.EXTERNAL:
+            place = source.place
             where = "the station" if place == 0 else f"{self.place} {place}"
-            text = f"external limit from {self.source(cp, entry)} on {where}"
-            if "shared by" in limit_source:
-                text += ", " + limit_source[limit_source.index("shared by") :]
-            return text
-        return limit_source
+            return f"external limit from {source.external_source} on {where}{shared}"
+        if source.profile_id is None:
+            return f"a charging profile{shared}"  # removed this very turn
+        return f"{source.purpose} #{source.profile_id} level {source.stack_level}{shared}"
 
 
 V16_FACTS = SmartFacts(

@@ -2,11 +2,10 @@
 
 The header, the station list and the connector cards serve 1.6 and 2.0.1 stations.
 The two charge points share the link, registration and heartbeat attributes
-(``bench.ocpp.charge_point_base``); this module hides where they differ: the
-security profile's home (1.6 configuration key / 2.0.1 device model), the offline
-queue, and a connector's transaction (1.6: the model's ``Transaction`` with its
-integer id; 2.0.1: ``cp.transactions.active(evse)`` with its string id, charging
-state and the last ``TransactionEvent`` sent, E01-E03).
+(``bench.ocpp.charge_point_base``); the security profile, the offline queue and a
+connector's transaction come through the version-neutral ``bench.ocpp.api``. What
+stays here is how the widgets word them, and the last ``TransactionEvent`` a 2.0.1
+station sent (E01-E03).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard
 
+from bench.ocpp.api import ChargePointApi
 from bench.ocpp.v201.transactions import TransactionEventSent
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.ocpp.v16.charge_point import ChargePoint16
     from bench.ocpp.v201.charge_point import ChargePoint201
-    from bench.ocpp.v201.tx_state import IdToken
 
     ChargePoint: TypeAlias = ChargePoint16 | ChargePoint201
 
@@ -38,22 +37,14 @@ def is_v201(cp: ChargePoint) -> TypeGuard[ChargePoint201]:
     return cp.version == V201
 
 
-def security_profile(cp: ChargePoint) -> str:
+def security_profile(cp: ChargePointApi) -> str:
     """The security profile the station is configured for (whitepaper §2; A00 for 2.0.1)."""
-    if is_v201(cp):
-        value = cp.variable("SecurityCtrlr", "SecurityProfile")
-    else:
-        value = cp.config.raw("SecurityProfile")  # None: the key is not supported
-    return f"security profile {value or 0}"
+    return f"security profile {cp.security_profile()}"
 
 
-def queued_messages(cp: ChargePoint) -> int:
-    """Messages waiting in the station's offline queue (transaction messages).
-
-    1.6 keeps an ``OfflineQueue`` (bench.store.queue) there, 2.0.1 a ``TxQueue``
-    (bench.ocpp.v201.tx_queue) wrapping one; both count their messages with ``len``.
-    """
-    return len(cp.transactions.queue)
+def queued_messages(cp: ChargePointApi) -> int:
+    """Messages waiting in the station's offline queue (transaction messages)."""
+    return cp.queue_length()
 
 
 def storage_fault(cp: ChargePoint) -> str:
@@ -124,27 +115,20 @@ class TxView:
     charging_state: str | None = None  # 2.0.1 ChargingStateEnumType
 
 
-def _token_text(id_token: IdToken | None) -> str:
-    if id_token is None:
+def _token_text(tag: str, kind: str | None) -> str:
+    if not tag:
         return "—"
-    kind = id_token.get("type")
-    value = str(id_token.get("idToken", ""))
-    return f"{value} ({kind})" if kind and kind != "ISO14443" else value
+    return f"{tag} ({kind})" if kind and kind != "ISO14443" else tag
 
 
-def transaction_view(cp: ChargePoint, connector: Connector) -> TxView | None:
-    """The running transaction on ``connector``, or None."""
-    if is_v201(cp):
-        active = cp.transactions.active(connector.id)  # a Tx201 (bench.ocpp.v201.tx_state)
-        if active is not None:
-            return TxView(
-                active.transaction_id,
-                _token_text(active.id_token),
-                active.meter_start_wh,
-                active.charging_state or None,  # "" before the Started event
-            )
-    tx = connector.transaction  # the model's Transaction (bench.model.transaction)
+def transaction_view(cp: ChargePointApi, connector: Connector) -> TxView | None:
+    """The running transaction on ``connector`` as the card words it, or None."""
+    tx = cp.connector(connector.id).transaction  # one view for both versions (bench.ocpp.api)
     if tx is None:
         return None
-    tx_id = str(tx.protocol_id) if tx.protocol_id is not None else "pending id"
-    return TxView(tx_id, tx.id_tag or "—", tx.meter_start_wh)
+    return TxView(
+        tx.id if tx.id is not None else "pending id",
+        _token_text(tx.tag, tx.token_type),
+        tx.meter_start_wh,
+        tx.charging_state,
+    )

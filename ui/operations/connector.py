@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bench.model.connector import Connector
 from bench.model.ev import Ev
 from bench.model.faults import FAULTS
 from bench.model.templates import list_ev_templates, load_ev_template
+from bench.ocpp.api import ChargePointApi
 from ui.operations import OperationError
 
 
@@ -68,7 +67,7 @@ def set_soc(connector: Connector, pct: float) -> None:
     connector.set_ev_soc(pct)
 
 
-def set_limit(cp: Any, connector: Connector, amps: float | None) -> None:
+def set_limit(cp: ChargePointApi, connector: Connector, amps: float | None) -> None:
     """The card's Limit… for either version.
 
     1.6: a local cap on the connector. 2.0.1: an external limit through the smart
@@ -77,10 +76,7 @@ def set_limit(cp: Any, connector: Connector, amps: float | None) -> None:
     """
     if amps is not None and amps < 0:
         raise OperationError("A current limit cannot be negative")
-    if getattr(cp, "version", "1.6") == "2.0.1":
-        cp.smart.set_external_limit(connector.id, amps)
-    else:
-        connector.set_local_limit(amps)
+    cp.set_external_limit(connector.id, amps)
 
 
 def set_local_limit(connector: Connector, amps: float | None) -> None:

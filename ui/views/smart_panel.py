@@ -506,10 +506,12 @@ class SmartPanel(QWidget):
             if self.facts.version != "2.0.1":
                 self.limit_label.setText("")  # 1.6 keeps no station-wide limit apart
                 return
-            amps, owner = self.cp.smart.limit_a(0), ""
+            station = self.cp.station_limit()
+            amps, owner = (station.amps if station is not None else None), ""
         else:
-            connector = self.cp.station.connector(place)
-            amps, owner = connector.limit_a, self.facts.limit_owner(self.cp, connector.limit_source)
+            smart = self.cp.connector(place).smart_limit
+            amps = smart.amps if smart is not None else None
+            owner = self.facts.limit_owner(smart.source if smart is not None else None)
         name = self.facts.place_text(place)
         if amps is None:
             text = f"{name}: no limit in force (hardware rating)"

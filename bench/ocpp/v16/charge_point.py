@@ -24,15 +24,14 @@ from bench.ocpp.charge_point_base import (
     OFFLINE,
     STOPPED,
     AuthorizationResult,
-    ChargePointBase,
     LinkChanged,
     LinkOpener,
-    RebootCause,
     RegistrationChanged,
     StatusSent,
 )
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
+from bench.ocpp.v16.api_impl import Api16
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.firmware import FirmwareManagement
@@ -55,14 +54,6 @@ from bench.transport.websocket import open_link
 
 log = logging.getLogger(__name__)
 
-# RebootCause -> the StopTransaction reason of the transactions a reboot ends (1.6 §7.36).
-# 1.6 has no scheduled reset: a soft reset is the nearest.
-STOP_REASONS = {
-    RebootCause.LOCAL: "Reboot",
-    RebootCause.REMOTE: "SoftReset",
-    RebootCause.SCHEDULED: "SoftReset",
-}
-
 __all__ = [
     "CONNECTED",
     "CONNECTING",
@@ -76,7 +67,7 @@ __all__ = [
 ]
 
 
-class ChargePoint16(ChargePointBase):
+class ChargePoint16(Api16):
     """One station speaking OCPP 1.6J to one CSMS."""
 
     version = "1.6"
@@ -164,7 +155,7 @@ class ChargePoint16(ChargePointBase):
                 )
         await self._shut_down()
 
-    async def reboot(
+    async def reset(
         self, stop_reason: str | None = "Reboot", *, drain_timeout: float = 10.0
     ) -> None:
         """Power-cycle the station: stop transactions, drop the link, boot again (1.6 §4.2)."""
@@ -186,10 +177,6 @@ class ChargePoint16(ChargePointBase):
         self.security.notify("ResetOrReboot", stop_reason)  # [security] whitepaper §8
         self.transactions.cancel_timers()
         await self._power_cycle()  # dark for the template's boot duration
-
-    async def restart(self, cause: RebootCause) -> None:
-        """Reboot for a version-neutral ``cause``: its transactions stop with the 1.6 reason."""
-        await self.reboot(STOP_REASONS[cause])
 
     async def data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None

@@ -404,7 +404,7 @@ class FirmwareManagement:
             if job.kind == "signed-firmware":
                 await self._enter(job, "InstallRebooting")  # L01.FR.15
             self.cp.station.set_firmware_version(image.version)
-            await self.cp.reboot(stop_reason="Reboot")
+            await self.cp.reset(stop_reason="Reboot")
         finally:
             self._release(held)
         # Installed once the new firmware has booted and been accepted (§5.19 note).

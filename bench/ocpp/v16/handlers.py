@@ -197,7 +197,7 @@ class CoreHandlers:
         reason = "HardReset" if req["type"] == "Hard" else "SoftReset"
 
         def restart() -> None:
-            self.cp.tasks.spawn(self.cp.reboot(stop_reason=reason), name="reset")
+            self.cp.tasks.spawn(self.cp.reset(stop_reason=reason), name="reset")
 
         return Reply({"status": "Accepted"}, then=restart)
 

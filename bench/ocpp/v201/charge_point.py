@@ -19,16 +19,16 @@ from importlib import import_module
 from typing import Any
 
 from bench.model.station import Station
+from bench.ocpp.api import RebootKind
 from bench.ocpp.charge_point_base import (
     BOOT_RETRY_SECONDS,
-    ChargePointBase,
     LinkOpener,
-    RebootCause,
     RegistrationChanged,
 )
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
 from bench.ocpp.v16.metering import iso
+from bench.ocpp.v201.api_impl import Api201
 from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
 from bench.ocpp.v201.dm_seed import standard_definition
@@ -58,15 +58,15 @@ BOOT_REASONS = frozenset(
         "Watchdog",
     }
 )
-# RebootCause -> (BootNotification reason, stoppedReason, triggerReason of the Ended event).
+# RebootKind -> (BootNotification reason, stoppedReason, triggerReason of the Ended event).
 # B11.FR.03/04 and TC_B_22_CS: RemoteReset after Reset Immediate, ImmediateReset with
 # ResetCommand (B12.FR.02/04); TC_B_21_CS: ScheduledReset after a Scheduled OnIdle reset.
 # A local reboot ends transactions with Reboot ("a locally initiated reset/reboot"); no
 # trigger reason names it, AbnormalCondition is the nearest.
-REBOOT_MAPPING: dict[RebootCause, tuple[str, str, str]] = {
-    RebootCause.LOCAL: ("LocalReset", "Reboot", "AbnormalCondition"),
-    RebootCause.REMOTE: ("RemoteReset", "ImmediateReset", "ResetCommand"),
-    RebootCause.SCHEDULED: ("ScheduledReset", "ImmediateReset", "ResetCommand"),
+REBOOT_MAPPING: dict[RebootKind, tuple[str, str, str]] = {
+    RebootKind.LOCAL: ("LocalReset", "Reboot", "AbnormalCondition"),
+    RebootKind.REMOTE: ("RemoteReset", "ImmediateReset", "ResetCommand"),
+    RebootKind.SCHEDULED: ("ScheduledReset", "ImmediateReset", "ResetCommand"),
 }
 # (attribute on the charge point, module, class), in the order hooks run.
 BLOCKS: tuple[tuple[str, str, str], ...] = (
@@ -125,7 +125,7 @@ class VariableChanged:
         return VariableKey(self.variable, self.instance)
 
 
-class ChargePoint201(ChargePointBase):
+class ChargePoint201(Api201):
     """One station speaking OCPP 2.0.1 to one CSMS."""
 
     version = "2.0.1"
@@ -236,7 +236,7 @@ class ChargePoint201(ChargePointBase):
                 log.warning("%s: %s did not stop in time", self.station.id, type(block).__name__)
         await self._shut_down()
 
-    async def reboot(self, reason: str = "RemoteReset") -> None:
+    async def reboot_as(self, reason: str = "RemoteReset") -> None:
         """Power-cycle the station and boot again with ``reason`` (B11.FR.03, B01.FR.03).
 
         ``reason`` is a BootReasonEnumType value; anything else is refused here, before
@@ -250,10 +250,10 @@ class ChargePoint201(ChargePointBase):
         self.boot_reason = reason
         await self._power_cycle()  # dark for the template's boot duration
 
-    async def restart(self, cause: RebootCause) -> None:
-        """Reboot for a version-neutral ``cause``: running transactions end first, their
+    async def reboot(self, kind: RebootKind = RebootKind.LOCAL) -> None:
+        """Reboot for a version-neutral ``kind``: running transactions end first, their
         Ended events go out (bounded wait), then the station boots with the mapped reason."""
-        boot_reason, stopped_reason, trigger = REBOOT_MAPPING[cause]
+        boot_reason, stopped_reason, trigger = REBOOT_MAPPING[kind]
         transactions = self.transactions  # type: ignore[attr-defined]
         ended = False
         for evse_id in self.evse_ids():
@@ -265,10 +265,10 @@ class ChargePoint201(ChargePointBase):
                 await asyncio.wait_for(transactions.drained(), self.session.call_timeout + 1.0)
             except TimeoutError:
                 log.warning("%s: Ended events stay queued over the reboot", self.station.id)
-        if cause is RebootCause.LOCAL:
+        if kind is RebootKind.LOCAL:
             security = self.security  # type: ignore[attr-defined]
             security.notify("ResetOrReboot", "rebooted at the station")
-        await self.reboot(boot_reason)
+        await self.reboot_as(boot_reason)
 
     def evse_ids(self) -> list[int]:
         return [c.id for c in self.station.connectors]

@@ -283,7 +283,7 @@ class Firmware(Block):
             self.cp.station.set_firmware_version(version)
             self.cp.security.notify("ResetOrReboot", "reboot to activate firmware " + version)
             job.active = False
-            await self.cp.reboot("FirmwareUpdate")
+            await self.cp.reboot_as("FirmwareUpdate")
         finally:
             self._release()
 

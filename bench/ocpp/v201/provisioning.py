@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from bench.ocpp.charge_point_base import RebootCause
+from bench.ocpp.api import RebootKind
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.metering import iso
@@ -194,7 +194,7 @@ class Provisioning(Block):
         self.cp.security.notify("ResetOrReboot", "Reset requested by the CSMS")
         if evse_id is None:
             # B11.FR.03/04: RemoteReset; TC_B_21_CS: ScheduledReset once a Scheduled one runs.
-            await self.cp.restart(RebootCause.SCHEDULED if scheduled else RebootCause.REMOTE)
+            await self.cp.reboot(RebootKind.SCHEDULED if scheduled else RebootKind.REMOTE)
         else:
             # B11.FR.08: an EVSE reset returns it to its idle state; the station stays up.
             connector = self.cp.station.connector(evse_id)

@@ -415,8 +415,6 @@ class Transactions(RemoteControl, Metering, Replies):
                 self.cp.clock.now(),
                 reservation_id=session.reservation_id,
             )
-            if session.tx is not None and connector.transaction is not None:
-                connector.transaction.protocol_id = session.tx.transaction_id
         elif not want and connector.transaction is not None:
             keep_locked = session.authorized is not None or session.locked_for is not None
             connector.end_transaction(unlock=not keep_locked)
@@ -432,8 +430,6 @@ class Transactions(RemoteControl, Metering, Replies):
         tx = Tx201(tx_id, session.evse_id, self.cp.clock.now(), connector.energy_wh)
         tx.id_token = session.authorized
         session.tx = tx
-        if connector.transaction is not None:
-            connector.transaction.protocol_id = tx_id
         self.sampler.reset(session.evse_id, connector.meter.energy_wh)
         self._sample_ended(session, "SampledDataCtrlr", "Transaction.Begin")
         started = self._measurands("SampledDataCtrlr", "TxStartedMeasurands")

@@ -199,7 +199,7 @@ async def test_an_in_process_reboot_keeps_the_station_unavailable(
     await csms.call("CS1", "ChangeAvailability", change(False))
     await reported(csms, "CS1", 1, "Unavailable")
     mark = csms.mark()
-    await cp.reboot("RemoteReset")
+    await cp.reboot_as("RemoteReset")
     await csms.wait_for_message("CS1", "BootNotification", timeout=WAIT, since=mark)
     status = await csms.wait_for_message("CS1", "StatusNotification", timeout=WAIT, since=mark)
     assert status["connectorStatus"] == "Unavailable"

@@ -269,7 +269,7 @@ async def test_a_reservation_survives_a_restart(
     await reported(csms, 1, "Reserved", since=mark)
     assert again.reservations.for_evse(1).id == 61
     mark = csms.mark()
-    await again.reboot("RemoteReset")
+    await again.reboot_as("RemoteReset")
     await reported(csms, 1, "Reserved", since=mark)
 
 

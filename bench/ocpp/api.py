@@ -1,0 +1,297 @@
+"""The one charge point API both OCPP versions implement (issue 12).
+
+The UI, the CLI, the runtime, the demo and the step language drive a station
+through ``ChargePointApi`` only: they never ask which version a charge point
+speaks to decide what to call, never read its private members and never parse
+the text of a limit. Each version maps the neutral words below onto its own
+(1.6 stop reasons and configuration keys; 2.0.1 boot reasons, stopped reasons
+and device model) in ``bench.ocpp.v16.api_impl`` and ``bench.ocpp.v201.api_impl``.
+
+Everything a caller reads comes back as frozen dataclasses, so a view can keep
+one and compare it with the next without it changing underneath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from bench.model.clock import Clock
+    from bench.model.faults import Fault
+    from bench.model.station import Station
+
+
+class RebootKind(Enum):
+    """Why a station restarts, in words no OCPP version owns.
+
+    Each version maps a kind to its own fields: 1.6 to the StopTransaction reason
+    of the transactions the reboot ends (1.6 §7.36); 2.0.1 to the BootNotification
+    reason (BootReasonEnumType, B11/B12) and the stoppedReason (ReasonEnumType, E06).
+    """
+
+    LOCAL = "local"  # restarted at the station itself: the bench's Reboot button, a script
+    REMOTE = "remote"  # the CSMS reset it now (1.6 Reset Soft, 2.0.1 Reset Immediate)
+    SCHEDULED = "scheduled"  # a reset the CSMS asked for earlier, done once idle (B12.FR.01)
+
+
+class Registration(Enum):
+    """Where the station stands with its CSMS after BootNotification (1.6 §4.2, B01-B03)."""
+
+    NONE = "None"  # not booted since power-on
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
+class LinkState(Enum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    OFFLINE = "offline"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkState:
+    """The station's network as a technician sees it."""
+
+    enabled: bool  # False while the bench user (or a script) has cut the network
+    link: LinkState
+    last_error: str | None  # why the last connection failed or ended, if it did
+    url: str  # the CSMS endpoint it connects to
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    interval_s: int  # 0: no heartbeat
+    last_at: float | None  # the station clock's monotonic() of the last answered one
+
+
+class LimitOrigin(Enum):
+    """Who imposes the current limit in force on a connector."""
+
+    HARDWARE = "hardware"  # nothing below the connector's (and cable's) rating
+    LOCAL = "local"  # the bench user's cap on the connector
+    PROFILE = "profile"  # a charging profile the CSMS installed
+    EXTERNAL = "external"  # an external system (EMS, DSO) through the station (2.0.1 K11-K13)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitSource:
+    """Structured: a profile's id, purpose and stack level, never a label to parse."""
+
+    origin: LimitOrigin
+    profile_id: int | None = None
+    purpose: str | None = None  # the version's purpose name (TxProfile, ChargePointMaxProfile...)
+    stack_level: int | None = None
+    place: int | None = None  # connector / EVSE the profile is installed on (0: the station)
+    external_source: str | None = None  # chargingLimitSource of an external limit (EMS, SO...)
+    shared_by: int | None = None  # a station-wide maximum split between this many connectors
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    amps: float  # per phase
+    source: LimitSource
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionView:
+    """The running transaction on a connector / EVSE: one object whichever version."""
+
+    id: str | None  # None until the CSMS assigns one (a 1.6 transaction started offline)
+    tag: str  # the idTag / idToken that started it ("" for none)
+    token_type: str | None  # 2.0.1 IdTokenEnumType; None in 1.6
+    started_at: datetime
+    meter_start_wh: int
+    energy_wh: float  # delivered so far (register minus meter start)
+    charging_state: str | None  # 2.0.1 ChargingStateEnumType; None in 1.6 or before Started
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorView:
+    """One connector (1.6) or EVSE with its one connector (2.0.1)."""
+
+    id: int
+    status: str  # the status the version reports (ChargePointStatus / ConnectorStatusEnumType)
+    error_code: str | None  # 1.6 ChargePointErrorCode; None in 2.0.1 (faults go to NotifyEvent)
+    vendor_error_code: str | None
+    plugged: bool
+    transaction: TransactionView | None
+    limit: Limit  # the strictest of hardware, local cap and smart charging
+    smart_limit: Limit | None  # what profiles or an external system impose, if anything
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledProfile:
+    """A charging profile the station holds, in neutral terms."""
+
+    id: int
+    place: int  # connector / EVSE (0: the station as a whole)
+    purpose: str  # the version's purpose name
+    stack_level: int
+    source: str  # chargingLimitSource (always "CSO", the CSMS, in 1.6)
+    transaction_id: str | None  # a TxProfile's transaction
+    installed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePeriod:
+    start_s: int  # seconds from the schedule's start
+    limit: float  # in the schedule's unit
+    phases: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeSchedule:
+    """What GetCompositeSchedule would report for a place from now (1.6 §5.7, K08)."""
+
+    place: int
+    start: datetime
+    unit: str  # "A" or "W"
+    periods: tuple[SchedulePeriod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One configuration key (1.6) or device-model variable (2.0.1, its Actual value)."""
+
+    name: str  # 1.6 the key; 2.0.1 ``Component[instance]@evse.connector/Variable[instance]``
+    value: str | None  # None for a write-only value (never shown) or one not set
+    writable: bool
+    secret: bool  # write-only: a value typed for it must never be echoed
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    name: str
+    status: str  # the version's word: Accepted, Rejected, RebootRequired, NotSupported...
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("Accepted", "RebootRequired")
+
+
+class Settings(Protocol):
+    """Configuration keys (1.6 §9) or the device model (2.0.1 B05-B07) behind one face.
+
+    A write takes the very path the CSMS's ChangeConfiguration / SetVariables takes,
+    so it accepts and refuses exactly what the station would.
+    """
+
+    def read(self, name: str) -> str | None: ...
+
+    def list(self) -> Sequence[Setting]: ...
+
+    async def write(self, name: str, value: str) -> WriteOutcome: ...
+
+
+@runtime_checkable
+class ChargePointApi(Protocol):
+    """What a caller outside the version packages may do with a charge point."""
+
+    @property
+    def version(self) -> str:
+        """ "1.6" or "2.0.1": for the user to read, never to branch on."""
+        ...
+
+    @property
+    def station_id(self) -> str: ...
+
+    @property
+    def station(self) -> Station:
+        """The physical model (meters, EV, identity) for views to read; act through the
+        methods below so each version reacts the way it must."""
+        ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None: ...
+
+    async def stop(self, *, drain_timeout: float = 10.0) -> None: ...
+
+    async def reboot(self, kind: RebootKind = RebootKind.LOCAL) -> None: ...
+
+    async def wait_accepted(self, timeout: float) -> None: ...
+
+    # ------------------------------------------------------------ network
+    def cut_network(self) -> None: ...
+
+    def restore_network(self) -> None: ...
+
+    def network(self) -> NetworkState: ...
+
+    # ------------------------------------------------------------ registration
+    def registration_state(self) -> Registration: ...
+
+    def heartbeat(self) -> Heartbeat: ...
+
+    # ------------------------------------------------------------ physical actions
+    def present_id(self, tag: str, connector_id: int | None = None) -> bool: ...
+
+    def id_token_problem(self, tag: str) -> str | None:
+        """Why ``tag`` cannot be an identifier in this version (its length), or None."""
+        ...
+
+    def raise_fault(self, connector_id: int, fault: Fault | str) -> None:
+        """Raise a fault from the catalogue; connector 0 is the station as a whole."""
+        ...
+
+    def clear_fault(self, connector_id: int) -> None: ...
+
+    def suspend_ev(self, connector_id: int) -> None: ...
+
+    def resume_ev(self, connector_id: int) -> None: ...
+
+    def set_soc(self, connector_id: int, pct: float) -> None: ...
+
+    def set_local_limit(self, connector_id: int, amps: float | None) -> None: ...
+
+    def set_external_limit(self, connector_id: int, amps: float | None) -> None:
+        """The limit an external system imposes: 2.0.1 an external-constraints profile
+        announced with NotifyChargingLimit (K12); 1.6, which has none, a local cap."""
+        ...
+
+    # ------------------------------------------------------------ views
+    def connector_ids(self) -> Sequence[int]: ...
+
+    def connector(self, connector_id: int) -> ConnectorView:
+        """1.6 connector 0 is the station itself (§4.9); 2.0.1 has no EVSE 0 to view."""
+        ...
+
+    async def wait_status(self, connector_id: int, status: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` virtual seconds for the connector to show ``status``
+        (2.0.1 also matches the transaction's chargingState)."""
+        ...
+
+    def station_limit(self) -> Limit | None:
+        """A station-wide smart-charging limit apart from the connectors' (2.0.1), or None."""
+        ...
+
+    def profiles(self) -> Sequence[InstalledProfile]: ...
+
+    def composite_schedule(self, place: int, duration_s: int, unit: str) -> CompositeSchedule: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def security_profile(self) -> int: ...
+
+    # ------------------------------------------------------------ queue and events
+    def queue_length(self) -> int: ...
+
+    def queued_actions(self) -> Sequence[str]: ...
+
+    async def drained(self) -> None:
+        """Return once the queue of transaction messages is empty."""
+        ...
+
+    def subscribe(self, handler: Callable[[object], None]) -> Callable[[], None]:
+        """Call ``handler`` with every event the charge point emits; returns unsubscribe."""
+        ...

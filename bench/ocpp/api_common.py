@@ -1,0 +1,154 @@
+"""The half of ``ChargePointApi`` that reads the same in both OCPP versions.
+
+``CommonApi`` sits between ``ChargePointBase`` and each version's ``api_impl``:
+the network, the registration, the heartbeat and the physical actions act on
+the shared link loop and on the model, so they are written once. What differs
+(statuses, transactions, profiles, settings, the reboot's words) is in
+``bench.ocpp.v16.api_impl`` and ``bench.ocpp.v201.api_impl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from bench.model.ev import Ev
+from bench.model.templates import load_ev_template
+from bench.ocpp.api import (
+    Heartbeat,
+    Limit,
+    LimitOrigin,
+    LimitSource,
+    LinkState,
+    NetworkState,
+    Registration,
+)
+from bench.ocpp.charge_point_base import ChargePointBase
+
+if TYPE_CHECKING:
+    from bench.model.connector import Connector
+    from bench.model.faults import Fault
+    from bench.smart.profiles import Profile
+    from bench.smart.store import Installed
+
+# How the smart-charging engine words a station maximum split between connectors
+# (bench/ocpp/*/smart_*: "<profile label>, shared by <n>").
+_SHARED = ", shared by "
+
+
+class CommonApi(ChargePointBase):
+    """Network, registration, heartbeat and physical actions, for both versions."""
+
+    __slots__ = ()
+
+    @property
+    def station_id(self) -> str:
+        return self.station.id
+
+    # ------------------------------------------------------------ network
+    def network(self) -> NetworkState:
+        return NetworkState(
+            self._network_enabled,
+            LinkState(self.link_state),
+            self.last_link_error,
+            self.link_config.url,
+        )
+
+    # ------------------------------------------------------------ registration
+    def registration_state(self) -> Registration:
+        return Registration(self.registration)
+
+    def heartbeat(self) -> Heartbeat:
+        return Heartbeat(int(self.heartbeat_interval), self.last_heartbeat)
+
+    # ------------------------------------------------------------ physical actions
+    def plug_in(self, connector_id: int, ev_template: str, soc: float | None = None) -> Ev:
+        """Plug an EV built from ``ev_template`` into the connector."""
+        ev = Ev(load_ev_template(ev_template), soc=soc)
+        self.station.connector(connector_id).plug_in(ev)
+        return ev
+
+    def unplug(self, connector_id: int) -> None:
+        self.station.connector(connector_id).unplug()
+
+    def raise_fault(self, connector_id: int, fault: Fault | str) -> None:
+        if connector_id == 0:
+            self.station.raise_fault(fault)
+        else:
+            self.station.connector(connector_id).raise_fault(fault)
+
+    def clear_fault(self, connector_id: int) -> None:
+        if connector_id == 0:
+            self.station.clear_fault()
+        else:
+            self.station.connector(connector_id).clear_fault()
+
+    def suspend_ev(self, connector_id: int) -> None:
+        self.station.connector(connector_id).suspend_ev()
+
+    def resume_ev(self, connector_id: int) -> None:
+        self.station.connector(connector_id).resume_ev()
+
+    def set_soc(self, connector_id: int, pct: float) -> None:
+        self.station.connector(connector_id).set_ev_soc(pct)
+
+    def set_local_limit(self, connector_id: int, amps: float | None) -> None:
+        self.station.connector(connector_id).set_local_limit(amps)
+
+    # ------------------------------------------------------------ views
+    def connector_ids(self) -> Sequence[int]:
+        return tuple(c.id for c in self.station.connectors)
+
+    def subscribe(self, handler: Callable[[object], None]) -> Callable[[], None]:
+        return self.events.subscribe(handler)
+
+
+def limit_in_force(connector: Connector, smart: Limit | None) -> Limit:
+    """The strictest of the connector's rating (and cable's), its local cap and ``smart``."""
+    limit = Limit(connector.hardware_max_a, LimitSource(LimitOrigin.HARDWARE))
+    cable = connector.effective_cable_max_a
+    if cable is not None and cable < limit.amps:
+        limit = Limit(cable, limit.source)  # the cable is part of the hardware
+    if smart is not None and smart.amps < limit.amps:
+        limit = smart
+    local = connector.local_limit_a
+    if local is not None and local < limit.amps:
+        limit = Limit(local, LimitSource(LimitOrigin.LOCAL))
+    return Limit(max(0.0, limit.amps), limit.source)
+
+
+def profile_limit(
+    amps: float | None,
+    source_text: str | None,
+    entries: Iterable[Installed],
+    label: Callable[[Profile], str],
+    purpose_name: Callable[[Profile], str],
+    external_source: Callable[[Installed], str | None],
+) -> Limit | None:
+    """The smart-charging limit the engine set on a connector, with a structured source.
+
+    The engine names the profile that leads with the version's ``label``; the entry
+    whose label that is supplies id, purpose and stack level.
+    """
+    if amps is None:
+        return None
+    if source_text is None:
+        raise ValueError(f"a smart-charging limit of {amps} A without a source")
+    head, shared, count = source_text.partition(_SHARED)
+    for entry in entries:
+        profile = entry.profile
+        if label(profile) != head:
+            continue
+        external = external_source(entry)
+        source = LimitSource(
+            LimitOrigin.EXTERNAL if external is not None else LimitOrigin.PROFILE,
+            profile_id=profile.id,
+            purpose=purpose_name(profile),
+            stack_level=profile.stack_level,
+            place=entry.connector_id,
+            external_source=external,
+            shared_by=int(count) if shared else None,
+        )
+        return Limit(amps, source)
+    # The profile was removed this very turn and the engine has not applied the change yet.
+    return Limit(amps, LimitSource(LimitOrigin.PROFILE, shared_by=int(count) if shared else None))

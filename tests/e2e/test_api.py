@@ -1,0 +1,167 @@
+"""Both OCPP versions driven through the one charge point API (bench.ocpp.api, issue 12).
+
+Each test runs once per version against the built-in CSMS on 127.0.0.1 and reads
+only the typed views: no version check, no private member, no limit label parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bench.csms.server import CentralSystem
+from bench.ocpp.api import (
+    ChargePointApi,
+    LimitOrigin,
+    LinkState,
+    RebootKind,
+    Registration,
+)
+from tests.e2e.conftest import WAIT, CpFactory, wait_until
+from tests.e2e.smart_support import profile as profile16
+from tests.e2e.v201.conftest import Cp201Factory, make_cp201  # noqa: F401 - fixture
+from tests.e2e.v201.test_smart_support import profile201
+
+VERSIONS = ["1.6", "2.0.1"]
+Make = Callable[[str, str], Awaitable[Any]]
+
+
+@pytest.fixture(params=VERSIONS)
+def make_station(request: pytest.FixtureRequest) -> Make:
+    factory: CpFactory | Cp201Factory = request.getfixturevalue(
+        "make_cp" if request.param == "1.6" else "make_cp201"
+    )
+    return factory
+
+
+async def charging(cp: ChargePointApi, tag: str = "TAG1") -> None:
+    """Plug an EV into connector 1 and badge ``tag``; wait for energy to flow."""
+    cp.plug_in(1, "family-ev")  # type: ignore[attr-defined]
+    assert cp.present_id(tag, 1)
+    await wait_until(
+        lambda: (tx := cp.connector(1).transaction) is not None and tx.id is not None,
+        WAIT,
+        "a transaction with its id",
+    )
+
+
+async def test_both_charge_points_implement_the_api_and_report_registration_and_network(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    cp = await make_station(csms.url, "API1")
+    assert isinstance(cp, ChargePointApi)
+    assert cp.registration_state() is Registration.ACCEPTED
+    network = cp.network()
+    assert (network.enabled, network.link, network.url) == (True, LinkState.CONNECTED, csms.url)
+    cp.cut_network()
+    await wait_until(lambda: cp.network().link is LinkState.OFFLINE, WAIT, "offline")
+    assert not cp.network().enabled
+    cp.restore_network()
+    await wait_until(lambda: cp.network().link is LinkState.CONNECTED, WAIT, "back online")
+    assert cp.network().enabled
+
+
+async def test_a_running_transaction_is_one_typed_view_with_id_tag_and_energy(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §5.x StartTransaction / 2.0.1 E02: the view shows the id the station reported."""
+    cp = await make_station(csms.url, "API2")
+    assert cp.connector(1).transaction is None
+    await charging(cp)
+    view = cp.connector(1)
+    tx = view.transaction
+    assert tx is not None
+    assert tx.tag == "TAG1"
+    assert view.plugged
+    await wait_until(lambda: cp.connector(1).transaction.energy_wh > 0, WAIT, "energy")
+    if cp.version == "1.6":  # where each version's CSMS learns the id
+        exchange = await csms.wait_for_exchange("API2", "StartTransaction", timeout=WAIT)
+        wire_id = str(exchange.reply["transactionId"])
+    else:
+        started = await csms.wait_for_message(
+            "API2", "TransactionEvent", lambda p: p["eventType"] == "Started", timeout=WAIT
+        )
+        wire_id = started["transactionInfo"]["transactionId"]
+    assert tx.id == wire_id
+
+
+async def test_a_profile_limit_names_its_profile_id_purpose_and_stack_level(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §3.13 / 2.0.1 K01: the limit in force carries the leading profile, structured."""
+    cp = await make_station(csms.url, "API3")
+    await charging(cp)
+    if cp.version == "1.6":  # the payload differs by version; the view does not
+        reply = await csms.call(
+            "API3",
+            "SetChargingProfile",
+            {"connectorId": 1, "csChargingProfiles": profile16(7, "TxDefaultProfile", [(0, 8)])},
+        )
+    else:
+        reply = await csms.call(
+            "API3",
+            "SetChargingProfile",
+            {"evseId": 1, "chargingProfile": profile201(7, limits=[(0, 8.0)], level=2)},
+        )
+    assert reply["status"] == "Accepted"
+    await wait_until(lambda: cp.connector(1).smart_limit is not None, WAIT, "a profile limit")
+    limit = cp.connector(1).limit
+    assert limit.amps == 8.0
+    assert limit.source.origin is LimitOrigin.PROFILE
+    assert limit.source.profile_id == 7
+    assert limit.source.purpose == "TxDefaultProfile"
+    assert [(p.id, p.place, p.purpose) for p in cp.profiles()] == [(7, 1, "TxDefaultProfile")]
+    schedule = cp.composite_schedule(1, 600, "A")
+    assert schedule.periods[0].limit == 8.0
+
+
+async def test_a_local_limit_is_the_limit_in_force_with_a_local_source(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    cp = await make_station(csms.url, "API4")
+    assert cp.connector(1).limit.source.origin is LimitOrigin.HARDWARE
+    cp.set_local_limit(1, 10.0)
+    limit = cp.connector(1).limit
+    assert (limit.amps, limit.source.origin) == (10.0, LimitOrigin.LOCAL)
+
+
+async def test_settings_read_list_and_write_through_the_versions_own_path(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §5.3 ChangeConfiguration / 2.0.1 B05 SetVariables, behind one interface."""
+    cp = await make_station(csms.url, "API5")
+    settings = cp.settings
+    name = next(s.name for s in settings.list() if s.name.endswith("HeartbeatInterval"))
+    outcome = await settings.write(name, "120")
+    assert outcome.ok
+    assert settings.read(name) == "120"
+    assert cp.heartbeat().interval_s == 120
+    refused = await settings.write(name, "not a number")
+    assert not refused.ok
+
+
+async def test_a_local_reboot_ends_the_transaction_with_each_versions_reason(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §7.36 stop reason Reboot; 2.0.1 stoppedReason Reboot and boot reason LocalReset."""
+    cp = await make_station(csms.url, "API6")
+    await charging(cp)
+    await cp.reboot(RebootKind.LOCAL)
+    await cp.wait_accepted(WAIT)
+    assert cp.connector(1).transaction is None
+    if cp.version == "1.6":
+        stop = await csms.wait_for_message("API6", "StopTransaction", timeout=WAIT)
+        assert stop["reason"] == "Reboot"
+    else:
+        ended = await csms.wait_for_message(
+            "API6", "TransactionEvent", lambda p: p["eventType"] == "Ended", timeout=WAIT
+        )
+        assert ended["transactionInfo"]["stoppedReason"] == "Reboot"
+        boot = await csms.wait_for_message(
+            "API6", "BootNotification", lambda p: p["reason"] == "LocalReset", timeout=WAIT
+        )
+        assert boot["reason"] == "LocalReset"
+    assert cp.queue_length() == 0
+    assert list(cp.queued_actions()) == []
