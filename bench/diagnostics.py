@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.log import FanOut
+from bench.kernel.frames import FanOut
 from bench.store.messages import MessageLog
 from bench.store.sinks import json_line
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from bench.kernel.frames import FrameRecord, FrameSink
 from bench.ocpp import schemas
 from bench.ocpp.errors import (
     CallError,
@@ -42,7 +43,7 @@ from bench.ocpp.frame_bounds import (
     read_head,
     too_deep,
 )
-from bench.ocpp.log import CALL, CALLERROR, CALLRESULT, FrameRecord, FrameSink
+from bench.ocpp.log import CALL, CALLERROR, CALLRESULT
 
 log = logging.getLogger(__name__)
 

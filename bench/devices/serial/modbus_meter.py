@@ -42,8 +42,8 @@ from bench.devices.serial.modbus_maps import (
     Values,
     decode,
 )
+from bench.kernel.supervisor import Supervisor
 from bench.model.meter import MeterReading
-from bench.ocpp.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector

@@ -46,12 +46,12 @@ from bench.devices.base import DeviceDriver, Setting
 from bench.devices.registry import register
 from bench.devices.serial.openevse_frames import Frame, FrameReader, encode
 from bench.devices.serial.port import SerialPort, keep_port_open
+from bench.kernel.supervisor import Supervisor
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.model.ev import Ev
 from bench.model.faults import Fault
 from bench.model.meter import MeterReading
 from bench.model.templates import load_ev_template
-from bench.ocpp.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector

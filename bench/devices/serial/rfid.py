@@ -32,7 +32,7 @@ from bench.devices.serial.rfid_frames import (
     TextLineDecoder,
     format_rdm6300,
 )
-from bench.ocpp.supervisor import Supervisor
+from bench.kernel.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.station import Station
