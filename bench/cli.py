@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bench.fd_limit import raise_open_file_limit
+from bench.until_stopped import wait_until_stopped
 
 if TYPE_CHECKING:
-    from bench.ocpp.log import FrameSink
+    from bench.kernel.frames import FrameSink
     from bench.runtime import StationRun
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT, EXIT_UNDELIVERED = 0, 1, 2, 3, 4
@@ -232,7 +231,7 @@ async def _run_started(run: StationRun, args: argparse.Namespace) -> int:
         except StepError as exc:
             return fail(str(exc))
     else:
-        await _wait_until_stopped(args.duration)
+        await wait_until_stopped(args.duration)
     left = undelivered(run.cp)
     if left and args.drain > 0:
         print(
@@ -240,7 +239,7 @@ async def _run_started(run: StationRun, args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        await drain(run.cp, _wait_until_stopped(args.drain))
+        await drain(run.cp, wait_until_stopped(args.drain))
     return EXIT_OK
 
 
@@ -303,23 +302,6 @@ def _echo_verdict(event: object) -> None:
 
     if isinstance(event, StepFinished) and event.passed and event.step.verb == "expect":
         _echo(f"  ✓ {event.reason} after {event.seconds:.0f} s")
-
-
-async def _wait_until_stopped(duration: float | None) -> None:
-    """Until ``duration`` real seconds pass, or SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await asyncio.wait_for(stop.wait(), duration)
-    except TimeoutError:
-        pass
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
 
 
 class Desktop(Protocol):

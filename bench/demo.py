@@ -12,13 +12,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.cli import _wait_until_stopped
 from bench.csms.config import CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
-from bench.ocpp.log import FrameSink
+from bench.kernel.frames import FrameSink
 from bench.runtime import StationOptions, StationRun
 from bench.scenarios.steps import parse_script
 from bench.store.sinks import ConsoleSink, JsonlSink
+from bench.until_stopped import wait_until_stopped
 
 DEMO_TAG = "DEMO-TAG-0001"
 # One charging session, again and again. A 2.0.1 connector has no Finishing: once the
@@ -82,7 +82,7 @@ async def run_demo(
 
     task = asyncio.get_running_loop().create_task(sessions())
     try:
-        stopper = asyncio.ensure_future(_wait_until_stopped(duration))
+        stopper = asyncio.ensure_future(wait_until_stopped(duration))
         done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if task in done and task.exception() is not None:
             print(f"ocpp-bench: demo stopped: {task.exception()}", file=sys.stderr)

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.log import FanOut
+from bench.kernel.frames import FanOut
 from bench.store.messages import MessageLog
 from bench.store.sinks import json_line
 
@@ -186,10 +186,10 @@ def pack(files: dict[str, bytes], fmt: str, manifest: dict[str, Any], now: datet
     elif fmt == "tar.gz":
         with tarfile.open(fileobj=out, mode="w:gz") as archive:
             for name, data in members.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                info.mtime = int(now.timestamp())
-                archive.addfile(info, io.BytesIO(data))
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
+                member.mtime = int(now.timestamp())
+                archive.addfile(member, io.BytesIO(data))
     else:
         raise ValueError(f"archive format must be one of {FORMATS}")
     return out.getvalue()

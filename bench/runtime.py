@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.devices.binding import attach_all, build_drivers, check_connectors, detach_all
 from bench.devices.registry import DeviceSpec
+from bench.kernel.frames import FanOut, FrameSink
 from bench.model.clock import SystemClock
 from bench.model.faults import fault as lookup_fault
 from bench.model.templates import (
@@ -20,7 +21,6 @@ from bench.model.templates import (
     with_settings,
 )
 from bench.ocpp.api import ChargePointApi
-from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.scenarios.runner import ScriptRunner

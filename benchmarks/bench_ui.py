@@ -44,7 +44,7 @@ EV = "family-ev"
 # ------------------------------------------------------------ the pre-filled log
 def prefill_log(db_path: Path, rows: int, stations: int) -> float:
     """Write ``rows`` synthetic frames (mostly MeterValues) into the log; returns seconds."""
-    from bench.ocpp.log import FrameRecord
+    from bench.kernel.frames import FrameRecord
     from bench.store.db import open_database
     from bench.store.messages import MessageLog
 
@@ -175,10 +175,10 @@ async def wait_for(check, timeout: float, what: str) -> None:
 async def scenario(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, float]:
     from bench.model.ev import Ev
     from bench.model.templates import load_ev_template
+    from bench.workspace import Workspace, WorkspaceOptions
     from ui.app import settle_garbage_after_changes
     from ui.errors import ErrorReporter
     from ui.main_window import MainWindow
-    from ui.workspace import Workspace, WorkspaceOptions
 
     workspace = Workspace(WorkspaceOptions(data_dir=data_dir, demo=False))
     window = MainWindow(workspace, ErrorReporter())

@@ -43,9 +43,9 @@ async def wait_for(check, timeout: float, what: str) -> None:
 async def scenario(args: argparse.Namespace, data_dir: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QDialogButtonBox
 
+    from bench.workspace import DEMO_STATION_ID, WorkspaceOptions
     from ui.app import open_window
     from ui.errors import ErrorReporter
-    from ui.workspace import DEMO_STATION_ID, WorkspaceOptions
 
     window = await open_window(WorkspaceOptions(data_dir=data_dir, speed=1.0), ErrorReporter())
     out: dict[str, float] = {}

@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store import MessageLog, open_database
 from ui.models.message_log import LogFilter, MessageLogModel
 

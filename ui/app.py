@@ -27,11 +27,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from bench.model.templates import resources_dir
+from bench.workspace import Workspace, WorkspaceOptions, default_data_dir
 from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
 from ui.shortcuts import THEME_KEY
 from ui.theme import ThemeController
-from ui.workspace import Workspace, WorkspaceOptions, default_data_dir
 
 log = logging.getLogger(__name__)
 

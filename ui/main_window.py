@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bench.store.tags import TagStore
+from bench.csms.tag_store import TagStore
+from bench.workspace import (
+    StationAdded,
+    StationRemoved,
+    StationReplaced,
+    Workspace,
+    WorkspaceProblem,
+)
 from ui import shortcuts
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
@@ -38,13 +45,6 @@ from ui.views.scenario_dock import install as install_scenario_runner
 from ui.views.station_actions import StationActions
 from ui.views.station_list import StationList
 from ui.views.station_view import StationView
-from ui.workspace import (
-    StationAdded,
-    StationRemoved,
-    StationReplaced,
-    Workspace,
-    WorkspaceProblem,
-)
 
 log = logging.getLogger(__name__)
 

@@ -23,19 +23,18 @@ import asyncio
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from bench.csms.storage import iso
+from bench.csms.config import CsmsConfig
+from bench.csms.storage import CsmsStore, iso
+from bench.model.clock import Clock
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-
-if TYPE_CHECKING:
-    from bench.csms.server import CentralSystem
 
 __all__ = [
     "CertificateAuthority",
@@ -51,6 +50,27 @@ log = logging.getLogger(__name__)
 
 _TIMEOUT = 30.0
 _BACKDATE = dt.timedelta(minutes=5)  # tolerate a station clock a little behind ours
+
+
+class CentralSystem(Protocol):
+    """What the CA and the commands need of the CSMS (``bench.csms.server.CentralSystem``).
+
+    Named here, not imported: the server attaches a CA at start, so importing the
+    server from here would make the two modules import each other.
+    """
+
+    @property
+    def config(self) -> CsmsConfig: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def store(self) -> CsmsStore | None: ...
+
+    async def call(
+        self, station_id: str, action: str, payload: dict[str, Any], timeout: float = ...
+    ) -> dict[str, Any]: ...
 
 
 class CsrRejected(ValueError):

@@ -44,8 +44,8 @@ from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_res
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
 from bench.fd_limit import AcceptErrorFilter, raise_open_file_limit
+from bench.kernel.frames import FanOut, FrameSink
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
-from bench.ocpp.log import FanOut, FrameSink
 from bench.printable import printable
 
 CONSOLE_CALL_TIMEOUT = 30.0

@@ -36,6 +36,7 @@ from types import ModuleType
 from typing import Any
 
 from bench.csms import v16, v201
+from bench.csms.certificates import CertificateAuthority
 from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
 from bench.csms.context import StationContext
 from bench.csms.files import FileServer
@@ -52,10 +53,10 @@ from bench.csms.report_store import Report
 from bench.csms.storage import CsmsStore, MeterValueRow, StatusRow, Transaction
 from bench.csms.v16_commands import V16Commands
 from bench.csms.v201_commands import V201Commands
+from bench.kernel.frames import FrameSink
 from bench.model.events import Emitter
 from bench.ocpp import schemas
 from bench.ocpp.errors import ErrorKind, OcppError
-from bench.ocpp.log import FrameSink
 from bench.ocpp.session import Handler, OcppSession, Reply
 from bench.printable import printable
 from bench.transport.server import OcppServer, serve_ocpp
@@ -147,8 +148,6 @@ class CentralSystem(V16Commands):
     def _attach_certificate_authority(self) -> None:
         # Every built-in CSMS can sign SignCertificate CSRs (whitepaper A02): its own
         # generated root unless one is configured.
-        from bench.csms.certificates import CertificateAuthority
-
         ca = self.config.certificate_authority
         if ca is False:  # explicitly without a CA: SignCertificate is Rejected (A02.FR.12)
             return

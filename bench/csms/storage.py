@@ -215,9 +215,9 @@ _TX_COLUMNS = (
 )
 
 
-def _tx(row: tuple) -> Transaction:
+def _tx(row: tuple[Any, ...]) -> Transaction:
     data = row[12]
-    return Transaction(*row[:12], json.loads(data) if data is not None else None)
+    return Transaction(*(*row[:12], json.loads(data) if data is not None else None))
 
 
 class CsmsStore:
@@ -370,6 +370,7 @@ class CsmsStore:
                 ),
             )
             tx_id = cur.lastrowid
+            assert tx_id is not None  # an INSERT always sets it
         found = self.transaction(tx_id)
         assert found is not None
         return found, True

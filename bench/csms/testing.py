@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from bench.ocpp.log import FrameSink
+from bench.kernel.frames import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.transport.config import LinkConfig
 from bench.transport.websocket import open_link

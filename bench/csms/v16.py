@@ -220,7 +220,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         owned = tx is not None and tx.station == sid
         rows: list[MeterValueRow] = []
         if data and (tx is None or first or not owned):
-            connector = tx.connector_id if owned else 0
+            connector = tx.connector_id if tx is not None and owned else 0
             rows = meter_rows(sid, connector, tx_id if owned else None, data, "StopTransaction")
             store.add_meter_values(rows)
         if owned and first:

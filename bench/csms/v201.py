@@ -163,6 +163,7 @@ def note_reply(
         action == "SetChargingProfile"
         and store is not None
         and reply.get("status") == "Accepted"
+        and profile is not None
         and profile.get("chargingProfilePurpose") == "TxProfile"
     ):
         # K15.FR.11: the EV's own schedule must fit the TxProfile this CSMS set.

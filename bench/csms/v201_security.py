@@ -120,7 +120,11 @@ def ocsp_response(ca: Any, request: dict[str, Any], now: dt.datetime) -> bytes |
     cert = next((c for c in known if format(c.serial_number, "x") == serial), None)
     if cert is None:
         return None
-    hash_cls = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
+    hash_cls: dict[str, type[hashes.HashAlgorithm]] = {
+        "SHA256": hashes.SHA256,
+        "SHA384": hashes.SHA384,
+        "SHA512": hashes.SHA512,
+    }
     builder = (
         ocsp.OCSPResponseBuilder()
         .add_response(

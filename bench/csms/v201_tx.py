@@ -511,7 +511,7 @@ def tx_events(
         sql += " AND transaction_id = ?"
         args += (transaction_id,)
     return [
-        TxEventRow(*r[:5], bool(r[5]), r[6], r[7], json.loads(r[8]))
+        TxEventRow(*(*r[:5], bool(r[5]), r[6], r[7], json.loads(r[8])))
         for r in conn.execute(sql + " ORDER BY id", args)
     ]
 
@@ -545,7 +545,7 @@ def meter_values(
         sql += " AND evse_id = ?"
         args += (evse_id,)
     return [
-        MeterValue201Row(*r[:10], bool(r[10]), r[11])
+        MeterValue201Row(*(*r[:10], bool(r[10]), r[11]))
         for r in conn.execute(sql + " ORDER BY id", args)
     ]
 
@@ -572,7 +572,7 @@ def signed_values(
         sql += " AND verdict = ?"
         args += (verdict,)
     return [
-        SignedValueRow(*r[:9], bool(r[9]), r[10], json.loads(r[11]))
+        SignedValueRow(*(*r[:9], bool(r[9]), r[10], json.loads(r[11])))
         for r in conn.execute(sql + " ORDER BY id", args)
     ]
 

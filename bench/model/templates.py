@@ -234,8 +234,8 @@ def _read(path: Path, cls: type, required: tuple[str, ...]) -> Any:
 
 @lru_cache(maxsize=64)
 def _station_template_at(path: Path) -> StationTemplate:
-    required = ("vendor", "model", "firmware_version", "connectors", "current_type")
-    required += ("nominal_voltage_v", "max_current_a")
+    required: tuple[str, ...] = ("vendor", "model", "firmware_version", "connectors")
+    required += ("current_type", "nominal_voltage_v", "max_current_a")
     return _read(path, StationTemplate, required)
 
 

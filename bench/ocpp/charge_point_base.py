@@ -17,14 +17,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from bench.kernel.frames import FrameSink
+from bench.kernel.supervisor import Supervisor
 from bench.model.events import Emitter
 from bench.model.rng import LightRandom
 from bench.model.station import Station
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
-from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
-from bench.ocpp.supervisor import Supervisor
 from bench.store.config import StateStore
 from bench.store.faults import StorageFaultChanged, StoreHealth
 from bench.transport.backoff import Backoff

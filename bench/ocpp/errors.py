@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from enum import Enum
 
+# The link's own error, raised by every transport; the session's callers catch it
+# beside the errors below, so it is part of this module's vocabulary too.
+from bench.kernel.link_errors import LinkClosed as LinkClosed
+
 
 class ErrorKind(Enum):
     """Version-neutral error kinds; ``code_for`` spells them per version."""
@@ -84,7 +88,3 @@ class InvalidReply(Exception):
 
 class InvalidOutgoing(Exception):
     """We were about to send a payload that fails its schema (a bench bug or a deliberate test)."""
-
-
-class LinkClosed(Exception):
-    """The link closed before the reply arrived."""

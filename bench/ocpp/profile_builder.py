@@ -288,8 +288,9 @@ def _from_payload(version: str, payload: Mapping[str, Any]) -> ProfileDraft:
     place = int(request.pop(place_key(version)))
     profile = dict(request.pop(profile_key(version)))
     raw_schedules = profile.pop("chargingSchedule")
+    more: tuple[dict[str, Any], ...] = ()
     if version == V16:
-        schedule, more = dict(raw_schedules), ()
+        schedule = dict(raw_schedules)
     else:
         schedule, more = dict(raw_schedules[0]), tuple(dict(s) for s in raw_schedules[1:])
     periods = tuple(_period_row(dict(p)) for p in schedule.pop("chargingSchedulePeriod"))

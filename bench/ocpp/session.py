@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from bench.kernel.frames import FrameRecord, FrameSink
 from bench.ocpp import schemas
 from bench.ocpp.errors import (
     CallError,
@@ -42,7 +43,7 @@ from bench.ocpp.frame_bounds import (
     read_head,
     too_deep,
 )
-from bench.ocpp.log import CALL, CALLERROR, CALLRESULT, FrameRecord, FrameSink
+from bench.ocpp.log import CALL, CALLERROR, CALLRESULT
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,9 @@ class Link(Protocol):
 
     async def send(self, text: str) -> None: ...
 
-    async def recv(self) -> str:
-        """Next message; raises ``LinkClosed`` once the link is closed."""
+    async def recv(self) -> str | bytes:
+        """Next message (bytes for a binary frame, which ``feed`` refuses); raises
+        ``LinkClosed`` once the link is closed."""
 
     async def close(self) -> None: ...
 
@@ -473,9 +475,11 @@ class OcppSession:
 
     def _on_error(self, msg_id: str, code: Any, description: Any, details: Any, raw: str) -> None:
         pending = self._pending
-        matched = pending is not None and pending.id == msg_id and not pending.future.done()
+        if pending is not None and (pending.id != msg_id or pending.future.done()):
+            pending = None  # an error reply to no CALL of ours that is still waiting
+        matched = pending is not None
         body = {"errorCode": code, "errorDescription": description, "errorDetails": details}
-        latency = (time.perf_counter() - pending.started) * 1000 if matched else None
+        latency = (time.perf_counter() - pending.started) * 1000 if pending is not None else None
         well_formed = (
             isinstance(code, str) and isinstance(description, str) and isinstance(details, dict)
         )
@@ -483,14 +487,14 @@ class OcppSession:
             "rx",
             "CALLERROR",
             msg_id,
-            pending.action if matched else None,
+            pending.action if pending is not None else None,
             body,
             well_formed,
             error=str(code) if matched else f"unexpected error reply {code}",
             latency_ms=latency,
             raw=raw,
         )
-        if matched:
+        if pending is not None:
             pending.future.set_exception(
                 CallError(
                     pending.action,

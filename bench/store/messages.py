@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store.buffer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, BufferedSink
 from bench.store.db import Schema, ensure_schema, register_schema, transaction
 from bench.store.sinks import json_line

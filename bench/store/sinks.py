@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.printable import printable
 from bench.store.buffer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, BufferedSink
 

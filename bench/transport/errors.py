@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bench.ocpp.errors import LinkClosed
+from bench.kernel.link_errors import LinkClosed
 
 __all__ = ["FailureKind", "LinkError", "TransportClosed"]
 

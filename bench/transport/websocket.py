@@ -279,6 +279,7 @@ def _os_detail(exc: OSError) -> str:
 def _where(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or "?"
+    port: int | str
     try:
         port = parts.port or (443 if parts.scheme == "wss" else 80)
     except ValueError:
@@ -402,9 +403,9 @@ def _status_failure(exc: InvalidStatus, cfg: LinkConfig, where: str) -> LinkErro
             FailureKind.SUBPROTOCOL,
             status=status,
         )
-    hint = _STATUS_HINTS.get(status)
+    known = _STATUS_HINTS.get(status)
     return LinkError(
-        f"{head}{said}: {hint}" if hint else f"{head}{said}",
+        f"{head}{said}: {known}" if known else f"{head}{said}",
         FailureKind.HTTP_STATUS,
         status=status,
     )

@@ -57,3 +57,11 @@ def test_the_runtime_and_test_installs_have_separate_stamps():
     test_stamps = [line for line in dry_run("test") if line.startswith("touch ")]
     assert len(run_stamps) == len(test_stamps) == 1
     assert run_stamps != test_stamps
+
+
+def test_make_test_checks_the_import_contracts_and_the_types_before_the_tests():
+    lines = dry_run("test")
+    tools = [line.split()[0] for line in lines[-3:]]
+    assert tools == [".venv/bin/lint-imports", ".venv/bin/mypy", ".venv/bin/python"]
+    assert "--contract layers" in lines[-3]
+    assert "--contract bench-without-qt" in lines[-3]

@@ -10,8 +10,8 @@ import pytest
 
 from bench.csms.config import CsmsConfig
 from bench.csms.server import CentralSystem
+from bench.ocpp.probe import Step, Verdict, probe
 from bench.transport.config import LinkConfig
-from bench.transport.probe import Step, Verdict, probe
 from tests.core.certs import make_pki, server_ssl_context
 
 PASSWORD = "0123456789abcdef0123456789abcdef"  # AuthorizationKey (whitepaper A00.FR.205)

@@ -11,7 +11,7 @@ import io
 import json
 from pathlib import Path
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
 from bench.store.sinks import ConsoleSink, JsonlSink

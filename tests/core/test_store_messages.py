@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store import messages as messages_module
 from bench.store.db import open_database
 from bench.store.messages import MessageLog, payload_text

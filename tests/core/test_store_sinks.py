@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store.sinks import ConsoleSink, JsonlSink
 
 TS = datetime(2026, 1, 1, 12, 34, 56, 789000, tzinfo=UTC).timestamp()

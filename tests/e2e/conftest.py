@@ -31,6 +31,7 @@ import pytest
 
 from bench.csms.config import CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
+from bench.kernel.frames import FanOut, FrameRecord, FrameSink
 from bench.model.clock import Clock, SystemClock
 from bench.model.ev import Ev
 from bench.model.templates import (
@@ -40,7 +41,6 @@ from bench.model.templates import (
     load_station_template,
     with_settings,
 )
-from bench.ocpp.log import FanOut, FrameRecord, FrameSink
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.store.db import open_database
 from bench.transport.backoff import Backoff

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bench.ocpp.log import FanOut
+from bench.kernel.frames import FanOut
 from bench.ocpp.session import MAX_DEPTH, MAX_FRAME_CHARS
 from bench.store.db import open_database
 from bench.store.messages import MessageLog

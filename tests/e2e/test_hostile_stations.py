@@ -21,8 +21,8 @@ from websockets.exceptions import InvalidStatus
 
 from bench.csms.config import CsmsConfig
 from bench.csms.server import CentralSystem
+from bench.kernel.frames import FanOut
 from bench.model.clock import ManualClock
-from bench.ocpp.log import FanOut
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
 from bench.store.sinks import JsonlSink

@@ -16,10 +16,10 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from bench.workspace import WorkspaceOptions
 from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
 from ui.theme import apply_theme
-from ui.workspace import WorkspaceOptions
 
 
 def _qt_loop() -> asyncio.AbstractEventLoop:

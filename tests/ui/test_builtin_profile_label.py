@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from bench.workspace import BUILTIN_PROFILE
 from tests.ui.conftest import running_app
 from tests.ui.test_stations import demo_booted
-from ui.workspace import BUILTIN_PROFILE
 
 
 async def test_the_profiles_dialog_labels_the_built_in_csms_with_both_versions(qtbot, tmp_path):

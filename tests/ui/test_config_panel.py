@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox, QLineEdit
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from ui.models.config_model import ACCESS, COLUMNS, KEY, TYPE, VALUE
 from ui.operations.configuration import MASK, change_key
-from ui.workspace import DEMO_STATION_ID
 
 SECRET = "0123456789abcdef0123456789ABCDEF"
 ROLES = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
-from ui.workspace import DEMO_STATION_ID
 
 
 def _console_in_front(win) -> bool:

@@ -7,10 +7,10 @@ import json
 from PySide6.QtCore import Qt
 
 from bench.csms.config import TagEntry
-from bench.store.tags import TagStore
+from bench.csms.tag_store import TagStore
+from bench.workspace import DEMO_STATION_ID, DEMO_TAG
 from tests.ui.conftest import running_app, wait_until
 from ui.models.tags import STATUS
-from ui.workspace import DEMO_STATION_ID, DEMO_TAG
 
 
 async def _ready(window):

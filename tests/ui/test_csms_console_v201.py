@@ -7,8 +7,8 @@ from bench.model.templates import build_station
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.store.db import open_database
 from bench.transport.config import LinkConfig
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
-from ui.workspace import DEMO_STATION_ID
 
 
 def _actions(console) -> list[str]:

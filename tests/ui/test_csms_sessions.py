@@ -22,6 +22,7 @@ from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.store.db import open_database
 from bench.transport.config import LinkConfig
+from bench.workspace import DEMO_STATION_ID, DEMO_TAG
 from tests.e2e.conftest import FAST_KEYS, ev, fast_backoff
 from tests.e2e.v201.conftest import FAST_VARIABLES, parse_variable
 from tests.ui.conftest import running_app, wait_until
@@ -39,7 +40,6 @@ from ui.models.csms_sessions import (
     TRANSACTION,
 )
 from ui.views.csms_sessions import CsmsSessionsPanel
-from ui.workspace import DEMO_STATION_ID, DEMO_TAG
 
 SPEED = 120.0
 WAIT = 30.0  # real seconds: the CI machine is slow and busy

@@ -8,9 +8,9 @@ read only the 1.6 names and showed "—" for every 2.0.1 station.
 
 from __future__ import annotations
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from ui.models.csms_stations import COLUMNS, boot_facts
-from ui.workspace import DEMO_STATION_ID
 
 
 def _row(console, station_id: str) -> dict[str, str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from bench.workspace import DEMO_STATION_ID, DEMO_TAG
 from tests.ui.conftest import running_app, wait_until
 from ui.models.stations import BADGE_ROLE
-from ui.workspace import DEMO_STATION_ID, DEMO_TAG
 
 
 async def test_first_start_shows_the_demo_station_booted_against_the_built_in_csms(qtbot, tmp_path):

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 
 from bench.devices.registry import drivers
 from bench.devices.serial.discovery import PortInfo
+from bench.workspace import BUILTIN_PROFILE
 from tests.devices.openevse_support import emulated_openevse
 from tests.ui.conftest import running_app, wait_until
 from ui.operations import hardware as ops
 from ui.operations import stations
 from ui.views.attach_hardware import AttachHardwareDialog
-from ui.workspace import BUILTIN_PROFILE
 
 FAKE_PORTS = [
     PortInfo("/dev/ttyACM0", "OpenEVSE WiFi bridge", 0x2341, 0x0043, "75735353037351F0A1B1"),
@@ -280,8 +280,8 @@ async def test_a_physical_station_is_restored_with_its_hardware_and_a_copy_is_vi
 async def test_a_port_drives_one_station_and_unreadable_saved_hardware_is_reported(tmp_path):
     """A second station on the same port is refused; a station whose saved device specs
     do not decode is reported and not started as a virtual one behind the user's back."""
+    from bench.workspace import Workspace, WorkspaceOptions, WorkspaceProblem
     from ui.operations import OperationError
-    from ui.workspace import Workspace, WorkspaceOptions, WorkspaceProblem
 
     options = WorkspaceOptions(data_dir=tmp_path / "data")
     workspace = Workspace(options)

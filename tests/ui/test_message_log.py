@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
 from tests.ui.conftest import running_app, wait_until

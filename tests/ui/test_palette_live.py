@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from tests.ui.test_graphs import T0, FakeBridge, charging_under_a_step
 from ui.models.badges import BADGE_TEXT, LINK_COLOURS, STATUS_COLOURS
 from ui.models.stations import BADGE_ROLE, SUBTITLE_ROLE, VERSION_ROLE

@@ -21,10 +21,10 @@ from bench.ocpp import profile_builder as pb
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.store.db import open_database
 from bench.transport.config import LinkConfig
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from tests.ui.test_v201_stations import STATION, TAG, add_v201
 from ui.theme import apply_theme
-from ui.workspace import DEMO_STATION_ID
 
 
 def pick(combo: QComboBox, text: str) -> None:

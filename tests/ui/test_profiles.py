@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
 from bench.csms.config import CsmsConfig
 from bench.csms.server import CentralSystem
-from bench.transport.probe import Step, Verdict
+from bench.ocpp.probe import Step, Verdict
+from bench.workspace import BUILTIN_PROFILE, DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from tests.ui.test_stations import badge, demo_booted, ids
-from ui.workspace import BUILTIN_PROFILE, DEMO_STATION_ID
 
 PASSWORD = "lab-authorization-key-0042"
 

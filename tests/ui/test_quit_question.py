@@ -14,9 +14,9 @@ import asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from ui.views.quit_dialog import LiveTransaction, question_text
-from ui.workspace import DEMO_STATION_ID
 
 
 async def _charging(qtbot, window):

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTabBar, QToolButton
 
 from bench.scenarios.progress import FAILED, PASSED, STOPPED
+from bench.workspace import BUILTIN_PROFILE, DEMO_STATION_ID, DEMO_TAG
 from tests.ui.conftest import running_app, wait_until
 from ui.models.scenario_progress import RUNNING
 from ui.operations import stations as station_ops
@@ -21,7 +22,6 @@ from ui.theme import apply_theme
 from ui.views.json_view import dark_palette_in_use
 from ui.views.scenario_runner import ScenarioRunner
 from ui.views.script_editor import PROBLEM
-from ui.workspace import BUILTIN_PROFILE, DEMO_STATION_ID, DEMO_TAG
 
 RUN_TIMEOUT = 60.0  # real seconds for a whole example at speed 10 on a busy machine
 

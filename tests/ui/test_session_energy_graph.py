@@ -7,8 +7,8 @@ import math
 import pytest
 from PySide6.QtCore import Qt
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
-from ui.workspace import DEMO_STATION_ID
 
 REGISTER_WH = 850_000.0  # a meter that has counted 850 kWh before this session
 

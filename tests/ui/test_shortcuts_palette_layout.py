@@ -7,12 +7,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from bench.workspace import Workspace, WorkspaceOptions
 from tests.ui.conftest import running_app
 from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
 from ui.shortcuts import THEME_KEY
 from ui.theme import ThemeController, apply_theme
-from ui.workspace import Workspace, WorkspaceOptions
 
 
 def _window_colour() -> str:

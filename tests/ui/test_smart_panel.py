@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 
+from bench.workspace import DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from ui.views.smart_panel import COLUMNS, PERIODS, offset_text, periods_text
-from ui.workspace import DEMO_STATION_ID
 
 
 def tx_default(profile_id: int, *limits: tuple[int, float]) -> dict:

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from bench.workspace import BUILTIN_PROFILE
 from tests.ui.conftest import running_app, wait_until
 from ui.operations import connector as connector_ops
 from ui.operations import station as station_ops
 from ui.operations import stations as stations_ops
-from ui.workspace import BUILTIN_PROFILE
 
 TAG = "DEMO-TAG-0001"  # accepted by the built-in CSMS of a first start
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from bench.store.workspace import WorkspaceStore
+from bench.workspace import BUILTIN_PROFILE, DEMO_STATION_ID
 from tests.ui.conftest import running_app, wait_until
 from ui.models.stations import BADGE_ROLE
-from ui.workspace import BUILTIN_PROFILE, DEMO_STATION_ID
 
 
 def badge(window, station_id: str) -> str:

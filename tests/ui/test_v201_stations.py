@@ -11,12 +11,12 @@ from PySide6.QtCore import Qt
 
 from bench.model.ev import Ev
 from bench.model.templates import load_ev_template
+from bench.workspace import BUILTIN_PROFILE, DEMO_STATION_ID, Workspace, WorkspaceOptions
 from tests.ui.conftest import running_app, wait_until
 from ui.models.stations import VERSION_ROLE
 from ui.operations import connector as connector_ops
 from ui.operations import stations as station_ops
 from ui.views.station_dialogs import AddStationDialog
-from ui.workspace import BUILTIN_PROFILE, DEMO_STATION_ID, Workspace, WorkspaceOptions
 
 STATION = "CP201-TEST"
 TAG = "DEMO-TAG-0001"

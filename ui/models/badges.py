@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui.models.station_facts import queued_messages, storage_fault
+from bench.facts.station import queued_messages, storage_fault
 
 # Conventional OCPP status colours (as CSMS dashboards show them): green free,
 # blue busy, amber paused, red broken, grey out of service. 1.6 ChargePointStatus and

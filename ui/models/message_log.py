@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from bench.store.messages import MessageLog
 
 PAGE_SIZE = 200

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ui.models.station_facts import transaction_view
+from bench.facts.station import transaction_view
 
 if TYPE_CHECKING:
+    from bench.facts.station import ChargePoint
     from bench.model.connector import Connector
-    from ui.models.station_facts import ChargePoint
 
 FIELDS = (
     "t",

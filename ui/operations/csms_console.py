@@ -17,9 +17,9 @@ from typing import Any
 from bench.csms.config import TagEntry
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
+from bench.csms.tag_store import TagStore
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.schemas import SchemaViolation, validate
-from bench.store.tags import TagStore
 from ui.operations import OperationError
 
 VERSION = "1.6"

@@ -17,9 +17,9 @@ from bench.devices.base import ROLES, DeviceDriver, Setting
 from bench.devices.registry import DeviceSpec, driver_class, drivers
 from bench.devices.serial.discovery import SERIAL_PREFIX, PortInfo, list_serial_ports
 from bench.model.templates import load_station_template
+from bench.workspace import STATION_OCPP_VERSIONS, Workspace
 from ui.operations import OperationError
 from ui.operations.stations import suggested_id
-from ui.workspace import STATION_OCPP_VERSIONS, Workspace
 
 DEFAULT_TEMPLATE = "ac-11kw"
 # How the dialog names each role's group of drivers.

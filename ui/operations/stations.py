@@ -17,10 +17,10 @@ from bench.model.templates import (
     list_station_templates,
     load_station_template,
 )
+from bench.ocpp.probe import ProbeReport, probe
 from bench.store.workspace import OCPP_VERSIONS, CsmsProfile
-from bench.transport.probe import ProbeReport, probe
+from bench.workspace import STATION_OCPP_VERSIONS, Workspace
 from ui.operations import OperationError
-from ui.workspace import STATION_OCPP_VERSIONS, Workspace
 
 MAX_BATCH = 1000  # stations in one Add; the benchmark's fleet size
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")

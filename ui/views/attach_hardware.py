@@ -41,12 +41,12 @@ from bench.devices.base import DeviceDriver, Setting
 from bench.devices.registry import DeviceSpec, driver_class
 from bench.devices.serial.discovery import PortInfo
 from bench.store.workspace import CsmsProfile
+from bench.workspace import BUILTIN_PROFILE, Workspace
 from ui.errors import ErrorReporter
 from ui.models.profiles import describe
 from ui.operations import OperationError, perform_async
 from ui.operations import hardware as ops
 from ui.operations import stations as station_ops
-from ui.workspace import BUILTIN_PROFILE, Workspace
 
 Discover = Callable[[], list[PortInfo]]
 _INT_RANGE = (-(2**31), 2**31 - 1)  # what a QSpinBox holds

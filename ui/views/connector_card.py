@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.facts.station import TxEventTracker, is_v201, transaction_view
 from bench.model.connector import Connector
 from bench.model.faults import FAULTS
 from ui.errors import ErrorReporter
 from ui.models import hardware as hw
 from ui.models.badges import status_colour
-from ui.models.station_facts import TxEventTracker, is_v201, transaction_view
 from ui.operations import connector as ops
 from ui.operations import perform
 from ui.operations import station as station_ops

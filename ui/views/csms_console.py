@@ -39,7 +39,7 @@ from qasync import asyncSlot
 from bench.csms import console as catalogue
 from bench.csms.config import TagEntry
 from bench.csms.server import CentralSystem, StationEvent
-from bench.store.tags import TagStore
+from bench.csms.tag_store import TagStore
 from ui.errors import ErrorReporter
 from ui.models.csms_stations import CsmsStationsModel
 from ui.operations import csms_console as ops

@@ -2,7 +2,7 @@
 
 The built-in CSMS is listed first and read-only (its port is chosen by the OS at
 every start). The password field is masked; the test shows each step of
-``bench.transport.probe`` with a tick, a cross or a dash, and one verdict line.
+``bench.ocpp.probe`` with a tick, a cross or a dash, and one verdict line.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from bench.ocpp.probe import STEPS, TITLES, ProbeReport, Verdict
 from bench.store.workspace import CsmsProfile
-from bench.transport.probe import STEPS, TITLES, ProbeReport, Verdict
+from bench.workspace import Workspace
 from ui.errors import user_message
 from ui.models.profiles import BUILTIN_VERSIONS_LABEL, SECURITY_LABELS, ProfileListModel
 from ui.operations import EXPECTED
 from ui.operations import stations as ops
-from ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 BUILTIN_VERSIONS = "built-in"  # the OCPP combo's data for the built-in CSMS's entry

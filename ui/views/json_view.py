@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from bench.ocpp.log import FrameRecord
+from bench.kernel.frames import FrameRecord
 from ui.theme import is_dark
 
 _TOKEN = re.compile(

@@ -9,7 +9,7 @@ computed by the core exactly as it answers GetCompositeSchedule (1.6 §5.7,
 2.0.1 K08; where no profile limits, the hardware rating does), and the limit
 in force on it now with who imposes it.
 
-The panel serves both versions through ``ui.models.smart_facts``; in 2.0.1 a
+The panel serves both versions through ``bench.facts.smart``; in 2.0.1 a
 ChargingStationExternalConstraints profile says which external system set it
 (chargingLimitSource EMS, SO, Other; K11-K13).
 
@@ -46,13 +46,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.facts.smart import CSO, V16_FACTS, SmartFacts, smart_facts
 from bench.ocpp.v16.smart_charging import ProfilesChanged
 from bench.ocpp.v201.smart_charging import ChargingLimitChanged
 from bench.smart.profiles import EXTERNAL, RECURRING, Profile
 from bench.smart.store import Installed
 from bench.smart.units import convert
 from ui.models.bridge import StationBridge
-from ui.models.smart_facts import CSO, V16_FACTS, SmartFacts, smart_facts
 from ui.theme import PlotColours, plot_colours, style_view
 
 HORIZON_S = 24 * 3600  # the chart's span (issue 4: "the next 24 hours")

@@ -15,12 +15,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 from qasync import asyncSlot
 
+from bench.workspace import BUILTIN_PROFILE, Workspace
 from ui.errors import ErrorReporter
 from ui.operations import perform_async
 from ui.operations import stations as ops
 from ui.views.csms_profiles import CsmsProfilesDialog
 from ui.views.station_dialogs import AddStationDialog
-from ui.workspace import BUILTIN_PROFILE, Workspace
 
 
 class StationActions(QObject):

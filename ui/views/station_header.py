@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from bench.facts.station import queued_messages, security_profile
 from ui.models.badges import link_badge
-from ui.models.station_facts import queued_messages, security_profile
 
 
 def heartbeat_age(cp: Any) -> str:

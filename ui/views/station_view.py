@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from bench.facts.station import TxEventTracker, is_v201
 from bench.model.faults import FAULTS
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
-from ui.models.station_facts import TxEventTracker, is_v201
 from ui.operations import perform, perform_async
 from ui.operations import station as ops
 from ui.views.config_panel import ConfigPanel
@@ -163,7 +163,7 @@ class StationView(QWidget):
         from ui.views.monitors_panel import MonitorsPanel
         from ui.views.smart_panel import SmartPanel
 
-        # K01-K13 through ui.models.smart_facts
+        # K01-K13 through bench.facts.smart
         self.smart_panel = SmartPanel(bridge, csms=self.csms, reporter=reporter)
         self.device_model_panel = DeviceModelPanel(bridge, reporter)
         self.monitors_panel = MonitorsPanel(bridge)

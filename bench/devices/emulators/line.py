@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.line_frames import BENCH_MESSAGES, STATES, LineDecoder, encode
-from bench.ocpp.supervisor import Supervisor
+from bench.kernel.supervisor import Supervisor
 
 FIRMWARE = "emu-1.0"
 

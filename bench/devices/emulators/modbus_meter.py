@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.modbus_maps import MAPS, RegisterMap, Values, encode
-from bench.ocpp.supervisor import Supervisor
+from bench.kernel.supervisor import Supervisor
 
 MAX_REGISTERS = 125  # Modbus limit for one read
 

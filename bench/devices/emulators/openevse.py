@@ -20,8 +20,8 @@ from typing import Any
 
 from bench.devices.emulators.pty import PtyClosed, PtyLink, run_prompt
 from bench.devices.serial.openevse_frames import Frame, FrameReader, encode
+from bench.kernel.supervisor import Supervisor
 from bench.model.clock import Clock, SystemClock
-from bench.ocpp.supervisor import Supervisor
 
 STATE_A, STATE_B, STATE_C = 0x01, 0x02, 0x03
 STATE_SLEEPING, STATE_DISABLED = 0xFE, 0xFF

@@ -43,12 +43,12 @@ from bench.devices.base import DeviceDriver, Setting
 from bench.devices.registry import register
 from bench.devices.serial.line_frames import BOARD_MESSAGES, Frame, LineDecoder, encode
 from bench.devices.serial.port import SerialPort, keep_port_open
+from bench.kernel.supervisor import Supervisor
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.model.ev import Ev
 from bench.model.faults import FAULTS, Fault
 from bench.model.meter import MeterReading
 from bench.model.templates import load_ev_template
-from bench.ocpp.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -330,13 +330,13 @@ class LineBoardDriver(DeviceDriver):
                 connector.raise_fault(fault)
         elif current in STATE_FAULTS.values():
             connector.clear_fault()
-        ev = connector.ev
-        if ev is None or ev is not self._evs.get(number):
+        plugged = connector.ev
+        if plugged is None or plugged is not self._evs.get(number):
             return
         if state in ("C", "D"):
-            ev.resume()  # D: asks for energy with ventilation; treated as C
+            plugged.resume()  # D: asks for energy with ventilation; treated as C
         elif state == "B":
-            ev.suspend()  # plugged, not asking: 1.6 §4.9 SuspendedEV once offered
+            plugged.suspend()  # plugged, not asking: 1.6 §4.9 SuspendedEV once offered
 
     def _on_meter(self, connector: Connector, msg: dict[str, Any]) -> str:
         if not self.options["meter"]:

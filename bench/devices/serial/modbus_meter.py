@@ -42,8 +42,8 @@ from bench.devices.serial.modbus_maps import (
     Values,
     decode,
 )
+from bench.kernel.supervisor import Supervisor
 from bench.model.meter import MeterReading
-from bench.ocpp.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -255,7 +255,7 @@ class ModbusMeter(DeviceDriver):
             if rmap.function == HOLDING
             else client.read_input_registers
         )
-        unit = {_UNIT_KW: int(self.options["device_id"])}
+        unit: dict[str, Any] = {_UNIT_KW: int(self.options["device_id"])}
         blocks: dict[int, list[int]] = {}
         for block in rmap.blocks:
             self._rx_since_request = b""

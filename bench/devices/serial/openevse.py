@@ -46,12 +46,12 @@ from bench.devices.base import DeviceDriver, Setting
 from bench.devices.registry import register
 from bench.devices.serial.openevse_frames import Frame, FrameReader, encode
 from bench.devices.serial.port import SerialPort, keep_port_open
+from bench.kernel.supervisor import Supervisor
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.model.ev import Ev
 from bench.model.faults import Fault
 from bench.model.meter import MeterReading
 from bench.model.templates import load_ev_template
-from bench.ocpp.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -279,7 +279,7 @@ class OpenEvseDriver(DeviceDriver):
                 self._dirty.clear()
                 await self._apply_commands()
             now = loop.time()
-            if next_beat is not None and now >= next_beat:
+            if beat is not None and next_beat is not None and now >= next_beat:
                 await self._pulse()
                 next_beat = now + beat
             if now >= next_poll:
@@ -494,7 +494,11 @@ class OpenEvseDriver(DeviceDriver):
             return
         status = await self.request("GY")
         ok = status is not None and status.code == "OK" and len(status.params) >= 2
-        if ok and (_int(status.params[0], -1), _int(status.params[1], -1)) == (interval, current):
+        if (
+            status is not None
+            and ok
+            and (_int(status.params[0], -1), _int(status.params[1], -1)) == (interval, current)
+        ):
             return  # already set: do not rewrite the controller's EEPROM
         await self.request("SY", interval, current)
 

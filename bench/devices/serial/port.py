@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 import serial
 
@@ -165,7 +166,7 @@ async def keep_port_open(
     *,
     retry: float,
     on_open: Callable[[], Awaitable[None]],
-    loops: Sequence[Callable[[], Awaitable[None]]],
+    loops: Sequence[Callable[[], Coroutine[Any, Any, None]]],
     link_down: Callable[[str], None],
     owner: object,
 ) -> None:

@@ -32,7 +32,7 @@ from bench.devices.serial.rfid_frames import (
     TextLineDecoder,
     format_rdm6300,
 )
-from bench.ocpp.supervisor import Supervisor
+from bench.kernel.supervisor import Supervisor
 
 if TYPE_CHECKING:
     from bench.model.station import Station
@@ -58,8 +58,7 @@ class RfidReader(DeviceDriver):
 
     def __init__(self, port: str, options: Any, *, clock: Any) -> None:
         super().__init__(port, options, clock=clock)
-        self.station: Station | None = None
-        self.connector_id: int | None = None
+        self.station: Station | None = None  # and connector_id: set by attach
         self.reads: list[str] = []  # accepted reads, newest last (the UI's "last card")
         self._serial: SerialPort | None = None
         self._tasks: Supervisor | None = None

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from bench.kernel.frames import FanOut, FrameSink
 from bench.model.clock import Clock, SystemClock
 from bench.model.templates import build_station
-from bench.ocpp.log import FanOut, FrameSink
 from bench.ocpp.v201.charge_point import SUBPROTOCOL, ChargePoint201
 from bench.ocpp.v201.device_model import VariableKey
 from bench.store.db import open_database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.ocpp.log import FanOut
+from bench.kernel.frames import FanOut
 from bench.store.messages import MessageLog
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.v201.sec_support import stored

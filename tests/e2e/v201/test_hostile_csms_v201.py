@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from bench.ocpp.log import FanOut
+from bench.kernel.frames import FanOut
 from bench.ocpp.session import MAX_DEPTH, MAX_FRAME_CHARS
 from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.store.db import open_database

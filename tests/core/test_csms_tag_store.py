@@ -1,4 +1,4 @@
-"""The CSMS tag list on disk (bench/store/tags.py)."""
+"""The CSMS tag list on disk (bench/csms/tag_store.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.csms.config import ConfigError, TagEntry, load_tags
-from bench.store.tags import TagStore
+from bench.csms.tag_store import TagStore
 
 
 def test_a_saved_tag_list_loads_back_with_status_expiry_and_parent(tmp_path: Path):

@@ -8,7 +8,7 @@ lands in one table that the log view pages through.
 The workspace also remembers what the user set up (``bench.store.workspace``):
 each station with its template, EV default, CSMS profile and speed, whether it
 was running, and the CSMS profiles; the built-in CSMS's tag list is kept by
-``bench.store.tags`` (loaded before the CSMS starts, saved again at stop). The next start
+``bench.csms.tag_store`` (loaded before the CSMS starts, saved again at stop). The next start
 restores them; only the very first start on a data folder adds the demo station.
 
 Each station speaks the OCPP version chosen for it (1.6 or 2.0.1, issue 5), or its
@@ -36,12 +36,12 @@ from typing import Any
 
 from bench.csms.config import ConfigError, CsmsConfig, TagEntry
 from bench.csms.server import CentralSystem
+from bench.csms.tag_store import TagStore
 from bench.devices.registry import DeviceSpec
 from bench.model.events import Emitter
 from bench.runtime import StationOptions, StationRun
 from bench.store.db import open_database
 from bench.store.messages import MessageLog
-from bench.store.tags import TagStore
 from bench.store.workspace import CsmsProfile, SavedStation, WorkspaceStore
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class Workspace:
         return url
 
     def _saved_tags(self) -> dict[str, TagEntry]:
-        """The tag list the user left (bench.store.tags, shared with the CSMS console)."""
+        """The tag list the user left (bench.csms.tag_store, shared with the CSMS console)."""
         try:
             saved = TagStore(self.options.data_dir).load()
         except ConfigError as exc:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bench.facts.station import is_v201
 from bench.ocpp.api import ChargePointApi, LimitOrigin, LimitSource
 from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
 from bench.smart.profiles import PURPOSE_16_NAME, Profile
 from bench.smart.store import Installed
-from ui.models.station_facts import is_v201
 
 CSO = "CSO"  # the CSMS itself (2.0.1 ChargingLimitSourceEnumType)
 

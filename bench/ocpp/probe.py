@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bench.kernel.frames import FrameSink
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed, OcppError
-from bench.ocpp.log import FrameSink
 from bench.ocpp.session import OcppSession
 from bench.transport.config import LinkConfig
 from bench.transport.errors import FailureKind, LinkError
