@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.smart.profiles import ABSOLUTE, DAILY, RECURRING, RELATIVE, WEEKLY, ProfileError
 from bench.smart.profiles import parse_time as _parse_time
 from bench.smart.units import Supply, convert
@@ -184,10 +185,6 @@ def format_offset(seconds: int) -> str:
     minutes, secs = divmod(rest, 60)
     text = f"{hours}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
     return f"{days}d {text}" if days else text
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def convert_periods(

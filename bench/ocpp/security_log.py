@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v16.metering import iso
 from bench.transport.errors import FailureKind, LinkError
 
 log = logging.getLogger(__name__)

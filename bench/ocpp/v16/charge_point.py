@@ -31,6 +31,7 @@ from bench.ocpp.charge_point_base import (
     RegistrationChanged,
     StatusSent,
 )
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
 from bench.ocpp.v16.authorization import Authorizer
@@ -39,7 +40,6 @@ from bench.ocpp.v16.firmware import FirmwareManagement
 from bench.ocpp.v16.handlers import HandlerTable
 from bench.ocpp.v16.keys import ALL_KEYS
 from bench.ocpp.v16.local_list import LocalAuthList
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.reservation import Reservations
 from bench.ocpp.v16.security import Security
 from bench.ocpp.v16.smart_charging import SmartCharging

@@ -40,6 +40,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.certificates import (
+    CERTIFICATE_TYPES,
+    CS_ROOT,
+    CertificateError,
+    CertificateStore,
+    provisioned_roots,
+    report_ca_mismatch,
+)
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.security_log import (
     ConnectFailure,
@@ -49,17 +58,8 @@ from bench.ocpp.security_log import (
 )
 from bench.ocpp.session import Reply
 from bench.ocpp.tls_material import material_dir, write_material
-from bench.ocpp.v16.certificates import (
-    CERTIFICATE_TYPES,
-    CS_ROOT,
-    CertificateError,
-    CertificateStore,
-    provisioned_roots,
-    report_ca_mismatch,
-)
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
 from bench.ocpp.v16.extended_trigger import extended_trigger_message
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.transport.config import LinkConfig
 from bench.transport.errors import FailureKind, LinkError

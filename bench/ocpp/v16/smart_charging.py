@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
-from bench.ocpp.v16.metering import iso
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest, share
 from bench.smart.profiles import (
     PURPOSE_16,

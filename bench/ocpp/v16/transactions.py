@@ -22,9 +22,9 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.tx_meter_values import MeterValues
 from bench.store.queue import OfflineQueue
 

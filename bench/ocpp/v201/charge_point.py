@@ -26,9 +26,9 @@ from bench.ocpp.charge_point_base import (
     RebootCause,
     RegistrationChanged,
 )
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
 from bench.ocpp.log import FrameSink
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
 from bench.ocpp.v201.dm_seed import standard_definition

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.smart_boundary import ScheduleBoundaries
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.smart_charging import ProfilesChanged, floor1
 from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
