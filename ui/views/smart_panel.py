@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bench.ocpp.v16.smart_charging import ProfilesChanged
+from bench.ocpp.common.smart import ProfilesChanged
 from bench.ocpp.v201.smart_charging import ChargingLimitChanged
 from bench.smart.profiles import EXTERNAL, RECURRING, Profile
 from bench.smart.store import Installed
