@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
-from bench.smart.profiles import EXTERNAL, PURPOSE_16_NAME, Profile
+from bench.smart.profiles import EXTERNAL, Profile
 from bench.smart.store import Installed
 from ui.models.station_facts import is_v201
 

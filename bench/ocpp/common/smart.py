@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import read_iso
 from bench.smart.composite import Limit, share
+from bench.smart.profiles import ProfileError
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -35,6 +38,18 @@ class ProfilesChanged:
     """The installed charging profiles changed (for views listing them)."""
 
     count: int
+
+
+def profile_time(text: str | None) -> datetime | None:
+    """A profile's instant (1.6 §3.15, 2.0.1 dateTime: fractions and offsets allowed) as
+    aware UTC; None when absent, ``ProfileError`` when unreadable."""
+    if text is None:
+        return None
+    try:
+        value = read_iso(text)
+    except ValueError:
+        raise ProfileError(f"{text!r} is not an ISO 8601 date-time") from None
+    return value.astimezone(UTC)
 
 
 def floor1(value: float) -> float:

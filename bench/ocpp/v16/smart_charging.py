@@ -44,17 +44,9 @@ from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME, PURPOSES, parse
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
-from bench.smart.profiles import (
-    PURPOSE_16,
-    PURPOSE_16_NAME,
-    STATION_MAX,
-    TX,
-    TX_DEFAULT,
-    Profile,
-    ProfileError,
-    parse_profile_16,
-)
+from bench.smart.profiles import STATION_MAX, TX, TX_DEFAULT, Profile, ProfileError
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
 
@@ -105,7 +97,7 @@ class Rejected(Exception):
 
 
 def label(profile: Profile) -> str:
-    return f"{PURPOSE_16_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
+    return f"{PURPOSE_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
 
 
 class SmartCharging(ScheduleBoundaries):
@@ -137,7 +129,7 @@ class SmartCharging(ScheduleBoundaries):
         entries: list[Installed] = []
         for row in rows:
             try:
-                profile = parse_profile_16(row["profile"])
+                profile = parse(row["profile"])
                 installed_at = datetime.fromtimestamp(float(row["installedAt"]), UTC)
                 connector_id = int(row["connectorId"])
             except (ProfileError, KeyError, TypeError, ValueError) as exc:
@@ -173,7 +165,7 @@ class SmartCharging(ScheduleBoundaries):
     ) -> Profile:
         """Parse ``raw`` and check it against the keys and the purpose rules; raises Rejected."""
         try:
-            profile = parse_profile_16(raw)
+            profile = parse(raw)
         except (ProfileError, KeyError, TypeError, ValueError) as exc:
             raise Rejected(str(exc)) from None
         config = self.cp.config
@@ -252,7 +244,7 @@ class SmartCharging(ScheduleBoundaries):
         gone = self.store.clear(
             profile_id=req.get("id"),
             connector_id=req.get("connectorId"),
-            purpose=PURPOSE_16[purpose_name] if purpose_name is not None else None,
+            purpose=PURPOSES[purpose_name] if purpose_name is not None else None,
             stack_level=req.get("stackLevel"),
         )
         if not gone:
