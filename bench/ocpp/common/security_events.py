@@ -180,3 +180,10 @@ def connect_failure(exc: LinkError) -> str | None:
         return ConnectFailure.TLS_CIPHER
     # The CSMS hung up on our handshake: it did not accept our credentials.
     return ConnectFailure.UNAUTHORIZED
+
+
+def connect_event(exc: LinkError, names: Mapping[str, str]) -> str | None:
+    """The security event a connection failure amounts to, if any, in a version's words:
+    ``names`` maps each ``ConnectFailure`` to the version's event type."""
+    kind = connect_failure(exc)
+    return None if kind is None else names[kind]
