@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.kernel.frames import FanOut
+from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.store.messages import MessageLog
 from bench.store.sinks import json_line
 
@@ -124,12 +125,9 @@ def security_events(
 def _within(stamp: Any, start: datetime | None, stop: datetime | None) -> bool:
     if start is None and stop is None:
         return True
-    try:
-        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
+    when = parse_iso(str(stamp))
+    if when is None:
         return True  # an entry we cannot place in time is kept rather than hidden
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return (start is None or when >= start) and (stop is None or when <= stop)
 
 
@@ -152,7 +150,7 @@ def station_state(cp: ChargePoint16) -> dict[str, Any]:
     firmware = cp.firmware
     return {
         "station": cp.station.id,
-        "time": cp.clock.now().isoformat(),
+        "time": iso(cp.clock.now()),
         "identity": {
             "vendor": identity.vendor,
             "model": identity.model,
@@ -219,9 +217,9 @@ def _manifest(
     return {
         "station": cp.station.id,
         "kind": kind,
-        "created": cp.clock.now().isoformat(),
-        "startTime": start.isoformat() if start is not None else None,
-        "stopTime": stop.isoformat() if stop is not None else None,
+        "created": iso(cp.clock.now()),
+        "startTime": iso(start) if start is not None else None,
+        "stopTime": iso(stop) if stop is not None else None,
         "files": {name: len(data) for name, data in files.items()},
     }
 

@@ -120,7 +120,7 @@ def payload_maker_16(cp, clock) -> Callable[[Any], dict[str, Any]]:
 
 async def payload_maker_201(call: str, cps: list, clock) -> tuple[str, Callable]:
     """The 2.0.1 call and its payload builder; a TransactionEvent needs its transaction open."""
-    from bench.ocpp.v16.metering import iso
+    from bench.ocpp.common.timestamps import iso
     from bench.ocpp.v201.tx_meter import meter_value
 
     def reading(cp) -> list[dict[str, Any]]:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC
 from pathlib import Path
 
 from bench.csms.sessions import Session, SessionFilter, parse_time
+from bench.ocpp.common.timestamps import iso
 
 CSV_COLUMNS = (
     "station",
@@ -44,8 +44,7 @@ def utc_text(stored: str | None) -> str:
     value = parse_time(stored)
     if value is None:
         return stored or ""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return iso(value)
 
 
 def csv_row(session: Session) -> list[str]:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.csms.context import StationContext
+from bench.ocpp.common.smart import profile_time
 from bench.ocpp.session import Handler
-from bench.smart.profiles import parse_time
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS csms_smart_messages (
@@ -205,7 +205,7 @@ def within(ev_schedule: dict[str, Any], profile: dict[str, Any], time_base: str)
     offset = 0.0
     start = chosen.get("startSchedule")
     if start is not None:
-        begin, base = parse_time(start), parse_time(time_base)
+        begin, base = profile_time(start), profile_time(time_base)
         assert begin is not None and base is not None
         offset = (base - begin).total_seconds()
     limits = sorted((p["startPeriod"], float(p["limit"])) for p in chosen["chargingSchedulePeriod"])

@@ -22,8 +22,9 @@ from typing import Any
 
 from bench.facts.station import is_v201
 from bench.ocpp.api import ChargePointApi, LimitOrigin, LimitSource
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
-from bench.smart.profiles import PURPOSE_16_NAME, Profile
+from bench.smart.profiles import Profile
 from bench.smart.store import Installed
 
 CSO = "CSO"  # the CSMS itself (2.0.1 ChargingLimitSourceEnumType)

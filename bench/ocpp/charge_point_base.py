@@ -187,7 +187,24 @@ class ChargePointBase:
         """The link closed (pause retries, start queueing)."""
 
     async def _after_connect(self) -> None:
+        """A connection is open: boot unless accepted within this power-on, then hand over."""
+        if self.registration != "Accepted":
+            await self._boot()
+        else:
+            # Reconnected within one power-on: report what changed while offline (1.6 §4.9).
+            self.status_may_have_changed()
+        self._schedule_heartbeat()
+        self._on_link_accepted()
+
+    def _on_link_accepted(self) -> None:
+        """Registered on this connection: deliver what waited (queued messages, events)."""
+
+    def boot_payload(self) -> dict[str, Any]:
+        """The BootNotification request (1.6 §4.2, B01.FR.01)."""
         raise NotImplementedError
+
+    def _boot_accepted(self, interval: int) -> None:
+        """The CSMS accepted the boot with this heartbeat ``interval`` (0: keep ours)."""
 
     def _on_model_event(self, event: Any) -> None:
         self._status_changed.set()
@@ -413,6 +430,34 @@ class ChargePointBase:
         for key, _report, _payload in self._status_backlog:
             self._reported.pop(key, None)
         self._status_backlog.clear()
+
+    # ------------------------------------------------------------ boot
+    async def _boot(self) -> None:
+        """BootNotification until Accepted, honouring Pending and Rejected (1.6 §4.2, B01-B03)."""
+        for _ in range(1_000_000):
+            self.session.answer_calls = True
+            self._boot_wake.clear()
+            try:
+                conf = await self.session.call("BootNotification", self.boot_payload())
+            except (CallError, CallTimeout, InvalidReply) as exc:
+                log.warning("%s: BootNotification failed: %s", self.station.id, exc)
+                await self._boot_pause(BOOT_RETRY_SECONDS)
+                continue
+            status, interval = conf["status"], int(conf["interval"])
+            self.registration = status
+            # A Rejected station refuses the CSMS's requests (B03.FR.08); a Pending one
+            # answers them (1.6 §4.2, B02.FR.01).
+            self.session.answer_calls = status != "Rejected"
+            self.events.emit(RegistrationChanged(status, interval))
+            if status == "Accepted":
+                self._boot_accepted(interval)
+                self._accepted.set()
+                # After an accepted boot every status is reported (1.6 §4.2, §4.9, B01.FR.05).
+                self._reported.clear()
+                self.status_may_have_changed()
+                return
+            # Pending/Rejected: try again after the interval (1.6 §4.2, B02, B03).
+            await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
 
     # ------------------------------------------------------------ connection loop
     async def _run(self) -> None:

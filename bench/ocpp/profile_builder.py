@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bench.ocpp.common.smart import profile_time
+from bench.ocpp.common.timestamps import iso
 from bench.smart.profiles import ABSOLUTE, DAILY, RECURRING, RELATIVE, WEEKLY, ProfileError
-from bench.smart.profiles import parse_time as _parse_time
 from bench.smart.units import Supply, convert
 
 V16, V201 = "1.6", "2.0.1"
@@ -186,10 +187,6 @@ def format_offset(seconds: int) -> str:
     return f"{days}d {text}" if days else text
 
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def convert_periods(
     periods: tuple[PeriodRow, ...], unit: str, supply: Supply
 ) -> tuple[PeriodRow, ...]:
@@ -307,10 +304,10 @@ def _from_payload(version: str, payload: Mapping[str, Any]) -> ProfileDraft:
         periods=periods,
         unit=str(schedule.pop("chargingRateUnit")),
         recurrency=profile.pop("recurrencyKind", None),
-        start_schedule=_parse_time(schedule.pop("startSchedule", None)),
+        start_schedule=profile_time(schedule.pop("startSchedule", None)),
         duration=int(duration) if duration is not None else None,
-        valid_from=_parse_time(profile.pop("validFrom", None)),
-        valid_to=_parse_time(profile.pop("validTo", None)),
+        valid_from=profile_time(profile.pop("validFrom", None)),
+        valid_to=profile_time(profile.pop("validTo", None)),
         min_rate=float(min_rate) if min_rate is not None else None,
         transaction_id=str(tx) if tx is not None else None,
         schedule_id=int(schedule.pop("id", 1)) if version == V201 else 1,

@@ -43,19 +43,13 @@ from bench.ocpp.profile_builder import (
 )
 from bench.ocpp.v16.smart_charging import Rejected as Rejected16
 from bench.ocpp.v16.smart_charging import SmartCharging as SmartCharging16
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
+from bench.ocpp.v16.smart_profiles import parse as parse_16
 from bench.ocpp.v201.smart_charging import SmartCharging as SmartCharging201
 from bench.ocpp.v201.smart_profiles import PURPOSE_NAME as PURPOSE_201_NAME
 from bench.ocpp.v201.smart_profiles import Rejected as Rejected201
 from bench.ocpp.v201.smart_profiles import parse as parse_201
-from bench.smart.profiles import (
-    PURPOSE_16_NAME,
-    RECURRING,
-    RELATIVE,
-    WEEKLY,
-    Profile,
-    ProfileError,
-    parse_profile_16,
-)
+from bench.smart.profiles import RECURRING, RELATIVE, WEEKLY, Profile, ProfileError
 from bench.smart.schedule import changes, period_at
 from bench.smart.store import Installed, ProfileStore
 
@@ -291,7 +285,7 @@ def parse_profile(version: str, raw: Mapping[str, Any]) -> Profile:
     """The engine's ``Profile`` of a version's ChargingProfile; ``ProfileError`` if malformed."""
     try:
         if version == V16:
-            return parse_profile_16(dict(raw))
+            return parse_16(dict(raw))
         return parse_201(dict(raw))
     except ProfileError:
         raise

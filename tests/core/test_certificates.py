@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from bench.csms.certificates import CertificateAuthority, CsrRejected
-from bench.ocpp.v16.certificates import (
+from bench.ocpp.common.certificates import (
     CS_ROOT,
     MF_ROOT,
     CertificateError,

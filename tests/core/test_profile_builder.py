@@ -80,7 +80,7 @@ def test_a_1_6_draft_is_a_schema_valid_request_that_reads_back_unchanged():
     profile = payload["csChargingProfiles"]
     assert payload["connectorId"] == 1
     assert profile["transactionId"] == 42  # an integer in 1.6
-    assert profile["chargingSchedule"]["startSchedule"] == "2026-03-02T08:00:00Z"
+    assert profile["chargingSchedule"]["startSchedule"] == "2026-03-02T08:00:00.000Z"
     assert profile["chargingSchedule"]["chargingSchedulePeriod"][1] == {
         "startPeriod": 1800,
         "limit": 8.5,

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.ocpp.v16.smart_profiles import parse as parse_profile_16
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
-from bench.smart.profiles import parse_profile_16
 from bench.smart.schedule import period_at
 from bench.smart.units import Supply, to_amps, to_watts
 

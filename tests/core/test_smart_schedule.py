@@ -7,13 +7,9 @@ from typing import Any
 
 import pytest
 
+from bench.ocpp.v16.smart_profiles import parse as parse_profile_16
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest, share
-from bench.smart.profiles import (
-    TX,
-    TX_DEFAULT,
-    ProfileError,
-    parse_profile_16,
-)
+from bench.smart.profiles import TX, TX_DEFAULT, ProfileError
 from bench.smart.schedule import changes, next_change, period_at
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, to_amps, to_watts

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from tests.e2e.conftest import (
     WAIT,
     ev,

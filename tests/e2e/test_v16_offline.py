@@ -191,3 +191,29 @@ async def test_a_message_that_keeps_failing_is_skipped_and_the_next_one_goes(
     assert first.active  # its StopTransaction was given up on
     assert second.id_tag == "TAG2"
     await wait_until(lambda: len(cp.transactions.queue) == 0, what="an empty queue")
+
+
+@pytest.mark.allow_errors  # the station logs the message it had to drop
+async def test_a_queued_message_that_fails_its_own_schema_is_dropped_and_the_next_one_goes(
+    csms, make_cp
+) -> None:
+    """1.6 §3.7: transaction-related messages leave in order. One the station built
+    wrongly (its payload fails the 1.6 schema) can never be sent, so it is dropped at
+    once and the messages behind it are delivered; it must not stop the queue."""
+    cp = await make_cp(csms.url)
+    cp.cut_network()
+    await wait_until(lambda: not cp.online, what="offline")
+    broken = {"connectorId": 1}  # MeterValues.req without its required meterValue
+    good = {
+        "connectorId": 1,
+        "meterValue": [
+            {"timestamp": "2026-03-01T12:00:00.000Z", "sampledValue": [{"value": "1234"}]}
+        ],
+    }
+    cp.transactions.enqueue("MeterValues", broken)
+    cp.transactions.enqueue("MeterValues", good)
+    cp.restore_network()
+    await wait_until(lambda: len(cp.transactions.queue) == 0, what="an empty queue")
+    delivered = [r.payload for r in sent(cp, "CALL", "MeterValues")]
+    assert delivered == [good]
+    await csms.wait_for_exchange("CP1", "MeterValues", lambda p: p == good, WAIT)

@@ -20,7 +20,7 @@ from bench.csms.certificates import (
     get_installed_certificate_ids,
     install_certificate,
 )
-from bench.ocpp.v16.certificates import hash_data, load_pem_certificates
+from bench.ocpp.common.certificates import hash_data, load_pem_certificates
 from tests.core.certs import Pki, make_ca, make_pki
 from tests.e2e.conftest import WAIT, status_sent, wait_until
 from tests.e2e.security_ext_support import (

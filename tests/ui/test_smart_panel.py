@@ -164,7 +164,7 @@ async def test_a_tx_profile_goes_from_the_panel_when_its_transaction_ends(qtbot,
 
 
 def test_offsets_and_period_summaries_read_as_clock_offsets():
-    from bench.smart.profiles import parse_profile_16
+    from bench.ocpp.v16.smart_profiles import parse as parse_profile_16
 
     profile = parse_profile_16(tx_default(1, (0, 16), (5400, 7.5), (90000, 0)))
     assert offset_text(0) == "+0:00"

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from bench.facts.smart import CSO, V16_FACTS, SmartFacts, smart_facts
-from bench.ocpp.v16.smart_charging import ProfilesChanged
+from bench.ocpp.common.smart import ProfilesChanged
 from bench.ocpp.v201.smart_charging import ChargingLimitChanged
 from bench.smart.profiles import EXTERNAL, RECURRING, Profile
 from bench.smart.store import Installed

@@ -24,7 +24,8 @@ from bench.ocpp.api import (
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
 from bench.ocpp.v16.smart_charging import label
-from bench.smart.profiles import PURPOSE_16_NAME, Profile
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
+from bench.smart.profiles import Profile
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16

@@ -18,8 +18,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v16.metering import parse_iso
 from bench.store.authcache import AuthCache
 
 if TYPE_CHECKING:

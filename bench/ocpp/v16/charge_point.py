@@ -18,7 +18,6 @@ from typing import Any
 
 from bench.model.station import Station
 from bench.ocpp.charge_point_base import (
-    BOOT_RETRY_SECONDS,
     CONNECTED,
     CONNECTING,
     OFFLINE,
@@ -29,7 +28,7 @@ from bench.ocpp.charge_point_base import (
     RegistrationChanged,
     StatusSent,
 )
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.log import FrameSink
 from bench.ocpp.v16.api_impl import Api16
 from bench.ocpp.v16.authorization import Authorizer
@@ -38,7 +37,6 @@ from bench.ocpp.v16.firmware import FirmwareManagement
 from bench.ocpp.v16.handlers import HandlerTable
 from bench.ocpp.v16.keys import ALL_KEYS
 from bench.ocpp.v16.local_list import LocalAuthList
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.reservation import Reservations
 from bench.ocpp.v16.security import Security
 from bench.ocpp.v16.smart_charging import SmartCharging
@@ -234,18 +232,12 @@ class ChargePoint16(Api16):
     def _on_link_down(self) -> None:
         self.transactions.on_link_down()
 
-    async def _after_connect(self) -> None:
-        if self.registration != "Accepted":
-            await self._boot()
-        else:
-            # Reconnected within one power-on: report what changed while offline (1.6 §4.9).
-            self.status_may_have_changed()
-        self._schedule_heartbeat()
+    def _on_link_accepted(self) -> None:
         self.transactions.on_link_up()
         self.security.on_accepted()  # [security] queued SecurityEventNotifications (A04.FR.02)
 
-    async def _boot(self) -> None:
-        """BootNotification until Accepted, honouring Pending/Rejected intervals (1.6 §4.2)."""
+    def boot_payload(self) -> dict[str, Any]:
+        """BootNotification.req (1.6 §4.2, §6.2): field lengths as the schema allows."""
         identity = self.station.identity
         payload: dict[str, Any] = {
             "chargePointVendor": identity.vendor[:20],
@@ -262,30 +254,12 @@ class ChargePoint16(Api16):
         ):
             if value:
                 payload[field] = value
-        for _ in range(1_000_000):
-            self.session.answer_calls = True
-            self._boot_wake.clear()
-            try:
-                conf = await self.session.call("BootNotification", payload)
-            except (CallError, CallTimeout, InvalidReply) as exc:
-                log.warning("%s: BootNotification failed: %s", self.station.id, exc)
-                await self._boot_pause(BOOT_RETRY_SECONDS)
-                continue
-            status, interval = conf["status"], int(conf["interval"])
-            self.registration = status
-            self.session.answer_calls = status != "Rejected"
-            self.events.emit(RegistrationChanged(status, interval))
-            if status == "Accepted":
-                if interval > 0:
-                    self.heartbeat_interval = interval
-                    self.config.set("HeartbeatInterval", str(interval))
-                self._accepted.set()
-                # After an accepted boot every connector's status is reported (1.6 §4.2, §4.9).
-                self._reported.clear()
-                self.status_may_have_changed()
-                return
-            # Pending/Rejected: no other requests; try again after the interval (§4.2).
-            await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
+        return payload
+
+    def _boot_accepted(self, interval: int) -> None:
+        if interval > 0:
+            self.heartbeat_interval = interval
+            self.config.set("HeartbeatInterval", str(interval))
 
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
         security = getattr(self, "security", None)  # a fault while the blocks are being built

@@ -53,20 +53,20 @@ from bench.firmware_image import (
     read_image,
     verify_signature,
 )
-from bench.ocpp.session import Reply
-from bench.ocpp.v16 import transfer_jobs
-from bench.ocpp.v16.config import KeyDef, _key
-from bench.ocpp.v16.transfer_jobs import (
+from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.timestamps import read_iso
+from bench.ocpp.common.transfer_jobs import (
     Job,
     TransferStatus,
     check_protocol,
     notify,
     options,
-    parse_time,
     retry_settings,
     security_event,
     wait_until,
 )
+from bench.ocpp.session import Reply
+from bench.ocpp.v16.config import KeyDef, _key
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -257,10 +257,14 @@ class FirmwareManagement:
         faults[kind] -= 1
         return True
 
+    def _protocols(self) -> str:
+        """SupportedFileTransferProtocols as the comma-separated list it is (errata 3.90)."""
+        return ",".join(self.cp.config.value("SupportedFileTransferProtocols"))
+
     # ================================================================ 1.6 §5.19 UpdateFirmware
     async def update_firmware(self, req: dict[str, Any]) -> Reply:
         location = req["location"]
-        retrieve = parse_time(req["retrieveDate"])
+        retrieve = read_iso(req["retrieveDate"])
         retries, interval = retry_settings(req)
         current = self._firmware
         if current is not None and current.active and current.installing:
@@ -318,7 +322,7 @@ class FirmwareManagement:
         interval: int,
     ) -> None:
         location = firmware["location"]
-        retrieve = parse_time(firmware["retrieveDateTime"])
+        retrieve = read_iso(firmware["retrieveDateTime"])
         if retrieve > self.cp.clock.now():
             await self._enter(job, "DownloadScheduled")  # L01.FR.13
             await wait_until(self.cp, retrieve)
@@ -337,7 +341,7 @@ class FirmwareManagement:
             return
         install_at = firmware.get("installDateTime")
         if install_at is not None:
-            when = parse_time(install_at)
+            when = read_iso(install_at)
             if when > self.cp.clock.now():
                 await self._enter(job, "InstallScheduled")  # L01.FR.16
                 await wait_until(self.cp, when)
@@ -370,7 +374,7 @@ class FirmwareManagement:
         attempts = 1 + retries
         for attempt in range(attempts):
             try:
-                check_protocol(self.cp, location)
+                check_protocol(location, self._protocols())
                 if self._take_fault("download"):
                     raise transfer.TransferError("injected download failure")
                 data = await transfer.download(location, options(self.cp))
@@ -456,8 +460,8 @@ class FirmwareManagement:
 
     # ================================================================ 1.6 §5.9 GetDiagnostics
     async def get_diagnostics(self, req: dict[str, Any]) -> Reply:
-        start = parse_time(req["startTime"]) if "startTime" in req else None
-        stop = parse_time(req["stopTime"]) if "stopTime" in req else None
+        start = read_iso(req["startTime"]) if "startTime" in req else None
+        stop = read_iso(req["stopTime"]) if "stopTime" in req else None
         retries, interval = retry_settings(req)
         fmt = self.archive_format
         name = archive_name(self.cp.station.id, DIAGNOSTICS, self.cp.clock.now(), fmt)
@@ -468,7 +472,15 @@ class FirmwareManagement:
 
         def begin() -> None:
             work = transfer_jobs.upload(
-                self.cp, job, req["location"], name, build, retries, interval, self._take_fault
+                self.cp,
+                job,
+                req["location"],
+                name,
+                build,
+                retries,
+                interval,
+                self._take_fault,
+                self._protocols(),
             )
             self._diagnostics = transfer_jobs.start(self.cp, self._diagnostics, job, work)
 
@@ -479,11 +491,11 @@ class FirmwareManagement:
         params = req["log"]
         location = params["remoteLocation"]
         try:
-            check_protocol(self.cp, location)
+            check_protocol(location, self._protocols())
         except transfer.TransferError:
             return {"status": "Rejected"}
-        start = parse_time(params["oldestTimestamp"]) if "oldestTimestamp" in params else None
-        stop = parse_time(params["latestTimestamp"]) if "latestTimestamp" in params else None
+        start = read_iso(params["oldestTimestamp"]) if "oldestTimestamp" in params else None
+        stop = read_iso(params["latestTimestamp"]) if "latestTimestamp" in params else None
         retries, interval = retry_settings(req)
         fmt = self.archive_format
         security = req["logType"] == "SecurityLog"
@@ -499,7 +511,15 @@ class FirmwareManagement:
 
         def begin() -> None:
             work = transfer_jobs.upload(
-                self.cp, job, location, name, build, retries, interval, self._take_fault
+                self.cp,
+                job,
+                location,
+                name,
+                build,
+                retries,
+                interval,
+                self._take_fault,
+                self._protocols(),
             )
             self._log = transfer_jobs.start(self.cp, self._log, job, work)
 

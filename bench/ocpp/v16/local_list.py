@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.authorization import with_expiry
 from bench.ocpp.v16.config import KeyDef, _key, parse_int
-from bench.ocpp.v16.metering import iso
 from bench.store.locallist import LocalListStore
 
 if TYPE_CHECKING:

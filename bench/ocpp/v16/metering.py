@@ -9,28 +9,16 @@ otherwise.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v16.config import MEASURANDS
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
 
 _PHASE_NAMES = ("L1", "L2", "L3")
-
-
-def iso(ts: datetime) -> str:
-    """OCPP dateTime: UTC with millisecond precision and a Z suffix."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
-
-
-def parse_iso(text: str) -> datetime | None:
-    """An OCPP dateTime (``Z`` or an offset) as an aware datetime; None when unreadable."""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def split_item(item: str) -> tuple[str, str | None]:

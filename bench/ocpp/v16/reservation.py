@@ -28,8 +28,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bench.model.transaction import Reservation
+from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.v16.config import KeyDef, _key
-from bench.ocpp.v16.metering import parse_iso
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector

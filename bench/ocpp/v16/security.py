@@ -17,7 +17,7 @@
 
 Persisted per station in the StateStore (``cp.state``):
 
-``security_events``  the security log, oldest first, at most ``security_log.LOG_LIMIT`` entries
+``security_events``  the security log, oldest first, at most ``security_events.LOG_LIMIT`` entries
                      (rolling, A04.FR.04); each entry is
                      ``{"seq": int, "timestamp": "2026-01-01T00:00:00.000Z",
                      "type": "StartupOfTheDevice", "techInfo": "..." (optional),
@@ -35,21 +35,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.security_log import (
-    ConnectFailure,
-    SecurityEventRaised,
-    SecurityLog,
-    connect_failure,
-)
-from bench.ocpp.session import Reply
-from bench.ocpp.tls_material import material_dir, write_material
-from bench.ocpp.v16.certificates import (
+from bench.ocpp.common.certificates import (
     CERTIFICATE_TYPES,
     CS_ROOT,
     CertificateError,
@@ -57,12 +47,21 @@ from bench.ocpp.v16.certificates import (
     provisioned_roots,
     report_ca_mismatch,
 )
+from bench.ocpp.common.security_events import (
+    ConnectFailure,
+    SecurityEventRaised,
+    SecurityLog,
+    connect_event,
+)
+from bench.ocpp.common.timestamps import iso
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.session import Reply
+from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
 from bench.ocpp.v16.extended_trigger import extended_trigger_message
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.transport.config import LinkConfig
-from bench.transport.errors import FailureKind, LinkError
+from bench.transport.errors import LinkError
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
@@ -172,7 +171,7 @@ class Security:
 
         Every event goes to the security log and to the CSMS; critical ones are
         the ones the whitepaper requires to be pushed, and they are the last to
-        be dropped should the offline queue overflow (``bench.ocpp.security_log``).
+        be dropped should the offline queue overflow (``bench.ocpp.common.security_events``).
         """
         self._log.notify(event_type, tech_info)
 
@@ -505,7 +504,7 @@ class Security:
     # ------------------------------------------------------------------ connection hooks
     def on_connect_failed(self, exc: LinkError) -> None:
         """Security events for a failed connection, and the fallbacks of A05 and M05."""
-        event = _event_for(exc)
+        event = connect_event(exc, _CONNECT_EVENTS)
         if event is not None and event != self._failure_noted:
             self._failure_noted = event
             self.notify(event, exc.message)
@@ -547,21 +546,3 @@ _CONNECT_EVENTS = {
     ConnectFailure.TLS_VERSION: "InvalidTLSVersion",
     ConnectFailure.TLS_CIPHER: "InvalidTLSCipherSuite",
 }
-
-
-def _event_for(exc: LinkError) -> str | None:
-    """The whitepaper §8 event a connection failure amounts to, if any."""
-    kind = connect_failure(exc)
-    return None if kind is None else _CONNECT_EVENTS[kind]
-    if exc.kind != FailureKind.TLS:
-        return None
-    cause = exc.__cause__
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        return "InvalidCentralSystemCertificate"  # A00.FR.309/413
-    reason = str(getattr(cause, "reason", "") or "").upper()
-    if "VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason:
-        return "InvalidTLSVersion"  # A00.FR.315/419
-    if "CIPHER" in reason:
-        return "InvalidTLSCipherSuite"  # A00.FR.322/426
-    # The CSMS hung up on our handshake: it did not accept our credentials.
-    return "FailedToAuthenticationAtCentralSystem"

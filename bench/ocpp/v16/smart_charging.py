@@ -30,26 +30,23 @@ Connectors without a transaction carry no limit.
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.smart import (
+    ProfilesChanged,
+    Wanted,
+    floor1,
+    hardware_cap,
+    share_station_limit,
+)
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
-from bench.ocpp.v16.metering import iso
-from bench.smart.composite import Candidate, Layer, Limit, composite, lowest, share
-from bench.smart.profiles import (
-    PURPOSE_16,
-    PURPOSE_16_NAME,
-    STATION_MAX,
-    TX,
-    TX_DEFAULT,
-    Profile,
-    ProfileError,
-    parse_profile_16,
-)
+from bench.ocpp.v16.smart_profiles import PURPOSE_NAME, PURPOSES, parse
+from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
+from bench.smart.profiles import STATION_MAX, TX, TX_DEFAULT, Profile, ProfileError
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
 
@@ -93,14 +90,6 @@ STATE_NAME = "charging_profiles"
 TIMER = "smart-boundary"
 # Re-evaluate at least this often (virtual time) even when no profile changes sooner.
 HORIZON = timedelta(hours=6)
-_EPS = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class ProfilesChanged:
-    """The installed charging profiles changed (for views listing them)."""
-
-    count: int
 
 
 class Rejected(Exception):
@@ -108,12 +97,7 @@ class Rejected(Exception):
 
 
 def label(profile: Profile) -> str:
-    return f"{PURPOSE_16_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
-
-
-def floor1(value: float) -> float:
-    """Round down to one decimal (1.6 §7.14: at most one digit fraction) without exceeding."""
-    return math.floor(value * 10 + _EPS) / 10
+    return f"{PURPOSE_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
 
 
 class SmartCharging(ScheduleBoundaries):
@@ -145,7 +129,7 @@ class SmartCharging(ScheduleBoundaries):
         entries: list[Installed] = []
         for row in rows:
             try:
-                profile = parse_profile_16(row["profile"])
+                profile = parse(row["profile"])
                 installed_at = datetime.fromtimestamp(float(row["installedAt"]), UTC)
                 connector_id = int(row["connectorId"])
             except (ProfileError, KeyError, TypeError, ValueError) as exc:
@@ -181,7 +165,7 @@ class SmartCharging(ScheduleBoundaries):
     ) -> Profile:
         """Parse ``raw`` and check it against the keys and the purpose rules; raises Rejected."""
         try:
-            profile = parse_profile_16(raw)
+            profile = parse(raw)
         except (ProfileError, KeyError, TypeError, ValueError) as exc:
             raise Rejected(str(exc)) from None
         config = self.cp.config
@@ -260,7 +244,7 @@ class SmartCharging(ScheduleBoundaries):
         gone = self.store.clear(
             profile_id=req.get("id"),
             connector_id=req.get("connectorId"),
-            purpose=PURPOSE_16[purpose_name] if purpose_name is not None else None,
+            purpose=PURPOSES[purpose_name] if purpose_name is not None else None,
             stack_level=req.get("stackLevel"),
         )
         if not gone:
@@ -335,19 +319,6 @@ class SmartCharging(ScheduleBoundaries):
             [Candidate(e.profile, e.installed_at, label(e.profile)) for e in entries], self.supply
         )
 
-    def _own_cap(self, connector: Connector, tx_limit: Limit | None) -> float:
-        caps = [connector.hardware_max_a]
-        for value in (connector.effective_cable_max_a, connector.local_limit_a):
-            if value is not None:
-                caps.append(value)
-        if tx_limit is not None:
-            caps.append(tx_limit.amps)
-        ev = connector.ev
-        if ev is not None and self._ac:
-            template = self.cp.station.template
-            caps.append(ev.max_ac_current(template.nominal_voltage_v, template.phases))
-        return max(0.0, min(caps))
-
     # ------------------------------------------------------------ the limit in force
     def apply(self) -> None:
         """Set every connector's smart-charging limit for this instant; time the next change."""
@@ -372,12 +343,15 @@ class SmartCharging(ScheduleBoundaries):
         tx_limits = {c.id: layers[c.id].at(now) for c in running}
         max_layer = self._max_layer()
         station_max = max_layer.at(now)
-        wanted: dict[int, tuple[float | None, str | None]] = {}
+        wanted: Wanted = {}
         for c in running:
             own = tx_limits[c.id]
             wanted[c.id] = (own.amps, own.source) if own is not None else (None, None)
         if station_max is not None and running:
-            self._share_station_max(station_max, running, tx_limits, wanted)
+            # 1.6 §3.13.3: the ChargePointMaxProfile limits all connectors together.
+            share_station_limit(
+                station_max, running, tx_limits, tx_limits, station.template, wanted
+            )
         for connector in station.connectors:
             amps, source = wanted.get(connector.id, (None, None))
             if amps is not None:
@@ -388,34 +362,6 @@ class SmartCharging(ScheduleBoundaries):
         for layer in layers.values():
             points |= layer.changes(now, now + HORIZON)
         self._schedule(now, min(points) if points else now + HORIZON)
-
-    def _share_station_max(
-        self,
-        station_max: Limit,
-        running: list[Connector],
-        tx_limits: dict[int, Limit | None],
-        wanted: dict[int, tuple[float | None, str | None]],
-    ) -> None:
-        charging = [c for c in running if c.contactor_closed and c.ev_wants_energy]
-        caps = {c.id: self._own_cap(c, tx_limits[c.id]) for c in charging}
-        minimums = {
-            c.id: limit.min_amps
-            for c in charging
-            if (limit := tx_limits[c.id]) is not None and limit.min_amps is not None
-        }
-        shares: dict[Any, float] = dict(share(station_max.amps, caps, minimums))
-        left = max(0.0, station_max.amps - sum(shares.values()))
-        for c in running:
-            if c.id not in shares:
-                shares[c.id] = min(self._own_cap(c, tx_limits[c.id]), left)
-        how = f"{station_max.source}, shared by {len(charging)}" if charging else station_max.source
-        for c in running:
-            own = tx_limits[c.id]
-            amps = shares[c.id]
-            if own is not None and own.amps <= amps + _EPS:
-                wanted[c.id] = (own.amps, own.source)
-            else:
-                wanted[c.id] = (amps, how)
 
     # ------------------------------------------------------------ composite schedule
     def composite_schedule(self, connector_id: int, duration: int, unit: str) -> dict[str, Any]:
@@ -438,21 +384,17 @@ class SmartCharging(ScheduleBoundaries):
                     c.id, tx.started_at if tx else start, with_tx=tx is not None
                 )
 
-        def hardware(c: Connector) -> float:
-            cable = c.cable_max_a
-            return min(c.hardware_max_a, cable) if cable is not None else c.hardware_max_a
-
         def evaluate(t: datetime) -> Limit:
             parts: list[Limit | None] = [max_layer.at(t)]
             if connector_id == 0:
                 total = 0.0
                 for c in self.cp.station.connectors:
                     own = layers[c.id].at(t)
-                    total += min(own.amps, hardware(c)) if own is not None else hardware(c)
+                    total += min(own.amps, hardware_cap(c)) if own is not None else hardware_cap(c)
                 parts.append(Limit(total, supply.phases, "connectors"))
             else:
                 c = self.cp.station.connector(connector_id)
-                parts += [layers[c.id].at(t), Limit(hardware(c), supply.phases, "hardware")]
+                parts += [layers[c.id].at(t), Limit(hardware_cap(c), supply.phases, "hardware")]
             limit = lowest(parts)
             assert limit is not None
             return limit

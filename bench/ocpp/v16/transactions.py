@@ -6,7 +6,8 @@
   ``TransactionMessageRetryInterval`` (§3.7.1), and survive a process restart.
 - A transaction started offline has no transactionId until its
   StartTransaction.conf arrives; later messages carry a local key in the queue
-  and get the id patched in on delivery.
+  and get the id patched in on delivery. Delivery (order, retries, dropping what
+  cannot be sent) is ``common.tx_delivery``, shared with 2.0.1.
 - Sampled and clock-aligned meter values, and the StopTransaction's
   ``transactionData``, are in ``tx_meter_values`` (§3.16).
 - A connector's status waits for the transaction message that changed it: Charging
@@ -17,16 +18,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.flag import Flag
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
+from bench.ocpp.common.tx_delivery import TxDelivery
 from bench.ocpp.v16.tx_meter_values import MeterValues
-from bench.store.queue import OfflineQueue
+from bench.store.queue import OfflineQueue, QueuedMessage
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -40,14 +39,12 @@ TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 class Transactions(MeterValues):
     __slots__ = (
         "_counter",
-        "_deliverer",
-        "_drained",
-        "_holding",
         "_invalid_allowance",
         "_locked_for",
         "_tx_data",
         "_waiting",
         "cp",
+        "delivery",
         "pending_profile",
         "queue",
     )
@@ -60,16 +57,19 @@ class Transactions(MeterValues):
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable
         self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
-        self._drained = Flag()
-        self._deliverer: asyncio.Task[None] | None = None
+        self.delivery = TxDelivery(
+            cp,
+            self.queue,
+            name="tx-queue",
+            limits=self._retry_limits,
+            prepare=self._prepare,
+            on_reply=self._on_reply,
+        )
         self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
         self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
         self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
-        # Queue id of a StartTransaction/StopTransaction -> the connector whose status waits
-        # until the CSMS has it (see the module docstring).
-        self._holding: dict[int, int] = {}
 
     # ------------------------------------------------------------ id presentation
     def on_model_event(self, event: Any) -> None:
@@ -274,7 +274,7 @@ class Transactions(MeterValues):
         self.cp.smart.transaction_started(connector, profile)
         self._tx_data[connector.id] = []
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
-        self._hold(connector, self.enqueue("StartTransaction", payload, local=local))
+        self.enqueue("StartTransaction", payload, local=local, holds=connector.id)
         self._schedule_sample(connector)
         self._schedule_aligned()
         self.cp.status_may_have_changed()
@@ -307,7 +307,7 @@ class Transactions(MeterValues):
         self.cp.smart.transaction_ended(connector)
         self._forget_open(connector)
         self._save_register(connector)
-        self._hold(connector, self.enqueue("StopTransaction", payload, local=local))
+        self.enqueue("StopTransaction", payload, local=local, holds=connector.id)
         self.cp.status_may_have_changed()
 
     # ------------------------------------------------------------ restart recovery
@@ -370,25 +370,21 @@ class Transactions(MeterValues):
             self._forget_open(connector)
 
     # ------------------------------------------------------------ queue
-    def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> int:
-        """Queue a transaction-related message; returns its queue id."""
-        item_id = self.queue.push(action, payload, {"local": local} if local else None)
-        self._drained.clear()
-        if self.cp.accepted:
-            self.on_link_up()
-        return item_id
+    def enqueue(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        local: str | None = None,
+        holds: int | None = None,
+    ) -> int:
+        """Queue a transaction-related message; returns its queue id.
 
-    def _hold(self, connector: Connector, item_id: int) -> None:
-        self._holding[item_id] = connector.id
-
-    def _remove(self, item_id: int) -> None:
-        """A queued message leaves the queue (answered or given up): statuses it held go out."""
-        self.queue.remove(item_id)
-        self._release_status(item_id)
-
-    def _release_status(self, item_id: int) -> None:
-        if self._holding.pop(item_id, None) is not None:
-            self.cp.status_may_have_changed()
+        ``holds``: the connector whose status waits until the CSMS has this Start- or
+        StopTransaction (see the module docstring).
+        """
+        meta = {"local": local} if local else None
+        return self.delivery.push(action, payload, meta, holds=holds)
 
     def holds_status(self, connector_id: int) -> bool:
         """Does a queued Start/StopTransaction keep this connector's status back?
@@ -397,24 +393,24 @@ class Transactions(MeterValues):
         Unavailable with the last connector's scheduled change (§5.2).
         """
         if connector_id == 0:
-            return bool(self._holding)
-        return connector_id in self._holding.values()
+            return self.delivery.holding
+        return self.delivery.holds_status(connector_id)
 
     async def drained(self) -> None:
-        for _ in range(1_000_000):
-            if not len(self.queue):
-                return
-            self._drained.clear()
-            await self._drained.wait()
+        await self.delivery.drained()
 
     def on_link_up(self) -> None:
-        if self._deliverer is None or self._deliverer.done():
-            self._deliverer = self.cp.tasks.spawn(self._deliver(), name="tx-queue")
+        self.delivery.start()
 
     def on_link_down(self) -> None:
-        if self._deliverer is not None:
-            self._deliverer.cancel()
-            self._deliverer = None
+        self.delivery.stop()
+
+    def _retry_limits(self) -> tuple[int, float]:
+        config = self.cp.config  # 1.6 §3.7.1
+        return (
+            config.value("TransactionMessageAttempts"),
+            config.value("TransactionMessageRetryInterval"),
+        )
 
     def _tx_id_for(self, local: str | None) -> int | None:
         if local is None:
@@ -430,63 +426,28 @@ class Transactions(MeterValues):
             ids = dict(list(ids.items())[-100:])
         self.cp.state.put(self.cp.station.id, "tx_ids", ids)
 
-    async def _deliver(self) -> None:
-        """Deliver queued transaction messages in order while online (§3.7, §3.7.1)."""
-        cp = self.cp
-        for _ in range(10**9):
-            if not cp.accepted:
-                return
-            item = self.queue.peek()
-            if item is None:
-                # Done until the next enqueue starts a deliverer again: an idle station
-                # keeps no task around (10,000 stations share one process).
-                self._drained.set()
-                return
-            payload = dict(item.payload)
-            local = (item.meta or {}).get("local")
-            if item.action in ("StopTransaction", "MeterValues") and local:
-                tx_id = self._tx_id_for(local)
-                if tx_id is None and item.action == "StopTransaction":
-                    log.error(
-                        "%s: dropping StopTransaction of a transaction the CSMS never "
-                        "acknowledged (%s)",
-                        cp.station.id,
-                        local,
-                    )
-                    self._remove(item.id)
-                    continue
-                if tx_id is not None:
-                    payload["transactionId"] = tx_id
-            try:
-                reply = await cp.session.call(item.action, payload)
-            except (CallError, InvalidReply, CallTimeout) as exc:
-                if not cp.online:
-                    return
-                self.queue.mark_attempt(item.id)
-                attempts = item.attempts + 1
-                limit = cp.config.value("TransactionMessageAttempts")
-                if attempts >= limit:
-                    log.error(
-                        "%s: %s skipped after %d failed attempts: %s",
-                        cp.station.id,
-                        item.action,
-                        attempts,
-                        exc,
-                    )
-                    self._remove(item.id)
-                else:
-                    interval = cp.config.value("TransactionMessageRetryInterval")
-                    await cp.clock.sleep(interval * attempts)
-                continue
-            except LinkClosed:
-                return
-            self.queue.remove(item.id)
-            self._on_reply(item.action, payload, reply, local)
-            self._release_status(item.id)  # after the reply: Charging goes with a known transaction
+    def _prepare(self, item: QueuedMessage) -> dict[str, Any] | None:
+        """The payload to send, with the transactionId learnt since it was queued (§3.7)."""
+        payload = dict(item.payload)
+        local = (item.meta or {}).get("local")
+        if item.action in ("StopTransaction", "MeterValues") and local:
+            tx_id = self._tx_id_for(local)
+            if tx_id is None and item.action == "StopTransaction":
+                log.error(
+                    "%s: dropping StopTransaction of a transaction the CSMS never "
+                    "acknowledged (%s)",
+                    self.cp.station.id,
+                    local,
+                )
+                return None
+            if tx_id is not None:
+                payload["transactionId"] = tx_id
+        return payload
 
     def _on_reply(
-        self, action: str, payload: dict[str, Any], reply: dict[str, Any], local: str | None
+        self, item: QueuedMessage, payload: dict[str, Any], reply: dict[str, Any]
     ) -> None:
+        action, local = item.action, (item.meta or {}).get("local")
         info = reply.get("idTagInfo")
         id_tag = payload.get("idTag")
         if info and id_tag:

@@ -29,10 +29,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.config import KeyDef
-from bench.ocpp.v16.metering import iso, meter_value, sampled_values
+from bench.ocpp.v16.metering import meter_value, sampled_values
 from bench.ocpp.v16.status import status_payload
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.v16.metering import iso, parse_iso
+from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.v201.auth_tokens import NOT_CACHED, bare_token, cache_expired, token_key
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.store.authcache import AuthCache, AuthCacheEntry

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bench.ocpp.v16.metering import parse_iso
+from bench.ocpp.common.timestamps import parse_iso
 
 # Token types whose IdTokenInfo never enters the cache (C02.FR.03, C03.FR.02, C05.FR.02).
 NOT_CACHED = frozenset({"NoAuthorization", "Central"})

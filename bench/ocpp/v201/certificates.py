@@ -1,6 +1,6 @@
 """Certificates of a 2.0.1 station: A02/A03 (own certificates) and M01-M06 (CA certificates, V2G).
 
-The store is the version-neutral ``bench.ocpp.v16.certificates.CertificateStore``
+The store is the version-neutral ``bench.ocpp.common.certificates.CertificateStore``
 with 2.0.1's names: CA certificates of the four InstallCertificateUseEnumType
 types, the ChargingStationCertificate (the store's default "own" certificate,
 verified against the CSMSRootCertificates) and the V2GCertificate (own
@@ -31,9 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.session import Reply
-from bench.ocpp.v16.certificates import (
+from bench.ocpp.common.certificates import (
     CertificateError,
     CertificateStore,
     hash_data,
@@ -41,7 +39,9 @@ from bench.ocpp.v16.certificates import (
     provisioned_roots,
     report_ca_mismatch,
 )
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.session import Reply
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 
 if TYPE_CHECKING:

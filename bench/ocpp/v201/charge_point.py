@@ -21,13 +21,10 @@ from typing import Any
 from bench.model.station import Station
 from bench.ocpp.api import RebootKind
 from bench.ocpp.charge_point_base import (
-    BOOT_RETRY_SECONDS,
     LinkOpener,
-    RegistrationChanged,
 )
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.log import FrameSink
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.api_impl import Api201
 from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
@@ -337,13 +334,7 @@ class ChargePoint201(Api201):
         for block in self.blocks:
             block.on_link_down()
 
-    async def _after_connect(self) -> None:
-        if self.registration != "Accepted":
-            await self._boot()
-        else:
-            # Reconnected: report what changed while offline.
-            self.status_may_have_changed()
-        self._schedule_heartbeat()
+    def _on_link_accepted(self) -> None:
         for block in self.blocks:
             block.on_accepted()
 
@@ -363,42 +354,20 @@ class ChargePoint201(Api201):
             station["modem"] = modem
         return {"reason": self.boot_reason or "PowerUp", "chargingStation": station}
 
-    async def _boot(self) -> None:
-        """BootNotification until Accepted, honouring Pending and Rejected (B01-B03)."""
-        for _ in range(1_000_000):
-            self.session.answer_calls = True
-            self._boot_wake.clear()
-            try:
-                conf = await self.session.call("BootNotification", self.boot_payload())
-            except (CallError, CallTimeout, InvalidReply) as exc:
-                log.warning("%s: BootNotification failed: %s", self.station.id, exc)
-                await self._boot_pause(BOOT_RETRY_SECONDS)
-                continue
-            status, interval = conf["status"], int(conf["interval"])
-            self.registration = status
-            # B03.FR.08: a Rejected station refuses the CSMS's requests; a Pending one
-            # answers them (B02.FR.01).
-            self.session.answer_calls = status != "Rejected"
-            self.events.emit(RegistrationChanged(status, interval))
-            if status == "Accepted":
-                if interval > 0:  # B01.FR.04
-                    before = self.variable("OCPPCommCtrlr", "HeartbeatInterval")
-                    self.device_model.update("OCPPCommCtrlr", "HeartbeatInterval", str(interval))
-                    self.heartbeat_interval = interval
-                    # Written past variable_changed (the heartbeat is scheduled below);
-                    # views still hear of it.
-                    if before != str(interval):
-                        self.events.emit(
-                            VariableChanged(
-                                "OCPPCommCtrlr",
-                                "HeartbeatInterval",
-                                None,
-                                ComponentKey("OCPPCommCtrlr"),
-                            )
-                        )
-                self.boot_reason = "PowerUp"
-                self._accepted.set()
-                self._reported.clear()  # B01.FR.05: every connector's status after Accepted
-                self.status_may_have_changed()
-                return
-            await self._boot_pause(interval if interval > 0 else BOOT_RETRY_SECONDS)
+    def _boot_accepted(self, interval: int) -> None:
+        if interval > 0:  # B01.FR.04
+            before = self.variable("OCPPCommCtrlr", "HeartbeatInterval")
+            self.device_model.update("OCPPCommCtrlr", "HeartbeatInterval", str(interval))
+            self.heartbeat_interval = interval
+            # Written past variable_changed (the heartbeat is scheduled after the boot);
+            # views still hear of it.
+            if before != str(interval):
+                self.events.emit(
+                    VariableChanged(
+                        "OCPPCommCtrlr",
+                        "HeartbeatInterval",
+                        None,
+                        ComponentKey("OCPPCommCtrlr"),
+                    )
+                )
+        self.boot_reason = "PowerUp"

@@ -42,17 +42,16 @@ from bench.diagnostics import (
     security_events,
     station_frames,
 )
-from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.session import Reply
-from bench.ocpp.v16 import transfer_jobs
-from bench.ocpp.v16.metering import iso
-from bench.ocpp.v16.transfer_jobs import (
+from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.timestamps import iso, read_iso
+from bench.ocpp.common.transfer_jobs import (
     Job,
     check_protocol,
     notify,
-    parse_time,
     retry_settings,
 )
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.session import Reply
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.device_model import Mutability
 from bench.store.sinks import json_line
@@ -102,11 +101,11 @@ class Diagnostics(Block):
         location = params["remoteLocation"]
         protocols = self._protocols()
         try:
-            check_protocol(self.cp, location, protocols)
+            check_protocol(location, protocols)
         except transfer.TransferError:
             return {"status": "Rejected"}  # N01.FR.05: cannot be delivered there
-        start = parse_time(params["oldestTimestamp"]) if "oldestTimestamp" in params else None
-        stop = parse_time(params["latestTimestamp"]) if "latestTimestamp" in params else None
+        start = read_iso(params["oldestTimestamp"]) if "oldestTimestamp" in params else None
+        stop = read_iso(params["latestTimestamp"]) if "latestTimestamp" in params else None
         retries, interval = retry_settings(req)
         security = req["logType"] == "SecurityLog"
         fmt = self.archive_format

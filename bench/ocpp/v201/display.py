@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v16.metering import iso, parse_iso
 from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.device_model import AttributeType
 

@@ -44,18 +44,18 @@ from bench.firmware_image import (
     read_image,
     verify_signature,
 )
-from bench.ocpp.session import Reply
-from bench.ocpp.v16 import transfer_jobs
-from bench.ocpp.v16.transfer_jobs import (
+from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.timestamps import read_iso
+from bench.ocpp.common.transfer_jobs import (
     Job,
     TransferStatus,
     check_protocol,
     notify,
     options,
-    parse_time,
     retry_settings,
     wait_until,
 )
+from bench.ocpp.session import Reply
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.certificates import MF_ROOT
 
@@ -191,7 +191,7 @@ class Firmware(Block):
         interval: int,
     ) -> None:
         location = firmware["location"]
-        retrieve = parse_time(firmware["retrieveDateTime"])
+        retrieve = read_iso(firmware["retrieveDateTime"])
         if retrieve > self.cp.clock.now():
             await self._enter(job, "DownloadScheduled")  # L01.FR.13
             await wait_until(self.cp, retrieve)
@@ -211,7 +211,7 @@ class Firmware(Block):
             await self._enter(job, "InstallVerificationFailed", str(exc))  # L01.FR.29
             return
         install_at = firmware.get("installDateTime")
-        when = parse_time(install_at) if install_at else None
+        when = read_iso(install_at) if install_at else None
         if when is not None and when > self.cp.clock.now():
             await self._enter(job, "InstallScheduled")  # L01.FR.16
             await wait_until(self.cp, when)
@@ -224,7 +224,7 @@ class Firmware(Block):
         for attempt in range(1 + retries):
             await self._enter(job, "Downloading")
             try:
-                check_protocol(self.cp, location, protocols)
+                check_protocol(location, protocols)
                 if self._take_fault("download"):
                     raise transfer.TransferError("injected download failure")
                 data = await transfer.download(location, options(self.cp))

@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bench.model.changes import ConnectorChanged, StationChanged
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, VariableKey
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
 

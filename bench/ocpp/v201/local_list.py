@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.errors import ErrorKind, OcppError
-from bench.ocpp.v16.metering import parse_iso
 from bench.ocpp.v201.auth_tokens import bare_token, token_key
 from bench.ocpp.v201.device_model import AttributeType
 from bench.store.locallist import LocalListStore

@@ -17,8 +17,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.mon_queue import EventQueueStore
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.ocpp.v201.mon_model import (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.model.changes import ConnectorChanged, StationChanged
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.block import Handler
 from bench.ocpp.v201.device_model import (
     AttributeType,

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 
 from bench.ocpp.api import RebootKind
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.device_model import ComponentKey, GetStatus, SetStatus, VariableKey
 from bench.ocpp.v201.dm_report import base_report, custom_report, split_report

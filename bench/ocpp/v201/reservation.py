@@ -38,8 +38,8 @@ from datetime import datetime
 from typing import Any
 
 from bench.model.transaction import Reservation
+from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v16.metering import iso, parse_iso
 from bench.ocpp.v201.auth_tokens import bare_token, same_group, same_token
 from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.device_model import ComponentKey

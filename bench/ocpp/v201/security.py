@@ -2,7 +2,7 @@
 
 - Security events (A04, appendix 1): ``notify(type, tech_info)`` logs the event
   and sends SecurityEventNotification, queued while offline (A04.FR.02); the
-  log and queue are ``bench.ocpp.security_log``. Raised here: StartupOfTheDevice
+  log and queue are ``bench.ocpp.common.security_events``. Raised here: StartupOfTheDevice
   (power-up and every reboot), FailedToAuthenticationAtCsms / InvalidCsmsCertificate /
   InvalidTLSVersion / InvalidTLSCipherSuite (a failed connection, once per kind,
   A00.FR.310/316/323/413), ReconfigurationOfSecurityParameters (BasicAuthPassword
@@ -17,16 +17,15 @@
 from __future__ import annotations
 
 import logging
-import ssl
 from typing import Any
 
-from bench.ocpp.security_log import ConnectFailure, SecurityLog, connect_failure
+from bench.ocpp.common.security_events import ConnectFailure, SecurityLog, connect_event
 from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
 from bench.ocpp.v201.sec_network import NetworkProfiles
 from bench.transport.config import LinkConfig
-from bench.transport.errors import FailureKind, LinkError
+from bench.transport.errors import LinkError
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ class Security(Block):
         return self.network.link_config()
 
     def on_connect_failed(self, exc: LinkError) -> None:
-        event = _event_for(exc)
+        event = connect_event(exc, _CONNECT_EVENTS)
         if event is not None and event != self._failure_noted:
             self._failure_noted = event
             self.notify(event, exc.message)
@@ -221,21 +220,3 @@ _CONNECT_EVENTS = {
     ConnectFailure.TLS_VERSION: "InvalidTLSVersion",
     ConnectFailure.TLS_CIPHER: "InvalidTLSCipherSuite",
 }
-
-
-def _event_for(exc: LinkError) -> str | None:
-    """The appendix 1 event a connection failure amounts to, if any."""
-    kind = connect_failure(exc)
-    return None if kind is None else _CONNECT_EVENTS[kind]
-    if exc.kind != FailureKind.TLS:
-        return None
-    cause = exc.__cause__
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        return "InvalidCsmsCertificate"  # A00.FR.310/413
-    reason = str(getattr(cause, "reason", "") or "").upper()
-    if "VERSION" in reason or "UNSUPPORTED_PROTOCOL" in reason:
-        return "InvalidTLSVersion"  # A00.FR.316/419
-    if "CIPHER" in reason:
-        return "InvalidTLSCipherSuite"  # A00.FR.323/426
-    # The CSMS hung up on our handshake: it did not accept our credentials.
-    return "FailedToAuthenticationAtCsms"

@@ -1,6 +1,6 @@
 """Functional block K: charging profiles, composite schedule, external limits (part 2 K01-K17).
 
-The 2.0.1 face of ``bench.smart``, shaped like the 1.6 one (bench/ocpp/v16/smart_charging.py):
+The 2.0.1 face of ``bench.smart``, shaped like the 1.6 one (``v16.smart_charging``):
 profiles are parsed into engine values (``smart_profiles``), kept in a ``ProfileStore``
 persisted in the station state (K01.FR.27), combined per EVSE (``smart_limits``) and
 imposed on the model with ``Connector.set_limit``, so the simulated EV draws less and the
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.smart import ProfilesChanged, floor1
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.smart_boundary import ScheduleBoundaries
-from bench.ocpp.v16.metering import iso
-from bench.ocpp.v16.smart_charging import ProfilesChanged, floor1
 from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
 from bench.ocpp.v201.smart_external import ExternalLimits

@@ -28,8 +28,9 @@ import base64
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.smart import profile_time
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.smart.profiles import TX, parse_time
+from bench.smart.profiles import TX
 from bench.smart.units import convert
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ class Iso15118:
         """Seconds left of the selected schedule: the EV plans no further (K15.FR.09)."""
         if selected.get("duration") is None:
             return DEFAULT_SCHEDULE_S
-        start = parse_time(selected.get("startSchedule"))
+        start = profile_time(selected.get("startSchedule"))
         if start is None and connector.transaction is not None:
             start = connector.transaction.started_at  # Relative: from the transaction's start
         now = self.smart.cp.clock.now()

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from bench.ocpp.common.smart import Wanted, hardware_cap, share_station_limit
 from bench.ocpp.v201.smart_profiles import label
-from bench.smart.composite import Candidate, Layer, Limit, composite, lowest, share
+from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
 from bench.smart.profiles import EXTERNAL, STATION_MAX, TX, TX_DEFAULT
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply
@@ -33,14 +34,11 @@ if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.model.station import Station
 
-_EPS = 1e-6
-Wanted = dict[int, tuple[float | None, str | None]]
-
 
 class LimitPlanner:
     """Evaluates one snapshot of the profile store against the station."""
 
-    __slots__ = ("ac", "station", "store", "supply", "tx_id")
+    __slots__ = ("station", "store", "supply", "tx_id")
 
     def __init__(
         self,
@@ -53,7 +51,6 @@ class LimitPlanner:
         self.station = station
         self.supply = supply
         self.tx_id = tx_id  # the id of the transaction running on an EVSE
-        self.ac = station.template.current_type == "AC"
 
     # ------------------------------------------------------------ layers
     def tx_layer(self, evse_id: int, anchor: datetime | None, tx_id: str | None) -> Layer:
@@ -111,54 +108,11 @@ class LimitPlanner:
             wanted[c.id] = (limit.amps, limit.source) if limit is not None else (None, None)
         station = lowest(layer.at(now) for layer in self.station_layers())
         if station is not None and running:
-            self._share(station, running, own, tx_limits, wanted)
+            share_station_limit(station, running, own, tx_limits, self.station.template, wanted)
         points: set[datetime] = set()
         for layer in layers:
             points |= layer.changes(now, horizon_end)
         return wanted, points
-
-    def _share(
-        self,
-        station: Limit,
-        running: list[Connector],
-        own: dict[int, Limit | None],
-        tx_limits: dict[int, Limit | None],
-        wanted: Wanted,
-    ) -> None:
-        charging = [c for c in running if c.contactor_closed and c.ev_wants_energy]
-        caps = {c.id: self.own_cap(c, own[c.id]) for c in charging}
-        minimums = {
-            c.id: limit.min_amps
-            for c in charging
-            if (limit := tx_limits[c.id]) is not None and limit.min_amps is not None
-        }
-        shares: dict[Any, float] = dict(share(station.amps, caps, minimums))
-        left = max(0.0, station.amps - sum(shares.values()))
-        for c in running:
-            if c.id not in shares:
-                # Not drawing now: what the others leave, so the total stays under the limit.
-                shares[c.id] = min(self.own_cap(c, own[c.id]), left)
-        how = f"{station.source}, shared by {len(charging)}" if charging else station.source
-        for c in running:
-            mine = own[c.id]
-            amps = shares[c.id]
-            if mine is not None and mine.amps <= amps + _EPS:
-                wanted[c.id] = (mine.amps, mine.source)
-            else:
-                wanted[c.id] = (amps, how)
-
-    def own_cap(self, connector: Connector, limit: Limit | None) -> float:
-        caps = [connector.hardware_max_a]
-        for value in (connector.effective_cable_max_a, connector.local_limit_a):
-            if value is not None:
-                caps.append(value)
-        if limit is not None:
-            caps.append(limit.amps)
-        ev = connector.ev
-        if ev is not None and self.ac:
-            template = self.station.template
-            caps.append(ev.max_ac_current(template.nominal_voltage_v, template.phases))
-        return max(0.0, min(caps))
 
     # ------------------------------------------------------------ composite (K08)
     def composite(self, evse_id: int, start: datetime, duration: int) -> list[tuple[float, Limit]]:
@@ -177,14 +131,10 @@ class LimitPlanner:
                 tx_id = self.tx_id(c.id) if tx is not None else None
                 per_evse[c.id] = (self.tx_layer(c.id, anchor, tx_id), self.external_layer(c.id))
 
-        def hardware(c: Connector) -> float:
-            cable = c.cable_max_a
-            return min(c.hardware_max_a, cable) if cable is not None else c.hardware_max_a
-
         def evse_limit(c: Connector, t: datetime) -> float:
             tx_layer, ext = per_evse[c.id]
             mine = lowest([tx_layer.at(t), ext.at(t)])
-            return min(mine.amps, hardware(c)) if mine is not None else hardware(c)
+            return min(mine.amps, hardware_cap(c)) if mine is not None else hardware_cap(c)
 
         def evaluate(t: datetime) -> Limit:
             parts: list[Limit | None] = [layer.at(t) for layer in end_layers]
@@ -195,7 +145,7 @@ class LimitPlanner:
                 c = self.station.connector(evse_id)
                 tx_layer, ext = per_evse[c.id]
                 parts += [tx_layer.at(t), ext.at(t)]
-                parts.append(Limit(hardware(c), self.supply.phases, "hardware"))
+                parts.append(Limit(hardware_cap(c), self.supply.phases, "hardware"))
             limit = lowest(parts)
             assert limit is not None
             return limit

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from bench.ocpp.common.smart import profile_time
 from bench.smart.profiles import (
     ABSOLUTE,
     DAILY,
@@ -29,10 +30,11 @@ from bench.smart.profiles import (
     TX,
     TX_DEFAULT,
     WEEKLY,
+    Period,
     Profile,
     ProfileError,
-    parse_schedule,
-    parse_time,
+    Schedule,
+    make_schedule,
 )
 
 PURPOSES = {
@@ -97,8 +99,8 @@ def parse(raw: dict[str, Any]) -> Profile:
         _check_schedule(schedule, kind)
     try:
         parsed = parse_schedule(schedules[0])
-        valid_from = parse_time(raw.get("validFrom"))
-        valid_to = parse_time(raw.get("validTo"))
+        valid_from = profile_time(raw.get("validFrom"))
+        valid_to = profile_time(raw.get("validTo"))
     except (ProfileError, KeyError, TypeError, ValueError) as exc:
         raise Rejected("InvalidSchedule", str(exc)) from None
     if valid_from and valid_to and valid_to <= valid_from:
@@ -112,6 +114,33 @@ def parse(raw: dict[str, Any]) -> Profile:
         recurrency=recurrency,
         valid_from=valid_from,
         valid_to=valid_to,
+    )
+
+
+def parse_schedule(data: dict[str, Any]) -> Schedule:
+    """A ChargingScheduleType (part 2 §2.13) as a ``Schedule``; ``ProfileError`` when malformed.
+
+    phaseToUse is checked against the station (``check_capabilities``); the engine
+    only needs how many phases a period may use.
+    """
+    periods = []
+    for item in data.get("chargingSchedulePeriod") or []:
+        phases = item.get("numberPhases")
+        periods.append(
+            Period(
+                int(item["startPeriod"]),
+                float(item["limit"]),
+                int(phases) if phases is not None else None,
+            )
+        )
+    duration = data.get("duration")
+    min_rate = data.get("minChargingRate")
+    return make_schedule(
+        data.get("chargingRateUnit"),
+        periods,
+        start=profile_time(data.get("startSchedule")),
+        duration=int(duration) if duration is not None else None,
+        min_rate=float(min_rate) if min_rate is not None else None,
     )
 
 

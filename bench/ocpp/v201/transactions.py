@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.block import Handler, Trigger
 from bench.ocpp.v201.tx_meter import Sampler
 from bench.ocpp.v201.tx_metering import Metering

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v16.metering import iso
 from bench.ocpp.v201.block import Block, Handler, Trigger
 from bench.ocpp.v201.status import status_payload
 

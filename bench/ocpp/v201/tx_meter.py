@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.ocmf import MeterSigner, Reading, signed_meter_value, user_of
-from bench.ocpp.v16.metering import iso, parse_iso
 from bench.ocpp.v201.dm_seed import MEASURANDS
 
 if TYPE_CHECKING:

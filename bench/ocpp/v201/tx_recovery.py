@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.tx_meter import meter_value
 
 if TYPE_CHECKING:

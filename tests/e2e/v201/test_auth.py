@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.auth_cache import AuthCache201
 from bench.ocpp.v201.authorization import TokenAuthorized
 from bench.ocpp.v201.charge_point import ChargePoint201

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
-from bench.ocpp.v16.certificates import hash_data
+from bench.ocpp.common.certificates import hash_data
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.firmware_support import make_signer
 from tests.e2e.v201.sec_support import security_event, stored

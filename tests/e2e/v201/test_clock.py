@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.v16.metering import parse_iso
+from bench.ocpp.common.timestamps import parse_iso
 from tests.e2e.v201.conftest import Cp201Factory
 
 

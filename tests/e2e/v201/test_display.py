@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.display import DisplayMessagesChanged
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.v201.conftest import Cp201Factory

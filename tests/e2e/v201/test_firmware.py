@@ -15,7 +15,7 @@ import pytest
 
 from bench.csms.server import CentralSystem
 from bench.firmware_image import sign_firmware
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.firmware_support import Signer, firmware_file, make_signer
 from tests.e2e.v201.conftest import request

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.ocpp.v201.live_values import connector_key, evse_key
 from tests.e2e.conftest import WAIT, ev, wait_until

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.csms.server import CentralSystem
+from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.errors import CallError
-from bench.ocpp.v16.metering import parse_iso
 from tests.e2e.conftest import WAIT, ev, wait_until
 from tests.e2e.v201.conftest import Cp201Factory, request
 from tests.e2e.v201.test_monitoring_support import (

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.v16.metering import iso
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.charge_point import ChargePoint201
 from tests.e2e.conftest import WAIT, ev, wait_until
 from tests.e2e.v201.conftest import Cp201Factory, request

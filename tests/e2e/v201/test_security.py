@@ -7,7 +7,7 @@ Security profiles and network connection profiles (B09, B10, A05) are in
 from __future__ import annotations
 
 from bench.model.faults import Fault
-from bench.ocpp.security_log import SecurityEventRaised
+from bench.ocpp.common.security_events import SecurityEventRaised
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.v201.sec_support import PASSWORD, boots, security_event, set_variable, stored
 

@@ -14,14 +14,14 @@ import logging
 import sqlite3
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench import transfer
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.ocpp.charge_point_base import ChargePointBase
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Job:
     task: asyncio.Task[None] | None = None
 
 
-def start(cp: ChargePoint16, old: Job | None, job: Job, work: Coroutine[Any, Any, None]) -> Job:
+def start(cp: ChargePointBase, old: Job | None, job: Job, work: Coroutine[Any, Any, None]) -> Job:
     """Cancel ``old`` if it still runs and run ``work`` as ``job`` under the station's tasks."""
     if old is not None and old.task is not None and not old.task.done():
         old.active = False
@@ -80,7 +80,7 @@ def start(cp: ChargePoint16, old: Job | None, job: Job, work: Coroutine[Any, Any
 
 # --------------------------------------------------------------------------- uploads
 async def upload(
-    cp: ChargePoint16,
+    cp: ChargePointBase,
     job: Job,
     location: str,
     name: str,
@@ -88,12 +88,12 @@ async def upload(
     retries: int,
     interval: int,
     fault: FaultCheck,
-    protocols: str | None = None,
+    protocols: str,
 ) -> None:
     """Uploading, the upload with retries, then Uploaded or the failure status.
 
-    ``protocols``: the allowed protocol names (2.0.1 OCPPCommCtrlr.FileTransferProtocols);
-    None reads 1.6's SupportedFileTransferProtocols.
+    ``protocols``: the allowed protocol names (1.6 SupportedFileTransferProtocols,
+    2.0.1 OCPPCommCtrlr.FileTransferProtocols).
     """
     await upload_status(cp, job, "Uploading")  # §4.4, N01.FR.08
     reason = await _push(cp, location, name, build, retries, interval, fault, protocols)
@@ -107,18 +107,18 @@ async def upload(
 
 
 async def _push(
-    cp: ChargePoint16,
+    cp: ChargePointBase,
     location: str,
     name: str,
     build: Callable[[], bytes],
     retries: int,
     interval: int,
     fault: FaultCheck,
-    protocols: str | None = None,
+    protocols: str,
 ) -> str | None:
     """Build and upload the archive; None on success, else a ``transfer`` reason."""
     try:
-        check_protocol(cp, location, protocols)
+        check_protocol(location, protocols)
         data = build()
     except transfer.TransferError as exc:
         log.warning("%s: upload to %s refused: %s", cp.station.id, transfer.redact(location), exc)
@@ -144,7 +144,7 @@ async def _push(
     return reason
 
 
-async def upload_status(cp: ChargePoint16, job: Job, status: str) -> None:
+async def upload_status(cp: ChargePointBase, job: Job, status: str) -> None:
     job.status = status
     cp.events.emit(TransferStatus(job.kind, status, job.request_id))
     if job.kind == "log":
@@ -155,30 +155,26 @@ async def upload_status(cp: ChargePoint16, job: Job, status: str) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-def check_protocol(cp: ChargePoint16, location: str, protocols: str | None = None) -> None:
+def check_protocol(location: str, protocols: str) -> None:
     """TransferError unless ``location``'s scheme is among the allowed protocols.
 
-    ``protocols`` is a comma-separated list of names (HTTP, HTTPS, FTP, FTPS); None
-    reads 1.6's SupportedFileTransferProtocols.
+    ``protocols`` is a comma-separated list of names (HTTP, HTTPS, FTP, FTPS): 1.6
+    SupportedFileTransferProtocols, 2.0.1 OCPPCommCtrlr.FileTransferProtocols.
     """
     scheme = transfer.scheme_of(location)
-    allowed = (
-        protocols if protocols is not None else cp.config.value("SupportedFileTransferProtocols")
-    )
-    names = allowed.split(",") if isinstance(allowed, str) else list(allowed)
-    if transfer.PROTOCOL_NAMES[scheme] not in [n.strip() for n in names]:
+    if transfer.PROTOCOL_NAMES[scheme] not in [n.strip() for n in protocols.split(",")]:
         raise transfer.TransferError(
-            f"{scheme} is not among the supported file transfer protocols ({allowed})",
+            f"{scheme} is not among the supported file transfer protocols ({protocols})",
             transfer.NOT_SUPPORTED,
         )
 
 
-def options(cp: ChargePoint16) -> transfer.Options:
+def options(cp: ChargePointBase) -> transfer.Options:
     # HTTPS/FTPS servers are trusted like the CSMS: the CA the station was given.
     return transfer.Options(timeout=TRANSFER_TIMEOUT, ca_file=cp.link_config.ca_file)
 
 
-async def wait_until(cp: ChargePoint16, when: datetime) -> None:
+async def wait_until(cp: ChargePointBase, when: datetime) -> None:
     """Sleep on the station's (virtual) clock until ``when``."""
     for _ in range(1000):  # a clock that sleeps short is asked again
         delay = (when - cp.clock.now()).total_seconds()
@@ -187,9 +183,9 @@ async def wait_until(cp: ChargePoint16, when: datetime) -> None:
         await cp.clock.sleep(delay)
 
 
-def security_event(cp: ChargePoint16, event_type: str, tech_info: str | None = None) -> None:
+def security_event(cp: ChargePointBase, event_type: str, tech_info: str | None = None) -> None:
     """Report a whitepaper §8 security event through the security block."""
-    report = getattr(cp.security, "notify", None)
+    report = getattr(getattr(cp, "security", None), "notify", None)
     if report is None:
         log.warning("%s: security event %s not reported", cp.station.id, event_type)
         return
@@ -197,7 +193,7 @@ def security_event(cp: ChargePoint16, event_type: str, tech_info: str | None = N
 
 
 async def notify(
-    cp: ChargePoint16, action: str, payload: dict[str, Any], wait: bool = True
+    cp: ChargePointBase, action: str, payload: dict[str, Any], wait: bool = True
 ) -> bool:
     """Send a status notification; with ``wait``, first wait for an accepted link.
 
@@ -207,7 +203,7 @@ async def notify(
     security-extension notification is not sent to a CSMS that refused one on
     this connection (``security_gate``).
     """
-    gate = getattr(cp.security, "gate", None)  # 1.6 only: 2.0.1 has no extension
+    gate = getattr(getattr(cp, "security", None), "gate", None)  # 1.6 only: 2.0.1 has no extension
     for _ in range(3):  # a reconnect between the wait and the call gets another go
         if wait and not cp.accepted:
             try:
@@ -235,11 +231,6 @@ async def notify(
             return False
     log.warning("%s: %s %s dropped: no accepted connection", cp.station.id, action, payload)
     return False
-
-
-def parse_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def retry_settings(req: dict[str, Any]) -> tuple[int, int]:

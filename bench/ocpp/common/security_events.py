@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v16.metering import iso
 from bench.transport.errors import FailureKind, LinkError
 
 log = logging.getLogger(__name__)
@@ -180,3 +180,10 @@ def connect_failure(exc: LinkError) -> str | None:
         return ConnectFailure.TLS_CIPHER
     # The CSMS hung up on our handshake: it did not accept our credentials.
     return ConnectFailure.UNAUTHORIZED
+
+
+def connect_event(exc: LinkError, names: Mapping[str, str]) -> str | None:
+    """The security event a connection failure amounts to, if any, in a version's words:
+    ``names`` maps each ``ConnectFailure`` to the version's event type."""
+    kind = connect_failure(exc)
+    return None if kind is None else names[kind]

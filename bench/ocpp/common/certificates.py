@@ -206,7 +206,7 @@ def hash_data(
 
 def _same_hash_data(a: dict[str, Any], b: dict[str, Any]) -> bool:
     # CiString fields: compared case-insensitively; serial numbers without leading zeros.
-    return (
+    return bool(
         a["issuerNameHash"].lower() == b["issuerNameHash"].lower()
         and a["issuerKeyHash"].lower() == b["issuerKeyHash"].lower()
         and a["serialNumber"].lower().lstrip("0") == b["serialNumber"].lower().lstrip("0")
@@ -220,11 +220,12 @@ def new_private_key() -> ec.EllipticCurvePrivateKey:
 
 
 def _key_pem(key: Any) -> str:
-    return key.private_bytes(
+    pem: bytes = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    ).decode()
+    )
+    return pem.decode()
 
 
 def _load_key(pem: str) -> Any:
