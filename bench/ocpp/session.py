@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from bench.model.clock import LOOP_TIMERS, Timers
 from bench.ocpp import schemas
 from bench.ocpp.errors import (
     CallError,
@@ -71,6 +72,10 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
+class _Expired(Exception):
+    """The call timeout passed before the reply came (set on the pending future)."""
+
+
 class _Pending:
     __slots__ = ("action", "future", "id", "started")
 
@@ -79,6 +84,10 @@ class _Pending:
         self.action = action
         self.future = future
         self.started = started
+
+    def expire(self) -> None:
+        if not self.future.done():
+            self.future.set_exception(_Expired())
 
 
 class OcppSession:
@@ -96,6 +105,7 @@ class OcppSession:
         "refuse_unanswered",
         "sink",
         "station_id",
+        "timers",
         "timestamp",
         "validate",
         "version",
@@ -112,6 +122,7 @@ class OcppSession:
         timestamp: Callable[[], float] = time.time,
         call_timeout: float = 30.0,
         validate: bool = True,
+        timers: Timers = LOOP_TIMERS,
     ) -> None:
         self.link = link
         self.version = version
@@ -120,6 +131,11 @@ class OcppSession:
         self.sink = sink
         self.timestamp = timestamp
         self.call_timeout = call_timeout
+        # What counts the call timeout: a wait on the peer, so a charge point passes its
+        # clock's wall timers (real seconds on a system clock: a real CSMS does not reply
+        # faster at speed 60; a manual clock's own seconds, so a test decides when a call
+        # times out). The built-in CSMS keeps the event loop's real seconds.
+        self.timers = timers
         self.validate = validate
         self._call_lock = asyncio.Lock()
         self._pending: _Pending | None = None
@@ -167,10 +183,13 @@ class OcppSession:
                 )
                 await self.link.send(raw)
                 wait = self.call_timeout if timeout is None else timeout
+                timer = self.timers.call_later(wait, pending.expire)
                 try:
-                    return await asyncio.wait_for(pending.future, wait)
-                except TimeoutError:
+                    return await pending.future
+                except _Expired:
                     raise CallTimeout(f"{action}: no reply within {wait:g} s") from None
+                finally:
+                    timer.cancel()
             finally:
                 self._pending = None
                 fut = pending.future
