@@ -2,7 +2,10 @@
 
 Each station owns a ``Supervisor``. Every background task and timer it starts
 is tracked here, failures are logged and reported (never silently lost), and
-``aclose`` cancels everything and waits for it, in order.
+``aclose`` cancels everything and waits for it, in order. Timers run on the
+station's clock (``bench.model.clock``): their delays are virtual seconds, so a
+manual clock drives them in tests; ``wall=True`` puts one on the clock's wall
+timers instead (real seconds on a system clock).
 """
 
 from __future__ import annotations
@@ -12,17 +15,27 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bench.model.clock import LOOP_TIMERS, Clock, Timer, Timers
+
 log = logging.getLogger(__name__)
 
 
 class Supervisor:
-    __slots__ = ("_closed", "_tasks", "_timers", "name", "on_error")
+    __slots__ = ("_closed", "_tasks", "_timers", "clock", "name", "on_error")
 
-    def __init__(self, name: str, on_error: Callable[[BaseException], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         self.name = name
         self.on_error = on_error
+        # None (a device driver, which has no station clock): timers in real seconds.
+        self.clock = clock
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._timers: dict[str, Timer] = {}
         self._closed = False
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
@@ -44,18 +57,22 @@ class Supervisor:
             if self.on_error is not None:
                 self.on_error(exc)
 
-    def later(self, key: str, delay: float, callback: Callable[[], None]) -> None:
-        """(Re)schedule a named timer; a timer with the same key is replaced."""
+    def later(
+        self, key: str, delay: float, callback: Callable[[], None], *, wall: bool = False
+    ) -> None:
+        """(Re)schedule a named timer ``delay`` virtual seconds ahead (``wall``: on the
+        clock's wall timers); a timer with the same key is replaced."""
         self.cancel_timer(key)
         if self._closed:
             return
-        loop = asyncio.get_running_loop()
+        clock = self.clock
+        timers: Timers = LOOP_TIMERS if clock is None else clock.wall if wall else clock
 
         def fire() -> None:
             self._timers.pop(key, None)
             callback()
 
-        self._timers[key] = loop.call_later(max(0.0, delay), fire)
+        self._timers[key] = timers.call_later(max(0.0, delay), fire)
 
     def cancel_timer(self, key: str) -> None:
         handle = self._timers.pop(key, None)

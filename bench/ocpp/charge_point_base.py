@@ -19,6 +19,7 @@ from typing import Any
 
 from bench.kernel.frames import FrameSink
 from bench.kernel.supervisor import Supervisor
+from bench.model.clock import wait_for
 from bench.model.events import Emitter
 from bench.model.rng import LightRandom
 from bench.model.station import Station
@@ -37,12 +38,15 @@ log = logging.getLogger(__name__)
 CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
 # Virtual seconds between boots when the CSMS gives no interval or does not answer.
 BOOT_RETRY_SECONDS = 30.0
-# Real seconds a clean stop waits for status notifications already on their way.
+# Real seconds a clean stop waits for status notifications already on their way: like the
+# stop's drain timeout it is the caller's patience, which must run out even when nothing
+# moves a manual clock (a test's teardown), so it stays on the event loop's clock.
 STATUS_FLUSH_SECONDS = 2.0
 # The supervisor timer that reads the statuses after a burst of model events.
 STATUS_READ = "status-read"
 
-# Real seconds between attempts to write back what a refusing disk left in memory.
+# Wall seconds (clock.wall) between attempts to write back what a refusing disk left in
+# memory: the disk does not recover faster because the simulation runs faster.
 STORAGE_RETRY_SECONDS = 1.0
 
 # The link's detail while the station is off during a reboot (shown next to the badge).
@@ -143,9 +147,11 @@ class ChargePointBase:
             sink=sink,
             timestamp=lambda: self.clock.now().timestamp(),
             call_timeout=call_timeout,
+            timers=self.clock.wall,
             validate=validate,
         )
-        self.tasks = Supervisor(station.id)
+        self.tasks = Supervisor(station.id, clock=self.clock)
+        # Wall seconds between physics ticks: the simulation's refresh rate, not protocol time.
         self.physics_interval = physics_interval
         self._open_link = open_link_fn
         self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
@@ -252,7 +258,7 @@ class ChargePointBase:
             asyncio.get_running_loop()
         except RuntimeError:
             return  # not running (a store used before start): the next write retries
-        self.tasks.later("storage-retry", STORAGE_RETRY_SECONDS, self._retry_storage)
+        self.tasks.later("storage-retry", STORAGE_RETRY_SECONDS, self._retry_storage, wall=True)
 
     def _retry_storage(self) -> None:
         if not self.storage.retry():
@@ -268,6 +274,8 @@ class ChargePointBase:
         return self.online and self.registration == "Accepted"
 
     async def wait_accepted(self, timeout: float) -> None:
+        # ``timeout``: the caller's patience in real seconds (a CLI flag, a test's bound),
+        # not station time: it must end even when nothing moves a manual clock.
         await asyncio.wait_for(self._accepted.wait(), timeout)
 
     def cut_network(self) -> None:
@@ -341,17 +349,20 @@ class ChargePointBase:
     # ------------------------------------------------------------ statuses
     async def wait_status(self, key: Hashable, status: str, timeout: float) -> bool:
         """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.clock.real_seconds(timeout)
+        clock = self.clock
+        deadline = clock.monotonic() + timeout
+        # The physics is ticked about every half real second while waiting (a status that
+        # depends on energy flowing, such as SuspendedEV at a full battery).
+        poll = 0.5 * clock.speed
         for _ in range(100_000):
             if self._status_matches(key, status) and self._status_told(key):
                 return True
-            remaining = deadline - loop.time()
+            remaining = deadline - clock.monotonic()
             if remaining <= 0:
                 return False
             self._status_changed.clear()
             try:
-                await asyncio.wait_for(self._status_changed.wait(), min(remaining, 0.5))
+                await wait_for(clock, self._status_changed.wait(), min(remaining, poll))
             except TimeoutError:
                 self.station.tick()
         return False
@@ -379,7 +390,7 @@ class ChargePointBase:
         if settle > 0:
             # Report a status only once it has been stable this long; every change
             # restarts the wait, so short-lived statuses are never sent.
-            self.tasks.later("status-settle", self.clock.real_seconds(settle), self._status_due)
+            self.tasks.later("status-settle", settle, self._status_due)
             return
         self._status_due()
 
@@ -511,9 +522,10 @@ class ChargePointBase:
                     await self._pause(self._backoff.next())
 
     async def _pause(self, seconds: float) -> None:
+        # A reconnect back-off: wall time, so a sped-up station does not hammer a real CSMS.
         self._wake.clear()
         try:
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            await wait_for(self.clock.wall, self._wake.wait(), seconds)
         except TimeoutError:
             pass
 
@@ -533,7 +545,7 @@ class ChargePointBase:
         # The flag is cleared before each BootNotification is sent, not here: a trigger
         # that arrives between the Pending reply and this pause must not be lost.
         try:
-            await asyncio.wait_for(self._boot_wake.wait(), self.clock.real_seconds(seconds))
+            await wait_for(self.clock, self._boot_wake.wait(), seconds)
         except TimeoutError:
             pass
 
@@ -543,8 +555,7 @@ class ChargePointBase:
         if interval <= 0:
             self.tasks.cancel_timer("heartbeat")
             return
-        delay = self.clock.real_seconds(interval)
-        self.tasks.later("heartbeat", delay, self._heartbeat_due)
+        self.tasks.later("heartbeat", interval, self._heartbeat_due)  # 1.6 §4.6, 2.0.1 G02
 
     def _heartbeat_due(self) -> None:
         if self.accepted:
@@ -560,7 +571,7 @@ class ChargePointBase:
 
     # ------------------------------------------------------------ physics
     def _schedule_physics(self) -> None:
-        self.tasks.later("physics", self.physics_interval, self._physics_tick)
+        self.tasks.later("physics", self.physics_interval, self._physics_tick, wall=True)
 
     def _physics_tick(self) -> None:
         if not any(c.transaction is not None for c in self.station.connectors):

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import orjson
 
 from bench.kernel.frames import FrameRecord, FrameSink
+from bench.model.clock import LOOP_TIMERS, Timers
 from bench.ocpp import schemas
 from bench.ocpp.errors import (
     CallError,
@@ -73,6 +74,10 @@ def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
+class _Expired(Exception):
+    """The call timeout passed before the reply came (set on the pending future)."""
+
+
 class _Pending:
     __slots__ = ("action", "future", "id", "started")
 
@@ -81,6 +86,10 @@ class _Pending:
         self.action = action
         self.future = future
         self.started = started
+
+    def expire(self) -> None:
+        if not self.future.done():
+            self.future.set_exception(_Expired())
 
 
 class OcppSession:
@@ -98,6 +107,7 @@ class OcppSession:
         "refuse_unanswered",
         "sink",
         "station_id",
+        "timers",
         "timestamp",
         "validate",
         "version",
@@ -114,6 +124,7 @@ class OcppSession:
         timestamp: Callable[[], float] = time.time,
         call_timeout: float = 30.0,
         validate: bool = True,
+        timers: Timers = LOOP_TIMERS,
     ) -> None:
         self.link = link
         self.version = version
@@ -122,6 +133,11 @@ class OcppSession:
         self.sink = sink
         self.timestamp = timestamp
         self.call_timeout = call_timeout
+        # What counts the call timeout: a wait on the peer, so a charge point passes its
+        # clock's wall timers (real seconds on a system clock: a real CSMS does not reply
+        # faster at speed 60; a manual clock's own seconds, so a test decides when a call
+        # times out). The built-in CSMS keeps the event loop's real seconds.
+        self.timers = timers
         self.validate = validate
         self._call_lock = asyncio.Lock()
         self._pending: _Pending | None = None
@@ -169,10 +185,13 @@ class OcppSession:
                 )
                 await self.link.send(raw)
                 wait = self.call_timeout if timeout is None else timeout
+                timer = self.timers.call_later(wait, pending.expire)
                 try:
-                    return await asyncio.wait_for(pending.future, wait)
-                except TimeoutError:
+                    return await pending.future
+                except _Expired:
                     raise CallTimeout(f"{action}: no reply within {wait:g} s") from None
+                finally:
+                    timer.cancel()
             finally:
                 self._pending = None
                 fut = pending.future

@@ -40,7 +40,7 @@ class ScheduleBoundaries:
         self._next_at = at
         # A millisecond past the boundary, so the evaluation sees the new period.
         delay = (at - now).total_seconds() + 0.001
-        self.cp.tasks.later(self.boundary_timer, self.cp.clock.real_seconds(delay), self._boundary)
+        self.cp.tasks.later(self.boundary_timer, delay, self._boundary)
 
     def _boundary(self) -> None:
         self._next_at = None

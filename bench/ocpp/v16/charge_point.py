@@ -141,7 +141,12 @@ class ChargePoint16(Api16):
                 connector.set_operative(bool(operative))
 
     async def stop(self, *, drain_timeout: float = 10.0) -> None:
-        """Disconnect cleanly: give queued transaction messages a chance to go first."""
+        """Disconnect cleanly: give queued transaction messages a chance to go first.
+
+        ``drain_timeout`` is real seconds, here and in ``reboot``: the patience of whoever
+        stops the station (the app, a test's teardown), which must run out even when
+        nothing moves a manual clock.
+        """
         if self.accepted and len(self.transactions.queue):
             try:
                 await asyncio.wait_for(self.transactions.drained(), drain_timeout)

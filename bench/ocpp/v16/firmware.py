@@ -32,7 +32,6 @@ Failures can be injected: ``inject_failure("download" | "upload" | "install" |
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -422,12 +421,11 @@ class FirmwareManagement:
         if self.stop_transactions_for_install:
             return held  # the reboot stops them (reason Reboot)
         try:
-            # A bound on the wait, not a timestamp: asyncio's own (real) clock, with the
-            # virtual maximum converted by the station's clock.
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.cp.clock.real_seconds(MAX_IDLE_WAIT)
+            # A bound on the wait in station time, like the polls themselves.
+            clock = self.cp.clock
+            deadline = clock.monotonic() + MAX_IDLE_WAIT
             for _ in range(int(MAX_IDLE_WAIT / IDLE_POLL) + 1):
-                if all(c.transaction is None for c in connectors) or loop.time() > deadline:
+                if all(c.transaction is None for c in connectors) or clock.monotonic() > deadline:
                     return held
                 for connector in connectors:
                     if connector.transaction is None and connector.operative:

@@ -187,7 +187,7 @@ class Reservations:
         delay = (expiry - cp.clock.now()).total_seconds()
         cp.tasks.later(
             f"reservation-{reservation_id}",
-            cp.clock.real_seconds(delay),
+            delay,
             lambda: self._expire(reservation_id),
         )
         log.info(

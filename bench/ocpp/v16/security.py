@@ -332,9 +332,7 @@ class Security:
         starts_in = (leaf.not_valid_before_utc - now).total_seconds()
         if starts_in > 0:
             # A02.FR.08: switch once its validity starts.
-            self.cp.tasks.later(
-                "client-certificate", self.cp.clock.real_seconds(starts_in), self._reconnect
-            )
+            self.cp.tasks.later("client-certificate", starts_in, self._reconnect)
             return {"status": "Accepted"}
         return Reply({"status": "Accepted"}, then=self._reconnect)
 

@@ -193,7 +193,7 @@ class Transactions(MeterValues):
         if timeout > 0:
             self.cp.tasks.later(
                 f"conn-timeout-{connector.id}",
-                self.cp.clock.real_seconds(timeout),
+                timeout,
                 lambda: self._connection_timed_out(connector.id),
             )
         self.cp.status_may_have_changed()

@@ -55,9 +55,7 @@ class MeterValues:
         if interval <= 0:
             self.cp.tasks.cancel_timer(key)
             return
-        self.cp.tasks.later(
-            key, self.cp.clock.real_seconds(interval), lambda: self._sample(connector)
-        )
+        self.cp.tasks.later(key, interval, lambda: self._sample(connector))
 
     def _sample(self, connector: Connector) -> None:
         if connector.transaction is None:
@@ -80,9 +78,7 @@ class MeterValues:
         elapsed = (now - midnight).total_seconds()
         next_at = midnight + timedelta(seconds=(elapsed // interval + 1) * interval)
         delay = (next_at - now).total_seconds()
-        self.cp.tasks.later(
-            "aligned", self.cp.clock.real_seconds(delay), lambda: self._aligned(next_at)
-        )
+        self.cp.tasks.later("aligned", delay, lambda: self._aligned(next_at))
 
     def _aligned(self, boundary: datetime) -> None:
         # Stamped with the boundary itself (1.6 §3.16.2: clock-aligned data is measured at

@@ -282,7 +282,7 @@ class Certificates:
                 self._attempts[key] = made + 1
                 self.cp.tasks.spawn(self.request_signing(use, certificate_type), name="sign-again")
 
-        self.cp.tasks.later(f"cert-sign-{key}", self.cp.clock.real_seconds(wait), due)
+        self.cp.tasks.later(f"cert-sign-{key}", wait, due)
 
     def _stop_repeating(self, certificate_type: str) -> None:
         for key in (certificate_type, "None"):
@@ -319,9 +319,7 @@ class Certificates:
             return {"status": "Accepted"}
         starts_in = (leaf.not_valid_before_utc - self.cp.clock.now()).total_seconds()
         if starts_in > 0:  # A02.FR.08: switch once its validity starts
-            self.cp.tasks.later(
-                "client-certificate", self.cp.clock.real_seconds(starts_in), self.sec.reconnect
-            )
+            self.cp.tasks.later("client-certificate", starts_in, self.sec.reconnect)
             return {"status": "Accepted"}
         return Reply({"status": "Accepted"}, then=self.sec.reconnect)
 
@@ -369,7 +367,7 @@ class Certificates:
                 await self.certificate_status(cert, self._issuer_of(cert, chain))
         self.cp.tasks.later(
             "ocsp-weekly",
-            self.cp.clock.real_seconds(OCSP_REFRESH.total_seconds()),
+            OCSP_REFRESH.total_seconds(),
             self._refresh_ocsp_soon,
         )
 

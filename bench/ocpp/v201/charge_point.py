@@ -18,6 +18,7 @@ from functools import cache
 from importlib import import_module
 from typing import Any
 
+from bench.model.clock import wait_for
 from bench.model.station import Station
 from bench.ocpp.api import RebootKind
 from bench.ocpp.charge_point_base import (
@@ -226,6 +227,8 @@ class ChargePoint201(Api201):
         self._start_link()
 
     async def stop(self, *, drain_timeout: float = 10.0) -> None:
+        # ``drain_timeout`` is real seconds: the patience of whoever stops the station (the
+        # app, a test's teardown), which must run out even when nothing moves a manual clock.
         for block in self.blocks:
             try:
                 await asyncio.wait_for(block.on_stop(), drain_timeout)
@@ -259,7 +262,10 @@ class ChargePoint201(Api201):
                 ended = True
         if ended and self.accepted and len(transactions.queue):
             try:
-                await asyncio.wait_for(transactions.drained(), self.session.call_timeout + 1.0)
+                # Bounded by the call timeout, on the same (wall) timers as that timeout.
+                await wait_for(
+                    self.clock.wall, transactions.drained(), self.session.call_timeout + 1.0
+                )
             except TimeoutError:
                 log.warning("%s: Ended events stay queued over the reboot", self.station.id)
         if kind is RebootKind.LOCAL:

@@ -354,7 +354,7 @@ class DisplayMessages(Block):
             at = parse_iso(message[when]) if when in message else None
             if at is None or at <= now:
                 continue
-            delay = self.cp.clock.real_seconds((at - now).total_seconds())
+            delay = (at - now).total_seconds()
             self.cp.tasks.later(f"display-{message['id']}-{when}", delay, self._window_passed)
 
     def _window_passed(self) -> None:

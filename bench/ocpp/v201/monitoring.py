@@ -399,7 +399,7 @@ class Monitoring(MonitoringRequests):
             virtual = monitor.value  # N08.FR.06: from when it was set or last triggered
         else:
             virtual = next_aligned(self.cp.clock.now(), monitor.value)  # N08.FR.07
-        delay = self.cp.clock.real_seconds(virtual)
+        delay = virtual
         mid = monitor.id
         self.cp.tasks.later(f"monitor-{mid}", delay, lambda: self._periodic_due(mid))
 

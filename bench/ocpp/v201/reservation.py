@@ -345,9 +345,7 @@ class Reservations(Block):
                 Reservation(r.id, r.id_token["idToken"], r.expiry, group)
             )
         delay = max(0.0, (r.expiry - cp.clock.now()).total_seconds())
-        cp.tasks.later(
-            f"reservation-{r.id}", cp.clock.real_seconds(delay), lambda: self._expire(r.id)
-        )
+        cp.tasks.later(f"reservation-{r.id}", delay, lambda: self._expire(r.id))
         self._refresh_holds()
         cp.events.emit(ReservationsChanged(len(self._reservations)))
 

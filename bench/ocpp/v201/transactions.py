@@ -15,12 +15,12 @@ Remote control (F01-F05, E14) is in ``tx_remote``, meter values in ``tx_meter``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bench.model.clock import wait_for
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.block import Handler, Trigger
 from bench.ocpp.v201.tx_meter import Sampler
@@ -122,7 +122,10 @@ class Transactions(RemoteControl, Metering, Replies):
                 session.authorized = None
         if self.cp.accepted and len(self.queue):
             try:
-                await asyncio.wait_for(self.queue.drained(), self.cp.session.call_timeout + 1.0)
+                # Bounded by the call timeout, on the same (wall) timers as that timeout.
+                await wait_for(
+                    self.cp.clock.wall, self.queue.drained(), self.cp.session.call_timeout + 1.0
+                )
             except TimeoutError:
                 log.warning("%s: Ended events not delivered before reset", self.cp.station.id)
 
@@ -253,7 +256,7 @@ class Transactions(RemoteControl, Metering, Replies):
         if not connector.plugged and timeout > 0:
             self.cp.tasks.later(
                 f"tx-evconn-{session.evse_id}",
-                self.cp.clock.real_seconds(timeout),
+                timeout,
                 lambda: self._connection_timed_out(session),
             )
         self.sync(session.evse_id, trigger)

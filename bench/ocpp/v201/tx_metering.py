@@ -24,7 +24,7 @@ model: the bench signs as if both were true. EVSE 0 (the grid meter) is not sign
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
@@ -56,15 +56,18 @@ class Metering(Block):
     def _connector(self, session: EvseSession) -> Connector:
         return self.cp.station.connector(session.evse_id)
 
-    def meter_values(self, evse_id: int, measurands: list[str], context: str) -> list[dict]:
-        """The newest readings as a MeterValueType list (EVSE 0: the station's main meter)."""
+    def meter_values(
+        self, evse_id: int, measurands: list[str], context: str, at: datetime | None = None
+    ) -> list[dict]:
+        """The newest readings as a MeterValueType list (EVSE 0: the station's main meter),
+        stamped ``at`` (default: now)."""
         self.cp.station.tick()
         if evse_id == 0:
             values = self.sampler.station_values(self.cp.station, measurands, context)
         else:
             connector = self.cp.station.connector(evse_id)
             values = self.sampler.values(connector, measurands, context)
-        return [meter_value(self.cp.clock.now(), values)] if values else []
+        return [meter_value(at or self.cp.clock.now(), values)] if values else []
 
     def _measurands(self, component: str, variable: str) -> list[str]:
         return measurand_list(self.cp.variable(component, variable))
@@ -77,19 +80,23 @@ class Metering(Block):
         *,
         component: str | None = None,
         for_ended: bool = False,
+        at: datetime | None = None,
     ) -> list[dict]:
-        """A MeterValueType list read now, signed when ``component``'s SignReadings says so
-        (default: AlignedDataCtrlr for Sample.Clock, SampledDataCtrlr otherwise)."""
+        """A MeterValueType list read now and stamped ``at`` (default: now), signed when
+        ``component``'s SignReadings says so (default: AlignedDataCtrlr for Sample.Clock,
+        SampledDataCtrlr otherwise)."""
         values = self.sampler.values(connector, measurands, context)
         if not values:
             return []
-        out = [meter_value(self.cp.clock.now(), values)]
+        out = [meter_value(at or self.cp.clock.now(), values)]
         if component is None:
             component = "AlignedDataCtrlr" if context == "Sample.Clock" else "SampledDataCtrlr"
         self._sign(connector.id, out, component, for_ended=for_ended)
         return out
 
-    def _sample_ended(self, session: EvseSession, component: str, context: str) -> None:
+    def _sample_ended(
+        self, session: EvseSession, component: str, context: str, at: datetime | None = None
+    ) -> None:
         """Add a reading of the TxEndedMeasurands to the Ended event's meterValue (E06.FR.11)."""
         tx = session.tx
         if tx is not None:
@@ -101,6 +108,7 @@ class Metering(Block):
                     context,
                     component=component,
                     for_ended=True,
+                    at=at,
                 )
             )
             if context == "Transaction.End" and self.sampler.signer is not None:
@@ -160,7 +168,7 @@ class Metering(Block):
             if interval <= 0 or session.tx is None:
                 self.cp.tasks.cancel_timer(key)
                 continue
-            self.cp.tasks.later(key, self.cp.clock.real_seconds(interval), lambda d=due: d(session))
+            self.cp.tasks.later(key, interval, lambda d=due: d(session))
 
     def _periodic(self, session: EvseSession) -> None:
         """J02.FR.11: Updated/MeterValuePeriodic every TxUpdatedInterval."""
@@ -199,9 +207,11 @@ class Metering(Block):
             elapsed = (now - midnight).total_seconds()
             next_at = midnight + timedelta(seconds=(elapsed // interval + 1) * interval)
             delay = (next_at - now).total_seconds()
-            cp.tasks.later(key, cp.clock.real_seconds(delay), due)
+            # The reading is stamped with the boundary it belongs to (J01: aligned data is
+            # measured at the interval boundary), however late a busy loop runs the timer.
+            cp.tasks.later(key, delay, lambda d=due, at=next_at: d(at))
 
-    def _aligned(self) -> None:
+    def _aligned(self, boundary: datetime) -> None:
         """J01.FR.14/22: clock-aligned readings; none while busy with SendDuringIdle (J01.FR.20)."""
         cp = self.cp
         cp.station.tick()
@@ -209,7 +219,9 @@ class Metering(Block):
         measurands = self._measurands("AlignedDataCtrlr", "Measurands")
         if measurands and not (busy and cp.flag("AlignedDataCtrlr", "SendDuringIdle")):
             for session in self.sessions.values():
-                values = self._reading(self._connector(session), measurands, "Sample.Clock")
+                values = self._reading(
+                    self._connector(session), measurands, "Sample.Clock", at=boundary
+                )
                 if session.tx is not None and values:
                     self._guarded(
                         lambda s=session, v=values: self._event(
@@ -218,15 +230,15 @@ class Metering(Block):
                     )
                 elif values:
                     self.send_meter_values(session.evse_id, values)
-            station = self.meter_values(0, measurands, "Sample.Clock")
+            station = self.meter_values(0, measurands, "Sample.Clock", at=boundary)
             if station:
                 self.send_meter_values(0, station)
         self._schedule_aligned()
 
-    def _aligned_ended(self) -> None:
+    def _aligned_ended(self, boundary: datetime) -> None:
         self.cp.station.tick()
         for session in self.sessions.values():
-            self._sample_ended(session, "AlignedDataCtrlr", "Sample.Clock")
+            self._sample_ended(session, "AlignedDataCtrlr", "Sample.Clock", at=boundary)
         self._schedule_aligned()
 
     def send_meter_values(self, evse_id: int, values: list[dict[str, Any]]) -> None:
