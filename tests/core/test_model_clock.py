@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from bench.ocpp.supervisor import Supervisor
 
+from bench.kernel.supervisor import Supervisor
 from bench.model.clock import ManualClock, SystemClock, timeout, wait_for
 from bench.ocpp.errors import CallTimeout
 from bench.ocpp.session import OcppSession

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Hashable
 from typing import Any
 
+from bench.kernel.frames import FrameSink
 from bench.model.station import Station
 from bench.ocpp.charge_point_base import (
     CONNECTED,
@@ -29,7 +30,6 @@ from bench.ocpp.charge_point_base import (
     StatusSent,
 )
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.log import FrameSink
 from bench.ocpp.v16.api_impl import Api16
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration

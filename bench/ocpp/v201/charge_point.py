@@ -18,6 +18,7 @@ from functools import cache
 from importlib import import_module
 from typing import Any
 
+from bench.kernel.frames import FrameSink
 from bench.model.clock import wait_for
 from bench.model.station import Station
 from bench.ocpp.api import RebootKind
@@ -25,7 +26,6 @@ from bench.ocpp.charge_point_base import (
     LinkOpener,
 )
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.log import FrameSink
 from bench.ocpp.v201.api_impl import Api201
 from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
