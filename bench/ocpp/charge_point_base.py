@@ -348,7 +348,14 @@ class ChargePointBase:
 
     # ------------------------------------------------------------ statuses
     async def wait_status(self, key: Hashable, status: str, timeout: float) -> bool:
-        """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``."""
+        """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``.
+
+        The window does not close while a call of the station's is still waiting for
+        the CSMS: the station's clock may run many times faster than the network, and a
+        status that depends on the reply (Charging after Authorize and the transaction
+        message) would otherwise fail a step only because the machine was busy. A reply
+        that never comes ends the wait with the call's own timeout.
+        """
         clock = self.clock
         deadline = clock.monotonic() + timeout
         # The physics is ticked about every half real second while waiting (a status that
@@ -359,7 +366,9 @@ class ChargePointBase:
                 return True
             remaining = deadline - clock.monotonic()
             if remaining <= 0:
-                return False
+                if not self.session.awaiting_reply:
+                    return False
+                remaining = poll
             self._status_changed.clear()
             try:
                 await wait_for(clock, self._status_changed.wait(), min(remaining, poll))

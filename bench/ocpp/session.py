@@ -217,6 +217,11 @@ class OcppSession:
         finally:
             self.close_pending()
 
+    @property
+    def awaiting_reply(self) -> bool:
+        """Whether a call of ours is out (or queued behind one) and its reply not in yet."""
+        return self._pending is not None or self._call_lock.locked()
+
     def close_pending(self) -> None:
         self._closed = True
         pending = self._pending

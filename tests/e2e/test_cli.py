@@ -304,13 +304,17 @@ def test_export_writes_the_message_log_of_a_run_as_json_lines(csms_url: str, tmp
 
 
 def test_station_settings_are_set_from_the_command_line(csms_url: str, tmp_path: Path):
-    """--set applies the described station settings (boot_seconds, security_extension)."""
+    """--set applies the described station settings (boot_seconds, security_extension).
+
+    The reboot step ends once the station is powered again; the script then gives the
+    second boot five real seconds, which a busy machine needs, not a few milliseconds.
+    """
     log = tmp_path / "frames.jsonl"
     result = bench(
         "run", "--csms", csms_url, "--id", "CLI-SET", "--quiet", "--speed", "60",
         "--db", str(tmp_path / "cp.db"), "--log", str(log),
         "--set", "security_extension=false", "--set", "boot_seconds=0",
-        "--script", "reboot; wait 5",
+        "--script", "reboot; wait 300",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     calls = [json.loads(line) for line in log.read_text().splitlines()]

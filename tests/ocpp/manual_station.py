@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -35,7 +36,7 @@ from bench.transport.backoff import Backoff
 from bench.transport.config import LinkConfig
 from bench.transport.memory import MemoryLink, memory_pair
 
-Reply = Callable[[dict[str, Any]], dict[str, Any]]
+Reply = Callable[[dict[str, Any]], Any]  # a reply payload, or an awaitable of one
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,10 @@ class ScriptedCsms:
         async def handle(payload: dict[str, Any]) -> dict[str, Any]:
             self.received.append(Received(self.clock.now(), action, payload))
             reply = self.replies.get(action)
-            return reply(payload) if reply is not None else {}
+            answer = reply(payload) if reply is not None else {}
+            if inspect.isawaitable(answer):  # a reply the test holds back
+                answer = await answer
+            return answer
 
         return handle
 
