@@ -476,9 +476,11 @@ class ChargePointBase:
             if self._stopping:
                 return
             if not self._network_enabled or not self.station.powered:
-                # A cut network or a station that is off (rebooting) makes no attempt.
-                self._wake.clear()
+                # A cut network or a station that is off (rebooting) makes no attempt. The
+                # conditions were read just now, so a wake left over from before is
+                # consumed and the loop reads them again.
                 await self._wake.wait()
+                self._wake.clear()
                 continue
             self._set_link_state(CONNECTING)
             try:
@@ -523,11 +525,15 @@ class ChargePointBase:
 
     async def _pause(self, seconds: float) -> None:
         # A reconnect back-off: wall time, so a sped-up station does not hammer a real CSMS.
-        self._wake.clear()
+        # The wake is cleared when this pause consumes it, not when the pause begins: a
+        # restore_network() or power-on that came while the link was going down (before
+        # this pause started) must end it, not be lost.
         try:
             await wait_for(self.clock.wall, self._wake.wait(), seconds)
         except TimeoutError:
             pass
+        else:
+            self._wake.clear()
 
     async def _close_link(self) -> None:
         link = self._link
