@@ -296,6 +296,19 @@ class ChargePointBase:
         """A triggered BootNotification while Pending: boot without waiting."""
         self._boot_wake.set()
 
+    async def send_boot_notification(self) -> None:
+        """Boot on the present connection now (an ExtendedTriggerMessage, 1.6 security §6.16)."""
+        await self._boot()
+
+    async def send_heartbeat(self) -> None:
+        """One Heartbeat now (a triggered one); a failure is logged, not raised."""
+        await self._heartbeat()
+
+    async def drop_connection(self) -> None:
+        """Close the present connection; the link loop connects again with the settings then
+        in force (a new client certificate, a security profile upgrade)."""
+        await self._close_link()
+
     def _start_link(self) -> None:
         self._stopping = False
         self.tasks.spawn(self._run(), name=f"{self.station.id}:link")

@@ -116,7 +116,14 @@ class ChargePoint16(Api16):
         self.authorizer = Authorizer(self)
         self.transactions = Transactions(self)
         # The feature blocks beyond Core, each in its own module.
-        self.smart = SmartCharging(self)
+        self.smart = SmartCharging(
+            station,
+            clock=self.clock,
+            config=self.config,
+            state=self.state,
+            events=self.events,
+            tasks=self.tasks,
+        )
         self.firmware = FirmwareManagement(self)
         self.local_list = LocalAuthList(self)
         self.reservations = Reservations(self)

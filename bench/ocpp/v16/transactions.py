@@ -97,7 +97,7 @@ class Transactions(MeterValues):
         status = info.get("status", "Invalid")
         from bench.ocpp.v16.charge_point import AuthorizationResult
 
-        target = self._pick_connector(connector_id, id_tag, info.get("parentIdTag"))
+        target = self.pick_connector(connector_id, id_tag, info.get("parentIdTag"))
         self.cp.events.emit(AuthorizationResult(id_tag, status, target.id if target else None))
         if status != "Accepted":
             log.info("%s: idTag %s not accepted (%s)", station.id, id_tag, status)
@@ -115,9 +115,10 @@ class Transactions(MeterValues):
             return
         self.begin_or_wait(target, id_tag, parent_id_tag=parent)
 
-    def _pick_connector(
+    def pick_connector(
         self, connector_id: int | None, id_tag: str | None = None, parent_id_tag: str | None = None
     ) -> Connector | None:
+        """The connector a start for ``id_tag`` goes to (``connector_id`` if it may), or None."""
         station = self.cp.station
         if connector_id:
             connector = station.connector(connector_id)
