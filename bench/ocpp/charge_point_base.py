@@ -447,7 +447,7 @@ class ChargePointBase:
                 self._reported.pop(key, None)
                 self._drop_status_backlog()
                 return
-            self.events.emit(StatusSent(key if isinstance(key, int) else key[0], report))
+            self.events.emit(StatusSent(_connector_of(key), report))
 
     def _drop_status_backlog(self) -> None:
         """The link went down: after reconnecting, what is current then is reported instead."""
@@ -602,6 +602,15 @@ class ChargePointBase:
     def ensure_physics(self) -> None:
         if not self._stopping and not self.tasks.has_timer("physics"):
             self._schedule_physics()
+
+
+def _connector_of(key: Hashable) -> int:
+    """The connector (1.6) or EVSE (2.0.1) id of a status key: an id or an (id, ...) tuple."""
+    if isinstance(key, tuple):
+        key = key[0]
+    if not isinstance(key, int):
+        raise TypeError(f"a status key names a connector by its id, not {key!r}")
+    return key
 
 
 class _NoLink:

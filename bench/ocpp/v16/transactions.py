@@ -134,7 +134,10 @@ class Transactions(MeterValues):
             for c in station.connectors
             if c.finishing and self.can_start(c, id_tag, parent_id_tag, restart=True)
         ]
-        return (plugged or reserved or candidates or finishing or [None])[0]
+        for group in (plugged, reserved, candidates, finishing):
+            if group:
+                return group[0]
+        return None
 
     def can_start(
         self,
@@ -293,6 +296,8 @@ class Transactions(MeterValues):
         ended = connector.end_transaction(unlock=unlock)
         self._add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
         local = tx.local_key
+        # end_transaction reads the register into meter_stop_wh.
+        assert ended.meter_stop_wh is not None
         payload: dict[str, Any] = {
             "meterStop": int(ended.meter_stop_wh),
             "timestamp": iso(now),
