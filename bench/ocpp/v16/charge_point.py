@@ -115,7 +115,26 @@ class ChargePoint16(Api16):
         self._apply_template_keys()
         # Each block is built with what it uses; one built later is handed to those that
         # call it (no block reaches another through the charge point).
-        self.authorizer = Authorizer(self)
+        self.local_list = LocalAuthList(
+            station,
+            db=db,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            session=self.session,
+            link=self,
+            statuses=self,
+        )
+        self.authorizer = Authorizer(
+            station,
+            db=db,
+            storage=self.storage,
+            clock=self.clock,
+            config=self.config,
+            session=self.session,
+            link=self,
+            local_list=self.local_list,
+        )
         self.smart = SmartCharging(
             station,
             clock=self.clock,
@@ -124,8 +143,14 @@ class ChargePoint16(Api16):
             events=self.events,
             tasks=self.tasks,
         )
-        self.local_list = LocalAuthList(self)
-        self.reservations = Reservations(self)
+        self.reservations = Reservations(
+            station,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            authorizer=self.authorizer,
+            statuses=self,
+        )
         self.transactions = Transactions(
             station,
             db=db,
