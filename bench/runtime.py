@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,11 @@ from bench.unsaved import Unsaved, unsaved
 log = logging.getLogger(__name__)
 
 # OCPP version -> the charge point class and the WebSocket subprotocol it speaks.
-_CHARGE_POINTS = {"1.6": ChargePoint16, "2.0.1": ChargePoint201}
+# What each protocol version builds: a charge point callers drive through its API.
+_CHARGE_POINTS: dict[str, Callable[..., ChargePointApi]] = {
+    "1.6": ChargePoint16,
+    "2.0.1": ChargePoint201,
+}
 _SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 

@@ -296,6 +296,19 @@ class ChargePointBase:
         """A triggered BootNotification while Pending: boot without waiting."""
         self._boot_wake.set()
 
+    async def send_boot_notification(self) -> None:
+        """Boot on the present connection now (an ExtendedTriggerMessage, 1.6 security §6.16)."""
+        await self._boot()
+
+    async def send_heartbeat(self) -> None:
+        """One Heartbeat now (a triggered one); a failure is logged, not raised."""
+        await self._heartbeat()
+
+    async def drop_connection(self) -> None:
+        """Close the present connection; the link loop connects again with the settings then
+        in force (a new client certificate, a security profile upgrade)."""
+        await self._close_link()
+
     def _start_link(self) -> None:
         self._stopping = False
         self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
@@ -443,7 +456,7 @@ class ChargePointBase:
                 self._reported.pop(key, None)
                 self._drop_status_backlog()
                 return
-            self.events.emit(StatusSent(key if isinstance(key, int) else key[0], report))
+            self.events.emit(StatusSent(_connector_of(key), report))
 
     def _drop_status_backlog(self) -> None:
         """The link went down: after reconnecting, what is current then is reported instead."""
@@ -485,9 +498,11 @@ class ChargePointBase:
             if self._stopping:
                 return
             if not self._network_enabled or not self.station.powered:
-                # A cut network or a station that is off (rebooting) makes no attempt.
-                self._wake.clear()
+                # A cut network or a station that is off (rebooting) makes no attempt. The
+                # conditions were read just now, so a wake left over from before is
+                # consumed and the loop reads them again.
                 await self._wake.wait()
+                self._wake.clear()
                 continue
             self._set_link_state(CONNECTING)
             try:
@@ -532,11 +547,15 @@ class ChargePointBase:
 
     async def _pause(self, seconds: float) -> None:
         # A reconnect back-off: wall time, so a sped-up station does not hammer a real CSMS.
-        self._wake.clear()
+        # The wake is cleared when this pause consumes it, not when the pause begins: a
+        # restore_network() or power-on that came while the link was going down (before
+        # this pause started) must end it, not be lost.
         try:
             await wait_for(self.clock.wall, self._wake.wait(), seconds)
         except TimeoutError:
             pass
+        else:
+            self._wake.clear()
 
     async def _close_link(self) -> None:
         link = self._link
@@ -592,6 +611,15 @@ class ChargePointBase:
     def ensure_physics(self) -> None:
         if not self._stopping and not self.tasks.has_timer("physics"):
             self._schedule_physics()
+
+
+def _connector_of(key: Hashable) -> int:
+    """The connector (1.6) or EVSE (2.0.1) id of a status key: an id or an (id, ...) tuple."""
+    if isinstance(key, tuple):
+        key = key[0]
+    if not isinstance(key, int):
+        raise TypeError(f"a status key names a connector by its id, not {key!r}")
+    return key
 
 
 class _NoLink:

@@ -42,7 +42,6 @@ from bench.ocpp.profile_builder import (
     to_payload,
 )
 from bench.ocpp.v16.smart_charging import Rejected as Rejected16
-from bench.ocpp.v16.smart_charging import SmartCharging as SmartCharging16
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.ocpp.v16.smart_profiles import parse as parse_16
 from bench.ocpp.v201.smart_charging import SmartCharging as SmartCharging201
@@ -224,20 +223,6 @@ def install_locally(cp: Any, payload: Mapping[str, Any]) -> None:
 
 
 # ------------------------------------------------------------------ what-if composite
-class _WhatIf16(SmartCharging16):
-    """The 1.6 block evaluated over another store: its composite code, nothing installed."""
-
-    __slots__ = ("_what_if",)
-
-    def __init__(self, cp: Any, store: ProfileStore) -> None:
-        super().__init__(cp)
-        self._what_if = store
-
-    @property
-    def store(self) -> ProfileStore:  # type: ignore[override]
-        return self._what_if
-
-
 class _WhatIf201(SmartCharging201):
     """The 2.0.1 block evaluated over another store (K08 composite), nothing installed."""
 
@@ -267,7 +252,7 @@ def composite(
         profile = parse_profile(cp.version, raw)
         target = int(payload[place_key(cp.version)])
         store.install(Installed(target, profile, raw, cp.clock.now()))
-        smart = _WhatIf16(cp, store) if cp.version == V16 else _WhatIf201(cp, store)
+        smart = smart.what_if(store) if cp.version == V16 else _WhatIf201(cp, store)
     if cp.version == V16:
         conf = smart.composite_schedule(place, duration, unit)
         return {

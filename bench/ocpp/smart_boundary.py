@@ -1,51 +1,56 @@
 """Re-evaluating charging limits when a schedule period starts or a profile expires.
 
-Shared by the 1.6 and 2.0.1 smart-charging blocks (ARCHITECTURE rule 3): both keep
-a profile store, recompute limits in ``apply()`` and persist with ``_save()``; this
-mixin owns the one timer that wakes them at the next boundary.
+A smart-charging block recomputes its limits in one place (``apply``); after each
+evaluation it names the next instant anything changes (a period boundary, a
+profile's validTo) and ``BoundaryTimer`` wakes it there, one timer per station.
+``purge_expired`` drops the profiles whose validTo has passed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+
+from bench.kernel.supervisor import Supervisor
+from bench.smart.store import ProfileStore
 
 
-class ScheduleBoundaries:
-    """Mixin: one timer per station, armed for the next period boundary."""
+class BoundaryTimer:
+    """One supervisor timer, armed for the next boundary; ``on_due`` runs there."""
 
-    __slots__ = ()
-    boundary_timer = "smart-boundary"  # the Supervisor timer key
+    __slots__ = ("_next_at", "key", "on_due", "tasks")
 
-    if TYPE_CHECKING:  # provided by the smart-charging block
-        cp: Any
-        store: Any
-        _next_at: datetime | None
+    def __init__(self, tasks: Supervisor, key: str, on_due: Callable[[], None]) -> None:
+        self.tasks = tasks
+        self.key = key  # the Supervisor timer key
+        self.on_due = on_due
+        self._next_at: datetime | None = None
 
-        def apply(self) -> None: ...
-        def _save(self) -> None: ...
+    @property
+    def next_at(self) -> datetime | None:
+        """The boundary the timer is armed for (None when it is not armed)."""
+        return self._next_at
 
-    def _purge_expired(self, now: datetime) -> None:
-        gone = [
-            e for e in self.store if e.profile.valid_to is not None and e.profile.valid_to <= now
-        ]
-        if gone:
-            for e in gone:
-                self.store.clear(profile_id=e.profile.id)
-            self._save()
-
-    def _schedule(self, now: datetime, at: datetime) -> None:
-        if self._next_at == at and self.cp.tasks.has_timer(self.boundary_timer):
+    def schedule(self, now: datetime, at: datetime) -> None:
+        if self._next_at == at and self.tasks.has_timer(self.key):
             return
         self._next_at = at
         # A millisecond past the boundary, so the evaluation sees the new period.
         delay = (at - now).total_seconds() + 0.001
-        self.cp.tasks.later(self.boundary_timer, delay, self._boundary)
+        self.tasks.later(self.key, delay, self._due)
 
-    def _boundary(self) -> None:
+    def cancel(self) -> None:
         self._next_at = None
-        self.apply()
+        self.tasks.cancel_timer(self.key)
 
-    def _cancel_timer(self) -> None:
+    def _due(self) -> None:
         self._next_at = None
-        self.cp.tasks.cancel_timer(self.boundary_timer)
+        self.on_due()
+
+
+def purge_expired(store: ProfileStore, now: datetime) -> bool:
+    """Drop the profiles whose validTo has passed at ``now``; True if any went."""
+    gone = [e for e in store if e.profile.valid_to is not None and e.profile.valid_to <= now]
+    for e in gone:
+        store.clear(profile_id=e.profile.id)
+    return bool(gone)

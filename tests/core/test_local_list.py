@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from bench.kernel.supervisor import Supervisor
 from bench.model.clock import ManualClock
+from bench.model.templates import build_station, load_station_template
 from bench.model.transaction import Reservation
+from bench.ocpp.session import OcppSession
 from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.keys import ALL_KEYS
 from bench.ocpp.v16.local_list import LocalAuthList
 from bench.ocpp.v16.reservation import matches
+from bench.ocpp.v16.status import StatusReport
 from bench.store.db import open_database
 from bench.store.locallist import LocalListStore
+from bench.transport.memory import memory_pair
 
 OK = {"status": "Accepted"}
 
@@ -28,14 +32,40 @@ def db(tmp_path: Path):
     conn.close()
 
 
-def make_list(db, **keys: str) -> LocalAuthList:
-    """A LocalAuthList on a stand-in charge point: real config, real store, manual clock."""
+class Offline:
+    """The link and status ports of a charge point that is not connected."""
+
+    online = False
+    accepted = False
+
+    def status_may_have_changed(self) -> None:
+        pass
+
+    def status_of(self, connector_id: int) -> StatusReport:
+        return StatusReport("Available")
+
+
+def make_list(db, **keys: str) -> tuple[LocalAuthList, Configuration]:
+    """A LocalAuthList with its real collaborators (config, store, manual clock), offline."""
     config = Configuration(ALL_KEYS, {})
     for name, value in keys.items():
         config.set(name, value)
     clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
-    cp = SimpleNamespace(db=db, config=config, clock=clock, station=SimpleNamespace(id="CP1"))
-    return LocalAuthList(cp)  # type: ignore[arg-type]
+    station = build_station("CP1", load_station_template("ac-11kw"), clock)
+    session = OcppSession(
+        memory_pair(("station", "csms"))[0], version="1.6", station_id="CP1", handlers={}
+    )
+    local_list = LocalAuthList(
+        station,
+        db=db,
+        clock=clock,
+        config=config,
+        tasks=Supervisor("CP1", clock=clock),
+        session=session,
+        link=Offline(),
+        statuses=Offline(),
+    )
+    return local_list, config
 
 
 def req(version: int, kind: str, *entries: tuple[str, dict[str, Any] | None]) -> dict[str, Any]:
@@ -91,7 +121,7 @@ def test_two_stations_keep_separate_lists_in_one_file(db) -> None:
 
 def test_a_differential_update_adds_updates_and_deletes_entries(db) -> None:
     """1.6 §7.1: with idTagInfo an entry is added or updated, without it deleted."""
-    lst = make_list(db)
+    lst, _config = make_list(db)
     assert lst.update(req(1, "Full", ("A", OK), ("B", OK))) == "Accepted"
     assert lst.update(req(2, "Differential", ("A", None), ("B", {"status": "Blocked"}))) == (
         "Accepted"
@@ -104,7 +134,7 @@ def test_a_differential_update_adds_updates_and_deletes_entries(db) -> None:
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_differential_update_that_is_not_newer_gets_version_mismatch(db, version: int) -> None:
     """1.6 §7.47 VersionMismatch: differential version less than or equal to the current."""
-    lst = make_list(db)
+    lst, _config = make_list(db)
     lst.update(req(2, "Full", ("A", OK)))
     assert lst.update(req(version, "Differential", ("B", OK))) == "VersionMismatch"
     assert "B" not in lst.store
@@ -112,13 +142,13 @@ def test_a_differential_update_that_is_not_newer_gets_version_mismatch(db, versi
 
 def test_get_local_list_version_is_zero_for_an_empty_list_and_minus_one_when_disabled(db) -> None:
     """1.6 §5.10."""
-    lst = make_list(db)
+    lst, config = make_list(db)
     assert lst.version == 0
     lst.update(req(7, "Full"))
     assert lst.version == 0  # empty, whatever version came with it
     lst.update(req(8, "Full", ("A", OK)))
     assert lst.version == 8
-    lst.cp.config.set("LocalAuthListEnabled", "false")
+    config.set("LocalAuthListEnabled", "false")
     assert lst.version == -1
 
 
@@ -134,7 +164,7 @@ def test_get_local_list_version_is_zero_for_an_empty_list_and_minus_one_when_dis
 def test_a_malformed_or_oversized_request_fails_and_leaves_the_list_alone(
     db, request_: dict[str, Any], why: str
 ) -> None:
-    lst = make_list(db, SendLocalListMaxLength="3")
+    lst, _config = make_list(db, SendLocalListMaxLength="3")
     lst.update(req(1, "Full", ("KEEP", OK)))
     assert lst.update(request_) == "Failed", why
     assert lst.store.entries() == {"KEEP": OK}
@@ -142,7 +172,7 @@ def test_a_malformed_or_oversized_request_fails_and_leaves_the_list_alone(
 
 def test_a_list_that_would_outgrow_local_auth_list_max_length_fails(db) -> None:
     """1.6 §9.2.2 LocalAuthListMaxLength bounds the stored list, not one request."""
-    lst = make_list(db, LocalAuthListMaxLength="2")
+    lst, _config = make_list(db, LocalAuthListMaxLength="2")
     assert lst.update(req(1, "Full", ("A", OK), ("B", OK))) == "Accepted"
     assert lst.update(req(2, "Differential", ("C", OK))) == "Failed"
     # Deleting one while adding one keeps it within bounds.
@@ -152,9 +182,9 @@ def test_a_list_that_would_outgrow_local_auth_list_max_length_fails(db) -> None:
 
 def test_a_disabled_list_answers_not_supported_and_authorizes_nobody(db) -> None:
     """1.6 §9.2.1 LocalAuthListEnabled."""
-    lst = make_list(db)
+    lst, config = make_list(db)
     lst.update(req(1, "Full", ("A", OK)))
-    lst.cp.config.set("LocalAuthListEnabled", "false")
+    config.set("LocalAuthListEnabled", "false")
     assert lst.update(req(2, "Full", ("B", OK))) == "NotSupported"
     assert lst.lookup("A") is None
     assert not lst.knows("A")
@@ -162,7 +192,7 @@ def test_a_disabled_list_answers_not_supported_and_authorizes_nobody(db) -> None
 
 def test_an_expired_entry_reads_as_expired_without_changing_the_list(db) -> None:
     """1.6 §3.5.4; §3.5.2: only SendLocalList changes the list."""
-    lst = make_list(db)
+    lst, _config = make_list(db)
     info = {"status": "Accepted", "expiryDate": "2024-12-31T23:00:00Z"}
     lst.update(req(1, "Full", ("A", info)))
     assert lst.lookup("A") == {**info, "status": "Expired"}

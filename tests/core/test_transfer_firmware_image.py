@@ -16,7 +16,6 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from bench.diagnostics import archive_name, pack, unpack
 from bench.firmware_image import (
     CertificateProblem,
     ImageError,
@@ -27,6 +26,7 @@ from bench.firmware_image import (
     verify_signature,
     version_from_name,
 )
+from bench.ocpp.common.archive import archive_name, pack, unpack
 from tests.e2e.firmware_support import firmware_file, make_certificate, make_signer
 
 NOW = dt.datetime.now(dt.UTC)

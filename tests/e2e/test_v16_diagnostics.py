@@ -18,8 +18,8 @@ import pytest
 
 from bench.csms.server import CentralSystem
 from bench.csms.transfer_commands import get_log
-from bench.diagnostics import unpack
 from bench.kernel.frames import FanOut
+from bench.ocpp.common.archive import unpack
 from bench.ocpp.v16.charge_point import ChargePoint16
 from bench.store.messages import MessageLog
 from tests.e2e.conftest import WAIT, CpFactory, wait_until

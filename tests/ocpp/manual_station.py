@@ -122,6 +122,16 @@ class ScriptedCsms:
         assert self.session is not None, "the station has not connected"
         return await self.session.call(action, payload)
 
+    async def drop_link(self) -> None:
+        """Close the current connection from the CSMS end (a network blip)."""
+        assert self._links, "the station has not connected"
+        await self._links[-1].close()
+
+    @property
+    def connections(self) -> int:
+        """How many connections the station has opened so far."""
+        return len(self._links)
+
     async def close(self) -> None:
         for link in self._links:
             await link.close()
@@ -163,11 +173,13 @@ async def manual_station(
     settings: dict[str, str] | None = None,
     clock: ManualClock | None = None,
     template: str = "ac-11kw",
+    backoff: Backoff | None = None,
 ) -> AsyncIterator[ManualStation]:
     """Build, configure, start and (at the end) stop a station on a manual clock.
 
     ``async with manual_station(tmp_path, "1.6", start=...) as s:``; ``settings`` are
-    1.6 configuration keys, or 2.0.1 ``"Component.Variable"`` values.
+    1.6 configuration keys, or 2.0.1 ``"Component.Variable"`` values; ``backoff``
+    replaces the default reconnect pause of one second.
     """
     clock = clock or ManualClock(start)
     csms = ScriptedCsms(clock, version, heartbeat_interval=heartbeat_interval)
@@ -190,7 +202,7 @@ async def manual_station(
         # enough for an hour-long test and keeps the number of instants small.
         physics_interval=60.0,
         open_link_fn=csms.open_link,
-        backoff=_no_backoff(),
+        backoff=backoff or _no_backoff(),
     )
     for name, value in (settings or {}).items():
         if version == "1.6":

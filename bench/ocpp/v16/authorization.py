@@ -23,7 +23,15 @@ from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.store.authcache import AuthCache
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    import sqlite3
+
+    from bench.model.clock import Clock
+    from bench.model.station import Station
+    from bench.ocpp.session import OcppSession
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.local_list import LocalAuthList
+    from bench.ocpp.v16.ports import LinkState
+    from bench.store.faults import StoreHealth
 
 log = logging.getLogger(__name__)
 
@@ -42,55 +50,71 @@ def with_expiry(info: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 class Authorizer:
-    __slots__ = ("cache", "cp")
+    __slots__ = ("_clock", "_config", "_link", "_local_list", "_session", "_station", "cache")
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
-        self.cache = AuthCache(cp.db, cp.station.id, cp.storage)
+    def __init__(
+        self,
+        station: Station,
+        *,
+        db: sqlite3.Connection,
+        storage: StoreHealth,
+        clock: Clock,
+        config: Configuration,
+        session: OcppSession,
+        link: LinkState,
+        local_list: LocalAuthList,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._session = session
+        self._link = link  # Authorize.req only while accepted
+        self._local_list = local_list  # takes priority over the cache (§3.5.3)
+        self.cache = AuthCache(db, station.id, storage)
 
     def cached(self, id_tag: str) -> dict[str, Any] | None:
         """The cached idTagInfo, with expiry applied (an expired entry reads as Expired)."""
-        if not self.cp.config.get_bool("AuthorizationCacheEnabled"):
+        if not self._config.get_bool("AuthorizationCacheEnabled"):
             return None
         info = self.cache.get(id_tag)
         if info is None:
             return None
-        current = with_expiry(info, self.cp.clock.now())
+        current = with_expiry(info, self._clock.now())
         if current is not info:
             self.cache.put(id_tag, current)  # §3.5.1: expired entries are changed to Expired
         return current
 
     def remember(self, id_tag: str, info: dict[str, Any]) -> None:
         """Update the cache from any received IdTagInfo (§3.5.1), except for listed tags."""
-        if self.cp.config.get_bool("AuthorizationCacheEnabled") and not self.cp.local_list.knows(
+        if self._config.get_bool("AuthorizationCacheEnabled") and not self._local_list.knows(
             id_tag
         ):
             self.cache.put(id_tag, info)
 
     def local(self, id_tag: str) -> dict[str, Any] | None:
         """The local verdict: the list's entry first, else the cache's (§3.5.3)."""
-        listed = self.cp.local_list.lookup(id_tag)
+        listed = self._local_list.lookup(id_tag)
         return listed if listed is not None else self.cached(id_tag)
 
     async def authorize(self, id_tag: str) -> dict[str, Any]:
-        config = self.cp.config
+        config = self._config
         cached = self.local(id_tag)
         cached_ok = cached is not None and cached.get("status") == "Accepted"
-        if self.cp.accepted:
+        if self._link.accepted:
             if cached_ok and config.get_bool("LocalPreAuthorize"):
                 return cached  # type: ignore[return-value]
             try:
-                conf = await self.cp.session.call("Authorize", {"idTag": id_tag})
+                conf = await self._session.call("Authorize", {"idTag": id_tag})
             except (CallTimeout, LinkClosed) as exc:
                 log.info(
-                    "%s: Authorize got no answer (%s); deciding offline", self.cp.station.id, exc
+                    "%s: Authorize got no answer (%s); deciding offline", self._station.id, exc
                 )
             except (CallError, InvalidReply) as exc:
-                log.warning("%s: Authorize failed: %s", self.cp.station.id, exc)
+                log.warning("%s: Authorize failed: %s", self._station.id, exc)
                 return {"status": "Invalid"}
             else:
                 info = conf["idTagInfo"]
-                self.cp.local_list.check_conflict(id_tag, info)
+                self._local_list.check_conflict(id_tag, info)
                 self.remember(id_tag, info)
                 return info
         if cached is not None:

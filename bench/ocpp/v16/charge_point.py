@@ -113,13 +113,60 @@ class ChargePoint16(Api16):
         )
         self.config.on_change = self._on_config_change
         self._apply_template_keys()
-        self.authorizer = Authorizer(self)
-        self.transactions = Transactions(self)
-        # The feature blocks beyond Core, each in its own module.
-        self.smart = SmartCharging(self)
+        # Each block is built with what it uses; one built later is handed to those that
+        # call it (no block reaches another through the charge point).
+        self.local_list = LocalAuthList(
+            station,
+            db=db,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            session=self.session,
+            link=self,
+            statuses=self,
+        )
+        self.authorizer = Authorizer(
+            station,
+            db=db,
+            storage=self.storage,
+            clock=self.clock,
+            config=self.config,
+            session=self.session,
+            link=self,
+            local_list=self.local_list,
+        )
+        self.smart = SmartCharging(
+            station,
+            clock=self.clock,
+            config=self.config,
+            state=self.state,
+            events=self.events,
+            tasks=self.tasks,
+        )
+        self.reservations = Reservations(
+            station,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            authorizer=self.authorizer,
+            statuses=self,
+        )
+        self.transactions = Transactions(
+            station,
+            db=db,
+            storage=self.storage,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            state=self.state,
+            events=self.events,
+            link=self,
+            authorizer=self.authorizer,
+            reservations=self.reservations,
+            smart=self.smart,
+            local_list=self.local_list,
+        )
         self.firmware = FirmwareManagement(self)
-        self.local_list = LocalAuthList(self)
-        self.reservations = Reservations(self)
         self.trigger = RemoteTrigger(self)
         self.security = Security(self)
         self.session.handlers = HandlerTable(self)

@@ -74,9 +74,9 @@ def _sender(
 ) -> Callable[[], Any] | None:
     cp = security.cp
     if requested == "BootNotification":
-        return cp._boot
+        return cp.send_boot_notification
     if requested == "Heartbeat":
-        return cp._heartbeat
+        return cp.send_heartbeat
     if requested == "SignChargePointCertificate":
         return security.request_certificate
     if requested == "StatusNotification":

@@ -37,13 +37,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bench import transfer
-from bench.diagnostics import (
-    DIAGNOSTICS,
-    SECURITY,
-    archive_name,
-    build_diagnostics,
-    build_security_log,
-)
 from bench.firmware_image import (
     CertificateProblem,
     ImageError,
@@ -53,6 +46,7 @@ from bench.firmware_image import (
     verify_signature,
 )
 from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.archive import DIAGNOSTICS, SECURITY, archive_name
 from bench.ocpp.common.timestamps import read_iso
 from bench.ocpp.common.transfer_jobs import (
     Job,
@@ -66,6 +60,7 @@ from bench.ocpp.common.transfer_jobs import (
 )
 from bench.ocpp.session import Reply
 from bench.ocpp.v16.config import KeyDef, _key
+from bench.ocpp.v16.diagnostics import build_diagnostics, build_security_log
 
 if TYPE_CHECKING:
     from cryptography import x509

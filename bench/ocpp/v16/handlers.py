@@ -155,7 +155,7 @@ class CoreHandlers:
             ):
                 return {"status": "Rejected"}
         else:
-            connector = transactions._pick_connector(None, req["idTag"])
+            connector = transactions.pick_connector(None, req["idTag"])
             if connector is None:
                 return {"status": "Rejected"}
         profile = req.get("chargingProfile")

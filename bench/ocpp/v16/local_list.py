@@ -30,7 +30,14 @@ from bench.ocpp.v16.config import KeyDef, _key, parse_int
 from bench.store.locallist import LocalListStore
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    import sqlite3
+
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
+    from bench.model.station import Station
+    from bench.ocpp.session import OcppSession
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.ports import LinkState, StatusSource
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +58,50 @@ KEYS: tuple[KeyDef, ...] = (
 
 
 class LocalAuthList:
-    __slots__ = ("_store", "cp")
+    __slots__ = (
+        "_clock",
+        "_config",
+        "_db",
+        "_link",
+        "_session",
+        "_station",
+        "_statuses",
+        "_store",
+        "_tasks",
+    )
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    def __init__(
+        self,
+        station: Station,
+        *,
+        db: sqlite3.Connection,
+        clock: Clock,
+        config: Configuration,
+        tasks: Supervisor,
+        session: OcppSession,
+        link: LinkState,
+        statuses: StatusSource,
+    ) -> None:
+        self._station = station
+        self._db = db
+        self._clock = clock
+        self._config = config
+        self._tasks = tasks
+        self._session = session  # the LocalListConflict StatusNotification
+        self._link = link
+        self._statuses = statuses  # connector 0's status for that notification
         self._store: LocalListStore | None = None
 
     # ------------------------------------------------------------ state
     @property
     def store(self) -> LocalListStore:
         if self._store is None:
-            self._store = LocalListStore(self.cp.db, self.cp.station.id)
+            self._store = LocalListStore(self._db, self._station.id)
         return self._store
 
     @property
     def enabled(self) -> bool:
-        config = self.cp.config
+        config = self._config
         profiles = config.value("SupportedFeatureProfiles")
         return PROFILE in profiles and config.get_bool("LocalAuthListEnabled")
 
@@ -91,7 +126,7 @@ class LocalAuthList:
         if not self.enabled:
             return None
         info = self.store.get(id_tag)
-        return None if info is None else with_expiry(info, self.cp.clock.now())
+        return None if info is None else with_expiry(info, self._clock.now())
 
     # ------------------------------------------------------------ conflicts
     def check_conflict(self, id_tag: str, info: dict[str, Any]) -> bool:
@@ -101,27 +136,26 @@ class LocalAuthList:
             return False
         log.info(
             "%s: %s is %s in the local list but %s at the CSMS",
-            self.cp.station.id,
+            self._station.id,
             id_tag,
             listed.get("status"),
             info.get("status"),
         )
-        if self.cp.accepted:
-            self.cp.tasks.spawn(self._notify_conflict(), name="local-list-conflict")
+        if self._link.accepted:
+            self._tasks.spawn(self._notify_conflict(), name="local-list-conflict")
         return True
 
     async def _notify_conflict(self) -> None:
-        cp = self.cp
         payload = {
             "connectorId": 0,
             "errorCode": "LocalListConflict",
-            "status": cp.status_of(0).status,
-            "timestamp": iso(cp.clock.now()),
+            "status": self._statuses.status_of(0).status,
+            "timestamp": iso(self._clock.now()),
         }
         try:
-            await cp.session.call("StatusNotification", payload)
+            await self._session.call("StatusNotification", payload)
         except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-            log.warning("%s: LocalListConflict not delivered: %s", cp.station.id, exc)
+            log.warning("%s: LocalListConflict not delivered: %s", self._station.id, exc)
 
     # ------------------------------------------------------------ handlers
     def handlers(self) -> dict[str, Any]:
@@ -143,7 +177,7 @@ class LocalAuthList:
         """Apply a SendLocalList.req; returns its UpdateStatus."""
         if not self.enabled:
             return "NotSupported"
-        config = self.cp.config
+        config = self._config
         version = req["listVersion"]
         full = req["updateType"] == "Full"
         items = req.get("localAuthorizationList") or []

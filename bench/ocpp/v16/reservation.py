@@ -32,8 +32,13 @@ from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.v16.config import KeyDef, _key
 
 if TYPE_CHECKING:
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
     from bench.model.connector import Connector
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.model.station import Station
+    from bench.ocpp.v16.authorization import Authorizer
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.ports import StatusSource
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +67,33 @@ def matches(reservation: Reservation, id_tag: str, parent_id_tag: str | None) ->
 
 
 class Reservations:
-    __slots__ = ("_unsubscribe", "_zero", "cp")
+    __slots__ = (
+        "_authorizer",
+        "_clock",
+        "_config",
+        "_station",
+        "_statuses",
+        "_tasks",
+        "_unsubscribe",
+        "_zero",
+    )
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    def __init__(
+        self,
+        station: Station,
+        *,
+        clock: Clock,
+        config: Configuration,
+        tasks: Supervisor,
+        authorizer: Authorizer,
+        statuses: StatusSource,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._tasks = tasks
+        self._authorizer = authorizer  # the parent idTag it knows (§5.13)
+        self._statuses = statuses  # a reservation needs an Available connector
         self._zero: Reservation | None = None  # the reservation of connector 0
         # Subscribed to model events only while a reservation exists (termination on
         # Faulted/Unavailable); idle stations carry no subscription.
@@ -80,7 +108,7 @@ class Reservations:
         """(connector id, reservation) for ``reservation_id``; connector id 0 for connector 0."""
         if self._zero is not None and self._zero.id == reservation_id:
             return 0, self._zero
-        for connector in self.cp.station.connectors:
+        for connector in self._station.connectors:
             held = connector.reservation
             if held is not None and held.id == reservation_id:
                 return connector.id, held
@@ -88,7 +116,7 @@ class Reservations:
 
     def parent_of(self, id_tag: str) -> str | None:
         """The parent idTag the station knows for ``id_tag``: local list, then cache (§5.13)."""
-        info = self.cp.authorizer.local(id_tag)
+        info = self._authorizer.local(id_tag)
         return info.get("parentIdTag") if info else None
 
     def matches(self, reservation: Reservation, id_tag: str, parent_id_tag: str | None) -> bool:
@@ -105,7 +133,7 @@ class Reservations:
         return False
 
     def _free(self, connector: Connector) -> bool:
-        return self.cp.status_of(connector.id).status == "Available"
+        return self._statuses.status_of(connector.id).status == "Available"
 
     def allows(self, connector: Connector, id_tag: str, parent_id_tag: str | None) -> bool:
         """May ``id_tag`` (with parent ``parent_id_tag``) start on ``connector``?"""
@@ -115,7 +143,7 @@ class Reservations:
         zero = self._zero
         if zero is not None and not self.matches(zero, id_tag, parent_id_tag):
             # §5.13: one connector must stay available for the connector-0 reservation.
-            others = [c for c in self.cp.station.connectors if c is not connector]
+            others = [c for c in self._station.connectors if c is not connector]
             return any(self._free(c) for c in others)
         return True
 
@@ -127,7 +155,7 @@ class Reservations:
         """
         held = connector.reservation
         if held is not None and self.matches(held, id_tag, parent_id_tag):
-            self.cp.tasks.cancel_timer(f"reservation-{held.id}")
+            self._tasks.cancel_timer(f"reservation-{held.id}")
             return held.id
         zero = self._zero
         if zero is not None and self.matches(zero, id_tag, parent_id_tag):
@@ -156,15 +184,14 @@ class Reservations:
         return {"status": self.reserve(req)}
 
     def reserve(self, req: dict[str, Any]) -> str:
-        cp = self.cp
         connector_id = req["connectorId"]
         reservation_id = req["reservationId"]
         expiry = parse_iso(req["expiryDate"])
-        if expiry is None or expiry.tzinfo is None or expiry <= cp.clock.now():
+        if expiry is None or expiry.tzinfo is None or expiry <= self._clock.now():
             return "Rejected"
-        if connector_id > len(cp.station.connectors):
+        if connector_id > len(self._station.connectors):
             return "Rejected"
-        if connector_id == 0 and not cp.config.get_bool("ReserveConnectorZeroSupported"):
+        if connector_id == 0 and not self._config.get_bool("ReserveConnectorZeroSupported"):
             return "Rejected"
         previous = self.find(reservation_id)
         status = self._verdict(connector_id, reservation_id)
@@ -175,24 +202,24 @@ class Reservations:
             # connector the new one simply takes its place (no Available flicker).
             old_connector, old = previous
             if old_connector == connector_id:
-                cp.tasks.cancel_timer(f"reservation-{old.id}")
+                self._tasks.cancel_timer(f"reservation-{old.id}")
             else:
                 self._remove(old_connector, old)
         reservation = Reservation(reservation_id, req["idTag"], expiry, req.get("parentIdTag"))
         if connector_id == 0:
             self._zero = reservation
         else:
-            cp.station.connector(connector_id).reserve(reservation)
+            self._station.connector(connector_id).reserve(reservation)
         self._watch()
-        delay = (expiry - cp.clock.now()).total_seconds()
-        cp.tasks.later(
+        delay = (expiry - self._clock.now()).total_seconds()
+        self._tasks.later(
             f"reservation-{reservation_id}",
             delay,
             lambda: self._expire(reservation_id),
         )
         log.info(
             "%s: reservation %d for %s on connector %d until %s",
-            cp.station.id,
+            self._station.id,
             reservation_id,
             reservation.id_tag,
             connector_id,
@@ -202,11 +229,11 @@ class Reservations:
 
     def _verdict(self, connector_id: int, reservation_id: int) -> str:
         """Accepted / Faulted / Occupied / Unavailable for a reservation of ``connector_id``."""
-        connectors = self.cp.station.connectors
+        connectors = self._station.connectors
         zero = self._zero
         zero_other = zero is not None and zero.id != reservation_id
         if connector_id == 0:
-            station = self.cp.status_of(0).status
+            station = self._statuses.status_of(0).status
             if station in _ENDED:
                 return station
             if zero_other:
@@ -218,7 +245,7 @@ class Reservations:
                 if all(s == ended for s in statuses):
                     return ended
             return "Occupied"
-        connector = self.cp.station.connector(connector_id)
+        connector = self._station.connector(connector_id)
         status = self._status_ignoring(connector, reservation_id)
         if status in _ENDED:
             return status
@@ -230,7 +257,7 @@ class Reservations:
 
     def _status_ignoring(self, connector: Connector, reservation_id: int) -> str:
         """The connector's status, reading Reserved-by-``reservation_id`` as Available."""
-        status = self.cp.status_of(connector.id).status
+        status = self._statuses.status_of(connector.id).status
         held = connector.reservation
         if status == "Reserved" and held is not None and held.id == reservation_id:
             return "Available"
@@ -241,16 +268,16 @@ class Reservations:
         found = self.find(reservation_id)
         if found is None:
             return  # already used, cancelled or replaced
-        log.info("%s: reservation %d expired", self.cp.station.id, reservation_id)
+        log.info("%s: reservation %d expired", self._station.id, reservation_id)
         self._remove(*found)
 
     def _remove(self, connector_id: int, reservation: Reservation) -> None:
-        self.cp.tasks.cancel_timer(f"reservation-{reservation.id}")
+        self._tasks.cancel_timer(f"reservation-{reservation.id}")
         if connector_id == 0:
             self._drop_zero()
         else:
             # The model event brings the StatusNotification (Reserved -> Available).
-            self.cp.station.connector(connector_id).cancel_reservation()
+            self._station.connector(connector_id).cancel_reservation()
         self._unwatch_if_idle()
 
     def _drop_zero(self) -> None:
@@ -259,12 +286,12 @@ class Reservations:
 
     def _watch(self) -> None:
         if self._unsubscribe is None:
-            self._unsubscribe = self.cp.station.events.subscribe(self._on_model_event)
+            self._unsubscribe = self._station.events.subscribe(self._on_model_event)
 
     def _unwatch_if_idle(self) -> None:
         if self._unsubscribe is None or self._zero is not None:
             return
-        if any(c.reservation is not None for c in self.cp.station.connectors):
+        if any(c.reservation is not None for c in self._station.connectors):
             return
         self._unsubscribe()
         self._unsubscribe = None
@@ -279,18 +306,18 @@ class Reservations:
             return
         if name == "ConnectorChanged" and event.reason not in ("fault", "availability"):
             return
-        station_ended = self.cp.status_of(0).status in _ENDED
+        station_ended = self._statuses.status_of(0).status in _ENDED
         zero = self._zero
         if zero is not None and station_ended:
             self._remove(0, zero)
-        for connector in self.cp.station.connectors:
+        for connector in self._station.connectors:
             held = connector.reservation
-            if held is not None and self.cp.status_of(connector.id).status in _ENDED:
+            if held is not None and self._statuses.status_of(connector.id).status in _ENDED:
                 log.info(
                     "%s: reservation %d ends: connector %d is %s",
-                    self.cp.station.id,
+                    self._station.id,
                     held.id,
                     connector.id,
-                    self.cp.status_of(connector.id).status,
+                    self._statuses.status_of(connector.id).status,
                 )
                 self._remove(connector.id, held)

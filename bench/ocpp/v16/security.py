@@ -338,7 +338,7 @@ class Security:
 
     def _reconnect(self) -> None:
         """Drop the link; the connection loop reconnects with the current settings."""
-        self.cp.tasks.spawn(self.cp._close_link(), name="security-reconnect")
+        self.cp.tasks.spawn(self.cp.drop_connection(), name="security-reconnect")
 
     def _maybe_renew(self) -> None:
         # A03.FR.02: the station renews a certificate that expires within a month.

@@ -42,7 +42,7 @@ from bench.ocpp.common.smart import (
 )
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import ErrorKind, OcppError
-from bench.ocpp.smart_boundary import ScheduleBoundaries
+from bench.ocpp.smart_boundary import BoundaryTimer, purge_expired
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME, PURPOSES, parse
 from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
@@ -51,9 +51,13 @@ from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
 
 if TYPE_CHECKING:
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
     from bench.model.connector import Connector
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.model.events import Emitter
+    from bench.model.station import Station
     from bench.ocpp.v16.config import Configuration
+    from bench.store.config import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +104,41 @@ def label(profile: Profile) -> str:
     return f"{PURPOSE_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
 
 
-class SmartCharging(ScheduleBoundaries):
-    __slots__ = ("_next_at", "_store", "cp")
-    boundary_timer = TIMER
+class SmartCharging:
+    __slots__ = ("_boundary", "_clock", "_config", "_events", "_state", "_station", "_store")
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    def __init__(
+        self,
+        station: Station,
+        *,
+        clock: Clock,
+        config: Configuration,
+        state: StateStore,
+        events: Emitter,
+        tasks: Supervisor,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._state = state  # the installed profiles outlive a restart
+        self._events = events  # ProfilesChanged
         self._store: ProfileStore | None = None  # loaded on first use
-        self._next_at: datetime | None = None
+        # Wakes ``apply`` at the next period boundary or validTo.
+        self._boundary = BoundaryTimer(tasks, TIMER, self.apply)
+
+    def what_if(self, store: ProfileStore) -> SmartCharging:
+        """This block evaluated over ``store`` (a preview): its checks and composite
+        schedule, with nothing installed on the station."""
+        twin = SmartCharging(
+            self._station,
+            clock=self._clock,
+            config=self._config,
+            state=self._state,
+            events=self._events,
+            tasks=self._boundary.tasks,
+        )
+        twin._store = store
+        return twin
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
@@ -125,7 +156,7 @@ class SmartCharging(ScheduleBoundaries):
         return self._store
 
     def _load(self) -> ProfileStore:
-        rows = self.cp.state.get(self.cp.station.id, STATE_NAME) or []
+        rows = self._state.get(self._station.id, STATE_NAME) or []
         entries: list[Installed] = []
         for row in rows:
             try:
@@ -133,7 +164,7 @@ class SmartCharging(ScheduleBoundaries):
                 installed_at = datetime.fromtimestamp(float(row["installedAt"]), UTC)
                 connector_id = int(row["connectorId"])
             except (ProfileError, KeyError, TypeError, ValueError) as exc:
-                log.warning("%s: dropping a stored charging profile: %s", self.cp.station.id, exc)
+                log.warning("%s: dropping a stored charging profile: %s", self._station.id, exc)
                 continue
             if profile.purpose == TX:
                 # A TxProfile ceases with its transaction (1.6 §7.10); none survives a restart.
@@ -150,12 +181,12 @@ class SmartCharging(ScheduleBoundaries):
             }
             for e in self.store
         ]
-        self.cp.state.put(self.cp.station.id, STATE_NAME, rows)
-        self.cp.events.emit(ProfilesChanged(len(rows)))
+        self._state.put(self._station.id, STATE_NAME, rows)
+        self._events.emit(ProfilesChanged(len(rows)))
 
     @property
     def supply(self) -> Supply:
-        template = self.cp.station.template
+        template = self._station.template
         phases = template.phases if template.current_type == "AC" else 1
         return Supply(float(template.nominal_voltage_v), phases)
 
@@ -168,7 +199,7 @@ class SmartCharging(ScheduleBoundaries):
             profile = parse(raw)
         except (ProfileError, KeyError, TypeError, ValueError) as exc:
             raise Rejected(str(exc)) from None
-        config = self.cp.config
+        config = self._config
         max_level = config.value("ChargeProfileMaxStackLevel")
         if profile.stack_level > max_level:
             raise Rejected(f"stackLevel {profile.stack_level} > ChargeProfileMaxStackLevel")
@@ -203,7 +234,7 @@ class SmartCharging(ScheduleBoundaries):
             if profile.transaction_id is not None:
                 raise Rejected("no transactionId in a RemoteStartTransaction profile (§5.16.2)")
             return
-        tx = self.cp.station.connector(connector_id).transaction
+        tx = self._station.connector(connector_id).transaction
         if tx is None:
             raise Rejected("no transaction on the connector for a TxProfile (1.6 §3.13.1)")
         if (
@@ -218,7 +249,7 @@ class SmartCharging(ScheduleBoundaries):
         try:
             self.check(connector_id, raw, remote_start=True)
         except Rejected as exc:
-            log.info("%s: remote start profile rejected: %s", self.cp.station.id, exc)
+            log.info("%s: remote start profile rejected: %s", self._station.id, exc)
             return False
         return True
 
@@ -226,14 +257,14 @@ class SmartCharging(ScheduleBoundaries):
     async def set_charging_profile(self, req: dict[str, Any]) -> dict[str, Any]:
         """1.6 §5.16: install a profile; replaces by id or purpose+stackLevel+connector."""
         connector_id = req["connectorId"]
-        if not 0 <= connector_id <= len(self.cp.station.connectors):
+        if not 0 <= connector_id <= len(self._station.connectors):
             # 1.6 errata 3.39: an invalid connectorId is a CALLERROR.
             raise OcppError(ErrorKind.PROPERTY_CONSTRAINT_VIOLATION, f"no connector {connector_id}")
         raw = req["csChargingProfiles"]
         try:
             profile = self.check(connector_id, raw)
         except Rejected as exc:
-            log.info("%s: SetChargingProfile rejected: %s", self.cp.station.id, exc)
+            log.info("%s: SetChargingProfile rejected: %s", self._station.id, exc)
             return {"status": "Rejected"}
         self.install(connector_id, profile, raw)
         return {"status": "Accepted"}
@@ -257,7 +288,7 @@ class SmartCharging(ScheduleBoundaries):
         """1.6 §5.7, errata 3.28–3.30: the composite from now over ``duration`` seconds."""
         connector_id = req["connectorId"]
         duration = req["duration"]
-        if not 0 <= connector_id <= len(self.cp.station.connectors) or duration <= 0:
+        if not 0 <= connector_id <= len(self._station.connectors) or duration <= 0:
             return {"status": "Rejected"}
         # Without a requested unit: amps for AC, watts for DC.
         unit = req.get("chargingRateUnit") or ("A" if self._ac else "W")
@@ -265,11 +296,11 @@ class SmartCharging(ScheduleBoundaries):
 
     @property
     def _ac(self) -> bool:
-        return self.cp.station.template.current_type == "AC"
+        return self._station.template.current_type == "AC"
 
     # ------------------------------------------------------------ installing
     def install(self, connector_id: int, profile: Profile, raw: dict[str, Any]) -> None:
-        entry = Installed(connector_id, profile, raw, self.cp.clock.now())
+        entry = Installed(connector_id, profile, raw, self._clock.now())
         self.store.install(entry)
         self._save()
         self.apply()
@@ -281,7 +312,7 @@ class SmartCharging(ScheduleBoundaries):
                 parsed = self.check(connector.id, profile)
             except Rejected as exc:
                 # Checked when the remote start was accepted; the keys may have changed since.
-                log.warning("%s: remote start profile dropped: %s", self.cp.station.id, exc)
+                log.warning("%s: remote start profile dropped: %s", self._station.id, exc)
             else:
                 self.install(connector.id, parsed, profile)
                 return
@@ -322,16 +353,17 @@ class SmartCharging(ScheduleBoundaries):
     # ------------------------------------------------------------ the limit in force
     def apply(self) -> None:
         """Set every connector's smart-charging limit for this instant; time the next change."""
-        station = self.cp.station
+        station = self._station
         store = self.store
         if not len(store):
             for connector in station.connectors:
                 if connector.limit_a is not None:
                     connector.set_limit(None, None)
-            self._cancel_timer()
+            self._boundary.cancel()
             return
-        now = self.cp.clock.now()
-        self._purge_expired(now)
+        now = self._clock.now()
+        if purge_expired(store, now):
+            self._save()
         running = sorted(
             (c for c in station.connectors if c.transaction is not None),
             key=lambda c: c.transaction.started_at,  # type: ignore[union-attr]
@@ -361,7 +393,7 @@ class SmartCharging(ScheduleBoundaries):
         points: set[datetime] = max_layer.changes(now, now + HORIZON)
         for layer in layers.values():
             points |= layer.changes(now, now + HORIZON)
-        self._schedule(now, min(points) if points else now + HORIZON)
+        self._boundary.schedule(now, min(points) if points else now + HORIZON)
 
     # ------------------------------------------------------------ composite schedule
     def composite_schedule(self, connector_id: int, duration: int, unit: str) -> dict[str, Any]:
@@ -372,12 +404,12 @@ class SmartCharging(ScheduleBoundaries):
         expects to draw from the grid: the sum of its connectors' limits, capped
         by the ChargePointMaxProfile.
         """
-        start = self.cp.clock.now().replace(microsecond=0)
+        start = self._clock.now().replace(microsecond=0)
         end = start + timedelta(seconds=duration)
         supply = self.supply
         max_layer = self._max_layer()
         layers: dict[int, Layer] = {}
-        for c in self.cp.station.connectors:
+        for c in self._station.connectors:
             if connector_id in (0, c.id):
                 tx = c.transaction
                 layers[c.id] = self._tx_layer(
@@ -388,12 +420,12 @@ class SmartCharging(ScheduleBoundaries):
             parts: list[Limit | None] = [max_layer.at(t)]
             if connector_id == 0:
                 total = 0.0
-                for c in self.cp.station.connectors:
+                for c in self._station.connectors:
                     own = layers[c.id].at(t)
                     total += min(own.amps, hardware_cap(c)) if own is not None else hardware_cap(c)
                 parts.append(Limit(total, supply.phases, "connectors"))
             else:
-                c = self.cp.station.connector(connector_id)
+                c = self._station.connector(connector_id)
                 parts += [layers[c.id].at(t), Limit(hardware_cap(c), supply.phases, "hardware")]
             limit = lowest(parts)
             assert limit is not None

@@ -22,69 +22,137 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bench.ocpp.charge_point_base import AuthorizationResult
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.common.tx_delivery import TxDelivery
+from bench.ocpp.common.tx_delivery import DeliveryHost, TxDelivery
 from bench.ocpp.v16.tx_meter_values import MeterValues
-from bench.store.queue import OfflineQueue, QueuedMessage
+from bench.store.queue import OfflineQueue
 
 if TYPE_CHECKING:
+    import sqlite3
+
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
     from bench.model.connector import Connector
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.model.events import Emitter
+    from bench.model.station import Station
+    from bench.ocpp.v16.authorization import Authorizer
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.local_list import LocalAuthList
+    from bench.ocpp.v16.reservation import Reservations
+    from bench.ocpp.v16.smart_charging import SmartCharging
+    from bench.store.config import StateStore
+    from bench.store.faults import StoreHealth
+    from bench.store.queue import QueuedMessage
 
 log = logging.getLogger(__name__)
 
 TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 
 
-class Transactions(MeterValues):
+class Transactions:
     __slots__ = (
+        "_authorizer",
+        "_clock",
+        "_config",
         "_counter",
+        "_events",
         "_invalid_allowance",
+        "_link",
+        "_local_list",
         "_locked_for",
-        "_tx_data",
+        "_reservations",
+        "_smart",
+        "_state",
+        "_station",
+        "_tasks",
         "_waiting",
-        "cp",
         "delivery",
+        "meter_values",
         "pending_profile",
         "queue",
     )
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
-        # Virtual stamps; a refused write is held in memory and reported to cp.storage.
-        self.queue = OfflineQueue(cp.db, cp.station.id, clock=cp.clock, health=cp.storage)
+    def __init__(
+        self,
+        station: Station,
+        *,
+        db: sqlite3.Connection,
+        storage: StoreHealth,
+        clock: Clock,
+        config: Configuration,
+        tasks: Supervisor,
+        state: StateStore,
+        events: Emitter,
+        link: DeliveryHost,
+        authorizer: Authorizer,
+        reservations: Reservations,
+        smart: SmartCharging,
+        local_list: LocalAuthList,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._tasks = tasks
+        self._state = state
+        self._events = events  # AuthorizationResult
+        self._link = link  # accepted/online, status_may_have_changed; delivery's host
+        self._authorizer = authorizer
+        self._reservations = reservations
+        self._smart = smart
+        self._local_list = local_list
+        # Virtual stamps; a refused write is held in memory and reported to ``storage``.
+        self.queue = OfflineQueue(db, station.id, clock=clock, health=storage)
         self._waiting: dict[
             int, str
         ] = {}  # connector id -> idTag authorized, waiting for the cable
-        self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
         self.delivery = TxDelivery(
-            cp,
+            link,
             self.queue,
             name="tx-queue",
             limits=self._retry_limits,
             prepare=self._prepare,
             on_reply=self._on_reply,
         )
-        self._counter = int(cp.state.get(cp.station.id, "tx_counter", 0) or 0)
+        self.meter_values = MeterValues(
+            station,
+            clock=clock,
+            config=config,
+            tasks=tasks,
+            session=link.session,
+            link=link,
+            enqueue=lambda action, payload, local: self.enqueue(action, payload, local=local),
+            save_register=self._save_register,
+        )
+        self._counter = int(state.get(station.id, "tx_counter", 0) or 0)
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
         self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
         self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
 
+    # ------------------------------------------------------------ meter values
+    def cancel_timers(self) -> None:
+        """Stop sampling (a reset): the meter-value timers end."""
+        self.meter_values.cancel_timers()
+
+    def on_interval_change(self, name: str) -> None:
+        """MeterValueSampleInterval or ClockAlignedDataInterval changed (1.6 §9.1)."""
+        self.meter_values.on_interval_change(name)
+
     # ------------------------------------------------------------ id presentation
     def on_model_event(self, event: Any) -> None:
         name = type(event).__name__
         if name == "IdPresented":
-            self.cp.tasks.spawn(self.on_id_presented(event.id_tag, event.connector_id), "present")
+            self._tasks.spawn(self.on_id_presented(event.id_tag, event.connector_id), "present")
         elif name == "ConnectorChanged":
-            connector = self.cp.station.connector(event.connector_id)
+            connector = self._station.connector(event.connector_id)
             if event.reason == "plugged":
                 self._on_plugged(connector)
             elif event.reason == "unplugged":
                 self._on_unplugged(connector)
 
     async def on_id_presented(self, id_tag: str, connector_id: int | None) -> None:
-        station = self.cp.station
+        station = self._station
         if self._release_cable(id_tag):
             return
         # Stop: the same idTag ends its own transaction without Authorize (1.6 §4.1).
@@ -93,12 +161,10 @@ class Transactions(MeterValues):
             if tx is not None and tx.id_tag == id_tag:
                 self.stop(connector, "Local", id_tag=id_tag)
                 return
-        info = await self.cp.authorizer.authorize(id_tag)
+        info = await self._authorizer.authorize(id_tag)
         status = info.get("status", "Invalid")
-        from bench.ocpp.v16.charge_point import AuthorizationResult
-
-        target = self._pick_connector(connector_id, id_tag, info.get("parentIdTag"))
-        self.cp.events.emit(AuthorizationResult(id_tag, status, target.id if target else None))
+        target = self.pick_connector(connector_id, id_tag, info.get("parentIdTag"))
+        self._events.emit(AuthorizationResult(id_tag, status, target.id if target else None))
         if status != "Accepted":
             log.info("%s: idTag %s not accepted (%s)", station.id, id_tag, status)
             return
@@ -115,10 +181,11 @@ class Transactions(MeterValues):
             return
         self.begin_or_wait(target, id_tag, parent_id_tag=parent)
 
-    def _pick_connector(
+    def pick_connector(
         self, connector_id: int | None, id_tag: str | None = None, parent_id_tag: str | None = None
     ) -> Connector | None:
-        station = self.cp.station
+        """The connector a start for ``id_tag`` goes to (``connector_id`` if it may), or None."""
+        station = self._station
         if connector_id:
             connector = station.connector(connector_id)
             named = self.can_start(connector, id_tag, parent_id_tag, restart=True)
@@ -133,7 +200,10 @@ class Transactions(MeterValues):
             for c in station.connectors
             if c.finishing and self.can_start(c, id_tag, parent_id_tag, restart=True)
         ]
-        return (plugged or reserved or candidates or finishing or [None])[0]
+        for group in (plugged, reserved, candidates, finishing):
+            if group:
+                return group[0]
+        return None
 
     def can_start(
         self,
@@ -155,9 +225,9 @@ class Transactions(MeterValues):
             connector.transaction is None
             and connector.operative
             and connector.fault is None
-            and self.cp.station.fault is None
+            and self._station.fault is None
             and (restart or not connector.finishing)
-            and (id_tag is None or self.cp.reservations.allows(connector, id_tag, parent_id_tag))
+            and (id_tag is None or self._reservations.allows(connector, id_tag, parent_id_tag))
         )
 
     def begin_or_wait(
@@ -168,14 +238,14 @@ class Transactions(MeterValues):
         parent_id_tag: str | None = None,
         reservation_id: int | None = None,
     ) -> None:
-        reservations = self.cp.reservations
+        reservations = self._reservations
         if parent_id_tag is None:
             parent_id_tag = reservations.parent_of(id_tag)
         if not reservations.allows(connector, id_tag, parent_id_tag):
             # 1.6 §5.13: reserved for another idTag (a remote start lands here too).
             log.info(
                 "%s: connector %d is reserved; %s may not start",
-                self.cp.station.id,
+                self._station.id,
                 connector.id,
                 id_tag,
             )
@@ -189,14 +259,14 @@ class Transactions(MeterValues):
             return
         # Authorized before the cable: Preparing until plugged or ConnectionTimeOut (§9.1.6).
         self._waiting[connector.id] = id_tag
-        timeout = self.cp.config.value("ConnectionTimeOut")
+        timeout = self._config.value("ConnectionTimeOut")
         if timeout > 0:
-            self.cp.tasks.later(
+            self._tasks.later(
                 f"conn-timeout-{connector.id}",
                 timeout,
                 lambda: self._connection_timed_out(connector.id),
             )
-        self.cp.status_may_have_changed()
+        self._link.status_may_have_changed()
 
     def is_waiting_for_cable(self, connector_id: int) -> bool:
         return connector_id in self._waiting
@@ -205,22 +275,22 @@ class Transactions(MeterValues):
         if self._waiting.pop(connector_id, None) is not None:
             log.info(
                 "%s: connector %d: no cable within ConnectionTimeOut",
-                self.cp.station.id,
+                self._station.id,
                 connector_id,
             )
-            self.cp.status_may_have_changed()
+            self._link.status_may_have_changed()
 
     def _on_plugged(self, connector: Connector) -> None:
         id_tag = self._waiting.pop(connector.id, None)
-        self.cp.tasks.cancel_timer(f"conn-timeout-{connector.id}")
+        self._tasks.cancel_timer(f"conn-timeout-{connector.id}")
         if id_tag is not None and connector.transaction is None:
-            reservations = self.cp.reservations
+            reservations = self._reservations
             parent = reservations.parent_of(id_tag)
             reservation_id = reservations.claim(connector, id_tag, parent)
             self.start(connector, id_tag, parent_id_tag=parent, reservation_id=reservation_id)
 
     def _on_unplugged(self, connector: Connector) -> None:
-        config = self.cp.config
+        config = self._config
         unlock = config.get_bool("UnlockConnectorOnEVSideDisconnect")
         tx = connector.transaction
         if tx is not None and config.get_bool("StopTransactionOnEVSideDisconnect"):
@@ -236,7 +306,7 @@ class Transactions(MeterValues):
         for connector_id, owner in list(self._locked_for.items()):
             if owner.lower() == id_tag.lower():
                 del self._locked_for[connector_id]
-                self.cp.station.connector(connector_id).unlock()
+                self._station.connector(connector_id).unlock()
                 return True
         return False
 
@@ -249,12 +319,12 @@ class Transactions(MeterValues):
         parent_id_tag: str | None = None,
         reservation_id: int | None = None,
     ) -> None:
-        now = self.cp.clock.now()
+        now = self._clock.now()
         meter_start = int(connector.energy_wh)
         tx = connector.begin_transaction(id_tag, meter_start, now, reservation_id=reservation_id)
         self._counter += 1
-        local = f"{self.cp.station.id}#{self._counter}"
-        self.cp.state.put(self.cp.station.id, "tx_counter", self._counter)
+        local = f"{self._station.id}#{self._counter}"
+        self._state.put(self._station.id, "tx_counter", self._counter)
         tx.local_key = local
         tx.parent_id_tag = parent_id_tag
         payload: dict[str, Any] = {
@@ -271,13 +341,14 @@ class Transactions(MeterValues):
             profile = self.pending_profile[1]
             self.pending_profile = None
         # Installs the remote start's TxProfile (1.6 §5.16.2) and applies the limits in force.
-        self.cp.smart.transaction_started(connector, profile)
-        self._tx_data[connector.id] = []
-        self._add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
+        self._smart.transaction_started(connector, profile)
+        meter_values = self.meter_values
+        meter_values.open_tx_data(connector)
+        meter_values.add_tx_data(connector, "StopTxnSampledData", "Transaction.Begin")
         self.enqueue("StartTransaction", payload, local=local, holds=connector.id)
-        self._schedule_sample(connector)
-        self._schedule_aligned()
-        self.cp.status_may_have_changed()
+        meter_values.schedule_sample(connector)
+        meter_values.schedule_aligned()
+        self._link.status_may_have_changed()
 
     def stop(
         self, connector: Connector, reason: str, *, id_tag: str | None = None, unlock: bool = True
@@ -285,13 +356,15 @@ class Transactions(MeterValues):
         tx = connector.transaction
         if tx is None:
             return
-        now = self.cp.clock.now()
-        self.cp.tasks.cancel_timer(f"sample-{connector.id}")
+        now = self._clock.now()
+        self._tasks.cancel_timer(f"sample-{connector.id}")
         # Ending settles the meter and opens the contactor, so nothing flows after the
         # register is read: meterStop is exactly where the next meterStart begins (§4.8).
         ended = connector.end_transaction(unlock=unlock)
-        self._add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
+        self.meter_values.add_tx_data(connector, "StopTxnSampledData", "Transaction.End")
         local = tx.local_key
+        # end_transaction reads the register into meter_stop_wh.
+        assert ended.meter_stop_wh is not None
         payload: dict[str, Any] = {
             "meterStop": int(ended.meter_stop_wh),
             "timestamp": iso(now),
@@ -300,22 +373,22 @@ class Transactions(MeterValues):
         }
         if id_tag:
             payload["idTag"] = id_tag
-        data = self._tx_data.pop(connector.id, [])
+        data = self.meter_values.take_tx_data(connector)
         if data:
             payload["transactionData"] = data
         # Its TxProfiles cease and a shared ChargePointMaxProfile is split anew (1.6 §3.13).
-        self.cp.smart.transaction_ended(connector)
+        self._smart.transaction_ended(connector)
         self._forget_open(connector)
         self._save_register(connector)
         self.enqueue("StopTransaction", payload, local=local, holds=connector.id)
-        self.cp.status_may_have_changed()
+        self._link.status_may_have_changed()
 
     # ------------------------------------------------------------ restart recovery
     def _persist_open(
         self, connector: Connector, local: str, id_tag: str, meter_start: int, started: datetime
     ) -> None:
-        self.cp.state.put(
-            self.cp.station.id,
+        self._state.put(
+            self._station.id,
             f"open_tx_{connector.id}",
             {
                 "local": local,
@@ -326,22 +399,22 @@ class Transactions(MeterValues):
         )
 
     def _forget_open(self, connector: Connector) -> None:
-        self.cp.state.put(self.cp.station.id, f"open_tx_{connector.id}", None)
+        self._state.put(self._station.id, f"open_tx_{connector.id}", None)
 
     def _save_register(self, connector: Connector) -> None:
         # The instant goes with the reading: a restart resumes the clock from it.
-        record = {"wh": connector.meter.energy_wh, "at": self.cp.clock.now().timestamp()}
-        self.cp.state.put(self.cp.station.id, f"energy_{connector.id}", record)
+        record = {"wh": connector.meter.energy_wh, "at": self._clock.now().timestamp()}
+        self._state.put(self._station.id, f"energy_{connector.id}", record)
 
     def recover_after_restart(self) -> None:
         """A transaction left open by a previous process ends with reason PowerLoss (§7.8)."""
-        station_id = self.cp.station.id
+        station_id = self._station.id
         saved = {
             c.id: (
-                self.cp.state.get(station_id, f"energy_{c.id}"),
-                self.cp.state.get(station_id, f"open_tx_{c.id}"),
+                self._state.get(station_id, f"energy_{c.id}"),
+                self._state.get(station_id, f"open_tx_{c.id}"),
             )
-            for c in self.cp.station.connectors
+            for c in self._station.connectors
         }
         # Never before what the previous run wrote (issue 11: a PowerLoss stop stamped
         # before its own start after a restart at high speed).
@@ -352,8 +425,8 @@ class Transactions(MeterValues):
             if isinstance(record, dict) and record.get(key) is not None
         ]
         if instants:
-            self.cp.clock.resume_at(datetime.fromtimestamp(max(instants), UTC))
-        for connector in self.cp.station.connectors:
+            self._clock.resume_at(datetime.fromtimestamp(max(instants), UTC))
+        for connector in self._station.connectors:
             register, left = saved[connector.id]
             energy = register.get("wh") if isinstance(register, dict) else register
             if energy is not None and energy > connector.meter.energy_wh:
@@ -362,7 +435,7 @@ class Transactions(MeterValues):
                 continue
             payload = {
                 "meterStop": int(max(left["meter_start"], connector.meter.energy_wh)),
-                "timestamp": iso(self.cp.clock.now()),
+                "timestamp": iso(self._clock.now()),
                 "reason": "PowerLoss",
                 "transactionId": 0,
             }
@@ -406,7 +479,7 @@ class Transactions(MeterValues):
         self.delivery.stop()
 
     def _retry_limits(self) -> tuple[int, float]:
-        config = self.cp.config  # 1.6 §3.7.1
+        config = self._config  # 1.6 §3.7.1
         return (
             config.value("TransactionMessageAttempts"),
             config.value("TransactionMessageRetryInterval"),
@@ -415,16 +488,16 @@ class Transactions(MeterValues):
     def _tx_id_for(self, local: str | None) -> int | None:
         if local is None:
             return None
-        ids = self.cp.state.get(self.cp.station.id, "tx_ids") or {}
+        ids = self._state.get(self._station.id, "tx_ids") or {}
         return ids.get(local)
 
     def _learn_tx_id(self, local: str, transaction_id: int) -> None:
-        ids = self.cp.state.get(self.cp.station.id, "tx_ids") or {}
+        ids = self._state.get(self._station.id, "tx_ids") or {}
         ids[local] = transaction_id
         # Bounded: only ids of transactions that may still have queued messages matter.
         if len(ids) > 200:
             ids = dict(list(ids.items())[-100:])
-        self.cp.state.put(self.cp.station.id, "tx_ids", ids)
+        self._state.put(self._station.id, "tx_ids", ids)
 
     def _prepare(self, item: QueuedMessage) -> dict[str, Any] | None:
         """The payload to send, with the transactionId learnt since it was queued (§3.7)."""
@@ -436,7 +509,7 @@ class Transactions(MeterValues):
                 log.error(
                     "%s: dropping StopTransaction of a transaction the CSMS never "
                     "acknowledged (%s)",
-                    self.cp.station.id,
+                    self._station.id,
                     local,
                 )
                 return None
@@ -451,26 +524,26 @@ class Transactions(MeterValues):
         info = reply.get("idTagInfo")
         id_tag = payload.get("idTag")
         if info and id_tag:
-            self.cp.authorizer.remember(id_tag, info)
+            self._authorizer.remember(id_tag, info)
         if action != "StartTransaction":
             return
         if info and id_tag:
             # 1.6 §3.5.2: a verdict contradicting the local list is reported on connector 0.
-            self.cp.local_list.check_conflict(id_tag, info)
+            self._local_list.check_conflict(id_tag, info)
         tx_id = reply["transactionId"]
         if local:
             self._learn_tx_id(local, tx_id)
-        for connector in self.cp.station.connectors:
+        for connector in self._station.connectors:
             tx = connector.transaction
             if tx is not None and tx.local_key == local:
                 tx.protocol_id = tx_id
                 if info and info.get("status") != "Accepted":
                     self._deauthorized(connector)
-                self.cp.status_may_have_changed()
+                self._link.status_may_have_changed()
 
     def _deauthorized(self, connector: Connector) -> None:
         """StartTransaction.conf not Accepted (§3.5.4, §9.1.24, §9.1.14)."""
-        config = self.cp.config
+        config = self._config
         if not config.get_bool("StopTransactionOnInvalidId"):
             connector.open_contactor()  # only stop energy delivery
             return
@@ -485,7 +558,7 @@ class Transactions(MeterValues):
     def check_energy_allowance(self) -> None:
         """Stop deauthorized transactions that used up MaxEnergyOnInvalidId (§9.1.14)."""
         for connector_id, limit_wh in list(self._invalid_allowance.items()):
-            connector = self.cp.station.connector(connector_id)
+            connector = self._station.connector(connector_id)
             if connector.transaction is None:
                 del self._invalid_allowance[connector_id]
             elif connector.energy_wh >= limit_wh:
@@ -495,4 +568,4 @@ class Transactions(MeterValues):
     # ------------------------------------------------------------ smart charging
     def refresh_limits(self) -> None:
         """Apply the smart-charging limits in force at this instant (1.6 §3.13)."""
-        self.cp.smart.apply()
+        self._smart.apply()

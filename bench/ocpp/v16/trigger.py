@@ -27,7 +27,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
@@ -76,7 +76,9 @@ class RemoteTrigger:
             return {"status": "Rejected"}
         return Reply({"status": "Accepted"}, then=plan)
 
-    def _plan(self, requested: str, connector_id: int | None) -> Callable[[], None] | bool | None:
+    def _plan(
+        self, requested: str, connector_id: int | None
+    ) -> Callable[[], None] | Literal[False] | None:
         """The work that sends ``requested`` after the reply; False to reject, None if unknown."""
         cp = self.cp
         if requested == "BootNotification":

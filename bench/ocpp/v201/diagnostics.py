@@ -1,6 +1,6 @@
 """Functional block N of a 2.0.1 station: GetLog (N01) and CustomerInformation (N09, N10).
 
-GetLog builds a real archive (``bench.diagnostics.pack``: .zip or .tar.gz) and
+GetLog builds a real archive (``bench.ocpp.common.archive.pack``: .zip or .tar.gz) and
 uploads it to ``log.remoteLocation`` with ``bench.transfer`` (HTTP(S) PUT/POST,
 FTP(S)), retrying ``retries`` times; LogStatusNotification reports Uploading,
 then Uploaded or the failure (UploadFailure, BadMessage, PermissionDenied,
@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import transfer
-from bench.diagnostics import (
+from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.archive import (
     DIAGNOSTICS,
     SECURITY,
     archive_name,
@@ -42,7 +43,6 @@ from bench.diagnostics import (
     security_events,
     station_frames,
 )
-from bench.ocpp.common import transfer_jobs
 from bench.ocpp.common.timestamps import iso, read_iso
 from bench.ocpp.common.transfer_jobs import (
     Job,

@@ -30,9 +30,9 @@ from bench.ocpp.common.smart import ProfilesChanged, floor1
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
+from bench.ocpp.v201.smart_boundary import ScheduleBoundaries
 from bench.ocpp.v201.smart_external import ExternalLimits
 from bench.ocpp.v201.smart_iso15118 import Iso15118
 from bench.ocpp.v201.smart_limits import LimitPlanner

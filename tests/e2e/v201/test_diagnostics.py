@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.csms.server import CentralSystem
-from bench.diagnostics import unpack
+from bench.ocpp.common.archive import unpack
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.v201.sec_support import PASSWORD, set_variable, statuses, stored
 
