@@ -25,11 +25,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import tarfile
 import zipfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.kernel.frames import FanOut
 from bench.ocpp.common.timestamps import iso, parse_iso
@@ -37,7 +38,21 @@ from bench.store.messages import MessageLog
 from bench.store.sinks import json_line
 
 if TYPE_CHECKING:
+    from bench.model.station import Station
+    from bench.ocpp.session import OcppSession
     from bench.ocpp.v16.charge_point import ChargePoint16
+
+
+class FrameSource(Protocol):
+    """What reading a station's message log needs (a charge point of either version)."""
+
+    @property
+    def station(self) -> Station: ...
+    @property
+    def session(self) -> OcppSession: ...
+    @property
+    def db(self) -> sqlite3.Connection: ...
+
 
 FORMATS = ("zip", "tar.gz")
 MAX_FRAMES = 200_000  # a diagnostics file stays bounded however long the log is
@@ -85,7 +100,7 @@ def build_security_log(
 
 
 # --------------------------------------------------------------------------- sources
-def message_log(cp: ChargePoint16) -> MessageLog:
+def message_log(cp: FrameSource) -> MessageLog:
     """The station's message log, with whatever its sinks still buffer written first."""
     for sink in _sinks(cp.session.sink):
         if isinstance(sink, MessageLog):
@@ -95,7 +110,7 @@ def message_log(cp: ChargePoint16) -> MessageLog:
     return MessageLog(cp.db)
 
 
-def station_frames(cp: ChargePoint16, start: datetime | None, stop: datetime | None) -> list[Any]:
+def station_frames(cp: FrameSource, start: datetime | None, stop: datetime | None) -> list[Any]:
     """The station's frames with ``start <= ts <= stop``, oldest first."""
     # MessageLog's ``until`` is exclusive; the request's stopTime is inclusive.
     until = stop.timestamp() + 1e-6 if stop is not None else None
@@ -108,7 +123,7 @@ def security_events(
     """The security events with ``start <= timestamp <= stop``, oldest first (N01.FR.03)."""
     own_log = getattr(cp.security, "security_log", None)
     if callable(own_log):
-        return [e for e in own_log() if _within(e.get("timestamp"), start, stop)]
+        return [e for e in own_log() if within(e.get("timestamp"), start, stop)]
     until = stop.timestamp() + 1e-6 if stop is not None else None
     frames = message_log(cp).query(
         station=cp.station.id,
@@ -122,7 +137,8 @@ def security_events(
     return [dict(rec.payload) for rec in frames if isinstance(rec.payload, dict)]
 
 
-def _within(stamp: Any, start: datetime | None, stop: datetime | None) -> bool:
+def within(stamp: Any, start: datetime | None, stop: datetime | None) -> bool:
+    """Whether an ISO ``stamp`` lies in ``[start, stop]`` (either end open)."""
     if start is None and stop is None:
         return True
     when = parse_iso(str(stamp))

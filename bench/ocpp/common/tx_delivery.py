@@ -30,7 +30,7 @@ from bench.ocpp.flag import Flag
 from bench.store.queue import OfflineQueue, QueuedMessage
 
 if TYPE_CHECKING:
-    from bench.ocpp.charge_point_base import ChargePointBase
+    from bench.ocpp.common.station_link import StationLink
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class TxDelivery:
 
     def __init__(
         self,
-        cp: ChargePointBase,
+        cp: StationLink,
         queue: OfflineQueue,
         *,
         name: str,
