@@ -24,15 +24,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bench.ocpp.common.smart import ProfilesChanged, floor1
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.smart_boundary import ScheduleBoundaries
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
+from bench.ocpp.v201.ports import EvCertificates, TxLookup
 from bench.ocpp.v201.smart_external import ExternalLimits
 from bench.ocpp.v201.smart_iso15118 import Iso15118
 from bench.ocpp.v201.smart_limits import LimitPlanner
@@ -48,9 +49,6 @@ from bench.ocpp.v201.smart_profiles import (
 from bench.smart.profiles import EXTERNAL, STATION_MAX, TX, TX_DEFAULT, Profile
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +85,24 @@ class SmartCharging(ScheduleBoundaries, Block):
         "_stale",
         "_station_limit",
         "_store",
+        "_transactions",
         "_unsubscribe",
         "external",
         "iso15118",
     )
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(
+        self, cp: StationHost, transactions: TxLookup, certificates: EvCertificates
+    ) -> None:
         super().__init__(cp)
+        self._transactions = transactions
         self._store: ByIdStore | None = None  # loaded on first use
         self._stale = False  # the load dropped stored rows: the store must be rewritten
         self._sources: dict[int, str] = {}  # profile id -> chargingLimitSource
         self._next_at: datetime | None = None
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
         self._unsubscribe: Callable[[], None] | None = None
-        self.iso15118 = Iso15118(self)
+        self.iso15118 = Iso15118(self, certificates)
         self.external = ExternalLimits(self)
 
     def handlers(self) -> dict[str, Handler]:
@@ -185,8 +187,8 @@ class SmartCharging(ScheduleBoundaries, Block):
         )
 
     def transaction_id(self, evse_id: int) -> str | None:
-        """The transactionId running on ``evse_id`` (E01, via cp.transactions)."""
-        tx = self.cp.transactions.active(evse_id)  # type: ignore[attr-defined]
+        """The transactionId running on ``evse_id`` (E01, from the transaction block)."""
+        tx = self._transactions.active(evse_id)
         return tx.transaction_id if tx is not None else None
 
     def planner(self) -> LimitPlanner:

@@ -16,7 +16,8 @@ from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.tx_state import IdToken
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.tx_state import EvseSession
+    from bench.ocpp.v201.ports import Authorizer, TxProfiles
+    from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ class RemoteControl(Block):
     """The CSMS-initiated half of the transaction block (mixed into ``Transactions``)."""
 
     __slots__ = ()
-    sessions: dict[int, EvseSession]
+    sessions: TxSessions
+    _auth: Authorizer
+    _smart: TxProfiles
 
     def remote_handlers(self) -> dict[str, Handler]:
         return {
@@ -63,7 +66,7 @@ class RemoteControl(Block):
             tx = session.tx
             tx_id = tx.transaction_id if tx is not None else session.next_tx_id
             tx_id = tx_id or str(uuid.uuid4())
-            status = self.cp.smart.install_tx_profile(session.evse_id, profile, tx_id)
+            status = self._smart.install_tx_profile(session.evse_id, profile, tx_id)
             if status != "Accepted":
                 return _rejected("InvalidProfile")
             if tx is None:
@@ -91,13 +94,14 @@ class RemoteControl(Block):
         # F01.FR.20: the station picks; an EV already waiting wins.
         usable = [s for s in self.sessions.values() if may(s, token, group)]
         plugged = [s for s in usable if self.cp.station.connector(s.evse_id).plugged]
-        return (plugged or usable or [None])[0]
+        chosen = plugged or usable
+        return chosen[0] if chosen else None
 
     async def _remote_authorize(
         self, session: EvseSession, token: IdToken, group: IdToken | None, remote_start_id: int
     ) -> None:
         if self.cp.flag("AuthCtrlr", "AuthorizeRemoteStart"):
-            info = await self.cp.auth.authorize(token, session.evse_id)  # F01.FR.01
+            info = await self._auth.authorize(token, session.evse_id)  # F01.FR.01
             if info.get("status") != "Accepted":
                 log.info("%s: remote start for %s not authorized", self.cp.station.id, token)
                 session.next_tx_id = None
