@@ -10,7 +10,8 @@ transaction, the trigger that caused it and the charging state when it changed
 authorization is active and an EV is plugged, the model connector holds a
 transaction (contactor closed, plug locked); when the authorization ends, it ends.
 
-Remote control (F01-F05, E14) is in ``tx_remote``, meter values in ``tx_meter``.
+Remote control (F01-F05, E14) is the ``tx_remote`` collaborator; meter values are in
+``tx_metering``/``tx_meter``, reply handling in ``tx_replies``.
 """
 
 from __future__ import annotations
@@ -90,15 +91,15 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(RemoteControl, Metering, Replies):
+class Transactions(Metering, Replies):
     __slots__ = (
         "_auth",
         "_reservations",
         "_resync",
-        "_smart",
         "_syncing",
         "_tariff",
         "queue",
+        "remote",
         "sampler",
         "sessions",
     )
@@ -116,8 +117,8 @@ class Transactions(RemoteControl, Metering, Replies):
         self.sessions = sessions  # shared, read by the blocks that need what runs (TxLookup)
         self._auth = auth
         self._reservations = reservations
-        self._smart = smart
         self._tariff = tariff
+        self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
         self.queue = TxQueue(cp, self._on_reply)
         self.sampler = Sampler()
         self._syncing = False
@@ -156,7 +157,7 @@ class Transactions(RemoteControl, Metering, Replies):
 
     # ------------------------------------------------------------ block hooks
     def handlers(self) -> dict[str, Handler]:
-        return self.remote_handlers()
+        return self.remote.handlers()
 
     def triggers(self) -> dict[str, Trigger]:
         return {"TransactionEvent": self._trigger_event, "MeterValues": self._trigger_meter}
