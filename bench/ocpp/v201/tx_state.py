@@ -26,7 +26,7 @@ AUTH_BOUND_POINTS = frozenset({"Authorized", "PowerPathClosed", "EnergyTransfer"
 
 @dataclass(slots=True)
 class Tx201:
-    """One running 2.0.1 transaction (the object ``cp.transactions.active`` returns)."""
+    """One running 2.0.1 transaction (what ``Transactions.active`` returns)."""
 
     transaction_id: str
     evse_id: int
