@@ -229,7 +229,7 @@ class _WhatIf201(SmartCharging201):
     __slots__ = ("_what_if",)
 
     def __init__(self, cp: Any, store: ProfileStore) -> None:
-        super().__init__(cp)
+        super().__init__(cp, cp.transactions, cp.security.certificates)
         self._what_if = store
 
     @property

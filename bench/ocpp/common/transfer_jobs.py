@@ -21,7 +21,7 @@ from bench import transfer
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 
 if TYPE_CHECKING:
-    from bench.ocpp.charge_point_base import ChargePointBase
+    from bench.ocpp.common.station_link import StationLink
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Job:
     task: asyncio.Task[None] | None = None
 
 
-def start(cp: ChargePointBase, old: Job | None, job: Job, work: Coroutine[Any, Any, None]) -> Job:
+def start(cp: StationLink, old: Job | None, job: Job, work: Coroutine[Any, Any, None]) -> Job:
     """Cancel ``old`` if it still runs and run ``work`` as ``job`` under the station's tasks."""
     if old is not None and old.task is not None and not old.task.done():
         old.active = False
@@ -80,7 +80,7 @@ def start(cp: ChargePointBase, old: Job | None, job: Job, work: Coroutine[Any, A
 
 # --------------------------------------------------------------------------- uploads
 async def upload(
-    cp: ChargePointBase,
+    cp: StationLink,
     job: Job,
     location: str,
     name: str,
@@ -107,7 +107,7 @@ async def upload(
 
 
 async def _push(
-    cp: ChargePointBase,
+    cp: StationLink,
     location: str,
     name: str,
     build: Callable[[], bytes],
@@ -144,7 +144,7 @@ async def _push(
     return reason
 
 
-async def upload_status(cp: ChargePointBase, job: Job, status: str) -> None:
+async def upload_status(cp: StationLink, job: Job, status: str) -> None:
     job.status = status
     cp.events.emit(TransferStatus(job.kind, status, job.request_id))
     if job.kind == "log":
@@ -169,12 +169,12 @@ def check_protocol(location: str, protocols: str) -> None:
         )
 
 
-def options(cp: ChargePointBase) -> transfer.Options:
+def options(cp: StationLink) -> transfer.Options:
     # HTTPS/FTPS servers are trusted like the CSMS: the CA the station was given.
     return transfer.Options(timeout=TRANSFER_TIMEOUT, ca_file=cp.link_config.ca_file)
 
 
-async def wait_until(cp: ChargePointBase, when: datetime) -> None:
+async def wait_until(cp: StationLink, when: datetime) -> None:
     """Sleep on the station's (virtual) clock until ``when``."""
     for _ in range(1000):  # a clock that sleeps short is asked again
         delay = (when - cp.clock.now()).total_seconds()
@@ -183,7 +183,7 @@ async def wait_until(cp: ChargePointBase, when: datetime) -> None:
         await cp.clock.sleep(delay)
 
 
-def security_event(cp: ChargePointBase, event_type: str, tech_info: str | None = None) -> None:
+def security_event(cp: StationLink, event_type: str, tech_info: str | None = None) -> None:
     """Report a whitepaper §8 security event through the security block."""
     report = getattr(getattr(cp, "security", None), "notify", None)
     if report is None:
@@ -192,9 +192,7 @@ def security_event(cp: ChargePointBase, event_type: str, tech_info: str | None =
     report(event_type, tech_info)
 
 
-async def notify(
-    cp: ChargePointBase, action: str, payload: dict[str, Any], wait: bool = True
-) -> bool:
+async def notify(cp: StationLink, action: str, payload: dict[str, Any], wait: bool = True) -> bool:
     """Send a status notification; with ``wait``, first wait for an accepted link.
 
     A status that cannot be delivered is logged, never raised: the transfer

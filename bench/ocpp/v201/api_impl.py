@@ -39,8 +39,9 @@ from bench.ocpp.v201.smart_profiles import PURPOSE_NAME, label
 from bench.smart.profiles import EXTERNAL, Profile
 
 if TYPE_CHECKING:
+    from bench.ocpp.v201.block import Handler
     from bench.ocpp.v201.charge_point import ChargePoint201
-    from bench.ocpp.v201.provisioning import Provisioning
+    from bench.ocpp.v201.device_model import DeviceModel
     from bench.smart.store import Installed
 
 ID_TOKEN_MAX = 36  # IdTokenType.idToken: identifierString, at most 36 characters
@@ -69,14 +70,14 @@ class Api201(CommonApi):
     def set_external_limit(self, connector_id: int, amps: float | None) -> None:
         cp = _cp(self)
         # An external constraints profile, announced with NotifyChargingLimit (K12).
-        cp.smart.set_external_limit(connector_id, amps)  # type: ignore[attr-defined]
+        cp.smart.set_external_limit(connector_id, amps)
 
     # ------------------------------------------------------------ views
     def connector(self, connector_id: int) -> ConnectorView:
         cp = _cp(self)
         report = cp.status_of(connector_id)
         c = cp.station.connector(connector_id)
-        smart_block = cp.smart  # type: ignore[attr-defined]
+        smart_block = cp.smart
 
         def external(entry: Installed) -> str | None:
             if entry.profile.purpose != EXTERNAL:
@@ -86,7 +87,7 @@ class Api201(CommonApi):
         smart = profile_limit(
             c.limit_a, c.limit_source, smart_block.store, label, _purpose, external
         )
-        tx = cp.transactions.active(connector_id)  # type: ignore[attr-defined]
+        tx = cp.transactions.active(connector_id)
         view = None
         if tx is not None:
             token = tx.id_token or {}
@@ -112,14 +113,14 @@ class Api201(CommonApi):
 
     def station_limit(self) -> Limit | None:
         cp = _cp(self)
-        amps = cp.smart.limit_a(0)  # type: ignore[attr-defined]
+        amps = cp.smart.limit_a(0)
         if amps is None:
             return None
         return Limit(amps, LimitSource(LimitOrigin.PROFILE, place=0))
 
     def profiles(self) -> Sequence[InstalledProfile]:
         cp = _cp(self)
-        smart = cp.smart  # type: ignore[attr-defined]
+        smart = cp.smart
         out = []
         for e in smart.store:
             tx_id = e.raw.get("transactionId")
@@ -138,7 +139,7 @@ class Api201(CommonApi):
 
     def composite_schedule(self, place: int, duration_s: int, unit: str) -> CompositeSchedule:
         cp = _cp(self)
-        schedule = cp.smart.composite(place, duration_s, unit)  # type: ignore[attr-defined]
+        schedule = cp.smart.composite(place, duration_s, unit)
         start = datetime.fromisoformat(str(schedule["scheduleStart"]).replace("Z", "+00:00"))
         periods = tuple(
             SchedulePeriod(int(p["startPeriod"]), float(p["limit"]), p.get("numberPhases"))
@@ -149,7 +150,7 @@ class Api201(CommonApi):
     @property
     def settings(self) -> DeviceModelSettings:
         cp = _cp(self)
-        return DeviceModelSettings(cp.provisioning)  # type: ignore[attr-defined]
+        return DeviceModelSettings(cp.device_model, cp.provisioning.set_variables)
 
     def security_profile(self) -> int:
         cp = _cp(self)
@@ -158,16 +159,16 @@ class Api201(CommonApi):
     # ------------------------------------------------------------ queue
     def queue_length(self) -> int:
         cp = _cp(self)
-        return len(cp.transactions.queue)  # type: ignore[attr-defined]
+        return len(cp.transactions.queue)
 
     def queued_actions(self) -> Sequence[str]:
         cp = _cp(self)
-        store = cp.transactions.queue.queue  # type: ignore[attr-defined]
+        store = cp.transactions.queue.queue
         return tuple(message.action for message in store.items())
 
     async def drained(self) -> None:
         cp = _cp(self)
-        await cp.transactions.drained()  # type: ignore[attr-defined]
+        await cp.transactions.drained()
 
 
 # ------------------------------------------------------------------ settings
@@ -218,21 +219,23 @@ def _actual(vdef: VariableDef) -> Mutability | None:
 class DeviceModelSettings:
     """The device model's Actual values as ``Settings``; a write is a SetVariables (B05)."""
 
-    __slots__ = ("provisioning",)
+    __slots__ = ("_set_variables", "model")
 
-    def __init__(self, provisioning: Provisioning) -> None:
-        self.provisioning = provisioning
+    def __init__(self, model: DeviceModel, set_variables: Handler) -> None:
+        self.model = model
+        # Block B's SetVariables: a write goes through the checks a CSMS's would (B05).
+        self._set_variables = set_variables
 
     def read(self, name: str) -> str | None:
         component, variable = parse_setting_name(name)
-        model = self.provisioning.cp.device_model
+        model = self.model
         vdef = model.definition.lookup(component, variable)
         if vdef is None or _actual(vdef) == Mutability.WRITE_ONLY:
             return None
         return model.value(component, variable)
 
     def list(self) -> Sequence[Setting]:
-        model = self.provisioning.cp.device_model
+        model = self.model
         out = []
         for vdef in model.definition:
             mutability = _actual(vdef)
@@ -261,7 +264,7 @@ class DeviceModelSettings:
                 }
             ]
         }
-        reply = await self.provisioning.set_variables(request)
+        reply = await self._set_variables(request)
         result = reply["setVariableResult"][0]
         info = result.get("attributeStatusInfo") or {}
         reason = str(info.get("additionalInfo") or info.get("reasonCode") or "")

@@ -31,7 +31,7 @@ from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.store.authcache import AuthCache, AuthCacheEntry
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.block import StationHost
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _bytes(record: dict[str, Any]) -> int:
 class AuthCache201:
     __slots__ = ("_store", "cp")
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(self, cp: StationHost) -> None:
         self.cp = cp
         self._store: AuthCache | None = None
 

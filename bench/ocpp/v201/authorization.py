@@ -1,7 +1,7 @@
 """Functional blocks C and D: Authorize, the Authorization Cache, the Local Authorization List.
 
 ``authorize(id_token, evse_id)`` is the one place a 2.0.1 station decides whether
-a token may charge (``cp.auth``). In order:
+a token may charge. In order:
 
 - NoAuthorization tokens (C02) and every token while ``AuthCtrlr.Enabled`` is
   false are Accepted; so are Central tokens, without an AuthorizeRequest
@@ -33,20 +33,18 @@ a token may charge (``cp.auth``). In order:
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
-from bench.ocpp.v201.auth_cache import AuthCache201
-from bench.ocpp.v201.auth_tokens import NO_REQUEST, allowed_at, bare_token, same_group, token_key
-from bench.ocpp.v201.block import Block, Handler
-from bench.ocpp.v201.local_list import LocalList201
+from bench.ocpp.v201.auth_groups import TokenGroupMemo
+from bench.ocpp.v201.auth_tokens import NO_REQUEST, allowed_at, bare_token, same_group
+from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.ports import ReservationGate
 
 log = logging.getLogger(__name__)
 
 AUTH = "AuthCtrlr"
-_GROUP_MEMO = 256  # tokens whose last verdict's groupIdToken is remembered (H03.FR.07)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +74,16 @@ def _accepted(info: dict[str, Any] | None) -> bool:
 
 
 class Authorization(Block):
-    __slots__ = ("_groups", "cache", "local_list")
+    __slots__ = ("_groups", "_reservations", "cache", "local_list")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(
+        self, cp: StationHost, groups: TokenGroupMemo, reservations: ReservationGate
+    ) -> None:
         super().__init__(cp)
-        self.cache = AuthCache201(cp)
-        self.local_list = LocalList201(cp)
-        self._groups: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+        self._groups = groups
+        self._reservations = reservations
+        self.cache = groups.cache
+        self.local_list = groups.local_list
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -91,7 +92,7 @@ class Authorization(Block):
             "GetLocalListVersion": self.get_local_list_version,
         }
 
-    # ------------------------------------------------------------ the cp.auth interface
+    # ------------------------------------------------------------ the interface of block C
     async def authorize(
         self,
         id_token: dict[str, Any],
@@ -137,7 +138,7 @@ class Authorization(Block):
         removed = 0
         if id_token is not None:
             removed += int(self.cache.remove(id_token))
-            self._groups.pop(token_key(id_token).casefold(), None)
+            self._groups.forget(id_token)
         if customer_identifier:
             wanted = customer_identifier.casefold()
             removed += self.cache.remove_where(
@@ -151,10 +152,7 @@ class Authorization(Block):
 
     def group_of(self, id_token: dict[str, Any]) -> dict[str, Any] | None:
         """The groupIdToken known for ``id_token``: list, cache, last verdict (H03.FR.07)."""
-        for info in (self.local_list.lookup(id_token), self.cache.lookup(id_token, use=False)):
-            if info is not None:
-                return info.get("groupIdToken")
-        return self._groups.get(token_key(id_token).casefold())
+        return self._groups.group_of(id_token)
 
     def is_master_pass(self, info: dict[str, Any]) -> bool:
         """C16: the token's group is AuthCtrlr.MasterPassGroupId (may stop, never start)."""
@@ -171,7 +169,7 @@ class Authorization(Block):
         if not allowed_at(info, evse_id):
             return {**info, "status": "NotAtThisLocation"}
         group = info.get("groupIdToken") or self.group_of(id_token)
-        if not self.cp.reservations.allows(evse_id, id_token, group):  # type: ignore[attr-defined]
+        if not self._reservations.allows(evse_id, id_token, group):
             return {**info, "status": "NotAtThisTime"}
         return info
 
@@ -241,11 +239,7 @@ class Authorization(Block):
         return result
 
     def _note_group(self, token: dict[str, Any], info: dict[str, Any]) -> None:
-        key = token_key(token).casefold()
-        self._groups[key] = info.get("groupIdToken")
-        self._groups.move_to_end(key)
-        while len(self._groups) > _GROUP_MEMO:
-            self._groups.popitem(last=False)
+        self._groups.note(token, info)
 
     def in_group(self, id_token: dict[str, Any], group: dict[str, Any] | None) -> bool:
         """C09.FR.03: ``id_token`` belongs to ``group`` as far as the station knows."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import ComponentKey
+from bench.ocpp.v201.ports import TxLookup
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
 
 STATE_NAME = "availability"
@@ -42,10 +43,11 @@ class AvailabilityChanged:
 
 
 class Availability(Block):
-    __slots__ = ("_connector_ops", "_evse_ops", "_loaded", "_station_op")
+    __slots__ = ("_connector_ops", "_evse_ops", "_loaded", "_station_op", "_transactions")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
         super().__init__(cp)
+        self._transactions = transactions
         self._station_op = True
         self._evse_ops: dict[int, bool] = {}
         self._connector_ops: dict[int, bool] = {}
@@ -116,7 +118,7 @@ class Availability(Block):
                 if connector.pending_operative is not None:
                     connector.set_operative(target)  # drops the scheduled opposite change
                 continue
-            busy = self.cp.transactions.active(n) is not None  # the 2.0.1 transaction
+            busy = self._transactions.active(n) is not None  # the 2.0.1 transaction
             if not connector.schedule_operative(target, busy=busy):
                 scheduled = True  # G03.FR.05, G04.FR.06: after the transaction
         self.cp.events.emit(AvailabilityChanged(evse_id, connector_id, operative, scheduled))

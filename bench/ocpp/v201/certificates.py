@@ -45,6 +45,7 @@ from bench.ocpp.session import Reply
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 
 if TYPE_CHECKING:
+    from bench.ocpp.v201.block import StationHost
     from bench.ocpp.v201.security import Security
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,12 @@ class Certificates:
         self._attempts: dict[str, int] = {}  # per certificate type: repeats made (A02.FR.18)
 
     @property
-    def cp(self) -> Any:
+    def cp(self) -> StationHost:
         return self.sec.cp
+
+    def roots(self, certificate_type: str | None = None) -> list[x509.Certificate]:
+        """The installed roots of ``certificate_type`` (all of them for None)."""
+        return self.store.roots(certificate_type)
 
     def handlers(self) -> dict[str, Any]:
         return {

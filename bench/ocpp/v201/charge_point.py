@@ -2,8 +2,9 @@
 
 ``ChargePoint201`` runs the same model as the 1.6 charge point over the shared link
 loop (``bench.ocpp.charge_point_base``). The device model holds its configuration;
-each functional block of part 2 is one module (``BLOCKS``) joined in through the
-hooks of ``bench.ocpp.v201.block.Block``. Model connector ``n`` is EVSE ``n`` with
+each functional block of part 2 is one module, built in ``_build_blocks`` with the
+station's services and typed ports of the blocks it talks to, and joined in through
+the hooks of ``bench.ocpp.v201.block.Block``. Model connector ``n`` is EVSE ``n`` with
 one connector.
 """
 
@@ -14,8 +15,6 @@ import logging
 import sqlite3
 from collections.abc import Hashable
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 from typing import Any
 
 from bench.kernel.frames import FrameSink
@@ -27,11 +26,28 @@ from bench.ocpp.charge_point_base import (
 )
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.api_impl import Api201
-from bench.ocpp.v201.block import Block
+from bench.ocpp.v201.auth_cache import AuthCache201
+from bench.ocpp.v201.auth_groups import TokenGroupMemo
+from bench.ocpp.v201.authorization import Authorization
+from bench.ocpp.v201.availability import Availability
+from bench.ocpp.v201.block import Block, Trigger
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, DeviceModel, VariableKey
+from bench.ocpp.v201.diagnostics import Diagnostics
+from bench.ocpp.v201.display import DisplayMessages
 from bench.ocpp.v201.dm_seed import standard_definition
+from bench.ocpp.v201.firmware import Firmware
 from bench.ocpp.v201.handlers import HandlerTable
+from bench.ocpp.v201.local_list import LocalList201
+from bench.ocpp.v201.monitoring import Monitoring
+from bench.ocpp.v201.provisioning import Provisioning
+from bench.ocpp.v201.reservation import Reservations
+from bench.ocpp.v201.security import Security
+from bench.ocpp.v201.smart_charging import SmartCharging
 from bench.ocpp.v201.status import ConnectorStatus, connector_status, status_payload
+from bench.ocpp.v201.tariff import TariffCost
+from bench.ocpp.v201.transactions import Transactions
+from bench.ocpp.v201.trigger import RemoteTrigger
+from bench.ocpp.v201.tx_state import TxSessions
 from bench.store.config import ConfigStore
 from bench.store.faults import FULL, StorageFaultChanged
 from bench.transport.backoff import Backoff
@@ -66,32 +82,9 @@ REBOOT_MAPPING: dict[RebootKind, tuple[str, str, str]] = {
     RebootKind.REMOTE: ("RemoteReset", "ImmediateReset", "ResetCommand"),
     RebootKind.SCHEDULED: ("ScheduledReset", "ImmediateReset", "ResetCommand"),
 }
-# (attribute on the charge point, module, class), in the order hooks run.
-BLOCKS: tuple[tuple[str, str, str], ...] = (
-    ("provisioning", "bench.ocpp.v201.provisioning", "Provisioning"),  # B
-    ("security", "bench.ocpp.v201.security", "Security"),  # A, M
-    ("auth", "bench.ocpp.v201.authorization", "Authorization"),  # C, D
-    ("transactions", "bench.ocpp.v201.transactions", "Transactions"),  # E, F, J
-    ("availability", "bench.ocpp.v201.availability", "Availability"),  # G
-    ("reservations", "bench.ocpp.v201.reservation", "Reservations"),  # H
-    ("tariff", "bench.ocpp.v201.tariff", "TariffCost"),  # I
-    ("smart", "bench.ocpp.v201.smart_charging", "SmartCharging"),  # K
-    ("firmware", "bench.ocpp.v201.firmware", "Firmware"),  # L
-    ("diagnostics", "bench.ocpp.v201.diagnostics", "Diagnostics"),  # N (logs, customer info)
-    ("monitoring", "bench.ocpp.v201.monitoring", "Monitoring"),  # N (monitors, NotifyEvent)
-    ("display", "bench.ocpp.v201.display", "DisplayMessages"),  # O
-    ("trigger", "bench.ocpp.v201.trigger", "RemoteTrigger"),  # F06, P (DataTransfer)
-)
-BLOCK_ATTRIBUTES = tuple(attr for attr, _m, _c in BLOCKS)
 # (block classes, hook name) -> positions of the blocks that override the hook. Shared by
 # every station: a physics tick calls the three blocks that care, not all thirteen.
 _HOOKED: dict[tuple[tuple[type, ...], str], tuple[int, ...]] = {}
-
-
-@cache
-def _block_classes() -> tuple[tuple[str, type[Block]], ...]:
-    """(attribute, class) of every block, imported once: a fleet builds thousands of stations."""
-    return tuple((attr, getattr(import_module(module), cls)) for attr, module, cls in BLOCKS)
 
 
 def _hooked(blocks: list[Block], hook: str) -> tuple[int, ...]:
@@ -102,6 +95,13 @@ def _hooked(blocks: list[Block], hook: str) -> tuple[int, ...]:
         found = tuple(i for i, kind in enumerate(kinds) if getattr(kind, hook) is not default)
         _HOOKED[(kinds, hook)] = found
     return found
+
+
+def _evse(key: Hashable) -> int:
+    """A status key of this station: the shared base keeps them as Hashable, ours are EVSE ids."""
+    if not isinstance(key, int):
+        raise TypeError(f"a 2.0.1 status key is an EVSE id, not {key!r}")
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,24 @@ class ChargePoint201(Api201):
     """One station speaking OCPP 2.0.1 to one CSMS."""
 
     version = "2.0.1"
-    __slots__ = ("_physics_hooks", "blocks", "device_model", *BLOCK_ATTRIBUTES)
+    __slots__ = (
+        "_physics_hooks",
+        "auth",
+        "availability",
+        "blocks",
+        "device_model",
+        "diagnostics",
+        "display",
+        "firmware",
+        "monitoring",
+        "provisioning",
+        "reservations",
+        "security",
+        "smart",
+        "tariff",
+        "transactions",
+        "trigger",
+    )
 
     def __init__(
         self,
@@ -161,15 +178,54 @@ class ChargePoint201(Api201):
             saved=store.load(self._store_id),
         )
         self.boot_reason = "PowerUp"
-        self.blocks: list[Block] = []
-        for attr, kind in _block_classes():
-            block = kind(self)
-            setattr(self, attr, block)
-            self.blocks.append(block)
+        self._build_blocks()
         self._physics_hooks = _hooked(self.blocks, "on_physics")  # shared tuple, one per layout
-        self.session.handlers = HandlerTable(self)
+        self.session.handlers = HandlerTable(self.blocks)
         self.session.refuse_unanswered = True  # B03.FR.08: SecurityError while Rejected
         self.heartbeat_interval = int(self.variable("OCPPCommCtrlr", "HeartbeatInterval") or 0)
+
+    def _build_blocks(self) -> None:
+        """Each block with the station's services and a port of each block it talks to."""
+        sessions = TxSessions.of(self.evse_ids())
+        self.security = Security(self)  # A, M
+        self.firmware = Firmware(self, self.security, self.security.certificates)  # L
+        self.display = DisplayMessages(self, sessions)  # O
+        self.tariff = TariffCost(self, sessions, self.display)  # I
+        self.smart = SmartCharging(self, sessions, self.security.certificates)  # K
+        groups = TokenGroupMemo(AuthCache201(self), LocalList201(self))
+        self.reservations = Reservations(self, groups)  # H
+        self.auth = Authorization(self, groups, self.reservations)  # C, D
+        self.transactions = Transactions(  # E, F, J
+            self, sessions, self.auth, self.reservations, self.smart, self.tariff
+        )
+        self.provisioning = Provisioning(self, self.security, self.firmware, self.transactions)  # B
+        self.availability = Availability(self, sessions)  # G
+        self.diagnostics = Diagnostics(self, self.firmware, self.auth, self.security)  # N
+        self.monitoring = Monitoring(self, sessions)  # N (monitors, NotifyEvent)
+        self.trigger = RemoteTrigger(self, sessions, self._triggers)  # F06, P (DataTransfer)
+        # The order the hooks run in.
+        self.blocks: list[Block] = [
+            self.provisioning,
+            self.security,
+            self.auth,
+            self.transactions,
+            self.availability,
+            self.reservations,
+            self.tariff,
+            self.smart,
+            self.firmware,
+            self.diagnostics,
+            self.monitoring,
+            self.display,
+            self.trigger,
+        ]
+
+    def _triggers(self) -> dict[str, Trigger]:
+        """What TriggerMessage can ask for: the union of every block's triggers (F06)."""
+        table: dict[str, Trigger] = {}
+        for block in self.blocks:
+            table.update(block.triggers())
+        return table
 
     @property
     def _store_id(self) -> str:
@@ -254,7 +310,7 @@ class ChargePoint201(Api201):
         """Reboot for a version-neutral ``kind``: running transactions end first, their
         Ended events go out (bounded wait), then the station boots with the mapped reason."""
         boot_reason, stopped_reason, trigger = REBOOT_MAPPING[kind]
-        transactions = self.transactions  # type: ignore[attr-defined]
+        transactions = self.transactions
         ended = False
         for evse_id in self.evse_ids():
             if transactions.active(evse_id) is not None:
@@ -269,9 +325,16 @@ class ChargePoint201(Api201):
             except TimeoutError:
                 log.warning("%s: Ended events stay queued over the reboot", self.station.id)
         if kind is RebootKind.LOCAL:
-            security = self.security  # type: ignore[attr-defined]
-            security.notify("ResetOrReboot", "rebooted at the station")
+            self.security.notify("ResetOrReboot", "rebooted at the station")
         await self.reboot_as(boot_reason)
+
+    async def send_heartbeat(self) -> None:
+        """A Heartbeat now (TriggerMessage Heartbeat, F06), besides the scheduled ones."""
+        await self._heartbeat()
+
+    async def drop_link(self) -> None:
+        """Close the connection; the link loop reconnects with the current settings."""
+        await self._close_link()
 
     def evse_ids(self) -> list[int]:
         return [c.id for c in self.station.connectors]
@@ -284,22 +347,23 @@ class ChargePoint201(Api201):
         return list(self.evse_ids())
 
     def _status_report(self, key: Hashable) -> ConnectorStatus:
-        return self.status_of(key)  # type: ignore[arg-type]
+        return self.status_of(_evse(key))
 
     def _status_payload(self, key: Hashable, report: ConnectorStatus) -> dict[str, Any]:
-        return status_payload(report, key, iso(self.clock.now()))  # type: ignore[arg-type]
+        return status_payload(report, _evse(key), iso(self.clock.now()))
 
     def _status_held(self, key: Hashable) -> bool:
         # G03.FR.05/06, G04.FR.06: the transaction ends (Ended on its way) before the
         # connector's new status is reported.
-        return self.transactions.queue.holds_status(key)  # type: ignore[attr-defined]
+        return self.transactions.queue.holds_status(_evse(key))
 
     def _status_matches(self, key: Hashable, status: str) -> bool:
         # A 2.0.1 connector is only Occupied while charging; the step language may also
         # name the transaction's chargingState (Charging, SuspendedEV, EVConnected, ...).
-        if self.status_of(key).status == status:  # type: ignore[arg-type]
+        evse_id = _evse(key)
+        if self.status_of(evse_id).status == status:
             return True
-        tx = self.transactions.active(key)  # type: ignore[attr-defined]
+        tx = self.transactions.active(evse_id)
         return tx is not None and tx.charging_state == status
 
     def resend_status(self, evse_id: int | None = None) -> None:
@@ -328,13 +392,13 @@ class ChargePoint201(Api201):
 
     # ------------------------------------------------------------ connection hooks
     def _connect_config(self) -> LinkConfig:
-        return self.security.link_config()  # type: ignore[attr-defined]
+        return self.security.link_config()
 
     def _on_connect_failed(self, exc: LinkError) -> None:
-        self.security.on_connect_failed(exc)  # type: ignore[attr-defined]
+        self.security.on_connect_failed(exc)
 
     def _on_connected(self) -> None:
-        self.security.on_connected()  # type: ignore[attr-defined]
+        self.security.on_connected()
 
     def _on_link_down(self) -> None:
         for block in self.blocks:

@@ -21,7 +21,7 @@ Rejected (N09.FR.07). ``report`` sends what the station holds about the
 customer (the Authorize and TransactionEvent requests in its message log that
 name them) as NotifyCustomerInformation parts of at most 512 characters, or
 one part saying nothing was found (N09.FR.05/06); ``clear`` removes the
-customer's data through ``cp.auth.forget_customer`` (the authorization cache;
+customer's data through the authorization block's ``forget_customer`` (its cache;
 the local list stays, N10.FR.03/06) and says what was cleared.
 """
 
@@ -40,8 +40,8 @@ from bench.ocpp.common.archive import (
     archive_name,
     message_log,
     pack,
-    security_events,
     station_frames,
+    within,
 )
 from bench.ocpp.common.timestamps import iso, read_iso
 from bench.ocpp.common.transfer_jobs import (
@@ -52,8 +52,9 @@ from bench.ocpp.common.transfer_jobs import (
 )
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
 from bench.ocpp.v201.device_model import Mutability
+from bench.ocpp.v201.ports import CustomerData, FirmwareState, SecurityLogSource
 from bench.store.sinks import json_line
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,19 @@ FAULT_KINDS = ("upload",)
 
 
 class Diagnostics(Block):
-    __slots__ = ("_faults", "_job", "archive_format")
+    __slots__ = ("_customers", "_faults", "_firmware", "_job", "_security", "archive_format")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(
+        self,
+        cp: StationHost,
+        firmware: FirmwareState,
+        customers: CustomerData,
+        security: SecurityLogSource,
+    ) -> None:
         super().__init__(cp)
+        self._firmware = firmware
+        self._customers = customers
+        self._security = security
         self._job: Job | None = None
         self._faults: dict[str, int] = {}
         self.archive_format = "zip"  # or "tar.gz"
@@ -160,7 +170,10 @@ class Diagnostics(Block):
         return pack(files, fmt, self._manifest(DIAGNOSTICS, start, stop, files), self._now())
 
     def _security_archive(self, start: datetime | None, stop: datetime | None, fmt: str) -> bytes:
-        events = security_events(self.cp, start, stop)
+        # N01.FR.03: the security block's own log, within the window.
+        events = [
+            e for e in self._security.security_log() if within(e.get("timestamp"), start, stop)
+        ]
         lines = "".join(json.dumps(e, default=str) + "\n" for e in events)
         files = {"security.jsonl": lines.encode()}
         return pack(files, fmt, self._manifest(SECURITY, start, stop, files), self._now())
@@ -202,7 +215,7 @@ class Diagnostics(Block):
                 {"evseId": evse_id, "status": self.cp.status_of(evse_id).status}
                 for evse_id in self.cp.evse_ids()
             ],
-            "firmware": getattr(self.cp.firmware, "status", None),
+            "firmware": self._firmware.status,
         }
 
     def _manifest(
@@ -240,7 +253,7 @@ class Diagnostics(Block):
             lines.extend(found or ["No data found for this customer."])  # N09.FR.05/06
         if req["clear"]:
             if id_token is not None or identifier is not None:
-                cleared = self.cp.auth.forget_customer(id_token, identifier)
+                cleared = self._customers.forget_customer(id_token, identifier)
             else:
                 cleared = 0  # the station stores no customer certificates
             lines.append(

@@ -26,8 +26,9 @@ from typing import Any
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import AttributeType
+from bench.ocpp.v201.ports import TxLookup
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,11 @@ class ScreenText:
 
 
 class DisplayMessages(Block):
-    __slots__ = ("_messages", "_own")
+    __slots__ = ("_messages", "_own", "_transactions")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
         super().__init__(cp)
+        self._transactions = transactions
         saved = cp.state.get(cp.station.id, _STATE_KEY) or []
         self._messages: dict[int, dict[str, Any]] = {int(m["id"]): m for m in saved}
         # The station's own texts, per EVSE (None: every display): (text, priority).
@@ -209,7 +211,7 @@ class DisplayMessages(Block):
                 "statusInfo": {"reasonCode": "UnknownDisplay"},
             }  # O01.FR.22
         tx_id = message.get("transactionId")
-        if tx_id is not None and tx_id not in self.cp.transactions.transaction_ids():  # type: ignore[attr-defined]
+        if tx_id is not None and tx_id not in self._transactions.transaction_ids():
             return {"status": "UnknownTransaction"}  # O02.FR.01
         for when in ("startDateTime", "endDateTime"):
             if when in message and parse_iso(message[when]) is None:
@@ -297,7 +299,7 @@ class DisplayMessages(Block):
         bound = [m for m in self._messages.values() if m.get("transactionId")]
         if not bound:
             return
-        running = set(self.cp.transactions.transaction_ids())  # type: ignore[attr-defined]
+        running = set(self._transactions.transaction_ids())
         ended = [m["id"] for m in bound if m["transactionId"] not in running]
         for message_id in ended:  # O02.FR.02
             self._messages.pop(message_id, None)
@@ -317,7 +319,7 @@ class DisplayMessages(Block):
         if tx_id is not None:
             if evse_id is None:
                 return False
-            tx = self.cp.transactions.active(evse_id)  # type: ignore[attr-defined]
+            tx = self._transactions.active(evse_id)
             if tx is None or tx.transaction_id != tx_id:
                 return False
         state = message.get("state")

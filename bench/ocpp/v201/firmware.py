@@ -56,8 +56,9 @@ from bench.ocpp.common.transfer_jobs import (
     wait_until,
 )
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
 from bench.ocpp.v201.certificates import MF_ROOT
+from bench.ocpp.v201.ports import SecurityEvents, TrustedRoots
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -79,10 +80,12 @@ _END_STATES = frozenset(
 
 
 class Firmware(Block):
-    __slots__ = ("_faults", "_held", "_job", "reboot_to_install")
+    __slots__ = ("_faults", "_held", "_job", "_roots", "_security", "reboot_to_install")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost, security: SecurityEvents, roots: TrustedRoots) -> None:
         super().__init__(cp)
+        self._security = security
+        self._roots = roots
         self._job: Job | None = None
         self._faults: dict[str, int] = {}
         self._held: list[Any] = []  # connectors this block made inoperative
@@ -160,9 +163,7 @@ class Firmware(Block):
                 reason = str(exc)
                 return Reply(
                     {"status": "InvalidCertificate"},
-                    then=lambda: self.cp.security.notify(
-                        "InvalidFirmwareSigningCertificate", reason
-                    ),
+                    then=lambda: self._security.notify("InvalidFirmwareSigningCertificate", reason),
                 )
         current = self._job
         running = current is not None and current.active
@@ -179,7 +180,7 @@ class Firmware(Block):
     def _signing_certificate(self, pem: str) -> x509.Certificate:
         if self._take_fault("certificate"):
             raise CertificateProblem("injected certificate failure")
-        roots = self.cp.security.certificates.store.roots(MF_ROOT)
+        roots = self._roots.roots(MF_ROOT)
         return check_signing_certificate(pem, self.cp.clock.now(), roots)
 
     async def _update(
@@ -202,7 +203,7 @@ class Firmware(Block):
             signature = firmware.get("signature", "")
             if self._take_fault("signature") or not verify_signature(cert, data, signature):
                 await self._enter(job, "InvalidSignature")  # L01.FR.03
-                self.cp.security.notify("InvalidFirmwareSignature", f"firmware from {location}")
+                self._security.notify("InvalidFirmwareSignature", f"firmware from {location}")
                 return
             await self._enter(job, "SignatureVerified")
         try:
@@ -275,13 +276,13 @@ class Firmware(Block):
             if not self.reboot_to_install:
                 self.cp.station.set_firmware_version(version)
                 await self._enter(job, "Installed")  # L01.FR.28
-                self.cp.security.notify("FirmwareUpdated", f"version {version}")  # L01.FR.31
+                self._security.notify("FirmwareUpdated", f"version {version}")  # L01.FR.31
                 return
             # L01.FR.15/32a: InstallRebooting now, Installed from the new firmware's boot.
             self._put("firmware_pending", {"requestId": job.request_id, "version": version})
             await self._enter(job, "InstallRebooting")
             self.cp.station.set_firmware_version(version)
-            self.cp.security.notify("ResetOrReboot", "reboot to activate firmware " + version)
+            self._security.notify("ResetOrReboot", "reboot to activate firmware " + version)
             job.active = False
             await self.cp.reboot_as("FirmwareUpdate")
         finally:
@@ -296,7 +297,7 @@ class Firmware(Block):
     async def _installed_after_boot(self, pending: dict[str, Any]) -> None:
         job = Job("firmware", pending["requestId"], status="InstallRebooting", installing=True)
         await self._enter(job, "Installed")  # L01.FR.28, sent by the new firmware
-        self.cp.security.notify("FirmwareUpdated", f"version {pending['version']}")
+        self._security.notify("FirmwareUpdated", f"version {pending['version']}")
 
     async def _enter(self, job: Job, status: str, detail: str = "") -> None:
         """Move ``job`` to ``status`` and tell the CSMS (L01.FR.01, L01.FR.10)."""

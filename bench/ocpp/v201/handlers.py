@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from bench.ocpp.v201.block import Handler
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+from bench.ocpp.v201.block import Block, Handler
 
 
 class HandlerTable(Mapping[str, Handler]):
     """Resolved when a request arrives, not kept per station (see v16.handlers for why)."""
 
-    __slots__ = ("cp",)
+    __slots__ = ("blocks",)
 
-    def __init__(self, cp: ChargePoint201) -> None:
-        self.cp = cp
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        self.blocks = blocks
 
     def _table(self) -> dict[str, Handler]:
         table: dict[str, Handler] = {}
-        for block in self.cp.blocks:
+        for block in self.blocks:
             table.update(block.handlers())
         return table
 

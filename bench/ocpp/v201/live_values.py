@@ -24,7 +24,7 @@ from bench.ocpp.v201.device_model import AttributeType, ComponentKey, VariableKe
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.block import StationHost
 
 STATION = ComponentKey("ChargingStation")
 CLOCK = ComponentKey("ClockCtrlr")
@@ -56,7 +56,7 @@ def connector_key(evse_id: int) -> ComponentKey:
 class LiveValues:
     __slots__ = ("_dirty", "cp", "significant")
 
-    def __init__(self, cp: ChargePoint201, significant: Significance | None = None) -> None:
+    def __init__(self, cp: StationHost, significant: Significance | None = None) -> None:
         self.cp = cp
         # Asked before a power change inside the deadband is dropped (monitor thresholds).
         self.significant = significant

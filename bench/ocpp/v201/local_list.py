@@ -39,7 +39,7 @@ from bench.ocpp.v201.device_model import AttributeType
 from bench.store.locallist import LocalListStore
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.block import StationHost
 
 COMPONENT = "LocalAuthListCtrlr"
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -48,7 +48,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 class LocalList201:
     __slots__ = ("_store", "cp")
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(self, cp: StationHost) -> None:
         self.cp = cp
         self._store: LocalListStore | None = None
 

@@ -22,7 +22,7 @@ from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v201.mon_queue import EventQueueStore
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.block import StationHost
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class QueuedEvent:
 class EventSender:
     __slots__ = ("_next_id", "_queue", "_reserved", "_stored", "_task", "cp", "dropped", "store")
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(self, cp: StationHost) -> None:
         self.cp = cp
         self._queue: deque[QueuedEvent] = deque()
         self._task: Any = None

@@ -1,23 +1,21 @@
-"""The CSMS's monitoring requests (N02-N06), mixed into the ``Monitoring`` block.
+"""The CSMS's monitoring requests (N02-N06), answered for the ``Monitoring`` block.
 
 SetVariableMonitoring, ClearVariableMonitoring, SetMonitoringBase,
 SetMonitoringLevel and GetMonitoringReport (streamed as NotifyMonitoringReport
-parts after the reply). The block's state (``_custom``, ``_removed``, ...) and
-helpers (``monitors``, ``_changed``, ``_schedule``, ``_check``) live in
-``bench.ocpp.v201.monitoring``.
+parts after the reply). The monitors themselves (which are active, their timers,
+persistence, evaluation) stay with the block, behind ``MonitorRegistry``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.ocpp.v201.mon_model import (
     CRITERIA,
@@ -30,7 +28,7 @@ from bench.ocpp.v201.mon_model import (
 )
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.monitoring import Monitoring as _Self
+    from bench.ocpp.v201.block import Handler, StationHost
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +37,33 @@ def _info(reason: str, text: str) -> dict[str, Any]:
     return {"reasonCode": reason, "additionalInfo": text[:512]}
 
 
-class MonitoringRequests(Block):
-    __slots__ = ()
+class MonitorRegistry(Protocol):
+    """The monitors of block N as its requests change them."""
+
+    def monitors(self) -> list[Monitor]: ...
+    def monitor(self, monitor_id: int) -> Monitor | None: ...
+    def new_monitor_id(self) -> int: ...
+    def put(self, monitor: Monitor) -> None: ...
+    def remove(self, monitor_id: int) -> None: ...
+    def switch_base(self, base: str) -> None: ...
+    def changed(self) -> None: ...
+
+
+class MonitoringRequests:
+    __slots__ = ("cp", "registry")
+
+    def __init__(self, cp: StationHost, registry: MonitorRegistry) -> None:
+        self.cp = cp
+        self.registry = registry
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "SetVariableMonitoring": self.set_variable_monitoring,
+            "ClearVariableMonitoring": self.clear_variable_monitoring,
+            "SetMonitoringBase": self.set_monitoring_base,
+            "SetMonitoringLevel": self.set_monitoring_level,
+            "GetMonitoringReport": self.get_monitoring_report,
+        }
 
     # ------------------------------------------------------------ limits (N04.FR.09, N06.FR.06/07)
     def _check_size(
@@ -64,7 +87,7 @@ class MonitoringRequests(Block):
             )
 
     # ------------------------------------------------------------ N04 SetVariableMonitoring
-    async def set_variable_monitoring(self: _Self, req: dict[str, Any]) -> dict[str, Any]:
+    async def set_variable_monitoring(self, req: dict[str, Any]) -> dict[str, Any]:
         items = req["setMonitoringData"]
         self._check_size(req, items, "MonitoringCtrlr", "SetVariableMonitoring")
         results = []
@@ -85,12 +108,10 @@ class MonitoringRequests(Block):
                 result["statusInfo"] = info
             results.append(result)  # N04.FR.01/02: one result per element, same order
         if changed:
-            self._changed()
+            self.registry.changed()
         return {"setMonitoringResult": results}
 
-    def _set_one(
-        self: _Self, item: dict[str, Any]
-    ) -> tuple[str, dict[str, Any] | None, Monitor | None]:
+    def _set_one(self, item: dict[str, Any]) -> tuple[str, dict[str, Any] | None, Monitor | None]:
         comp = ComponentKey.from_json(item["component"])
         var = VariableKey.from_json(item["variable"])
         definition = self.cp.device_model.definition
@@ -125,7 +146,7 @@ class MonitoringRequests(Block):
             return "Rejected", _info("ValueOutOfRange", "an interval must be positive"), None
         wanted_id = item.get("id")
         if wanted_id is not None:
-            existing = self.monitor(int(wanted_id))
+            existing = self.registry.monitor(int(wanted_id))
             if existing is None:
                 return "Rejected", _info("UnknownId", "no monitor with this id"), None  # N04.FR.13
             if (existing.component, existing.variable) != (comp, var):
@@ -136,65 +157,46 @@ class MonitoringRequests(Block):
                 )  # N04.FR.16
             if existing.kind == Kind.HARD_WIRED:
                 return "Rejected", _info("ReadOnly", "hard-wired monitor"), None  # N04.FR.18
-        for other in self.monitors():
+        for other in self.registry.monitors():
             same = (other.component, other.variable, other.type, other.severity)
             if same == (comp, var, kind, severity) and other.id != wanted_id:
                 return "Duplicate", None, None  # N04.FR.10
-        if wanted_id is None:
-            monitor_id = self._next_id
-            self._next_id += 1
-        else:
-            monitor_id = int(wanted_id)
-            self.cp.tasks.cancel_timer(f"monitor-{monitor_id}")
+        monitor_id = self.registry.new_monitor_id() if wanted_id is None else int(wanted_id)
         monitor = Monitor(
             monitor_id, comp, var, kind, value, severity,
             transaction=bool(item.get("transaction", False)),
             kind=Kind.CUSTOM,  # N04.FR.15: a replaced pre-configured monitor is custom now
         )  # fmt: skip
-        self._custom[monitor_id] = monitor
-        self._schedule(monitor)
-        if self._ready:
-            self._check(monitor)  # N07.FR.11: the new limit may be passed already
+        self.registry.put(monitor)
         return "Accepted", None, monitor  # N04.FR.08, N04.FR.12
 
     # ------------------------------------------------------------ N06 ClearVariableMonitoring
-    async def clear_variable_monitoring(self: _Self, req: dict[str, Any]) -> dict[str, Any]:
+    async def clear_variable_monitoring(self, req: dict[str, Any]) -> dict[str, Any]:
         ids = req["id"]
         self._check_size(req, ids, "MonitoringCtrlr", "ClearVariableMonitoring")
         results = []
         changed = False
         for monitor_id in ids:
-            monitor = self.monitor(monitor_id)
+            monitor = self.registry.monitor(monitor_id)
             if monitor is None:
                 status = "NotFound"  # N06.FR.02
             elif monitor.kind == Kind.HARD_WIRED:
                 status = "Rejected"  # N06.FR.03
             else:
-                # N07.FR.12: a removed threshold sends no cleared event.
-                if self._custom.pop(monitor_id, None) is None:
-                    self._removed.add(monitor_id)
-                self.cp.tasks.cancel_timer(f"monitor-{monitor_id}")
+                self.registry.remove(monitor_id)
                 status, changed = "Accepted", True  # N06.FR.01
             results.append({"id": monitor_id, "status": status})  # N06.FR.05
         if changed:
-            self._changed()
+            self.registry.changed()
         return {"clearMonitoringResult": results}
 
     # ------------------------------------------------------------ N03 SetMonitoringBase
-    async def set_monitoring_base(self: _Self, req: dict[str, Any]) -> dict[str, Any]:
-        base = req["monitoringBase"]
-        if base in ("FactoryDefault", "HardWiredOnly"):
-            self._custom.clear()  # N03.FR.04/05
-        self._removed.clear()  # All and FactoryDefault (re)activate the pre-configured ones
-        for monitor in self._builtin.values():
-            monitor.reference = None
-        self.cp.set_own_variable("MonitoringCtrlr", "ActiveMonitoringBase", base)
-        self._changed()
-        self._schedule_all()
+    async def set_monitoring_base(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.registry.switch_base(req["monitoringBase"])
         return {"status": "Accepted"}  # N03.FR.01
 
     # ------------------------------------------------------------ N05 SetMonitoringLevel
-    async def set_monitoring_level(self: _Self, req: dict[str, Any]) -> dict[str, Any]:
+    async def set_monitoring_level(self, req: dict[str, Any]) -> dict[str, Any]:
         severity = req["severity"]
         if not 0 <= severity <= 9:
             return {
@@ -205,7 +207,7 @@ class MonitoringRequests(Block):
         return {"status": "Accepted"}  # N05.FR.01, N05.FR.03
 
     # ------------------------------------------------------------ N02 GetMonitoringReport
-    async def get_monitoring_report(self: _Self, req: dict[str, Any]) -> Reply | dict[str, Any]:
+    async def get_monitoring_report(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
         wanted = req.get("componentVariable") or []
         self._check_size(req, wanted, "DeviceDataCtrlr", "GetReport")  # N02.FR.07
         criteria = req.get("monitoringCriteria") or []
@@ -214,7 +216,7 @@ class MonitoringRequests(Block):
         types = {t for c in criteria for t in CRITERIA[c]}
         selected = [
             m
-            for m in self.monitors()
+            for m in self.registry.monitors()
             if (not types or m.type in types) and (not wanted or any(matches(m, w) for w in wanted))
         ]
         if not selected:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.v201.block import Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import (
     AttributeType,
     ComponentKey,
@@ -41,6 +41,7 @@ from bench.ocpp.v201.mon_model import (
     next_aligned,
 )
 from bench.ocpp.v201.mon_requests import MonitoringRequests
+from bench.ocpp.v201.ports import TxLookup
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class MonitorFired:
     evse_id: int | None = None  # the component's EVSE (None: station-wide)
 
 
-class Monitoring(MonitoringRequests):
+class Monitoring(Block):
     __slots__ = (
         "_builtin",
         "_by_variable",
@@ -79,12 +80,15 @@ class Monitoring(MonitoringRequests):
         "_next_id",
         "_ready",
         "_removed",
+        "_transactions",
         "live",
+        "requests",
         "sender",
     )
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
         super().__init__(cp)
+        self._transactions = transactions
         self.live = LiveValues(cp, self._crosses_threshold)
         self.sender = EventSender(cp)
         self._custom: dict[int, Monitor] = {}
@@ -94,6 +98,7 @@ class Monitoring(MonitoringRequests):
         self._by_variable: dict[tuple[str, str, str | None], list[Monitor]] = {}
         self._builtin = self._builtin_monitors()
         self._load()
+        self.requests = MonitoringRequests(cp, self)  # N02-N06
 
     # ------------------------------------------------------------ the monitors
     def _builtin_monitors(self) -> dict[int, Monitor]:
@@ -128,7 +133,40 @@ class Monitoring(MonitoringRequests):
                 return monitor
         return None
 
-    def _changed(self) -> None:
+    # ------------------------------------------------------------ changed by the requests
+    def new_monitor_id(self) -> int:
+        """An id for a new custom monitor (N04.FR.11)."""
+        monitor_id = self._next_id
+        self._next_id += 1
+        return monitor_id
+
+    def put(self, monitor: Monitor) -> None:
+        """Set or replace a custom monitor (N04.FR.08/12/15) and start watching it."""
+        self.cp.tasks.cancel_timer(f"monitor-{monitor.id}")
+        self._custom[monitor.id] = monitor
+        self._schedule(monitor)
+        if self._ready:
+            self._check(monitor)  # N07.FR.11: the new limit may be passed already
+
+    def remove(self, monitor_id: int) -> None:
+        """Clear a custom or pre-configured monitor (N06.FR.01)."""
+        # N07.FR.12: a removed threshold sends no cleared event.
+        if self._custom.pop(monitor_id, None) is None:
+            self._removed.add(monitor_id)
+        self.cp.tasks.cancel_timer(f"monitor-{monitor_id}")
+
+    def switch_base(self, base: str) -> None:
+        """SetMonitoringBase (N03.FR.01/04/05)."""
+        if base in ("FactoryDefault", "HardWiredOnly"):
+            self._custom.clear()  # N03.FR.04/05
+        self._removed.clear()  # All and FactoryDefault (re)activate the pre-configured ones
+        for monitor in self._builtin.values():
+            monitor.reference = None
+        self.cp.set_own_variable("MonitoringCtrlr", "ActiveMonitoringBase", base)
+        self.changed()
+        self._schedule_all()
+
+    def changed(self) -> None:
         index: dict[tuple[str, str, str | None], list[Monitor]] = {}
         for monitor in self.monitors():
             key = (monitor.component.name, monitor.variable.name, monitor.variable.instance)
@@ -171,13 +209,7 @@ class Monitoring(MonitoringRequests):
     def handlers(self) -> dict[str, Handler]:
         # Called as each CSMS request arrives: the clock's DateTime is current for it.
         self.live.refresh_clock()
-        return {
-            "SetVariableMonitoring": self.set_variable_monitoring,
-            "ClearVariableMonitoring": self.clear_variable_monitoring,
-            "SetMonitoringBase": self.set_monitoring_base,
-            "SetMonitoringLevel": self.set_monitoring_level,
-            "GetMonitoringReport": self.get_monitoring_report,
-        }
+        return self.requests.handlers()
 
     def on_start(self) -> None:
         self.live.refresh_all()
@@ -325,7 +357,7 @@ class Monitoring(MonitoringRequests):
             return None
         if self.cp.station.connector(component.evse).transaction is None:
             return None
-        tx = self.cp.transactions.active(component.evse)  # type: ignore[attr-defined]
+        tx = self._transactions.active(component.evse)
         return tx.transaction_id if tx is not None else None
 
     def _fire(self, monitor: Monitor, firing: Firing, actual: str | None) -> None:

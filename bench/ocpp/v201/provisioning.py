@@ -16,9 +16,10 @@ from bench.ocpp.api import RebootKind
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
 from bench.ocpp.v201.device_model import ComponentKey, GetStatus, SetStatus, VariableKey
 from bench.ocpp.v201.dm_report import base_report, custom_report, split_report
+from bench.ocpp.v201.ports import FirmwareState, NetworkPriority, TxReset
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,19 @@ def _status_info(reason: str | None) -> dict[str, Any] | None:
 
 
 class Provisioning(Block):
-    __slots__ = ("pending_reset",)
+    __slots__ = ("_firmware", "_security", "_transactions", "pending_reset")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(
+        self,
+        cp: StationHost,
+        security: NetworkPriority,
+        firmware: FirmwareState,
+        transactions: TxReset,
+    ) -> None:
         super().__init__(cp)
+        self._security = security
+        self._firmware = firmware
+        self._transactions = transactions
         # A Reset OnIdle waiting for transactions to end: the EVSE id, None for the
         # whole station, False when none waits.
         self.pending_reset: int | bool | None = False
@@ -113,7 +123,7 @@ class Provisioning(Block):
             )
             if (comp.name, var.name) == ("OCPPCommCtrlr", "NetworkConfigurationPriority"):
                 # B10.FR.02, A05.FR.02/03: only slots holding a usable profile.
-                refusal = self.cp.security.check_network_priority(item["attributeValue"])
+                refusal = self._security.check_network_priority(item["attributeValue"])
                 if refusal is not None and status != SetStatus.REJECTED:
                     self.cp.device_model.set_variable(comp, var, before or "", attribute)
                     status, reason = SetStatus.REJECTED, refusal
@@ -170,7 +180,7 @@ class Provisioning(Block):
         evse_id = req.get("evseId")
         if evse_id is not None and evse_id not in self.cp.evse_ids():
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownEvse"}}
-        if getattr(self.cp.firmware, "installing", False):
+        if self._firmware.installing:
             return {"status": "Rejected"}  # B11.FR.06: an update that cannot be interrupted
         busy = self._busy(evse_id)
         if req["type"] == "OnIdle" and busy:
@@ -181,7 +191,7 @@ class Provisioning(Block):
 
     def _busy(self, evse_id: int | None) -> bool:
         """A 2.0.1 transaction runs (it may run without the model holding one, B12)."""
-        active = self.cp.transactions.active
+        active = self._transactions.active
         return any(active(n) is not None for n in self.cp.evse_ids() if evse_id in (None, n))
 
     def _reset_now(self, evse_id: int | None, *, scheduled: bool = False) -> None:
@@ -190,8 +200,8 @@ class Provisioning(Block):
 
     async def _do_reset(self, evse_id: int | None, scheduled: bool = False) -> None:
         # B12.FR.02/05: transactions end with ImmediateReset before the station resets.
-        await self.cp.transactions.end_for_reset(evse_id)
-        self.cp.security.notify("ResetOrReboot", "Reset requested by the CSMS")
+        await self._transactions.end_for_reset(evse_id)
+        self._security.notify("ResetOrReboot", "Reset requested by the CSMS")
         if evse_id is None:
             # B11.FR.03/04: RemoteReset; TC_B_21_CS: ScheduledReset once a Scheduled one runs.
             await self.cp.reboot(RebootKind.SCHEDULED if scheduled else RebootKind.REMOTE)
@@ -222,4 +232,4 @@ class Provisioning(Block):
         self.cp.boot_now()
 
     async def _trigger_heartbeat(self, evse: dict[str, Any] | None) -> None:
-        await self.cp._heartbeat()
+        await self.cp.send_heartbeat()

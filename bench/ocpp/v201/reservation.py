@@ -41,8 +41,9 @@ from bench.model.transaction import Reservation
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v201.auth_tokens import bare_token, same_group, same_token
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import ComponentKey
+from bench.ocpp.v201.ports import TokenGroups
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,11 @@ def matches(r: Reservation201, id_token: dict[str, Any], group: dict[str, Any] |
 
 
 class Reservations(Block):
-    __slots__ = ("_holding", "_holds", "_loaded", "_outbox", "_reservations")
+    __slots__ = ("_groups", "_holding", "_holds", "_loaded", "_outbox", "_reservations")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost, groups: TokenGroups) -> None:
         super().__init__(cp)
+        self._groups = groups
         self._reservations: dict[int, Reservation201] = {}
         self._outbox: list[tuple[int, str]] = []
         self._loaded = False
@@ -118,7 +120,7 @@ class Reservations(Block):
     def handlers(self) -> dict[str, Handler]:
         return {"ReserveNow": self.reserve_now, "CancelReservation": self.cancel_reservation}
 
-    # ------------------------------------------------------------ the cp.reservations interface
+    # ------------------------------------------------------------ the interface of block H
     def reservations(self) -> list[Reservation201]:
         self._load()
         return list(self._reservations.values())
@@ -136,7 +138,7 @@ class Reservations(Block):
         if not self._reservations:
             return True
         if group is None:
-            group = self.cp.auth.group_of(id_token)  # type: ignore[attr-defined]
+            group = self._groups.group_of(id_token)
         own = self.for_evse(evse_id)
         if own is not None:
             return matches(own, id_token, group)
@@ -155,7 +157,7 @@ class Reservations(Block):
         self._load()
         if not self._reservations:
             return None
-        group = group_id_token or self.cp.auth.group_of(id_token)  # type: ignore[attr-defined]
+        group = group_id_token or self._groups.group_of(id_token)
         own = self.for_evse(evse_id)
         if own is not None and matches(own, id_token, group):
             self._end(own, "Used")  # H03.FR.09/10

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from bench.transport.config import LinkConfig
 
 if TYPE_CHECKING:
+    from bench.ocpp.v201.block import StationHost
     from bench.ocpp.v201.security import Security
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class NetworkProfiles:
         self._failures = 0
 
     @property
-    def cp(self) -> Any:
+    def cp(self) -> StationHost:
         return self.sec.cp
 
     # ------------------------------------------------------------ stored slots

@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.ocpp.common.security_events import ConnectFailure, SecurityLog, connect_event
 from bench.ocpp.tls_material import material_dir, write_material
-from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
 from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
 from bench.ocpp.v201.sec_network import NetworkProfiles
 from bench.transport.config import LinkConfig
@@ -65,7 +65,7 @@ def is_tamper(fault: Any) -> bool:
 class Security(Block):
     __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
 
-    def __init__(self, cp: Any) -> None:
+    def __init__(self, cp: StationHost) -> None:
         super().__init__(cp)
         self._log = SecurityLog(cp, self.owner, EVENTS)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
@@ -116,12 +116,12 @@ class Security(Block):
         station = self.cp.station
         faults = {0: station.fault, **{c.id: c.fault for c in station.connectors}}
         for where, fault in faults.items():
-            if is_tamper(fault) and where not in self._tampered:
+            if fault is None or not is_tamper(fault):
+                self._tampered.discard(where)
+            elif where not in self._tampered:
                 self._tampered.add(where)
                 place = "station" if where == 0 else f"connector {where}"
                 self.notify("TamperDetectionActivated", f"{fault.name} on the {place}")
-            elif not is_tamper(fault):
-                self._tampered.discard(where)
 
     # ------------------------------------------------------------ security events (A04)
     def notify(self, event_type: str, tech_info: str | None = None) -> None:
@@ -161,7 +161,7 @@ class Security(Block):
 
     def reconnect(self) -> None:
         """Drop the link; the connection loop reconnects with the current settings."""
-        self.cp.tasks.spawn(self.cp._close_link(), name="security-reconnect")
+        self.cp.tasks.spawn(self.cp.drop_link(), name="security-reconnect")
 
     def missing_for_profile(self, profile: int) -> str | None:
         """Why the station cannot use ``profile`` now (A05.FR.02/03), or None."""

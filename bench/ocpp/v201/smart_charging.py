@@ -24,15 +24,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bench.ocpp.common.smart import ProfilesChanged, floor1
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.smart_boundary import BoundaryTimer, purge_expired
+from bench.ocpp.v201.block import Block, Handler, StationHost
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
-from bench.ocpp.v201.smart_boundary import ScheduleBoundaries
+from bench.ocpp.v201.ports import EvCertificates, TxLookup
 from bench.ocpp.v201.smart_external import ExternalLimits
 from bench.ocpp.v201.smart_iso15118 import Iso15118
 from bench.ocpp.v201.smart_limits import LimitPlanner
@@ -48,9 +49,6 @@ from bench.ocpp.v201.smart_profiles import (
 from bench.smart.profiles import EXTERNAL, STATION_MAX, TX, TX_DEFAULT, Profile
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
 
 log = logging.getLogger(__name__)
 
@@ -79,28 +77,32 @@ class ByIdStore(ProfileStore):
         return [e for e in self.entries if e.profile.id == profile.id]
 
 
-class SmartCharging(ScheduleBoundaries, Block):
-    boundary_timer = TIMER
+class SmartCharging(Block):
     __slots__ = (
-        "_next_at",
+        "_boundary",
         "_sources",
         "_stale",
         "_station_limit",
         "_store",
+        "_transactions",
         "_unsubscribe",
         "external",
         "iso15118",
     )
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(
+        self, cp: StationHost, transactions: TxLookup, certificates: EvCertificates
+    ) -> None:
         super().__init__(cp)
+        self._transactions = transactions
         self._store: ByIdStore | None = None  # loaded on first use
         self._stale = False  # the load dropped stored rows: the store must be rewritten
         self._sources: dict[int, str] = {}  # profile id -> chargingLimitSource
-        self._next_at: datetime | None = None
+        # Wakes ``apply`` at the next period boundary or validTo.
+        self._boundary = BoundaryTimer(cp.tasks, TIMER, self.apply)
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
         self._unsubscribe: Callable[[], None] | None = None
-        self.iso15118 = Iso15118(self)
+        self.iso15118 = Iso15118(self, certificates)
         self.external = ExternalLimits(self)
 
     def handlers(self) -> dict[str, Handler]:
@@ -185,8 +187,8 @@ class SmartCharging(ScheduleBoundaries, Block):
         )
 
     def transaction_id(self, evse_id: int) -> str | None:
-        """The transactionId running on ``evse_id`` (E01, via cp.transactions)."""
-        tx = self.cp.transactions.active(evse_id)  # type: ignore[attr-defined]
+        """The transactionId running on ``evse_id`` (E01, from the transaction block)."""
+        tx = self._transactions.active(evse_id)
         return tx.transaction_id if tx is not None else None
 
     def planner(self) -> LimitPlanner:
@@ -450,10 +452,11 @@ class SmartCharging(ScheduleBoundaries, Block):
             for connector in station.connectors:
                 self._set(connector.id, None, None)
             self._announce_station_limit(None)
-            self._cancel_timer()
+            self._boundary.cancel()
             return
         now = self.cp.clock.now()
-        self._purge_expired(now)
+        if purge_expired(self.store, now):
+            self._save()
         self._announce_station_limit(self.limit_a(0))
         planner = self.planner()
         wanted, points = planner.limits_now(now, now + HORIZON)
@@ -468,7 +471,7 @@ class SmartCharging(ScheduleBoundaries, Block):
         for connector in station.connectors:
             amps, source = wanted.get(connector.id, (None, None))
             self._set(connector.id, round(amps, 3) if amps is not None else None, source)
-        self._schedule(now, min(points) if points else now + HORIZON)
+        self._boundary.schedule(now, min(points) if points else now + HORIZON)
 
     def _set(self, evse_id: int, amps: float | None, source: str | None) -> None:
         connector = self.cp.station.connector(evse_id)
@@ -522,7 +525,7 @@ class SmartCharging(ScheduleBoundaries, Block):
             self.apply()
 
     def on_reboot(self) -> None:
-        self._cancel_timer()
+        self._boundary.cancel()
 
     def _on_cp_event(self, event: Any) -> None:
         """The transactions block's TransactionEventSent: where a 2.0.1 transaction begins and

@@ -35,6 +35,7 @@ from bench.smart.units import convert
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
+    from bench.ocpp.v201.ports import EvCertificates
     from bench.ocpp.v201.smart_charging import SmartCharging
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,11 @@ ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
 
 
 class Iso15118:
-    __slots__ = ("_answers", "_contracts", "_sent", "smart")
+    __slots__ = ("_answers", "_certificates", "_contracts", "_sent", "smart")
 
-    def __init__(self, smart: SmartCharging) -> None:
+    def __init__(self, smart: SmartCharging, certificates: EvCertificates) -> None:
         self.smart = smart
+        self._certificates = certificates  # block M's Get15118EVCertificate
         self._sent: set[int] = set()  # EVSEs whose current EV's needs went out
         self._answers: dict[int, str] = {}  # NotifyEVChargingNeedsResponse status per EVSE
         self._contracts: dict[int, str] = {}  # Get15118EVCertificateResponse status per EVSE
@@ -96,7 +98,7 @@ class Iso15118:
         name = ev.spec.name if ev is not None else "EV"
         request = f"CertificateInstallationReq|{cp.station.id}|EVSE {evse_id}|{name}".encode()
         try:
-            reply = await cp.security.certificates.request_ev_certificate(
+            reply = await self._certificates.request_ev_certificate(
                 ISO15118_2, "Install", base64.b64encode(request).decode()
             )
             self._contracts[evse_id] = reply["status"]

@@ -3,7 +3,7 @@
 The CSMS sends the driver's tariff as the ``personalMessage`` of an IdTokenInfo
 (I01, I06) and the running or final cost in CostUpdated or a TransactionEvent
 reply (I02, I03); the station shows them on the EVSE's display through
-``cp.display.show_text``. When the CSMS cannot tell (offline, no driver-specific
+the display block. When the CSMS cannot tell (offline, no driver-specific
 tariff), the fallback messages of TariffCostCtrlr are shown instead (I04, I05).
 The transactions and authorization blocks call ``show_personal_message``,
 ``show_fallback_tariff`` and ``show_cost``.
@@ -14,13 +14,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bench.ocpp.v201.block import Block, Handler
+from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.ports import TextDisplay, TxLookup
 
 log = logging.getLogger(__name__)
 
 
 class TariffCost(Block):
-    __slots__ = ()
+    __slots__ = ("_display", "_transactions")
+
+    def __init__(self, cp: StationHost, transactions: TxLookup, display: TextDisplay) -> None:
+        super().__init__(cp)
+        self._transactions = transactions
+        self._display = display
 
     def handlers(self) -> dict[str, Handler]:
         return {"CostUpdated": self.cost_updated}
@@ -56,7 +62,7 @@ class TariffCost(Block):
         for evse_id in self.cp.evse_ids():
             if self.cp.station.connector(evse_id).transaction is None:
                 continue
-            tx = self.cp.transactions.active(evse_id)  # type: ignore[attr-defined]
+            tx = self._transactions.active(evse_id)
             if tx is not None and tx.transaction_id == transaction_id:
                 return evse_id
         return None
@@ -66,13 +72,13 @@ class TariffCost(Block):
         """I01.FR.03, I06.FR.03: the driver-specific tariff from IdTokenInfo.personalMessage."""
         if not self._enabled("Tariff"):
             return
-        self.cp.display.show_text(message_content["content"], evse_id, "InFront")  # type: ignore[attr-defined]
+        self._display.show_text(message_content["content"], evse_id, "InFront")
 
     def show_fallback_tariff(self, evse_id: int | None) -> None:
         """I04.FR.01: no driver-specific tariff (offline, or none sent): the fallback text."""
         text = self.cp.variable("TariffCostCtrlr", "TariffFallbackMessage")
         if self._enabled("Tariff") and text:
-            self.cp.display.show_text(text, evse_id, "InFront")  # type: ignore[attr-defined]
+            self._display.show_text(text, evse_id, "InFront")
 
     def show_cost(
         self, evse_id: int | None, total_cost: float | None, *, final: bool = False
@@ -87,7 +93,7 @@ class TariffCost(Block):
             label = "Total cost" if final else "Cost so far"
             text = f"{label}: {self.format_cost(total_cost)}"
         if text:
-            self.cp.display.show_text(text, evse_id, "InFront")  # type: ignore[attr-defined]
+            self._display.show_text(text, evse_id, "InFront")
 
     # ------------------------------------------------------------ hooks
     def on_model_event(self, event: Any) -> None:
@@ -95,4 +101,4 @@ class TariffCost(Block):
         if getattr(event, "reason", None) == "unplugged":
             connector = self.cp.station.connector(event.connector_id)
             if connector.transaction is None:
-                self.cp.display.clear_text(event.connector_id)  # type: ignore[attr-defined]
+                self._display.clear_text(event.connector_id)

@@ -10,7 +10,8 @@ transaction, the trigger that caused it and the charging state when it changed
 authorization is active and an EV is plugged, the model connector holds a
 transaction (contactor closed, plug locked); when the authorization ends, it ends.
 
-Remote control (F01-F05, E14) is in ``tx_remote``, meter values in ``tx_meter``.
+Remote control (F01-F05, E14) is the ``tx_remote`` collaborator; meter values are in
+``tx_metering``/``tx_meter``, reply handling in ``tx_replies``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from bench.model.clock import wait_for
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.v201.block import Handler, Trigger
+from bench.ocpp.v201.block import Handler, StationHost, Trigger
+from bench.ocpp.v201.ports import Authorizer, DriverCosts, ReservationGate, TxProfiles
 from bench.ocpp.v201.tx_meter import Sampler
 from bench.ocpp.v201.tx_metering import Metering
 from bench.ocpp.v201.tx_queue import TxQueue
@@ -34,6 +36,7 @@ from bench.ocpp.v201.tx_state import (
     EvseSession,
     IdToken,
     Tx201,
+    TxSessions,
     charging_state,
     point_list,
     points_now,
@@ -42,7 +45,6 @@ from bench.ocpp.v201.tx_state import (
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
-    from bench.ocpp.v201.charge_point import ChargePoint201
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +91,34 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(RemoteControl, Metering, Replies):
-    __slots__ = ("_resync", "_syncing", "queue", "sampler", "sessions")
+class Transactions(Metering, Replies):
+    __slots__ = (
+        "_auth",
+        "_reservations",
+        "_resync",
+        "_syncing",
+        "_tariff",
+        "queue",
+        "remote",
+        "sampler",
+        "sessions",
+    )
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(
+        self,
+        cp: StationHost,
+        sessions: TxSessions,
+        auth: Authorizer,
+        reservations: ReservationGate,
+        smart: TxProfiles,
+        tariff: DriverCosts,
+    ) -> None:
         super().__init__(cp)
-        self.sessions = {evse_id: EvseSession(evse_id) for evse_id in cp.evse_ids()}
+        self.sessions = sessions  # shared, read by the blocks that need what runs (TxLookup)
+        self._auth = auth
+        self._reservations = reservations
+        self._tariff = tariff
+        self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
         self.queue = TxQueue(cp, self._on_reply)
         self.sampler = Sampler()
         self._syncing = False
@@ -102,11 +126,10 @@ class Transactions(RemoteControl, Metering, Replies):
 
     # ------------------------------------------------------------ interface (v201_common)
     def active(self, evse_id: int) -> Tx201 | None:
-        session = self.sessions.get(evse_id)
-        return session.tx if session is not None else None
+        return self.sessions.active(evse_id)
 
     def transaction_ids(self) -> list[str]:
-        return [s.tx.transaction_id for s in self.sessions.values() if s.tx is not None]
+        return self.sessions.transaction_ids()
 
     def stop(self, evse_id: int, stopped_reason: str, trigger_reason: str) -> None:
         """End the transaction on ``evse_id`` now (no-op without one)."""
@@ -134,7 +157,7 @@ class Transactions(RemoteControl, Metering, Replies):
 
     # ------------------------------------------------------------ block hooks
     def handlers(self) -> dict[str, Handler]:
-        return self.remote_handlers()
+        return self.remote.handlers()
 
     def triggers(self) -> dict[str, Trigger]:
         return {"TransactionEvent": self._trigger_event, "MeterValues": self._trigger_meter}
@@ -224,7 +247,7 @@ class Transactions(RemoteControl, Metering, Replies):
             if same_token(session.authorized, token):
                 self.stop_authorization(session, "Local", "StopAuthorized", token)  # E07.FR.01a
                 return
-        info = await self.cp.auth.authorize(token, evse_id)
+        info = await self._auth.authorize(token, evse_id)
         if info.get("status") != "Accepted":
             return  # E02.FR.20: an authorization that fails changes no transaction
         group = info.get("groupIdToken")
@@ -248,7 +271,7 @@ class Transactions(RemoteControl, Metering, Replies):
         session.token_reported = False
         session.pending_trigger = trigger
         session.stop_hint = None
-        session.reservation_id = self.cp.reservations.consume(session.evse_id, token, group)
+        session.reservation_id = self._reservations.consume(session.evse_id, token, group)
         if session.tx is not None:
             session.tx.id_token = token
         connector = self._connector(session)
@@ -281,14 +304,17 @@ class Transactions(RemoteControl, Metering, Replies):
             session.stop_hint = reason
             self._guarded(lambda: self._sync_one(session.evse_id, trigger, token))
 
-    def _pick(self, evse_id: int | None, token: IdToken, group: IdToken | None) -> Any:
+    def _pick(
+        self, evse_id: int | None, token: IdToken, group: IdToken | None
+    ) -> EvseSession | None:
         ids = [evse_id] if evse_id else list(self.sessions)
         usable = [
             self.sessions[i] for i in ids if self.may_authorize(self.sessions[i], token, group)
         ]
         plugged = [s for s in usable if self._connector(s).plugged]
-        reserved = [s for s in usable if self.cp.reservations.for_evse(s.evse_id) is not None]
-        return (plugged or reserved or usable or [None])[0]
+        reserved = [s for s in usable if self._reservations.for_evse(s.evse_id) is not None]
+        chosen = plugged or reserved or usable
+        return chosen[0] if chosen else None
 
     def may_authorize(self, session: EvseSession, token: IdToken, group: IdToken | None) -> bool:
         """Free of another authorization, operative, healthy, not reserved for someone else."""
@@ -298,7 +324,7 @@ class Transactions(RemoteControl, Metering, Replies):
         if connector.blocking_fault is not None:
             return False
         # H01, F01.FR.21/22: the reserved idToken or a member of the reserved group only.
-        return self.cp.reservations.allows(session.evse_id, token, group)
+        return self._reservations.allows(session.evse_id, token, group)
 
     def _connection_timed_out(self, session: EvseSession) -> None:
         """EVConnectionTimeOut: authorization ends (C01.FR.26, E03.FR.05/15, F02.FR.07/08)."""

@@ -8,12 +8,14 @@ the message it sends is built.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, Trigger
+from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.ports import TxLookup
 from bench.ocpp.v201.status import status_payload
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,18 @@ _PER_EVSE = frozenset({"MeterValues", "StatusNotification", "TransactionEvent"})
 
 
 class RemoteTrigger(Block):
-    __slots__ = ()
+    __slots__ = ("_transactions", "_triggers")
+
+    def __init__(
+        self,
+        cp: StationHost,
+        transactions: TxLookup,
+        triggers: Callable[[], dict[str, Trigger]],
+    ) -> None:
+        super().__init__(cp)
+        self._transactions = transactions
+        # Every block's triggers, read per request (the blocks name their own, F06).
+        self._triggers = triggers
 
     def handlers(self) -> dict[str, Handler]:
         return {"TriggerMessage": self.trigger_message, "DataTransfer": self.data_transfer}
@@ -34,10 +47,7 @@ class RemoteTrigger(Block):
         return {"StatusNotification": self._status}
 
     def _available(self) -> dict[str, Trigger]:
-        table: dict[str, Trigger] = {}
-        for block in self.cp.blocks:
-            table.update(block.triggers())
-        return table
+        return self._triggers()
 
     async def trigger_message(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
         requested = req["requestedMessage"]
@@ -67,7 +77,7 @@ class RemoteTrigger(Block):
         """A transaction runs on ``evse`` (on any EVSE when it is absent or 0, F06.FR.11)."""
         wanted = evse.get("id") if evse else None
         ids = [wanted] if wanted else self.cp.evse_ids()
-        return any(self.cp.transactions.active(n) is not None for n in ids)  # type: ignore[attr-defined]
+        return any(self._transactions.active(n) is not None for n in ids)
 
     async def _status(self, evse: dict[str, Any] | None) -> None:
         evse_id = evse["id"] if evse and evse.get("id") else None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
@@ -34,7 +35,7 @@ from bench.ocpp.v201.tx_meter import ReadingSigner, Sampler, measurand_list, met
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
-    from bench.ocpp.v201.tx_state import EvseSession
+    from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,22 @@ class Metering(Block):
     """The meter-value half of the transaction block (mixed into ``Transactions``)."""
 
     __slots__ = ()
-    sessions: dict[int, EvseSession]
+    sessions: TxSessions
     sampler: Sampler
 
     if TYPE_CHECKING:  # provided by ``Transactions``
 
         def _guarded(self, work: Any) -> None: ...  # runs model changes safely
         def _event(  # makes and queues one TransactionEvent
-            self, session: EvseSession, event_type: str, trigger: str, **kw: Any
+            self,
+            session: EvseSession,
+            event_type: str,
+            trigger: str,
+            *,
+            meter: list[dict[str, Any]] | None = None,
+            reason: str | None = None,
+            id_token: dict[str, Any] | None = None,
+            force_state: bool = False,
         ) -> None: ...
 
     def _connector(self, session: EvseSession) -> Connector:
@@ -168,7 +177,7 @@ class Metering(Block):
             if interval <= 0 or session.tx is None:
                 self.cp.tasks.cancel_timer(key)
                 continue
-            self.cp.tasks.later(key, interval, lambda d=due: d(session))
+            self.cp.tasks.later(key, interval, partial(due, session))
 
     def _periodic(self, session: EvseSession) -> None:
         """J02.FR.11: Updated/MeterValuePeriodic every TxUpdatedInterval."""
@@ -209,7 +218,7 @@ class Metering(Block):
             delay = (next_at - now).total_seconds()
             # The reading is stamped with the boundary it belongs to (J01: aligned data is
             # measured at the interval boundary), however late a busy loop runs the timer.
-            cp.tasks.later(key, delay, lambda d=due, at=next_at: d(at))
+            cp.tasks.later(key, delay, partial(due, next_at))
 
     def _aligned(self, boundary: datetime) -> None:
         """J01.FR.14/22: clock-aligned readings; none while busy with SendDuringIdle (J01.FR.20)."""

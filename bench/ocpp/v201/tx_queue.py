@@ -30,7 +30,7 @@ from bench.ocpp.common.tx_delivery import TxDelivery
 from bench.store.queue import OfflineQueue, QueuedMessage
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.charge_point import ChargePoint201
+    from bench.ocpp.v201.block import StationHost
 
 ACTION = "TransactionEvent"
 # (request payload, reply, EVSE id of the transaction or None)
@@ -40,7 +40,7 @@ ReplyHook = Callable[[dict[str, Any], dict[str, Any], int | None], None]
 class TxQueue:
     __slots__ = ("cp", "delivery", "on_reply", "queue")
 
-    def __init__(self, cp: ChargePoint201, on_reply: ReplyHook) -> None:
+    def __init__(self, cp: StationHost, on_reply: ReplyHook) -> None:
         self.cp = cp
         self.on_reply = on_reply
         self.queue = OfflineQueue(

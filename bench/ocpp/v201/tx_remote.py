@@ -1,22 +1,25 @@
 """Remote control of transactions (F01-F03, F05) and GetTransactionStatus (E14).
 
 Thin handlers (ARCHITECTURE rule 3): each checks the request against the EVSE's
-state, answers, and only then (``Reply.then``) acts through the transaction block,
-so the CSMS always has the reply before the TransactionEvent it causes.
+state, answers, and only then (``Reply.then``) acts through the transaction block
+(``SessionControl``), so the CSMS always has the reply before the TransactionEvent
+it causes.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler
 from bench.ocpp.v201.tx_state import IdToken
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.tx_state import EvseSession
+    from bench.ocpp.v201.block import Handler, StationHost
+    from bench.ocpp.v201.ports import Authorizer, TxProfiles
+    from bench.ocpp.v201.tx_queue import TxQueue
+    from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +31,44 @@ def _rejected(reason: str | None = None) -> dict[str, Any]:
     return reply
 
 
-class RemoteControl(Block):
-    """The CSMS-initiated half of the transaction block (mixed into ``Transactions``)."""
+class SessionControl(Protocol):
+    """The transaction block as its remote control drives it."""
 
-    __slots__ = ()
-    sessions: dict[int, EvseSession]
+    @property
+    def sessions(self) -> TxSessions: ...
+    @property
+    def queue(self) -> TxQueue: ...
 
-    def remote_handlers(self) -> dict[str, Handler]:
+    def may_authorize(
+        self, session: EvseSession, token: IdToken, group: IdToken | None
+    ) -> bool: ...
+    def authorize(
+        self, session: EvseSession, token: IdToken, group: IdToken | None, trigger: str
+    ) -> None: ...
+    def stop_authorization(
+        self, session: EvseSession, reason: str, trigger: str, token: IdToken | None = None
+    ) -> None: ...
+    def sync(self, evse_id: int, trigger: str | None = None) -> None: ...
+
+
+class RemoteControl:
+    """The CSMS-initiated requests of the transaction block (F01-F03, F05, E14)."""
+
+    __slots__ = ("_auth", "_smart", "cp", "tx")
+
+    def __init__(
+        self, cp: StationHost, tx: SessionControl, auth: Authorizer, smart: TxProfiles
+    ) -> None:
+        self.cp = cp
+        self.tx = tx
+        self._auth = auth
+        self._smart = smart
+
+    @property
+    def sessions(self) -> TxSessions:
+        return self.tx.sessions
+
+    def handlers(self) -> dict[str, Handler]:
         return {
             "RequestStartTransaction": self.request_start,
             "RequestStopTransaction": self.request_stop,
@@ -63,7 +97,7 @@ class RemoteControl(Block):
             tx = session.tx
             tx_id = tx.transaction_id if tx is not None else session.next_tx_id
             tx_id = tx_id or str(uuid.uuid4())
-            status = self.cp.smart.install_tx_profile(session.evse_id, profile, tx_id)
+            status = self._smart.install_tx_profile(session.evse_id, profile, tx_id)
             if status != "Accepted":
                 return _rejected("InvalidProfile")
             if tx is None:
@@ -84,20 +118,21 @@ class RemoteControl(Block):
     def _remote_target(
         self, evse_id: int | None, token: IdToken, group: IdToken | None
     ) -> EvseSession | None:
-        may = self.may_authorize  # type: ignore[attr-defined]
+        may = self.tx.may_authorize
         if evse_id is not None:
             session = self.sessions[evse_id]
             return session if may(session, token, group) else None
         # F01.FR.20: the station picks; an EV already waiting wins.
         usable = [s for s in self.sessions.values() if may(s, token, group)]
         plugged = [s for s in usable if self.cp.station.connector(s.evse_id).plugged]
-        return (plugged or usable or [None])[0]
+        chosen = plugged or usable
+        return chosen[0] if chosen else None
 
     async def _remote_authorize(
         self, session: EvseSession, token: IdToken, group: IdToken | None, remote_start_id: int
     ) -> None:
         if self.cp.flag("AuthCtrlr", "AuthorizeRemoteStart"):
-            info = await self.cp.auth.authorize(token, session.evse_id)  # F01.FR.01
+            info = await self._auth.authorize(token, session.evse_id)  # F01.FR.01
             if info.get("status") != "Accepted":
                 log.info("%s: remote start for %s not authorized", self.cp.station.id, token)
                 session.next_tx_id = None
@@ -107,7 +142,7 @@ class RemoteControl(Block):
         if session.authorized is not None:
             return  # somebody else got there between our reply and now
         session.remote_start_id = remote_start_id  # F01.FR.25, F02.FR.01
-        self.authorize(session, token, group, "RemoteStart")  # type: ignore[attr-defined]
+        self.tx.authorize(session, token, group, "RemoteStart")
 
     # ------------------------------------------------------------ F03
     async def request_stop(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
@@ -118,7 +153,7 @@ class RemoteControl(Block):
             if session.tx is not None and session.tx.transaction_id == tx_id:
 
                 def go(s: EvseSession = session) -> None:
-                    self.stop_authorization(s, "Remote", "RemoteStop")  # type: ignore[attr-defined]
+                    self.tx.stop_authorization(s, "Remote", "RemoteStop")
 
                 return Reply({"status": "Accepted"}, then=go)  # F03.FR.07
         return _rejected()  # F03.FR.08
@@ -136,12 +171,12 @@ class RemoteControl(Block):
         if unlocked:
             session.locked_for = None
         if session.tx is not None:
-            self.sync(evse_id, "UnlockCommand")  # type: ignore[attr-defined]
+            self.tx.sync(evse_id, "UnlockCommand")
         return {"status": "Unlocked" if unlocked else "UnlockFailed"}  # F05.FR.04/05
 
     # ------------------------------------------------------------ E14
     async def transaction_status(self, req: dict[str, Any]) -> dict[str, Any]:
-        queue = self.queue  # type: ignore[attr-defined]
+        queue = self.tx.queue
         tx_id = req.get("transactionId")
         if tx_id is None:
             return {"messagesInQueue": queue.pending()}  # E14.FR.06-08

@@ -14,12 +14,15 @@ from bench.ocpp.v201.tx_state import AUTH_BOUND_POINTS, same_token
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
-    from bench.ocpp.v201.tx_state import EvseSession
+    from bench.ocpp.v201.ports import Authorizer, DriverCosts
+    from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 
 class Replies(Block):
     __slots__ = ()
-    sessions: dict[int, EvseSession]
+    sessions: TxSessions
+    _auth: Authorizer
+    _tariff: DriverCosts
 
     if TYPE_CHECKING:  # provided by ``Transactions``
 
@@ -40,7 +43,7 @@ class Replies(Block):
         token = payload.get("idToken")
         if info is None or token is None:
             return
-        self.cp.auth.remember(token, info)  # C10: the cache learns the CSMS's verdict
+        self._auth.remember(token, info)  # C10: the cache learns the CSMS's verdict
         if info.get("status") == "Accepted":
             return
         tx_id = payload["transactionInfo"]["transactionId"]
@@ -61,7 +64,7 @@ class Replies(Block):
         ``evse_id`` comes with the queued event: an Ended reply arrives after the
         transaction has left its EVSE, and the final cost belongs on that EVSE's display.
         """
-        tariff = self.cp.tariff
+        tariff = self._tariff
         message = reply.get("updatedPersonalMessage") or (reply.get("idTokenInfo") or {}).get(
             "personalMessage"
         )

@@ -26,7 +26,7 @@ AUTH_BOUND_POINTS = frozenset({"Authorized", "PowerPathClosed", "EnergyTransfer"
 
 @dataclass(slots=True)
 class Tx201:
-    """One running 2.0.1 transaction (the object ``cp.transactions.active`` returns)."""
+    """One running 2.0.1 transaction (what ``Transactions.active`` returns)."""
 
     transaction_id: str
     evse_id: int
@@ -114,3 +114,24 @@ def points_now(connector: Connector, session: EvseSession, sign_readings: bool) 
 
 def point_list(text: str | None) -> set[str]:
     return {p.strip() for p in (text or "").split(",") if p.strip()}
+
+
+class TxSessions(dict[int, EvseSession]):
+    """The sessions of a station's EVSEs, keyed by EVSE id: the running transactions.
+
+    The transaction block changes them; the blocks that only need to know what runs
+    (smart charging, tariff, display, monitoring, ...) read them as a ``TxLookup``.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, evse_ids: list[int]) -> TxSessions:
+        return cls((evse_id, EvseSession(evse_id)) for evse_id in evse_ids)
+
+    def active(self, evse_id: int) -> Tx201 | None:
+        session = self.get(evse_id)
+        return session.tx if session is not None else None
+
+    def transaction_ids(self) -> list[str]:
+        return [s.tx.transaction_id for s in self.values() if s.tx is not None]
