@@ -24,16 +24,12 @@ from bench.ocpp.api import (
     Registration,
 )
 from bench.ocpp.charge_point_base import ChargePointBase
+from bench.smart.composite import ProfileSource
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.model.faults import Fault
-    from bench.smart.profiles import Profile
     from bench.smart.store import Installed
-
-# How the smart-charging engine words a station maximum split between connectors
-# (bench/ocpp/*/smart_*: "<profile label>, shared by <n>").
-_SHARED = ", shared by "
 
 
 class CommonApi(ChargePointBase):
@@ -119,36 +115,33 @@ def limit_in_force(connector: Connector, smart: Limit | None) -> Limit:
 
 def profile_limit(
     amps: float | None,
-    source_text: str | None,
+    source: str | None,
     entries: Iterable[Installed],
-    label: Callable[[Profile], str],
-    purpose_name: Callable[[Profile], str],
     external_source: Callable[[Installed], str | None],
 ) -> Limit | None:
     """The smart-charging limit the engine set on a connector, with a structured source.
 
-    The engine names the profile that leads with the version's ``label``; the entry
-    whose label that is supplies id, purpose and stack level.
+    The engine hands the deciding profile's id, purpose and stack level (and how many
+    connectors share a station-wide limit) as data on the source (``ProfileSource``);
+    the installed entry of that id says where it sits and, for an external limit, who
+    imposes it.
     """
     if amps is None:
         return None
-    if source_text is None:
-        raise ValueError(f"a smart-charging limit of {amps} A without a source")
-    head, shared, count = source_text.partition(_SHARED)
-    for entry in entries:
-        profile = entry.profile
-        if label(profile) != head:
-            continue
-        external = external_source(entry)
-        source = LimitSource(
+    if not isinstance(source, ProfileSource):
+        raise ValueError(f"a smart-charging limit of {amps} A without a deciding profile")
+    entry = next((e for e in entries if e.profile.id == source.profile_id), None)
+    external = external_source(entry) if entry is not None else None
+    return Limit(
+        amps,
+        LimitSource(
             LimitOrigin.EXTERNAL if external is not None else LimitOrigin.PROFILE,
-            profile_id=profile.id,
-            purpose=purpose_name(profile),
-            stack_level=profile.stack_level,
-            place=entry.connector_id,
+            profile_id=source.profile_id,
+            purpose=source.purpose,
+            stack_level=source.stack_level,
+            # None only when the profile was removed this very turn, before the engine ran.
+            place=entry.connector_id if entry is not None else None,
             external_source=external,
-            shared_by=int(count) if shared else None,
-        )
-        return Limit(amps, source)
-    # The profile was removed this very turn and the engine has not applied the change yet.
-    return Limit(amps, LimitSource(LimitOrigin.PROFILE, shared_by=int(count) if shared else None))
+            shared_by=source.shared_by,
+        ),
+    )

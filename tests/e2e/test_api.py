@@ -19,6 +19,7 @@ from bench.ocpp.api import (
     RebootKind,
     Registration,
 )
+from bench.smart.composite import ProfileSource
 from tests.e2e.conftest import WAIT, CpFactory, wait_until
 from tests.e2e.smart_support import profile as profile16
 from tests.e2e.v201.conftest import Cp201Factory, make_cp201  # noqa: F401 - fixture
@@ -115,6 +116,58 @@ async def test_a_profile_limit_names_its_profile_id_purpose_and_stack_level(
     assert [(p.id, p.place, p.purpose) for p in cp.profiles()] == [(7, 1, "TxDefaultProfile")]
     schedule = cp.composite_schedule(1, 600, "A")
     assert schedule.periods[0].limit == 8.0
+
+
+async def test_a_shared_station_maximum_names_its_profile_and_how_many_share_it(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §3.13.3 ChargePointMaxProfile / 2.0.1 K12.FR.01 ChargingStationMaxProfile: the
+    station maximum split between two charging connectors; the engine hands the deciding
+    profile as data (ProfileSource), the API never matches its label."""
+    cp = await make_station(csms.url, "API7", template="ac-22kw-dual")
+    for connector_id, tag in ((1, "TAG1"), (2, "TAG2")):
+        cp.plug_in(connector_id, "family-ev")
+        assert cp.present_id(tag, connector_id)
+        await wait_until(
+            lambda c=connector_id: cp.connector(c).transaction is not None, WAIT, "a transaction"
+        )
+    if cp.version == "1.6":
+        payload = {
+            "connectorId": 0,
+            "csChargingProfiles": profile16(9, "ChargePointMaxProfile", [(0, 16)], level=3),
+        }
+        purpose = "ChargePointMaxProfile"
+    else:
+        payload = {
+            "evseId": 0,
+            "chargingProfile": profile201(
+                9,
+                "ChargingStationMaxProfile",
+                [(0, 16.0)],
+                level=3,
+                kind="Absolute",
+                startSchedule="2020-01-01T00:00:00Z",
+            ),
+        }
+        purpose = "ChargingStationMaxProfile"
+    reply = await csms.call("API7", "SetChargingProfile", payload)
+    assert reply["status"] == "Accepted"
+    await wait_until(
+        lambda: (s := cp.connector(1).smart_limit) is not None and s.source.shared_by == 2,
+        WAIT,
+        "the station maximum shared by both connectors",
+    )
+    source = cp.connector(1).limit.source
+    assert (source.origin, source.profile_id, source.purpose, source.stack_level, source.place) == (
+        LimitOrigin.PROFILE,
+        9,
+        purpose,
+        3,
+        0,
+    )
+    assert cp.connector(1).limit.amps == 8.0
+    # The model keeps the text people read; the data rides with it, not inside it.
+    assert isinstance(cp.station.connector(1).limit_source, ProfileSource)
 
 
 async def test_a_local_limit_is_the_limit_in_force_with_a_local_source(

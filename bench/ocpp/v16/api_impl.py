@@ -23,7 +23,6 @@ from bench.ocpp.api import (
     WriteOutcome,
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
-from bench.ocpp.v16.smart_charging import label
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.smart.profiles import Profile
 
@@ -87,9 +86,7 @@ class Api16(CommonApi):
                 None,
             )
         c = cp.station.connector(connector_id)
-        smart = profile_limit(
-            c.limit_a, c.limit_source, cp.smart.store, label, _purpose, lambda _e: None
-        )
+        smart = profile_limit(c.limit_a, c.limit_source, cp.smart.store, lambda _e: None)
         tx = c.transaction
         view = None
         if tx is not None:

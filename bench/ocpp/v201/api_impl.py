@@ -35,7 +35,7 @@ from bench.ocpp.v201.device_model import (
     VariableDef,
     VariableKey,
 )
-from bench.ocpp.v201.smart_profiles import PURPOSE_NAME, label
+from bench.ocpp.v201.smart_profiles import PURPOSE_NAME
 from bench.smart.profiles import EXTERNAL, Profile
 
 if TYPE_CHECKING:
@@ -83,9 +83,7 @@ class Api201(CommonApi):
                 return None
             return str(smart_block.source_of(entry))
 
-        smart = profile_limit(
-            c.limit_a, c.limit_source, smart_block.store, label, _purpose, external
-        )
+        smart = profile_limit(c.limit_a, c.limit_source, smart_block.store, external)
         tx = cp.transactions.active(connector_id)  # type: ignore[attr-defined]
         view = None
         if tx is not None:
