@@ -21,15 +21,21 @@ from bench.ocpp.api import (
     LimitSource,
     LinkState,
     NetworkState,
+    Power,
     Registration,
+    StorageState,
 )
-from bench.ocpp.charge_point_base import ChargePointBase
+from bench.ocpp.charge_point_base import OFFLINE, ChargePointBase
 from bench.smart.composite import ProfileSource
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.model.faults import Fault
     from bench.smart.store import Installed
+
+
+# Why the link is down while the station has no power (NetworkState.last_error).
+POWER_CUT = "power cut"
 
 
 class CommonApi(ChargePointBase):
@@ -40,6 +46,61 @@ class CommonApi(ChargePointBase):
     @property
     def station_id(self) -> str:
         return self.station.id
+
+    # ------------------------------------------------------------ power
+    async def power_cut(self) -> None:
+        """Everything goes dark at once, as on a real power failure.
+
+        The version ends its transactions first (their messages wait in the queue: the
+        station has no power to send them), then the supply goes, the registration is
+        forgotten and the link drops. The station stays dark until ``power_restore``.
+        """
+        if not self.station.powered:
+            raise RuntimeError(f"{self.station.id} has no power to cut")
+        self._end_transactions_for_power_loss()
+        self.station.power_off()
+        self._forget_registration()
+        await self._close_link()
+        self._set_link_state(OFFLINE, POWER_CUT)
+
+    async def power_restore(self) -> None:
+        """Power is back: the station boots for the template's duration, then connects
+        and registers afresh with the version's power-up reason."""
+        if self.station.powered:
+            raise RuntimeError(f"{self.station.id} has power already")
+        if self.powered_off_until is not None:
+            raise RuntimeError(f"{self.station.id} is booting already")
+        boot_seconds = self.station.template.boot_seconds
+        self.powered_off_until = self.clock.monotonic() + boot_seconds
+        try:
+            if boot_seconds > 0:
+                await self.clock.sleep(boot_seconds)  # virtual time: a manual clock skips it
+        finally:
+            self.powered_off_until = None
+        self._prepare_power_up()
+        self.station.power_on()
+        self._backoff.reset()
+        self._wake.set()
+
+    def power(self) -> Power:
+        on = self.station.powered
+        booting = self.powered_off_until
+        return Power(on, not on and booting is None, booting)
+
+    def _end_transactions_for_power_loss(self) -> None:
+        """End running transactions with the version's PowerLoss reason (queued)."""
+        raise NotImplementedError
+
+    def _prepare_power_up(self) -> None:
+        """What the version does before the first boot after power returns."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ storage
+    def storage_state(self) -> StorageState:
+        health = self.storage
+        return StorageState(
+            health.failing, health.kind, health.unsaved_count(), health.last_detail or None
+        )
 
     # ------------------------------------------------------------ network
     def network(self) -> NetworkState:

@@ -16,8 +16,18 @@ from bench.ocpp.api import (
     ChargePointApi,
     LimitOrigin,
     LinkState,
+    Power,
     RebootKind,
     Registration,
+    UnsavedQueue,
+)
+from bench.ocpp.v16.config import Configuration
+from bench.ocpp.v201.device_model import ComponentKey, VariableKey
+from bench.ocpp.v201.facets import (
+    DeviceModelAccess,
+    DisplayScreens,
+    MonitorList,
+    TransactionEvents,
 )
 from bench.smart.composite import ProfileSource
 from tests.e2e.conftest import WAIT, CpFactory, wait_until
@@ -39,7 +49,7 @@ def make_station(request: pytest.FixtureRequest) -> Make:
 
 async def charging(cp: ChargePointApi, tag: str = "TAG1") -> None:
     """Plug an EV into connector 1 and badge ``tag``; wait for energy to flow."""
-    cp.plug_in(1, "family-ev")  # type: ignore[attr-defined]
+    cp.plug_in(1, "family-ev")
     assert cp.present_id(tag, 1)
     await wait_until(
         lambda: (tx := cp.connector(1).transaction) is not None and tx.id is not None,
@@ -218,3 +228,102 @@ async def test_a_local_reboot_ends_the_transaction_with_each_versions_reason(
         assert boot["reason"] == "LocalReset"
     assert cp.queue_length() == 0
     assert list(cp.queued_actions()) == []
+
+
+async def test_plug_in_and_unplug_through_the_api_change_what_the_connector_shows(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §4.9 Preparing / 2.0.1 G01 Occupied once a cable is in; Available once it is out."""
+    cp = await make_station(csms.url, "API9")
+    cp.plug_in(1, "family-ev", soc=40.0)
+    view = cp.connector(1)
+    assert view.plugged
+    assert view.status in ("Preparing", "Occupied")
+    assert cp.station.connector(1).ev is not None and cp.station.connector(1).ev.soc == 40.0
+    cp.unplug(1)
+    assert not cp.connector(1).plugged
+    assert await cp.wait_status(1, "Available", 60.0)
+
+
+async def test_a_power_cut_drops_the_link_and_the_restore_boots_afresh_with_power_loss(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """A real power failure: the link drops at once and the running transaction ends with
+    reason PowerLoss (1.6 §7.36; 2.0.1 ReasonEnumType), told to the CSMS only after the
+    station has booted again (2.0.1: BootNotification reason PowerUp, B01)."""
+    cp = await make_station(csms.url, "APIA")
+    await charging(cp)
+    await cp.power_cut()
+    assert cp.power() == Power(on=False, cut=True, back_at=None)
+    assert cp.network().link is LinkState.OFFLINE
+    assert cp.registration_state() is Registration.NONE
+    assert cp.connector(1).transaction is None
+    assert cp.station.connector(1).power_w == 0.0  # contactors open: no energy flows
+    assert cp.queue_length() == 1  # the stop waits: there is no power to send it
+    before_restore = csms.mark()
+    await cp.power_restore()
+    await cp.wait_accepted(WAIT)
+    assert cp.power() == Power(on=True, cut=False, back_at=None)
+    assert cp.network().link is LinkState.CONNECTED
+    boot = await csms.wait_for_exchange("APIA", "BootNotification", since=before_restore)
+    if cp.version == "1.6":
+        stop = await csms.wait_for_exchange(
+            "APIA", "StopTransaction", timeout=WAIT, since=before_restore
+        )
+        assert stop.payload["reason"] == "PowerLoss"
+    else:
+        assert boot.payload["reason"] == "PowerUp"
+        stop = await csms.wait_for_exchange(
+            "APIA",
+            "TransactionEvent",
+            lambda p: p["eventType"] == "Ended",
+            timeout=WAIT,
+            since=before_restore,
+        )
+        assert stop.payload["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    assert stop.seq > boot.seq  # sent once registered again, never while dark
+    await cp.drained()
+    assert cp.queue_length() == 0
+
+
+async def test_power_cannot_be_cut_twice_nor_restored_while_on(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    cp = await make_station(csms.url, "APIB")
+    with pytest.raises(RuntimeError, match="has power already"):
+        await cp.power_restore()
+    await cp.power_cut()
+    with pytest.raises(RuntimeError, match="no power to cut"):
+        await cp.power_cut()
+    await cp.power_restore()
+    await cp.wait_accepted(WAIT)
+
+
+async def test_only_the_parts_a_station_has_are_offered_as_facets(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 has configuration keys (§9); 2.0.1 a device model (B05-B07), monitors (N02),
+    display messages (O01) and TransactionEvents (E01): a view asks for what it shows."""
+    cp = await make_station(csms.url, "APIC")
+    only_201 = (DeviceModelAccess, MonitorList, DisplayScreens, TransactionEvents)
+    offered = {kind: cp.facet(kind) is not None for kind in (Configuration, *only_201)}
+    if cp.version == "1.6":
+        assert offered == {Configuration: True, **dict.fromkeys(only_201, False)}
+        config = cp.facet(Configuration)
+        assert config is not None
+        assert config.change("HeartbeatInterval", "90") == "Accepted"
+    else:
+        assert offered == {Configuration: False, **dict.fromkeys(only_201, True)}
+        model = cp.facet(DeviceModelAccess)
+        assert model is not None
+        where = (ComponentKey("OCPPCommCtrlr"), VariableKey("HeartbeatInterval"))
+        result = await model.write(*where, "Actual", "90")
+        assert result.status == "Accepted"
+        assert model.value(*where) == "90"
+        monitors = cp.facet(MonitorList)
+        assert monitors is not None and monitors.monitors()  # at least the hard-wired one
+        display = cp.facet(DisplayScreens)
+        assert display is not None and display.screen(1).content
+    assert cp.heartbeat().interval_s == 90
+    assert cp.storage_state().failing is False
+    assert cp.unsaved_queue() == UnsavedQueue((), 0)
