@@ -308,6 +308,11 @@ class ChargePointApi(Protocol):
         announced with NotifyChargingLimit (K12); 1.6, which has none, a local cap."""
         ...
 
+    def external_limit_origin(self) -> LimitOrigin:
+        """What ``set_external_limit`` imposes: EXTERNAL where the version has external
+        limits (2.0.1 K11-K13), LOCAL where it falls back to a local cap (1.6)."""
+        ...
+
     # ------------------------------------------------------------ views
     def connector_ids(self) -> Sequence[int]: ...
 

@@ -17,6 +17,7 @@ from bench.ocpp.api import (
     F,
     InstalledProfile,
     Limit,
+    LimitOrigin,
     RebootKind,
     SchedulePeriod,
     Setting,
@@ -178,6 +179,9 @@ class Api16(CommonApi):
     def unsaved_queue(self) -> UnsavedQueue:
         queue = _cp(self).transactions.queue
         return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
+
+    def external_limit_origin(self) -> LimitOrigin:
+        return LimitOrigin.LOCAL  # see set_external_limit: 1.6 has no external limits
 
     def facet(self, kind: type[F]) -> F | None:
         # 1.6 has configuration keys (§9: ``facet(Configuration)``) and none of 2.0.1's

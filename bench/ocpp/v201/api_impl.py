@@ -195,6 +195,9 @@ class Api201(CommonApi):
         queue = _cp(self).transactions.queue.queue  # type: ignore[attr-defined]
         return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
 
+    def external_limit_origin(self) -> LimitOrigin:
+        return LimitOrigin.EXTERNAL  # K12: a ChargingStationExternalConstraints profile
+
     def facet(self, kind: type[F]) -> F | None:
         cp = _cp(self)
         found: object = None
