@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from bench.model.ev import Ev
     from bench.model.faults import Fault
     from bench.model.station import Station
+    from bench.smart.store import Installed
+    from bench.smart.units import Supply
 
 
 F = TypeVar("F")
@@ -332,6 +334,15 @@ class ChargePointApi(Protocol):
     def profiles(self) -> Sequence[InstalledProfile]: ...
 
     def composite_schedule(self, place: int, duration_s: int, unit: str) -> CompositeSchedule: ...
+
+    def profile_entries(self) -> Sequence[Installed]:
+        """The installed profiles as the smart-charging engine holds them (schedules and
+        all), for views that draw them; ``profiles()`` names them in neutral words."""
+        ...
+
+    def supply(self) -> Supply:
+        """Voltage and usable phases: what converts a schedule between A and W."""
+        ...
 
     @property
     def settings(self) -> Settings: ...

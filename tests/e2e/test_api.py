@@ -124,6 +124,9 @@ async def test_a_profile_limit_names_its_profile_id_purpose_and_stack_level(
     assert limit.source.profile_id == 7
     assert limit.source.purpose == "TxDefaultProfile"
     assert [(p.id, p.place, p.purpose) for p in cp.profiles()] == [(7, 1, "TxDefaultProfile")]
+    assert [(e.profile.id, e.connector_id) for e in cp.profile_entries()] == [(7, 1)]
+    supply = cp.supply()  # ac-11kw: three phases at 230 V, for converting A and W
+    assert (supply.voltage, supply.phases) == (230.0, 3)
     schedule = cp.composite_schedule(1, 600, "A")
     assert schedule.periods[0].limit == 8.0
 

@@ -32,6 +32,8 @@ from bench.smart.profiles import Profile
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.smart.store import Installed
+    from bench.smart.units import Supply
 
 # RebootKind -> the StopTransaction reason of the transactions a reboot ends (1.6 §7.36).
 # 1.6 has no scheduled reset: a soft reset is the nearest.
@@ -179,6 +181,12 @@ class Api16(CommonApi):
     def unsaved_queue(self) -> UnsavedQueue:
         queue = _cp(self).transactions.queue
         return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
+
+    def profile_entries(self) -> Sequence[Installed]:
+        return tuple(_cp(self).smart.store)
+
+    def supply(self) -> Supply:
+        return _cp(self).smart.supply
 
     def external_limit_origin(self) -> LimitOrigin:
         return LimitOrigin.LOCAL  # see set_external_limit: 1.6 has no external limits

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from bench.ocpp.v201.charge_point import ChargePoint201
     from bench.ocpp.v201.provisioning import Provisioning
     from bench.smart.store import Installed
+    from bench.smart.units import Supply
 
 ID_TOKEN_MAX = 36  # IdTokenType.idToken: identifierString, at most 36 characters
 CSO = "CSO"
@@ -194,6 +195,13 @@ class Api201(CommonApi):
     def unsaved_queue(self) -> UnsavedQueue:
         queue = _cp(self).transactions.queue.queue  # type: ignore[attr-defined]
         return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
+
+    def profile_entries(self) -> Sequence[Installed]:
+        return tuple(_cp(self).smart.store)  # type: ignore[attr-defined]
+
+    def supply(self) -> Supply:
+        supply: Supply = _cp(self).smart.supply  # type: ignore[attr-defined]
+        return supply
 
     def external_limit_origin(self) -> LimitOrigin:
         return LimitOrigin.EXTERNAL  # K12: a ChargingStationExternalConstraints profile
