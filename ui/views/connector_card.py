@@ -312,7 +312,7 @@ class ConnectorCard(QFrame):
     # ------------------------------------------------------------ view
     def refresh(self) -> None:
         c = self.connector
-        report = self.cp.status_of(c.id)
+        report = self.cp.connector(c.id)
         tx = transaction_view(self.cp, c)
         # 2.0.1 says only "Occupied": the pill adds the transaction's charging state.
         state = tx.charging_state if tx is not None else None

@@ -44,7 +44,7 @@ SCREEN_STYLE = (
 
 
 def screen_text(current: Any) -> tuple[str, str]:
-    """(content, detail line) of what ``cp.display.screen`` returned."""
+    """(content, detail line) of what ``DisplayScreens.screen`` returned."""
     if current is None:
         return BLANK, ""
     if isinstance(current, str):

@@ -354,7 +354,7 @@ class SmartPanel(QWidget):
         self._limit_pending.setSingleShot(True)
         self._limit_pending.setInterval(0)
         self._limit_pending.timeout.connect(self.refresh_limit)
-        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
+        self._unsubscribe: Callable[[], None] | None = self.cp.subscribe(self._on_cp_event)
         bridge.changed.connect(self._maybe_refresh_chart)
         self.refresh()
 
