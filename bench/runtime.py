@@ -124,17 +124,11 @@ class StationRun:
         """A runner for this station; ``on_event`` gets its progress (bench.scenarios.progress)."""
         return ScriptRunner(
             self.cp,
-            ev_loader=self._make_ev,
             default_ev=self.options.ev_template,
             fault_lookup=lookup_fault,
             echo=echo,
             on_event=on_event,
         )
-
-    def _make_ev(self, name: str):
-        from bench.model.ev import Ev
-
-        return Ev(load_ev_template(name))
 
     async def start(self) -> None:
         # Every batching sink gets a timer (a JSON Lines --log too): a reader sees the

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bench.store.buffer import BufferedSink
+
+if TYPE_CHECKING:
+    from bench.ocpp.api import ChargePointApi
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +71,20 @@ class Unsaved:
         return text
 
 
-def unsaved(cp: Any, database: str, logs: Iterable[tuple[BufferedSink, str]]) -> Unsaved:
+def unsaved(cp: ChargePointApi, database: str, logs: Iterable[tuple[BufferedSink, str]]) -> Unsaved:
     """What ``cp`` (stopped) and the batching ``logs`` (closed; each with the file it
     writes) still hold only in memory."""
-    queue = cp.transactions.queue
-    queue = getattr(queue, "queue", queue)  # 2.0.1 wraps the persisted OfflineQueue
-    messages = Counter(m.action for m in queue.unsaved())
-    resend = queue.unremoved()
-    held = cp.storage.unsaved_count()
+    queue = cp.unsaved_queue()
+    messages = Counter(queue.actions)
+    resend = queue.resend
+    storage = cp.storage_state()
+    held = storage.unsaved
     frames = tuple(
         LostFrames(where, sink.pending, sink.dropped)
         for sink, where in logs
         if sink.pending or sink.dropped
     )
-    reasons = [cp.storage.last_detail, *(sink.last_failure for sink, _ in logs)]
+    reasons = [storage.detail, *(sink.last_failure for sink, _ in logs)]
     return Unsaved(
         database=database,
         reason=next((r for r in reasons if r), "writes refused"),

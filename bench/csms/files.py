@@ -78,9 +78,8 @@ class FileServer:
             await runner.cleanup()
             raise
         self._runner = runner
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        # The port the OS assigned when asked for 0: the one site's listening address.
+        self.port = int(runner.addresses[0][1])
         log.info("file server on %s serving %s", self.url, self.root)
         return self.url
 

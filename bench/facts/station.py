@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard
 
 from bench.ocpp.api import ChargePointApi
+from bench.ocpp.v201.facets import TransactionEvents
 from bench.ocpp.v201.transactions import TransactionEventSent
 
 if TYPE_CHECKING:
@@ -87,11 +88,12 @@ def last_tx_event(event: object) -> tuple[int, LastTxEvent] | None:
 
 
 class TxEventTracker:
-    """Remembers the last TransactionEvent per EVSE from a 2.0.1 charge point's events."""
+    """Remembers the last TransactionEvent per EVSE a station sends (its TransactionEvents
+    facet: 2.0.1)."""
 
-    def __init__(self, cp: ChargePoint201) -> None:
+    def __init__(self, events: TransactionEvents) -> None:
         self.last: dict[int, LastTxEvent] = {}
-        self._unsubscribe: Callable[[], None] | None = cp.events.subscribe(self._on_event)
+        self._unsubscribe: Callable[[], None] | None = events.subscribe(self._on_event)
 
     def _on_event(self, event: object) -> None:
         found = last_tx_event(event)

@@ -17,12 +17,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from bench.model.clock import Clock
+    from bench.model.ev import Ev
     from bench.model.faults import Fault
     from bench.model.station import Station
+    from bench.smart.store import Installed
+    from bench.smart.units import Supply
+
+
+F = TypeVar("F")
 
 
 class RebootKind(Enum):
@@ -68,6 +74,33 @@ class NetworkState:
 class Heartbeat:
     interval_s: int  # 0: no heartbeat
     last_at: float | None  # the station clock's monotonic() of the last answered one
+
+
+@dataclass(frozen=True, slots=True)
+class Power:
+    """The station's supply as a technician sees it."""
+
+    on: bool  # False while a power cut (or a reboot) keeps the station dark
+    cut: bool  # True from ``power_cut()`` until ``power_restore()``
+    back_at: float | None  # while rebooting: the clock's monotonic() its power comes back
+
+
+@dataclass(frozen=True, slots=True)
+class StorageState:
+    """Whether the station's database accepts writes (issue 11: disk full, read-only...)."""
+
+    failing: bool
+    kind: str  # FULL, READ_ONLY, BUSY, IO_ERROR; "" while writes succeed
+    unsaved: int  # changes held in memory only: lost if the process ends now
+    detail: str | None  # the last refusal's text, if any
+
+
+@dataclass(frozen=True, slots=True)
+class UnsavedQueue:
+    """What the queue of transaction messages holds in memory only."""
+
+    actions: tuple[str, ...]  # queued messages the disk refused, oldest first
+    resend: int  # delivered messages whose rows could not be removed: sent again on restart
 
 
 class LimitOrigin(Enum):
@@ -220,6 +253,19 @@ class ChargePointApi(Protocol):
 
     async def wait_accepted(self, timeout: float) -> None: ...
 
+    async def power_cut(self) -> None:
+        """A station-wide power failure: contactors open, the link drops, the station stays
+        dark until ``power_restore``. Running transactions end with the versions' PowerLoss
+        reason (1.6 §7.36 Reason, 2.0.1 ReasonEnumType); the messages go out after the boot."""
+        ...
+
+    async def power_restore(self) -> None:
+        """Power comes back: after the template's boot duration the station boots afresh
+        (2.0.1 BootNotification reason PowerUp, B01)."""
+        ...
+
+    def power(self) -> Power: ...
+
     # ------------------------------------------------------------ network
     def cut_network(self) -> None: ...
 
@@ -233,6 +279,12 @@ class ChargePointApi(Protocol):
     def heartbeat(self) -> Heartbeat: ...
 
     # ------------------------------------------------------------ physical actions
+    def plug_in(self, connector_id: int, ev_template: str, soc: float | None = None) -> Ev:
+        """Plug an EV built from the named template into the connector."""
+        ...
+
+    def unplug(self, connector_id: int) -> None: ...
+
     def present_id(self, tag: str, connector_id: int | None = None) -> bool: ...
 
     def id_token_problem(self, tag: str) -> str | None:
@@ -258,6 +310,11 @@ class ChargePointApi(Protocol):
         announced with NotifyChargingLimit (K12); 1.6, which has none, a local cap."""
         ...
 
+    def external_limit_origin(self) -> LimitOrigin:
+        """What ``set_external_limit`` imposes: EXTERNAL where the version has external
+        limits (2.0.1 K11-K13), LOCAL where it falls back to a local cap (1.6)."""
+        ...
+
     # ------------------------------------------------------------ views
     def connector_ids(self) -> Sequence[int]: ...
 
@@ -278,6 +335,15 @@ class ChargePointApi(Protocol):
 
     def composite_schedule(self, place: int, duration_s: int, unit: str) -> CompositeSchedule: ...
 
+    def profile_entries(self) -> Sequence[Installed]:
+        """The installed profiles as the smart-charging engine holds them (schedules and
+        all), for views that draw them; ``profiles()`` names them in neutral words."""
+        ...
+
+    def supply(self) -> Supply:
+        """Voltage and usable phases: what converts a schedule between A and W."""
+        ...
+
     @property
     def settings(self) -> Settings: ...
 
@@ -288,10 +354,25 @@ class ChargePointApi(Protocol):
 
     def queued_actions(self) -> Sequence[str]: ...
 
+    def unsaved_queue(self) -> UnsavedQueue: ...
+
+    def storage_state(self) -> StorageState: ...
+
     async def drained(self) -> None:
         """Return once the queue of transaction messages is empty."""
         ...
 
     def subscribe(self, handler: Callable[[object], None]) -> Callable[[], None]:
         """Call ``handler`` with every event the charge point emits; returns unsubscribe."""
+        ...
+
+    # ------------------------------------------------------------ what one version has
+    def facet(self, kind: type[F]) -> F | None:
+        """The part of the station that ``kind`` describes, or None when it has none.
+
+        ``kind`` is a small Protocol a version package declares for what only it has
+        (``bench.ocpp.v201.facets``: the device model, monitors, the display, the
+        TransactionEvent log; 1.6's ``bench.ocpp.v16.config.Configuration``: its keys). A view asks
+        for what it shows and hides itself on None: it never asks for the version.
+        """
         ...

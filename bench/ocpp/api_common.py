@@ -21,19 +21,21 @@ from bench.ocpp.api import (
     LimitSource,
     LinkState,
     NetworkState,
+    Power,
     Registration,
+    StorageState,
 )
-from bench.ocpp.charge_point_base import ChargePointBase
+from bench.ocpp.charge_point_base import OFFLINE, ChargePointBase
+from bench.smart.composite import ProfileSource
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.model.faults import Fault
-    from bench.smart.profiles import Profile
     from bench.smart.store import Installed
 
-# How the smart-charging engine words a station maximum split between connectors
-# (bench/ocpp/*/smart_*: "<profile label>, shared by <n>").
-_SHARED = ", shared by "
+
+# Why the link is down while the station has no power (NetworkState.last_error).
+POWER_CUT = "power cut"
 
 
 class CommonApi(ChargePointBase):
@@ -44,6 +46,61 @@ class CommonApi(ChargePointBase):
     @property
     def station_id(self) -> str:
         return self.station.id
+
+    # ------------------------------------------------------------ power
+    async def power_cut(self) -> None:
+        """Everything goes dark at once, as on a real power failure.
+
+        The version ends its transactions first (their messages wait in the queue: the
+        station has no power to send them), then the supply goes, the registration is
+        forgotten and the link drops. The station stays dark until ``power_restore``.
+        """
+        if not self.station.powered:
+            raise RuntimeError(f"{self.station.id} has no power to cut")
+        self._end_transactions_for_power_loss()
+        self.station.power_off()
+        self._forget_registration()
+        await self._close_link()
+        self._set_link_state(OFFLINE, POWER_CUT)
+
+    async def power_restore(self) -> None:
+        """Power is back: the station boots for the template's duration, then connects
+        and registers afresh with the version's power-up reason."""
+        if self.station.powered:
+            raise RuntimeError(f"{self.station.id} has power already")
+        if self.powered_off_until is not None:
+            raise RuntimeError(f"{self.station.id} is booting already")
+        boot_seconds = self.station.template.boot_seconds
+        self.powered_off_until = self.clock.monotonic() + boot_seconds
+        try:
+            if boot_seconds > 0:
+                await self.clock.sleep(boot_seconds)  # virtual time: a manual clock skips it
+        finally:
+            self.powered_off_until = None
+        self._prepare_power_up()
+        self.station.power_on()
+        self._backoff.reset()
+        self._wake.set()
+
+    def power(self) -> Power:
+        on = self.station.powered
+        booting = self.powered_off_until
+        return Power(on, not on and booting is None, booting)
+
+    def _end_transactions_for_power_loss(self) -> None:
+        """End running transactions with the version's PowerLoss reason (queued)."""
+        raise NotImplementedError
+
+    def _prepare_power_up(self) -> None:
+        """What the version does before the first boot after power returns."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ storage
+    def storage_state(self) -> StorageState:
+        health = self.storage
+        return StorageState(
+            health.failing, health.kind, health.unsaved_count(), health.last_detail or None
+        )
 
     # ------------------------------------------------------------ network
     def network(self) -> NetworkState:
@@ -119,36 +176,33 @@ def limit_in_force(connector: Connector, smart: Limit | None) -> Limit:
 
 def profile_limit(
     amps: float | None,
-    source_text: str | None,
+    source: str | None,
     entries: Iterable[Installed],
-    label: Callable[[Profile], str],
-    purpose_name: Callable[[Profile], str],
     external_source: Callable[[Installed], str | None],
 ) -> Limit | None:
     """The smart-charging limit the engine set on a connector, with a structured source.
 
-    The engine names the profile that leads with the version's ``label``; the entry
-    whose label that is supplies id, purpose and stack level.
+    The engine hands the deciding profile's id, purpose and stack level (and how many
+    connectors share a station-wide limit) as data on the source (``ProfileSource``);
+    the installed entry of that id says where it sits and, for an external limit, who
+    imposes it.
     """
     if amps is None:
         return None
-    if source_text is None:
-        raise ValueError(f"a smart-charging limit of {amps} A without a source")
-    head, shared, count = source_text.partition(_SHARED)
-    for entry in entries:
-        profile = entry.profile
-        if label(profile) != head:
-            continue
-        external = external_source(entry)
-        source = LimitSource(
+    if not isinstance(source, ProfileSource):
+        raise ValueError(f"a smart-charging limit of {amps} A without a deciding profile")
+    entry = next((e for e in entries if e.profile.id == source.profile_id), None)
+    external = external_source(entry) if entry is not None else None
+    return Limit(
+        amps,
+        LimitSource(
             LimitOrigin.EXTERNAL if external is not None else LimitOrigin.PROFILE,
-            profile_id=profile.id,
-            purpose=purpose_name(profile),
-            stack_level=profile.stack_level,
-            place=entry.connector_id,
+            profile_id=source.profile_id,
+            purpose=source.purpose,
+            stack_level=source.stack_level,
+            # None only when the profile was removed this very turn, before the engine ran.
+            place=entry.connector_id if entry is not None else None,
             external_source=external,
-            shared_by=int(count) if shared else None,
-        )
-        return Limit(amps, source)
-    # The profile was removed this very turn and the engine has not applied the change yet.
-    return Limit(amps, LimitSource(LimitOrigin.PROFILE, shared_by=int(count) if shared else None))
+            shared_by=source.shared_by,
+        ),
+    )

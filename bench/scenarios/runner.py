@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.model.connector import StateError
 from bench.model.events import Emitter
-from bench.ocpp.api import ChargePointApi, RebootKind
+from bench.ocpp.api import ChargePointApi, ConnectorView, RebootKind
 from bench.scenarios.progress import (
     FAILED,
     PASSED,
@@ -57,14 +57,12 @@ class ScriptRunner:
         self,
         cp: ChargePointApi,
         *,
-        ev_loader: Callable[[str], Any],
         default_ev: str,
         fault_lookup: Callable[[str], Any],
         echo: Callable[[str], None] | None = None,
         on_event: Callable[[Any], None] | None = None,
     ):
         self.cp = cp
-        self.ev_loader = ev_loader
         self.default_ev = default_ev
         self.fault_lookup = fault_lookup
         self.events = Emitter()
@@ -118,29 +116,27 @@ class ScriptRunner:
             raise _failed(step, str(exc)) from None
 
     # ------------------------------------------------------------ the verbs
-    def _connector(self, step: Step) -> Any:
+    def _connector(self, step: Step) -> ConnectorView:
         number = int(step.args[0])
-        try:
-            return self.cp.station.connector(number)
-        except (ValueError, IndexError, KeyError):
-            count = len(self.cp.station.connectors)
-            raise _failed(step, f"no connector {number} (station has {count})") from None
+        ids = self.cp.connector_ids()
+        if number not in ids:
+            raise _failed(step, f"no connector {number} (station has {len(ids)})")
+        return self.cp.connector(number)
 
     async def execute(self, step: Step) -> StepFinished:
         """Do one step; its verdict when it succeeds, ``StepError`` when it does not."""
         cp, verb, args = self.cp, step.verb, step.args
         station = cp.station
         if verb == "plug":
-            ev = self.ev_loader(args[1] if len(args) > 1 else self.default_ev)
             connector = self._connector(step)
             if connector.plugged:
                 raise _failed(step, f"connector {connector.id} is already plugged")
-            connector.plug_in(ev)
+            cp.plug_in(connector.id, args[1] if len(args) > 1 else self.default_ev)
         elif verb == "unplug":
             connector = self._connector(step)
             if not connector.plugged:
                 raise _failed(step, f"connector {connector.id} is not plugged")
-            connector.unplug()
+            cp.unplug(connector.id)
         elif verb == "present":
             cp.present_id(args[0], int(args[1]) if len(args) > 1 else None)
             # The station takes the badge in on a task of its own; let it start before the
@@ -160,7 +156,7 @@ class ScriptRunner:
             cp.clear_fault(number)
         elif verb in ("suspend", "resume", "soc"):
             connector = self._connector(step)
-            if connector.ev is None:
+            if not connector.plugged:
                 raise _failed(step, f"no EV on connector {connector.id}")
             station.tick()
             if verb == "suspend":

@@ -26,6 +26,56 @@ from bench.smart.units import Supply, to_amps
 _EPS = 1e-9
 
 
+class ProfileSource(str):
+    """Who imposes a limit: the text people read (``TxProfile #12 level 1, shared by 2``)
+    that also carries the deciding profile as data, so no caller parses the text.
+
+    A ``str`` so the engine, the model (``Connector.limit_source``) and the views keep
+    treating a source as text; the fields are for the charge point API.
+    """
+
+    profile_id: int
+    purpose: str  # the version's purpose name (TxProfile, ChargingStationMaxProfile...)
+    stack_level: int
+    shared_by: int | None  # a station-wide limit split between this many connectors
+
+    def __new__(
+        cls,
+        text: str,
+        *,
+        profile_id: int,
+        purpose: str,
+        stack_level: int,
+        shared_by: int | None = None,
+    ) -> ProfileSource:
+        self = super().__new__(cls, text)
+        self.profile_id = profile_id
+        self.purpose = purpose
+        self.stack_level = stack_level
+        self.shared_by = shared_by
+        return self
+
+    @classmethod
+    def of(cls, profile: Profile, purpose: str) -> ProfileSource:
+        """``<purpose> #<id> level <stackLevel>`` for ``profile``, named the version's way."""
+        return cls(
+            f"{purpose} #{profile.id} level {profile.stack_level}",
+            profile_id=profile.id,
+            purpose=purpose,
+            stack_level=profile.stack_level,
+        )
+
+    def shared(self, count: int) -> ProfileSource:
+        """The same profile's limit split between ``count`` connectors."""
+        return ProfileSource(
+            f"{self}, shared by {count}",
+            profile_id=self.profile_id,
+            purpose=self.purpose,
+            stack_level=self.stack_level,
+            shared_by=count,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     amps: float  # per phase

@@ -55,7 +55,7 @@ async def test_reboot_from_the_app_ends_the_session_and_the_station_boots_again(
     async with running_app(qtbot, tmp_path) as window:
         view = await add_station(window, station_id, version)
         cp, csms = view.cp, window.workspace.csms
-        connector_ops.plug_in(cp.station.connector(1), "family-ev")
+        connector_ops.plug_in(cp, 1, "family-ev")
         station_ops.present_card(cp, TAG, 1)
         await wait_until(lambda: cp.station.connector(1).transaction is not None, what="charging")
         boots = csms.station(station_id).boot_count

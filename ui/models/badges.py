@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bench.facts.station import queued_messages, storage_fault
+from bench.ocpp.api import ChargePointApi, LinkState, Registration
 
 # Conventional OCPP status colours (as CSMS dashboards show them): green free,
 # blue busy, amber paused, red broken, grey out of service. 1.6 ChargePointStatus and
@@ -36,6 +34,7 @@ LINK_COLOURS: dict[str, str] = {
     "rejected": "#b03a2e",
     "offline": "#b03a2e",
     "stopped": "#5f6b6d",
+    "no power": "#5f6b6d",  # a power cut: dark until the power comes back
 }
 
 STORAGE_FAULT_COLOUR = "#c0392b"
@@ -45,23 +44,29 @@ def status_colour(status: str) -> str:
     return STATUS_COLOURS.get(status, UNKNOWN_COLOUR)
 
 
-def link_badge(cp: Any) -> tuple[str, str]:
+REGISTRATION_KEYS = {
+    Registration.ACCEPTED: "booted",
+    Registration.PENDING: "pending",
+    Registration.REJECTED: "rejected",
+}
+POWER_CUT_KEY = "no power"
+
+
+def link_badge(cp: ChargePointApi) -> tuple[str, str]:
     """(label, colour) for the station list: link state combined with registration."""
-    state = cp.link_state
-    if state == "connected":
-        key = {"Accepted": "booted", "Pending": "pending", "Rejected": "rejected"}.get(
-            cp.registration, "connected"
-        )
-    elif state in LINK_COLOURS:
-        key = state
+    state = cp.network().link
+    if cp.power().cut:
+        key = POWER_CUT_KEY
+    elif state is LinkState.CONNECTED:
+        key = REGISTRATION_KEYS.get(cp.registration_state(), "connected")
     else:
-        key = "offline"
+        key = state.value
     label = key
-    queued = queued_messages(cp)
+    queued = cp.queue_length()
     if key != "booted" and queued:
         label = f"{key} · {queued} queued"
-    fault = storage_fault(cp)
-    if fault:
+    storage = cp.storage_state()
+    if storage.failing:
         # Issue 11: the database refuses writes; what it holds in memory is lost on exit.
-        return f"{label} · {fault}", STORAGE_FAULT_COLOUR
+        return f"{label} · {storage.kind} · {storage.unsaved} unsaved", STORAGE_FAULT_COLOUR
     return label, LINK_COLOURS[key]

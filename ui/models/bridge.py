@@ -36,7 +36,7 @@ class StationBridge(QObject):
         }
         self._unsubscribe = [
             self.station.events.subscribe(self._on_event),
-            self.cp.events.subscribe(self._on_cp_event),
+            self.cp.subscribe(self._on_cp_event),
         ]
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)

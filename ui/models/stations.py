@@ -83,5 +83,5 @@ class StationListModel(QAbstractListModel):
         if role == BRIDGE_ROLE:
             return bridge
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{bridge.station_id}: {link_badge(cp)[0]} · {cp.link_config.url}"
+            return f"{bridge.station_id}: {link_badge(cp)[0]} · {cp.network().url}"
         return None

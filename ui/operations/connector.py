@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.model.connector import Connector
 from bench.model.ev import Ev
 from bench.model.faults import FAULTS
-from bench.model.templates import list_ev_templates, load_ev_template
+from bench.model.templates import list_ev_templates
 from bench.ocpp.api import ChargePointApi
 from ui.operations import OperationError
 
@@ -14,19 +14,19 @@ def ev_templates() -> list[str]:
     return list_ev_templates()
 
 
-def plug_in(connector: Connector, ev_template: str, soc: float | None = None) -> Ev:
-    """Plug an EV built from ``ev_template`` into ``connector``."""
-    if connector.plugged:
-        raise OperationError(f"Connector {connector.id} already has an EV plugged in")
-    ev = Ev(load_ev_template(ev_template), soc=soc)
-    connector.plug_in(ev)
-    return ev
+def plug_in(
+    cp: ChargePointApi, connector_id: int, ev_template: str, soc: float | None = None
+) -> Ev:
+    """Plug an EV built from ``ev_template`` into the connector."""
+    if cp.connector(connector_id).plugged:
+        raise OperationError(f"Connector {connector_id} already has an EV plugged in")
+    return cp.plug_in(connector_id, ev_template, soc)
 
 
-def unplug(connector: Connector) -> None:
-    if not connector.plugged:
-        raise OperationError(f"Connector {connector.id} has nothing plugged in")
-    connector.unplug()
+def unplug(cp: ChargePointApi, connector_id: int) -> None:
+    if not cp.connector(connector_id).plugged:
+        raise OperationError(f"Connector {connector_id} has nothing plugged in")
+    cp.unplug(connector_id)
 
 
 def raise_fault(connector: Connector, fault_name: str) -> None:

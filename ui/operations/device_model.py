@@ -1,7 +1,7 @@
 """Operations on a 2.0.1 station's device model (part 2 B05 SetVariables).
 
 A value typed in the device-model browser goes through the station's own
-SetVariables handler (``cp.provisioning.set_variables``), the very path a CSMS's
+SetVariables handler (``DeviceModelAccess.write``), the very path a CSMS's
 SetVariablesRequest takes, so the browser accepts, refuses and applies exactly
 what the station would (B05.FR.01-10) and the blocks are told of the change the
 same way. The outcome carries the status and the reason the station gives in
@@ -11,9 +11,9 @@ same way. The outcome carries the status and the reason the station gives in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bench.ocpp.v201.device_model import ComponentKey, Mutability, VariableDef, VariableKey
+from bench.ocpp.v201.facets import DeviceModelAccess
 
 MASK = "••••••••"
 OK_STATUSES = ("Accepted", "RebootRequired")
@@ -77,25 +77,17 @@ def shown(vdef: VariableDef, attribute: str, text: str) -> str:
 
 
 async def set_value(
-    cp: Any, component: ComponentKey, variable: VariableKey, attribute: str, text: str
+    model: DeviceModelAccess,
+    component: ComponentKey,
+    variable: VariableKey,
+    attribute: str,
+    text: str,
 ) -> SetOutcome:
     """Set one attribute as a SetVariablesRequest with one item would (B05); never raises
     for a refusal: the status says it."""
-    request = {
-        "setVariableData": [
-            {
-                "attributeType": attribute,
-                "attributeValue": text,
-                "component": component.to_json(),
-                "variable": variable.to_json(),
-            }
-        ]
-    }
-    reply = await cp.provisioning.set_variables(request)
-    result = reply["setVariableResult"][0]
-    info = result.get("attributeStatusInfo") or {}
-    reason = str(info.get("additionalInfo") or info.get("reasonCode") or "")
-    vdef = cp.device_model.definition.lookup(component, variable)
+    result = await model.write(component, variable, attribute, text)
+    reason = result.reason
+    vdef = model.definition.lookup(component, variable)
     if vdef is not None and write_only(vdef, attribute) and text:
         reason = reason.replace(text, MASK)  # never echo a secret
-    return SetOutcome(slot_label(component, variable, attribute), result["attributeStatus"], reason)
+    return SetOutcome(slot_label(component, variable, attribute), result.status, reason)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.ocpp.api import LinkState
 from bench.ocpp.charge_point_base import STOPPED, LinkChanged
 from bench.runtime import StationRun
 from bench.scenarios.examples import SUFFIX, example_scripts, example_title
@@ -82,7 +83,7 @@ class ScenarioRun:
             self._main(), name=f"scenario:{self.station_id}"
         )
         # A station stopped (or removed) under a running script leaves nothing to drive.
-        unsubscribe = station.cp.events.subscribe(self._on_cp_event)
+        unsubscribe = station.cp.subscribe(self._on_cp_event)
         self.task.add_done_callback(lambda _task: unsubscribe())
 
     def _on_cp_event(self, event: Any) -> None:
@@ -123,6 +124,6 @@ def start_run(
     if station is None:
         raise OperationError("Select a station to run the script on")
     steps = steps_to_run(text)
-    if station.cp.link_state == "stopped":
+    if station.cp.network().link is LinkState.STOPPED:
         raise OperationError(f"{station.station.id} is stopped: start it first")
     return ScenarioRun(station, steps, on_event)

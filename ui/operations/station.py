@@ -15,7 +15,7 @@ def present_card(cp: ChargePointApi, id_tag: str, connector_id: int | None = Non
     problem = cp.id_token_problem(id_tag)  # 1.6 IdToken / 2.0.1 IdTokenType lengths
     if problem is not None:
         raise OperationError(problem)
-    if not cp.station.powered:
+    if not cp.power().on:
         raise OperationError(f"{cp.station_id} is powered off")
     if not cp.present_id(id_tag, connector_id):
         raise OperationError(f"{cp.station_id}: the RFID reader does not respond")

@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bench.ocpp.v16.config import KeyDef
+from bench.ocpp.v16.config import Configuration, KeyDef
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.models.config_model import ACCESS, DEFINITION_ROLE, FEATURE, KEY, TYPE, VALUE, ConfigModel
 from ui.operations.configuration import ChangeOutcome
+from ui.views.facets import required
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -101,7 +102,7 @@ class ConfigPanel(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.reporter = reporter
-        self.model = ConfigModel(bridge.cp.config, self)
+        self.model = ConfigModel(required(bridge.cp, Configuration), self)
         self.model.outcome.connect(self._report)
         self.proxy = _Filter()
         self.proxy.setSourceModel(self.model)

@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bench.facts.station import TxEventTracker, is_v201, transaction_view
+from bench.facts.station import TxEventTracker, transaction_view
 from bench.model.connector import Connector
 from bench.model.faults import FAULTS
+from bench.ocpp.api import ChargePointApi, LimitOrigin
 from ui.errors import ErrorReporter
 from ui.models import hardware as hw
 from ui.models.badges import status_colour
@@ -109,7 +110,7 @@ def tool_button(text: str, tip: str, name: str) -> QToolButton:
 class ConnectorCard(QFrame):
     def __init__(
         self,
-        cp: Any,  # ChargePoint16 or ChargePoint201
+        cp: ChargePointApi,
         connector: Connector,
         reporter: ErrorReporter,
         default_ev: Callable[[], str],
@@ -120,7 +121,10 @@ class ConnectorCard(QFrame):
     ) -> None:
         super().__init__(parent)
         self.cp = cp
-        self.v201 = is_v201(cp)
+        # A station that reports TransactionEvents (2.0.1 E01-E03) shows a charging state
+        # and the last event; one with StatusNotification error codes (1.6) shows those.
+        self.event_rows = tx_events is not None
+        self.external_limits = cp.external_limit_origin() is LimitOrigin.EXTERNAL
         self.tx_events = tx_events
         self.connector = connector
         self.reporter = reporter
@@ -131,7 +135,7 @@ class ConnectorCard(QFrame):
         self.setProperty("card", True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         # 2.0.1 rows carry longer words (trigger reasons, UUID transaction ids).
-        self.setMinimumWidth(370 if self.v201 else 340)
+        self.setMinimumWidth(370 if self.event_rows else 340)
 
         title = QLabel(f"Connector {connector.id}")
         title.setProperty("role", "cardTitle")
@@ -157,7 +161,7 @@ class ConnectorCard(QFrame):
         grid.setVerticalSpacing(3)
         self.values: dict[str, QLabel] = {}
         self.hardware_labels: list[QLabel] = []
-        fields = (*(FIELDS_201 if self.v201 else FIELDS), *HARDWARE_FIELDS)
+        fields = (*(FIELDS_201 if self.event_rows else FIELDS), *HARDWARE_FIELDS)
         hardware_keys = {key for key, _ in HARDWARE_FIELDS}
         for row, (key, label) in enumerate(fields):
             name = QLabel(label)
@@ -250,12 +254,12 @@ class ConnectorCard(QFrame):
 
     def _plug_or_unplug(self) -> None:
         if self.connector.plugged:
-            perform(self.reporter, ops.unplug, self.connector)
+            perform(self.reporter, ops.unplug, self.cp, self.connector.id)
         else:
             self._plug(self._default_ev())
 
     def _plug(self, template: str) -> None:
-        if perform(self.reporter, ops.plug_in, self.connector, template) is not None:
+        if perform(self.reporter, ops.plug_in, self.cp, self.connector.id, template) is not None:
             self.reporter.report_info(f"Connector {self.connector.id}: {template} plugged in")
 
     def present(self, tag: str) -> None:
@@ -292,10 +296,10 @@ class ConnectorCard(QFrame):
 
     def _ask_limit(self) -> None:
         # 1.6: a local cap; 2.0.1: an external limit the CSMS hears of (K12).
-        current = None if self.v201 else self.connector.local_limit_a
+        current = None if self.external_limits else self.connector.local_limit_a
         amps, ok = QInputDialog.getDouble(
             self,
-            "External current limit" if self.v201 else "Local current limit",
+            "External current limit" if self.external_limits else "Local current limit",
             "Limit per phase in A (0 removes the limit):",
             current if current is not None else self.connector.hardware_max_a,
             0,
@@ -308,7 +312,7 @@ class ConnectorCard(QFrame):
     # ------------------------------------------------------------ view
     def refresh(self) -> None:
         c = self.connector
-        report = self.cp.status_of(c.id)
+        report = self.cp.connector(c.id)
         tx = transaction_view(self.cp, c)
         # 2.0.1 says only "Occupied": the pill adds the transaction's charging state.
         state = tx.charging_state if tx is not None else None
@@ -324,8 +328,8 @@ class ConnectorCard(QFrame):
             )
         self.setStyleSheet(f"#{self.objectName()} {{ border-left: 5px solid {colour}; }}")
         values = self.values
-        if self.v201:
-            self._refresh_v201(tx)
+        if self.event_rows:
+            self._refresh_event_rows(tx)
         else:
             values["error"].setText(
                 report.error_code
@@ -403,7 +407,7 @@ class ConnectorCard(QFrame):
             lines(lambda d: hw.last_seen_text(d.health, d.clock.monotonic()))
         )
 
-    def _refresh_v201(self, tx: Any) -> None:
+    def _refresh_event_rows(self, tx: Any) -> None:
         c, values = self.connector, self.values
         fault = c.fault or c.station.fault
         values["error"].setText("none" if fault is None else fault.name.replace("_", " "))

@@ -41,6 +41,7 @@ from qasync import asyncSlot
 
 from bench.ocpp.v201.charge_point import VariableChanged
 from bench.ocpp.v201.device_model import ComponentKey, DataType, VariableDef, VariableKey
+from bench.ocpp.v201.facets import DeviceModelAccess
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.models.device_model import (
@@ -57,6 +58,7 @@ from ui.models.device_model import (
 )
 from ui.operations import perform_async
 from ui.operations.device_model import SetOutcome, set_value, shown
+from ui.views.facets import required
 
 Index = QModelIndex | QPersistentModelIndex
 OK_COLOUR, BAD_COLOUR = "#2e7d46", "#c0392b"
@@ -130,7 +132,8 @@ class DeviceModelPanel(QWidget):
         self.bridge = bridge
         self.cp = bridge.cp
         self.reporter = reporter
-        self.model = DeviceModelTree(self.cp.device_model, self)
+        self.access = required(self.cp, DeviceModelAccess)
+        self.model = DeviceModelTree(self.access, self)
         self.model.edit_requested.connect(self._on_edit)
         self.proxy = _Filter()
         self.proxy.setSourceModel(self.model)
@@ -203,7 +206,7 @@ class DeviceModelPanel(QWidget):
         layout.addWidget(self.result)
         layout.addWidget(hint)
 
-        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
+        self._unsubscribe: Callable[[], None] | None = self.cp.subscribe(self._on_cp_event)
         self._expanded = False
         self._update_count()
 
@@ -215,7 +218,7 @@ class DeviceModelPanel(QWidget):
     async def apply(self, vdef: VariableDef, attribute: str, text: str) -> SetOutcome | None:
         """Set one attribute through the station's SetVariables handler and show the answer."""
         outcome = await perform_async(
-            self.reporter, set_value, self.cp, vdef.component, vdef.variable, attribute, text
+            self.reporter, set_value, self.access, vdef.component, vdef.variable, attribute, text
         )
         if outcome is None:
             return None

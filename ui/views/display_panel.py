@@ -1,11 +1,11 @@
 """The virtual display of a 2.0.1 station and the messages the CSMS configured (part 2 O01-O06).
 
 Top: one screen per EVSE showing what
-``cp.display.screen(evse_id)`` says is on it now — the station's own status screen
+``DisplayScreens.screen(evse_id)`` says is on it now — the station's own status screen
 (state, power, session energy, tariff or cost), unless a CSMS message takes
 precedence: AlwaysFront first, InFront messages in turn, NormalCycle messages
 taking turns with the status screen — with the priority and message id under it.
-Bottom: every configured MessageInfoType (``cp.display.messages()``): id, priority,
+Bottom: every configured MessageInfoType (``DisplayScreens.messages()``): id, priority,
 state, EVSE, content, time window, transaction.
 
 Follows the block's ``DisplayMessagesChanged`` event; while visible it also
@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.ocpp.v201.facets import DisplayScreens
 from ui.models.bridge import StationBridge
+from ui.views.facets import required
 
 MESSAGE_COLUMNS = ("Id", "Priority", "State", "EVSE", "Content", "From", "Until", "Transaction")
 BLANK = "—  no message  —"
@@ -42,7 +44,7 @@ SCREEN_STYLE = (
 
 
 def screen_text(current: Any) -> tuple[str, str]:
-    """(content, detail line) of what ``cp.display.screen`` returned."""
+    """(content, detail line) of what ``DisplayScreens.screen`` returned."""
     if current is None:
         return BLANK, ""
     if isinstance(current, str):
@@ -101,6 +103,7 @@ class DisplayPanel(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.cp = bridge.cp
+        self.display = required(self.cp, DisplayScreens)
         self._dirty = True
 
         screens = QGridLayout()
@@ -140,7 +143,7 @@ class DisplayPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(hint)
 
-        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
+        self._unsubscribe: Callable[[], None] | None = self.cp.subscribe(self._on_cp_event)
         bridge.changed.connect(self.refresh)
         self.refresh(force=True)
 
@@ -150,12 +153,10 @@ class DisplayPanel(QWidget):
 
     # ------------------------------------------------------------ data
     def messages(self) -> list[dict[str, Any]]:
-        messages = getattr(self.cp.display, "messages", None)
-        return list(messages()) if callable(messages) else []
+        return self.display.messages()
 
     def current(self, evse_id: int | None) -> Any:
-        screen = getattr(self.cp.display, "screen", None)
-        return screen(evse_id) if callable(screen) else None
+        return self.display.screen(evse_id)
 
     # ------------------------------------------------------------ view
     def refresh(self, force: bool = False) -> None:

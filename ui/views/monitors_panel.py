@@ -1,6 +1,6 @@
 """The monitors of a 2.0.1 station and the events they fired (part 2 N04-N08).
 
-Top: every active monitor ``cp.monitoring.monitors()`` holds — id, who made it
+Top: every active monitor ``MonitorList.monitors()`` holds — id, who made it
 (hard-wired, pre-configured, custom), component and variable, type, value,
 severity, and whether a threshold is passed now. Bottom: the events fired since
 the panel opened, newest first, from the block's ``MonitorFired`` events (each one
@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.ocpp.v201.facets import DeviceModelAccess, MonitorList
 from ui.models.bridge import StationBridge
 from ui.operations.device_model import component_label, variable_label
+from ui.views.facets import required
 
 MONITOR_COLUMNS = ("Id", "Kind", "Component", "Variable", "Type", "Value", "Severity", "State")
 EVENT_COLUMNS = ("Time", "Event", "Monitor", "Trigger", "Component · variable", "Actual", "Sent")
@@ -110,6 +112,8 @@ class MonitorsPanel(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.cp = bridge.cp
+        self.monitor_access = required(self.cp, MonitorList)
+        self.device_model = required(self.cp, DeviceModelAccess)
         self.fired: deque[FiredRow] = deque(maxlen=MAX_EVENTS)
         self._dirty = True
 
@@ -145,14 +149,13 @@ class MonitorsPanel(QWidget):
         layout.addWidget(split, 1)
         layout.addWidget(hint)
 
-        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
+        self._unsubscribe: Callable[[], None] | None = self.cp.subscribe(self._on_cp_event)
         bridge.changed.connect(self.refresh)
         self.refresh(force=True)
 
     # ------------------------------------------------------------ data
     def monitor_list(self) -> list[Any]:
-        monitors = getattr(self.cp.monitoring, "monitors", None)
-        return list(monitors()) if callable(monitors) else []
+        return self.monitor_access.monitors()
 
     def _on_cp_event(self, event: Any) -> None:
         name = type(event).__name__
@@ -196,7 +199,7 @@ class MonitorsPanel(QWidget):
             state = "passed" if tripped else ""
             if getattr(m, "transaction", False):
                 state = (state + " · transaction only").strip(" ·")
-            vdef = self.cp.device_model.definition.lookup(m.component, m.variable)
+            vdef = self.device_model.definition.lookup(m.component, m.variable)
             unit = vdef.characteristics.unit if vdef is not None else None
             if str(m.type).startswith("Periodic"):
                 unit = "s"  # a periodic monitor's value is its interval (N04)

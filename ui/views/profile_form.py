@@ -405,7 +405,7 @@ class ProfileForm(QWidget):
             return
         cp = self.target.cp
         if cp is not None:
-            self._convert_limits(cp.smart.supply, self.unit_box.currentText())
+            self._convert_limits(cp.supply(), self.unit_box.currentText())
         self._edited()
 
     def _convert_limits(self, supply: Any, unit: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
+    QHelpEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -52,8 +53,8 @@ class _Margin(QWidget):
         self.editor.paint_margin(self, event)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            self.editor.show_line_tip(event.pos().y(), event.globalPos())  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            self.editor.show_line_tip(event.pos().y(), event.globalPos())
             return True
         return super().event(event)
 
@@ -120,8 +121,8 @@ class ScriptEditor(QPlainTextEdit):
             if line in self.problems:
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
                 fmt.setUnderlineColor(QColor(MARK_COLOURS[PROBLEM]))
-            selection.format = fmt  # type: ignore[attr-defined]
-            selection.cursor = QTextCursor(block)  # type: ignore[attr-defined]
+            selection.format = fmt
+            selection.cursor = QTextCursor(block)
             selections.append(selection)
         self.setExtraSelections(selections)
         self.margin.update()
@@ -207,8 +208,8 @@ class ScriptEditor(QPlainTextEdit):
             QToolTip.hideText()
 
     def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            self.show_line_tip(event.pos().y(), event.globalPos())  # type: ignore[attr-defined]
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            self.show_line_tip(event.pos().y(), event.globalPos())
             return True
         return super().viewportEvent(event)
 

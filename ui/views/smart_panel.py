@@ -248,7 +248,7 @@ class SmartPanel(QWidget):
         self.cp = bridge.cp
         self.facts = smart_facts(self.cp)
         # A DC station's composite defaults to watts (2.0.1 K08: A only where AC).
-        self.unit = "A" if getattr(self.cp.smart, "ac", True) else "W"
+        self.unit = "A" if self.cp.station.template.current_type == "AC" else "W"
         self.refreshes = 0
         self._chart_at: datetime | None = None
         self._signature: tuple[Any, ...] | None = None
@@ -354,7 +354,7 @@ class SmartPanel(QWidget):
         self._limit_pending.setSingleShot(True)
         self._limit_pending.setInterval(0)
         self._limit_pending.timeout.connect(self.refresh_limit)
-        self._unsubscribe: Callable[[], None] | None = self.cp.events.subscribe(self._on_cp_event)
+        self._unsubscribe: Callable[[], None] | None = self.cp.subscribe(self._on_cp_event)
         bridge.changed.connect(self._maybe_refresh_chart)
         self.refresh()
 
@@ -397,7 +397,7 @@ class SmartPanel(QWidget):
     # ------------------------------------------------------------ content
     def installed(self) -> list[Installed]:
         return sorted(
-            self.cp.smart.store,
+            self.cp.profile_entries(),
             key=lambda e: (e.connector_id, e.profile.purpose, -e.profile.stack_level, e.profile.id),
         )
 
@@ -523,8 +523,7 @@ class SmartPanel(QWidget):
 
     def _hardware(self) -> float:
         """The rating the composite falls back to where no profile limits (for reference)."""
-        smart = self.cp.smart
-        supply = smart.supply
+        supply = self.cp.supply()
         connectors = self.cp.station.connectors
         if self.chart_connector == 0:
             amps = sum(c.hardware_max_a for c in connectors)

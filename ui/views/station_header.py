@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from bench.facts.station import queued_messages, security_profile
+from bench.ocpp.api import ChargePointApi, LinkState, Registration
 from ui.models.badges import link_badge
 
 
-def heartbeat_age(cp: Any) -> str:
-    if cp.last_heartbeat is None:
-        return "none yet" if cp.accepted else "—"
-    age = max(0.0, cp.clock.monotonic() - cp.last_heartbeat)
-    return f"{age:.0f} s ago (every {cp.heartbeat_interval} s)"
+def heartbeat_age(cp: ChargePointApi) -> str:
+    heartbeat = cp.heartbeat()
+    if heartbeat.last_at is None:
+        return "none yet" if cp.registration_state() is Registration.ACCEPTED else "—"
+    age = max(0.0, cp.clock.monotonic() - heartbeat.last_at)
+    return f"{age:.0f} s ago (every {heartbeat.interval_s} s)"
 
 
 class StationHeader(QFrame):
-    def __init__(self, cp: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, cp: ChargePointApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cp = cp
         self.setObjectName("stationHeader")
@@ -78,9 +77,11 @@ class StationHeader(QFrame):
                 f"background:{colour}; color:white; border-radius:10px; padding:4px 14px;"
                 " font-weight:600;"
             )
-        detail = cp.last_link_error if cp.link_state == "offline" and cp.last_link_error else ""
-        text = f"{cp.link_config.url}  ·  {security_profile(cp)}"
+        network = cp.network()
+        offline = network.link is LinkState.OFFLINE
+        detail = network.last_error if offline and network.last_error else ""
+        text = f"{network.url}  ·  security profile {cp.security_profile()}"
         self.values["csms"].setText(text + (f"  ({detail})" if detail else ""))
-        self.values["registration"].setText(cp.registration)
+        self.values["registration"].setText(cp.registration_state().value)
         self.values["heartbeat"].setText(heartbeat_age(cp))
-        self.values["queued"].setText(str(queued_messages(cp)))
+        self.values["queued"].setText(str(cp.queue_length()))

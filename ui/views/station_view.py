@@ -1,8 +1,8 @@
 """The selected station: header, actions, one card per connector; tabs beside the cards.
 
-The tabs follow the station's OCPP version: live graphs and smart charging for
-both; configuration keys for 1.6; the device model, monitors and the virtual
-display for 2.0.1 (issue 5).
+The tabs follow what the station has (``ChargePointApi.facet``): live graphs and
+smart charging for every station; configuration keys where it has them (1.6); the
+device model, monitors and the virtual display where it has those (2.0.1, issue 5).
 """
 
 from __future__ import annotations
@@ -25,8 +25,16 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from bench.facts.station import TxEventTracker, is_v201
+from bench.facts.station import TxEventTracker
 from bench.model.faults import FAULTS
+from bench.ocpp.api import ChargePointApi
+from bench.ocpp.v16.config import Configuration
+from bench.ocpp.v201.facets import (
+    DeviceModelAccess,
+    DisplayScreens,
+    MonitorList,
+    TransactionEvents,
+)
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
 from ui.operations import perform, perform_async
@@ -52,11 +60,12 @@ class StationView(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.csms = csms  # the built-in CSMS: the Smart charging tab sends profiles with it
-        self.cp = bridge.cp
+        self.cp: ChargePointApi = bridge.cp
         self.reporter = reporter
         self.header = StationHeader(self.cp)
         # 2.0.1: the last TransactionEvent per EVSE, shown on the cards (E01-E03).
-        self.tx_events = TxEventTracker(self.cp) if is_v201(self.cp) else None
+        events = self.cp.facet(TransactionEvents)
+        self.tx_events = TxEventTracker(events) if events is not None else None
 
         self.reboot_button = tool_button("Reboot", "Power-cycle the station", "rebootButton")
         self.reboot_button.clicked.connect(self._reboot)
@@ -129,11 +138,9 @@ class StationView(QWidget):
         self.tabs.setObjectName("stationTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(graphs, "Live graphs")
-        self.panels: list[QWidget] = []
-        if is_v201(self.cp):
-            self._add_v201_tabs(bridge, reporter)
-        else:
-            self._add_v16_tabs(bridge, reporter)
+        # What each tab beside the cards calls to let go of the station (events, timers).
+        self.disposers: list[Callable[[], None]] = []
+        self._add_tabs(bridge, reporter)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(scroller)
         body.addWidget(self.tabs)
@@ -148,36 +155,32 @@ class StationView(QWidget):
         graphs.set_bridge(bridge)
         self.refresh()
 
-    def _add_v16_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
-        from ui.views.smart_panel import SmartPanel
-
-        self.smart_panel = SmartPanel(bridge, csms=self.csms, reporter=reporter)
-        self.config_panel = ConfigPanel(bridge, reporter)
-        self.tabs.addTab(self.smart_panel, "Smart charging")
-        self.tabs.addTab(self.config_panel, "Configuration")
-        self.panels += [self.smart_panel, self.config_panel]
-
-    def _add_v201_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
+    def _add_tabs(self, bridge: StationBridge, reporter: ErrorReporter) -> None:
         from ui.views.device_model_panel import DeviceModelPanel
         from ui.views.display_panel import DisplayPanel
         from ui.views.monitors_panel import MonitorsPanel
         from ui.views.smart_panel import SmartPanel
 
-        # K01-K13 through bench.facts.smart
+        cp = self.cp
+        # 1.6 §3.13 / K01-K13 through bench.facts.smart
         self.smart_panel = SmartPanel(bridge, csms=self.csms, reporter=reporter)
-        self.device_model_panel = DeviceModelPanel(bridge, reporter)
-        self.monitors_panel = MonitorsPanel(bridge)
-        self.display_panel = DisplayPanel(bridge)
-        self.tabs.addTab(self.smart_panel, "Smart charging")
-        self.tabs.addTab(self.device_model_panel, "Device model")
-        self.tabs.addTab(self.monitors_panel, "Monitors")
-        self.tabs.addTab(self.display_panel, "Display")
-        self.panels += [
-            self.smart_panel,
-            self.device_model_panel,
-            self.monitors_panel,
-            self.display_panel,
-        ]
+        self._add_tab(self.smart_panel, "Smart charging", self.smart_panel.dispose)
+        if cp.facet(Configuration) is not None:
+            self.config_panel = ConfigPanel(bridge, reporter)
+            self._add_tab(self.config_panel, "Configuration", self.config_panel.dispose)
+        if cp.facet(DeviceModelAccess) is not None:
+            self.device_model_panel = DeviceModelPanel(bridge, reporter)
+            self._add_tab(self.device_model_panel, "Device model", self.device_model_panel.dispose)
+        if cp.facet(MonitorList) is not None:
+            self.monitors_panel = MonitorsPanel(bridge)
+            self._add_tab(self.monitors_panel, "Monitors", self.monitors_panel.dispose)
+        if cp.facet(DisplayScreens) is not None:
+            self.display_panel = DisplayPanel(bridge)
+            self._add_tab(self.display_panel, "Display", self.display_panel.dispose)
+
+    def _add_tab(self, panel: QWidget, title: str, dispose: Callable[[], None]) -> None:
+        self.tabs.addTab(panel, title)
+        self.disposers.append(dispose)
 
     def card(self, connector_id: int) -> ConnectorCard:
         return self.cards[connector_id - 1]
@@ -203,7 +206,7 @@ class StationView(QWidget):
     def dispose(self) -> None:
         self.bridge.changed.disconnect(self.refresh)
         self.graphs.set_bridge(None)
-        for panel in self.panels:
-            panel.dispose()  # type: ignore[attr-defined]
+        for dispose in self.disposers:
+            dispose()
         if self.tx_events is not None:
             self.tx_events.dispose()

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.common.timestamps import read_iso
-from bench.smart.composite import Limit, share
+from bench.smart.composite import Limit, ProfileSource, share
 from bench.smart.profiles import ProfileError
 
 if TYPE_CHECKING:
@@ -79,6 +79,13 @@ def own_cap(connector: Connector, limit: Limit | None, template: StationTemplate
     return max(0.0, min(caps))
 
 
+def shared_source(source: str, count: int) -> str:
+    """``source`` split between ``count`` connectors; a profile's stays structured."""
+    if isinstance(source, ProfileSource):
+        return source.shared(count)
+    return f"{source}, shared by {count}"
+
+
 def share_station_limit(
     station: Limit,
     running: list[Connector],
@@ -106,7 +113,7 @@ def share_station_limit(
         if c.id not in shares:
             # Not drawing now: what the others leave, so the total stays under the limit.
             shares[c.id] = min(own_cap(c, own[c.id], template), left)
-    how = f"{station.source}, shared by {len(charging)}" if charging else station.source
+    how = shared_source(station.source, len(charging)) if charging else station.source
     for c in running:
         mine = own[c.id]
         amps = shares[c.id]

@@ -14,22 +14,26 @@ from typing import TYPE_CHECKING, cast
 from bench.ocpp.api import (
     CompositeSchedule,
     ConnectorView,
+    F,
     InstalledProfile,
     Limit,
+    LimitOrigin,
     RebootKind,
     SchedulePeriod,
     Setting,
     TransactionView,
+    UnsavedQueue,
     WriteOutcome,
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
-from bench.ocpp.v16.smart_charging import label
+from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.smart.profiles import Profile
 
 if TYPE_CHECKING:
     from bench.ocpp.v16.charge_point import ChargePoint16
-    from bench.ocpp.v16.config import Configuration
+    from bench.smart.store import Installed
+    from bench.smart.units import Supply
 
 # RebootKind -> the StopTransaction reason of the transactions a reboot ends (1.6 §7.36).
 # 1.6 has no scheduled reset: a soft reset is the nearest.
@@ -40,6 +44,7 @@ STOP_REASONS = {
 }
 CSO = "CSO"  # who installs every 1.6 profile: the CSMS (2.0.1 calls it CSO)
 ID_TAG_MAX = 20  # 1.6 IdToken: CiString20Type
+POWER_LOSS = "PowerLoss"  # 1.6 §7.36 Reason: complete loss of power
 
 
 def _purpose(profile: Profile) -> str:
@@ -87,9 +92,7 @@ class Api16(CommonApi):
                 None,
             )
         c = cp.station.connector(connector_id)
-        smart = profile_limit(
-            c.limit_a, c.limit_source, cp.smart.store, label, _purpose, lambda _e: None
-        )
+        smart = profile_limit(c.limit_a, c.limit_source, cp.smart.store, lambda _e: None)
         tx = c.transaction
         view = None
         if tx is not None:
@@ -163,6 +166,37 @@ class Api16(CommonApi):
     async def drained(self) -> None:
         cp = _cp(self)
         await cp.transactions.drained()
+
+    # ------------------------------------------------------------ added for the UI (issue 12)
+    def _end_transactions_for_power_loss(self) -> None:
+        cp = _cp(self)
+        for connector in cp.station.connectors:
+            if connector.transaction is not None:
+                cp.transactions.stop(connector, POWER_LOSS)  # 1.6 §7.36 Reason PowerLoss
+        cp.transactions.cancel_timers()
+
+    def _prepare_power_up(self) -> None:
+        pass  # 1.6 BootNotification carries no reason (§6.4): a boot is a boot
+
+    def unsaved_queue(self) -> UnsavedQueue:
+        queue = _cp(self).transactions.queue
+        return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
+
+    def profile_entries(self) -> Sequence[Installed]:
+        return tuple(_cp(self).smart.store)
+
+    def supply(self) -> Supply:
+        return _cp(self).smart.supply
+
+    def external_limit_origin(self) -> LimitOrigin:
+        return LimitOrigin.LOCAL  # see set_external_limit: 1.6 has no external limits
+
+    def facet(self, kind: type[F]) -> F | None:
+        # 1.6 has configuration keys (§9: ``facet(Configuration)``) and none of 2.0.1's
+        # device model, monitors, display messages or TransactionEvents.
+        if kind is Configuration:
+            return cast("F", _cp(self).config)
+        return None
 
 
 class ConfigSettings:

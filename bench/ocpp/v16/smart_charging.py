@@ -45,7 +45,7 @@ from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.smart_boundary import BoundaryTimer, purge_expired
 from bench.ocpp.v16.config import InvalidValue, KeyDef, _key, split_csl
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME, PURPOSES, parse
-from bench.smart.composite import Candidate, Layer, Limit, composite, lowest
+from bench.smart.composite import Candidate, Layer, Limit, ProfileSource, composite, lowest
 from bench.smart.profiles import STATION_MAX, TX, TX_DEFAULT, Profile, ProfileError
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
@@ -100,8 +100,8 @@ class Rejected(Exception):
     """A profile this station will not install; the message says why."""
 
 
-def label(profile: Profile) -> str:
-    return f"{PURPOSE_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
+def label(profile: Profile) -> ProfileSource:
+    return ProfileSource.of(profile, PURPOSE_NAME[profile.purpose])
 
 
 class SmartCharging:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 from bench.ocpp.api import (
     CompositeSchedule,
     ConnectorView,
+    F,
     InstalledProfile,
     Limit,
     LimitOrigin,
@@ -25,6 +26,7 @@ from bench.ocpp.api import (
     SchedulePeriod,
     Setting,
     TransactionView,
+    UnsavedQueue,
     WriteOutcome,
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
@@ -35,7 +37,13 @@ from bench.ocpp.v201.device_model import (
     VariableDef,
     VariableKey,
 )
-from bench.ocpp.v201.smart_profiles import PURPOSE_NAME, label
+from bench.ocpp.v201.facets import (
+    DeviceModelAccess,
+    DisplayScreens,
+    MonitorList,
+    TransactionEvents,
+)
+from bench.ocpp.v201.smart_profiles import PURPOSE_NAME
 from bench.smart.profiles import EXTERNAL, Profile
 
 if TYPE_CHECKING:
@@ -43,9 +51,12 @@ if TYPE_CHECKING:
     from bench.ocpp.v201.charge_point import ChargePoint201
     from bench.ocpp.v201.device_model import DeviceModel
     from bench.smart.store import Installed
+    from bench.smart.units import Supply
 
 ID_TOKEN_MAX = 36  # IdTokenType.idToken: identifierString, at most 36 characters
 CSO = "CSO"
+POWER_LOSS = "PowerLoss"  # ReasonEnumType: complete loss of power
+POWER_UP = "PowerUp"  # BootReasonEnumType: powered up, registers itself with the CSMS
 
 
 def _purpose(profile: Profile) -> str:
@@ -84,9 +95,7 @@ class Api201(CommonApi):
                 return None
             return str(smart_block.source_of(entry))
 
-        smart = profile_limit(
-            c.limit_a, c.limit_source, smart_block.store, label, _purpose, external
-        )
+        smart = profile_limit(c.limit_a, c.limit_source, smart_block.store, external)
         tx = cp.transactions.active(connector_id)
         view = None
         if tx is not None:
@@ -169,6 +178,47 @@ class Api201(CommonApi):
     async def drained(self) -> None:
         cp = _cp(self)
         await cp.transactions.drained()
+
+    # ------------------------------------------------------------ added for the UI (issue 12)
+    def _end_transactions_for_power_loss(self) -> None:
+        cp = _cp(self)
+        transactions = cp.transactions
+        for evse_id in cp.evse_ids():
+            if transactions.active(evse_id) is not None:
+                # ReasonEnumType PowerLoss; the station notices the failure itself.
+                transactions.stop(evse_id, POWER_LOSS, "AbnormalCondition")
+        for block in cp.blocks:
+            block.on_reboot()  # what each block does when the station goes down
+
+    def _prepare_power_up(self) -> None:
+        _cp(self).boot_reason = POWER_UP  # BootReasonEnumType PowerUp (B01)
+
+    def unsaved_queue(self) -> UnsavedQueue:
+        queue = _cp(self).transactions.queue.queue
+        return UnsavedQueue(tuple(m.action for m in queue.unsaved()), queue.unremoved())
+
+    def profile_entries(self) -> Sequence[Installed]:
+        return tuple(_cp(self).smart.store)
+
+    def supply(self) -> Supply:
+        supply: Supply = _cp(self).smart.supply
+        return supply
+
+    def external_limit_origin(self) -> LimitOrigin:
+        return LimitOrigin.EXTERNAL  # K12: a ChargingStationExternalConstraints profile
+
+    def facet(self, kind: type[F]) -> F | None:
+        cp = _cp(self)
+        found: object = None
+        if kind is DeviceModelAccess:
+            found = DeviceModelAccess(cp.device_model, cp.provisioning)
+        elif kind is MonitorList:
+            found = MonitorList(cp.monitoring)
+        elif kind is DisplayScreens:
+            found = DisplayScreens(cp.display)
+        elif kind is TransactionEvents:
+            found = TransactionEvents(cp.events)
+        return cast("F | None", found)
 
 
 # ------------------------------------------------------------------ settings

@@ -20,6 +20,7 @@ from itertools import pairwise
 from typing import Any
 
 from bench.ocpp.common.smart import profile_time
+from bench.smart.composite import ProfileSource
 from bench.smart.profiles import (
     ABSOLUTE,
     DAILY,
@@ -71,8 +72,8 @@ class Capabilities:
     phase_switching: bool  # SmartChargingCtrlr.ACPhaseSwitchingSupported
 
 
-def label(profile: Profile) -> str:
-    return f"{PURPOSE_NAME[profile.purpose]} #{profile.id} level {profile.stack_level}"
+def label(profile: Profile) -> ProfileSource:
+    return ProfileSource.of(profile, PURPOSE_NAME[profile.purpose])
 
 
 def parse(raw: dict[str, Any]) -> Profile:
