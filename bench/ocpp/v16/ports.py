@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from bench.ocpp.common.certificates import CertificateStore
     from bench.ocpp.v16.status import StatusReport
 
 
@@ -76,6 +77,13 @@ class SecurityEvents(Protocol):
     """The security block as other blocks report to it (whitepaper §8, A04)."""
 
     def notify(self, event_type: str, tech_info: str | None = None) -> None: ...
+
+
+class CertificateHolder(SecurityEvents, Protocol):
+    """The security block as its profiles see it: the certificate store, and its events."""
+
+    @property
+    def store(self) -> CertificateStore: ...
 
 
 class FirmwareSecurity(SecurityEvents, Protocol):

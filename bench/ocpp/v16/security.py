@@ -14,6 +14,7 @@
 - Security profiles (§2, A05): the link settings for the profile in force;
   ChangeConfiguration(SecurityProfile) upgrades, disconnects, reconnects with
   the new profile and falls back to the previous one when it cannot connect.
+  A collaborator does that (``security_profiles.SecurityProfiles``, ``profiles``).
 
 Persisted per station in the StateStore (``state``):
 
@@ -25,17 +26,14 @@ Persisted per station in the StateStore (``state``):
 ``security_queue``   notifications not yet confirmed by the CSMS:
                      ``{"seq", "critical", "payload": SecurityEventNotification.req}``.
 ``certificates``     the certificate store (see ``certificates.py``).
-``security_trial``   ``{"previous": int}`` while an upgraded profile has not yet connected.
 ``security_last_csr`` when the last SignCertificate.req was made (paces A03 renewals).
-``security_urls``    optional ``{"2": "wss://...", ...}``: the CSMS URL per profile.
+``security_trial``, ``security_urls``: the profiles' (see ``security_profiles.py``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +55,8 @@ from bench.ocpp.common.security_events import (
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
+from bench.ocpp.v16.security_profiles import SecurityProfileChanged, SecurityProfiles
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
 
@@ -112,21 +110,10 @@ EVENTS: dict[str, bool] = {
     "InvalidTLSVersion": False,
     "InvalidTLSCipherSuite": False,
 }
-FALLBACK_AFTER = 3  # failed connection attempts with an upgraded profile before falling back
 RENEW_BEFORE = timedelta(days=30)  # A03.FR.02: renew a certificate that expires within a month
 # At most one automatic renewal a day: a CA whose own root expires soon would otherwise
 # be asked again on every reconnect (A03 error handling: no retry loops).
 RENEW_PAUSE = timedelta(days=1)
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityProfileChanged:
-    """Emitted when the profile in force changes: upgrade, confirmation or fallback."""
-
-    profile: int
-    previous: int
-    outcome: str  # "upgrading" | "confirmed" | "fell back"
-    detail: str = ""
 
 
 class Security:
@@ -136,8 +123,6 @@ class Security:
         "_base_link",
         "_clock",
         "_config",
-        "_db",
-        "_events",
         "_failure_noted",
         "_link",
         "_log",
@@ -147,9 +132,8 @@ class Security:
         "_station_id",
         "_store",
         "_tasks",
-        "_trial_failures",
-        "_use_fallback",
         "gate",
+        "profiles",
     )
 
     def __init__(
@@ -170,11 +154,9 @@ class Security:
         security_log: SecurityLog,
     ) -> None:
         self._station_id = station_id
-        self._db = db  # where the TLS material for the transport is written
         self._clock = clock
         self._config = config
         self._state = state
-        self._events = events
         self._tasks = tasks
         self._session = session
         # The link settings the bench was given (the charge point keeps the same object
@@ -187,12 +169,18 @@ class Security:
         self._log = security_log  # the security log and notification queue (common.security_events)
         self._store: CertificateStore | None = None  # loaded on first use
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
-        self._trial_failures = 0
-        self._use_fallback = False  # M05.FR.13: try the fallback root after a TLS failure
-        base = base_link.profile
-        if config.value("SecurityProfile") < base:
-            # The key reports the profile the bench was configured with.
-            config.set("SecurityProfile", str(base))
+        # The profile in force and the link settings it makes (security_profiles.py).
+        self.profiles = SecurityProfiles(
+            station_id,
+            db=db,
+            clock=clock,
+            config=config,
+            state=state,
+            events=events,
+            base_link=base_link,
+            certificates=self,
+            reconnect=self._reconnect,
+        )
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers (NotImplemented without the extension)."""
@@ -409,78 +397,19 @@ class Security:
     # ================================================================ security profiles
     def profile(self) -> int:
         """The security profile in force (the key never reports less than the link's)."""
-        return max(self._base_link.profile, self._config.value("SecurityProfile"))
+        return self.profiles.profile()
 
     def set_profile_url(self, profile: int, url: str | None) -> None:
         """Where the CSMS listens for ``profile`` (A00.FR.006: a port per profile is allowed)."""
-        urls = dict(self._get("security_urls") or {})
-        if url is None:
-            urls.pop(str(profile), None)
-        else:
-            urls[str(profile)] = url
-        self._put("security_urls", urls)
+        self.profiles.set_profile_url(profile, url)
 
     def reset_profile(self, profile: int) -> None:
         """Lower the profile outside OCPP (A00.FR.005: the bench's settings are that method)."""
-        self._put("security_trial", None)
-        self._config.set("SecurityProfile", str(profile))
+        self.profiles.reset_profile(profile)
 
     def link_config(self) -> LinkConfig:
-        """The link settings for the next connection: the profile in force, its URL,
-        the AuthorizationKey, the installed roots and the newest client certificate."""
-        base = self._base_link
-        try:
-            return self._config_for(self.profile())
-        except (ValueError, OSError) as exc:
-            if self._get("security_trial"):
-                self._fall_back(str(exc))
-                try:
-                    return self._config_for(self.profile())
-                except (ValueError, OSError):
-                    pass
-            log.warning("%s: security settings unusable (%s)", self._station_id, exc)
-            return base
-
-    def _config_for(self, profile: int) -> LinkConfig:
-        base = self._base_link
-        urls = self._get("security_urls") or {}
-        url = urls.get(str(profile)) or base.url
-        if profile >= 2 and url.startswith("ws://"):
-            url = "wss://" + url[len("ws://") :]
-        password: str | None = None
-        if profile in (1, 2) or (profile == 3 and base.profile == 3):
-            key = self._config.raw("AuthorizationKey") or ""
-            password = key or base.password
-        ca_file, cert_file, key_file = base.ca_file, None, None
-        # The CA file the user gives (--ca) is the one used, every time (issue 11); the
-        # store's roots serve a station started without one.
-        if profile >= 2 and url.startswith("wss://") and base.ca_file:
-            _ = self.store  # built once: reports a CA file that differs from the store
-        elif profile >= 2 and url.startswith("wss://"):
-            trust = self.store.trust_pem(with_fallback=self._use_fallback)
-            if trust:
-                ca_file = self._write("roots.pem", trust)
-        if profile == 3:
-            creds = self.store.client_credentials(self._clock.now())
-            if creds is not None:
-                cert_file = self._write("client.pem", creds.chain_pem)
-                key_file = self._write("client.key", creds.key_pem, private=True)
-            else:
-                cert_file, key_file = base.cert_file, base.key_file
-        return dataclasses.replace(
-            base,
-            url=url,
-            security_profile=profile,
-            password=password,
-            ca_file=ca_file,
-            cert_file=cert_file,
-            key_file=key_file,
-        )
-
-    def _write(self, name: str, text: str, *, private: bool = False) -> str:
-        """Write TLS material for the transport (which reads files); unchanged files stay put."""
-        folder = material_dir(self._db, self._station_id)
-        return write_material(folder, name, text, private=private)
+        """The link settings for the next connection (``SecurityProfiles.link_config``)."""
+        return self.profiles.link_config()
 
     def wrap_change_configuration(self, core: Any) -> Any:
         """ChangeConfiguration with the whitepaper's rules for its keys (A01, A05)."""
@@ -488,7 +417,7 @@ class Security:
         async def change_configuration(req: dict[str, Any]) -> Any:
             key = req["key"]
             if key == "SecurityProfile":
-                return self._change_profile(req["value"])
+                return self.profiles.change_profile(req["value"])
             result = await core(req)
             status = result.get("status") if isinstance(result, dict) else None
             if key == "AuthorizationKey" and status in ("Accepted", "RebootRequired"):
@@ -498,57 +427,6 @@ class Security:
 
         return change_configuration
 
-    def _change_profile(self, text: str) -> dict[str, Any] | Reply:
-        try:
-            new = parse_int(0, 3)(text)
-        except ValueError:
-            return {"status": "Rejected"}
-        current = self.profile()
-        why = self._upgrade_refusal(new, current)
-        if why is not None:
-            log.info("%s: SecurityProfile %s rejected: %s", self._station_id, new, why)
-            return {"status": "Rejected"}
-        self._put("security_trial", {"previous": current})
-        self._trial_failures = 0
-        self._config.set("SecurityProfile", str(new))
-        self.notify("ReconfigurationOfSecurityParameters", f"SecurityProfile {current} -> {new}")
-        self._events.emit(SecurityProfileChanged(new, current, "upgrading"))
-        # A05.FR.06/07: disconnect after the reply, reconnect with the new profile.
-        return Reply({"status": "Accepted"}, then=self._reconnect)
-
-    def _upgrade_refusal(self, new: int, current: int) -> str | None:
-        """Why an upgrade to ``new`` is not allowed now (A05.FR.01-04), or None."""
-        if new <= current:
-            return "lowering or keeping the profile is not done over OCPP (A05.FR.01)"
-        if new in (1, 2):
-            key = self._config.raw("AuthorizationKey") or self._base_link.password or ""
-            if not (16 <= len(key) <= 40):
-                return "no valid AuthorizationKey (A05.FR.02)"
-        now = self._clock.now()
-        if new >= 2 and not (self.store.valid_roots(CS_ROOT, now) or self._base_link.ca_file):
-            return "no valid CentralSystemRootCertificate (A05.FR.03)"
-        if new == 3 and not (self.store.client_credentials(now) or self._base_link.cert_file):
-            return "no valid ChargePointCertificate (A05.FR.04)"
-        try:
-            self._config_for(new)
-        except (ValueError, OSError) as exc:
-            return str(exc)
-        return None
-
-    def _fall_back(self, reason: str) -> None:
-        """A05.FR.08: the upgraded profile did not connect; go back to the previous one."""
-        trial = self._get("security_trial") or {}
-        previous = int(trial.get("previous", self._base_link.profile))
-        failed = self.profile()
-        self._put("security_trial", None)
-        self._trial_failures = 0
-        self._config.set("SecurityProfile", str(previous))
-        self.notify(
-            "ReconfigurationOfSecurityParameters",
-            f"SecurityProfile {failed} failed to connect; back to {previous}",
-        )
-        self._events.emit(SecurityProfileChanged(previous, failed, "fell back", reason))
-
     # ------------------------------------------------------------------ connection hooks
     def on_connect_failed(self, exc: LinkError) -> None:
         """Security events for a failed connection, and the fallbacks of A05 and M05."""
@@ -556,27 +434,20 @@ class Security:
         if event is not None and event != self._failure_noted:
             self._failure_noted = event
             self.notify(event, exc.message)
+        profiles = self.profiles
         if event == "InvalidCentralSystemCertificate" and self.store.has_fallback_root():
-            self._use_fallback = not self._use_fallback  # M05.FR.13: try the old root too
-        if self._get("security_trial"):
-            self._trial_failures += 1
-            if self._trial_failures >= FALLBACK_AFTER:
-                self._fall_back(exc.message)
+            # M05.FR.13: try the old root too
+            profiles.use_fallback_root = not profiles.use_fallback_root
+        profiles.attempt_failed(exc.message)
 
     def on_connected(self) -> None:
         self._failure_noted = None
         self.gate.on_connected()  # a new connection: the CSMS is asked again
-        trial = self._get("security_trial")
-        if trial:
-            # The upgraded profile works; it stays (A05.FR.09 is the CSMS's part).
-            self._put("security_trial", None)
-            self._trial_failures = 0
-            self._events.emit(
-                SecurityProfileChanged(self.profile(), int(trial["previous"]), "confirmed")
-            )
+        profiles = self.profiles
+        profiles.connected()
         if self.store.has_fallback_root() and self.link_config().secure:
-            if self._use_fallback:
-                self._use_fallback = False  # the new root failed; try it again next time
+            if profiles.use_fallback_root:
+                profiles.use_fallback_root = False  # the new root failed; try it again next time
             else:
                 self.store.drop_fallback_root()  # M05.FR.12
 
