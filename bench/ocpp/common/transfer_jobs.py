@@ -21,6 +21,7 @@ from bench import transfer
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 
 if TYPE_CHECKING:
+    from bench.ocpp.common.security_events import SendGate
     from bench.ocpp.common.station_link import StationLink
 
 log = logging.getLogger(__name__)
@@ -89,21 +90,23 @@ async def upload(
     interval: int,
     fault: FaultCheck,
     protocols: str,
+    gate: SendGate | None = None,
 ) -> None:
     """Uploading, the upload with retries, then Uploaded or the failure status.
 
     ``protocols``: the allowed protocol names (1.6 SupportedFileTransferProtocols,
-    2.0.1 OCPPCommCtrlr.FileTransferProtocols).
+    2.0.1 OCPPCommCtrlr.FileTransferProtocols). ``gate``: see ``notify``.
     """
-    await upload_status(cp, job, "Uploading")  # §4.4, N01.FR.08
+    await upload_status(cp, job, "Uploading", gate)  # §4.4, N01.FR.08
     reason = await _push(cp, location, name, build, retries, interval, fault, protocols)
     job.active = False
     if reason is None:
-        await upload_status(cp, job, "Uploaded")  # N01.FR.09
+        await upload_status(cp, job, "Uploaded", gate)  # N01.FR.09
     elif job.kind == "log":
-        await upload_status(cp, job, LOG_FAILURE.get(reason, "UploadFailure"))  # N01.FR.10
+        failure = LOG_FAILURE.get(reason, "UploadFailure")
+        await upload_status(cp, job, failure, gate)  # N01.FR.10
     else:
-        await upload_status(cp, job, "UploadFailed")
+        await upload_status(cp, job, "UploadFailed", gate)
 
 
 async def _push(
@@ -144,14 +147,16 @@ async def _push(
     return reason
 
 
-async def upload_status(cp: StationLink, job: Job, status: str) -> None:
+async def upload_status(
+    cp: StationLink, job: Job, status: str, gate: SendGate | None = None
+) -> None:
     job.status = status
     cp.events.emit(TransferStatus(job.kind, status, job.request_id))
     if job.kind == "log":
         payload = {"status": status, "requestId": job.request_id}  # N01.FR.07
-        await notify(cp, "LogStatusNotification", payload)
+        await notify(cp, "LogStatusNotification", payload, gate=gate)
     else:
-        await notify(cp, "DiagnosticsStatusNotification", {"status": status})
+        await notify(cp, "DiagnosticsStatusNotification", {"status": status}, gate=gate)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -183,25 +188,23 @@ async def wait_until(cp: StationLink, when: datetime) -> None:
         await cp.clock.sleep(delay)
 
 
-def security_event(cp: StationLink, event_type: str, tech_info: str | None = None) -> None:
-    """Report a whitepaper §8 security event through the security block."""
-    report = getattr(getattr(cp, "security", None), "notify", None)
-    if report is None:
-        log.warning("%s: security event %s not reported", cp.station.id, event_type)
-        return
-    report(event_type, tech_info)
-
-
-async def notify(cp: StationLink, action: str, payload: dict[str, Any], wait: bool = True) -> bool:
+async def notify(
+    cp: StationLink,
+    action: str,
+    payload: dict[str, Any],
+    wait: bool = True,
+    *,
+    gate: SendGate | None = None,
+) -> bool:
     """Send a status notification; with ``wait``, first wait for an accepted link.
 
     A status that cannot be delivered is logged, never raised: the transfer
     itself goes on (1.6 names no retry for these notifications). Without
-    ``wait`` (a triggered message) it is sent on the link as it is. A 1.6
+    ``wait`` (a triggered message) it is sent on the link as it is. ``gate``
+    (1.6 only, the security extension's ``ExtensionGate``; 2.0.1 has none): a
     security-extension notification is not sent to a CSMS that refused one on
-    this connection (``security_gate``).
+    this connection.
     """
-    gate = getattr(getattr(cp, "security", None), "gate", None)  # 1.6 only: 2.0.1 has no extension
     for _ in range(3):  # a reconnect between the wait and the call gets another go
         if wait and not cp.accepted:
             try:

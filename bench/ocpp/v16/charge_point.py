@@ -17,6 +17,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from bench.kernel.frames import FrameSink
+from bench.model.changes import ConnectorChanged
 from bench.model.station import Station
 from bench.ocpp.charge_point_base import (
     CONNECTED,
@@ -29,16 +30,20 @@ from bench.ocpp.charge_point_base import (
     RegistrationChanged,
     StatusSent,
 )
+from bench.ocpp.common.security_events import SecurityLog
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v16.api_impl import Api16
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration
+from bench.ocpp.v16.extended_trigger import ExtendedTrigger
 from bench.ocpp.v16.firmware import FirmwareManagement
-from bench.ocpp.v16.handlers import HandlerTable
+from bench.ocpp.v16.handlers import CoreHandlers, HandlerTable
 from bench.ocpp.v16.keys import ALL_KEYS
 from bench.ocpp.v16.local_list import LocalAuthList
+from bench.ocpp.v16.ports import SecurityEvents
 from bench.ocpp.v16.reservation import Reservations
-from bench.ocpp.v16.security import Security
+from bench.ocpp.v16.security import EVENTS, Security
+from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.ocpp.v16.smart_charging import SmartCharging
 from bench.ocpp.v16.status import StatusReport, connector_status, station_status, status_payload
 from bench.ocpp.v16.transactions import Transactions
@@ -70,8 +75,10 @@ class ChargePoint16(Api16):
 
     version = "1.6"
     __slots__ = (
+        "_security_events",
         "authorizer",
         "config",
+        "extended_trigger",
         "firmware",
         "local_list",
         "reservations",
@@ -94,6 +101,9 @@ class ChargePoint16(Api16):
         open_link_fn: LinkOpener = open_link,
         backoff: Backoff | None = None,
     ) -> None:
+        # Where a full database is reported (MemoryExhaustion): nowhere until the security
+        # block exists; a fault while the blocks are being built goes unreported.
+        self._security_events: SecurityEvents | None = None
         super().__init__(
             station,
             link_config,
@@ -166,10 +176,78 @@ class ChargePoint16(Api16):
             smart=self.smart,
             local_list=self.local_list,
         )
-        self.firmware = FirmwareManagement(self)
-        self.trigger = RemoteTrigger(self)
-        self.security = Security(self)
-        self.session.handlers = HandlerTable(self)
+        # The station's setting for the security extension, and what its CSMS refuses.
+        gate = ExtensionGate(station.id, bool(station.template.security_extension))
+        self.security = Security(
+            station.id,
+            db=db,
+            clock=self.clock,
+            config=self.config,
+            state=self.state,
+            events=self.events,
+            tasks=self.tasks,
+            session=self.session,
+            base_link=self.link_config,
+            link=self,
+            reconnector=self,
+            gate=gate,
+            security_log=SecurityLog(self, station.id, EVENTS, gate),
+        )
+        self._security_events = self.security
+        self.firmware = FirmwareManagement(
+            station,
+            clock=self.clock,
+            config=self.config,
+            state=self.state,
+            events=self.events,
+            link=self,
+            security=self.security,
+            gate=gate,
+            power=self,
+            archives=self,
+        )
+        self.trigger = RemoteTrigger(
+            station,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            session=self.session,
+            statuses=self,
+            messages=self,
+            firmware=self.firmware,
+        )
+        self.extended_trigger = ExtendedTrigger(
+            station,
+            clock=self.clock,
+            config=self.config,
+            tasks=self.tasks,
+            session=self.session,
+            gate=gate,
+            statuses=self,
+            messages=self,
+            certificates=self.security,
+            firmware=self.firmware,
+        )
+        core = CoreHandlers(
+            station,
+            config=self.config,
+            state=self.state,
+            tasks=self.tasks,
+            authorizer=self.authorizer,
+            transactions=self.transactions,
+            smart=self.smart,
+            power=self,
+        )
+        blocks = (
+            self.smart,
+            self.firmware,
+            self.local_list,
+            self.reservations,
+            self.trigger,
+            self.security,
+            self.extended_trigger,
+        )
+        self.session.handlers = HandlerTable(core, blocks, self.security)
         self.heartbeat_interval = self.config.value("HeartbeatInterval")
 
     # ------------------------------------------------------------ public control
@@ -265,7 +343,7 @@ class ChargePoint16(Api16):
         return float(self.config.value("MinimumStatusDuration"))
 
     def _on_model_event(self, event: Any) -> None:
-        if getattr(event, "reason", None) == "transaction_started":
+        if isinstance(event, ConnectorChanged) and event.reason == "transaction_started":
             self.ensure_physics()
         self.transactions.on_model_event(event)
         super()._on_model_event(event)
@@ -314,7 +392,7 @@ class ChargePoint16(Api16):
             self.config.set("HeartbeatInterval", str(interval))
 
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
-        security = getattr(self, "security", None)  # a fault while the blocks are being built
+        security = self._security_events
         if security is not None and event.kind == FULL:
             # [security] whitepaper §8: MemoryExhaustion, "flash ... getting full" (critical).
             security.notify("MemoryExhaustion", f"database: {event.detail}")

@@ -41,7 +41,6 @@ from bench.firmware_image import (
     CertificateProblem,
     ImageError,
     check_signing_certificate,
-    load_certificates,
     read_image,
     verify_signature,
 )
@@ -55,7 +54,6 @@ from bench.ocpp.common.transfer_jobs import (
     notify,
     options,
     retry_settings,
-    security_event,
     wait_until,
 )
 from bench.ocpp.session import Reply
@@ -65,7 +63,15 @@ from bench.ocpp.v16.diagnostics import build_diagnostics, build_security_log
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.model.clock import Clock
+    from bench.model.events import Emitter
+    from bench.model.station import Station
+    from bench.ocpp.common.station_link import StationLink
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.diagnostics import Station16
+    from bench.ocpp.v16.ports import FirmwareSecurity, Power
+    from bench.ocpp.v16.security_gate import ExtensionGate
+    from bench.store.config import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +92,6 @@ KEYS: tuple[KeyDef, ...] = (
 IDLE_POLL = 5.0  # virtual seconds between looks at running transactions
 MAX_IDLE_WAIT = 7 * 24 * 3600.0  # virtual seconds to wait for transactions before installing
 FAULT_KINDS = ("download", "upload", "install", "signature", "certificate")
-MF_ROOT = "ManufacturerRootCertificate"
 
 # Whitepaper FirmwareStatusEnumType end states: the update process has stopped.
 _END_STATES = frozenset(
@@ -113,19 +118,50 @@ class FirmwareManagement:
     """The firmware, diagnostics and log-upload block of one station."""
 
     __slots__ = (
+        "_archives",
+        "_clock",
+        "_config",
         "_diagnostics",
+        "_events",
         "_faults",
         "_firmware",
+        "_gate",
+        "_link",
         "_log",
+        "_power",
+        "_security",
         "_signed_last",
+        "_state",
+        "_station",
         "archive_format",
-        "cp",
         "require_manufacturer_root",
         "stop_transactions_for_install",
     )
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    def __init__(
+        self,
+        station: Station,
+        *,
+        clock: Clock,
+        config: Configuration,
+        state: StateStore,
+        events: Emitter,
+        link: StationLink,
+        security: FirmwareSecurity,
+        gate: ExtensionGate,
+        power: Power,
+        archives: Station16,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._state = state
+        self._events = events
+        self._link = link  # the shared transfer steps' host (``transfer_jobs``)
+        self._security = security  # security events; roots a signing certificate chains to
+        self._gate = gate  # the security extension's requests and notifications
+        self._power = power  # the reboot that activates new firmware
+        self._archives = archives  # what the diagnostics and security-log archives read
         self._firmware: Job | None = None
         self._diagnostics: Job | None = None
         self._log: Job | None = None
@@ -137,15 +173,15 @@ class FirmwareManagement:
         self.require_manufacturer_root = False
         # 1.6 §5.19 recommends waiting for running transactions; True stops them instead.
         self.stop_transactions_for_install = False
-        installed = cp.state.get(cp.station.id, "firmware_version")
+        installed = state.get(station.id, "firmware_version")
         if installed:
             # The version a previous run installed survives a restart of the bench.
-            cp.station.set_firmware_version(installed)
+            station.set_firmware_version(installed)
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
         # The whitepaper's requests are NotImplemented on a station without the extension.
-        extension = self.cp.security.gate.guard(
+        extension = self._gate.guard(
             {"SignedUpdateFirmware": self.signed_update_firmware, "GetLog": self.get_log}
         )
         return {
@@ -191,7 +227,10 @@ class FirmwareManagement:
 
     async def send_firmware_status(self) -> None:
         """FirmwareStatusNotification with the current status (TriggerMessage, §5.17)."""
-        await notify(self.cp, "FirmwareStatusNotification", {"status": self.firmware_status}, False)
+        status = self.firmware_status
+        await notify(
+            self._link, "FirmwareStatusNotification", {"status": status}, False, gate=self._gate
+        )
 
     async def send_signed_firmware_status(self) -> None:
         """SignedFirmwareStatusNotification (ExtendedTriggerMessage FirmwareStatusNotification)."""
@@ -200,17 +239,21 @@ class FirmwareManagement:
         job = self._firmware
         if status != "Idle" and job is not None and job.request_id is not None:
             payload["requestId"] = job.request_id  # L01.FR.21
-        await notify(self.cp, "SignedFirmwareStatusNotification", payload, False)
+        await notify(
+            self._link, "SignedFirmwareStatusNotification", payload, False, gate=self._gate
+        )
 
     async def send_diagnostics_status(self) -> None:
         status = self.diagnostics_status
-        await notify(self.cp, "DiagnosticsStatusNotification", {"status": status}, False)
+        await notify(
+            self._link, "DiagnosticsStatusNotification", {"status": status}, False, gate=self._gate
+        )
 
     async def send_log_status(self) -> None:
         payload: dict[str, Any] = {"status": self.log_status}
         if self.log_request_id is not None:
             payload["requestId"] = self.log_request_id  # N01.FR.12
-        await notify(self.cp, "LogStatusNotification", payload, False)
+        await notify(self._link, "LogStatusNotification", payload, False, gate=self._gate)
 
     # ================================================================ failure injection
     def inject_failure(self, kind: str, times: int = 1) -> None:
@@ -253,7 +296,7 @@ class FirmwareManagement:
 
     def _protocols(self) -> str:
         """SupportedFileTransferProtocols as the comma-separated list it is (errata 3.90)."""
-        return ",".join(self.cp.config.value("SupportedFileTransferProtocols"))
+        return ",".join(self._config.value("SupportedFileTransferProtocols"))
 
     # ================================================================ 1.6 §5.19 UpdateFirmware
     async def update_firmware(self, req: dict[str, Any]) -> Reply:
@@ -263,20 +306,20 @@ class FirmwareManagement:
         current = self._firmware
         if current is not None and current.active and current.installing:
             # The conf has no status to refuse with; the running installation wins.
-            log.warning("%s: UpdateFirmware ignored: installing", self.cp.station.id)
+            log.warning("%s: UpdateFirmware ignored: installing", self._station.id)
             return Reply({})
         job = Job("firmware")
 
         def begin() -> None:
             work = self._classic_update(job, location, retrieve, retries, interval)
-            self._firmware = transfer_jobs.start(self.cp, self._firmware, job, work)
+            self._firmware = transfer_jobs.start(self._link, self._firmware, job, work)
 
         return Reply({}, then=begin)
 
     async def _classic_update(
         self, job: Job, location: str, retrieve: datetime, retries: int, interval: int
     ) -> None:
-        await wait_until(self.cp, retrieve)
+        await wait_until(self._link, retrieve)
         data = await self._download(job, location, retries, interval)
         if data is not None:
             await self._install(job, data, location)
@@ -293,7 +336,7 @@ class FirmwareManagement:
             reason = str(exc)
             return Reply(
                 {"status": "InvalidCertificate"},
-                then=lambda: security_event(self.cp, "InvalidFirmwareSigningCertificate", reason),
+                then=lambda: self._security.notify("InvalidFirmwareSigningCertificate", reason),
             )
         current = self._firmware
         running = current is not None and current.active
@@ -303,7 +346,7 @@ class FirmwareManagement:
 
         def begin() -> None:
             work = self._signed_update(job, firmware, cert, retries, interval)
-            self._firmware = transfer_jobs.start(self.cp, self._firmware, job, work)
+            self._firmware = transfer_jobs.start(self._link, self._firmware, job, work)
 
         return Reply({"status": "AcceptedCanceled" if running else "Accepted"}, then=begin)
 
@@ -317,28 +360,28 @@ class FirmwareManagement:
     ) -> None:
         location = firmware["location"]
         retrieve = read_iso(firmware["retrieveDateTime"])
-        if retrieve > self.cp.clock.now():
+        if retrieve > self._clock.now():
             await self._enter(job, "DownloadScheduled")  # L01.FR.13
-            await wait_until(self.cp, retrieve)
+            await wait_until(self._link, retrieve)
         data = await self._download(job, location, retries, interval)
         if data is None:
             return
         if self._take_fault("signature") or not verify_signature(cert, data, firmware["signature"]):
             await self._enter(job, "InvalidSignature")  # L01 step 5, L01.FR.03
-            security_event(self.cp, "InvalidFirmwareSignature", f"firmware from {location}")
+            self._security.notify("InvalidFirmwareSignature", f"firmware from {location}")
             return
         await self._enter(job, "SignatureVerified")
         try:
-            read_image(data, location, self.cp.station.identity.firmware_version)
+            read_image(data, location, self._station.identity.firmware_version)
         except ImageError as exc:
             await self._enter(job, "InstallVerificationFailed", str(exc))
             return
         install_at = firmware.get("installDateTime")
         if install_at is not None:
             when = read_iso(install_at)
-            if when > self.cp.clock.now():
+            if when > self._clock.now():
                 await self._enter(job, "InstallScheduled")  # L01.FR.16
-                await wait_until(self.cp, when)
+                await wait_until(self._link, when)
         await self._install(job, data, location)
 
     def _signing_certificate(self, pem: str) -> x509.Certificate:
@@ -347,19 +390,10 @@ class FirmwareManagement:
         roots = self._manufacturer_roots()
         if not roots and self.require_manufacturer_root:
             raise CertificateProblem("no ManufacturerRootCertificate installed to verify against")
-        return check_signing_certificate(pem, self.cp.clock.now(), roots)
+        return check_signing_certificate(pem, self._clock.now(), roots)
 
     def _manufacturer_roots(self) -> list[x509.Certificate]:
-        store = getattr(self.cp.security, "store", None)
-        roots = getattr(store, "roots", None)
-        if callable(roots):
-            return list(roots(MF_ROOT))
-        # Without the security block's store: read its persisted shape directly.
-        data = self.cp.state.get(self.cp.station.id, "certificates") or {}
-        entries = data.get("roots", []) if isinstance(data, dict) else []
-        return load_certificates(
-            e["pem"] for e in entries if isinstance(e, dict) and e.get("type") == MF_ROOT
-        )
+        return self._security.manufacturer_roots()
 
     # ================================================================ shared firmware steps
     async def _download(self, job: Job, location: str, retries: int, interval: int) -> bytes | None:
@@ -371,17 +405,17 @@ class FirmwareManagement:
                 check_protocol(location, self._protocols())
                 if self._take_fault("download"):
                     raise transfer.TransferError("injected download failure")
-                data = await transfer.download(location, options(self.cp))
+                data = await transfer.download(location, options(self._link))
             except transfer.TransferError as exc:
                 failure = str(exc)
-                log.info("%s: download attempt %d failed: %s", self.cp.station.id, attempt + 1, exc)
+                log.info("%s: download attempt %d failed: %s", self._station.id, attempt + 1, exc)
                 if exc.reason in (transfer.NOT_SUPPORTED, transfer.BAD_MESSAGE):
                     break  # the same URL cannot work on a retry
             else:
                 await self._enter(job, "Downloaded")
                 return data
             if attempt + 1 < attempts:
-                await self.cp.clock.sleep(interval)
+                await self._clock.sleep(interval)
         await self._enter(job, "DownloadFailed", failure)
         return None
 
@@ -391,33 +425,33 @@ class FirmwareManagement:
             job.installing = True
             await self._enter(job, "Installing")
             try:
-                image = read_image(data, location, self.cp.station.identity.firmware_version)
+                image = read_image(data, location, self._station.identity.firmware_version)
             except ImageError as exc:
                 await self._enter(job, "InstallationFailed", str(exc))
                 return
             if self._take_fault("install") or not image.installable:
                 await self._enter(job, "InstallationFailed", "the image did not install")
                 return
-            self.cp.state.put(self.cp.station.id, "firmware_version", image.version)
+            self._state.put(self._station.id, "firmware_version", image.version)
             if job.kind == "signed-firmware":
                 await self._enter(job, "InstallRebooting")  # L01.FR.15
-            self.cp.station.set_firmware_version(image.version)
-            await self.cp.reset(stop_reason="Reboot")
+            self._station.set_firmware_version(image.version)
+            await self._power.reset(stop_reason="Reboot")
         finally:
             self._release(held)
         # Installed once the new firmware has booted and been accepted (§5.19 note).
         await self._enter(job, "Installed")
-        security_event(self.cp, "FirmwareUpdated", f"version {image.version}")
+        self._security.notify("FirmwareUpdated", f"version {image.version}")
 
     async def _wait_for_idle(self) -> list[Any]:
         """Wait until no transaction runs (§5.19, L01.FR.06/07); the connectors made Unavailable."""
-        connectors = self.cp.station.connectors
+        connectors = self._station.connectors
         held: list[Any] = []
         if self.stop_transactions_for_install:
             return held  # the reboot stops them (reason Reboot)
         try:
             # A bound on the wait in station time, like the polls themselves.
-            clock = self.cp.clock
+            clock = self._clock
             deadline = clock.monotonic() + MAX_IDLE_WAIT
             for _ in range(int(MAX_IDLE_WAIT / IDLE_POLL) + 1):
                 if all(c.transaction is None for c in connectors) or clock.monotonic() > deadline:
@@ -426,7 +460,7 @@ class FirmwareManagement:
                     if connector.transaction is None and connector.operative:
                         connector.set_operative(False)
                         held.append(connector)
-                await self.cp.clock.sleep(IDLE_POLL)
+                await self._clock.sleep(IDLE_POLL)
         except BaseException:
             self._release(held)
             raise
@@ -434,7 +468,7 @@ class FirmwareManagement:
 
     def _release(self, held: list[Any]) -> None:
         for connector in held:
-            wanted = self.cp.state.get(self.cp.station.id, f"operative_{connector.id}", True)
+            wanted = self._state.get(self._station.id, f"operative_{connector.id}", True)
             if connector.operative != bool(wanted):
                 connector.set_operative(bool(wanted))
 
@@ -443,13 +477,15 @@ class FirmwareManagement:
         job.status = status
         if status in _END_STATES:
             job.active = False
-        self.cp.events.emit(TransferStatus(job.kind, status, job.request_id, detail))
+        self._events.emit(TransferStatus(job.kind, status, job.request_id, detail))
         if job.kind == "signed-firmware":
             self._signed_last = status
             payload = {"status": status, "requestId": job.request_id}
-            await notify(self.cp, "SignedFirmwareStatusNotification", payload)
+            await notify(self._link, "SignedFirmwareStatusNotification", payload, gate=self._gate)
         else:
-            await notify(self.cp, "FirmwareStatusNotification", {"status": status})
+            await notify(
+                self._link, "FirmwareStatusNotification", {"status": status}, gate=self._gate
+            )
 
     # ================================================================ 1.6 §5.9 GetDiagnostics
     async def get_diagnostics(self, req: dict[str, Any]) -> Reply:
@@ -457,15 +493,15 @@ class FirmwareManagement:
         stop = read_iso(req["stopTime"]) if "stopTime" in req else None
         retries, interval = retry_settings(req)
         fmt = self.archive_format
-        name = archive_name(self.cp.station.id, DIAGNOSTICS, self.cp.clock.now(), fmt)
+        name = archive_name(self._station.id, DIAGNOSTICS, self._clock.now(), fmt)
         job = Job("diagnostics")
 
         def build() -> bytes:
-            return build_diagnostics(self.cp, start, stop, fmt)
+            return build_diagnostics(self._archives, start, stop, fmt)
 
         def begin() -> None:
             work = transfer_jobs.upload(
-                self.cp,
+                self._link,
                 job,
                 req["location"],
                 name,
@@ -474,8 +510,9 @@ class FirmwareManagement:
                 interval,
                 self._take_fault,
                 self._protocols(),
+                self._gate,
             )
-            self._diagnostics = transfer_jobs.start(self.cp, self._diagnostics, job, work)
+            self._diagnostics = transfer_jobs.start(self._link, self._diagnostics, job, work)
 
         return Reply({"fileName": name}, then=begin)
 
@@ -493,18 +530,18 @@ class FirmwareManagement:
         fmt = self.archive_format
         security = req["logType"] == "SecurityLog"
         kind = SECURITY if security else DIAGNOSTICS
-        name = archive_name(self.cp.station.id, kind, self.cp.clock.now(), fmt)
+        name = archive_name(self._station.id, kind, self._clock.now(), fmt)
         job = Job("log", req["requestId"])
         builder = build_security_log if security else build_diagnostics
 
         def build() -> bytes:
-            return builder(self.cp, start, stop, fmt)
+            return builder(self._archives, start, stop, fmt)
 
         running = self._log is not None and self._log.active
 
         def begin() -> None:
             work = transfer_jobs.upload(
-                self.cp,
+                self._link,
                 job,
                 location,
                 name,
@@ -513,8 +550,9 @@ class FirmwareManagement:
                 interval,
                 self._take_fault,
                 self._protocols(),
+                self._gate,
             )
-            self._log = transfer_jobs.start(self.cp, self._log, job, work)
+            self._log = transfer_jobs.start(self._link, self._log, job, work)
 
         status = "AcceptedCanceled" if running else "Accepted"  # N01.FR.11
         return Reply({"status": status, "filename": name}, then=begin)

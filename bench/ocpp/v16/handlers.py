@@ -6,14 +6,22 @@ StartTransaction) is returned as ``Reply(payload, then=...)``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.session import Reply
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.station import Station
+    from bench.ocpp.v16.authorization import Authorizer
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.ports import HandlerBlock, Power
+    from bench.ocpp.v16.security import Security
+    from bench.ocpp.v16.smart_charging import SmartCharging
+    from bench.ocpp.v16.transactions import Transactions
+    from bench.store.config import StateStore
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -26,30 +34,38 @@ class HandlerTable(Mapping[str, Handler]):
     station's own traffic, so the table is built per lookup instead of kept.
     """
 
-    __slots__ = ("cp",)
+    __slots__ = ("_blocks", "_core", "_security")
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    def __init__(
+        self, core: CoreHandlers, blocks: Sequence[HandlerBlock], security: Security
+    ) -> None:
+        self._core = core
+        self._blocks = tuple(blocks)  # each answers its own actions (``handlers()``)
+        self._security = security  # its rules wrap ChangeConfiguration (A01, A05)
+
+    def _build(self) -> dict[str, Handler]:
+        return build_handlers(self._core, self._blocks, self._security)
 
     def __getitem__(self, action: str) -> Handler:
-        return build_handlers(self.cp)[action]
+        return self._build()[action]
 
     def get(self, action: str, default: Any = None) -> Any:
-        return build_handlers(self.cp).get(action, default)
+        return self._build().get(action, default)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(build_handlers(self.cp))
+        return iter(self._build())
 
     def __len__(self) -> int:
-        return len(build_handlers(self.cp))
+        return len(self._build())
 
 
-def build_handlers(cp: ChargePoint16) -> dict[str, Handler]:
-    core = CoreHandlers(cp)
+def build_handlers(
+    core: CoreHandlers, blocks: Sequence[HandlerBlock], security: Security
+) -> dict[str, Handler]:
     table: dict[str, Handler] = {}
-    for block in (cp.smart, cp.firmware, cp.local_list, cp.reservations, cp.trigger, cp.security):
+    for block in blocks:
         table.update(block.handlers())
-    table["ChangeConfiguration"] = cp.security.wrap_change_configuration(
+    table["ChangeConfiguration"] = security.wrap_change_configuration(
         core.change_configuration
     )  # whitepaper A05/A01: SecurityProfile and AuthorizationKey rules
     return table | {
@@ -65,14 +81,43 @@ def build_handlers(cp: ChargePoint16) -> dict[str, Handler]:
 
 
 class CoreHandlers:
-    __slots__ = ("cp",)
+    """The Core profile's CSMS-initiated requests of one station."""
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    __slots__ = (
+        "_authorizer",
+        "_config",
+        "_power",
+        "_smart",
+        "_state",
+        "_station",
+        "_tasks",
+        "_transactions",
+    )
+
+    def __init__(
+        self,
+        station: Station,
+        *,
+        config: Configuration,
+        state: StateStore,
+        tasks: Supervisor,
+        authorizer: Authorizer,
+        transactions: Transactions,
+        smart: SmartCharging,
+        power: Power,
+    ) -> None:
+        self._station = station
+        self._config = config
+        self._state = state  # availability outlives a reboot (§5.2)
+        self._tasks = tasks
+        self._authorizer = authorizer
+        self._transactions = transactions
+        self._smart = smart  # a remote start's charging profile (§5.11)
+        self._power = power  # Reset (§5.14)
 
     def _connector(self, connector_id: int) -> Any:
         try:
-            return self.cp.station.connector(connector_id)
+            return self._station.connector(connector_id)
         except (ValueError, IndexError, KeyError):
             return None
 
@@ -81,7 +126,7 @@ class CoreHandlers:
         connector_id = req["connectorId"]
         operative = req["type"] == "Operative"
         if connector_id == 0:
-            targets = list(self.cp.station.connectors)
+            targets = list(self._station.connectors)
         else:
             connector = self._connector(connector_id)
             if connector is None:
@@ -95,23 +140,23 @@ class CoreHandlers:
                 scheduled = True
             else:
                 connector.set_operative(operative)
-            self.cp.state.put(self.cp.station.id, f"operative_{connector.id}", operative)
+            self._state.put(self._station.id, f"operative_{connector.id}", operative)
         return {"status": "Scheduled" if scheduled else "Accepted"}
 
     # 1.6 §5.3 ---------------------------------------------------------------
     async def change_configuration(self, req: dict[str, Any]) -> dict[str, Any]:
-        return {"status": self.cp.config.change(req["key"], req["value"])}
+        return {"status": self._config.change(req["key"], req["value"])}
 
     # 1.6 §5.8 ---------------------------------------------------------------
     async def get_configuration(self, req: dict[str, Any]) -> dict[str, Any]:
         keys = req.get("key") or None
-        limit = self.cp.config.value("GetConfigurationMaxKeys")
+        limit = self._config.value("GetConfigurationMaxKeys")
         if keys and len(keys) > limit:
             raise OcppError(
                 ErrorKind.OCCURRENCE_CONSTRAINT_VIOLATION,
                 f"{len(keys)} keys requested; GetConfigurationMaxKeys is {limit}",
             )
-        known, unknown = self.cp.config.report(keys)
+        known, unknown = self._config.report(keys)
         reply: dict[str, Any] = {}
         if known:
             reply["configurationKey"] = known
@@ -121,14 +166,14 @@ class CoreHandlers:
 
     # 1.6 §5.4 ---------------------------------------------------------------
     async def clear_cache(self, req: dict[str, Any]) -> dict[str, Any]:
-        if not self.cp.config.get_bool("AuthorizationCacheEnabled"):
+        if not self._config.get_bool("AuthorizationCacheEnabled"):
             return {"status": "Rejected"}
-        self.cp.authorizer.clear()
+        self._authorizer.clear()
         return {"status": "Accepted"}
 
     # 1.6 §5.6 / §4.3 ----------------------------------------------------------
     async def data_transfer(self, req: dict[str, Any]) -> dict[str, Any]:
-        vendor = self.cp.station.identity.vendor
+        vendor = self._station.identity.vendor
         if req["vendorId"] not in (vendor, "bench"):
             return {"status": "UnknownVendorId"}
         message_id = req.get("messageId")
@@ -141,8 +186,7 @@ class CoreHandlers:
 
     # 1.6 §5.11 --------------------------------------------------------------
     async def remote_start_transaction(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
-        cp = self.cp
-        transactions = cp.transactions
+        transactions = self._transactions
         connector_id = req.get("connectorId")
         if connector_id is not None and connector_id <= 0:
             return {"status": "Rejected"}
@@ -159,35 +203,36 @@ class CoreHandlers:
             if connector is None:
                 return {"status": "Rejected"}
         profile = req.get("chargingProfile")
-        if profile is not None and not cp.smart.accepts_remote_start_profile(connector.id, profile):
+        if profile is not None and not self._smart.accepts_remote_start_profile(
+            connector.id, profile
+        ):
             # §5.11, §5.16.2: a TxProfile without transactionId that this station can run.
             return {"status": "Rejected"}
         id_tag = req["idTag"]
 
         def begin() -> None:
-            cp.tasks.spawn(self._remote_start(connector, id_tag, profile), name="remote-start")
+            self._tasks.spawn(self._remote_start(connector, id_tag, profile), name="remote-start")
 
         return Reply({"status": "Accepted"}, then=begin)
 
     async def _remote_start(self, connector: Any, id_tag: str, profile: Any) -> None:
-        cp = self.cp
-        if cp.config.get_bool("AuthorizeRemoteTxRequests"):
-            info = await cp.authorizer.authorize(id_tag)
+        if self._config.get_bool("AuthorizeRemoteTxRequests"):
+            info = await self._authorizer.authorize(id_tag)
             if info.get("status") != "Accepted":
                 return
         if profile is not None:
-            cp.transactions.pending_profile = (connector.id, profile)
-        cp.transactions.begin_or_wait(connector, id_tag)
+            self._transactions.pending_profile = (connector.id, profile)
+        self._transactions.begin_or_wait(connector, id_tag)
 
     # 1.6 §5.12 --------------------------------------------------------------
     async def remote_stop_transaction(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
         transaction_id = req["transactionId"]
-        for connector in self.cp.station.connectors:
+        for connector in self._station.connectors:
             tx = connector.transaction
             if tx is not None and tx.protocol_id == transaction_id:
 
                 def stop(connector: Any = connector) -> None:
-                    self.cp.transactions.stop(connector, "Remote")
+                    self._transactions.stop(connector, "Remote")
 
                 return Reply({"status": "Accepted"}, then=stop)
         return {"status": "Rejected"}
@@ -197,7 +242,7 @@ class CoreHandlers:
         reason = "HardReset" if req["type"] == "Hard" else "SoftReset"
 
         def restart() -> None:
-            self.cp.tasks.spawn(self.cp.reset(stop_reason=reason), name="reset")
+            self._tasks.spawn(self._power.reset(stop_reason=reason), name="reset")
 
         return Reply({"status": "Accepted"}, then=restart)
 
@@ -208,6 +253,6 @@ class CoreHandlers:
             return {"status": "NotSupported"}
         if connector.transaction is not None:
             # §5.18: a running transaction is stopped first (reason UnlockCommand).
-            self.cp.transactions.stop(connector, "UnlockCommand")
+            self._transactions.stop(connector, "UnlockCommand")
         unlocked = connector.unlock()
         return {"status": "Unlocked" if unlocked else "UnlockFailed"}

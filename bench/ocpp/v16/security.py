@@ -8,14 +8,15 @@
   local key, CertificateSigned verified and installed, InstallCertificate,
   DeleteCertificate, GetInstalledCertificateIds; the store itself is
   ``certificates.CertificateStore``.
-- ExtendedTriggerMessage (§5.5): in ``extended_trigger.py``.
+- ExtendedTriggerMessage (§5.5): its own block, in ``extended_trigger.py``.
 - Whether the station speaks the extension at all (its template's
   ``security_extension``) and whether its CSMS does: ``security_gate.py``.
 - Security profiles (§2, A05): the link settings for the profile in force;
   ChangeConfiguration(SecurityProfile) upgrades, disconnects, reconnects with
   the new profile and falls back to the previous one when it cannot connect.
+  A collaborator does that (``security_profiles.SecurityProfiles``, ``profiles``).
 
-Persisted per station in the StateStore (``cp.state``):
+Persisted per station in the StateStore (``state``):
 
 ``security_events``  the security log, oldest first, at most ``security_events.LOG_LIMIT`` entries
                      (rolling, A04.FR.04); each entry is
@@ -25,23 +26,21 @@ Persisted per station in the StateStore (``cp.state``):
 ``security_queue``   notifications not yet confirmed by the CSMS:
                      ``{"seq", "critical", "payload": SecurityEventNotification.req}``.
 ``certificates``     the certificate store (see ``certificates.py``).
-``security_trial``   ``{"previous": int}`` while an upgraded profile has not yet connected.
 ``security_last_csr`` when the last SignCertificate.req was made (paces A03 renewals).
-``security_urls``    optional ``{"2": "wss://...", ...}``: the CSMS URL per profile.
+``security_trial``, ``security_urls``: the profiles' (see ``security_profiles.py``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.common.certificates import (
     CERTIFICATE_TYPES,
     CS_ROOT,
+    MF_ROOT,
     CertificateError,
     CertificateStore,
     provisioned_roots,
@@ -56,15 +55,22 @@ from bench.ocpp.common.security_events import (
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v16.config import KeyDef, _key, _simple, parse_int
-from bench.ocpp.v16.extended_trigger import extended_trigger_message
-from bench.ocpp.v16.security_gate import ExtensionGate
+from bench.ocpp.v16.security_profiles import SecurityProfileChanged, SecurityProfiles
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from cryptography import x509
+
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
+    from bench.model.events import Emitter
+    from bench.ocpp.session import OcppSession
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.ports import LinkState, Reconnect
+    from bench.ocpp.v16.security_gate import ExtensionGate
+    from bench.store.config import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -104,48 +110,77 @@ EVENTS: dict[str, bool] = {
     "InvalidTLSVersion": False,
     "InvalidTLSCipherSuite": False,
 }
-FALLBACK_AFTER = 3  # failed connection attempts with an upgraded profile before falling back
 RENEW_BEFORE = timedelta(days=30)  # A03.FR.02: renew a certificate that expires within a month
 # At most one automatic renewal a day: a CA whose own root expires soon would otherwise
 # be asked again on every reconnect (A03 error handling: no retry loops).
 RENEW_PAUSE = timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
-class SecurityProfileChanged:
-    """Emitted when the profile in force changes: upgrade, confirmation or fallback."""
-
-    profile: int
-    previous: int
-    outcome: str  # "upgrading" | "confirmed" | "fell back"
-    detail: str = ""
-
-
 class Security:
+    """The security extension of one station: events, certificates, security profiles."""
+
     __slots__ = (
+        "_base_link",
+        "_clock",
+        "_config",
         "_failure_noted",
+        "_link",
         "_log",
+        "_reconnector",
+        "_session",
+        "_state",
+        "_station_id",
         "_store",
-        "_trial_failures",
-        "_use_fallback",
-        "cp",
+        "_tasks",
         "gate",
+        "profiles",
     )
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
-        self._store: CertificateStore | None = None  # loaded on first use
+    def __init__(
+        self,
+        station_id: str,
+        *,
+        db: sqlite3.Connection,
+        clock: Clock,
+        config: Configuration,
+        state: StateStore,
+        events: Emitter,
+        tasks: Supervisor,
+        session: OcppSession,
+        base_link: LinkConfig,
+        link: LinkState,
+        reconnector: Reconnect,
+        gate: ExtensionGate,
+        security_log: SecurityLog,
+    ) -> None:
+        self._station_id = station_id
+        self._clock = clock
+        self._config = config
+        self._state = state
+        self._tasks = tasks
+        self._session = session
+        # The link settings the bench was given (the charge point keeps the same object
+        # current: AuthorizationKey, ping interval); profiles derive theirs from it.
+        self._base_link = base_link
+        self._link = link
+        self._reconnector = reconnector
         # The station's setting, and what its CSMS refuses (security_gate.py).
-        enabled = getattr(cp.station.template, "security_extension", True)
-        self.gate = ExtensionGate(cp.station.id, bool(enabled))
-        self._log = SecurityLog(cp, cp.station.id, EVENTS, self.gate)
+        self.gate = gate
+        self._log = security_log  # the security log and notification queue (common.security_events)
+        self._store: CertificateStore | None = None  # loaded on first use
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
-        self._trial_failures = 0
-        self._use_fallback = False  # M05.FR.13: try the fallback root after a TLS failure
-        base = cp.link_config.profile
-        if cp.config.value("SecurityProfile") < base:
-            # The key reports the profile the bench was configured with.
-            cp.config.set("SecurityProfile", str(base))
+        # The profile in force and the link settings it makes (security_profiles.py).
+        self.profiles = SecurityProfiles(
+            station_id,
+            db=db,
+            clock=clock,
+            config=config,
+            state=state,
+            events=events,
+            base_link=base_link,
+            certificates=self,
+            reconnect=self._reconnect,
+        )
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers (NotImplemented without the extension)."""
@@ -153,17 +188,16 @@ class Security:
             {
                 "CertificateSigned": self.certificate_signed,
                 "DeleteCertificate": self.delete_certificate,
-                "ExtendedTriggerMessage": lambda req: extended_trigger_message(self, req),
                 "GetInstalledCertificateIds": self.get_installed_certificate_ids,
                 "InstallCertificate": self.install_certificate,
             }
         )
 
     def _get(self, name: str, default: Any = None) -> Any:
-        return self.cp.state.get(self.cp.station.id, name, default)
+        return self._state.get(self._station_id, name, default)
 
     def _put(self, name: str, value: Any) -> None:
-        self.cp.state.put(self.cp.station.id, name, value)
+        self._state.put(self._station_id, name, value)
 
     # ================================================================ security events
     def notify(self, event_type: str, tech_info: str | None = None) -> None:
@@ -200,9 +234,13 @@ class Security:
                 self._seed_store()
             else:
                 report_ca_mismatch(
-                    self.cp.station.id, self.cp.link_config.ca_file, self._store.roots(CS_ROOT)
+                    self._station_id, self._base_link.ca_file, self._store.roots(CS_ROOT)
                 )
         return self._store
+
+    def manufacturer_roots(self) -> list[x509.Certificate]:
+        """The installed ManufacturerRootCertificates (a signed firmware's chain, L01)."""
+        return list(self.store.roots(MF_ROOT))
 
     def _seed_store(self) -> None:
         """The CA file the station was provisioned with is its first CentralSystemRootCertificate.
@@ -214,10 +252,10 @@ class Security:
         assert store is not None
         pems: list[str] = []
         try:
-            pems = provisioned_roots(self.cp.link_config.ca_file)
+            pems = provisioned_roots(self._base_link.ca_file)
         except (OSError, CertificateError) as exc:
-            log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
-        now = self.cp.clock.now()
+            log.warning("%s: CA file not imported: %s", self._station_id, exc)
+        now = self._clock.now()
         for pem in pems:
             store.install_root(CS_ROOT, pem, now, max_length=None)
         if not pems:
@@ -229,9 +267,9 @@ class Security:
         status = self.store.install_root(
             certificate_type,
             req["certificate"],
-            self.cp.clock.now(),
-            max_length=self.cp.config.value("CertificateStoreMaxLength"),
-            additional_check=self.cp.config.get_bool("AdditionalRootCertificateCheck"),
+            self._clock.now(),
+            max_length=self._config.value("CertificateStoreMaxLength"),
+            additional_check=self._config.get_bool("AdditionalRootCertificateCheck"),
         )
         if status == "Accepted":
             self.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} installed")
@@ -252,7 +290,7 @@ class Security:
         try:
             store.delete_root(cert)
         except sqlite3.Error as exc:
-            log.error("%s: deleting a certificate failed: %s", self.cp.station.id, exc)
+            log.error("%s: deleting a certificate failed: %s", self._station_id, exc)
             return {"status": "Failed"}  # M04.FR.03
         self.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} deleted")
         return {"status": "Accepted"}
@@ -263,7 +301,7 @@ class Security:
         (The TLS stack does not tell which root verified the server; with
         several installed the CSMS is trusted to delete the right one.)
         """
-        if not (self.cp.online and self.link_config().secure):
+        if not (self._link.online and self.link_config().secure):
             return False
         return len(self.store.roots(CS_ROOT)) <= 1
 
@@ -287,29 +325,29 @@ class Security:
         made or delivered. CpoName must be set (A02/A03 prerequisite).
         """
         if not self.gate.may_send("SignCertificate"):
-            log.info("%s: SignCertificate not sent: the CSMS does not take it", self.cp.station.id)
+            log.info("%s: SignCertificate not sent: the CSMS does not take it", self._station_id)
             return "Failed"
-        cpo_name = self.cp.config.value("CpoName")
+        cpo_name = self._config.value("CpoName")
         if not cpo_name:
-            log.warning("%s: SignCertificate needs CpoName", self.cp.station.id)
+            log.warning("%s: SignCertificate needs CpoName", self._station_id)
             return "Failed"
-        csr = self.store.start_signing_request(self.cp.station.id, cpo_name)
-        self._put("security_last_csr", iso(self.cp.clock.now()))
+        csr = self.store.start_signing_request(self._station_id, cpo_name)
+        self._put("security_last_csr", iso(self._clock.now()))
         try:
-            conf = await self.cp.session.call("SignCertificate", {"csr": csr})
+            conf = await self._session.call("SignCertificate", {"csr": csr})
         except CallError as exc:
             if not self.gate.refused("SignCertificate", exc):  # a refusal is logged once there
-                log.warning("%s: SignCertificate failed: %s", self.cp.station.id, exc)
+                log.warning("%s: SignCertificate failed: %s", self._station_id, exc)
             return "Failed"
         except (CallTimeout, InvalidReply, LinkClosed) as exc:
-            log.warning("%s: SignCertificate failed: %s", self.cp.station.id, exc)
+            log.warning("%s: SignCertificate failed: %s", self._station_id, exc)
             return "Failed"
         return conf["status"]
 
     async def certificate_signed(self, req: dict[str, Any]) -> dict[str, Any] | Reply:
         chain = req["certificateChain"]
-        limit = self.cp.config.value("CertificateSignedMaxChainSize")
-        now = self.cp.clock.now()
+        limit = self._config.value("CertificateSignedMaxChainSize")
+        now = self._clock.now()
         try:
             if len(chain) > limit:
                 raise CertificateError(
@@ -321,7 +359,7 @@ class Security:
             self.notify("InvalidChargePointCertificate", str(exc))
             return {"status": "Rejected"}
         except sqlite3.Error as exc:
-            log.error("%s: storing the certificate failed: %s", self.cp.station.id, exc)
+            log.error("%s: storing the certificate failed: %s", self._station_id, exc)
             return {"status": "Rejected"}
         self.notify(
             "ReconfigurationOfSecurityParameters",
@@ -332,13 +370,13 @@ class Security:
         starts_in = (leaf.not_valid_before_utc - now).total_seconds()
         if starts_in > 0:
             # A02.FR.08: switch once its validity starts.
-            self.cp.tasks.later("client-certificate", starts_in, self._reconnect)
+            self._tasks.later("client-certificate", starts_in, self._reconnect)
             return {"status": "Accepted"}
         return Reply({"status": "Accepted"}, then=self._reconnect)
 
     def _reconnect(self) -> None:
         """Drop the link; the connection loop reconnects with the current settings."""
-        self.cp.tasks.spawn(self.cp.drop_connection(), name="security-reconnect")
+        self._tasks.spawn(self._reconnector.drop_connection(), name="security-reconnect")
 
     def _maybe_renew(self) -> None:
         # A03.FR.02: the station renews a certificate that expires within a month.
@@ -346,91 +384,32 @@ class Security:
             return
         if self.profile() != 3 or self.store.has_pending_request:
             return
-        creds = self.store.client_credentials(self.cp.clock.now())
-        if creds is None or not self.cp.config.value("CpoName"):
+        creds = self.store.client_credentials(self._clock.now())
+        if creds is None or not self._config.value("CpoName"):
             return
-        now = self.cp.clock.now()
+        now = self._clock.now()
         last = self._get("security_last_csr")
         if last is not None and now - datetime.fromisoformat(last) < RENEW_PAUSE:
             return
         if creds.not_after - now < RENEW_BEFORE:
-            self.cp.tasks.spawn(self.request_certificate(), name="renew-certificate")
+            self._tasks.spawn(self.request_certificate(), name="renew-certificate")
 
     # ================================================================ security profiles
     def profile(self) -> int:
         """The security profile in force (the key never reports less than the link's)."""
-        return max(self.cp.link_config.profile, self.cp.config.value("SecurityProfile"))
+        return self.profiles.profile()
 
     def set_profile_url(self, profile: int, url: str | None) -> None:
         """Where the CSMS listens for ``profile`` (A00.FR.006: a port per profile is allowed)."""
-        urls = dict(self._get("security_urls") or {})
-        if url is None:
-            urls.pop(str(profile), None)
-        else:
-            urls[str(profile)] = url
-        self._put("security_urls", urls)
+        self.profiles.set_profile_url(profile, url)
 
     def reset_profile(self, profile: int) -> None:
         """Lower the profile outside OCPP (A00.FR.005: the bench's settings are that method)."""
-        self._put("security_trial", None)
-        self.cp.config.set("SecurityProfile", str(profile))
+        self.profiles.reset_profile(profile)
 
     def link_config(self) -> LinkConfig:
-        """The link settings for the next connection: the profile in force, its URL,
-        the AuthorizationKey, the installed roots and the newest client certificate."""
-        base = self.cp.link_config
-        try:
-            return self._config_for(self.profile())
-        except (ValueError, OSError) as exc:
-            if self._get("security_trial"):
-                self._fall_back(str(exc))
-                try:
-                    return self._config_for(self.profile())
-                except (ValueError, OSError):
-                    pass
-            log.warning("%s: security settings unusable (%s)", self.cp.station.id, exc)
-            return base
-
-    def _config_for(self, profile: int) -> LinkConfig:
-        base = self.cp.link_config
-        urls = self._get("security_urls") or {}
-        url = urls.get(str(profile)) or base.url
-        if profile >= 2 and url.startswith("ws://"):
-            url = "wss://" + url[len("ws://") :]
-        password: str | None = None
-        if profile in (1, 2) or (profile == 3 and base.profile == 3):
-            key = self.cp.config.raw("AuthorizationKey") or ""
-            password = key or base.password
-        ca_file, cert_file, key_file = base.ca_file, None, None
-        # The CA file the user gives (--ca) is the one used, every time (issue 11); the
-        # store's roots serve a station started without one.
-        if profile >= 2 and url.startswith("wss://") and base.ca_file:
-            _ = self.store  # built once: reports a CA file that differs from the store
-        elif profile >= 2 and url.startswith("wss://"):
-            trust = self.store.trust_pem(with_fallback=self._use_fallback)
-            if trust:
-                ca_file = self._write("roots.pem", trust)
-        if profile == 3:
-            creds = self.store.client_credentials(self.cp.clock.now())
-            if creds is not None:
-                cert_file = self._write("client.pem", creds.chain_pem)
-                key_file = self._write("client.key", creds.key_pem, private=True)
-            else:
-                cert_file, key_file = base.cert_file, base.key_file
-        return dataclasses.replace(
-            base,
-            url=url,
-            security_profile=profile,
-            password=password,
-            ca_file=ca_file,
-            cert_file=cert_file,
-            key_file=key_file,
-        )
-
-    def _write(self, name: str, text: str, *, private: bool = False) -> str:
-        """Write TLS material for the transport (which reads files); unchanged files stay put."""
-        folder = material_dir(self.cp.db, self.cp.station.id)
-        return write_material(folder, name, text, private=private)
+        """The link settings for the next connection (``SecurityProfiles.link_config``)."""
+        return self.profiles.link_config()
 
     def wrap_change_configuration(self, core: Any) -> Any:
         """ChangeConfiguration with the whitepaper's rules for its keys (A01, A05)."""
@@ -438,7 +417,7 @@ class Security:
         async def change_configuration(req: dict[str, Any]) -> Any:
             key = req["key"]
             if key == "SecurityProfile":
-                return self._change_profile(req["value"])
+                return self.profiles.change_profile(req["value"])
             result = await core(req)
             status = result.get("status") if isinstance(result, dict) else None
             if key == "AuthorizationKey" and status in ("Accepted", "RebootRequired"):
@@ -448,57 +427,6 @@ class Security:
 
         return change_configuration
 
-    def _change_profile(self, text: str) -> dict[str, Any] | Reply:
-        try:
-            new = parse_int(0, 3)(text)
-        except ValueError:
-            return {"status": "Rejected"}
-        current = self.profile()
-        why = self._upgrade_refusal(new, current)
-        if why is not None:
-            log.info("%s: SecurityProfile %s rejected: %s", self.cp.station.id, new, why)
-            return {"status": "Rejected"}
-        self._put("security_trial", {"previous": current})
-        self._trial_failures = 0
-        self.cp.config.set("SecurityProfile", str(new))
-        self.notify("ReconfigurationOfSecurityParameters", f"SecurityProfile {current} -> {new}")
-        self.cp.events.emit(SecurityProfileChanged(new, current, "upgrading"))
-        # A05.FR.06/07: disconnect after the reply, reconnect with the new profile.
-        return Reply({"status": "Accepted"}, then=self._reconnect)
-
-    def _upgrade_refusal(self, new: int, current: int) -> str | None:
-        """Why an upgrade to ``new`` is not allowed now (A05.FR.01-04), or None."""
-        if new <= current:
-            return "lowering or keeping the profile is not done over OCPP (A05.FR.01)"
-        if new in (1, 2):
-            key = self.cp.config.raw("AuthorizationKey") or self.cp.link_config.password or ""
-            if not (16 <= len(key) <= 40):
-                return "no valid AuthorizationKey (A05.FR.02)"
-        now = self.cp.clock.now()
-        if new >= 2 and not (self.store.valid_roots(CS_ROOT, now) or self.cp.link_config.ca_file):
-            return "no valid CentralSystemRootCertificate (A05.FR.03)"
-        if new == 3 and not (self.store.client_credentials(now) or self.cp.link_config.cert_file):
-            return "no valid ChargePointCertificate (A05.FR.04)"
-        try:
-            self._config_for(new)
-        except (ValueError, OSError) as exc:
-            return str(exc)
-        return None
-
-    def _fall_back(self, reason: str) -> None:
-        """A05.FR.08: the upgraded profile did not connect; go back to the previous one."""
-        trial = self._get("security_trial") or {}
-        previous = int(trial.get("previous", self.cp.link_config.profile))
-        failed = self.profile()
-        self._put("security_trial", None)
-        self._trial_failures = 0
-        self.cp.config.set("SecurityProfile", str(previous))
-        self.notify(
-            "ReconfigurationOfSecurityParameters",
-            f"SecurityProfile {failed} failed to connect; back to {previous}",
-        )
-        self.cp.events.emit(SecurityProfileChanged(previous, failed, "fell back", reason))
-
     # ------------------------------------------------------------------ connection hooks
     def on_connect_failed(self, exc: LinkError) -> None:
         """Security events for a failed connection, and the fallbacks of A05 and M05."""
@@ -506,27 +434,20 @@ class Security:
         if event is not None and event != self._failure_noted:
             self._failure_noted = event
             self.notify(event, exc.message)
+        profiles = self.profiles
         if event == "InvalidCentralSystemCertificate" and self.store.has_fallback_root():
-            self._use_fallback = not self._use_fallback  # M05.FR.13: try the old root too
-        if self._get("security_trial"):
-            self._trial_failures += 1
-            if self._trial_failures >= FALLBACK_AFTER:
-                self._fall_back(exc.message)
+            # M05.FR.13: try the old root too
+            profiles.use_fallback_root = not profiles.use_fallback_root
+        profiles.attempt_failed(exc.message)
 
     def on_connected(self) -> None:
         self._failure_noted = None
         self.gate.on_connected()  # a new connection: the CSMS is asked again
-        trial = self._get("security_trial")
-        if trial:
-            # The upgraded profile works; it stays (A05.FR.09 is the CSMS's part).
-            self._put("security_trial", None)
-            self._trial_failures = 0
-            self.cp.events.emit(
-                SecurityProfileChanged(self.profile(), int(trial["previous"]), "confirmed")
-            )
+        profiles = self.profiles
+        profiles.connected()
         if self.store.has_fallback_root() and self.link_config().secure:
-            if self._use_fallback:
-                self._use_fallback = False  # the new root failed; try it again next time
+            if profiles.use_fallback_root:
+                profiles.use_fallback_root = False  # the new root failed; try it again next time
             else:
                 self.store.drop_fallback_root()  # M05.FR.12
 

@@ -24,7 +24,6 @@ is ignored, as §5.17 asks.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,7 +36,12 @@ from bench.ocpp.v16.metering import meter_value, sampled_values
 from bench.ocpp.v16.status import status_payload
 
 if TYPE_CHECKING:
-    from bench.ocpp.v16.charge_point import ChargePoint16
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
+    from bench.model.station import Station
+    from bench.ocpp.session import OcppSession
+    from bench.ocpp.v16.config import Configuration
+    from bench.ocpp.v16.ports import CoreMessages, FirmwareReports, StatusSource
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +53,39 @@ _CONNECTOR_RELEVANT = ("MeterValues", "StatusNotification")
 
 
 class RemoteTrigger:
-    __slots__ = ("cp",)
+    """TriggerMessage of one station."""
 
-    def __init__(self, cp: ChargePoint16) -> None:
-        self.cp = cp
+    __slots__ = (
+        "_clock",
+        "_config",
+        "_firmware",
+        "_messages",
+        "_session",
+        "_station",
+        "_statuses",
+        "_tasks",
+    )
+
+    def __init__(
+        self,
+        station: Station,
+        *,
+        clock: Clock,
+        config: Configuration,
+        tasks: Supervisor,
+        session: OcppSession,
+        statuses: StatusSource,
+        messages: CoreMessages,
+        firmware: FirmwareReports,
+    ) -> None:
+        self._station = station
+        self._clock = clock
+        self._config = config
+        self._tasks = tasks
+        self._session = session
+        self._statuses = statuses
+        self._messages = messages  # BootNotification, Heartbeat
+        self._firmware = firmware  # DiagnosticsStatusNotification, FirmwareStatusNotification
 
     def handlers(self) -> dict[str, Any]:
         """CSMS-initiated actions this block answers."""
@@ -62,7 +95,7 @@ class RemoteTrigger:
         # 1.6 §5.17, §7.44
         requested = req["requestedMessage"]
         connector_id = req.get("connectorId")
-        count = len(self.cp.station.connectors)
+        count = len(self._station.connectors)
         if (
             requested in _CONNECTOR_RELEVANT
             and connector_id is not None
@@ -80,75 +113,64 @@ class RemoteTrigger:
         self, requested: str, connector_id: int | None
     ) -> Callable[[], None] | Literal[False] | None:
         """The work that sends ``requested`` after the reply; False to reject, None if unknown."""
-        cp = self.cp
+        messages = self._messages
+        connectors = self._station.connectors
         if requested == "BootNotification":
             # errata 3.35: after BootNotification.conf(Accepted) a triggered boot is rejected.
-            if cp.registration == "Accepted":
+            if messages.registration == "Accepted":
                 return False
-            return cp.boot_now
+            return messages.boot_now
         if requested == "Heartbeat":
             return lambda: self._spawn(self._heartbeat(), "trigger-heartbeat")
         if requested == "StatusNotification":
-            ids = [connector_id] if connector_id else [0, *(c.id for c in cp.station.connectors)]
-            return lambda: self._spawn(self._statuses(ids), "trigger-status")
+            ids = [connector_id] if connector_id else [0, *(c.id for c in connectors)]
+            return lambda: self._spawn(self._send_statuses(ids), "trigger-status")
         if requested == "MeterValues":
-            ids = [connector_id] if connector_id else [c.id for c in cp.station.connectors]
+            ids = [connector_id] if connector_id else [c.id for c in connectors]
             return lambda: self._spawn(self._meter_values(ids), "trigger-meter")
+        firmware = self._firmware
         if requested == "DiagnosticsStatusNotification":
-            return self._firmware_call("send_diagnostics_status")
+            send = firmware.send_diagnostics_status
+            return lambda: self._spawn(send(), "trigger-send_diagnostics_status")
         if requested == "FirmwareStatusNotification":
-            return self._firmware_call("send_firmware_status")
+            send = firmware.send_firmware_status
+            return lambda: self._spawn(send(), "trigger-send_firmware_status")
         return None
-
-    def _firmware_call(self, name: str) -> Callable[[], None] | None:
-        send = getattr(self.cp.firmware, name, None)
-        if send is None:
-            return None  # the firmware block does not report this status
-
-        def run() -> None:
-            result = send()
-            if inspect.isawaitable(result):
-                self._spawn(result, f"trigger-{name}")
-
-        return run
 
     def _spawn(self, work: Awaitable[Any], name: str) -> None:
         async def guarded() -> None:
             try:
                 await work
             except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-                log.info("%s: triggered message not delivered: %s", self.cp.station.id, exc)
+                log.info("%s: triggered message not delivered: %s", self._station.id, exc)
 
-        self.cp.tasks.spawn(guarded(), name=name)
+        self._tasks.spawn(guarded(), name=name)
 
     # ------------------------------------------------------------ the messages
     async def _heartbeat(self) -> None:
-        cp = self.cp
-        await cp.session.call("Heartbeat", {})
-        cp.last_heartbeat = cp.clock.monotonic()
+        await self._messages.send_heartbeat()  # counts as the interval's heartbeat
 
-    async def _statuses(self, connector_ids: list[int]) -> None:
-        cp = self.cp
+    async def _send_statuses(self, connector_ids: list[int]) -> None:
         for connector_id in connector_ids:
-            report = cp.status_of(connector_id)
-            payload = status_payload(report, connector_id, iso(cp.clock.now()))
-            await cp.session.call("StatusNotification", payload)
+            report = self._statuses.status_of(connector_id)
+            payload = status_payload(report, connector_id, iso(self._clock.now()))
+            await self._session.call("StatusNotification", payload)
 
     async def _meter_values(self, connector_ids: list[int]) -> None:
-        cp = self.cp
-        cp.station.tick()  # the most recent measurements (errata 3.46)
-        items = cp.config.value("MeterValuesSampledData")
+        station = self._station
+        station.tick()  # the most recent measurements (errata 3.46)
+        items = self._config.value("MeterValuesSampledData")
         for connector_id in connector_ids:
-            connector = cp.station.connector(connector_id)
+            connector = station.connector(connector_id)
             # A MeterValues.req needs one sampled value at least (§6.31): the register.
             values = sampled_values(connector, items, "Trigger") or sampled_values(
                 connector, ["Energy.Active.Import.Register"], "Trigger"
             )
             payload: dict[str, Any] = {
                 "connectorId": connector_id,
-                "meterValue": [meter_value(cp.clock.now(), values)],
+                "meterValue": [meter_value(self._clock.now(), values)],
             }
             tx = connector.transaction
             if tx is not None and isinstance(tx.protocol_id, int):
                 payload["transactionId"] = tx.protocol_id
-            await cp.session.call("MeterValues", payload)
+            await self._session.call("MeterValues", payload)
