@@ -102,8 +102,8 @@ class SmartCharging(Block):
         self._boundary = BoundaryTimer(cp.tasks, TIMER, self.apply)
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
         self._unsubscribe: Callable[[], None] | None = None
-        self.iso15118 = Iso15118(self, certificates)
-        self.external = ExternalLimits(self)
+        self.iso15118 = Iso15118(cp, self, certificates)
+        self.external = ExternalLimits(cp, self)
 
     def handlers(self) -> dict[str, Handler]:
         return {
