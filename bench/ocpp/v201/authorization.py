@@ -73,7 +73,7 @@ def _accepted(info: dict[str, Any] | None) -> bool:
     return info is not None and info.get("status") == "Accepted"
 
 
-class Authorization(Block):
+class Authorization(Block[StationHost]):
     __slots__ = ("_groups", "_reservations", "cache", "local_list")
 
     def __init__(

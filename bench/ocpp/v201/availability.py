@@ -42,7 +42,7 @@ class AvailabilityChanged:
     scheduled: bool
 
 
-class Availability(Block):
+class Availability(Block[StationHost]):
     __slots__ = ("_connector_ops", "_evse_ops", "_loaded", "_station_op", "_transactions")
 
     def __init__(self, cp: StationHost, transactions: TxLookup) -> None:

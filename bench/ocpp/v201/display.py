@@ -55,7 +55,7 @@ class ScreenText:
     station_screen: bool = False  # the station's own status screen (``screen``)
 
 
-class DisplayMessages(Block):
+class DisplayMessages(Block[StationHost]):
     __slots__ = ("_messages", "_own", "_transactions")
 
     def __init__(self, cp: StationHost, transactions: TxLookup) -> None:

@@ -72,7 +72,7 @@ class MonitorFired:
     evse_id: int | None = None  # the component's EVSE (None: station-wide)
 
 
-class Monitoring(Block):
+class Monitoring(Block[StationHost]):
     __slots__ = (
         "_builtin",
         "_by_variable",

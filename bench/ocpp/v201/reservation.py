@@ -104,7 +104,7 @@ def matches(r: Reservation201, id_token: dict[str, Any], group: dict[str, Any] |
     return same_token(r.id_token, id_token) or same_group(r.group_id_token, group)
 
 
-class Reservations(Block):
+class Reservations(Block[StationHost]):
     __slots__ = ("_groups", "_holding", "_holds", "_loaded", "_outbox", "_reservations")
 
     def __init__(self, cp: StationHost, groups: TokenGroups) -> None:

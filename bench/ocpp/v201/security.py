@@ -62,7 +62,7 @@ def is_tamper(fault: Any) -> bool:
     return "tamper" in text.lower()
 
 
-class Security(Block):
+class Security(Block[StationHost]):
     __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
 
     def __init__(self, cp: StationHost) -> None:

@@ -77,7 +77,7 @@ class ByIdStore(ProfileStore):
         return [e for e in self.entries if e.profile.id == profile.id]
 
 
-class SmartCharging(Block):
+class SmartCharging(Block[StationHost]):
     __slots__ = (
         "_boundary",
         "_sources",

@@ -20,7 +20,7 @@ from bench.ocpp.v201.ports import TextDisplay, TxLookup
 log = logging.getLogger(__name__)
 
 
-class TariffCost(Block):
+class TariffCost(Block[StationHost]):
     __slots__ = ("_display", "_transactions")
 
     def __init__(self, cp: StationHost, transactions: TxLookup, display: TextDisplay) -> None:

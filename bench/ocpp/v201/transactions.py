@@ -94,7 +94,7 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(Block):
+class Transactions(Block[StationHost]):
     __slots__ = (
         "_auth",
         "_reservations",
