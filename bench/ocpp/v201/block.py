@@ -59,6 +59,8 @@ class Messaging(Protocol):
     def accepted(self) -> bool: ...  # BootNotification accepted, link up
     @property
     def online(self) -> bool: ...  # link up
+    @property
+    def registration(self) -> str: ...  # the last BootNotification's status
 
 
 class Variables(Protocol):
@@ -98,6 +100,7 @@ class Evses(Protocol):
     def evse_ids(self) -> list[int]: ...
     def status_of(self, evse_id: int) -> ConnectorStatus: ...
     def resend_status(self, evse_id: int | None = None) -> None: ...
+    def status_may_have_changed(self) -> None: ...  # recompute; send what changed
 
 
 class StationHost(StationLink, Services, Messaging, Variables, Persistence, Evses, Protocol):
@@ -110,8 +113,6 @@ class StationHost(StationLink, Services, Messaging, Variables, Persistence, Evse
 
     boot_reason: str | None  # the next BootNotification's reason (a trigger sets it)
 
-    @property
-    def registration(self) -> str: ...
     @property
     def link_state(self) -> str: ...
 

@@ -21,11 +21,20 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.model.clock import wait_for
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Evses,
+    Handler,
+    Messaging,
+    Persistence,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.ports import Authorizer, DriverCosts, ReservationGate, TxProfiles
 from bench.ocpp.v201.tx_metering import Metering
 from bench.ocpp.v201.tx_queue import TxQueue
@@ -94,7 +103,12 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(Block[StationHost]):
+class TxHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What blocks E and J use of the station: model, timers, session, the controllers,
+    the queue's database and the statuses it holds back."""
+
+
+class Transactions(Block[TxHost]):
     __slots__ = (
         "_auth",
         "_reservations",
@@ -109,7 +123,7 @@ class Transactions(Block[StationHost]):
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: TxHost,
         sessions: TxSessions,
         auth: Authorizer,
         reservations: ReservationGate,

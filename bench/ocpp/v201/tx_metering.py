@@ -30,16 +30,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.ocmf import Identity, MeterSigner
+from bench.ocpp.v201.block import Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.tx_meter import ReadingSigner, Sampler, measurand_list, meter_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bench.model.connector import Connector
-    from bench.ocpp.v201.block import StationHost
     from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 log = logging.getLogger(__name__)
+
+
+class MeterHost(Services, Messaging, Variables, Persistence, Protocol):
+    """What meter values use of the station: model, timers, session, controllers, the
+    database the meter signer keeps its key in."""
 
 
 class TxEvents(Protocol):
@@ -66,7 +71,7 @@ class Metering:
 
     __slots__ = ("cp", "sampler", "sessions", "tx")
 
-    def __init__(self, cp: StationHost, sessions: TxSessions, tx: TxEvents) -> None:
+    def __init__(self, cp: MeterHost, sessions: TxSessions, tx: TxEvents) -> None:
         self.cp = cp
         self.sessions = sessions
         self.tx = tx

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bench.model.connector import Connector
-    from bench.ocpp.v201.block import StationHost
+    from bench.ocpp.v201.block import Variables
     from bench.ocpp.v201.ports import Authorizer, DriverCosts
     from bench.ocpp.v201.tx_state import EvseSession, IdToken, TxSessions
 
@@ -43,7 +43,7 @@ class Replies:
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: Variables,
         sessions: TxSessions,
         tx: TxControl,
         auth: Authorizer,
