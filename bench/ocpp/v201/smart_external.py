@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v201.block import Evses, Messaging, Services, Variables
 from bench.ocpp.v201.smart_profiles import parse
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
     from bench.smart.profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ def profile_id(evse_id: int, source: str) -> int:
     return -1 - evse_id - 1000 * SOURCES.index(source)
 
 
+class LimitsHost(Services, Messaging, Variables, Evses, Protocol):
+    """What external limits use of the station: its EVSEs, the session, SmartChargingCtrlr."""
+
+
 class ProfileInstaller(Protocol):
     """Block K as an external limit uses it: install or drop one profile, then re-apply."""
 
@@ -54,7 +58,7 @@ class ProfileInstaller(Protocol):
 class ExternalLimits:
     __slots__ = ("_notified", "_outbox", "_task", "cp", "smart")
 
-    def __init__(self, cp: StationHost, smart: ProfileInstaller) -> None:
+    def __init__(self, cp: LimitsHost, smart: ProfileInstaller) -> None:
         self.cp = cp
         self.smart = smart
         self._notified: dict[tuple[int, str], float] = {}  # last NotifyChargingLimit amps

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.common.smart import profile_time
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v201.block import Evses, Messaging, Services, Variables
 from bench.smart.profiles import TX
 from bench.smart.units import convert
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
-    from bench.ocpp.v201.block import StationHost
     from bench.ocpp.v201.ports import EvCertificates
     from bench.smart.store import ProfileStore
     from bench.smart.units import Supply
@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule has no duration
 ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
+
+
+class Iso15118Host(Services, Messaging, Variables, Evses, Protocol):
+    """What the ISO 15118 part uses of the station: EVs on EVSEs, the session, ISO15118Ctrlr."""
 
 
 class Schedules(Protocol):
@@ -64,7 +68,7 @@ class Schedules(Protocol):
 class Iso15118:
     __slots__ = ("_answers", "_certificates", "_contracts", "_sent", "cp", "smart")
 
-    def __init__(self, cp: StationHost, smart: Schedules, certificates: EvCertificates) -> None:
+    def __init__(self, cp: Iso15118Host, smart: Schedules, certificates: EvCertificates) -> None:
         self.cp = cp
         self.smart = smart
         self._certificates = certificates  # block M's Get15118EVCertificate
