@@ -23,15 +23,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.v201.auth_tokens import NOT_CACHED, bare_token, cache_expired, token_key
+from bench.ocpp.v201.block import Persistence, Services, Variables
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.store.authcache import AuthCache, AuthCacheEntry
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +41,14 @@ def _bytes(record: dict[str, Any]) -> int:
     return len(_size_of(record).encode())
 
 
+class CacheHost(Services, Variables, Persistence, Protocol):
+    """What the cache uses of the station: its database, AuthCacheCtrlr, the clock."""
+
+
 class AuthCache201:
     __slots__ = ("_store", "cp")
 
-    def __init__(self, cp: StationHost) -> None:
+    def __init__(self, cp: CacheHost) -> None:
         self.cp = cp
         self._store: AuthCache | None = None
 

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v201.auth_groups import TokenGroupMemo
 from bench.ocpp.v201.auth_tokens import NO_REQUEST, allowed_at, bare_token, same_group
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Handler, Messaging, Services, Variables
 from bench.ocpp.v201.ports import ReservationGate
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,15 @@ def _accepted(info: dict[str, Any] | None) -> bool:
     return info is not None and info.get("status") == "Accepted"
 
 
-class Authorization(Block):
+class AuthorizationHost(Services, Messaging, Variables, Protocol):
+    """What block C uses of the station: AuthCtrlr and friends, Authorize over the session."""
+
+
+class Authorization(Block[AuthorizationHost]):
     __slots__ = ("_groups", "_reservations", "cache", "local_list")
 
     def __init__(
-        self, cp: StationHost, groups: TokenGroupMemo, reservations: ReservationGate
+        self, cp: AuthorizationHost, groups: TokenGroupMemo, reservations: ReservationGate
     ) -> None:
         super().__init__(cp)
         self._groups = groups

@@ -22,9 +22,9 @@ Connector follows the statuses (``set_own_variable``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Persistence, Services, Variables
 from bench.ocpp.v201.device_model import ComponentKey
 from bench.ocpp.v201.ports import TxLookup
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
@@ -42,10 +42,14 @@ class AvailabilityChanged:
     scheduled: bool
 
 
-class Availability(Block):
+class AvailabilityHost(Services, Variables, Persistence, Evses, Protocol):
+    """What block G uses of the station: its EVSEs, statuses and the persisted operative state."""
+
+
+class Availability(Block[AvailabilityHost]):
     __slots__ = ("_connector_ops", "_evse_ops", "_loaded", "_station_op", "_transactions")
 
-    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
+    def __init__(self, cp: AvailabilityHost, transactions: TxLookup) -> None:
         super().__init__(cp)
         self._transactions = transactions
         self._station_op = True

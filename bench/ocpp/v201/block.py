@@ -1,23 +1,32 @@
 """The shape every 2.0.1 functional block has (ARCHITECTURE rule 3).
 
 A block is one module per functional block of part 2 (authorization, transactions,
-smart charging, ...). It gets the station's services at construction (``StationHost``:
-model, clock, tasks, session, events, device model; never another block) plus a
-typed port of each other block it talks to (``bench.ocpp.v201.ports``), and joins in
-through these hooks; all of them are optional. The charge point calls them in the
-order the blocks are listed in ``ChargePoint201.blocks``.
+smart charging, ...). It gets the station's services at construction, never another
+block: as few of the small roles below as it uses (``Services``: model, clock, tasks,
+events; ``Messaging``: the OCPP session and whether the CSMS accepted us; ``Variables``:
+the device model; ``Persistence``: the state store and database; ``Evses``: EVSEs and
+their statuses), combined in a protocol of its own, or the whole ``StationHost``. It
+also gets a typed port of each other block it talks to (``bench.ocpp.v201.ports``),
+and joins in through these hooks; all of them are optional. The charge point, which
+plays every role, calls them in the order the blocks are listed in
+``ChargePoint201.blocks``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from bench.ocpp.common.station_link import StationLink
 
 if TYPE_CHECKING:
+    from bench.kernel.supervisor import Supervisor
+    from bench.model.clock import Clock
+    from bench.model.events import Emitter
+    from bench.model.station import Station
     from bench.ocpp.api import RebootKind
+    from bench.ocpp.session import OcppSession
     from bench.ocpp.v201.device_model import AttributeType, DeviceModel
     from bench.ocpp.v201.status import ConnectorStatus
     from bench.store.config import StateStore
@@ -28,29 +37,37 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 Trigger = Callable[[dict[str, Any] | None], Coroutine[Any, Any, None]]
 
 
-class StationHost(StationLink, Protocol):
-    """What a block may use of the station it runs in: its services, not its blocks.
-
-    ``ChargePoint201`` is the one implementation. The type names no block, so a
-    block reaches another only through the port it was given at construction.
-    """
-
-    boot_reason: str | None  # the next BootNotification's reason (a trigger sets it)
+class Services(Protocol):
+    """The station's model, time, background work and event bus."""
 
     @property
-    def state(self) -> StateStore: ...
+    def station(self) -> Station: ...
     @property
-    def storage(self) -> StoreHealth: ...
+    def clock(self) -> Clock: ...
     @property
-    def db(self) -> sqlite3.Connection: ...
+    def tasks(self) -> Supervisor: ...
+    @property
+    def events(self) -> Emitter: ...
+
+
+class Messaging(Protocol):
+    """The OCPP session to the CSMS and whether it may carry a request now."""
+
+    @property
+    def session(self) -> OcppSession: ...
+    @property
+    def accepted(self) -> bool: ...  # BootNotification accepted, link up
+    @property
+    def online(self) -> bool: ...  # link up
+    @property
+    def registration(self) -> str: ...  # the last BootNotification's status
+
+
+class Variables(Protocol):
+    """The device model: read a variable, write the station's own, announce a change."""
+
     @property
     def device_model(self) -> DeviceModel: ...
-    @property
-    def registration(self) -> str: ...
-    @property
-    def link_state(self) -> str: ...
-
-    # device model
     def variable(
         self,
         component: str,
@@ -65,10 +82,39 @@ class StationHost(StationLink, Protocol):
     ) -> None: ...
     def variable_changed(self, component: Any, variable: Any) -> None: ...
 
-    # EVSEs and their statuses
+
+class Persistence(Protocol):
+    """Where a block keeps what survives a restart."""
+
+    @property
+    def state(self) -> StateStore: ...
+    @property
+    def storage(self) -> StoreHealth: ...
+    @property
+    def db(self) -> sqlite3.Connection: ...
+
+
+class Evses(Protocol):
+    """The station's EVSEs and the statuses it reports for them (G01)."""
+
     def evse_ids(self) -> list[int]: ...
     def status_of(self, evse_id: int) -> ConnectorStatus: ...
     def resend_status(self, evse_id: int | None = None) -> None: ...
+    def status_may_have_changed(self) -> None: ...  # recompute; send what changed
+
+
+class StationHost(StationLink, Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """Every service a block may use of the station it runs in: its services, not its blocks.
+
+    ``ChargePoint201`` is the one implementation. The type names no block, so a
+    block reaches another only through the port it was given at construction. A
+    block that needs less asks for less (the roles above).
+    """
+
+    boot_reason: str | None  # the next BootNotification's reason (a trigger sets it)
+
+    @property
+    def link_state(self) -> str: ...
 
     # the station's own link and power
     def boot_now(self) -> None: ...
@@ -78,11 +124,15 @@ class StationHost(StationLink, Protocol):
     async def reboot_as(self, reason: str = "RemoteReset") -> None: ...
 
 
-class Block:
+# What a block was given of the station: ``StationHost`` or a protocol of fewer roles.
+HostT = TypeVar("HostT")
+
+
+class Block(Generic[HostT]):
     __slots__ = ("cp",)
 
-    def __init__(self, cp: StationHost) -> None:
-        # ``cp``: the station's services (``StationHost``), not the charge point's blocks.
+    def __init__(self, cp: HostT) -> None:
+        # ``cp``: the station's services this block uses, not the charge point's blocks.
         self.cp = cp
 
     def handlers(self) -> dict[str, Handler]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
@@ -46,7 +46,7 @@ from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 
 if TYPE_CHECKING:
     from bench.ocpp.v201.block import StationHost
-    from bench.ocpp.v201.security import Security
+    from bench.transport.config import LinkConfig
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +69,27 @@ RENEW_BEFORE = timedelta(days=30)  # A03.FR.02
 OCSP_REFRESH = timedelta(days=7)  # M06.FR.10
 
 
+class SecurityOwner(Protocol):
+    """Block A as its certificates use it: its state, its log and the link's profile."""
+
+    def get(self, name: str) -> Any: ...
+    def put(self, name: str, value: Any) -> None: ...
+    def notify(self, event_type: str, tech_info: str | None = None) -> None: ...
+    def link_config(self) -> LinkConfig: ...
+    def security_profile(self) -> int: ...
+    def reconnect(self) -> None: ...
+
+
 class Certificates:
     """The certificate part of block A/M of one station."""
 
-    __slots__ = ("_attempts", "_store", "sec")
+    __slots__ = ("_attempts", "_store", "cp", "sec")
 
-    def __init__(self, security: Security) -> None:
+    def __init__(self, cp: StationHost, security: SecurityOwner) -> None:
+        self.cp = cp
         self.sec = security
         self._store: CertificateStore | None = None
         self._attempts: dict[str, int] = {}  # per certificate type: repeats made (A02.FR.18)
-
-    @property
-    def cp(self) -> StationHost:
-        return self.sec.cp
 
     def roots(self, certificate_type: str | None = None) -> list[x509.Certificate]:
         """The installed roots of ``certificate_type`` (all of them for None)."""

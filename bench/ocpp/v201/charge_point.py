@@ -87,7 +87,7 @@ REBOOT_MAPPING: dict[RebootKind, tuple[str, str, str]] = {
 _HOOKED: dict[tuple[tuple[type, ...], str], tuple[int, ...]] = {}
 
 
-def _hooked(blocks: list[Block], hook: str) -> tuple[int, ...]:
+def _hooked(blocks: list[Block[Any]], hook: str) -> tuple[int, ...]:
     kinds = tuple(type(block) for block in blocks)
     found = _HOOKED.get((kinds, hook))
     if found is None:
@@ -204,7 +204,7 @@ class ChargePoint201(Api201):
         self.monitoring = Monitoring(self, sessions)  # N (monitors, NotifyEvent)
         self.trigger = RemoteTrigger(self, sessions, self._triggers)  # F06, P (DataTransfer)
         # The order the hooks run in.
-        self.blocks: list[Block] = [
+        self.blocks: list[Block[Any]] = [
             self.provisioning,
             self.security,
             self.auth,

@@ -64,7 +64,7 @@ MAX_CUSTOMER_FRAMES = 1000
 FAULT_KINDS = ("upload",)
 
 
-class Diagnostics(Block):
+class Diagnostics(Block[StationHost]):
     __slots__ = ("_customers", "_faults", "_firmware", "_job", "_security", "archive_format")
 
     def __init__(

@@ -21,12 +21,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.device_model import AttributeType
 from bench.ocpp.v201.ports import TxLookup
 
@@ -55,10 +55,14 @@ class ScreenText:
     station_screen: bool = False  # the station's own status screen (``screen``)
 
 
-class DisplayMessages(Block):
+class DisplayHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What block O uses of the station: its EVSEs, DisplayMessageCtrlr, stored messages."""
+
+
+class DisplayMessages(Block[DisplayHost]):
     __slots__ = ("_messages", "_own", "_transactions")
 
-    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
+    def __init__(self, cp: DisplayHost, transactions: TxLookup) -> None:
         super().__init__(cp)
         self._transactions = transactions
         saved = cp.state.get(cp.station.id, _STATE_KEY) or []

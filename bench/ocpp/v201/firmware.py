@@ -79,7 +79,7 @@ _END_STATES = frozenset(
 )
 
 
-class Firmware(Block):
+class Firmware(Block[StationHost]):
     __slots__ = ("_faults", "_held", "_job", "_roots", "_security", "reboot_to_install")
 
     def __init__(self, cp: StationHost, security: SecurityEvents, roots: TrustedRoots) -> None:

@@ -13,7 +13,7 @@ class HandlerTable(Mapping[str, Handler]):
 
     __slots__ = ("blocks",)
 
-    def __init__(self, blocks: Sequence[Block]) -> None:
+    def __init__(self, blocks: Sequence[Block[Any]]) -> None:
         self.blocks = blocks
 
     def _table(self) -> dict[str, Handler]:

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.ocpp.common.timestamps import iso
+from bench.ocpp.v201.block import Evses, Services, Variables
 from bench.ocpp.v201.device_model import AttributeType, ComponentKey, VariableKey
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 STATION = ComponentKey("ChargingStation")
 CLOCK = ComponentKey("ClockCtrlr")
@@ -53,10 +51,14 @@ def connector_key(evse_id: int) -> ComponentKey:
     return ComponentKey("Connector", evse=evse_id, connector=CONNECTOR_ON_EVSE)
 
 
+class LiveHost(Services, Variables, Evses, Protocol):
+    """What live values use of the station: the model of its EVSEs and the device model."""
+
+
 class LiveValues:
     __slots__ = ("_dirty", "cp", "significant")
 
-    def __init__(self, cp: StationHost, significant: Significance | None = None) -> None:
+    def __init__(self, cp: LiveHost, significant: Significance | None = None) -> None:
         self.cp = cp
         # Asked before a power change inside the deadband is dropped (monitor thresholds).
         self.significant = significant

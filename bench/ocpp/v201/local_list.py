@@ -28,27 +28,29 @@ list survives reboots (D01.FR.10).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.v201.auth_tokens import bare_token, token_key
+from bench.ocpp.v201.block import Persistence, Services, Variables
 from bench.ocpp.v201.device_model import AttributeType
 from bench.store.locallist import LocalListStore
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 COMPONENT = "LocalAuthListCtrlr"
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+class ListHost(Services, Variables, Persistence, Protocol):
+    """What the local list uses of the station: its database, LocalAuthListCtrlr, the clock."""
+
+
 class LocalList201:
     __slots__ = ("_store", "cp")
 
-    def __init__(self, cp: StationHost) -> None:
+    def __init__(self, cp: ListHost) -> None:
         self.cp = cp
         self._store: LocalListStore | None = None
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v201.block import Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.mon_queue import EventQueueStore
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +36,14 @@ class QueuedEvent:
     severity: int
 
 
+class EventsHost(Services, Messaging, Variables, Persistence, Protocol):
+    """What the event sender uses of the station: the session, the clock, the persisted queue."""
+
+
 class EventSender:
     __slots__ = ("_next_id", "_queue", "_reserved", "_stored", "_task", "cp", "dropped", "store")
 
-    def __init__(self, cp: StationHost) -> None:
+    def __init__(self, cp: EventsHost) -> None:
         self.cp = cp
         self._queue: deque[QueuedEvent] = deque()
         self._task: Any = None

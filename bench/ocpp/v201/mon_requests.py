@@ -16,6 +16,7 @@ import orjson
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
+from bench.ocpp.v201.block import Messaging, Services, Variables
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 from bench.ocpp.v201.mon_model import (
     CRITERIA,
@@ -28,7 +29,7 @@ from bench.ocpp.v201.mon_model import (
 )
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.block import Handler, StationHost
+    from bench.ocpp.v201.block import Handler
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,14 @@ class MonitorRegistry(Protocol):
     def changed(self) -> None: ...
 
 
+class RequestsHost(Services, Messaging, Variables, Protocol):
+    """What the monitoring requests use of the station: the device model, the session, timers."""
+
+
 class MonitoringRequests:
     __slots__ = ("cp", "registry")
 
-    def __init__(self, cp: StationHost, registry: MonitorRegistry) -> None:
+    def __init__(self, cp: RequestsHost, registry: MonitorRegistry) -> None:
         self.cp = cp
         self.registry = registry
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bench.model.changes import ConnectorChanged, StationChanged
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.device_model import (
     AttributeType,
     ComponentKey,
@@ -72,7 +72,11 @@ class MonitorFired:
     evse_id: int | None = None  # the component's EVSE (None: station-wide)
 
 
-class Monitoring(Block):
+class MonitoringHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What block N uses of the station: live values of its EVSEs, the session, the event queue."""
+
+
+class Monitoring(Block[MonitoringHost]):
     __slots__ = (
         "_builtin",
         "_by_variable",
@@ -86,7 +90,7 @@ class Monitoring(Block):
         "sender",
     )
 
-    def __init__(self, cp: StationHost, transactions: TxLookup) -> None:
+    def __init__(self, cp: MonitoringHost, transactions: TxLookup) -> None:
         super().__init__(cp)
         self._transactions = transactions
         self.live = LiveValues(cp, self._crosses_threshold)

@@ -30,7 +30,7 @@ def _status_info(reason: str | None) -> dict[str, Any] | None:
     return {"reasonCode": "InvalidValue", "additionalInfo": reason[:512]}
 
 
-class Provisioning(Block):
+class Provisioning(Block[StationHost]):
     __slots__ = ("_firmware", "_security", "_transactions", "pending_reset")
 
     def __init__(

@@ -35,13 +35,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bench.model.transaction import Reservation
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v201.auth_tokens import bare_token, same_group, same_token
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.device_model import ComponentKey
 from bench.ocpp.v201.ports import TokenGroups
 from bench.ocpp.v201.status import CONNECTOR_ON_EVSE
@@ -104,10 +104,14 @@ def matches(r: Reservation201, id_token: dict[str, Any], group: dict[str, Any] |
     return same_token(r.id_token, id_token) or same_group(r.group_id_token, group)
 
 
-class Reservations(Block):
+class ReservationHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What block H uses of the station: EVSEs and statuses, ReservationCtrlr, stored ones."""
+
+
+class Reservations(Block[ReservationHost]):
     __slots__ = ("_groups", "_holding", "_holds", "_loaded", "_outbox", "_reservations")
 
-    def __init__(self, cp: StationHost, groups: TokenGroups) -> None:
+    def __init__(self, cp: ReservationHost, groups: TokenGroups) -> None:
         super().__init__(cp)
         self._groups = groups
         self._reservations: dict[int, Reservation201] = {}

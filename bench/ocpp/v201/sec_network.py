@@ -28,13 +28,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.transport.config import LinkConfig
 
 if TYPE_CHECKING:
     from bench.ocpp.v201.block import StationHost
-    from bench.ocpp.v201.security import Security
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +52,30 @@ class NetworkProfileChanged:
     detail: str = ""
 
 
+class TransportSecurity(Protocol):
+    """Block A as the network profiles use it: its state, log and TLS material."""
+
+    def get(self, name: str) -> Any: ...
+    def put(self, name: str, value: Any) -> None: ...
+    def notify(self, event_type: str, tech_info: str | None = None) -> None: ...
+    def security_profile(self) -> int: ...
+    def missing_for_profile(self, profile: int) -> str | None: ...
+    def load_certificates(self) -> None: ...
+    def trust_file(self) -> str | None: ...
+    def client_files(self) -> tuple[str, str] | None: ...
+
+
 class NetworkProfiles:
     """The slots, the connection order after a boot and the fallback of one station."""
 
-    __slots__ = ("_failures", "_index", "_order", "sec")
+    __slots__ = ("_failures", "_index", "_order", "cp", "sec")
 
-    def __init__(self, security: Security) -> None:
+    def __init__(self, cp: StationHost, security: TransportSecurity) -> None:
+        self.cp = cp
         self.sec = security
         self._order: list[int] = [BASE_SLOT]
         self._index = 0
         self._failures = 0
-
-    @property
-    def cp(self) -> StationHost:
-        return self.sec.cp
 
     # ------------------------------------------------------------ stored slots
     def base_profile(self) -> dict[str, Any]:
@@ -198,7 +207,7 @@ class NetworkProfiles:
                 password = "x" * 16  # only the shape is checked here; A05 checks the key
         ca_file, cert_file, key_file = base.ca_file, None, None
         if not check_only and url.startswith("wss://") and base.ca_file:
-            _ = self.sec.certificates.store  # built once: reports a differing CA file
+            self.sec.load_certificates()  # built once: reports a differing CA file
         elif not check_only and url.startswith("wss://"):
             # The user's CA file (--ca) wins, every time (issue 11); the installed
             # CSMS roots serve a station started without one.

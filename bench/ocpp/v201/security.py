@@ -62,7 +62,7 @@ def is_tamper(fault: Any) -> bool:
     return "tamper" in text.lower()
 
 
-class Security(Block):
+class Security(Block[StationHost]):
     __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
 
     def __init__(self, cp: StationHost) -> None:
@@ -70,8 +70,8 @@ class Security(Block):
         self._log = SecurityLog(cp, self.owner, EVENTS)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
         self._tampered: set[int] = set()  # 0: the station, n: connector n
-        self.network = NetworkProfiles(self)
-        self.certificates = Certificates(self)
+        self.network = NetworkProfiles(cp, self)
+        self.certificates = Certificates(cp, self)
 
     @property
     def owner(self) -> str:
@@ -181,6 +181,10 @@ class Security(Block):
     def check_network_priority(self, value: str) -> str | None:
         """For SetVariables(NetworkConfigurationPriority): why to reject ``value`` (B10.FR.02)."""
         return self.network.check_priority(value)
+
+    def load_certificates(self) -> None:
+        """Build the certificate store now (once): it reports a CA file that differs."""
+        _ = self.certificates.store
 
     def trust_file(self) -> str | None:
         """The installed CSMS roots as a PEM file for TLS, or None without any."""

@@ -24,14 +24,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.smart import ProfilesChanged, floor1
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.smart_boundary import BoundaryTimer, purge_expired
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.device_model import AttributeType, VariableKey
 from bench.ocpp.v201.ports import EvCertificates, TxLookup
 from bench.ocpp.v201.smart_external import ExternalLimits
@@ -77,7 +77,11 @@ class ByIdStore(ProfileStore):
         return [e for e in self.entries if e.profile.id == profile.id]
 
 
-class SmartCharging(Block):
+class SmartHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What block K uses of the station: EVSEs and limits, SmartChargingCtrlr, stored profiles."""
+
+
+class SmartCharging(Block[SmartHost]):
     __slots__ = (
         "_boundary",
         "_sources",
@@ -90,9 +94,7 @@ class SmartCharging(Block):
         "iso15118",
     )
 
-    def __init__(
-        self, cp: StationHost, transactions: TxLookup, certificates: EvCertificates
-    ) -> None:
+    def __init__(self, cp: SmartHost, transactions: TxLookup, certificates: EvCertificates) -> None:
         super().__init__(cp)
         self._transactions = transactions
         self._store: ByIdStore | None = None  # loaded on first use
@@ -102,8 +104,8 @@ class SmartCharging(Block):
         self._boundary = BoundaryTimer(cp.tasks, TIMER, self.apply)
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
         self._unsubscribe: Callable[[], None] | None = None
-        self.iso15118 = Iso15118(self, certificates)
-        self.external = ExternalLimits(self)
+        self.iso15118 = Iso15118(cp, self, certificates)
+        self.external = ExternalLimits(cp, self)
 
     def handlers(self) -> dict[str, Handler]:
         return {

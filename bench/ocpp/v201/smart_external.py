@@ -19,14 +19,15 @@ kept: it supersedes what the CSMS would have heard before it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v201.block import Evses, Messaging, Services, Variables
 from bench.ocpp.v201.smart_profiles import parse
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.smart_charging import SmartCharging
+    from bench.smart.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,24 @@ def profile_id(evse_id: int, source: str) -> int:
     return -1 - evse_id - 1000 * SOURCES.index(source)
 
 
-class ExternalLimits:
-    __slots__ = ("_notified", "_outbox", "_task", "smart")
+class LimitsHost(Services, Messaging, Variables, Evses, Protocol):
+    """What external limits use of the station: its EVSEs, the session, SmartChargingCtrlr."""
 
-    def __init__(self, smart: SmartCharging) -> None:
+
+class ProfileInstaller(Protocol):
+    """Block K as an external limit uses it: install or drop one profile, then re-apply."""
+
+    def install(
+        self, evse_id: int, profile: Profile, raw: dict[str, Any], source: str = ...
+    ) -> None: ...
+    def drop(self, profile_id: int) -> bool: ...
+
+
+class ExternalLimits:
+    __slots__ = ("_notified", "_outbox", "_task", "cp", "smart")
+
+    def __init__(self, cp: LimitsHost, smart: ProfileInstaller) -> None:
+        self.cp = cp
         self.smart = smart
         self._notified: dict[tuple[int, str], float] = {}  # last NotifyChargingLimit amps
         # Messages not yet delivered, oldest first: (key, action, payload).
@@ -60,7 +75,7 @@ class ExternalLimits:
         smart = self.smart
         if source not in SOURCES:
             raise ValueError(f"chargingLimitSource {source!r} is not one of {SOURCES}")
-        if evse_id != 0 and evse_id not in smart.cp.evse_ids():
+        if evse_id != 0 and evse_id not in self.cp.evse_ids():
             raise ValueError(f"no EVSE {evse_id}")
         pid = profile_id(evse_id, source)
         if amps is None:
@@ -68,7 +83,7 @@ class ExternalLimits:
             return
         if amps < 0:
             raise ValueError(f"a limit must be >= 0 A, got {amps}")
-        now = smart.cp.clock.now().replace(microsecond=0)
+        now = self.cp.clock.now().replace(microsecond=0)
         schedule = {
             "id": 1,
             "startSchedule": iso(now),
@@ -96,9 +111,8 @@ class ExternalLimits:
         self._post((evse_id, source), "ClearedChargingLimit", cleared)
 
     def _notify(self, evse_id: int, source: str, amps: float, schedule: dict[str, Any]) -> None:
-        smart = self.smart
         previous = self._notified.get((evse_id, source))
-        significance = smart.cp.number(CTRLR, "LimitChangeSignificance")
+        significance = self.cp.number(CTRLR, "LimitChangeSignificance")
         if previous is not None:
             change = abs(amps - previous) / previous * 100 if previous else float("inf")
             if amps == previous or change <= significance:
@@ -107,7 +121,7 @@ class ExternalLimits:
         payload: dict[str, Any] = {"chargingLimit": {"chargingLimitSource": source}}
         if evse_id > 0:
             payload["evseId"] = evse_id  # the schema wants > 0; none means the station
-        if smart.cp.flag(CTRLR, "NotifyChargingLimitWithSchedules"):
+        if self.cp.flag(CTRLR, "NotifyChargingLimitWithSchedules"):
             payload["chargingSchedule"] = [schedule]
         self._post((evse_id, source), "NotifyChargingLimit", payload)
 
@@ -122,14 +136,14 @@ class ExternalLimits:
         self._flush_soon()
 
     def _flush_soon(self) -> None:
-        cp = self.smart.cp
+        cp = self.cp
         if not cp.accepted or not self._outbox:
             return  # offline: kept until the station is accepted again
         if self._task is None or self._task.done():
             self._task = cp.tasks.spawn(self._flush(), name="smart-external-limits")
 
     async def _flush(self) -> None:
-        cp = self.smart.cp
+        cp = self.cp
         for _ in range(_FLUSH_LIMIT):
             if not self._outbox or not cp.accepted:
                 return

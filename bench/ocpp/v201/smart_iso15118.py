@@ -26,17 +26,19 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.common.smart import profile_time
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
+from bench.ocpp.v201.block import Evses, Messaging, Services, Variables
 from bench.smart.profiles import TX
 from bench.smart.units import convert
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
     from bench.ocpp.v201.ports import EvCertificates
-    from bench.ocpp.v201.smart_charging import SmartCharging
+    from bench.smart.store import ProfileStore
+    from bench.smart.units import Supply
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,30 @@ DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule h
 ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
 
 
-class Iso15118:
-    __slots__ = ("_answers", "_certificates", "_contracts", "_sent", "smart")
+class Iso15118Host(Services, Messaging, Variables, Evses, Protocol):
+    """What the ISO 15118 part uses of the station: EVs on EVSEs, the session, ISO15118Ctrlr."""
 
-    def __init__(self, smart: SmartCharging, certificates: EvCertificates) -> None:
+
+class Schedules(Protocol):
+    """Block K as its ISO 15118 part uses it: the profiles, the composite, sending."""
+
+    @property
+    def store(self) -> ProfileStore: ...
+    @property
+    def supply(self) -> Supply: ...
+    @property
+    def ac(self) -> bool: ...
+    def transaction_id(self, evse_id: int) -> str | None: ...
+    def composite(self, evse_id: int, duration: int, unit: str) -> dict[str, Any]: ...
+    def spawn_send(self, action: str, payload: dict[str, Any]) -> None: ...
+    async def send(self, action: str, payload: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+class Iso15118:
+    __slots__ = ("_answers", "_certificates", "_contracts", "_sent", "cp", "smart")
+
+    def __init__(self, cp: Iso15118Host, smart: Schedules, certificates: EvCertificates) -> None:
+        self.cp = cp
         self.smart = smart
         self._certificates = certificates  # block M's Get15118EVCertificate
         self._sent: set[int] = set()  # EVSEs whose current EV's needs went out
@@ -73,13 +95,13 @@ class Iso15118:
         return self._contracts.get(evse_id)
 
     def _connector(self, evse_id: int) -> Connector | None:
-        if evse_id not in self.smart.cp.evse_ids():
+        if evse_id not in self.cp.evse_ids():
             return None
-        return self.smart.cp.station.connector(evse_id)
+        return self.cp.station.connector(evse_id)
 
     # ------------------------------------------------------------ hooks
     def on_connector_event(self, evse_id: int, reason: str | None) -> None:
-        cp = self.smart.cp
+        cp = self.cp
         if reason == "plugged" and self.hlc(evse_id):
             if cp.accepted and cp.flag("ISO15118Ctrlr", "ContractCertificateInstallationEnabled"):
                 cp.tasks.spawn(self._install_then_negotiate(evse_id), name=f"ev-cert-{evse_id}")
@@ -92,7 +114,7 @@ class Iso15118:
 
     async def _install_then_negotiate(self, evse_id: int) -> None:
         """ISO 15118-2: certificate installation comes before charge parameter discovery."""
-        cp = self.smart.cp
+        cp = self.cp
         connector = self._connector(evse_id)
         ev = connector.ev if connector is not None else None
         name = ev.spec.name if ev is not None else "EV"
@@ -109,17 +131,17 @@ class Iso15118:
         self.renegotiate(evse_id)
 
     def on_accepted(self) -> None:
-        for evse_id in self.smart.cp.evse_ids():
+        for evse_id in self.cp.evse_ids():
             if self.hlc(evse_id) and evse_id not in self._sent:
                 self.renegotiate(evse_id)
 
     # ------------------------------------------------------------ K15 / K17: needs
     def renegotiate(self, evse_id: int) -> None:
         """The EV (re)states its charging needs (K15.FR.01, K17.FR.01); offline: later."""
-        if not self.smart.cp.accepted or not self.hlc(evse_id):
+        if not self.cp.accepted or not self.hlc(evse_id):
             return
         self._sent.add(evse_id)  # before the call: the CSMS may answer with a profile at once
-        self.smart.cp.tasks.spawn(self._send_needs(evse_id), name=f"ev-needs-{evse_id}")
+        self.cp.tasks.spawn(self._send_needs(evse_id), name=f"ev-needs-{evse_id}")
 
     async def _send_needs(self, evse_id: int) -> None:
         payload = self.needs_payload(evse_id)
@@ -135,7 +157,7 @@ class Iso15118:
         ev = connector.ev if connector is not None else None
         if connector is None or ev is None:
             return None
-        template = self.smart.cp.station.template
+        template = self.cp.station.template
         spec = ev.spec
         wanted_wh = max(0, int(spec.battery_wh * max(0.0, ev.target_soc - ev.soc) / 100.0))
         voltage = float(template.nominal_voltage_v)
@@ -167,7 +189,7 @@ class Iso15118:
                 },
             }
         payload: dict[str, Any] = {"evseId": evse_id, "chargingNeeds": needs}
-        tuples = self.smart.cp.variable("ISO15118Ctrlr", "MaxScheduleEntries")
+        tuples = self.cp.variable("ISO15118Ctrlr", "MaxScheduleEntries")
         if tuples:
             payload["maxScheduleTuples"] = int(tuples)
         return payload
@@ -175,7 +197,7 @@ class Iso15118:
     # ------------------------------------------------------------ K15 / K16: the EV's schedule
     def schedule_set(self, evse_id: int) -> None:
         """A TxProfile was set: the EV picks a schedule and returns its profile (K15.FR.10)."""
-        if not self.hlc(evse_id) or not self.smart.cp.online:
+        if not self.hlc(evse_id) or not self.cp.online:
             return
         payload = self.schedule_payload(evse_id)
         if payload is not None:
@@ -221,14 +243,14 @@ class Iso15118:
         start = profile_time(selected.get("startSchedule"))
         if start is None and connector.transaction is not None:
             start = connector.transaction.started_at  # Relative: from the transaction's start
-        now = self.smart.cp.clock.now()
+        now = self.cp.clock.now()
         elapsed = (now - start).total_seconds() if start is not None else 0.0
         return max(1, int(selected["duration"] - max(0.0, elapsed)))
 
     def _ev_max(self, connector: Connector, unit: str) -> float:
         ev = connector.ev
         assert ev is not None
-        template = self.smart.cp.station.template
+        template = self.cp.station.template
         supply = self.smart.supply
         if self.smart.ac:
             amps = ev.max_ac_current(template.nominal_voltage_v, template.phases)

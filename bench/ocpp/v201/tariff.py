@@ -12,18 +12,22 @@ The transactions and authorization blocks call ``show_personal_message``,
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
-from bench.ocpp.v201.block import Block, Handler, StationHost
+from bench.ocpp.v201.block import Block, Evses, Handler, Services, Variables
 from bench.ocpp.v201.ports import TextDisplay, TxLookup
 
 log = logging.getLogger(__name__)
 
 
-class TariffCost(Block):
+class TariffHost(Services, Variables, Evses, Protocol):
+    """What block I uses of the station: its EVSEs and TariffCostCtrlr."""
+
+
+class TariffCost(Block[TariffHost]):
     __slots__ = ("_display", "_transactions")
 
-    def __init__(self, cp: StationHost, transactions: TxLookup, display: TextDisplay) -> None:
+    def __init__(self, cp: TariffHost, transactions: TxLookup, display: TextDisplay) -> None:
         super().__init__(cp)
         self._transactions = transactions
         self._display = display

@@ -10,8 +10,10 @@ transaction, the trigger that caused it and the charging state when it changed
 authorization is active and an EV is plugged, the model connector holds a
 transaction (contactor closed, plug locked); when the authorization ends, it ends.
 
-Remote control (F01-F05, E14) is the ``tx_remote`` collaborator; meter values are in
-``tx_metering``/``tx_meter``, reply handling in ``tx_replies``.
+Three collaborators the block owns do the rest: remote control (F01-F05, E14) in
+``tx_remote``, meter values in ``tx_metering``/``tx_meter``, the CSMS's replies in
+``tx_replies``. Each gets the block's public methods (``guarded``, ``event``, ``end``,
+...) through a small protocol of its own.
 """
 
 from __future__ import annotations
@@ -19,13 +21,21 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.model.clock import wait_for
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.v201.block import Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Evses,
+    Handler,
+    Messaging,
+    Persistence,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.ports import Authorizer, DriverCosts, ReservationGate, TxProfiles
-from bench.ocpp.v201.tx_meter import Sampler
 from bench.ocpp.v201.tx_metering import Metering
 from bench.ocpp.v201.tx_queue import TxQueue
 from bench.ocpp.v201.tx_recovery import forget_open, persist_open, recover
@@ -44,6 +54,8 @@ from bench.ocpp.v201.tx_state import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.model.connector import Connector
 
 log = logging.getLogger(__name__)
@@ -91,22 +103,27 @@ def token_of(id_tag: str) -> IdToken:
     return {"idToken": id_tag, "type": "ISO14443"}
 
 
-class Transactions(Metering, Replies):
+class TxHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What blocks E and J use of the station: model, timers, session, the controllers,
+    the queue's database and the statuses it holds back."""
+
+
+class Transactions(Block[TxHost]):
     __slots__ = (
         "_auth",
         "_reservations",
         "_resync",
         "_syncing",
-        "_tariff",
+        "metering",
         "queue",
         "remote",
-        "sampler",
+        "replies",
         "sessions",
     )
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: TxHost,
         sessions: TxSessions,
         auth: Authorizer,
         reservations: ReservationGate,
@@ -117,10 +134,10 @@ class Transactions(Metering, Replies):
         self.sessions = sessions  # shared, read by the blocks that need what runs (TxLookup)
         self._auth = auth
         self._reservations = reservations
-        self._tariff = tariff
         self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
-        self.queue = TxQueue(cp, self._on_reply)
-        self.sampler = Sampler()
+        self.metering = Metering(cp, sessions, self)  # J01, J02
+        self.replies = Replies(cp, sessions, self, auth, tariff)  # E05, C10, I01-I03
+        self.queue = TxQueue(cp, self.replies.on_reply)
         self._syncing = False
         self._resync: set[int] = set()
 
@@ -135,7 +152,7 @@ class Transactions(Metering, Replies):
         """End the transaction on ``evse_id`` now (no-op without one)."""
         session = self.sessions[evse_id]
         if session.tx is not None:
-            self._guarded(lambda: self._end(session, trigger_reason, stopped_reason))
+            self.guarded(lambda: self.end(session, trigger_reason, stopped_reason))
 
     async def end_for_reset(self, evse_id: int | None) -> None:
         """End transactions with ImmediateReset/ResetCommand and deliver them (B12.FR.02/04/08)."""
@@ -155,19 +172,28 @@ class Transactions(Metering, Replies):
     async def drained(self) -> None:
         await self.queue.drained()
 
+    def meter_public_key(self) -> str:
+        """The publicKey of this station's meters (OCA note §3.2.2)."""
+        return self.metering.meter_public_key()
+
+    def connector(self, session: EvseSession) -> Connector:
+        """The model connector of ``session``'s EVSE."""
+        return self.cp.station.connector(session.evse_id)
+
     # ------------------------------------------------------------ block hooks
     def handlers(self) -> dict[str, Handler]:
         return self.remote.handlers()
 
     def triggers(self) -> dict[str, Trigger]:
-        return {"TransactionEvent": self._trigger_event, "MeterValues": self._trigger_meter}
+        m = self.metering
+        return {"TransactionEvent": m.trigger_event, "MeterValues": m.trigger_meter}
 
     def on_start(self) -> None:
         self._recover()
 
     def on_accepted(self) -> None:
         self.queue.start()
-        self._schedule_aligned()
+        self.metering.schedule_aligned()
 
     def on_link_down(self) -> None:
         self.queue.link_down()
@@ -191,9 +217,9 @@ class Transactions(Metering, Replies):
         if component == "SampledDataCtrlr" and variable in ("TxUpdatedInterval", "TxEndedInterval"):
             for session in self.sessions.values():
                 if session.tx is not None:
-                    self._schedule_samples(session)
+                    self.metering.schedule_samples(session)
         elif component == "AlignedDataCtrlr" and variable in ("Interval", "TxEndedInterval"):
-            self._schedule_aligned()
+            self.metering.schedule_aligned()
 
     def on_physics(self) -> None:
         # MaxEnergyOnInvalidId used up: stop the energy, keep the transaction (E05.FR.02/03).
@@ -240,7 +266,7 @@ class Transactions(Metering, Replies):
             if same_token(session.locked_for, token):
                 # E05.FR.11, E09.FR.03, E10.FR.01: the owner takes the cable back.
                 session.locked_for = None
-                self._guarded(lambda s=session: self._connector(s).unlock())
+                self.guarded(self.connector(session).unlock)
                 if session.authorized is None:
                     return
         for session in sessions:
@@ -274,7 +300,7 @@ class Transactions(Metering, Replies):
         session.reservation_id = self._reservations.consume(session.evse_id, token, group)
         if session.tx is not None:
             session.tx.id_token = token
-        connector = self._connector(session)
+        connector = self.connector(session)
         timeout = self.cp.number("TxCtrlr", "EVConnectionTimeOut")
         if not connector.plugged and timeout > 0:
             self.cp.tasks.later(
@@ -296,13 +322,13 @@ class Transactions(Metering, Replies):
         if tx is None:
             self.sync(session.evse_id)
             return
-        if self._stop_points() & AUTH_BOUND_POINTS:
+        if self.stop_points() & AUTH_BOUND_POINTS:
             # E07 (TxStopPoint Authorized/PowerPathClosed), F03.FR.03: Ended.
-            self._guarded(lambda: self._end(session, trigger, reason, token))
+            self.guarded(lambda: self.end(session, trigger, reason, token))
         else:
             # E07 alternative, F03.FR.02: Updated; the transaction ends when the EV leaves.
             session.stop_hint = reason
-            self._guarded(lambda: self._sync_one(session.evse_id, trigger, token))
+            self.guarded(lambda: self._sync_one(session.evse_id, trigger, token))
 
     def _pick(
         self, evse_id: int | None, token: IdToken, group: IdToken | None
@@ -311,14 +337,14 @@ class Transactions(Metering, Replies):
         usable = [
             self.sessions[i] for i in ids if self.may_authorize(self.sessions[i], token, group)
         ]
-        plugged = [s for s in usable if self._connector(s).plugged]
+        plugged = [s for s in usable if self.connector(s).plugged]
         reserved = [s for s in usable if self._reservations.for_evse(s.evse_id) is not None]
         chosen = plugged or reserved or usable
         return chosen[0] if chosen else None
 
     def may_authorize(self, session: EvseSession, token: IdToken, group: IdToken | None) -> bool:
         """Free of another authorization, operative, healthy, not reserved for someone else."""
-        connector = self._connector(session)
+        connector = self.connector(session)
         if session.authorized is not None or not connector.operative or not self.cp.station.powered:
             return False
         if connector.blocking_fault is not None:
@@ -328,18 +354,18 @@ class Transactions(Metering, Replies):
 
     def _connection_timed_out(self, session: EvseSession) -> None:
         """EVConnectionTimeOut: authorization ends (C01.FR.26, E03.FR.05/15, F02.FR.07/08)."""
-        if session.authorized is None or self._connector(session).plugged:
+        if session.authorized is None or self.connector(session).plugged:
             return
         session.authorized = None
         session.group = None
         session.pending_trigger = None
         if session.tx is None:
             self.sync(session.evse_id)
-        elif "ParkingBayOccupancy" in self._stop_points():
+        elif "ParkingBayOccupancy" in self.stop_points():
             session.tx.seen -= AUTH_BOUND_POINTS
             self.sync(session.evse_id, "EVConnectTimeout")
         else:
-            self._guarded(lambda: self._end(session, "EVConnectTimeout", "Timeout"))
+            self.guarded(lambda: self.end(session, "EVConnectTimeout", "Timeout"))
 
     def _on_plugged(self, session: EvseSession) -> None:
         self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
@@ -360,7 +386,7 @@ class Transactions(Metering, Replies):
                 session.locked_for = token
 
     # ------------------------------------------------------------ evaluation
-    def _guarded(self, work: Any) -> None:
+    def guarded(self, work: Callable[[], object]) -> None:
         """Run ``work`` with model events from our own actions deferred, then re-check."""
         if self._syncing:
             work()
@@ -379,17 +405,17 @@ class Transactions(Metering, Replies):
 
     def sync(self, evse_id: int, trigger: str | None = None) -> None:
         """Bring power and transaction of ``evse_id`` in line with the model, reporting changes."""
-        self._guarded(lambda: self._sync_one(evse_id, trigger))
+        self.guarded(lambda: self._sync_one(evse_id, trigger))
 
-    def _start_points(self) -> set[str]:
+    def start_points(self) -> set[str]:
         return point_list(self.cp.variable("TxCtrlr", "TxStartPoint"))
 
-    def _stop_points(self) -> set[str]:
+    def stop_points(self) -> set[str]:
         return point_list(self.cp.variable("TxCtrlr", "TxStopPoint"))
 
     def _sync_one(self, evse_id: int, trigger: str | None, token: IdToken | None = None) -> None:
         session = self.sessions[evse_id]
-        connector = self._connector(session)
+        connector = self.connector(session)
         self._apply_power(connector, session)
         points = points_now(connector, session, self.cp.flag("SampledDataCtrlr", "SignReadings"))
         # A start point starts a transaction when it is reached, not while it holds: an EV
@@ -397,7 +423,7 @@ class Transactions(Metering, Replies):
         before, session.points = session.points, points
         tx = session.tx
         if tx is None:
-            reached = self._start_points() & (points - before)
+            reached = self.start_points() & (points - before)
             if reached:
                 if trigger == "CablePluggedIn" and not reached & {"EVConnected", "Authorized"}:
                     trigger = "EVDetected"
@@ -409,13 +435,13 @@ class Transactions(Metering, Replies):
                     session.tx.seen |= points
             return
         tx.seen |= points
-        lost = (self._stop_points() & tx.seen) - points
+        lost = (self.stop_points() & tx.seen) - points
         if lost:
-            self._end(session, *self._why_lost(session, connector, lost, trigger))
+            self.end(session, *self._why_lost(session, connector, lost, trigger))
             return
         state = charging_state(connector, session)
         if trigger is not None or state != tx.charging_state:
-            self._event(session, "Updated", trigger or "ChargingStateChanged", id_token=token)
+            self.event(session, "Updated", trigger or "ChargingStateChanged", id_token=token)
 
     def _why_lost(
         self, session: EvseSession, connector: Connector, lost: set[str], trigger: str | None
@@ -452,26 +478,26 @@ class Transactions(Metering, Replies):
 
     # ------------------------------------------------------------ start / events / end
     def _start(self, session: EvseSession, trigger: str) -> None:
-        connector = self._connector(session)
+        connector = self.connector(session)
         self.cp.station.tick()
         tx_id = session.next_tx_id or str(uuid.uuid4())  # E01.FR.08: never the same twice
         session.next_tx_id = None
         tx = Tx201(tx_id, session.evse_id, self.cp.clock.now(), connector.energy_wh)
         tx.id_token = session.authorized
         session.tx = tx
-        self.sampler.reset(session.evse_id, connector.meter.energy_wh)
-        self._sample_ended(session, "SampledDataCtrlr", "Transaction.Begin")
-        started = self._measurands("SampledDataCtrlr", "TxStartedMeasurands")
-        self._event(
+        self.metering.sampler.reset(session.evse_id, connector.meter.energy_wh)
+        self.metering.sample_ended(session, "SampledDataCtrlr", "Transaction.Begin")
+        started = self.metering.measurands("SampledDataCtrlr", "TxStartedMeasurands")
+        self.event(
             session,
             "Started",
             trigger,
-            meter=self._reading(connector, started, "Transaction.Begin"),
+            meter=self.metering.reading(connector, started, "Transaction.Begin"),
         )
-        self._schedule_samples(session)
-        self._schedule_aligned()
+        self.metering.schedule_samples(session)
+        self.metering.schedule_aligned()
 
-    def _end(
+    def end(
         self,
         session: EvseSession,
         trigger: str,
@@ -483,7 +509,7 @@ class Transactions(Metering, Replies):
         tx = session.tx
         if tx is None:
             return
-        connector = self._connector(session)
+        connector = self.connector(session)
         self.cp.station.tick()
         if not unlock and session.authorized is not None:
             session.locked_for = session.authorized
@@ -494,8 +520,8 @@ class Transactions(Metering, Replies):
         session.pending_trigger = None
         self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
         self._apply_power(connector, session)
-        self._sample_ended(session, "SampledDataCtrlr", "Transaction.End")
-        self._event(session, "Ended", trigger, meter=tx.ended_data, reason=reason, id_token=token)
+        self.metering.sample_ended(session, "SampledDataCtrlr", "Transaction.End")
+        self.event(session, "Ended", trigger, meter=tx.ended_data, reason=reason, id_token=token)
         session.tx = None
         session.stop_hint = None
         connector.apply_pending_operative()  # G03.FR.06: a Scheduled change, now idle
@@ -503,7 +529,7 @@ class Transactions(Metering, Replies):
         self.cp.tasks.cancel_timer(f"tx-endint-{session.evse_id}")
         forget_open(self.cp, session.evse_id)
 
-    def _event(
+    def event(
         self,
         session: EvseSession,
         event_type: str,
@@ -518,7 +544,7 @@ class Transactions(Metering, Replies):
         tx = session.tx
         assert tx is not None
         cp = self.cp
-        connector = self._connector(session)
+        connector = self.connector(session)
         if event_type != "Ended" and session.pending_trigger and trigger in _AMBIENT:
             trigger = session.pending_trigger  # E02.FR.01, F02.FR.21: the next event says so
         session.pending_trigger = None

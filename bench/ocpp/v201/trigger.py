@@ -26,7 +26,7 @@ _NEEDS_CONNECTOR = frozenset({"StatusNotification"})
 _PER_EVSE = frozenset({"MeterValues", "StatusNotification", "TransactionEvent"})
 
 
-class RemoteTrigger(Block):
+class RemoteTrigger(Block[StationHost]):
     __slots__ = ("_transactions", "_triggers")
 
     def __init__(

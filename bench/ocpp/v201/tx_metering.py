@@ -26,41 +26,56 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.ocmf import Identity, MeterSigner
-from bench.ocpp.v201.block import Block
+from bench.ocpp.v201.block import Messaging, Persistence, Services, Variables
 from bench.ocpp.v201.tx_meter import ReadingSigner, Sampler, measurand_list, meter_value
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.model.connector import Connector
     from bench.ocpp.v201.tx_state import EvseSession, TxSessions
 
 log = logging.getLogger(__name__)
 
 
-class Metering(Block):
-    """The meter-value half of the transaction block (mixed into ``Transactions``)."""
+class MeterHost(Services, Messaging, Variables, Persistence, Protocol):
+    """What meter values use of the station: model, timers, session, controllers, the
+    database the meter signer keeps its key in."""
 
-    __slots__ = ()
-    sessions: TxSessions
-    sampler: Sampler
 
-    if TYPE_CHECKING:  # provided by ``Transactions``
+class TxEvents(Protocol):
+    """The transaction block as its meter values use it: report an Updated event."""
 
-        def _guarded(self, work: Any) -> None: ...  # runs model changes safely
-        def _event(  # makes and queues one TransactionEvent
-            self,
-            session: EvseSession,
-            event_type: str,
-            trigger: str,
-            *,
-            meter: list[dict[str, Any]] | None = None,
-            reason: str | None = None,
-            id_token: dict[str, Any] | None = None,
-            force_state: bool = False,
-        ) -> None: ...
+    def guarded(self, work: Callable[[], object]) -> None: ...
+    def event(
+        self,
+        session: EvseSession,
+        event_type: str,
+        trigger: str,
+        *,
+        meter: list[dict[str, Any]] | None = None,
+        force_state: bool = False,
+    ) -> None: ...
+
+
+class Metering:
+    """The meter-value collaborator of the transaction block (owned by ``Transactions``).
+
+    It samples and signs readings, keeps the sampling timers and sends MeterValues; a
+    reading that belongs in a TransactionEvent goes back through ``TxEvents``.
+    """
+
+    __slots__ = ("cp", "sampler", "sessions", "tx")
+
+    def __init__(self, cp: MeterHost, sessions: TxSessions, tx: TxEvents) -> None:
+        self.cp = cp
+        self.sessions = sessions
+        self.tx = tx
+        self.sampler = Sampler()
 
     def _connector(self, session: EvseSession) -> Connector:
         return self.cp.station.connector(session.evse_id)
@@ -78,10 +93,10 @@ class Metering(Block):
             values = self.sampler.values(connector, measurands, context)
         return [meter_value(at or self.cp.clock.now(), values)] if values else []
 
-    def _measurands(self, component: str, variable: str) -> list[str]:
+    def measurands(self, component: str, variable: str) -> list[str]:
         return measurand_list(self.cp.variable(component, variable))
 
-    def _reading(
+    def reading(
         self,
         connector: Connector,
         measurands: list[str],
@@ -103,15 +118,15 @@ class Metering(Block):
         self._sign(connector.id, out, component, for_ended=for_ended)
         return out
 
-    def _sample_ended(
+    def sample_ended(
         self, session: EvseSession, component: str, context: str, at: datetime | None = None
     ) -> None:
         """Add a reading of the TxEndedMeasurands to the Ended event's meterValue (E06.FR.11)."""
         tx = session.tx
         if tx is not None:
-            measurands = self._measurands(component, "TxEndedMeasurands")
+            measurands = self.measurands(component, "TxEndedMeasurands")
             tx.ended_data.extend(
-                self._reading(
+                self.reading(
                     self._connector(session),
                     measurands,
                     context,
@@ -168,7 +183,7 @@ class Metering(Block):
             for_ended=for_ended,
         )
 
-    def _schedule_samples(self, session: EvseSession) -> None:
+    def schedule_samples(self, session: EvseSession) -> None:
         for key, variable, due in (
             (f"tx-upd-{session.evse_id}", "TxUpdatedInterval", self._periodic),
             (f"tx-endint-{session.evse_id}", "TxEndedInterval", self._ended_interval),
@@ -184,23 +199,23 @@ class Metering(Block):
         if session.tx is None:
             return
         # The next sample first: one that fails (issue 11) must not end the sampling.
-        self._schedule_samples(session)
+        self.schedule_samples(session)
         self.cp.station.tick()
-        measurands = self._measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
-        values = self._reading(self._connector(session), measurands, "Sample.Periodic")
+        measurands = self.measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
+        values = self.reading(self._connector(session), measurands, "Sample.Periodic")
         if values:
-            self._guarded(
-                lambda: self._event(session, "Updated", "MeterValuePeriodic", meter=values)
+            self.tx.guarded(
+                lambda: self.tx.event(session, "Updated", "MeterValuePeriodic", meter=values)
             )
 
     def _ended_interval(self, session: EvseSession) -> None:
         if session.tx is None:
             return
         self.cp.station.tick()
-        self._sample_ended(session, "SampledDataCtrlr", "Sample.Periodic")
-        self._schedule_samples(session)
+        self.sample_ended(session, "SampledDataCtrlr", "Sample.Periodic")
+        self.schedule_samples(session)
 
-    def _schedule_aligned(self) -> None:
+    def schedule_aligned(self) -> None:
         cp = self.cp
         for key, variable, due in (
             ("aligned", "Interval", self._aligned),
@@ -225,30 +240,28 @@ class Metering(Block):
         cp = self.cp
         cp.station.tick()
         busy = [s for s in self.sessions.values() if s.tx is not None]
-        measurands = self._measurands("AlignedDataCtrlr", "Measurands")
+        measurands = self.measurands("AlignedDataCtrlr", "Measurands")
         if measurands and not (busy and cp.flag("AlignedDataCtrlr", "SendDuringIdle")):
             for session in self.sessions.values():
-                values = self._reading(
+                values = self.reading(
                     self._connector(session), measurands, "Sample.Clock", at=boundary
                 )
                 if session.tx is not None and values:
-                    self._guarded(
-                        lambda s=session, v=values: self._event(
-                            s, "Updated", "MeterValueClock", meter=v
-                        )
+                    self.tx.guarded(
+                        partial(self.tx.event, session, "Updated", "MeterValueClock", meter=values)
                     )
                 elif values:
                     self.send_meter_values(session.evse_id, values)
             station = self.meter_values(0, measurands, "Sample.Clock", at=boundary)
             if station:
                 self.send_meter_values(0, station)
-        self._schedule_aligned()
+        self.schedule_aligned()
 
     def _aligned_ended(self, boundary: datetime) -> None:
         self.cp.station.tick()
         for session in self.sessions.values():
-            self._sample_ended(session, "AlignedDataCtrlr", "Sample.Clock", at=boundary)
-        self._schedule_aligned()
+            self.sample_ended(session, "AlignedDataCtrlr", "Sample.Clock", at=boundary)
+        self.schedule_aligned()
 
     def send_meter_values(self, evse_id: int, values: list[dict[str, Any]]) -> None:
         """MeterValuesRequest (J01): not transaction-related, so sent only while accepted."""
@@ -263,24 +276,24 @@ class Metering(Block):
             log.warning("%s: MeterValues not delivered: %s", self.cp.station.id, exc)
 
     # ------------------------------------------------------------ triggers (F06)
-    async def _trigger_event(self, evse: dict[str, Any] | None) -> None:
+    async def trigger_event(self, evse: dict[str, Any] | None) -> None:
         """F06.FR.07: Updated/Trigger with the charging state and TxUpdatedMeasurands."""
         wanted = evse.get("id") if evse else None
-        measurands = self._measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
+        measurands = self.measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
         self.cp.station.tick()
         for session in self.sessions.values():
             if session.tx is None or (wanted and session.evse_id != wanted):
                 continue
-            values = self._reading(self._connector(session), measurands, "Trigger")
-            self._guarded(
-                lambda s=session, v=values: self._event(
-                    s, "Updated", "Trigger", meter=v, force_state=True
+            values = self.reading(self._connector(session), measurands, "Trigger")
+            self.tx.guarded(
+                partial(
+                    self.tx.event, session, "Updated", "Trigger", meter=values, force_state=True
                 )
             )
 
-    async def _trigger_meter(self, evse: dict[str, Any] | None) -> None:
+    async def trigger_meter(self, evse: dict[str, Any] | None) -> None:
         """F06.FR.06: MeterValues with the AlignedDataCtrlr.Measurands, per EVSE (F06.FR.11)."""
-        measurands = self._measurands("AlignedDataCtrlr", "Measurands")
+        measurands = self.measurands("AlignedDataCtrlr", "Measurands")
         ids = [evse["id"]] if evse and "id" in evse else list(self.sessions)
         for evse_id in ids:
             values = self.meter_values(evse_id, measurands, "Trigger")

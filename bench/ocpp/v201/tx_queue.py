@@ -24,23 +24,26 @@ settings, the ``offline`` flag and the questions E14 asks about the queue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.tx_delivery import TxDelivery
+from bench.ocpp.v201.block import Evses, Messaging, Persistence, Services, Variables
 from bench.store.queue import OfflineQueue, QueuedMessage
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 ACTION = "TransactionEvent"
 # (request payload, reply, EVSE id of the transaction or None)
 ReplyHook = Callable[[dict[str, Any], dict[str, Any], int | None], None]
 
 
+class QueueHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
+    """What the queue uses of the station: delivery over the session (an Ended event
+    holds its EVSE's status back), the database, OCPPCommCtrlr's retry settings."""
+
+
 class TxQueue:
     __slots__ = ("cp", "delivery", "on_reply", "queue")
 
-    def __init__(self, cp: StationHost, on_reply: ReplyHook) -> None:
+    def __init__(self, cp: QueueHost, on_reply: ReplyHook) -> None:
         self.cp = cp
         self.on_reply = on_reply
         self.queue = OfflineQueue(

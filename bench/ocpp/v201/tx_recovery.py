@@ -10,18 +10,22 @@ down), with the next seqNo so the CSMS sees the sequence complete.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bench.ocpp.common.timestamps import iso
+from bench.ocpp.v201.block import Persistence, Services
 from bench.ocpp.v201.tx_meter import meter_value
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
     from bench.ocpp.v201.tx_queue import TxQueue
     from bench.ocpp.v201.tx_state import Tx201
 
 
-def persist_open(cp: StationHost, tx: Tx201) -> None:
+class RecoveryHost(Services, Persistence, Protocol):
+    """What recovery uses of the station: the model, the clock and the state store."""
+
+
+def persist_open(cp: RecoveryHost, tx: Tx201) -> None:
     """Record the open transaction and the register after every event."""
     station_id = cp.station.id
     # "at": the instant of this event; a restart resumes the clock from it (issue 11).
@@ -36,11 +40,11 @@ def persist_open(cp: StationHost, tx: Tx201) -> None:
     cp.state.put(station_id, f"tx201_energy_{tx.evse_id}", energy)
 
 
-def forget_open(cp: StationHost, evse_id: int) -> None:
+def forget_open(cp: RecoveryHost, evse_id: int) -> None:
     cp.state.put(cp.station.id, f"tx201_open_{evse_id}", None)
 
 
-def recover(cp: StationHost, queue: TxQueue, evse_ids: list[int]) -> None:
+def recover(cp: RecoveryHost, queue: TxQueue, evse_ids: list[int]) -> None:
     """End what a previous run left open with PowerLoss; restore the energy registers."""
     station_id = cp.station.id
     opened = {e: cp.state.get(station_id, f"tx201_open_{e}") for e in evse_ids}

@@ -13,10 +13,11 @@ import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.session import Reply
+from bench.ocpp.v201.block import Messaging, Services, Variables
 from bench.ocpp.v201.tx_state import IdToken
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.block import Handler, StationHost
+    from bench.ocpp.v201.block import Handler
     from bench.ocpp.v201.ports import Authorizer, TxProfiles
     from bench.ocpp.v201.tx_queue import TxQueue
     from bench.ocpp.v201.tx_state import EvseSession, TxSessions
@@ -29,6 +30,10 @@ def _rejected(reason: str | None = None) -> dict[str, Any]:
     if reason:
         reply["statusInfo"] = {"reasonCode": reason}
     return reply
+
+
+class RemoteHost(Services, Messaging, Variables, Protocol):
+    """What remote control uses of the station: the model, timers, registration, TxCtrlr."""
 
 
 class SessionControl(Protocol):
@@ -57,7 +62,7 @@ class RemoteControl:
     __slots__ = ("_auth", "_smart", "cp", "tx")
 
     def __init__(
-        self, cp: StationHost, tx: SessionControl, auth: Authorizer, smart: TxProfiles
+        self, cp: RemoteHost, tx: SessionControl, auth: Authorizer, smart: TxProfiles
     ) -> None:
         self.cp = cp
         self.tx = tx

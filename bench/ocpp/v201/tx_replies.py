@@ -1,41 +1,62 @@
 """What the CSMS's TransactionEvent replies change (E05, C10, I01-I03).
 
-The reply half of the transaction block (mixed into ``Transactions``): an idTokenInfo
-the CSMS refuses deauthorizes the transaction, every verdict feeds the authorization
-cache, and tariff and cost texts go to the driver's display.
+The reply collaborator of the transaction block (owned by ``Transactions``): an
+idTokenInfo the CSMS refuses deauthorizes the transaction, every verdict feeds the
+authorization cache, and tariff and cost texts go to the driver's display.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bench.ocpp.v201.block import Block
 from bench.ocpp.v201.tx_state import AUTH_BOUND_POINTS, same_token
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bench.model.connector import Connector
+    from bench.ocpp.v201.block import Variables
     from bench.ocpp.v201.ports import Authorizer, DriverCosts
-    from bench.ocpp.v201.tx_state import EvseSession, TxSessions
+    from bench.ocpp.v201.tx_state import EvseSession, IdToken, TxSessions
 
 
-class Replies(Block):
-    __slots__ = ()
-    sessions: TxSessions
-    _auth: Authorizer
-    _tariff: DriverCosts
+class TxControl(Protocol):
+    """The transaction block as a refused token drives it (E05)."""
 
-    if TYPE_CHECKING:  # provided by ``Transactions``
+    def connector(self, session: EvseSession) -> Connector: ...
+    def stop_points(self) -> set[str]: ...
+    def guarded(self, work: Callable[[], object]) -> None: ...
+    def sync(self, evse_id: int, trigger: str | None = None) -> None: ...
+    def end(
+        self,
+        session: EvseSession,
+        trigger: str,
+        reason: str,
+        token: IdToken | None = None,
+        *,
+        unlock: bool = True,
+    ) -> None: ...
 
-        def sync(self, evse_id: int, trigger: str | None = None) -> None: ...
-        def _stop_points(self) -> set[str]: ...
-        def _connector(self, session: EvseSession) -> Connector: ...
-        def _guarded(self, action: Any) -> None: ...
-        def _end(
-            self, session: EvseSession, trigger: str, reason: str, *a: Any, **k: Any
-        ) -> None: ...
+
+class Replies:
+    __slots__ = ("_auth", "_tariff", "cp", "sessions", "tx")
+
+    def __init__(
+        self,
+        cp: Variables,
+        sessions: TxSessions,
+        tx: TxControl,
+        auth: Authorizer,
+        tariff: DriverCosts,
+    ) -> None:
+        self.cp = cp
+        self.sessions = sessions
+        self.tx = tx
+        self._auth = auth
+        self._tariff = tariff
 
     # ------------------------------------------------------------ replies (E05, C10)
-    def _on_reply(
+    def on_reply(
         self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None = None
     ) -> None:
         self._show_tariff(payload, reply, evse_id)
@@ -79,22 +100,22 @@ class Replies(Block):
         tx = session.tx
         assert tx is not None
         if cp.flag("TxCtrlr", "StopTxOnInvalidId"):
-            if self._stop_points() & AUTH_BOUND_POINTS:
+            if self.tx.stop_points() & AUTH_BOUND_POINTS:
                 # E05.FR.10/11: Ended, and the cable stays locked for its owner.
-                self._guarded(
-                    lambda: self._end(session, "Deauthorized", "DeAuthorized", unlock=False)
+                self.tx.guarded(
+                    lambda: self.tx.end(session, "Deauthorized", "DeAuthorized", unlock=False)
                 )
             else:
                 # E05.FR.09: energy stops, the transaction waits for the EV to leave.
                 session.authorized = None
                 session.group = None
                 session.stop_hint = "DeAuthorized"
-                self.sync(session.evse_id, "Deauthorized")
+                self.tx.sync(session.evse_id, "Deauthorized")
             return
         allowance = cp.number("TxCtrlr", "MaxEnergyOnInvalidId")
-        used = self._connector(session).energy_wh - tx.meter_start_wh
+        used = self.tx.connector(session).energy_wh - tx.meter_start_wh
         if allowance > 0 and used < allowance:
             session.allowance_wh = tx.meter_start_wh + allowance  # E05.FR.03
             return
         session.energy_blocked = True  # E05.FR.02
-        self.sync(session.evse_id, "ChargingStateChanged")
+        self.tx.sync(session.evse_id, "ChargingStateChanged")
