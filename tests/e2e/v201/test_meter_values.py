@@ -71,10 +71,17 @@ async def test_send_during_idle_sends_nothing_aligned_while_a_transaction_runs(
     )
     cp.station.connector(1).plug_in(ev())
     cp.present_id("TAG1")
+
+    def periodic() -> int:
+        return len([e for e in events(cp) if e["triggerReason"] == "MeterValuePeriodic"])
+
+    # Idle until the Authorize round trip ends: an aligned boundary then still sends
+    # MeterValues (SendDuringIdle). Count from the first periodic update, well inside
+    # the transaction, when any such idle message has long been sent.
+    await wait_until(lambda: periodic() >= 1, what="the transaction's first periodic update")
     before = len(request(cp, "MeterValues"))
     await wait_until(
-        lambda: len([e for e in events(cp) if e["triggerReason"] == "MeterValuePeriodic"]) >= 3,
-        what="three periodic updates (several aligned intervals)",
+        lambda: periodic() >= 4, what="three more periodic updates (several aligned intervals)"
     )
     assert len(request(cp, "MeterValues")) == before
     assert not any(e["triggerReason"] == "MeterValueClock" for e in events(cp))
