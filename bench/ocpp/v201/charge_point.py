@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.kernel.frames import FrameSink
+from bench.model.changes import ConnectorChanged
 from bench.model.clock import wait_for
 from bench.model.station import Station
 from bench.ocpp.api import RebootKind
@@ -129,6 +130,7 @@ class ChargePoint201(Api201):
     version = "2.0.1"
     __slots__ = (
         "_physics_hooks",
+        "_security_events",
         "auth",
         "availability",
         "blocks",
@@ -159,6 +161,9 @@ class ChargePoint201(Api201):
         open_link_fn: LinkOpener = open_link,
         backoff: Backoff | None = None,
     ) -> None:
+        # Where a full database is reported (MemoryExhaustion): nowhere until the security
+        # block exists; a fault while the blocks are being built goes unreported.
+        self._security_events: Security | None = None
         super().__init__(
             station,
             link_config,
@@ -188,6 +193,7 @@ class ChargePoint201(Api201):
         """Each block with the station's services and a port of each block it talks to."""
         sessions = TxSessions.of(self.evse_ids())
         self.security = Security(self)  # A, M
+        self._security_events = self.security
         self.firmware = Firmware(self, self.security, self.security.certificates)  # L
         self.display = DisplayMessages(self, sessions)  # O
         self.tariff = TariffCost(self, sessions, self.display)  # I
@@ -373,7 +379,7 @@ class ChargePoint201(Api201):
         self.status_may_have_changed()
 
     def _on_model_event(self, event: Any) -> None:
-        if getattr(event, "reason", None) == "transaction_started":
+        if isinstance(event, ConnectorChanged) and event.reason == "transaction_started":
             self.ensure_physics()
         for block in self.blocks:
             block.on_model_event(event)
@@ -385,7 +391,7 @@ class ChargePoint201(Api201):
             blocks[i].on_physics()
 
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
-        security = getattr(self, "security", None)  # a fault while the blocks are being built
+        security = self._security_events
         if security is not None and event.kind == FULL:
             # Part 2 appendix 1: MemoryExhaustion, "flash ... getting full" (critical, A04).
             security.notify("MemoryExhaustion", f"database: {event.detail}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bench.model.changes import ConnectorChanged, StationChanged
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
@@ -292,11 +293,15 @@ class DisplayMessages(Block[DisplayHost]):
         self._count()
 
     def on_model_event(self, event: Any) -> None:
-        if getattr(event, "reason", None) == "transaction_ended":
+        if isinstance(event, ConnectorChanged) and event.reason == "transaction_ended":
             # Checked once the event settled: the transactions block ends its record then.
             if any(m.get("transactionId") for m in self._messages.values()):
                 self.cp.tasks.later("display-tx-ended", 0.0, self._drop_ended_transactions)
-        elif getattr(event, "reason", None) in ("fault", "fault_cleared", "transaction_started"):
+        elif isinstance(event, ConnectorChanged | StationChanged) and event.reason in (
+            "fault",
+            "fault_cleared",
+            "transaction_started",
+        ):
             self._emit()  # state-bound messages may show or hide now
 
     def _drop_ended_transactions(self) -> None:

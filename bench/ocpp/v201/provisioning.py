@@ -20,6 +20,7 @@ from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
 from bench.ocpp.v201.device_model import ComponentKey, GetStatus, SetStatus, VariableKey
 from bench.ocpp.v201.dm_report import base_report, custom_report, split_report
 from bench.ocpp.v201.ports import FirmwareState, NetworkPriority, TxReset
+from bench.ocpp.v201.transactions import TransactionEventSent
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +216,11 @@ class Provisioning(Block[StationHost]):
     def on_model_event(self, event: Any) -> None:
         self._reset_if_idle()
 
-    def _on_cp_event(self, event: Any) -> None:
+    def _on_cp_event(self, event: object) -> None:
         # A 2.0.1 transaction can end without a model event (a stop point lost): look
         # again once the transactions block has finished ending it.
-        if getattr(event, "event_type", None) == "Ended" and self.pending_reset is not False:
+        ended = isinstance(event, TransactionEventSent) and event.event_type == "Ended"
+        if ended and self.pending_reset is not False:
             self.cp.tasks.later("reset-on-idle", 0.0, self._reset_if_idle)
 
     def _reset_if_idle(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bench.model.faults import Fault
 from bench.ocpp.common.security_events import ConnectFailure, SecurityLog, connect_event
 from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
@@ -54,11 +55,11 @@ EVENTS: dict[str, bool] = {
 }
 
 
-def is_tamper(fault: Any) -> bool:
+def is_tamper(fault: Fault | None) -> bool:
     """A fault of a tamper kind: its name or vendor code says "tamper"."""
     if fault is None:
         return False
-    text = f"{getattr(fault, 'name', '')} {getattr(fault, 'vendor_error_code', '')}"
+    text = f"{fault.name} {fault.vendor_error_code}"
     return "tamper" in text.lower()
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bench.model.changes import ConnectorChanged
 from bench.ocpp.common.smart import ProfilesChanged, floor1
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
@@ -46,6 +47,7 @@ from bench.ocpp.v201.smart_profiles import (
     overlapping,
     parse,
 )
+from bench.ocpp.v201.transactions import TransactionEventSent
 from bench.smart.profiles import EXTERNAL, STATION_MAX, TX, TX_DEFAULT, Profile
 from bench.smart.store import Installed, ProfileStore
 from bench.smart.units import Supply, convert
@@ -514,13 +516,11 @@ class SmartCharging(Block[SmartHost]):
         self.apply()
 
     def on_model_event(self, event: Any) -> None:
-        reason = getattr(event, "reason", None)
-        evse_id = getattr(event, "connector_id", None)
-        if evse_id is None:
-            return
-        if reason in ("transaction_started", "transaction_ended"):
+        if not isinstance(event, ConnectorChanged):
+            return  # an IdPresented (no reason) or a StationChanged (no connector)
+        if event.reason in ("transaction_started", "transaction_ended"):
             self.apply()  # a limit holds exactly while the model has a transaction
-        self.iso15118.on_connector_event(evse_id, reason)
+        self.iso15118.on_connector_event(event.connector_id, event.reason)
 
     def on_variable_changed(self, component: str, variable: str, instance: str | None) -> None:
         if component == CTRLR and variable == "Enabled":
@@ -529,13 +529,15 @@ class SmartCharging(Block[SmartHost]):
     def on_reboot(self) -> None:
         self._boundary.cancel()
 
-    def _on_cp_event(self, event: Any) -> None:
+    def _on_cp_event(self, event: object) -> None:
         """The transactions block's TransactionEventSent: where a 2.0.1 transaction begins and
         ends (the model's transaction may come and go inside it with the EV's presence)."""
-        kind = getattr(event, "event_type", None)
-        tx_id = getattr(event, "transaction_id", None)
-        evse_id = getattr(event, "evse_id", None)
-        if tx_id is None or evse_id is None or kind not in ("Started", "Ended"):
+        if not isinstance(event, TransactionEventSent):
+            return
+        kind = event.event_type
+        tx_id = event.transaction_id
+        evse_id = event.evse_id
+        if kind not in ("Started", "Ended"):
             return
         if kind == "Started":
             # TxProfiles installed for a remote start that never began do not carry over.

@@ -81,7 +81,7 @@ class Iso15118:
         """Whether an ISO 15118 EV is plugged into ``evse_id``."""
         connector = self._connector(evse_id)
         ev = connector.ev if connector is not None else None
-        return ev is not None and bool(getattr(ev.spec, "iso15118", False))
+        return ev is not None and ev.spec.iso15118
 
     def needs_sent(self, evse_id: int) -> bool:
         return evse_id in self._sent

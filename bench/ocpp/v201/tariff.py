@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from bench.model.changes import ConnectorChanged
 from bench.ocpp.v201.block import Block, Evses, Handler, Services, Variables
 from bench.ocpp.v201.ports import TextDisplay, TxLookup
 
@@ -102,7 +103,7 @@ class TariffCost(Block[TariffHost]):
     # ------------------------------------------------------------ hooks
     def on_model_event(self, event: Any) -> None:
         # The driver has gone: what was shown for the session goes too.
-        if getattr(event, "reason", None) == "unplugged":
+        if isinstance(event, ConnectorChanged) and event.reason == "unplugged":
             connector = self.cp.station.connector(event.connector_id)
             if connector.transaction is None:
                 self._display.clear_text(event.connector_id)

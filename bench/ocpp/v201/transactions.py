@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bench.model.changes import ConnectorChanged, IdPresented, StationChanged
 from bench.model.clock import wait_for
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.block import (
@@ -232,13 +233,13 @@ class Transactions(Block[TxHost]):
                 self.sync(session.evse_id, "ChargingStateChanged")
 
     def on_model_event(self, event: Any) -> None:
-        station_id = getattr(event, "station_id", "")
-        if station_id and station_id != self.cp.station.id:
+        if not isinstance(event, IdPresented | ConnectorChanged | StationChanged):
             return
-        name = type(event).__name__
-        if name == "IdPresented":
+        if event.station_id and event.station_id != self.cp.station.id:
+            return
+        if isinstance(event, IdPresented):
             self.cp.tasks.spawn(self.present(token_of(event.id_tag), event.connector_id), "present")
-        elif name == "ConnectorChanged":
+        elif isinstance(event, ConnectorChanged):
             if self._syncing:
                 self._resync.add(event.connector_id)
                 return
@@ -250,7 +251,7 @@ class Transactions(Block[TxHost]):
             if event.reason == "fault":
                 trigger = "AbnormalCondition"
             self.sync(event.connector_id, trigger)
-        elif name == "StationChanged":
+        else:
             if self._syncing:
                 self._resync.update(self.sessions)
                 return
