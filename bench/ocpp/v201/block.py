@@ -5,7 +5,8 @@ smart charging, ...). It gets the station's services at construction, never anot
 block: as few of the small roles below as it uses (``Services``: model, clock, tasks,
 events; ``Messaging``: the OCPP session and whether the CSMS accepted us; ``Variables``:
 the device model; ``Persistence``: the state store and database; ``Evses``: EVSEs and
-their statuses), combined in a protocol of its own, or the whole ``StationHost``. It
+their statuses; ``Link``: the connection and the boot; ``Power``: the power cycle),
+combined in a protocol of its own, or the whole ``StationHost``. It
 also gets a typed port of each other block it talks to (``bench.ocpp.v201.ports``),
 and joins in through these hooks; all of them are optional. The charge point, which
 plays every role, calls them in the order the blocks are listed in
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from bench.ocpp.v201.status import ConnectorStatus
     from bench.store.config import StateStore
     from bench.store.faults import StoreHealth
+    from bench.transport.config import LinkConfig
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 # TriggerMessage (F06): requestedMessage -> send it; the argument is the request's "evse" or None.
@@ -103,25 +105,36 @@ class Evses(Protocol):
     def status_may_have_changed(self) -> None: ...  # recompute; send what changed
 
 
-class StationHost(StationLink, Services, Messaging, Variables, Persistence, Evses, Protocol):
+class Link(Protocol):
+    """The station's own connection to the CSMS: how it connects, its state, the boot (B01)."""
+
+    boot_reason: str | None  # the next BootNotification's reason (a trigger sets it)
+
+    @property
+    def link_config(self) -> LinkConfig: ...
+    @property
+    def link_state(self) -> str: ...
+    def boot_now(self) -> None: ...
+    async def send_heartbeat(self) -> None: ...
+    async def drop_link(self) -> None: ...
+
+
+class Power(Protocol):
+    """The station's power cycle (Reset, firmware install)."""
+
+    async def reboot(self, kind: RebootKind = ...) -> None: ...
+    async def reboot_as(self, reason: str = "RemoteReset") -> None: ...
+
+
+class StationHost(
+    StationLink, Services, Messaging, Variables, Persistence, Evses, Link, Power, Protocol
+):
     """Every service a block may use of the station it runs in: its services, not its blocks.
 
     ``ChargePoint201`` is the one implementation. The type names no block, so a
     block reaches another only through the port it was given at construction. A
     block that needs less asks for less (the roles above).
     """
-
-    boot_reason: str | None  # the next BootNotification's reason (a trigger sets it)
-
-    @property
-    def link_state(self) -> str: ...
-
-    # the station's own link and power
-    def boot_now(self) -> None: ...
-    async def send_heartbeat(self) -> None: ...
-    async def drop_link(self) -> None: ...
-    async def reboot(self, kind: RebootKind = ...) -> None: ...
-    async def reboot_as(self, reason: str = "RemoteReset") -> None: ...
 
 
 # What a block was given of the station: ``StationHost`` or a protocol of fewer roles.

@@ -42,10 +42,10 @@ from bench.ocpp.common.certificates import (
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
+from bench.ocpp.v201.block import Link, Messaging, Services, Variables
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 
 if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
     from bench.transport.config import LinkConfig
 
 log = logging.getLogger(__name__)
@@ -80,12 +80,16 @@ class SecurityOwner(Protocol):
     def reconnect(self) -> None: ...
 
 
+class CertificatesHost(Services, Messaging, Variables, Link, Protocol):
+    """What the certificate part uses of the station: the session, SecurityCtrlr, its link."""
+
+
 class Certificates:
     """The certificate part of block A/M of one station."""
 
     __slots__ = ("_attempts", "_store", "cp", "sec")
 
-    def __init__(self, cp: StationHost, security: SecurityOwner) -> None:
+    def __init__(self, cp: CertificatesHost, security: SecurityOwner) -> None:
         self.cp = cp
         self.sec = security
         self._store: CertificateStore | None = None

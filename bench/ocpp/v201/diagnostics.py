@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bench import transfer
 from bench.ocpp.common import transfer_jobs
@@ -43,6 +43,7 @@ from bench.ocpp.common.archive import (
     station_frames,
     within,
 )
+from bench.ocpp.common.station_link import StationLink
 from bench.ocpp.common.timestamps import iso, read_iso
 from bench.ocpp.common.transfer_jobs import (
     Job,
@@ -52,7 +53,17 @@ from bench.ocpp.common.transfer_jobs import (
 )
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Evses,
+    Handler,
+    Link,
+    Messaging,
+    Persistence,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.device_model import Mutability
 from bench.ocpp.v201.ports import CustomerData, FirmwareState, SecurityLogSource
 from bench.store.sinks import json_line
@@ -64,12 +75,18 @@ MAX_CUSTOMER_FRAMES = 1000
 FAULT_KINDS = ("upload",)
 
 
-class Diagnostics(Block[StationHost]):
+class DiagnosticsHost(
+    StationLink, Services, Messaging, Variables, Persistence, Evses, Link, Protocol
+):
+    """What block N uses of the station: uploads, its message log and the link's state."""
+
+
+class Diagnostics(Block[DiagnosticsHost]):
     __slots__ = ("_customers", "_faults", "_firmware", "_job", "_security", "archive_format")
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: DiagnosticsHost,
         firmware: FirmwareState,
         customers: CustomerData,
         security: SecurityLogSource,

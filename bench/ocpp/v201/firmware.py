@@ -34,7 +34,7 @@ UnpublishFirmware finds NoFirmware (L03, L04.FR.03).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench import transfer
 from bench.firmware_image import (
@@ -45,6 +45,7 @@ from bench.firmware_image import (
     verify_signature,
 )
 from bench.ocpp.common import transfer_jobs
+from bench.ocpp.common.station_link import StationLink
 from bench.ocpp.common.timestamps import read_iso
 from bench.ocpp.common.transfer_jobs import (
     Job,
@@ -56,7 +57,16 @@ from bench.ocpp.common.transfer_jobs import (
     wait_until,
 )
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Handler,
+    Messaging,
+    Persistence,
+    Power,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.certificates import MF_ROOT
 from bench.ocpp.v201.ports import SecurityEvents, TrustedRoots
 
@@ -79,10 +89,14 @@ _END_STATES = frozenset(
 )
 
 
-class Firmware(Block[StationHost]):
+class FirmwareHost(StationLink, Services, Messaging, Variables, Persistence, Power, Protocol):
+    """What block L uses of the station: transfers, the job's store, the power cycle."""
+
+
+class Firmware(Block[FirmwareHost]):
     __slots__ = ("_faults", "_held", "_job", "_roots", "_security", "reboot_to_install")
 
-    def __init__(self, cp: StationHost, security: SecurityEvents, roots: TrustedRoots) -> None:
+    def __init__(self, cp: FirmwareHost, security: SecurityEvents, roots: TrustedRoots) -> None:
         super().__init__(cp)
         self._security = security
         self._roots = roots

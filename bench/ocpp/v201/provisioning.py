@@ -8,7 +8,7 @@ and Reset. Reports are streamed as NotifyReport parts after the reply.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -16,7 +16,17 @@ from bench.ocpp.api import RebootKind
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, InvalidReply, LinkClosed, OcppError
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Evses,
+    Handler,
+    Link,
+    Messaging,
+    Power,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.device_model import ComponentKey, GetStatus, SetStatus, VariableKey
 from bench.ocpp.v201.dm_report import base_report, custom_report, split_report
 from bench.ocpp.v201.ports import FirmwareState, NetworkPriority, TxReset
@@ -31,12 +41,16 @@ def _status_info(reason: str | None) -> dict[str, Any] | None:
     return {"reasonCode": "InvalidValue", "additionalInfo": reason[:512]}
 
 
-class Provisioning(Block[StationHost]):
+class ProvisioningHost(Services, Messaging, Variables, Evses, Link, Power, Protocol):
+    """What block B uses of the station: the device model, the boot, Reset's power cycle."""
+
+
+class Provisioning(Block[ProvisioningHost]):
     __slots__ = ("_firmware", "_security", "_transactions", "pending_reset")
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: ProvisioningHost,
         security: NetworkPriority,
         firmware: FirmwareState,
         transactions: TxReset,

@@ -28,12 +28,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from bench.ocpp.v201.block import Link, Services, Variables
 from bench.transport.config import LinkConfig
-
-if TYPE_CHECKING:
-    from bench.ocpp.v201.block import StationHost
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +63,16 @@ class TransportSecurity(Protocol):
     def client_files(self) -> tuple[str, str] | None: ...
 
 
+class NetworkHost(Services, Variables, Link, Protocol):
+    """What the network profiles use of the station: its events, OCPPCommCtrlr, its link."""
+
+
 class NetworkProfiles:
     """The slots, the connection order after a boot and the fallback of one station."""
 
     __slots__ = ("_failures", "_index", "_order", "cp", "sec")
 
-    def __init__(self, cp: StationHost, security: TransportSecurity) -> None:
+    def __init__(self, cp: NetworkHost, security: TransportSecurity) -> None:
         self.cp = cp
         self.sec = security
         self._order: list[int] = [BASE_SLOT]

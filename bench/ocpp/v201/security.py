@@ -17,12 +17,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from bench.model.faults import Fault
 from bench.ocpp.common.security_events import ConnectFailure, SecurityLog, connect_event
 from bench.ocpp.tls_material import material_dir, write_material
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import (
+    Block,
+    Handler,
+    Link,
+    Messaging,
+    Persistence,
+    Services,
+    Trigger,
+    Variables,
+)
 from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
 from bench.ocpp.v201.sec_network import NetworkProfiles
 from bench.transport.config import LinkConfig
@@ -63,10 +72,14 @@ def is_tamper(fault: Fault | None) -> bool:
     return "tamper" in text.lower()
 
 
-class Security(Block[StationHost]):
+class SecurityHost(Services, Messaging, Variables, Persistence, Link, Protocol):
+    """What blocks A and M use of the station: the security log's store, the link it secures."""
+
+
+class Security(Block[SecurityHost]):
     __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
 
-    def __init__(self, cp: StationHost) -> None:
+    def __init__(self, cp: SecurityHost) -> None:
         super().__init__(cp)
         self._log = SecurityLog(cp, self.owner, EVENTS)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry

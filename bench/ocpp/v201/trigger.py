@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
-from bench.ocpp.v201.block import Block, Handler, StationHost, Trigger
+from bench.ocpp.v201.block import Block, Evses, Handler, Messaging, Services, Trigger
 from bench.ocpp.v201.ports import TxLookup
 from bench.ocpp.v201.status import status_payload
 
@@ -26,12 +26,16 @@ _NEEDS_CONNECTOR = frozenset({"StatusNotification"})
 _PER_EVSE = frozenset({"MeterValues", "StatusNotification", "TransactionEvent"})
 
 
-class RemoteTrigger(Block[StationHost]):
+class TriggerHost(Services, Messaging, Evses, Protocol):
+    """What F06 and P use of the station: the session and the statuses it reports."""
+
+
+class RemoteTrigger(Block[TriggerHost]):
     __slots__ = ("_transactions", "_triggers")
 
     def __init__(
         self,
-        cp: StationHost,
+        cp: TriggerHost,
         transactions: TxLookup,
         triggers: Callable[[], dict[str, Trigger]],
     ) -> None:
