@@ -176,7 +176,22 @@ class ScriptRunner:
             cp.restore_network()
         elif verb == "reboot":
             await _to_the_end(cp.reboot(RebootKind.LOCAL))  # each version words it
+        elif verb == "power":
+            await self._power(step, on=args[0] == "on")
         return StepFinished(step, PASSED)
+
+    async def _power(self, step: Step, *, on: bool) -> None:
+        """A power cut or the supply back; the version ends its transactions with its
+        PowerLoss reason and boots with its power-up reason (1.6 §7.36, B01)."""
+        power = self.cp.power()
+        if on and power.on:
+            raise _failed(step, "the station has power already")
+        if on and not power.cut:
+            raise _failed(step, "the station is booting already")
+        if not on and not power.on:
+            raise _failed(step, "the station has no power to cut")
+        # Not cut short: a cut half done or a boot half waited leaves the station between.
+        await _to_the_end(self.cp.power_restore() if on else self.cp.power_cut())
 
     async def _expect(self, step: Step) -> StepFinished:
         cp, args = self.cp, step.args

@@ -47,7 +47,9 @@ GRAMMAR: dict[str, tuple[int, int, str]] = {
     "disconnect": (0, 0, "disconnect"),
     "reconnect": (0, 0, "reconnect"),
     "reboot": (0, 0, "reboot"),
+    "power": (1, 1, "power off|on"),
 }
+POWER_STATES = ("off", "on")  # power off: a power cut; power on: the supply is back
 
 DEFAULT_EXPECT_WITHIN = 30.0
 
@@ -187,6 +189,8 @@ def _check(verb: str, args: tuple[str, ...]) -> None:
             raise _Bad("PERCENT must be at most 100")
     if verb == "wait":
         _float(args[0], "SECONDS")
+    if verb == "power" and args[0] not in POWER_STATES:
+        raise _Bad(f"expected 'power off' or 'power on', got 'power {args[0]}'")
     if verb == "expect":
         if args[1] not in STATUSES:
             raise _Bad(f"unknown status {args[1]!r}; one of {', '.join(STATUSES)}")

@@ -259,3 +259,57 @@ async def test_each_example_runs_green_against_the_built_in_csms(
     await wait_until(lambda: reasons() == [reason], WAIT, f"one transaction ended ({reason})")
     assert not run.station.connector(1).plugged
     assert run.cp.status_of(1).status == "Available"
+
+
+# ------------------------------------------------------------------ power off / power on
+
+
+def test_power_takes_off_or_on_and_nothing_else() -> None:
+    steps, problems = check_script("power off\npower on\npower down\npower\n")
+    assert [s.text for s in steps] == ["power off", "power on"]
+    assert [p.detail for p in problems] == [
+        "expected 'power off' or 'power on', got 'power down'",
+        "expected 'power off|on'",
+    ]
+
+
+@pytest.mark.parametrize("ocpp", ["1.6", "2.0.1"])
+async def test_power_off_ends_the_session_with_power_loss_and_power_on_boots_again(
+    station, csms: CentralSystem, ocpp: str
+) -> None:
+    """A power cut ends the transaction with reason PowerLoss (1.6 §7.36, 2.0.1
+    ReasonEnumType), sent once the station is back; power on boots it afresh (2.0.1
+    BootNotification reason PowerUp, B01)."""
+    run = await station(ocpp)
+    sid = run.station.id
+    boots = csms.station(sid).boot_count
+    mark = csms.mark()
+    script = (
+        f"plug 1; present {DEMO_TAG}; expect 1 Charging within 60;"
+        " power off; wait 5; power on; unplug 1; expect 1 Available within 60"
+    )
+    events: list[Any] = []
+    await run.run_script(parse_script(script, separator=";"), on_event=events.append)
+    assert all(v == PASSED for _, v in verdicts(events))
+    assert run.cp.power().on
+
+    boot = await csms.wait_for_message(sid, "BootNotification", timeout=WAIT, since=mark)
+    if ocpp == "2.0.1":
+        assert boot["reason"] == "PowerUp"
+
+    def reasons() -> list[str | None]:
+        if ocpp == "1.6":
+            return [tx.reason for tx in csms.transactions(sid) if not tx.active]
+        return [tx.stopped_reason for tx in v201_tx.transactions(csms.store.conn, sid)]
+
+    await wait_until(lambda: reasons() == ["PowerLoss"], WAIT, "the transaction ended")
+    assert csms.station(sid).boot_count == boots + 1
+
+
+async def test_power_on_while_the_station_has_power_fails_the_step(station) -> None:
+    run = await station("1.6")
+    events: list[Any] = []
+    with pytest.raises(StepError) as caught:
+        await run.run_script(parse_script("power on"), on_event=events.append)
+    assert caught.value.detail == "the station has power already"
+    assert run.cp.power().on

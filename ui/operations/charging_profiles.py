@@ -9,7 +9,7 @@ Which way a profile can reach a station of this bench (``route``):
 - it talks to an external CSMS: the bench plays the charge point and cannot send
   itself CSMS requests. The profile can be sent from that CSMS (the form copies the
   JSON), or installed on the station without any message (``install_locally``, the
-  station's own check and install, ``bench.ocpp.profile_station``).
+  station's own check and install, through ``bench.ocpp.profile_desk``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.csms.server import CentralSystem
+from bench.ocpp.api import ChargePointApi
 from bench.ocpp.profile_builder import ACTION
-from bench.ocpp.profile_station import LocalRefusal
-from bench.ocpp.profile_station import install_locally as _install_locally
+from bench.ocpp.profile_desk import LocalRefusal, ProfileDesk
 from ui.operations import OperationError
 from ui.operations import csms_console as console_ops
 
@@ -65,15 +65,15 @@ async def send(csms: CentralSystem, station_id: str, payload: dict[str, Any]) ->
     return await console_ops.send(csms, station_id, ACTION, payload)
 
 
-def install_locally(cp: Any, payload: dict[str, Any]) -> None:
+def install_locally(cp: ChargePointApi, payload: dict[str, Any]) -> None:
     """Put the profile on the station without a message; OperationError with its reason."""
     try:
-        _install_locally(cp, payload)
+        ProfileDesk(cp).install_locally(payload)
     except LocalRefusal as exc:
-        raise OperationError(f"{cp.station.id} refuses the profile: {exc}") from exc
+        raise OperationError(f"{cp.station_id} refuses the profile: {exc}") from exc
 
 
-def local_charge_point(workspace: Any, station_id: str) -> Any | None:
+def local_charge_point(workspace: Any, station_id: str) -> ChargePointApi | None:
     """The charge point of ``station_id`` when it runs in this bench on the built-in CSMS."""
     run = workspace.stations.get(station_id)
     csms = workspace.csms

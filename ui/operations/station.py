@@ -29,6 +29,24 @@ async def reboot(cp: ChargePointApi) -> None:
     await cp.reboot(RebootKind.LOCAL)
 
 
+async def power_cut(cp: ChargePointApi) -> None:
+    """A power failure at the station: its transactions end with the version's PowerLoss
+    reason (sent once it is back) and it stays dark until ``power_restore``."""
+    if not cp.power().on:
+        raise OperationError(f"{cp.station_id} has no power to cut")
+    await cp.power_cut()
+
+
+async def power_restore(cp: ChargePointApi) -> None:
+    """The supply is back: the station boots for its template's duration, then registers."""
+    power = cp.power()
+    if power.on:
+        raise OperationError(f"{cp.station_id} has power already")
+    if not power.cut:
+        raise OperationError(f"{cp.station_id} is booting already")
+    await cp.power_restore()
+
+
 def cut_network(cp: ChargePointApi) -> None:
     if not network_enabled(cp):
         raise OperationError(f"{cp.station_id}: the network is already cut")

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from bench.csms.server import CentralSystem
+from bench.ocpp.api import ChargePointApi
 from ui.operations import OperationError
 from ui.operations import charging_profiles as ops
 from ui.views.profile_form import FormTarget, ProfileForm
@@ -225,10 +226,10 @@ class ProfileDialog(QDialog):
             self._report(str(exc), error=True)
             return
         message = (
-            f"✓ Installed on {cp.station.id} without an OCPP message; its CSMS does not know it."
+            f"✓ Installed on {cp.station_id} without an OCPP message; its CSMS does not know it."
         )
         self._show_outcome(message, True)
-        self._report(f"Charging profile installed locally on {cp.station.id}", error=False)
+        self._report(f"Charging profile installed locally on {cp.station_id}", error=False)
         self.form.refresh()
 
     def _report(self, message: str, *, error: bool) -> None:
@@ -261,7 +262,7 @@ def open_for_station(
 ) -> ProfileDialog:
     """Show the form for one station of this bench, pre-filled for it (Smart charging tab)."""
     cp = run.cp
-    station_id = cp.station.id
+    station_id = cp.station_id
 
     def route() -> ops.Route:
         return ops.route(station_id, run.options.csms_url, csms() if csms is not None else None)
@@ -278,14 +279,14 @@ def open_for_console(
     csms: CentralSystem,
     station_id: str,
     version: str,
-    cp: Any | None,
+    cp: ChargePointApi | None,
     payload: dict[str, Any] | None,
     use: Callable[[dict[str, Any]], None],
     parent: QWidget | None,
 ) -> ProfileDialog:
     """Show the form for the console's SetChargingProfile, starting from its payload."""
     now = cp.clock.now if cp is not None else csms.clock.now
-    places = len(cp.station.connectors) if cp is not None else _CONSOLE_PLACES
+    places = len(cp.connector_ids()) if cp is not None else _CONSOLE_PLACES
     target = FormTarget(version, station_id, now, cp, places)
     dialog = ProfileDialog(target, mode=CONSOLE, initial=payload, parent=parent)
 

@@ -48,6 +48,8 @@ from PySide6.QtWidgets import (
 from bench.ocpp import profile_builder as pb
 from bench.ocpp import profile_checks as pc
 from bench.ocpp import profile_station as ps
+from bench.ocpp.api import ChargePointApi
+from bench.ocpp.profile_desk import ProfileDesk
 from ui.views.json_view import JsonHighlighter
 from ui.views.profile_fields import (
     FieldRow,
@@ -68,7 +70,7 @@ class FormTarget:
     version: str  # "1.6" | "2.0.1"
     station_id: str
     now: Callable[[], datetime]  # the station's (or the CSMS's) clock
-    cp: Any | None = None  # its charge point, when it runs in this bench
+    cp: ChargePointApi | None = None  # its charge point, when it runs in this bench
     places: int = 1  # connectors / EVSEs when ``cp`` is None
 
 
@@ -94,9 +96,8 @@ class ProfileForm(QWidget):
         self._read_problems: list[pb.Problem] = []
         self._loading = False
         self._auto_tx: str | None = None  # the transaction id the form filled in itself
-        self._extras = ps.default_draft(
-            target.version, target.cp, place
-        )  # what the form keeps but does not show
+        # what the form keeps but does not show
+        self._extras = _default_draft(target, place)
         self._build()
         draft = self._initial_draft(initial, place)
         self._load(draft)
@@ -237,7 +238,7 @@ class ProfileForm(QWidget):
     def _fill_places(self) -> None:
         cp = self.target.cp
         if cp is not None:
-            ids = [c.id for c in cp.station.connectors]
+            ids = list(cp.connector_ids())
         else:
             ids = list(range(1, max(1, self.target.places) + 1))
         self.place_box.addItem(self._place_name(0), 0)
@@ -258,7 +259,7 @@ class ProfileForm(QWidget):
                 return pb.from_payload(self.version, initial)
             except pb.DraftError:
                 pass  # the console's payload does not fit the form: start from the default
-        return ps.default_draft(self.version, self.target.cp, place)
+        return _default_draft(self.target, place)
 
     def _load(self, d: pb.ProfileDraft) -> None:
         """Show ``d`` in the widgets without reacting to the changes."""
@@ -374,7 +375,7 @@ class ProfileForm(QWidget):
         cp = self.target.cp
         if cp is None or self.purpose_box.currentText() != pb.TX:
             return
-        running = ps.running_transactions(cp).get(int(self.place_box.currentData()))
+        running = ProfileDesk(cp).running_transaction_ids().get(int(self.place_box.currentData()))
         current = self.tx_edit.text().strip()
         if running is not None and (not current or current == self._auto_tx):
             self._auto_tx = running
@@ -515,14 +516,15 @@ class ProfileForm(QWidget):
         self, draft: pb.ProfileDraft, payload: dict[str, Any], read_problems: list[pb.Problem]
     ) -> None:
         cp = self.target.cp
-        limits = ps.station_limits(cp) if cp is not None else None
+        limits = ProfileDesk(cp).limits() if cp is not None else None
         self.draft, self.payload, self._read_problems = draft, payload, read_problems
         self.problems = read_problems + pc.check(draft, limits)
         self.schema_error = pc.schema_problem(payload, self.version)
         self.station_refusal = None
         if cp is not None and self.schema_error is None:
-            self.station_refusal = ps.verdict(cp, payload)
-            self.problems += ps.replacements(cp, payload)
+            desk = ProfileDesk(cp)
+            self.station_refusal = desk.refusal(payload)
+            self.problems += desk.replacements(payload)
         self._show_problems()
         self._show_preview()
         self._show_status()
@@ -549,11 +551,11 @@ class ProfileForm(QWidget):
         if self.draft is None:
             pane.show_preview(None, "")
         elif any(p.is_error for p in self.problems):
-            now = ps.current(self.draft, self.target.now(), self.target.cp)
+            now = _current(self.draft, self.target)
             hint = " (the dotted line is what the station imposes now)" if now.before else ""
             pane.show_preview(now, f"Fix the fields marked ✗ to see this profile{hint}.")
         else:
-            pane.show_preview(ps.preview(self.draft, self.target.now(), self.target.cp))
+            pane.show_preview(_preview(self.draft, self.target))
             if self.station_refusal is not None and pane.preview and pane.preview.after:
                 # What it would do: the station refuses it, so nothing changes if it is sent.
                 pane.caption.setText(pane.caption.text() + " · if it were accepted")
@@ -595,3 +597,22 @@ class ProfileForm(QWidget):
             self._show_problems()
             self._show_status()
             self._show_preview()
+
+
+# ------------------------------------------------------------ with or without a station
+def _default_draft(target: FormTarget, place: int | None) -> pb.ProfileDraft:
+    if target.cp is not None:
+        return ProfileDesk(target.cp).new_draft(place)
+    return ps.default_draft(target.version, None, place)
+
+
+def _preview(draft: pb.ProfileDraft, target: FormTarget) -> ps.Preview:
+    if target.cp is not None:
+        return ProfileDesk(target.cp).preview(draft, target.now())
+    return ps.preview(draft, target.now())
+
+
+def _current(draft: pb.ProfileDraft, target: FormTarget) -> ps.Preview:
+    if target.cp is not None:
+        return ProfileDesk(target.cp).current(draft, target.now())
+    return ps.current(draft, target.now(), None)

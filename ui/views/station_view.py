@@ -61,6 +61,7 @@ class StationView(QWidget):
         self.bridge = bridge
         self.csms = csms  # the built-in CSMS: the Smart charging tab sends profiles with it
         self.cp: ChargePointApi = bridge.cp
+        self._power_busy = False  # a power cut or restore is under way
         self.reporter = reporter
         self.header = StationHeader(self.cp)
         # 2.0.1: the last TransactionEvent per EVSE, shown on the cards (E01-E03).
@@ -69,6 +70,10 @@ class StationView(QWidget):
 
         self.reboot_button = tool_button("Reboot", "Power-cycle the station", "rebootButton")
         self.reboot_button.clicked.connect(self._reboot)
+        self.power_button = tool_button(
+            "Power cut", "Cut the station's supply / bring it back", "powerButton"
+        )
+        self.power_button.clicked.connect(self._toggle_power)
         self.network_button = tool_button(
             "Cut network", "Drop the link to the CSMS / bring it back", "networkButton"
         )
@@ -98,7 +103,13 @@ class StationView(QWidget):
         self.station_fault_button.setMenu(menu)
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
-        for button in (self.reboot_button, self.network_button, self.station_fault_button):
+        buttons = (
+            self.reboot_button,
+            self.power_button,
+            self.network_button,
+            self.station_fault_button,
+        )
+        for button in buttons:
             actions.addWidget(button)
         actions.addStretch(1)
         self.header.layout().addLayout(actions)
@@ -193,6 +204,10 @@ class StationView(QWidget):
             "Cut network" if ops.network_enabled(self.cp) else "Restore network"
         )
         self.clear_station_fault.setEnabled(self.cp.station.fault is not None)
+        power = self.cp.power()
+        self.power_button.setText("Power restore" if power.cut else "Power cut")
+        # While it boots (after a reboot or a restore) there is nothing to cut or restore.
+        self.power_button.setEnabled((power.on or power.cut) and not self._power_busy)
 
     @asyncSlot()
     async def _reboot(self) -> None:
@@ -202,6 +217,21 @@ class StationView(QWidget):
             await perform_async(self.reporter, ops.reboot, self.cp)
         finally:
             self.reboot_button.setEnabled(True)
+
+    @asyncSlot()
+    async def _toggle_power(self) -> None:
+        restore = self.cp.power().cut
+        self.reporter.report_info(
+            f"{self.cp.station_id}: " + ("power back, booting…" if restore else "power cut")
+        )
+        self._power_busy = True
+        self.power_button.setEnabled(False)
+        try:
+            operation = ops.power_restore if restore else ops.power_cut
+            await perform_async(self.reporter, operation, self.cp)
+        finally:
+            self._power_busy = False
+            self.refresh()
 
     def dispose(self) -> None:
         self.bridge.changed.disconnect(self.refresh)
