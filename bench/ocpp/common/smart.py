@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.common.timestamps import read_iso
 from bench.smart.composite import Limit, ProfileSource, share
-from bench.smart.profiles import ProfileError
+from bench.smart.profiles import Period, ProfileError, Schedule, make_schedule
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -51,6 +51,30 @@ def profile_time(text: str | None) -> datetime | None:
     except ValueError:
         raise ProfileError(f"{text!r} is not an ISO 8601 date-time") from None
     return value.astimezone(UTC)
+
+
+def read_schedule(data: dict[str, Any]) -> Schedule:
+    """A ChargingSchedule (1.6 §7.13, 2.0.1 part 2 §2.13: the same fields in both) as a
+    ``Schedule``; ``ProfileError`` when malformed. Each version checks its own extras."""
+    periods = []
+    for item in data.get("chargingSchedulePeriod") or []:
+        phases = item.get("numberPhases")
+        periods.append(
+            Period(
+                int(item["startPeriod"]),
+                float(item["limit"]),
+                int(phases) if phases is not None else None,
+            )
+        )
+    duration = data.get("duration")
+    min_rate = data.get("minChargingRate")
+    return make_schedule(
+        data.get("chargingRateUnit"),
+        periods,
+        start=profile_time(data.get("startSchedule")),
+        duration=int(duration) if duration is not None else None,
+        min_rate=float(min_rate) if min_rate is not None else None,
+    )
 
 
 def floor1(value: float) -> float:

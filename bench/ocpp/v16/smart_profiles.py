@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.ocpp.common.smart import profile_time
+from bench.ocpp.common.smart import profile_time, read_schedule
 from bench.smart.profiles import (
     ABSOLUTE,
     DAILY,
@@ -20,11 +20,9 @@ from bench.smart.profiles import (
     TX,
     TX_DEFAULT,
     WEEKLY,
-    Period,
     Profile,
     ProfileError,
     Schedule,
-    make_schedule,
 )
 
 # 1.6 names of the purposes, both ways.
@@ -38,25 +36,7 @@ PURPOSE_NAME = {v: k for k, v in PURPOSES.items()}
 
 def parse_schedule(data: dict[str, Any]) -> Schedule:
     """A 1.6 ``ChargingSchedule`` (§7.13) as a ``Schedule``."""
-    periods = []
-    for item in data.get("chargingSchedulePeriod") or []:
-        phases = item.get("numberPhases")
-        periods.append(
-            Period(
-                int(item["startPeriod"]),
-                float(item["limit"]),
-                int(phases) if phases is not None else None,
-            )
-        )
-    duration = data.get("duration")
-    min_rate = data.get("minChargingRate")
-    return make_schedule(
-        data.get("chargingRateUnit"),
-        periods,
-        start=profile_time(data.get("startSchedule")),
-        duration=int(duration) if duration is not None else None,
-        min_rate=float(min_rate) if min_rate is not None else None,
-    )
+    return read_schedule(data)
 
 
 def parse(data: dict[str, Any]) -> Profile:

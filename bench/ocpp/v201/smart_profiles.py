@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from bench.ocpp.common.smart import profile_time
+from bench.ocpp.common.smart import profile_time, read_schedule
 from bench.smart.composite import ProfileSource
 from bench.smart.profiles import (
     ABSOLUTE,
@@ -31,11 +31,9 @@ from bench.smart.profiles import (
     TX,
     TX_DEFAULT,
     WEEKLY,
-    Period,
     Profile,
     ProfileError,
     Schedule,
-    make_schedule,
 )
 
 PURPOSES = {
@@ -124,25 +122,7 @@ def parse_schedule(data: dict[str, Any]) -> Schedule:
     phaseToUse is checked against the station (``check_capabilities``); the engine
     only needs how many phases a period may use.
     """
-    periods = []
-    for item in data.get("chargingSchedulePeriod") or []:
-        phases = item.get("numberPhases")
-        periods.append(
-            Period(
-                int(item["startPeriod"]),
-                float(item["limit"]),
-                int(phases) if phases is not None else None,
-            )
-        )
-    duration = data.get("duration")
-    min_rate = data.get("minChargingRate")
-    return make_schedule(
-        data.get("chargingRateUnit"),
-        periods,
-        start=profile_time(data.get("startSchedule")),
-        duration=int(duration) if duration is not None else None,
-        min_rate=float(min_rate) if min_rate is not None else None,
-    )
+    return read_schedule(data)
 
 
 def _check_schedule(schedule: dict[str, Any], kind: str) -> None:
