@@ -1,8 +1,10 @@
 """What the shared OCPP helpers need of a station: its services, none of its blocks.
 
 ``transfer_jobs`` and ``tx_delivery`` run for a 1.6 or a 2.0.1 charge point (both
-``ChargePointBase``); typing them on this protocol lets a block hand them the narrow
-host it was built with instead of the whole charge point.
+``ChargePointBase``); typing them on these protocols lets a block hand them the
+narrow host it was built with instead of the whole charge point. ``DeliveryHost``
+is what delivering queued transaction messages needs; ``StationLink`` adds what
+file transfers need.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from bench.transport.config import LinkConfig
 
 
-class StationLink(Protocol):
+class DeliveryHost(Protocol):
     @property
     def station(self) -> Station: ...
     @property
@@ -28,13 +30,17 @@ class StationLink(Protocol):
     @property
     def session(self) -> OcppSession: ...
     @property
-    def events(self) -> Emitter: ...
-    @property
-    def link_config(self) -> LinkConfig: ...
-    @property
     def accepted(self) -> bool: ...
     @property
     def online(self) -> bool: ...
 
-    async def wait_accepted(self, timeout: float) -> None: ...
     def status_may_have_changed(self) -> None: ...
+
+
+class StationLink(DeliveryHost, Protocol):
+    @property
+    def events(self) -> Emitter: ...
+    @property
+    def link_config(self) -> LinkConfig: ...
+
+    async def wait_accepted(self, timeout: float) -> None: ...

@@ -23,17 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidOutgoing, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
 from bench.store.queue import OfflineQueue, QueuedMessage
 
 if TYPE_CHECKING:
-    from bench.kernel.supervisor import Supervisor
-    from bench.model.clock import Clock
-    from bench.model.station import Station
-    from bench.ocpp.session import OcppSession
+    from bench.ocpp.common.station_link import DeliveryHost
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +40,6 @@ Limits = Callable[[], tuple[int, float]]
 Prepare = Callable[[QueuedMessage], dict[str, Any] | None]
 # (the message, the payload sent, the CSMS's reply), after the message left the queue.
 OnReply = Callable[[QueuedMessage, dict[str, Any], dict[str, Any]], None]
-
-
-class DeliveryHost(Protocol):
-    """What delivery needs of its charge point (``ChargePointBase`` is one)."""
-
-    @property
-    def station(self) -> Station: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def tasks(self) -> Supervisor: ...
-
-    @property
-    def session(self) -> OcppSession: ...
-
-    @property
-    def online(self) -> bool: ...
-
-    @property
-    def accepted(self) -> bool: ...
-
-    def status_may_have_changed(self) -> None: ...
 
 
 class TxDelivery:

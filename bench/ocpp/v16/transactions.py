@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.charge_point_base import AuthorizationResult
+from bench.ocpp.common.station_link import DeliveryHost
 from bench.ocpp.common.timestamps import iso
-from bench.ocpp.common.tx_delivery import DeliveryHost, TxDelivery
+from bench.ocpp.common.tx_delivery import TxDelivery
 from bench.ocpp.v16.tx_meter_values import MeterValues
 from bench.store.queue import OfflineQueue
 
