@@ -11,6 +11,7 @@ BENCHMARKS = [
     ["bench_messages.py"],
     ["bench_charging_load.py"],
     ["bench_fleet.py"],
+    ["bench_virtual_day.py"],
     ["bench_store.py"],
     ["bench_ui.py"],
     ["bench_ui_add.py"],
