@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench.ocpp.common.timestamps import read_iso
 from bench.ocpp.profile_builder import (
     PROFILE_ID,
     STACK_LEVEL,
@@ -368,7 +369,7 @@ def own_series(profile: Profile, start: datetime, end: datetime, anchor: datetim
 
 
 def _series(schedule: dict[str, Any], span: int) -> Series:
-    start = datetime.fromisoformat(str(schedule["scheduleStart"]).replace("Z", "+00:00"))
+    start = read_iso(str(schedule["scheduleStart"]))
     periods = schedule["chargingSchedulePeriod"]
     times = tuple(start.timestamp() + p["startPeriod"] for p in periods)
     values = tuple(float(p["limit"]) for p in periods)

@@ -8,7 +8,6 @@ and the model's transaction with its integer transactionId.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from bench.ocpp.api import (
@@ -26,6 +25,7 @@ from bench.ocpp.api import (
     WriteOutcome,
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
+from bench.ocpp.common.timestamps import read_iso
 from bench.ocpp.v16.config import Configuration
 from bench.ocpp.v16.smart_profiles import PURPOSE_NAME as PURPOSE_16_NAME
 from bench.smart.profiles import Profile
@@ -138,7 +138,7 @@ class Api16(CommonApi):
         cp = _cp(self)
         conf = cp.smart.composite_schedule(place, duration_s, unit)  # 1.6 §5.7
         schedule = conf["chargingSchedule"]
-        start = datetime.fromisoformat(str(conf["scheduleStart"]).replace("Z", "+00:00"))
+        start = read_iso(str(conf["scheduleStart"]))
         periods = tuple(
             SchedulePeriod(int(p["startPeriod"]), float(p["limit"]), p.get("numberPhases"))
             for p in schedule["chargingSchedulePeriod"]

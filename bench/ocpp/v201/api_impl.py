@@ -12,7 +12,6 @@ on the connector only records that an authorized driver's EV may draw energy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from bench.ocpp.api import (
@@ -30,6 +29,7 @@ from bench.ocpp.api import (
     WriteOutcome,
 )
 from bench.ocpp.api_common import CommonApi, limit_in_force, profile_limit
+from bench.ocpp.common.timestamps import read_iso
 from bench.ocpp.v201.device_model import (
     AttributeType,
     ComponentKey,
@@ -149,7 +149,7 @@ class Api201(CommonApi):
     def composite_schedule(self, place: int, duration_s: int, unit: str) -> CompositeSchedule:
         cp = _cp(self)
         schedule = cp.smart.composite(place, duration_s, unit)
-        start = datetime.fromisoformat(str(schedule["scheduleStart"]).replace("Z", "+00:00"))
+        start = read_iso(str(schedule["scheduleStart"]))
         periods = tuple(
             SchedulePeriod(int(p["startPeriod"]), float(p["limit"]), p.get("numberPhases"))
             for p in schedule["chargingSchedulePeriod"]

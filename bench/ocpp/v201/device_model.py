@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from bench.ocpp.common.timestamps import read_iso
 
 
 class AttributeType(StrEnum):
@@ -251,7 +252,7 @@ def normalize(value: str, ch: Characteristics) -> str:
         return lowered
     if dt == DataType.DATE_TIME:
         try:
-            datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            read_iso(value.strip())
         except ValueError:
             raise InvalidValue(f"{value!r} is not an RFC 3339 date-time") from None
         return value.strip()
