@@ -256,6 +256,7 @@ async def test_a_power_cut_drops_the_link_and_the_restore_boots_afresh_with_powe
     station has booted again (2.0.1: BootNotification reason PowerUp, B01)."""
     cp = await make_station(csms.url, "APIA")
     await charging(cp)
+    await cp.drained()  # what the session sent so far is delivered: the queue is empty
     await cp.power_cut()
     assert cp.power() == Power(on=False, cut=True, back_at=None)
     assert cp.network().link is LinkState.OFFLINE
