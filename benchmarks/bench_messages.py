@@ -124,7 +124,7 @@ async def payload_maker_201(call: str, cps: list, clock) -> tuple[str, Callable]
     from bench.ocpp.v201.tx_meter import meter_value
 
     def reading(cp) -> list[dict[str, Any]]:
-        values = cp.transactions.sampler.values(
+        values = cp.transactions.metering.sampler.values(
             cp.station.connector(1), MEASURANDS, "Sample.Periodic"
         )
         return [meter_value(clock.now(), values)]

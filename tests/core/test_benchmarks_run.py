@@ -1,0 +1,45 @@
+"""The benchmarks still run against today's code (issue 12: figures before and after).
+
+A benchmark reaches into the charge point to build its payloads fast; when the core
+is reshaped it can break without any test noticing, and then the published figures
+cannot be reproduced. Each runs here at a tiny size, as a subprocess the way a user
+runs it; the figures it prints are not judged (speed is for the benchmarks).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY = {
+    "messages-1.6": ["bench_messages.py", "--ocpp", "1.6", "--stations", "2",
+                     "--seconds", "1", "--runs", "1"],
+    "messages-2.0.1": ["bench_messages.py", "--ocpp", "2.0.1", "--stations", "2",
+                       "--seconds", "1", "--runs", "1"],
+    "charging-load-1.6": ["bench_charging_load.py", "--ocpp", "1.6", "--stations", "4",
+                          "--window", "2"],
+    "charging-load-2.0.1": ["bench_charging_load.py", "--ocpp", "2.0.1", "--stations", "4",
+                            "--window", "2"],
+    "fleet-2.0.1": ["bench_fleet.py", "--ocpp", "2.0.1", "--stations", "5", "--window", "1"],
+    "virtual-day": ["bench_virtual_day.py", "--runs", "1"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_the_benchmark_runs_and_prints_its_figures(name: str) -> None:
+    script, *args = TINY[name]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stdout.strip(), "a benchmark prints its figures"
