@@ -6,6 +6,7 @@ faults map to 1.6 §7.6 error codes, and a silent or pulled board is InternalErr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -193,3 +194,19 @@ async def test_a_station_reset_reboots_the_board_and_resends_its_commands(rig, s
     station.power_on()
     await wait_until(lambda: len(sent(board, "limit")) > limits, what="the limit re-sent")
     await wait_until(lambda: board.outlets[1].limit_a == 12.0, what="the limit restored")
+
+
+async def test_detach_ends_the_driver_even_when_a_change_arrives_with_the_cancellation(
+    rig, station
+):
+    """A model change and detach() in the same turn of the loop: the control loop's wait
+    completes as it is cancelled. With asyncio.wait_for (Python 3.11) the cancellation
+    was lost, the loop ran on and detach() never returned (a test hung for 120 s)."""
+    driver, _board = rig
+    await wait_until(lambda: sent(_board, "limit"), what="the board told once")
+    for amps in (10.0, 12.0, 8.0):  # several tries: the wait must be pending each time
+        station.connector(1).set_limit(amps, "test")  # wakes the control loop ...
+        await asyncio.wait_for(driver.detach(), 5.0)  # ... as detach cancels it
+        assert driver not in station.devices
+        await driver.attach(station, 1)
+        await wait_until(lambda: driver.health.connected, what="the board's hello again")

@@ -238,8 +238,11 @@ class LineBoardDriver(DeviceDriver):
         next_ping = loop.time() + keepalive
         self._dirty.set()  # tell the board everything once after (re)opening
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+            # that arrives as the event is set, and this loop then outlives detach().
             try:
-                await asyncio.wait_for(self._dirty.wait(), max(0.0, next_ping - loop.time()))
+                async with asyncio.timeout(max(0.0, next_ping - loop.time())):
+                    await self._dirty.wait()
             except TimeoutError:
                 pass
             if self._dirty.is_set():
