@@ -119,7 +119,8 @@ class OfflineQueue:
         self.health.track(self)
         # What the disk refused, held in memory until ``write_back`` succeeds.
         self._memory: list[QueuedMessage] = []  # after every row on disk, in order
-        self._removed: set[int] = set()  # rows delivered or dropped, not yet deleted
+        # Rows delivered or dropped, not yet deleted (dict keys: an empty set is 216 bytes).
+        self._removed: dict[int, None] = {}
         self._changed: dict[int, QueuedMessage] = {}  # rows with newer attempts/payload
         self._moved: dict[int, int] = {}  # memory id -> row id once written back
         self._last_memory_id = 0  # memory ids are negative: never a row id
@@ -199,14 +200,14 @@ class OfflineQueue:
                 kind = self._refused(exc)
                 if not self._exists(row_id):
                     return False
-                self._removed.add(row_id)
+                self._removed[row_id] = None
                 self.health.failed(exc, kind)
                 return True
             self._wrote()
             return cur.rowcount > 0
         if not self._exists(row_id):
             return False
-        self._removed.add(row_id)
+        self._removed[row_id] = None
         self._changed.pop(row_id, None)
         self.write_back()
         return True
@@ -248,7 +249,7 @@ class OfflineQueue:
             commit_pending(self.conn)
         except Exception as exc:
             kind = self._refused(exc)
-            self._removed.update(m.id for m in self._disk_rows())
+            self._removed.update(dict.fromkeys(m.id for m in self._disk_rows()))
             self.health.failed(exc, kind)
             return count
         self._removed.clear()

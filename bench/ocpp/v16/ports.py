@@ -80,10 +80,13 @@ class SecurityEvents(Protocol):
 
 
 class CertificateHolder(SecurityEvents, Protocol):
-    """The security block as its profiles see it: the certificate store, and its events."""
+    """The security block as its profiles see it: the certificate store, its events, and
+    the reconnect that puts a new profile into force."""
 
     @property
     def store(self) -> CertificateStore: ...
+
+    def reconnect(self) -> None: ...
 
 
 class FirmwareSecurity(SecurityEvents, Protocol):

@@ -179,7 +179,6 @@ class Security:
             events=events,
             base_link=base_link,
             certificates=self,
-            reconnect=self._reconnect,
         )
 
     def handlers(self) -> dict[str, Any]:
@@ -370,11 +369,11 @@ class Security:
         starts_in = (leaf.not_valid_before_utc - now).total_seconds()
         if starts_in > 0:
             # A02.FR.08: switch once its validity starts.
-            self._tasks.later("client-certificate", starts_in, self._reconnect)
+            self._tasks.later("client-certificate", starts_in, self.reconnect)
             return {"status": "Accepted"}
-        return Reply({"status": "Accepted"}, then=self._reconnect)
+        return Reply({"status": "Accepted"}, then=self.reconnect)
 
-    def _reconnect(self) -> None:
+    def reconnect(self) -> None:
         """Drop the link; the connection loop reconnects with the current settings."""
         self._tasks.spawn(self._reconnector.drop_connection(), name="security-reconnect")
 

@@ -39,6 +39,9 @@ REFUSALS = frozenset({ErrorKind.NOT_IMPLEMENTED.value, ErrorKind.NOT_SUPPORTED.v
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 class ExtensionGate:
     """One station's view of the security extension: its setting and its CSMS's refusals."""
 
@@ -47,8 +50,10 @@ class ExtensionGate:
     def __init__(self, station_id: str, enabled: bool) -> None:
         self.station_id = station_id
         self.enabled = enabled
-        self._refused: set[str] = set()  # refused on the current connection
-        self._told: set[str] = set()  # refusals already logged in this station's life
+        # Refusals are rare, and an empty set costs 216 bytes a station: both start as one
+        # shared empty frozenset and are replaced, not mutated, when one arrives.
+        self._refused = _NONE  # refused on the current connection
+        self._told = _NONE  # refusals logged in this station's life
 
     def may_send(self, action: str) -> bool:
         """False for an extension message the station must not send now."""
@@ -60,9 +65,9 @@ class ExtensionGate:
         """Note the CSMS's CALLERROR; True when it means the CSMS does not implement ``action``."""
         if action not in EXTENSION_MESSAGES or exc.code not in REFUSALS:
             return False
-        self._refused.add(action)
+        self._refused |= {action}
         if action not in self._told:
-            self._told.add(action)
+            self._told |= {action}
             log.warning(
                 "%s: the CSMS does not implement %s (%s); not sent again on this connection",
                 self.station_id,
@@ -73,7 +78,7 @@ class ExtensionGate:
 
     def on_connected(self) -> None:
         """A new connection: the CSMS behind it gets asked again."""
-        self._refused.clear()
+        self._refused = _NONE
 
     def guard(self, handlers: Mapping[str, Handler]) -> dict[str, Handler]:
         """The extension's request handlers, or NotImplemented for each while it is off."""

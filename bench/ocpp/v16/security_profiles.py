@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +60,6 @@ class SecurityProfiles:
         "_config",
         "_db",
         "_events",
-        "_reconnect",
         "_state",
         "_station_id",
         "_trial_failures",
@@ -79,7 +77,6 @@ class SecurityProfiles:
         events: Emitter,
         base_link: LinkConfig,
         certificates: CertificateHolder,
-        reconnect: Callable[[], None],
     ) -> None:
         self._station_id = station_id
         self._db = db  # where the TLS material for the transport is written
@@ -90,8 +87,8 @@ class SecurityProfiles:
         # The link settings the bench was given (the charge point keeps the same object
         # current: AuthorizationKey, ping interval); each profile's settings derive from it.
         self._base_link = base_link
-        self._certificates = certificates  # the store; events for every change of profile
-        self._reconnect = reconnect  # after the reply to an upgrade (A05.FR.06/07)
+        # The store; events for every change of profile; the reconnect after an upgrade.
+        self._certificates = certificates
         self._trial_failures = 0
         self.use_fallback_root = False  # M05.FR.13: try the fallback root after a TLS failure
         base = base_link.profile
@@ -200,7 +197,7 @@ class SecurityProfiles:
         )
         self._events.emit(SecurityProfileChanged(new, current, "upgrading"))
         # A05.FR.06/07: disconnect after the reply, reconnect with the new profile.
-        return Reply({"status": "Accepted"}, then=self._reconnect)
+        return Reply({"status": "Accepted"}, then=self._certificates.reconnect)
 
     def _upgrade_refusal(self, new: int, current: int) -> str | None:
         """Why an upgrade to ``new`` is not allowed now (A05.FR.01-04), or None."""

@@ -124,7 +124,7 @@ class SmartCharging:
         self._events = events  # ProfilesChanged
         self._store: ProfileStore | None = None  # loaded on first use
         # Wakes ``apply`` at the next period boundary or validTo.
-        self._boundary = BoundaryTimer(tasks, TIMER, self.apply)
+        self._boundary = BoundaryTimer(tasks, TIMER, self)
 
     def what_if(self, store: ProfileStore) -> SmartCharging:
         """This block evaluated over ``store`` (a preview): its checks and composite

@@ -111,9 +111,7 @@ class Transactions:
             link,
             self.queue,
             name="tx-queue",
-            limits=self._retry_limits,
-            prepare=self._prepare,
-            on_reply=self._on_reply,
+            owner=self,
         )
         self.meter_values = MeterValues(
             station,
@@ -122,8 +120,7 @@ class Transactions:
             tasks=tasks,
             session=link.session,
             link=link,
-            enqueue=lambda action, payload, local: self.enqueue(action, payload, local=local),
-            save_register=self._save_register,
+            transactions=self,
         )
         self._counter = int(state.get(station.id, "tx_counter", 0) or 0)
         # A TxProfile that came with RemoteStartTransaction (1.6 §5.16.2), per connector.
@@ -380,7 +377,7 @@ class Transactions:
         # Its TxProfiles cease and a shared ChargePointMaxProfile is split anew (1.6 §3.13).
         self._smart.transaction_ended(connector)
         self._forget_open(connector)
-        self._save_register(connector)
+        self.save_register(connector)
         self.enqueue("StopTransaction", payload, local=local, holds=connector.id)
         self._link.status_may_have_changed()
 
@@ -402,7 +399,7 @@ class Transactions:
     def _forget_open(self, connector: Connector) -> None:
         self._state.put(self._station.id, f"open_tx_{connector.id}", None)
 
-    def _save_register(self, connector: Connector) -> None:
+    def save_register(self, connector: Connector) -> None:
         # The instant goes with the reading: a restart resumes the clock from it.
         record = {"wh": connector.meter.energy_wh, "at": self._clock.now().timestamp()}
         self._state.put(self._station.id, f"energy_{connector.id}", record)
@@ -479,7 +476,7 @@ class Transactions:
     def on_link_down(self) -> None:
         self.delivery.stop()
 
-    def _retry_limits(self) -> tuple[int, float]:
+    def delivery_limits(self) -> tuple[int, float]:
         config = self._config  # 1.6 §3.7.1
         return (
             config.value("TransactionMessageAttempts"),
@@ -500,7 +497,7 @@ class Transactions:
             ids = dict(list(ids.items())[-100:])
         self._state.put(self._station.id, "tx_ids", ids)
 
-    def _prepare(self, item: QueuedMessage) -> dict[str, Any] | None:
+    def delivery_payload(self, item: QueuedMessage) -> dict[str, Any] | None:
         """The payload to send, with the transactionId learnt since it was queued (§3.7)."""
         payload = dict(item.payload)
         local = (item.meta or {}).get("local")
@@ -518,7 +515,7 @@ class Transactions:
                 payload["transactionId"] = tx_id
         return payload
 
-    def _on_reply(
+    def delivery_replied(
         self, item: QueuedMessage, payload: dict[str, Any], reply: dict[str, Any]
     ) -> None:
         action, local = item.action, (item.meta or {}).get("local")

@@ -10,9 +10,8 @@ go through the queue (``Transactions.enqueue``); outside one they are sent direc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.v16.metering import meter_value, sampled_values
@@ -28,8 +27,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Queues a transaction-related message (``Transactions.enqueue``): action, payload, local key.
-Enqueue = Callable[[str, dict[str, Any], str | None], object]
+
+class TxQueueing(Protocol):
+    """What meter values use of the transactions block that owns them."""
+
+    def enqueue(self, action: str, payload: dict[str, Any], *, local: str | None = None) -> int:
+        """Queue a transaction-related message."""
+        ...
+
+    def save_register(self, connector: Connector) -> None:
+        """Persist the connector's energy register (it outlives a restart)."""
+        ...
 
 
 class MeterValues:
@@ -38,12 +46,11 @@ class MeterValues:
     __slots__ = (
         "_clock",
         "_config",
-        "_enqueue",
         "_link",
-        "_save_register",
         "_session",
         "_station",
         "_tasks",
+        "_transactions",
         "_tx_data",
     )
 
@@ -56,8 +63,7 @@ class MeterValues:
         tasks: Supervisor,
         session: OcppSession,
         link: LinkState,
-        enqueue: Enqueue,
-        save_register: Callable[[Connector], None],
+        transactions: TxQueueing,
     ) -> None:
         self._station = station
         self._clock = clock
@@ -65,8 +71,8 @@ class MeterValues:
         self._tasks = tasks
         self._session = session  # meter values outside a transaction are sent directly
         self._link = link
-        self._enqueue = enqueue  # inside one they are queued with the transaction
-        self._save_register = save_register  # the register outlives a restart
+        # Inside a transaction they are queued with it; the register outlives a restart.
+        self._transactions = transactions
         self._tx_data: dict[int, list[dict[str, Any]]] = {}  # connector id -> transactionData
 
     def cancel_timers(self) -> None:
@@ -107,7 +113,7 @@ class MeterValues:
         items = self._config.value("MeterValuesSampledData")
         self._send_meter_values(connector, items, "Sample.Periodic")
         self.add_tx_data(connector, "StopTxnSampledData", "Sample.Periodic")
-        self._save_register(connector)
+        self._transactions.save_register(connector)
 
     def schedule_aligned(self) -> None:
         interval = self._config.value("ClockAlignedDataInterval")
@@ -145,7 +151,7 @@ class MeterValues:
         tx = connector.transaction
         if tx is not None:
             payload["transactionId"] = tx.protocol_id if tx.protocol_id is not None else 0
-            self._enqueue("MeterValues", payload, tx.local_key)
+            self._transactions.enqueue("MeterValues", payload, local=tx.local_key)
         elif self._link.accepted:
             # Outside a transaction meter values are not transaction-related: no queueing.
             self._tasks.spawn(self._send_direct("MeterValues", payload), name="meter")

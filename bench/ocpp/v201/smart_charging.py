@@ -103,7 +103,7 @@ class SmartCharging(Block[SmartHost]):
         self._stale = False  # the load dropped stored rows: the store must be rewritten
         self._sources: dict[int, str] = {}  # profile id -> chargingLimitSource
         # Wakes ``apply`` at the next period boundary or validTo.
-        self._boundary = BoundaryTimer(cp.tasks, TIMER, self.apply)
+        self._boundary = BoundaryTimer(cp.tasks, TIMER, self)
         self._station_limit: float | None = None  # the EVSE #0 limit last announced
         self._unsubscribe: Callable[[], None] | None = None
         self.iso15118 = Iso15118(cp, self, certificates)

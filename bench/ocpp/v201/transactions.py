@@ -138,7 +138,7 @@ class Transactions(Block[TxHost]):
         self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
         self.metering = Metering(cp, sessions, self)  # J01, J02
         self.replies = Replies(cp, sessions, self, auth, tariff)  # E05, C10, I01-I03
-        self.queue = TxQueue(cp, self.replies.on_reply)
+        self.queue = TxQueue(cp, self.replies)
         self._syncing = False
         self._resync: set[int] = set()
 

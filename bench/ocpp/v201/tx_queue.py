@@ -23,7 +23,6 @@ settings, the ``offline`` flag and the questions E14 asks about the queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from bench.ocpp.common.tx_delivery import TxDelivery
@@ -31,8 +30,12 @@ from bench.ocpp.v201.block import Evses, Messaging, Persistence, Services, Varia
 from bench.store.queue import OfflineQueue, QueuedMessage
 
 ACTION = "TransactionEvent"
-# (request payload, reply, EVSE id of the transaction or None)
-ReplyHook = Callable[[dict[str, Any], dict[str, Any], int | None], None]
+
+
+class ReplyHandler(Protocol):
+    def on_reply(self, payload: dict[str, Any], reply: dict[str, Any], evse_id: int | None) -> None:
+        """The CSMS answered a TransactionEventRequest (``evse_id``: its transaction's EVSE)."""
+        ...
 
 
 class QueueHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
@@ -41,17 +44,15 @@ class QueueHost(Services, Messaging, Variables, Persistence, Evses, Protocol):
 
 
 class TxQueue:
-    __slots__ = ("cp", "delivery", "on_reply", "queue")
+    __slots__ = ("cp", "delivery", "queue", "replies")
 
-    def __init__(self, cp: QueueHost, on_reply: ReplyHook) -> None:
+    def __init__(self, cp: QueueHost, replies: ReplyHandler) -> None:
         self.cp = cp
-        self.on_reply = on_reply
+        self.replies = replies
         self.queue = OfflineQueue(
             cp.db, f"{cp.station.id}#2.0.1", clock=cp.clock, health=cp.storage
         )
-        self.delivery = TxDelivery(
-            cp, self.queue, name="tx-event-queue", limits=self._limits, on_reply=self._replied
-        )
+        self.delivery = TxDelivery(cp, self.queue, name="tx-event-queue", owner=self)
 
     # ------------------------------------------------------------ producer side
     def push(self, payload: dict[str, Any], evse_id: int) -> None:
@@ -90,12 +91,17 @@ class TxQueue:
             if not item.payload.get("offline"):
                 self.queue.update_payload(item.id, {**item.payload, "offline": True})
 
-    # ------------------------------------------------------------ delivery
-    def _limits(self) -> tuple[int, float]:
+    # ------------------------------------------------------------ delivery (DeliveryOwner)
+    def delivery_limits(self) -> tuple[int, float]:
         cp = self.cp  # E13.FR.02-04
         attempts = int(cp.number("OCPPCommCtrlr", "MessageAttempts", ACTION))
         interval = cp.number("OCPPCommCtrlr", "MessageAttemptInterval", ACTION)
         return attempts, interval
 
-    def _replied(self, item: QueuedMessage, payload: dict[str, Any], reply: dict[str, Any]) -> None:
-        self.on_reply(payload, reply, (item.meta or {}).get("evse"))
+    def delivery_payload(self, item: QueuedMessage) -> dict[str, Any]:
+        return item.payload  # 2.0.1 events carry their transactionId from the start
+
+    def delivery_replied(
+        self, item: QueuedMessage, payload: dict[str, Any], reply: dict[str, Any]
+    ) -> None:
+        self.replies.on_reply(payload, reply, (item.meta or {}).get("evse"))
