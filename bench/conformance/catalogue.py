@@ -1,0 +1,96 @@
+"""Every OCTT test case as data: what the documents say, not how the bench runs it.
+
+The cases come from OCTT's OCPP 1.6 test case document and part 6 of OCPP 2.0.1
+(edition 3), the certification profiles from 2.0.1 part 5. They are extracted once
+(``python -m bench.conformance.extract SPEC_DIR``) into JSON files shipped with the
+package; a test counts them against the documents so no case goes missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+VERSIONS = ("1.6", "2.0.1")
+SUTS = ("csms", "cs")  # the system under test: a central system, or a charging station
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStep:
+    """One numbered step of a case's main scenario, with the side that takes it."""
+
+    number: int | None  # None for an unnumbered line (a manual action, a note)
+    side: str  # "station", "csms", "both" (a reusable state, a note) or "manual"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str  # "TC_B_01_CSMS", "TC_003_CSMS"
+    name: str
+    version: str  # "1.6" | "2.0.1"
+    sut: str  # "csms" | "cs"
+    block: str  # 2.0.1: the functional block letter ("B"); 1.6: the document's section
+    block_name: str  # "Provisioning", "Core Profile: Cold Boot", ...
+    use_cases: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()  # certification profiles that select it (2.0.1 part 5)
+    description: str = ""
+    purpose: str = ""
+    prerequisites: str = ""
+    configuration: str = ""
+    memory: str = ""
+    reusable_states: tuple[str, ...] = ()
+    steps: tuple[CaseStep, ...] = ()
+    tool_validations: str = ""
+    post_validations: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _case_from_json(raw: dict[str, Any]) -> Case:
+    steps = tuple(CaseStep(s.get("number"), s["side"], s["text"]) for s in raw.get("steps", ()))
+    tuples = ("use_cases", "requirements", "profiles", "reusable_states")
+    values = {k: tuple(raw.get(k, ())) if k in tuples else raw.get(k) for k in raw}
+    values["steps"] = steps
+    return Case(**{k: v for k, v in values.items() if v is not None})
+
+
+@cache
+def _load(version: str) -> tuple[Case, ...]:
+    name = f"cases-{version}.json"
+    text = resources.files("bench.conformance.data").joinpath(name).read_text("utf-8")
+    return tuple(_case_from_json(c) for c in json.loads(text)["cases"])
+
+
+def cases(
+    *, sut: str | None = None, version: str | None = None, profiles: tuple[str, ...] = ()
+) -> list[Case]:
+    """The catalogue's cases, in document order, filtered by what is given."""
+    out: list[Case] = []
+    for v in VERSIONS if version is None else (version,):
+        if v not in VERSIONS:
+            raise ValueError(f"unknown OCPP version {v!r}; use 1.6 or 2.0.1")
+        out += [c for c in _load(v) if sut is None or c.sut == sut]
+    if profiles:
+        wanted = {p.lower() for p in profiles}
+        out = [c for c in out if wanted & {p.lower() for p in c.profiles}]
+    return out
+
+
+def case(case_id: str) -> Case:
+    """One case by id (KeyError names it when the catalogue has no such case)."""
+    for v in VERSIONS:
+        for c in _load(v):
+            if c.id == case_id:
+                return c
+    raise KeyError(f"no test case {case_id!r} in the catalogue")
+
+
+@cache
+def certification_profiles(version: str) -> tuple[str, ...]:
+    """The certification profile names a run may select (2.0.1 part 5; 1.6: OCTT's)."""
+    text = resources.files("bench.conformance.data").joinpath(f"cases-{version}.json")
+    return tuple(json.loads(text.read_text("utf-8")).get("profiles", ()))
