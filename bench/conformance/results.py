@@ -7,11 +7,11 @@ desktop app read these; ``to_json``/``from_json`` are the shape of ``results.jso
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "pass"
     FAIL = "fail"  # a tool validation failed
     INCONCLUSIVE = "inconclusive"  # the SUT did not act in time, or a manual step "Cannot do"
@@ -37,9 +37,7 @@ class Check:
 
     def describe(self) -> str:
         where = f"step {self.step}: " if self.step is not None else ""
-        return (
-            f"{where}{self.message}.{self.field}: expected {self.expected}, got {self.actual}"
-        )
+        return f"{where}{self.message}.{self.field}: expected {self.expected}, got {self.actual}"
 
 
 @dataclass(slots=True)

@@ -13,11 +13,11 @@ one and compare it with the next without it changing underneath.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from bench.model.clock import Clock
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 
 F = TypeVar("F")
+
+# Answers one CSMS-initiated request: its payload in, the reply payload out.
+RequestHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class RebootKind(Enum):
@@ -364,6 +367,25 @@ class ChargePointApi(Protocol):
 
     def subscribe(self, handler: Callable[[object], None]) -> Callable[[], None]:
         """Call ``handler`` with every event the charge point emits; returns unsubscribe."""
+        ...
+
+    # ------------------------------------------------------------ conformance cases
+    async def send_message(
+        self, action: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send ``action`` with ``payload`` through the station's session, as it is, and
+        return the CSMS's reply payload.
+
+        For test cases that need a message the station would not send on its own (an
+        unknown idToken, a status while Pending). It is logged and validated like any
+        frame; raises ``CallError``, ``CallTimeout``, ``InvalidReply``, ``InvalidOutgoing``
+        or ``LinkClosed`` (``bench.ocpp.errors``) the way a session call does.
+        """
+        ...
+
+    def answer_with(self, action: str, handler: RequestHandler) -> Callable[[], None]:
+        """Answer the CSMS's ``action`` requests with ``handler`` instead of the station's
+        own handler until the returned function is called (a test case's scripted reply)."""
         ...
 
     # ------------------------------------------------------------ what one version has

@@ -9,8 +9,8 @@ the shared link loop and on the model, so they are written once. What differs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bench.model.ev import Ev
 from bench.model.templates import load_ev_template
@@ -23,6 +23,7 @@ from bench.ocpp.api import (
     NetworkState,
     Power,
     Registration,
+    RequestHandler,
     StorageState,
 )
 from bench.ocpp.charge_point_base import OFFLINE, ChargePointBase
@@ -158,6 +159,48 @@ class CommonApi(ChargePointBase):
 
     def subscribe(self, handler: Callable[[object], None]) -> Callable[[], None]:
         return self.events.subscribe(handler)
+
+    # ------------------------------------------------------------ conformance cases
+    async def send_message(
+        self, action: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        return await self.session.call(action, payload, timeout=timeout)
+
+    def answer_with(self, action: str, handler: RequestHandler) -> Callable[[], None]:
+        session = self.session
+        own = session.handlers
+        session.handlers = _Answering(own, action, handler)
+
+        def restore() -> None:
+            if isinstance(session.handlers, _Answering) and session.handlers.action == action:
+                session.handlers = own
+
+        return restore
+
+
+class _Answering(Mapping[str, Any]):
+    """The station's handlers, with one action answered by a test case instead."""
+
+    __slots__ = ("action", "handler", "own")
+
+    def __init__(self, own: Mapping[str, Any], action: str, handler: RequestHandler) -> None:
+        self.own = own
+        self.action = action
+        self.handler = handler
+
+    def __getitem__(self, action: str) -> Any:
+        return self.handler if action == self.action else self.own[action]
+
+    def get(self, action: str, default: Any = None) -> Any:
+        return self.handler if action == self.action else self.own.get(action, default)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.own
+        if self.action not in self.own:
+            yield self.action
+
+    def __len__(self) -> int:
+        return len(self.own) + (self.action not in self.own)
 
 
 def limit_in_force(connector: Connector, smart: Limit | None) -> Limit:

@@ -1,0 +1,319 @@
+"""The context one test case runs in: its own station, its frames, its checks.
+
+A scenario (``bench.conformance.scenarios``) plays the charging station's side of
+a case through a ``CaseRun``: it starts the bench's real station, asks for manual
+actions on the CSMS, waits for the CSMS's messages, sends what the case needs the
+station to send, and checks the CSMS's messages against the case's tool
+validations. Every case gets a fresh station (a new database, default
+configuration) with the configured identity, so one case cannot leave state behind
+for the next.
+
+The verdict follows from how the scenario ends: a failed check makes it *fail*;
+``Inconclusive`` (the CSMS did not act in time, a manual step could not be done)
+*inconclusive*; ``NotApplicable`` *not applicable*; anything else the bench raised
+is an *error*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.conformance.catalogue import Case
+from bench.conformance.expect import ABSENT, as_expectation, field_at, shown
+from bench.conformance.manual import ManualRequest, Prompter
+from bench.conformance.results import Check, ManualAction
+from bench.kernel.frames import FrameRecord
+from bench.ocpp.api import ChargePointApi
+from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
+from bench.ocpp.flag import Flag
+from bench.runtime import StationOptions, StationRun
+
+log = logging.getLogger(__name__)
+
+
+class Inconclusive(Exception):
+    """The CSMS did not act within the time limit, or a manual step was not done."""
+
+
+class NotApplicable(Exception):
+    """The case does not apply (profile, declared features)."""
+
+
+class StopCase(Exception):
+    """A check the rest of the case depends on failed: the case ends as failed."""
+
+
+@dataclass
+class CaseSettings:
+    """What the operator configured: the OCTT's "<Configured ...>" values."""
+
+    csms_url: str
+    version: str  # "1.6" | "2.0.1"
+    station_id: str = "BENCH-CONFORMANCE"
+    password: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    timeout: float = 30.0  # seconds the CSMS has to act on each step
+    station_template: str = "ac-11kw"
+    ev_template: str = "family-ev"
+    valid_id_token: str = "TAG1"
+    valid_id_token_type: str = "ISO14443"
+    invalid_id_token: str = "UNKNOWN-TAG"
+    # Optional CSMS features the operator declares (2.0.1 part 5 "optional"): cases
+    # that need a feature not declared are not applicable.
+    features: frozenset[str] = frozenset()
+    # Station settings over the template's (``StationOptions.settings``).
+    station_settings: dict[str, str] = field(default_factory=lambda: {"boot_seconds": "0"})
+
+
+class CaseRun:
+    def __init__(
+        self,
+        case: Case,
+        settings: CaseSettings,
+        prompter: Prompter,
+        *,
+        folder: Path | None = None,
+    ) -> None:
+        self.case = case
+        self.settings = settings
+        self.prompter = prompter
+        self.frames: list[FrameRecord] = []
+        self.checks: list[Check] = []
+        self.manual_actions: list[ManualAction] = []
+        self._arrived = Flag()
+        self._folder = folder
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._run: StationRun | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------ the station
+    @property
+    def version(self) -> str:
+        return self.settings.version
+
+    @property
+    def station(self) -> ChargePointApi:
+        """The station under the bench's control (built on first use, not started)."""
+        return self._station_run().cp
+
+    def _station_run(self) -> StationRun:
+        if self._run is None:
+            folder = self._folder
+            if folder is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="bench-case-")
+                folder = Path(self._tmp.name)
+            s = self.settings
+            options = StationOptions(
+                csms_url=s.csms_url,
+                station_id=s.station_id,
+                ocpp=s.version,
+                station_template=s.station_template,
+                ev_template=s.ev_template,
+                db=str(folder / f"{self.case.id}.db"),
+                password=s.password,
+                ca_file=s.ca_file,
+                cert_file=s.cert_file,
+                key_file=s.key_file,
+                sinks=[self],
+                settings=dict(s.station_settings),
+            )
+            self._run = StationRun(options)
+        return self._run
+
+    async def start_station(self) -> None:
+        await self._station_run().start()
+
+    async def close(self) -> None:
+        """Stop the station and whatever the case left running."""
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        if self._run is not None:
+            run, self._run = self._run, None
+            await run.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    # ------------------------------------------------------------ frames (a FrameSink)
+    def record(self, rec: FrameRecord) -> None:
+        self.frames.append(rec)
+        self._arrived.set()
+
+    def mark(self) -> int:
+        """A position in the frames: later waits look only at what came after it."""
+        return len(self.frames)
+
+    async def wait_frame(
+        self,
+        matches: Callable[[FrameRecord], bool],
+        *,
+        since: int,
+        what: str,
+        timeout: float | None = None,
+    ) -> FrameRecord:
+        """The first frame from ``since`` on that ``matches``; Inconclusive after the timeout."""
+        limit = self.settings.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        seen = since
+        for _ in range(1_000_000):
+            for rec in self.frames[seen:]:
+                if matches(rec):
+                    return rec
+            seen = len(self.frames)
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            self._arrived.clear()
+            try:
+                async with asyncio.timeout(left):
+                    await self._arrived.wait()
+            except TimeoutError:
+                break
+        raise Inconclusive(f"{what} did not arrive within {limit:g} s")
+
+    async def csms_request(
+        self, action: str, *, step: int | None, since: int, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """The payload of the CSMS's next ``action`` request; its schema verdict is a check."""
+        rec = await self.wait_frame(
+            lambda r: r.direction == "rx" and r.type == "CALL" and r.action == action,
+            since=since,
+            what=f"the CSMS's {action}Request",
+            timeout=timeout,
+        )
+        self._check_valid(rec, step, f"{action}Request")
+        return rec.payload if isinstance(rec.payload, dict) else {}
+
+    async def reply_to(
+        self, action: str, *, step: int | None, since: int, timeout: float | None = None
+    ) -> FrameRecord:
+        """The CSMS's reply (CALLRESULT or CALLERROR) to the station's ``action``."""
+        rec = await self.wait_frame(
+            lambda r: (
+                r.direction == "rx" and r.type in ("CALLRESULT", "CALLERROR") and r.action == action
+            ),
+            since=since,
+            what=f"the CSMS's reply to {action}",
+            timeout=timeout,
+        )
+        if rec.type == "CALLRESULT":
+            self._check_valid(rec, step, f"{action}Response")
+        return rec
+
+    def _check_valid(self, rec: FrameRecord, step: int | None, message: str) -> None:
+        if rec.valid is False:
+            self._add(
+                step,
+                message,
+                "(schema)",
+                "valid against the OCPP schema",
+                rec.error or "invalid",
+                False,
+            )
+
+    # ------------------------------------------------------------ checks
+    def _add(
+        self, step: int | None, message: str, name: str, expected: str, actual: str, ok: bool
+    ) -> bool:
+        self.checks.append(Check(step, message, name, expected, actual, ok))
+        return ok
+
+    def check(self, step: int | None, message: str, payload: Any, path: str, expected: Any) -> bool:
+        """One tool validation: ``payload``'s field at ``path`` meets ``expected``."""
+        want = as_expectation(expected)
+        value = field_at(payload, path)
+        return self._add(step, message, path, want.words, shown(value), want(value))
+
+    def require(
+        self, step: int | None, message: str, payload: Any, path: str, expected: Any
+    ) -> None:
+        """A check the rest of the case depends on: the case stops when it fails."""
+        if not self.check(step, message, payload, path, expected):
+            raise StopCase(self.checks[-1].describe())
+
+    def check_that(
+        self, step: int | None, message: str, what: str, ok: bool, expected: str, actual: str
+    ) -> bool:
+        """A check that is not one field's value (an order, a count, a time limit)."""
+        return self._add(step, message, what, expected, actual, ok)
+
+    @property
+    def failed_checks(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    # ------------------------------------------------------------ manual actions
+    async def manual(
+        self, key: str, instruction: str, *, step: int | None = None, **params: Any
+    ) -> None:
+        """Have the manual action done (adapter, operator); Inconclusive when it is not."""
+        values = {"station_id": self.settings.station_id, **params}
+        request = ManualRequest(self.case.id, step, key, instruction, values)
+        outcome = await self.prompter.perform(request)
+        self.manual_actions.append(
+            ManualAction(key, instruction, step, outcome.done, outcome.by, outcome.detail)
+        )
+        if not outcome.done:
+            raise Inconclusive(f"manual action not done: {instruction} ({outcome.detail})")
+
+    async def request_by_hand(
+        self,
+        key: str,
+        instruction: str,
+        action: str,
+        *,
+        step: int | None,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """A manual action that makes the CSMS send ``action``; returns that request."""
+        since = self.mark()
+        await self.manual(key, instruction, step=step, **params)
+        return await self.csms_request(action, step=step, since=since, timeout=timeout)
+
+    # ------------------------------------------------------------ the station's side
+    async def send(self, action: str, payload: dict[str, Any], *, step: int | None) -> FrameRecord:
+        """The station sends ``action`` as given; returns the CSMS's reply frame.
+
+        A CALLERROR is returned as its frame (a case may expect one); no reply at all
+        within the time limit is inconclusive.
+        """
+        since = self.mark()
+        try:
+            await self.station.send_message(action, payload, timeout=self.settings.timeout)
+        except CallTimeout:
+            raise Inconclusive(
+                f"the CSMS did not answer {action} within {self.settings.timeout:g} s"
+            ) from None
+        except (CallError, InvalidReply):
+            pass  # the frame says what came back; the case checks it
+        return await self.reply_to(action, step=step, since=since, timeout=1.0)
+
+    def in_background(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` beside the case (ended when the case ends)."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def not_applicable(self, reason: str) -> None:
+        raise NotApplicable(reason)
+
+    def needs_feature(self, feature: str) -> None:
+        """The case needs a CSMS feature the operator must declare (2.0.1 part 5)."""
+        if feature not in self.settings.features:
+            raise NotApplicable(f"the CSMS does not declare the optional feature {feature}")
+
+    @staticmethod
+    def absent() -> Any:
+        return ABSENT
