@@ -131,8 +131,11 @@ class CaseRun:
     async def start_station(self) -> None:
         await self._station_run().start()
 
-    async def close(self) -> None:
-        """Stop the station and whatever the case left running."""
+    async def finish(self) -> None:
+        """Stop the station and whatever the case left running.
+
+        (Not ``close``: the station's run closes every sink that has one, and this
+        object is the sink of its frames.)"""
         for task in list(self._background):
             task.cancel()
         if self._background:
@@ -271,14 +274,20 @@ class CaseRun:
         key: str,
         instruction: str,
         action: str,
+        request: dict[str, Any],
         *,
         step: int | None,
         timeout: float | None = None,
         **params: Any,
     ) -> dict[str, Any]:
-        """A manual action that makes the CSMS send ``action``; returns that request."""
+        """A manual action that makes the CSMS send ``action``; returns the request sent.
+
+        ``request`` is what the case expects the CSMS to send: a person reads it in
+        the prompt, and an adapter for a console-driven CSMS (the built-in one) sends
+        it as it is (``{action}``, ``{request}``); the checks then judge what came.
+        """
         since = self.mark()
-        await self.manual(key, instruction, step=step, **params)
+        await self.manual(key, instruction, step=step, action=action, request=request, **params)
         return await self.csms_request(action, step=step, since=since, timeout=timeout)
 
     # ------------------------------------------------------------ the station's side

@@ -53,9 +53,9 @@ class Case:
 def _case_from_json(raw: dict[str, Any]) -> Case:
     steps = tuple(CaseStep(s.get("number"), s["side"], s["text"]) for s in raw.get("steps", ()))
     tuples = ("use_cases", "requirements", "profiles", "reusable_states")
-    values = {k: tuple(raw.get(k, ())) if k in tuples else raw.get(k) for k in raw}
+    values: dict[str, Any] = {k: tuple(raw[k]) if k in tuples else raw[k] for k in raw}
     values["steps"] = steps
-    return Case(**{k: v for k, v in values.items() if v is not None})
+    return Case(**{k: v for k, v in values.items() if v is not None})  # type: ignore[arg-type]
 
 
 @cache

@@ -101,7 +101,7 @@ async def run_case(
         reason = f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
     finally:
         try:
-            await ctx.close()
+            await ctx.finish()
         except Exception as exc:  # a station that will not stop is the bench's fault too
             log.exception("%s: stopping the station failed", case.id)
             result.verdict, result.reason = Verdict.ERROR, f"stopping the station failed: {exc}"
