@@ -4,6 +4,7 @@
     ocpp-bench demo            built-in CSMS plus one charging station, log on the terminal
     ocpp-bench csms ...        the built-in CSMS, headless
     ocpp-bench run ...         one virtual station against any CSMS
+    ocpp-bench conformance ... the OCTT test cases: list them, run them against a CSMS
 
 User mistakes (bad URL, refused connection, unknown template, bad step) print
 one clear line and exit non-zero, never a traceback.
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.devices.cli import add_device_commands
 
     add_device_commands(sub)
+    from bench.conformance.cli import add_conformance_parser
+
+    add_conformance_parser(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -352,6 +356,10 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             return run_device_command(args)
         if command == "export":
             return export_log(args)
+        if command == "conformance":
+            from bench.conformance.cli import run_conformance_command
+
+            return run_conformance_command(args)
         if command == "csms":
             from bench.csms.cli import run_csms
 

@@ -1,0 +1,282 @@
+"""``ocpp-bench conformance``: list the OCTT test cases, run them against a CSMS.
+
+    ocpp-bench conformance list --sut csms [--ocpp 1.6|2.0.1] [--profile NAME[,NAME]]
+    ocpp-bench conformance csms --csms URL|builtin --ocpp 1.6|2.0.1 --report DIR [...]
+
+``csms`` prints a line per case as it finishes and a summary; exit 0 when no case
+failed or erred, 1 when one did, 2 on bad usage, 3 when the CSMS cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from bench.conformance.adapter import Adapter, AdapterError, AdapterPrompter, load_adapter
+from bench.conformance.case_run import CaseSettings
+from bench.conformance.catalogue import VERSIONS, Case, cases
+from bench.conformance.manual import ChainPrompter, NoPrompter, Prompter, TerminalPrompter
+from bench.conformance.results import SystemUnderTest, Verdict
+from bench.conformance.runner import CaseFinished, run_cases
+from bench.conformance.scenarios import all_scenarios
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
+BUILTIN = "builtin"
+
+
+def builtin_adapter_path() -> Path:
+    """The shipped adapter that lets the built-in CSMS run every case unattended."""
+    return Path(str(resources.files("bench.conformance.adapters").joinpath("builtin.toml")))
+
+
+def add_conformance_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "conformance",
+        help="run the OCTT test cases against a CSMS",
+        description="The OCTT test cases of OCPP 1.6 and 2.0.1: list them, run them.",
+    )
+    sub = p.add_subparsers(dest="conformance_command", required=True)
+    ls = sub.add_parser("list", help="one case a line: id, name, how it runs")
+    ls.add_argument("--sut", choices=["csms", "cs"], default="csms", help="system under test")
+    ls.add_argument("--ocpp", choices=VERSIONS, help="only this OCPP version")
+    ls.add_argument("--profile", help="only cases of these certification profiles (comma list)")
+    ls.add_argument(
+        "--adapter", metavar="FILE", help="judge 'adapter' against this file (default: built-in's)"
+    )
+    ls.add_argument(
+        "--manual", action="store_true", help="list the manual actions instead, with their cases"
+    )
+    run = sub.add_parser("csms", help="run cases against a CSMS and write a report")
+    run.add_argument("--csms", required=True, metavar="URL", help="ws(s)://... or 'builtin'")
+    run.add_argument("--ocpp", required=True, choices=VERSIONS)
+    run.add_argument("--id", default="BENCH-CONFORMANCE", help="the station identity")
+    run.add_argument("--password", help="HTTP Basic auth password (security profile 1/2)")
+    run.add_argument("--ca", metavar="FILE", help="CA to verify the CSMS's TLS certificate")
+    run.add_argument("--cert", metavar="FILE", help="client certificate (security profile 3)")
+    run.add_argument("--key", metavar="FILE", help="private key of --cert")
+    run.add_argument("--profile", help="certification profiles (comma list)")
+    run.add_argument("--cases", help="only these case ids (comma list)")
+    run.add_argument("--adapter", metavar="FILE", help="adapter file for manual actions")
+    run.add_argument("--interactive", action="store_true", help="ask on the terminal")
+    run.add_argument("--timeout", type=float, default=30.0, help="seconds the CSMS has per step")
+    run.add_argument("--report", required=True, metavar="DIR", help="folder for the report")
+    run.add_argument("--vendor", default="", help="the CSMS's vendor, for the report")
+    run.add_argument("--product", default="", help="the CSMS's product name, for the report")
+    run.add_argument("--sut-version", default="", help="the CSMS's version, for the report")
+    return p
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in (text or "").split(",") if t.strip())
+
+
+def how_it_runs(case: Case, adapter: Adapter | None) -> str:
+    """``auto`` (no manual action), ``adapter`` (each one is in the adapter), ``manual``
+    (a person must do one), or ``not implemented`` (the bench has no scenario yet)."""
+    entry = all_scenarios().get(case.id)
+    if entry is None:
+        return "not implemented"
+    if not entry.manual:
+        return "auto"
+    if adapter is not None and all(adapter.covers(k) for k in entry.manual):
+        return "adapter"
+    return "manual"
+
+
+def list_cases(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        adapter = load_adapter(args.adapter or builtin_adapter_path())
+    except AdapterError as exc:
+        print(f"ocpp-bench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    selected = cases(sut=args.sut, version=args.ocpp, profiles=_split(args.profile))
+    if args.manual:
+        used: dict[str, list[str]] = {}
+        for c in selected:
+            entry = all_scenarios().get(c.id)
+            for key in entry.manual if entry else ():
+                used.setdefault(key, []).append(c.id)
+        for key in sorted(used):
+            where = "adapter" if adapter.covers(key) else "manual"
+            print(f"{key}\t{where}\t{','.join(used[key])}", file=out)
+        return EXIT_OK
+    for c in selected:
+        print(f"{c.id}\t{c.name}\t{how_it_runs(c, adapter)}", file=out)
+    return EXIT_OK
+
+
+@dataclass
+class _Target:
+    url: str
+    adapter: Adapter | None
+    sut: SystemUnderTest
+
+
+@contextlib.asynccontextmanager
+async def _builtin_csms(args: argparse.Namespace) -> AsyncIterator[_Target]:
+    """The built-in CSMS and its control API, in this process, with the shipped adapter."""
+    from bench.csms.config import CsmsConfig, TagEntry
+    from bench.csms.control import ControlServer
+    from bench.csms.server import CentralSystem
+
+    config = CsmsConfig(boot_retry_interval=1, tags={"TAG1": TagEntry("Accepted")})
+    async with CentralSystem(config) as csms:
+        control = ControlServer(csms)
+        control_url = await control.start()
+        try:
+            adapter = load_adapter(builtin_adapter_path()).with_vars(control=control_url)
+            sut = SystemUnderTest(
+                "csms",
+                csms.url,
+                args.ocpp,
+                args.id,
+                adapter.sut.get("vendor", ""),
+                adapter.sut.get("product", ""),
+                adapter.sut.get("version", ""),
+            )
+            yield _Target(csms.url, adapter, sut)
+        finally:
+            await control.stop()
+
+
+@contextlib.asynccontextmanager
+async def _external_csms(args: argparse.Namespace) -> AsyncIterator[_Target]:
+    adapter = load_adapter(args.adapter) if args.adapter else None
+    declared = adapter.sut if adapter else {}
+    sut = SystemUnderTest(
+        "csms",
+        args.csms,
+        args.ocpp,
+        args.id,
+        args.vendor or declared.get("vendor", ""),
+        args.product or declared.get("product", ""),
+        args.sut_version or declared.get("version", ""),
+    )
+    yield _Target(args.csms, adapter, sut)
+
+
+async def _reachable(url: str, timeout: float) -> str | None:
+    """None when a TCP connection to the CSMS opens; else why not."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        return f"{url!r} is not a ws:// or wss:// URL"
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        async with asyncio.timeout(timeout):
+            _reader, writer = await asyncio.open_connection(parts.hostname, port)
+    except (OSError, TimeoutError) as exc:
+        return f"cannot reach the CSMS at {parts.hostname}:{port}: {exc or 'timed out'}"
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return None
+
+
+def _echo_case(out: TextIO) -> Any:
+    def on_event(event: object) -> None:
+        if isinstance(event, CaseFinished):
+            r = event.result
+            reason = f"  {r.reason}" if r.reason else ""
+            print(
+                f"[{event.index + 1}/{event.total}] {r.case_id}  {r.verdict.value.upper()}{reason}",
+                file=out,
+                flush=True,
+            )
+
+    return on_event
+
+
+async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
+    from bench.conformance.reports import write_report
+
+    wanted = _split(args.cases)
+    selected = cases(sut="csms", version=args.ocpp, profiles=_split(args.profile))
+    if wanted:
+        known = {c.id for c in cases(sut="csms", version=args.ocpp)}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            print(
+                f"ocpp-bench: no OCPP {args.ocpp} CSMS case {', '.join(unknown)}", file=sys.stderr
+            )
+            return EXIT_USAGE
+        selected = [c for c in cases(sut="csms", version=args.ocpp) if c.id in wanted]
+    if not selected:
+        print("ocpp-bench: no case matches the selection", file=sys.stderr)
+        return EXIT_USAGE
+    target_cm = _builtin_csms(args) if args.csms == BUILTIN else _external_csms(args)
+    try:
+        async with target_cm as target:
+            problem = await _reachable(target.url, min(args.timeout, 10.0))
+            if problem:
+                print(f"ocpp-bench: {problem}", file=sys.stderr)
+                return EXIT_CONNECT
+            prompters: list[Prompter] = []
+            if target.adapter is not None:
+                prompters.append(AdapterPrompter(target.adapter))
+            if args.interactive:
+                prompters.append(TerminalPrompter(out))
+            prompter: Prompter = ChainPrompter(*prompters) if prompters else NoPrompter()
+            settings = CaseSettings(
+                csms_url=target.url,
+                version=args.ocpp,
+                station_id=args.id,
+                password=args.password,
+                ca_file=args.ca,
+                cert_file=args.cert,
+                key_file=args.key,
+                timeout=args.timeout,
+                **_adapter_settings(target.adapter),
+            )
+            run = await run_cases(
+                selected,
+                settings,
+                prompter,
+                sut=target.sut,
+                profiles=_split(args.profile),
+                adapter=target.adapter.path if target.adapter else "",
+                on_event=_echo_case(out),
+            )
+    except AdapterError as exc:
+        print(f"ocpp-bench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    files = write_report(run, Path(args.report))
+    counts = run.counts()
+    summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
+    print(f"{len(run.cases)} cases in {run.duration_s:.1f} s: {summary}", file=out)
+    print(f"report: {files.get('report.html', Path(args.report))}", file=out)
+    return EXIT_FAILED if run.failed else EXIT_OK
+
+
+def _adapter_settings(adapter: Adapter | None) -> dict[str, Any]:
+    """``[settings]`` and ``[features]`` of the adapter, as CaseSettings fields."""
+    if adapter is None:
+        return {}
+    allowed = {"valid_id_token", "valid_id_token_type", "invalid_id_token", "station_template"}
+    unknown = sorted(set(adapter.settings) - allowed)
+    if unknown:
+        raise AdapterError(
+            f"adapter {adapter.path}: unknown [settings] {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(allowed))})"
+        )
+    values: dict[str, Any] = dict(adapter.settings)
+    if adapter.features:
+        values["features"] = adapter.features
+    return values
+
+
+def run_conformance_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    stream = out or sys.stdout
+    if args.conformance_command == "list":
+        return list_cases(args, stream)
+    return asyncio.run(run_csms_cases(args, stream))
+
+
+__all__ = ["Verdict", "add_conformance_parser", "run_conformance_command"]
