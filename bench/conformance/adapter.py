@@ -21,7 +21,9 @@ report, ``[settings]`` the values cases use (``valid_id_token`` ...), and
     shell = "csmsctl clear-cache --charger {station_id}"
 
 An HTTP action is done when the reply status is 2xx (or ``expect_status``); a
-shell action when it exits 0 within ``timeout`` seconds (default 30).
+shell action when it exits 0 within ``timeout`` seconds (default 30). Many actions
+sharing one request shape name a ``[templates.NAME]`` table with ``use = "NAME"``
+(the action's own keys win).
 """
 
 from __future__ import annotations
@@ -79,9 +81,17 @@ def load_adapter(path: str | Path) -> Adapter:
     except tomllib.TOMLDecodeError as exc:
         raise AdapterError(f"adapter {path} is not valid TOML: {exc}") from None
     actions = raw.get("actions", {})
-    if not isinstance(actions, dict):
-        raise AdapterError(f"adapter {path}: [actions] must be a table")
-    for key, spec in actions.items():
+    templates = raw.get("templates", {})
+    if not isinstance(actions, dict) or not isinstance(templates, dict):
+        raise AdapterError(f"adapter {path}: [actions] and [templates] must be tables")
+    for key, spec in list(actions.items()):
+        if isinstance(spec, dict) and "use" in spec:
+            base = templates.get(spec["use"])
+            if not isinstance(base, dict):
+                raise AdapterError(
+                    f"adapter {path}: action {key!r} uses unknown template {spec['use']!r}"
+                )
+            spec = actions[key] = {**base, **{k: v for k, v in spec.items() if k != "use"}}
         if not isinstance(spec, dict) or ("http" in spec) == ("shell" in spec):
             raise AdapterError(f"adapter {path}: action {key!r} needs exactly one of http, shell")
         http = spec.get("http")

@@ -123,3 +123,19 @@ async def test_the_chain_asks_the_operator_only_for_what_the_adapter_does_not_co
     assert (await chain.perform(_request("ok"))).by == "adapter"
     assert (await chain.perform(_request("other"))).by == "operator"
     assert operator.asked == ["other"]
+
+
+def test_actions_share_a_template_and_keep_their_own_keys(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(
+        '[templates.send]\nhttp = { url = "{api}/call" }\ntimeout = 5\n'
+        '[actions.reset_station]\nuse = "send"\n'
+        '[actions.slow]\nuse = "send"\ntimeout = 60\n'
+        '[actions.broken]\nuse = "nothing"\n'
+    )
+    with pytest.raises(AdapterError, match="unknown template 'nothing'"):
+        load_adapter(path)
+    path.write_text(path.read_text().replace('[actions.broken]\nuse = "nothing"\n', ""))
+    adapter = load_adapter(path)
+    assert adapter.actions["reset_station"] == {"http": {"url": "{api}/call"}, "timeout": 5}
+    assert adapter.actions["slow"]["timeout"] == 60
