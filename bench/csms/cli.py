@@ -21,6 +21,12 @@ ACTION is any CSMS-initiated request of the station's version (a 2.0.1 station
 takes GetVariables, RequestStartTransaction, ...; a 1.6 one GetConfiguration,
 RemoteStartTransaction, ...); the payload is checked against that version's schema.
 
+``--control-port PORT`` also starts the HTTP control API (``bench.csms.control``;
+0 lets the OS pick the port) on 127.0.0.1 and prints ``control API on
+http://127.0.0.1:PORT/`` as the next stdout line. ``--fault SPEC`` (repeatable)
+makes the CSMS misbehave on purpose, for testing conformance checks
+(``bench.csms.faults``); every fault that acts is logged at WARNING.
+
 End of stdin does not stop the server (a harness may start it with stdin
 closed) unless ``--exit-on-eof``; SIGINT and SIGTERM stop it cleanly.
 """
@@ -41,6 +47,7 @@ from typing import Any, TextIO
 
 from bench.csms import console
 from bench.csms.config import ConfigError, CsmsConfig, load_tags, parse_boot_responses, tags_to_json
+from bench.csms.control import ControlServer
 from bench.csms.registry import NotAllowed, UnknownStation
 from bench.csms.server import CentralSystem
 from bench.fd_limit import AcceptErrorFilter, raise_open_file_limit
@@ -121,6 +128,21 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="serve DIR over HTTP for firmware downloads and diagnostics/log uploads",
     )
+    p.add_argument(
+        "--control-port",
+        type=int,
+        metavar="PORT",
+        help="serve the HTTP control API on 127.0.0.1:PORT (0: any free port)",
+    )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="break one behaviour on purpose, for tests (e.g. reply:BootNotification:status="
+        "Rejected, drop:Authorize:idTagInfo.status, late:Heartbeat:5, callerror:Heartbeat:"
+        "InternalError, request:Reset:type=Hard, order:Reset,ChangeAvailability); repeatable",
+    )
     p.add_argument("--log", metavar="FILE.jsonl", help="also write the message log as JSON Lines")
     p.add_argument("--quiet", action="store_true", help="do not print the message log")
     p.add_argument(
@@ -165,6 +187,7 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
         subprotocols=_SUBPROTOCOLS[getattr(args, "ocpp", None) or "both"],
         price_per_kwh=getattr(args, "price", None),
         currency=getattr(args, "currency", None),
+        faults=list(getattr(args, "fault", None) or []),
     )
 
 
@@ -377,6 +400,10 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except ConfigError as exc:
         _say(err, f"error: {exc}")
         return 2
+    control_port = getattr(args, "control_port", None)
+    if control_port is not None and not 0 <= control_port <= 65535:
+        _say(err, f"error: --control-port {control_port} is out of range")
+        return 2
     sinks: list[FrameSink] = []
     jsonl = None
     if not args.quiet:
@@ -405,6 +432,17 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if jsonl is not None:
             jsonl.close()
         return 1
+    control = None
+    if control_port is not None:
+        control = ControlServer(csms, port=control_port)
+        try:
+            await control.start()
+        except OSError as exc:
+            _say(err, f"error: cannot serve the control API on port {control_port}: {exc}")
+            await csms.stop()
+            if jsonl is not None:
+                jsonl.close()
+            return 1
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed = []
@@ -416,6 +454,8 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
         except (NotImplementedError, RuntimeError):  # Windows / not the main thread
             pass
     _say(out, f"CSMS listening on {url}")
+    if control is not None:
+        _say(out, f"control API on {control.url}")
     if csms.files is not None:
         _say(out, f"file server on {csms.files.url} serving {csms.files.root}")
     _say(err, tags_summary(config))  # a notice for the person, not for scripts reading stdout
@@ -427,6 +467,8 @@ async def run_csms(args: argparse.Namespace, out: TextIO | None = None) -> int:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if control is not None:
+            await control.stop()
         await csms.stop()
         for task in tasks:
             task.cancel()

@@ -11,9 +11,12 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.model.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from bench.csms.faults import Fault
 
 REGISTRATION_STATUSES = ("Accepted", "Pending", "Rejected")
 TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
@@ -86,6 +89,9 @@ class CsmsConfig:
     price_per_kwh: float | None = None
     # The currency of that price (ISO 4217, e.g. "EUR"), shown with session costs; None: unknown.
     currency: str | None = None
+    # Deliberate misbehaviour for testing conformance checks (bench.csms.faults): Fault
+    # objects or their spec strings ("reply:BootNotification:status=Rejected"). Empty: none.
+    faults: list[Fault] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.boot_responses:
@@ -103,6 +109,10 @@ class CsmsConfig:
             raise ConfigError(f"price {self.price_per_kwh} per kWh must be a number >= 0")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is out of range")
+        if self.faults:
+            from bench.csms.faults import parse_faults  # it reads ConfigError from here
+
+            self.faults = parse_faults(self.faults)
 
 
 def parse_boot_responses(text: str) -> list[str]:

@@ -23,6 +23,10 @@ registration survives reconnects and restarts (it is in the database), so a
 station that reconnects without rebooting, as 1.6 allows, stays accepted.
 In the other direction ``call`` refuses what §4.2 forbids the CSMS to send
 (``NotAllowed``) unless ``force=True``.
+
+``config.faults`` (off by default) makes the CSMS misbehave on purpose, to show
+conformance checks failing: ``faults.FaultInjector`` wraps every handler's reply
+and every ``call``. ``control.ControlServer`` puts all of this behind HTTP.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from bench.csms import v16, v201
 from bench.csms.certificates import CertificateAuthority
 from bench.csms.config import REGISTRATION_STATUSES, ConfigError, CsmsConfig
 from bench.csms.context import StationContext
+from bench.csms.faults import FaultInjector
 from bench.csms.files import FileServer
 from bench.csms.limits import check_storable
 from bench.csms.registry import (
@@ -105,6 +110,8 @@ class CentralSystem(V16Commands):
         self._stopping = False
         self.files: FileServer | None = None  # config.files: the HTTP file server
         self.v201 = V201Commands(self)  # typed 2.0.1 requests: csms.v201.get_variables(...)
+        # Deliberate misbehaviour (config.faults, read at every message; off when empty).
+        self.faults = FaultInjector(lambda: self.config.faults, self.clock.wall)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> str:
@@ -143,6 +150,8 @@ class CentralSystem(V16Commands):
                 await self.stop()
                 raise
         log.info("CSMS listening on %s", self._server.url)
+        if self.config.faults:
+            log.warning("fault injection is on: %s", ", ".join(map(str, self.config.faults)))
         return self._server.url
 
     def _attach_certificate_authority(self) -> None:
@@ -295,15 +304,25 @@ class CentralSystem(V16Commands):
             why = conn.protocol.outgoing_refusal(state.registration, action)
             if why is not None:
                 raise NotAllowed(why)
+        # Injected faults may hold the request (order) or break it (request, drop); a
+        # broken one goes out unvalidated. The CSMS's own bookkeeping keeps the intended one.
+        sent, broken = await self.faults.outgoing(station_id, action, payload, timeout)
+        conn = self._connections.get(station_id)  # it may have reconnected while held
+        if conn is None:
+            raise UnknownStation(f"station {station_id!r} is not connected")
         opened = conn.protocol.expected_trigger(action, payload)
         if opened is not None:
             state.triggered.add(opened)
         try:
-            reply = await conn.session.call(action, payload, timeout=timeout)
+            reply = await conn.session.call(
+                action, sent, timeout=timeout, validate=False if broken else None
+            )
         except BaseException:
             if opened is not None:
                 state.triggered.discard(opened)
             raise
+        finally:
+            self.faults.answered(station_id, action)
         if opened is not None and reply.get("status") != "Accepted":
             state.triggered.discard(opened)
         conn.protocol.note_reply(state, action, payload, reply, self._require_store())
@@ -482,7 +501,7 @@ class CentralSystem(V16Commands):
             try:
                 self._check_registration(state, protocol, action, payload)
                 check_storable(protocol.VERSION, payload)
-                result = await handler(payload)
+                result = await self.faults.answer(state.id, action, handler, payload)
                 msg.reply = result.payload if isinstance(result, Reply) else result
                 return result
             except OcppError as exc:

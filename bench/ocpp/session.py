@@ -65,6 +65,9 @@ class Link(Protocol):
 class Reply:
     payload: dict[str, Any]
     then: Callable[[], None] | None = None
+    # A deliberately broken reply (the built-in CSMS's fault injection): it goes out
+    # even when it fails its schema, logged as invalid.
+    deliberate: bool = False
 
 
 Handler = Callable[[dict[str, Any]], Awaitable["dict[str, Any] | Reply"]]
@@ -419,24 +422,26 @@ class OcppSession:
             if self.on_unhandled_error is not None:
                 self.on_unhandled_error(exc)
             return
-        then = None
+        then, deliberate = None, False
         if isinstance(result, Reply):
-            then = result.then
-            result = result.payload
+            then, deliberate, result = result.then, result.deliberate, result.payload
         valid: bool | None = None
+        invalid: str | None = None
         if self.validate:
             try:
                 schemas.validate(self.version, action, result, response=True)
                 valid = True
             except schemas.SchemaViolation as exc:
-                log.error("%s: our %s reply is invalid: %s", self.station_id, action, exc.message)
-                await self._send_error(
-                    msg_id,
-                    action,
-                    ErrorKind.INTERNAL_ERROR,
-                    f"reply failed its schema: {exc.message}"[:200],
-                )
-                return
+                valid, invalid = False, exc.message
+        if invalid is not None and not deliberate:
+            log.error("%s: our %s reply is invalid: %s", self.station_id, action, invalid)
+            await self._send_error(
+                msg_id,
+                action,
+                ErrorKind.INTERNAL_ERROR,
+                f"reply failed its schema: {invalid}"[:200],
+            )
+            return
         raw_out = _dumps([CALLRESULT, msg_id, result])
         self._record(
             "tx",
@@ -445,6 +450,7 @@ class OcppSession:
             action,
             result,
             valid,
+            error=invalid,
             latency_ms=(time.perf_counter() - started) * 1000,
             raw=raw_out,
         )
