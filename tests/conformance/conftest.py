@@ -11,7 +11,7 @@ test needs no second server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from bench.conformance.manual import ManualOutcome, ManualRequest
 from bench.conformance.results import CaseResult
 from bench.conformance.runner import run_case
 from bench.csms.config import CsmsConfig, TagEntry
+from bench.csms.faults import parse_faults
 from bench.csms.server import CentralSystem
 
 
@@ -69,11 +70,18 @@ async def csms_runner() -> AsyncIterator[CaseRunner]:
     async with CentralSystem(config) as csms:
         prompter = DirectPrompter(csms)
 
-        async def run(case_id: str, **settings: Any) -> CaseResult:
+        async def run(case_id: str, *, faults: Sequence[str] = (), **settings: Any) -> CaseResult:
+            """Play ``case_id``; ``faults``: the built-in CSMS misbehaves meanwhile
+            (bench.csms.faults specs, e.g. "reply:BootNotification:status=Rejected")."""
             case = catalogue_case(case_id)
             values: dict[str, Any] = {"timeout": 15.0, **settings}
             case_settings = CaseSettings(csms_url=csms.url, version=case.version, **values)
-            return await run_case(case, case_settings, prompter)
+            csms.config.faults = parse_faults(list(faults))
+            try:
+                return await run_case(case, case_settings, prompter)
+            finally:
+                csms.config.faults = []
+                csms.faults.notify()
 
         run.csms = csms  # type: ignore[attr-defined]
         run.prompter = prompter  # type: ignore[attr-defined]
