@@ -132,7 +132,9 @@ async def _builtin_csms(args: argparse.Namespace) -> AsyncIterator[_Target]:
         control = ControlServer(csms)
         control_url = await control.start()
         try:
-            adapter = load_adapter(builtin_adapter_path()).with_vars(control=control_url.rstrip("/"))
+            adapter = load_adapter(builtin_adapter_path()).with_vars(
+                control=control_url.rstrip("/")
+            )
             sut = SystemUnderTest(
                 "csms",
                 csms.url,
