@@ -274,6 +274,14 @@ def _adapter_settings(adapter: Adapter | None) -> dict[str, Any]:
     return values
 
 
+def build_run_args(argv: list[str]) -> argparse.Namespace:
+    """``conformance csms`` arguments parsed as the command line would (for callers
+    that run it in-process, e.g. tests and the desktop app)."""
+    parser = argparse.ArgumentParser(prog="ocpp-bench")
+    add_conformance_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["conformance", "csms", *argv])
+
+
 def run_conformance_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     if args.conformance_command == "list":
