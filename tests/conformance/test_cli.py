@@ -27,7 +27,7 @@ def test_list_prints_one_line_per_csms_case_of_the_version(
     assert main(["conformance", "list", "--sut", "csms", "--ocpp", version]) == 0
     lines = _lines(capsys)
     assert len(lines) == count
-    case_id, name, how = lines[0].split("\t")
+    case_id, name, _how = lines[0].split("\t")
     assert case_id.endswith("_CSMS") and name
     assert {line.split("\t")[2] for line in lines} <= {
         "auto",
