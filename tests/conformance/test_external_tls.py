@@ -95,6 +95,7 @@ def test_a_profile_runs_against_a_tls_csms_with_basic_auth_through_its_adapter(
             "15",
             "--report",
             str(report),
+            timeout=300,
         )
     finally:
         proc.terminate()
