@@ -10,14 +10,13 @@
 - Realistic request payloads for the manual actions (``absolute_profile``,
   ``relative_profile``, ...), built on the station's clock.
 - The states the K cases build on, as the bench's real station plays them:
-  ``general_preconditions`` (§3.1), ``charging`` (EnergyTransferStarted),
-  ``iso15118_smart_charging`` (§3.18 ISO15118SmartCharging).
+  ``general_preconditions`` (§3.1), ``charging`` (EnergyTransferStarted); the ISO 15118
+  ones are in ``states_iso15118``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -47,9 +46,6 @@ SECOND_ID = 104  # the other profile of TC_K_70
 # How far a timestamp the case wants "now" may lie from the moment the request came:
 # an operator types a profile into a CSMS by hand in a few minutes at most.
 NOW_TOLERANCE_S = 300.0
-# The ISO 15118 EV the bench plugs in for K15-K17 (resources/evs): it states its needs.
-ISO15118_EV = "iso15118-ev"
-PROCESSING_WAIT_S = 60.0  # §3.18 ISO15118SmartCharging: after Processing, wait 60 s
 
 SET_PROFILE = "set_charging_profile"
 
@@ -348,6 +344,7 @@ async def set_profile(
     *,
     since: int | None = None,
     timeout: float | None = None,
+    message: str = "SetChargingProfileRequest",
 ) -> FrameRecord:
     """Have the CSMS send a SetChargingProfileRequest; checks the §3.1 rules on it.
 
@@ -367,7 +364,7 @@ async def set_profile(
     )
     frame = await csms_call(ctx, "SetChargingProfile", step=step, since=start, timeout=timeout)
     sent = frame.payload if isinstance(frame.payload, dict) else {}
-    profile_rules(ctx, step, "SetChargingProfileRequest", sent.get("chargingProfile"))
+    profile_rules(ctx, step, message, sent.get("chargingProfile"))
     return frame
 
 
@@ -376,14 +373,14 @@ def moment(rec: FrameRecord) -> datetime:
     return datetime.fromtimestamp(rec.ts, UTC)
 
 
-def station_accepted(ctx: CaseRun, step: int | None, message: str, reply: FrameRecord) -> None:
+def station_accepted(ctx: CaseRun, step: int | None, message: str, reply: FrameRecord) -> bool:
     """The case's "The OCTT responds ... Accepted": a conforming station refusing the
     CSMS's request means the request was wrong (its statusInfo says why)."""
     p = reply.payload if isinstance(reply.payload, dict) else {}
     status = p.get("status") if reply.type == "CALLRESULT" else f"{reply.type} {reply.error}"
     info = p.get("statusInfo") or {}
     why = f" ({info.get('reasonCode')}: {info.get('additionalInfo', '')})" if info else ""
-    ctx.check_that(
+    return ctx.check_that(
         step,
         message,
         "status (the station's answer)",
@@ -397,13 +394,18 @@ async def get_profiles(
     ctx: CaseRun,
     instruction: str,
     request: dict[str, Any],
+    check: Callable[[dict[str, Any]], None] = lambda sent: None,
     *,
     step: int | None = 1,
     report_step: int | None = 4,
+    judged: bool = True,
 ) -> dict[str, Any]:
-    """Have the CSMS send a GetChargingProfilesRequest (K09); the station answers from the
-    profiles it holds and reports them, and every ReportChargingProfiles part must be
-    answered (K09.FR.02: the last part has no tbc). Returns the request the CSMS sent."""
+    """Have the CSMS send a GetChargingProfilesRequest (K09) and ``check`` it; the station
+    answers from the profiles it holds and reports them, and every ReportChargingProfiles
+    part must be answered (K09.FR.02: the last part has no tbc). Returns the request.
+
+    ``judged``: the request is the case's own (a report must follow when its checks
+    pass); False for a memory state, which the case does not validate."""
     since = ctx.mark()
     sent = await ctx.request_by_hand(
         "get_charging_profiles",
@@ -415,13 +417,14 @@ async def get_profiles(
         evse_id=request.get("evseId"),
         criteria=request.get("chargingProfile"),
     )
+    check(sent)
     frame = first_call(ctx, "rx", "GetChargingProfiles", since)
     answer = await station_answer(ctx, frame)
     status = answer.payload.get("status") if isinstance(answer.payload, dict) else None
     if status != "Accepted":
-        if not ctx.failed_checks:  # the criteria were right: the bench set nothing up
+        if judged and not ctx.failed_checks:  # the CSMS asked right: the bench set nothing up
             raise RuntimeError(f"the station answered GetChargingProfiles with {status}")
-        return sent
+        return sent  # it asked for something else, which the station does not hold
     after = ctx.frames.index(answer) + 1
     for _ in range(100):  # K09: the station sends a bounded number of parts
         part, reply = await station_call(
@@ -482,73 +485,6 @@ async def charging(ctx: CaseRun, *, ev_template: str | None = None) -> tuple[int
         what="the station's TransactionEvent with chargingState Charging",
     )
     return evse_id, since
-
-
-@dataclass(frozen=True, slots=True)
-class IsoSession:
-    """Where the ISO15118SmartCharging state left the case."""
-
-    evse_id: int
-    transaction_id: str
-    profile: dict[str, Any]  # the TxProfile the CSMS sent at its step 3
-    needs: FrameRecord  # the station's NotifyEVChargingNeedsRequest
-
-
-def needs_status(expected: tuple[str, ...] = ("Accepted", "Processing")) -> Expectation:
-    return one_of(*expected)
-
-
-async def iso15118_smart_charging(
-    ctx: CaseRun,
-    *,
-    label: str = "ISO15118SmartCharging",
-    steps: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8),
-    needs_answers: tuple[str, ...] = ("Accepted", "Processing"),
-    amps: float = 16.0,
-) -> IsoSession:
-    """Authorized, EVConnectedPreSession with an ISO 15118 EV, then §3.18 ISO15118SmartCharging.
-
-    The EV states its needs when plugged in and the station relays them (K15.FR.01):
-    steps 1, 5 and 7 are the station's own. ``steps`` renumbers the state's eight
-    steps when a case plays it as its main scenario; ``label`` names it in the checks.
-    """
-    s = dict(zip(range(1, 9), steps, strict=True))
-    evse_id = states.connector_for(ctx)
-    await states.authorized(ctx, connector=evse_id)
-    since = ctx.mark()
-    ctx.station.plug_in(evse_id, ISO15118_EV)
-    await states.transaction_event(ctx, since, "CablePluggedIn")  # EVConnectedPreSession
-    tx_id = transaction_id(ctx, evse_id)
-    needs, answer = await station_call(ctx, "NotifyEVChargingNeeds", step=s[2], since=since)
-    message = f"{label}: NotifyEVChargingNeedsResponse"
-    ctx.check(s[2], message, answer.payload, "status", needs_status(needs_answers))
-    processing = isinstance(answer.payload, dict) and answer.payload.get("status") == "Processing"
-    profile = tx_profile(tx_id, amps)
-    frame = await set_profile(
-        ctx,
-        s[3],
-        f"Have the CSMS send a TxProfile for transaction {tx_id} on EVSE {evse_id} for the "
-        "EV's charging needs (a CSMS that did so on its own already: Done)",
-        evse_id,
-        profile,
-        since=since,
-        timeout=max(ctx.settings.timeout, PROCESSING_WAIT_S) if processing else None,
-    )
-    sent = frame.payload if isinstance(frame.payload, dict) else {}
-    check_tx_profile(ctx, s[3], f"{label}: SetChargingProfileRequest", sent, evse_id, tx_id)
-    reply = await station_answer(ctx, frame)
-    station_accepted(ctx, s[4], f"{label}: SetChargingProfileResponse", reply)
-    after = ctx.frames.index(reply)
-    _, schedule = await station_call(ctx, "NotifyEVChargingSchedule", step=s[6], since=after)
-    ctx.check(
-        s[6], f"{label}: NotifyEVChargingScheduleResponse", schedule.payload, "status", "Accepted"
-    )
-    # Step 7: the station reported Charging when the cable came (see ``charging``).
-    _, tx_reply = await station_call(
-        ctx, "TransactionEvent", step=s[8], since=since, matches=is_charging
-    )
-    answered(ctx, s[8], f"{label}: TransactionEventResponse", tx_reply)
-    return IsoSession(evse_id, tx_id, sent.get("chargingProfile") or {}, needs)
 
 
 def check_tx_profile(

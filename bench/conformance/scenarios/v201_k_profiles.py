@@ -337,6 +337,7 @@ async def clear_by_id(ctx: CaseRun) -> None:
         },
         step=None,
         report_step=None,
+        judged=False,
     )
     request = await _clear(
         ctx,
