@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -24,6 +26,7 @@ from typing import Any
 from bench.conformance import states
 from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import ABSENT, Expectation, absent_or, one_of, shown
+from bench.conformance.scenarios import ScenarioFn, scenario
 from bench.kernel.frames import FrameRecord
 from bench.ocpp.common.timestamps import iso, parse_iso
 from bench.ocpp.profile_desk import ProfileDesk
@@ -127,6 +130,39 @@ def profile_rules(ctx: CaseRun, step: int | None, message: str, profile: Any) ->
             "absent unless numberPhases is 1 (§3.1, K01.FR.19)",
             "phaseToUse set with " + ", ".join(wrong) if wrong else "as required",
         )
+
+
+# The SetChargingProfileRequests a step already held to the rules, per case.
+_JUDGED: weakref.WeakKeyDictionary[CaseRun, set[str | None]] = weakref.WeakKeyDictionary()
+
+
+def smart_case(*case_ids: str, manual: tuple[str, ...] = ()) -> Callable[[ScenarioFn], ScenarioFn]:
+    """``@scenario`` for block K: when the scenario ends, however it ends, every
+    SetChargingProfileRequest the CSMS sent that no step judged (one it sent unasked)
+    is held to the §3.1 general rules as well."""
+
+    def register(fn: ScenarioFn) -> ScenarioFn:
+        @functools.wraps(fn)
+        async def run(ctx: CaseRun) -> None:
+            try:
+                await fn(ctx)
+            finally:
+                judged = _JUDGED.get(ctx, set())
+                for rec in ctx.frames:
+                    if (
+                        rec.direction == "rx"
+                        and rec.type == "CALL"
+                        and rec.action == "SetChargingProfile"
+                        and rec.id not in judged
+                        and isinstance(rec.payload, dict)
+                    ):
+                        message = "SetChargingProfileRequest (sent unasked)"
+                        profile_rules(ctx, None, message, rec.payload.get("chargingProfile"))
+
+        scenario(*case_ids, manual=manual)(run)
+        return run
+
+    return register
 
 
 # ------------------------------------------------------------------ payloads
@@ -365,6 +401,7 @@ async def set_profile(
     frame = await csms_call(ctx, "SetChargingProfile", step=step, since=start, timeout=timeout)
     sent = frame.payload if isinstance(frame.payload, dict) else {}
     profile_rules(ctx, step, message, sent.get("chargingProfile"))
+    _JUDGED.setdefault(ctx, set()).add(frame.id)
     return frame
 
 

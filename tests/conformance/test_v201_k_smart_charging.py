@@ -246,3 +246,37 @@ async def test_a_composite_schedule_request_that_never_comes_is_inconclusive(
     assert result.verdict is Verdict.INCONCLUSIVE
     assert "GetCompositeScheduleRequest" in result.reason
     assert "did not arrive" in result.reason
+
+
+async def test_a_profile_the_csms_sends_unasked_is_held_to_the_general_rules_too(
+    csms_runner,
+) -> None:
+    # Part 6 §3.1 applies to every SetChargingProfileRequest, not only the case's own.
+    prompter = csms_runner.prompter
+    perform = prompter.perform
+
+    async def with_an_extra_profile(request: ManualRequest) -> ManualOutcome:
+        if request.key == "get_composite_schedule":
+            period = {"startPeriod": 0, "limit": 6.0, "numberPhases": 3, "phaseToUse": 1}
+            schedule = {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
+            extra = {
+                "evseId": 1,
+                "chargingProfile": {
+                    "id": 7,
+                    "stackLevel": 0,
+                    "chargingProfilePurpose": "TxDefaultProfile",
+                    "chargingProfileKind": "Relative",
+                    "chargingSchedule": [schedule],
+                },
+            }
+            params = {**request.params, "action": "SetChargingProfile", "request": extra}
+            await perform(replace(request, key="set_charging_profile", params=params))
+        return await perform(request)
+
+    prompter.perform = with_an_extra_profile
+
+    result = await csms_runner("TC_K_43_CSMS")
+
+    assert result.verdict is Verdict.FAIL
+    assert "SetChargingProfileRequest (sent unasked)" in result.reason
+    assert "phaseToUse" in result.reason

@@ -14,7 +14,6 @@ from __future__ import annotations
 from bench.conformance import states_smart
 from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import one_of
-from bench.conformance.scenarios import scenario
 from bench.conformance.states_iso15118 import (
     NEEDS_ANSWERS,
     charging_reported,
@@ -27,13 +26,14 @@ from bench.conformance.states_iso15118 import (
     schedule_beyond,
     tx_profile_for_ev,
 )
+from bench.conformance.states_smart import smart_case
 
 MANUAL = (states_smart.SET_PROFILE,)
 LOWER_A = 10.0  # the limit a renegotiated TxProfile lowers the EV to
 SECOND_A = 12.0  # TC_K_59's first renegotiation
 
 
-@scenario("TC_K_53_CSMS", manual=MANUAL)
+@smart_case("TC_K_53_CSMS", manual=MANUAL)
 async def load_levelling(ctx: CaseRun) -> None:
     # K15.FR.02/03/05/07/11: needs answered, a TxProfile for the transaction, the EV's
     # schedule accepted. The case's main scenario is the reusable state itself.
@@ -41,7 +41,7 @@ async def load_levelling(ctx: CaseRun) -> None:
     await iso15118_smart_charging(ctx, label="TC_K_53")
 
 
-@scenario("TC_K_55_CSMS", manual=MANUAL)
+@smart_case("TC_K_55_CSMS", manual=MANUAL)
 async def ev_schedule_exceeds_limits(ctx: CaseRun) -> None:
     # K15.FR.12/13, K16.FR.07/08, K17.FR.12/13: the EV's schedule exceeds the TxProfile;
     # the CSMS rejects it and renegotiates with a new TxProfile.
@@ -68,7 +68,7 @@ async def ev_schedule_exceeds_limits(ctx: CaseRun) -> None:
     await rate_changed(ctx, 14, label, ctx.frames.index(reply))
 
 
-@scenario("TC_K_57_CSMS", manual=MANUAL)
+@smart_case("TC_K_57_CSMS", manual=MANUAL)
 async def renegotiation_by_ev(ctx: CaseRun) -> None:
     # K17.FR.02/03/05/07/11: the EV renegotiates with new needs; the CSMS answers them
     # and sends a new TxProfile, whose schedule the EV returns.
@@ -96,7 +96,7 @@ async def renegotiation_by_ev(ctx: CaseRun) -> None:
     await rate_changed(ctx, 10, label, ctx.frames.index(reply))
 
 
-@scenario("TC_K_58_CSMS", manual=MANUAL)
+@smart_case("TC_K_58_CSMS", manual=MANUAL)
 async def renegotiation_by_csms(ctx: CaseRun) -> None:
     # K16.FR.06: the CSMS lowers the TxProfile; the EV's new schedule is accepted.
     label = "TC_K_58"
@@ -107,7 +107,7 @@ async def renegotiation_by_csms(ctx: CaseRun) -> None:
     await rate_changed(ctx, 6, label, ctx.frames.index(reply))
 
 
-@scenario("TC_K_59_CSMS", manual=MANUAL)
+@smart_case("TC_K_59_CSMS", manual=MANUAL)
 async def renegotiation_by_csms_needs_resent(ctx: CaseRun) -> None:
     # K16.FR.12: a station that sends the EV's needs again after a new TxProfile (not
     # adhering to K16.FR.09) gets a SetChargingProfileRequest again.

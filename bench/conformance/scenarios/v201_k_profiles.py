@@ -15,7 +15,6 @@ from typing import Any
 from bench.conformance import states, states_smart
 from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import absent, field_at, satisfies
-from bench.conformance.scenarios import scenario
 from bench.conformance.states_smart import (
     NUMBER_PHASES,
     RATE_UNIT,
@@ -31,6 +30,7 @@ from bench.conformance.states_smart import (
     near,
     present_time,
     rate,
+    smart_case,
 )
 from bench.kernel.frames import FrameRecord
 from bench.ocpp.errors import ErrorKind, OcppError
@@ -85,7 +85,7 @@ def _check_validity_given(ctx: CaseRun, step: int, request: dict[str, Any]) -> N
 
 
 # ------------------------------------------------------------------ K01 SetChargingProfile
-@scenario("TC_K_01_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_01_CSMS", manual=(states_smart.SET_PROFILE,))
 async def tx_default_specific_evse(ctx: CaseRun) -> None:
     # K01.FR.31: a TxDefaultProfile for one EVSE, valid from now, 6 A from startPeriod 0.
     await states.booted(ctx)
@@ -112,7 +112,7 @@ async def tx_default_specific_evse(ctx: CaseRun) -> None:
     _check_schedule(ctx, 1, request, 6.0)
 
 
-@scenario("TC_K_10_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_10_CSMS", manual=(states_smart.SET_PROFILE,))
 async def tx_default_all_evses(ctx: CaseRun) -> None:
     # K01.FR.31 on EVSE 0: part 5 makes it conditional on SC-4 (TxDefaultProfile on EVSE #0).
     ctx.needs_feature("TxDefaultProfileOnEvse0")
@@ -128,7 +128,7 @@ async def tx_default_all_evses(ctx: CaseRun) -> None:
     _check_schedule(ctx, 1, request, 6.0)
 
 
-@scenario("TC_K_02_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_02_CSMS", manual=(states_smart.SET_PROFILE,))
 async def tx_profile_without_transaction(ctx: CaseRun) -> None:
     # K01: a TxProfile while no transaction runs; the station answers Rejected (K01.FR.09,
     # TxNotFound). Its prerequisite: the CSMS can send a TxProfile without a transaction.
@@ -148,7 +148,7 @@ async def tx_profile_without_transaction(ctx: CaseRun) -> None:
     _check_schedule(ctx, 1, request, 7.0, duration=False)
 
 
-@scenario("TC_K_03_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_03_CSMS", manual=(states_smart.SET_PROFILE,))
 async def charging_station_max_profile(ctx: CaseRun) -> None:
     # K01.FR.31, K01.FR.38: the station's maximum, on EVSE 0, never Relative.
     await states.booted(ctx)
@@ -166,7 +166,7 @@ async def charging_station_max_profile(ctx: CaseRun) -> None:
     _check_validity_given(ctx, 1, request)
 
 
-@scenario("TC_K_04_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_04_CSMS", manual=(states_smart.SET_PROFILE,))
 async def replace_profile_by_id(ctx: CaseRun) -> None:
     # K01.FR.05: the same id replaces the installed profile (8 A, then 6 A).
     await states.booted(ctx)
@@ -185,7 +185,7 @@ async def replace_profile_by_id(ctx: CaseRun) -> None:
     ctx.check(3, MESSAGE, three, "chargingProfile.id", first_id)  # the same id for both
 
 
-@scenario("TC_K_70_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_70_CSMS", manual=(states_smart.SET_PROFILE,))
 async def two_profiles_two_stack_levels(ctx: CaseRun) -> None:
     # Same kind, purpose and limit on two stack levels: two ids (part 5: at least two).
     await states.booted(ctx)
@@ -213,7 +213,7 @@ async def two_profiles_two_stack_levels(ctx: CaseRun) -> None:
         )
 
 
-@scenario("TC_K_15_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_15_CSMS", manual=(states_smart.SET_PROFILE,))
 async def profile_to_station_without_smart_charging(ctx: CaseRun) -> None:
     # K01: the station does not support smart charging and answers CALLERROR NotSupported.
     # The bench's station always has block K: the case scripts that one answer.
@@ -236,7 +236,7 @@ async def profile_to_station_without_smart_charging(ctx: CaseRun) -> None:
     ctx.check(1, MESSAGE, request, f"{PERIOD}.numberPhases", NUMBER_PHASES)
 
 
-@scenario("TC_K_19_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_19_CSMS", manual=(states_smart.SET_PROFILE,))
 async def recurring_profile(ctx: CaseRun) -> None:
     # K01: a Recurring TxDefaultProfile (part 5: Daily and Weekly mandatory; the bench
     # configures Daily). K01.FR.40: a Recurring schedule has a startSchedule.
@@ -254,7 +254,7 @@ async def recurring_profile(ctx: CaseRun) -> None:
     ctx.check(1, MESSAGE, request, "chargingProfile.recurrencyKind", RECURRENCY)
 
 
-@scenario("TC_K_60_CSMS", manual=(states_smart.SET_PROFILE,))
+@smart_case("TC_K_60_CSMS", manual=(states_smart.SET_PROFILE,))
 async def tx_profile_on_running_transaction(ctx: CaseRun) -> None:
     # K01.FR.03, K01.FR.31: a TxProfile for the transaction running on the EVSE
     # (part 5: TxProfile with Relative is mandatory for a CSMS).
@@ -267,7 +267,7 @@ async def tx_profile_on_running_transaction(ctx: CaseRun) -> None:
 
 
 # ------------------------------------------------------------------ K05 remote start
-@scenario("TC_K_37_CSMS", manual=("request_start_transaction",))
+@smart_case("TC_K_37_CSMS", manual=("request_start_transaction",))
 async def remote_start_with_profile(ctx: CaseRun) -> None:
     # K05.FR.02, F01.FR.08/09/11: a TxProfile without transactionId in the remote start.
     await states_smart.booted(ctx)
@@ -320,7 +320,7 @@ async def _clear(
     )
 
 
-@scenario("TC_K_05_CSMS", manual=("get_charging_profiles", "clear_charging_profile"))
+@smart_case("TC_K_05_CSMS", manual=("get_charging_profiles", "clear_charging_profile"))
 async def clear_by_id(ctx: CaseRun) -> None:
     # K10.FR.02: clear one profile (not a TxDefaultProfile) by its id alone.
     await states.booted(ctx)
@@ -374,7 +374,7 @@ async def _clear_tx_default(ctx: CaseRun, evse_id: int) -> dict[str, Any]:
     )
 
 
-@scenario("TC_K_06_CSMS", manual=("clear_charging_profile",))
+@smart_case("TC_K_06_CSMS", manual=("clear_charging_profile",))
 async def clear_by_purpose_and_level(ctx: CaseRun) -> None:
     # K10.FR.02: clear by stackLevel/purpose; the station holds one such profile.
     await states.booted(ctx)
@@ -385,7 +385,7 @@ async def clear_by_purpose_and_level(ctx: CaseRun) -> None:
     _check_criteria(ctx, request, evse_id)
 
 
-@scenario("TC_K_08_CSMS", manual=("clear_charging_profile",))
+@smart_case("TC_K_08_CSMS", manual=("clear_charging_profile",))
 async def clear_without_profiles(ctx: CaseRun) -> None:
     # K10: the station holds no profile and answers Unknown (K10.FR.01).
     await states.booted(ctx)

@@ -17,7 +17,6 @@ from typing import Any
 from bench.conformance import states, states_smart
 from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import absent, contains, integer_at_least
-from bench.conformance.scenarios import scenario
 from bench.conformance.states_smart import (
     COMPOSITE_S,
     LIMIT_SOURCE,
@@ -25,6 +24,7 @@ from bench.conformance.states_smart import (
     STACK_LEVEL,
     STATION_MAX_ID,
     TX_DEFAULT_ID,
+    smart_case,
 )
 
 GET = "GetChargingProfilesRequest"
@@ -71,7 +71,7 @@ async def _get(
     )
 
 
-@scenario("TC_K_29_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_29_CSMS", manual=(GET_KEY,))
 async def get_profiles_evse_0(ctx: CaseRun) -> None:
     # K09.FR.03: evseId 0 (the station itself), by purpose, while energy flows.
     await states_smart.booted(ctx)
@@ -86,7 +86,7 @@ async def get_profiles_evse_0(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_30_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_30_CSMS", manual=(GET_KEY,))
 async def get_profiles_one_evse(ctx: CaseRun) -> None:
     # K09.FR.03: every profile of one EVSE.
     await states.booted(ctx)
@@ -95,7 +95,7 @@ async def get_profiles_one_evse(ctx: CaseRun) -> None:
     await _get(ctx, "all of them", {}, evse_id, {"evseId": evse_id})
 
 
-@scenario("TC_K_31_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_31_CSMS", manual=(GET_KEY,))
 async def get_profiles_every_evse(ctx: CaseRun) -> None:
     # K09.FR.03: no evseId; the station reports per EVSE (steps 3-4 for every EVSE).
     await states.booted(ctx)
@@ -113,7 +113,7 @@ async def get_profiles_every_evse(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_32_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_32_CSMS", manual=(GET_KEY,))
 async def get_profile_by_id(ctx: CaseRun) -> None:
     # K09.FR.03: one profile by its id.
     await states.booted(ctx)
@@ -129,7 +129,7 @@ async def get_profile_by_id(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_33_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_33_CSMS", manual=(GET_KEY,))
 async def get_profiles_by_stack_level(ctx: CaseRun) -> None:
     # K09.FR.03: one EVSE, one stackLevel.
     await states.booted(ctx)
@@ -144,7 +144,7 @@ async def get_profiles_by_stack_level(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_34_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_34_CSMS", manual=(GET_KEY,))
 async def get_profiles_by_source(ctx: CaseRun) -> None:
     # K09.FR.03: one EVSE, one chargingLimitSource: the limit the EMS imposed (K12).
     await states.booted(ctx)
@@ -159,7 +159,7 @@ async def get_profiles_by_source(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_35_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_35_CSMS", manual=(GET_KEY,))
 async def get_profiles_by_purpose(ctx: CaseRun) -> None:
     # K09.FR.03: one EVSE, one purpose.
     await states.booted(ctx)
@@ -174,7 +174,7 @@ async def get_profiles_by_purpose(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_36_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_36_CSMS", manual=(GET_KEY,))
 async def get_profiles_by_purpose_and_level(ctx: CaseRun) -> None:
     # K09.FR.03: one EVSE, one purpose, one stackLevel.
     await states.booted(ctx)
@@ -194,7 +194,7 @@ async def get_profiles_by_purpose_and_level(ctx: CaseRun) -> None:
     )
 
 
-@scenario("TC_K_52_CSMS", manual=(GET_KEY,))
+@smart_case("TC_K_52_CSMS", manual=(GET_KEY,))
 async def get_profiles_with_external_constraints(ctx: CaseRun) -> None:
     # K12, K09: the report holds the EMS's ChargingStationExternalConstraints profile.
     await states.booted(ctx)
@@ -237,20 +237,20 @@ async def _composite(ctx: CaseRun, evse_id: int) -> None:
     ctx.check(1, message, request, "chargingRateUnit", RATE_UNIT)
 
 
-@scenario("TC_K_43_CSMS", manual=("get_composite_schedule",))
+@smart_case("TC_K_43_CSMS", manual=("get_composite_schedule",))
 async def composite_one_evse(ctx: CaseRun) -> None:
     # K08.FR.01: the composite schedule of EVSE 1.
     await _composite(ctx, 1)
 
 
-@scenario("TC_K_44_CSMS", manual=("get_composite_schedule",))
+@smart_case("TC_K_44_CSMS", manual=("get_composite_schedule",))
 async def composite_station(ctx: CaseRun) -> None:
     # K08.FR.01: the composite schedule of the station (evseId 0).
     await _composite(ctx, 0)
 
 
 # ------------------------------------------------------------------ K12 / K13 external limits
-@scenario("TC_K_48_CSMS")
+@smart_case("TC_K_48_CSMS")
 async def external_limit_set(ctx: CaseRun) -> None:
     # K12: the EMS limits an idle EVSE; the station sends NotifyChargingLimit (source EMS).
     await states.booted(ctx)
@@ -282,7 +282,7 @@ async def _release(ctx: CaseRun, evse_id: int) -> int:
     return since
 
 
-@scenario("TC_K_50_CSMS")
+@smart_case("TC_K_50_CSMS")
 async def external_limit_released(ctx: CaseRun) -> None:
     # K13: the EMS releases the limit it set on an idle EVSE (K13.FR.01).
     await states.booted(ctx)
@@ -291,7 +291,7 @@ async def external_limit_released(ctx: CaseRun) -> None:
     await _release(ctx, evse_id)
 
 
-@scenario("TC_K_51_CSMS")
+@smart_case("TC_K_51_CSMS")
 async def external_limit_released_while_charging(ctx: CaseRun) -> None:
     # K13.FR.01-03: released during a transaction; the charging rate rises again.
     await states_smart.booted(ctx)
