@@ -14,43 +14,12 @@ from typing import Any
 
 import pytest
 
+from bench.conformance.catalogue import cases
 from bench.conformance.manual import ManualOutcome, ManualRequest
 from bench.conformance.results import CaseResult, Verdict
 
-K_CASES = [
-    "TC_K_01_CSMS",
-    "TC_K_02_CSMS",
-    "TC_K_03_CSMS",
-    "TC_K_04_CSMS",
-    "TC_K_05_CSMS",
-    "TC_K_06_CSMS",
-    "TC_K_08_CSMS",
-    "TC_K_10_CSMS",
-    "TC_K_15_CSMS",
-    "TC_K_19_CSMS",
-    "TC_K_29_CSMS",
-    "TC_K_30_CSMS",
-    "TC_K_31_CSMS",
-    "TC_K_32_CSMS",
-    "TC_K_33_CSMS",
-    "TC_K_34_CSMS",
-    "TC_K_35_CSMS",
-    "TC_K_36_CSMS",
-    "TC_K_60_CSMS",
-    "TC_K_37_CSMS",
-    "TC_K_43_CSMS",
-    "TC_K_44_CSMS",
-    "TC_K_48_CSMS",
-    "TC_K_50_CSMS",
-    "TC_K_51_CSMS",
-    "TC_K_52_CSMS",
-    "TC_K_53_CSMS",
-    "TC_K_55_CSMS",
-    "TC_K_57_CSMS",
-    "TC_K_58_CSMS",
-    "TC_K_59_CSMS",
-    "TC_K_70_CSMS",
-]
+# Every CSMS case of block K in the catalogue (part 6 §3.12).
+K_CASES = [c.id for c in cases(sut="csms", version="2.0.1") if c.block == "K"]
 # What the built-in CSMS can do that part 5 / the cases make optional.
 BUILTIN_FEATURES = frozenset({"TxDefaultProfileOnEvse0", "TxProfileWithoutTransaction"})
 
@@ -63,7 +32,7 @@ def _explained(result: CaseResult) -> str:
 def test_every_csms_case_of_block_k_has_a_scenario() -> None:
     from bench.conformance.scenarios import all_scenarios
 
-    assert len(K_CASES) == 32
+    assert len(K_CASES) == 32  # part 6 §3.12: TC_K_01_CSMS .. TC_K_70_CSMS
     missing = [case_id for case_id in K_CASES if case_id not in all_scenarios()]
     assert missing == []
 
