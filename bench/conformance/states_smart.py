@@ -389,15 +389,20 @@ async def set_profile(
     """
     start = ctx.mark() if since is None else since
     request = {"evseId": evse_id, "chargingProfile": profile}
-    await ctx.manual(
-        SET_PROFILE,
-        instruction,
-        step=step,
-        action="SetChargingProfile",
-        request=request,
-        evse_id=evse_id,
-        profile=profile,
+    sent_already = any(
+        r.direction == "rx" and r.type == "CALL" and r.action == "SetChargingProfile"
+        for r in ctx.frames[start:]
     )
+    if not sent_already:  # a CSMS that acts on its own needs no prompt
+        await ctx.manual(
+            SET_PROFILE,
+            instruction,
+            step=step,
+            action="SetChargingProfile",
+            request=request,
+            evse_id=evse_id,
+            profile=profile,
+        )
     frame = await csms_call(ctx, "SetChargingProfile", step=step, since=start, timeout=timeout)
     sent = frame.payload if isinstance(frame.payload, dict) else {}
     profile_rules(ctx, step, message, sent.get("chargingProfile"))
