@@ -6,6 +6,10 @@ which plays one catalogue case with the bench's real station and returns its
 it does what the shipped adapter does over the control API (send the request the
 case names, set the boot answers, set a tag), without the HTTP hop, so a scenario
 test needs no second server.
+
+Keys it knows: ``boot_pending`` (``statuses``); ``set_id_token`` (``id_token``,
+``status``, ``group_id_token`` or None: the CSMS's tag list answers the token so from
+now on); any action with ``action`` + ``request`` (the CSMS sends that request).
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
+        if request.key == "set_id_token":
+            entry = TagEntry(p["status"], parent_id_tag=p.get("group_id_token"))
+            self.csms.config.tags[p["id_token"]] = entry
+            return ManualOutcome(True, "adapter", f"tag {p['id_token']} set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
