@@ -20,6 +20,7 @@ own values, before the station boots.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +29,7 @@ from weakref import WeakKeyDictionary
 from bench.conformance.case_run import CaseRun, Inconclusive
 from bench.kernel.frames import FrameRecord
 from bench.model.templates import load_station_template
+from bench.ocpp.api import LinkState, Registration
 
 # §3.1 General pre conditions, in the station's setting names (Component/Variable).
 GENERAL_PRECONDITIONS: tuple[tuple[str, str], ...] = (
@@ -238,6 +240,20 @@ def transaction_id(ctx: CaseRun, connector: int) -> str:
     return view.id
 
 
+def next_seq_no(ctx: CaseRun, transaction_id: str) -> int:
+    """The seqNo after the last one the station sent for ``transaction_id`` (E01.FR.07)."""
+    seen = [
+        r.payload["seqNo"]
+        for r in ctx.frames
+        if r.direction == "tx"
+        and r.type == "CALL"
+        and r.action == "TransactionEvent"
+        and isinstance(r.payload, dict)
+        and r.payload.get("transactionInfo", {}).get("transactionId") == transaction_id
+    ]
+    return max(seen, default=-1) + 1
+
+
 def _charging_state(ctx: CaseRun, connector: int) -> str | None:
     view = ctx.station.connector(connector).transaction
     return None if view is None else view.charging_state
@@ -442,3 +458,39 @@ async def ev_disconnected(
     answered(ctx, step, "StatusNotificationResponse", status)
     note_authorized(ctx, cid, None)
     return event
+
+
+# ---------------------------------------------------------------- the station's link
+async def until(ctx: CaseRun, test: Callable[[], bool], what: str) -> None:
+    """Wait (up to the step time limit) until ``test()`` holds for the bench's station.
+
+    For the station's own state (its link, its queue), which no frame announces:
+    looked at every 20 ms. Not reaching it is the bench's failure, not the CSMS's.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.settings.timeout
+    while not test():
+        if loop.time() >= deadline:
+            raise RuntimeError(f"the bench's station: {what} did not happen")
+        await asyncio.sleep(0.02)
+
+
+def online(ctx: CaseRun) -> bool:
+    station = ctx.station
+    return (
+        station.network().link == LinkState.CONNECTED
+        and station.registration_state() == Registration.ACCEPTED
+    )
+
+
+async def connection_lost(ctx: CaseRun) -> None:
+    """The station's WebSocket connection closes and stays closed (OCTT's "closes the
+    WebSocket connection")."""
+    ctx.station.cut_network()
+    await until(ctx, lambda: ctx.station.network().link != LinkState.CONNECTED, "going offline")
+
+
+async def connection_back(ctx: CaseRun) -> None:
+    """The station connects again (no reboot) and is accepted as before."""
+    ctx.station.restore_network()
+    await until(ctx, lambda: online(ctx), "connecting again")

@@ -22,7 +22,7 @@ import pytest
 
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import case as catalogue_case
-from bench.conformance.manual import ManualOutcome, ManualRequest
+from bench.conformance.manual import ManualOutcome, ManualRequest, Prompter
 from bench.conformance.results import CaseResult
 from bench.conformance.runner import run_case
 from bench.csms.config import CsmsConfig, TagEntry
@@ -68,6 +68,15 @@ class DirectPrompter:
 CaseRunner = Callable[..., Awaitable[CaseResult]]
 
 
+def csms_of(runner: CaseRunner) -> CentralSystem:
+    """The built-in CSMS a ``csms_runner`` plays against."""
+    return runner.csms  # type: ignore[attr-defined, no-any-return]
+
+
+def prompter_of(runner: CaseRunner) -> DirectPrompter:
+    return runner.prompter  # type: ignore[attr-defined, no-any-return]
+
+
 @pytest.fixture
 async def csms_runner() -> AsyncIterator[CaseRunner]:
     config = CsmsConfig(
@@ -77,11 +86,12 @@ async def csms_runner() -> AsyncIterator[CaseRunner]:
     async with CentralSystem(config) as csms:
         prompter = DirectPrompter(csms)
 
-        async def run(case_id: str, **settings: Any) -> CaseResult:
+        async def run(case_id: str, *, via: Prompter | None = None, **settings: Any) -> CaseResult:
+            # ``via``: another prompter (one that does a manual action wrong, say).
             case = catalogue_case(case_id)
             values: dict[str, Any] = {"timeout": 15.0, **settings}
             case_settings = CaseSettings(csms_url=csms.url, version=case.version, **values)
-            return await run_case(case, case_settings, prompter)
+            return await run_case(case, case_settings, via or prompter)
 
         run.csms = csms  # type: ignore[attr-defined]
         run.prompter = prompter  # type: ignore[attr-defined]

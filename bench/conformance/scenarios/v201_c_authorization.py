@@ -129,7 +129,7 @@ async def cache_invalid(ctx: CaseRun) -> None:
         "eventType": "Updated",
         "timestamp": ctx.station.clock.now().isoformat(timespec="seconds"),
         "triggerReason": "Authorized",
-        "seqNo": next_seq_no(ctx, tx_id),
+        "seqNo": v201.next_seq_no(ctx, tx_id),
         "transactionInfo": {"transactionId": tx_id},
         "idToken": card.json(),
     }
@@ -142,20 +142,6 @@ async def cache_invalid(ctx: CaseRun) -> None:
         "idTokenInfo.status",
         one_of("Invalid", "Unknown"),
     )
-
-
-def next_seq_no(ctx: CaseRun, transaction_id: str) -> int:
-    """The seqNo after the last one the station sent for ``transaction_id`` (E01.FR.07)."""
-    seen = [
-        r.payload["seqNo"]
-        for r in ctx.frames
-        if r.direction == "tx"
-        and r.type == "CALL"
-        and r.action == "TransactionEvent"
-        and isinstance(r.payload, dict)
-        and r.payload.get("transactionInfo", {}).get("transactionId") == transaction_id
-    ]
-    return max(seen, default=-1) + 1
 
 
 @scenario("TC_C_37_CSMS", manual=("clear_cache",))
