@@ -2,7 +2,7 @@
 
 OCTT configures these before a case ("Memory State: Two valid idTokens with the
 same GroupId are configured"). The bench gets there the way a lab would: the CSMS
-is told about a token by a manual action (``set_id_token``), the station's Local
+is told about a token by a manual action (``configure_id_token``, as in 1.6), the station's Local
 Authorization List comes from the CSMS (``send_local_list``), and a token reaches
 the station's Authorization Cache because a driver showed it once.
 """
@@ -17,23 +17,23 @@ from bench.conformance.case_run import CaseRun
 from bench.conformance.states_v201 import Token
 from bench.ocpp.v201.authorization import TokenAuthorized
 
-SET_ID_TOKEN = "set_id_token"
+CONFIGURE_ID_TOKEN = "configure_id_token"
 SEND_LOCAL_LIST = "send_local_list"
 
 
 async def csms_knows(
     ctx: CaseRun, card: Token, status: str = "Accepted", *, group: str | None = None
 ) -> None:
-    """Manual action ``set_id_token``: the CSMS answers ``card`` with ``status`` (and
-    ``group`` as its groupIdToken) from now on."""
+    """Manual action ``configure_id_token``: the CSMS answers ``card`` with ``status``
+    (and ``group`` as its groupIdToken) from now on."""
     grouped = f" and groupIdToken {group}" if group else ""
     await ctx.manual(
-        SET_ID_TOKEN,
+        CONFIGURE_ID_TOKEN,
         f"Configure the CSMS so that idToken {card.id} (type {card.type}) is {status}{grouped}",
         id_token=card.id,
         type=card.type,
         status=status,
-        group_id_token=group,
+        group=group,
     )
 
 
@@ -68,8 +68,8 @@ async def send_local_list(
         request,
         step=step,
         update_type=update_type,
-        version_number=version,
-        id_tokens=[e["idToken"]["idToken"] for e in entries],
+        list_version=version,
+        id_tokens=",".join(e["idToken"]["idToken"] for e in entries),
     )
 
 

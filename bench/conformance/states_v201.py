@@ -43,7 +43,7 @@ GENERAL_PRECONDITIONS: tuple[tuple[str, str], ...] = (
 )
 
 # Tokens the cases name besides the configured valid and invalid ones. The CSMS learns
-# them through the manual action ``set_id_token`` (a case's "Memory State").
+# them through the manual action ``configure_id_token`` (a case's "Memory State").
 VALID_2 = "BENCH-VALID-2"
 BLOCKED = "BENCH-BLOCKED"
 EXPIRED = "BENCH-EXPIRED"

@@ -7,9 +7,9 @@ it does what the shipped adapter does over the control API (send the request the
 case names, set the boot answers, set a tag), without the HTTP hop, so a scenario
 test needs no second server.
 
-Keys it knows: ``boot_pending`` (``statuses``); ``set_id_token`` (``id_token``,
-``status``, ``group_id_token`` or None: the CSMS's tag list answers the token so from
-now on); any action with ``action`` + ``request`` (the CSMS sends that request).
+Keys it knows: ``boot_pending`` (``statuses``); ``configure_id_token`` (``id_token``,
+``status``, ``group`` or None: the CSMS's tag list answers the token so from now on);
+any action with ``action`` + ``request`` (the CSMS sends that request).
 """
 
 from __future__ import annotations
@@ -44,10 +44,12 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
-        if request.key == "set_id_token":
-            entry = TagEntry(p["status"], parent_id_tag=p.get("group_id_token"))
-            self.csms.config.tags[p["id_token"]] = entry
-            return ManualOutcome(True, "adapter", f"tag {p['id_token']} set")
+        if request.key == "configure_id_token":
+            # PUT /tags/{id_token} of the control API: status, group (parent idTag).
+            self.csms.config.tags[p["id_token"]] = TagEntry(
+                p.get("status", "Accepted"), parent_id_tag=p.get("group")
+            )
+            return ManualOutcome(True, "adapter", f"idTag {p['id_token']} set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.

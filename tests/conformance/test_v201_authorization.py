@@ -1,7 +1,7 @@
 """2.0.1 blocks C (Authorization) and D (Local Authorization List) against the built-in CSMS.
 
 Every scenario is played by the bench's real station against a real built-in CSMS on
-127.0.0.1; manual actions are done by the ``DirectPrompter`` (``set_id_token`` tells
+127.0.0.1; manual actions are done by the ``DirectPrompter`` (``configure_id_token`` tells
 the CSMS a token's status and group, ``send_local_list`` and the other requests are
 sent by the CSMS as the case names them). Then a CSMS that does one thing wrong turns
 the case to fail (or inconclusive when it never acts), with a reason naming the field.
@@ -69,10 +69,10 @@ async def test_contract_certificate_cases_are_not_applicable_unless_the_csms_dec
 async def test_the_group_cases_tell_the_csms_both_tokens_and_their_group(
     csms_runner: CaseRunner,
 ) -> None:
-    """C09 memory state: what the manual action ``set_id_token`` asked for."""
+    """C09 memory state: what the manual action ``configure_id_token`` asked for."""
     await csms_runner("TC_C_39_CSMS")
-    asked = [r.params for r in prompter_of(csms_runner).requests if r.key == "set_id_token"]
-    assert [(p["id_token"], p["status"], p["group_id_token"]) for p in asked] == [
+    asked = [r.params for r in prompter_of(csms_runner).requests if r.key == "configure_id_token"]
+    assert [(p["id_token"], p["status"], p["group"]) for p in asked] == [
         ("TAG1", "Accepted", "BENCH-GROUP"),
         ("BENCH-VALID-2", "Accepted", "BENCH-GROUP"),
     ]
@@ -82,8 +82,8 @@ class UngroupedCsms(DirectPrompter):
     """Sets the tokens the case asks for, but never their group."""
 
     async def perform(self, request: ManualRequest) -> ManualOutcome:
-        if request.key == "set_id_token":
-            params = {**request.params, "group_id_token": None}
+        if request.key == "configure_id_token":
+            params = {**request.params, "group": None}
             request = dataclasses.replace(request, params=params)
         return await super().perform(request)
 
@@ -194,7 +194,7 @@ async def test_a_blocked_token_the_csms_calls_accepted_fails(csms_runner: CaseRu
 
     class AcceptingCsms(DirectPrompter):
         async def perform(self, request: ManualRequest) -> ManualOutcome:
-            if request.key == "set_id_token":
+            if request.key == "configure_id_token":
                 self.csms.config.tags[request.params["id_token"]] = TagEntry("Accepted")
                 return ManualOutcome(True, "adapter", "set (as Accepted)")
             return await super().perform(request)

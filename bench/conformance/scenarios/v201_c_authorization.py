@@ -3,7 +3,7 @@
 The station is the bench's own: a driver's card is shown to its reader and the
 station decides, as in the field, whether to ask the CSMS (AuthorizeRequest), use
 its Authorization Cache or its Local Authorization List. Tokens the CSMS must know
-with a given status or group are set up with the manual action ``set_id_token``
+with a given status or group are set up with the manual action ``configure_id_token``
 (the case's "Memory State").
 """
 
@@ -18,8 +18,8 @@ from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import one_of
 from bench.conformance.scenarios import scenario
 from bench.conformance.states_auth import (
+    CONFIGURE_ID_TOKEN,
     SEND_LOCAL_LIST,
-    SET_ID_TOKEN,
     cached,
     csms_knows,
     list_entry,
@@ -69,7 +69,7 @@ async def authorize_invalid(ctx: CaseRun) -> None:
     ctx.check(2, "AuthorizeResponse", reply, "idTokenInfo.status", one_of("Invalid", "Unknown"))
 
 
-@scenario("TC_C_06_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_06_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def authorize_blocked(ctx: CaseRun) -> None:
     # C01.FR.07: a Blocked idToken. The document's validation reads "Linked or Invalid";
     # Linked is no AuthorizationStatusEnumType value, the case's name says Blocked.
@@ -80,7 +80,7 @@ async def authorize_blocked(ctx: CaseRun) -> None:
     ctx.check(2, "AuthorizeResponse", reply, "idTokenInfo.status", one_of("Blocked", "Invalid"))
 
 
-@scenario("TC_C_07_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_07_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def authorize_expired(ctx: CaseRun) -> None:
     # C01.FR.07: an Expired idToken.
     card = v201.token(ctx, EXPIRED)
@@ -185,7 +185,7 @@ async def _two_cards_of_one_group(ctx: CaseRun) -> tuple[Token, Token]:
     return first, second
 
 
-@scenario("TC_C_39_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_39_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def group_id_success(ctx: CaseRun) -> None:
     # C09.FR.02/03: two cards of one group; the second stops what the first started.
     first, second = await _two_cards_of_one_group(ctx)
@@ -242,7 +242,7 @@ async def _listed_group_session(ctx: CaseRun, second_listed_as: str) -> tuple[To
     return second, cid
 
 
-@scenario("TC_C_40_CSMS", manual=(SET_ID_TOKEN, SEND_LOCAL_LIST))
+@scenario("TC_C_40_CSMS", manual=(CONFIGURE_ID_TOKEN, SEND_LOCAL_LIST))
 async def group_id_local_list(ctx: CaseRun) -> None:
     # C09.FR.02/03 with both cards Accepted in the Local Authorization List: the station
     # asks nothing (C14.FR.02); the CSMS still checks each card its events carry.
@@ -259,7 +259,7 @@ async def group_id_local_list(ctx: CaseRun) -> None:
     await v201.ev_disconnected(ctx, step=8, connector=cid)
 
 
-@scenario("TC_C_43_CSMS", manual=(SET_ID_TOKEN, SEND_LOCAL_LIST))
+@scenario("TC_C_43_CSMS", manual=(CONFIGURE_ID_TOKEN, SEND_LOCAL_LIST))
 async def group_id_invalid_in_local_list(ctx: CaseRun) -> None:
     # C09.FR.02/03, C14.FR.03: the second card is in the list as Invalid, so the station
     # asks the CSMS, which knows it as Accepted in the group. (The document labels the
@@ -325,19 +325,19 @@ def _ended(transaction_id: str) -> Callable[[dict[str, Any]], bool]:
     return match
 
 
-@scenario("TC_C_47_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_47_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def master_pass_ui_all(ctx: CaseRun) -> None:
     # C16.FR.01: the Master Pass user stops all transactions (the station's common reader).
     await _master_pass(ctx, at=None, stopped=(1, 2))
 
 
-@scenario("TC_C_48_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_48_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def master_pass_ui_specific(ctx: CaseRun) -> None:
     # C16.FR.01: one transaction picked: the pass is shown at EVSE 1's reader.
     await _master_pass(ctx, at=1, stopped=(1,))
 
 
-@scenario("TC_C_49_CSMS", manual=(SET_ID_TOKEN,))
+@scenario("TC_C_49_CSMS", manual=(CONFIGURE_ID_TOKEN,))
 async def master_pass_without_ui(ctx: CaseRun) -> None:
     # C16.FR.02: a station without a UI stops every transaction.
     await _master_pass(ctx, at=None, stopped=(1, 2))
