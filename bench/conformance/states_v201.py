@@ -169,7 +169,7 @@ def present(ctx: CaseRun, card: Token, connector: int | None) -> None:
 
 
 def answered(ctx: CaseRun, step: int | None, message: str, reply: FrameRecord) -> bool:
-    """ "The CSMS responds with a <message>": a valid CALLRESULT, not a CALLERROR."""
+    """The case's "The CSMS responds with a <message>": a valid CALLRESULT, no CALLERROR."""
     if reply.type != "CALLRESULT":
         actual = f"CALLERROR {reply.error or ''}".strip()
     elif reply.valid is False:
