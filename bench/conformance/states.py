@@ -5,10 +5,13 @@ station in the field does — it boots, a driver presents a card, an EV is plugg
 in — so the messages, their order and their timing are the station's own. Each
 state checks the tool validations the documents attach to it (2.0.1 part 6 §3.18,
 the 1.6 document's reusable states). Connector 1 (EVSE 1) unless told otherwise.
+The 2.0.1 transaction states live in ``states_v201`` (they build on each other and
+remember which card authorized which EVSE); the functions here hand over to them.
 """
 
 from __future__ import annotations
 
+from bench.conformance import states_v201 as v201
 from bench.conformance.case_run import CaseRun, Inconclusive
 
 V201 = "2.0.1"
@@ -18,8 +21,11 @@ async def booted(ctx: CaseRun, *, step: int | None = None, status: str = "Accept
     """Reusable State Booted: power up, BootNotification, the status of every connector.
 
     2.0.1 §3.18 Booted step 2: BootNotificationResponse status Accepted; 1.6 the same
-    for the BootNotification.conf.
+    for the BootNotification.conf. A 2.0.1 station boots with §3.1's general
+    pre-conditions (TxStartPoint, TxStopPoint, AuthCtrlr ...) in force.
     """
+    if ctx.version == V201:
+        await v201.configure(ctx)
     since = ctx.mark()
     await ctx.start_station()
     reply = await ctx.reply_to("BootNotification", step=step, since=since)
@@ -55,47 +61,34 @@ async def authorized(
     1.6: Authorize.conf idTagInfo.status Accepted.
     """
     cid = connector or connector_for(ctx)
+    if ctx.version == V201:
+        await v201.authorized(ctx, step=step, connector=cid)
+        return
     since = ctx.mark()
     ctx.station.present_id(ctx.settings.valid_id_token, cid)
     reply = await ctx.reply_to("Authorize", step=step, since=since)
-    if ctx.version == V201:
-        ctx.require(step, "AuthorizeResponse", reply.payload, "idTokenInfo.status", "Accepted")
-        tx = await transaction_event(ctx, since, "Authorized")
-        ctx.check(step, "TransactionEventResponse", tx, "idTokenInfo.status", "Accepted")
-    else:
-        ctx.require(step, "Authorize.conf", reply.payload, "idTagInfo.status", "Accepted")
+    ctx.require(step, "Authorize.conf", reply.payload, "idTagInfo.status", "Accepted")
 
 
 async def transaction_event(ctx: CaseRun, since: int, trigger: str) -> dict:
-    """The CSMS's reply to the station's next TransactionEvent with ``trigger``."""
-    request = await ctx.wait_frame(
-        lambda r: (
-            r.direction == "tx"
-            and r.type == "CALL"
-            and r.action == "TransactionEvent"
-            and isinstance(r.payload, dict)
-            and r.payload.get("triggerReason") == trigger
-        ),
-        since=since,
-        what=f"the station's TransactionEvent ({trigger})",
+    """The CSMS's reply to the station's next TransactionEvent with ``trigger``.
+
+    A reply that is no valid TransactionEventResponse fails a check (and gives {})."""
+    _, reply = await v201.tx_event(
+        ctx, since, step=None, what=trigger, match=v201.trigger_is(trigger)
     )
-    reply = await ctx.wait_frame(
-        lambda r: r.direction == "rx" and r.id == request.id and r.type != "CALL",
-        since=ctx.frames.index(request),
-        what=f"the CSMS's reply to TransactionEvent ({trigger})",
-    )
-    return reply.payload if reply.type == "CALLRESULT" else {}
+    return reply
 
 
 async def ev_connected(ctx: CaseRun, *, connector: int | None = None) -> None:
     """Reusable State EVConnectedPreSession (2.0.1) / the cable plugged in (1.6)."""
     cid = connector or connector_for(ctx)
+    if ctx.version == V201:
+        await v201.ev_connected(ctx, connector=cid)
+        return
     since = ctx.mark()
     ctx.station.plug_in(cid, ctx.settings.ev_template)
-    if ctx.version == V201:
-        await transaction_event(ctx, since, "CablePluggedIn")
-    else:
-        await ctx.reply_to("StatusNotification", step=None, since=since)
+    await ctx.reply_to("StatusNotification", step=None, since=since)
 
 
 async def energy_transfer_started(
@@ -103,14 +96,14 @@ async def energy_transfer_started(
 ) -> None:
     """Reusable State EnergyTransferStarted: authorized, plugged in, charging."""
     cid = connector or connector_for(ctx)
+    if ctx.version == V201:
+        await v201.energy_transfer_started(ctx, step=step, connector=cid)
+        return
     await authorized(ctx, step=step, connector=cid)
     since = ctx.mark()
     ctx.station.plug_in(cid, ctx.settings.ev_template)
-    if ctx.version == V201:
-        await transaction_event(ctx, since, "ChargingStateChanged")
-    else:
-        reply = await ctx.reply_to("StartTransaction", step=step, since=since)
-        ctx.require(step, "StartTransaction.conf", reply.payload, "idTagInfo.status", "Accepted")
+    reply = await ctx.reply_to("StartTransaction", step=step, since=since)
+    ctx.require(step, "StartTransaction.conf", reply.payload, "idTagInfo.status", "Accepted")
     if not await ctx.station.wait_status(cid, "Charging", ctx.settings.timeout):
         raise Inconclusive(f"connector {cid} did not start charging")
 
@@ -120,21 +113,20 @@ async def stop_authorized(
 ) -> None:
     """Reusable State StopAuthorized: the driver presents the card again to stop."""
     cid = connector or connector_for(ctx)
+    if ctx.version == V201:
+        await v201.stop_authorized(ctx, step=step, connector=cid)
+        return
     since = ctx.mark()
     ctx.station.present_id(ctx.settings.valid_id_token, cid)
-    if ctx.version == V201:
-        reply = await transaction_event(ctx, since, "StopAuthorized")
-        ctx.check(step, "TransactionEventResponse", reply, "idTokenInfo.status", "Accepted")
-    else:
-        await ctx.reply_to("StopTransaction", step=step, since=since)
+    await ctx.reply_to("StopTransaction", step=step, since=since)
 
 
 async def ev_disconnected(ctx: CaseRun, *, connector: int | None = None) -> None:
     """Reusable State EVDisconnected: the cable is unplugged (the transaction ends)."""
     cid = connector or connector_for(ctx)
+    if ctx.version == V201:
+        await v201.ev_disconnected(ctx, connector=cid)
+        return
     since = ctx.mark()
     ctx.station.unplug(cid)
-    if ctx.version == V201:
-        await transaction_event(ctx, since, "EVCommunicationLost")
-    else:
-        await ctx.reply_to("StatusNotification", step=None, since=since)
+    await ctx.reply_to("StatusNotification", step=None, since=since)

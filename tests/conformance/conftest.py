@@ -6,6 +6,10 @@ which plays one catalogue case with the bench's real station and returns its
 it does what the shipped adapter does over the control API (send the request the
 case names, set the boot answers, set a tag), without the HTTP hop, so a scenario
 test needs no second server.
+
+Keys it knows: ``boot_pending`` (``statuses``); ``configure_id_token`` (``id_token``,
+``status``, ``group`` or None: the CSMS's tag list answers the token so from now on);
+any action with ``action`` + ``request`` (the CSMS sends that request).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pytest
 
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import case as catalogue_case
-from bench.conformance.manual import ManualOutcome, ManualRequest
+from bench.conformance.manual import ManualOutcome, ManualRequest, Prompter
 from bench.conformance.results import CaseResult
 from bench.conformance.runner import run_case
 from bench.csms.config import CsmsConfig, TagEntry
@@ -42,6 +46,12 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
+        if request.key == "configure_id_token":
+            # PUT /tags/{id_token} of the control API: status, group (parent idTag).
+            self.csms.config.tags[p["id_token"]] = TagEntry(
+                p.get("status", "Accepted"), parent_id_tag=p.get("group")
+            )
+            return ManualOutcome(True, "adapter", f"idTag {p['id_token']} set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
@@ -69,6 +79,15 @@ class DirectPrompter:
 CaseRunner = Callable[..., Awaitable[CaseResult]]
 
 
+def csms_of(runner: CaseRunner) -> CentralSystem:
+    """The built-in CSMS a ``csms_runner`` plays against."""
+    return runner.csms  # type: ignore[attr-defined, no-any-return]
+
+
+def prompter_of(runner: CaseRunner) -> DirectPrompter:
+    return runner.prompter  # type: ignore[attr-defined, no-any-return]
+
+
 @pytest.fixture
 async def csms_runner() -> AsyncIterator[CaseRunner]:
     config = CsmsConfig(
@@ -78,15 +97,22 @@ async def csms_runner() -> AsyncIterator[CaseRunner]:
     async with CentralSystem(config) as csms:
         prompter = DirectPrompter(csms)
 
-        async def run(case_id: str, *, faults: Sequence[str] = (), **settings: Any) -> CaseResult:
+        async def run(
+            case_id: str,
+            *,
+            faults: Sequence[str] = (),
+            via: Prompter | None = None,
+            **settings: Any,
+        ) -> CaseResult:
             """Play ``case_id``; ``faults``: the built-in CSMS misbehaves meanwhile
-            (bench.csms.faults specs, e.g. "reply:BootNotification:status=Rejected")."""
+            (bench.csms.faults specs, e.g. "reply:BootNotification:status=Rejected");
+            ``via``: another prompter (one that does a manual action wrong, say)."""
             case = catalogue_case(case_id)
             values: dict[str, Any] = {"timeout": 15.0, **settings}
             case_settings = CaseSettings(csms_url=csms.url, version=case.version, **values)
             csms.config.faults = parse_faults(list(faults))
             try:
-                return await run_case(case, case_settings, prompter)
+                return await run_case(case, case_settings, via or prompter)
             finally:
                 csms.config.faults = []
                 csms.faults.notify()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.model.changes import ConnectorChanged, IdPresented, StationChanged
@@ -277,6 +278,9 @@ class Transactions(Block[TxHost]):
         info = await self._auth.authorize(token, evse_id)
         if info.get("status") != "Accepted":
             return  # E02.FR.20: an authorization that fails changes no transaction
+        if self._auth.is_master_pass(info):
+            self._master_pass(token, evse_id)  # C16: stops, never starts (C16.FR.03)
+            return
         group = info.get("groupIdToken")
         if group is not None:
             for session in sessions:
@@ -330,6 +334,18 @@ class Transactions(Block[TxHost]):
             # E07 alternative, F03.FR.02: Updated; the transaction ends when the EV leaves.
             session.stop_hint = reason
             self.guarded(lambda: self._sync_one(session.evse_id, trigger, token))
+
+    def _master_pass(self, token: IdToken, evse_id: int | None) -> None:
+        """C16: a Master Pass ends transactions with stoppedReason MasterPass.
+
+        Shown at one EVSE's reader it ends that EVSE's transaction: the bench's stand-in
+        for the driver picking one on the station's screen (C16.FR.01); shown at the
+        station's common reader it ends them all (C16.FR.01 "all", C16.FR.02).
+        """
+        chosen = [self.sessions[evse_id]] if evse_id else list(self.sessions.values())
+        for session in chosen:
+            if session.tx is not None:
+                self.guarded(partial(self.end, session, "StopAuthorized", "MasterPass", token))
 
     def _pick(
         self, evse_id: int | None, token: IdToken, group: IdToken | None
