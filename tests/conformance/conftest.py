@@ -4,7 +4,7 @@
 which plays one catalogue case with the bench's real station and returns its
 ``CaseResult``. Manual actions are carried out in-process by ``DirectPrompter``:
 it does what the shipped adapter does over the control API (send the request the
-case names, set the boot answers, set a tag), without the HTTP hop, so a scenario
+case names, set the boot answers, a tag or the price), without the HTTP hop, so a scenario
 test needs no second server.
 """
 
@@ -40,6 +40,11 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
+        if request.key == "set_price":
+            # I02/I03: the CSMS's flat tariff (totalCost in TransactionEvent replies).
+            self.csms.config.price_per_kwh = float(p["price_per_kwh"])
+            self.csms.config.currency = p.get("currency")
+            return ManualOutcome(True, "adapter", "price set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
