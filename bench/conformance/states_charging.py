@@ -21,10 +21,11 @@ these blocks need beyond them lives here:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bench.conformance import states
-from bench.conformance.case_run import CaseRun, Inconclusive
+from bench.conformance.case_run import CaseRun, Inconclusive, NotApplicable
 from bench.conformance.expect import as_expectation, field_at, shown
 from bench.kernel.frames import FrameRecord
 
@@ -54,6 +55,26 @@ async def prepare(ctx: CaseRun, variables: dict[str, str] | None = None) -> None
                 f"the bench's station refused {name} = {value!r}: {outcome.status} "
                 f"{outcome.reason}".strip()
             )
+
+
+def needs_feature(ctx: CaseRun, name: str, part5_id: str) -> None:
+    """The case is conditional on an optional CSMS feature of part 5 §"Optional features
+    CSMS" (C-11, C-29.x, R-1, R-2): declared by its name or its id, or not applicable."""
+    declared = ctx.settings.features
+    if name not in declared and part5_id not in declared:
+        raise NotApplicable(
+            f"the CSMS does not declare the optional feature {name} (part 5 {part5_id})"
+        )
+
+
+def with_evses(ctx: CaseRun, count: int, template: str) -> None:
+    """Play this case with a station of at least ``count`` EVSEs: ``template`` when the
+    configured one has fewer. Only before the station is first used; the change is this
+    case's own (``ctx.settings`` is replaced, not altered)."""
+    from bench.model.templates import load_station_template
+
+    if load_station_template(ctx.settings.station_template).connectors < count:
+        ctx.settings = replace(ctx.settings, station_template=template)
 
 
 def evse_of(ctx: CaseRun) -> int:

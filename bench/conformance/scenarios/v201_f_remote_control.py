@@ -9,6 +9,8 @@ message it implements), scripted with ``answer_with``.
 Manual actions: ``request_start_transaction`` (evse_id, id_token, id_token_type,
 remote_start_id), ``unlock_connector`` (evse_id, connector_id), ``trigger_message``
 (requested_message, and evse_id / connector_id when the case names them).
+Optional CSMS features (part 5): UnlockConnector (C-11) for TC_F_06, and the
+TriggerMessage kinds (C-29.1-5, ``TRIGGER_FEATURES``) for the trigger cases.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bench.conformance.states_charging import (
     energy_transfer_started,
     evse_of,
     id_token,
+    needs_feature,
     prepare,
     sampled_contexts,
     station_event,
@@ -152,6 +155,7 @@ async def remote_start_cable_timeout(ctx: CaseRun) -> None:
 @scenario("TC_F_06_CSMS", manual=("unlock_connector",))
 async def unlock_connector_without_transaction(ctx: CaseRun) -> None:
     # F05: the station tries to unlock (F05.FR.06: also with no cable) and says Unlocked.
+    needs_feature(ctx, "UnlockConnector", "C-11")
     await prepare(ctx)
     await states.booted(ctx)
     evse = evse_of(ctx)
@@ -176,8 +180,28 @@ async def unlock_connector_without_transaction(ctx: CaseRun) -> None:
 
 
 # ------------------------------------------------------------------ F06 trigger message
+# Part 5 optional CSMS features C-29.x: which TriggerMessage requests the CSMS supports.
+TRIGGER_FEATURES = {
+    "MeterValues": ("TriggerMeterValues", "C-29.1"),
+    "TransactionEvent": ("TriggerTransactionEvent", "C-29.2"),
+    "LogStatusNotification": ("TriggerLogStatusNotification", "C-29.3"),
+    "FirmwareStatusNotification": ("TriggerFirmwareStatusNotification", "C-29.4"),
+    "StatusNotification": ("TriggerStatusNotification", "C-29.5"),
+}
+
+
+def _needs_trigger(ctx: CaseRun, message: str) -> None:
+    if message in TRIGGER_FEATURES:
+        needs_feature(ctx, *TRIGGER_FEATURES[message])
+
+
 async def _trigger(
-    ctx: CaseRun, message: str, *, evse: int | None = None, connector: int | None = None
+    ctx: CaseRun,
+    message: str,
+    *,
+    evse: int | None = None,
+    connector: int | None = None,
+    check: bool = True,
 ) -> tuple[dict[str, Any], int]:
     """Manual action: the CSMS sends TriggerMessage for ``message``; step 1's checks
     (requestedMessage, and evse.id / evse.connectorId where the case names them)."""
@@ -204,6 +228,8 @@ async def _trigger(
         step=1,
         **params,
     )
+    if not check:
+        return request, since
     ctx.check(1, "TriggerMessageRequest", request, "requestedMessage", message)
     if evse is not None:
         ctx.check(1, "TriggerMessageRequest", request, "evse.id", evse)
@@ -230,6 +256,7 @@ async def _triggered(
 @scenario("TC_F_11_CSMS", manual=("trigger_message",))
 async def trigger_meter_values_one_evse(ctx: CaseRun) -> None:
     # F06.FR.01/02, F06.FR.06: MeterValues of the configured EVSE, context Trigger.
+    _needs_trigger(ctx, "MeterValues")
     await prepare(ctx)
     await states.booted(ctx)
     evse = evse_of(ctx)
@@ -242,6 +269,7 @@ async def trigger_meter_values_one_evse(ctx: CaseRun) -> None:
 @scenario("TC_F_12_CSMS", manual=("trigger_message",))
 async def trigger_meter_values_all_evses(ctx: CaseRun) -> None:
     # F06.FR.01, F06.FR.11: no evse: MeterValues for every EVSE.
+    _needs_trigger(ctx, "MeterValues")
     await prepare(ctx)
     await states.booted(ctx)
     _, since = await _trigger(ctx, "MeterValues")
@@ -251,6 +279,7 @@ async def trigger_meter_values_all_evses(ctx: CaseRun) -> None:
 
 
 async def _charging_then_trigger(ctx: CaseRun, evse: int | None) -> None:
+    _needs_trigger(ctx, "TransactionEvent")
     await prepare(ctx)
     await states.booted(ctx)
     await energy_transfer_started(ctx)
@@ -283,6 +312,7 @@ async def trigger_transaction_event_all_evses(ctx: CaseRun) -> None:
 def _trigger_idle(case_id: str, message: str, requirement: str) -> None:
     @scenario(case_id, manual=("trigger_message",))
     async def run(ctx: CaseRun) -> None:
+        _needs_trigger(ctx, message)
         await prepare(ctx)
         await states.booted(ctx)
         _, since = await _trigger(ctx, message)
@@ -301,6 +331,7 @@ _trigger_idle("TC_F_20_CSMS", "Heartbeat", "F06.FR.01")
 @scenario("TC_F_23_CSMS", manual=("trigger_message",))
 async def trigger_status_available(ctx: CaseRun) -> None:
     # F06.FR.01/02/13: the status of one connector, Available.
+    _needs_trigger(ctx, "StatusNotification")
     await prepare(ctx)
     await states.booted(ctx)
     evse = evse_of(ctx)
@@ -312,6 +343,7 @@ async def trigger_status_available(ctx: CaseRun) -> None:
 @scenario("TC_F_24_CSMS", manual=("trigger_message",))
 async def trigger_status_occupied(ctx: CaseRun) -> None:
     # F06.FR.01/02/13: the status of one connector, Occupied (an EV is plugged in).
+    _needs_trigger(ctx, "StatusNotification")
     await prepare(ctx)
     await states.booted(ctx)
     evse = evse_of(ctx)
@@ -342,6 +374,15 @@ async def trigger_not_implemented(ctx: CaseRun) -> None:
 
     restore = ctx.station.answer_with("TriggerMessage", not_implemented)
     try:
-        await _trigger(ctx, "MeterValues")
+        # No tool validation: whatever the CSMS asks for, the answer is NotImplemented.
+        _, since = await _trigger(ctx, "MeterValues", check=False)
+        answer = await ctx.wait_frame(
+            lambda r: (
+                r.direction == "tx" and r.type == "CALLRESULT" and r.action == "TriggerMessage"
+            ),
+            since=since,
+            what="the station's TriggerMessageResponse",
+        )
+        station_sent(answer, "status", "NotImplemented")
     finally:
         restore()

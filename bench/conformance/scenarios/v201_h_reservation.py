@@ -7,7 +7,9 @@ ReservationStatusUpdate Expired and on a fault with Removed.
 
 Manual actions: ``reserve_now`` (reservation_id, expiry_date_time, id_token,
 id_token_type, and evse_id / connector_type / group_id_token(_type) where the case
-names them) and ``cancel_reservation`` (reservation_id).
+names them) and ``cancel_reservation`` (reservation_id). Optional CSMS features
+(part 5): ReserveConnectorType (R-1) for TC_H_15, ReserveUnspecifiedEvse (R-2) for
+TC_H_08 and TC_H_14.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import absent, present, satisfies
 from bench.conformance.scenarios import scenario
 from bench.conformance.states_charging import (
+    StationDeviation,
     answered,
     evse_of,
     id_token,
+    needs_feature,
     prepare,
     station_event,
     station_sent,
+    with_evses,
 )
 from bench.kernel.frames import FrameRecord
 from bench.ocpp.common.timestamps import iso, parse_iso
@@ -35,6 +40,7 @@ HOUR_S = 3600  # a reservation that must outlast the case
 # <configured transaction duration> of TC_H_07: the reservation expires unused after it.
 EXPIRES_S = 1
 GROUP_ID_TOKEN = {"idToken": "BENCH-GROUP", "type": "Central"}
+MULTI_EVSE_TEMPLATE = "ac-22kw-dual"  # TC_H_14 wants more than one EVSE
 
 
 async def _reserve(
@@ -73,7 +79,7 @@ async def _reserve(
     request = await ctx.request_by_hand(
         "reserve_now",
         f"Trigger the CSMS to send a ReserveNowRequest for {what}, idToken "
-        f"{token['idToken']} ({token['type']}), expiring in {expires_s} s",
+        f"{token['idToken']} ({token['type']}), expiring at {expiry}",
         "ReserveNow",
         payload,
         step=step,
@@ -186,6 +192,7 @@ async def reservation_expires(ctx: CaseRun) -> None:
 @scenario("TC_H_08_CSMS", manual=("reserve_now",))
 async def reserve_unspecified_evse(ctx: CaseRun) -> None:
     # H01 (S1), H03: no evseId; with one EVSE that EVSE is held Reserved (H01.FR.20/24).
+    needs_feature(ctx, "ReserveUnspecifiedEvse", "R-2")
     await prepare(ctx)
     await states.booted(ctx)
     since = ctx.mark()
@@ -197,6 +204,9 @@ async def reserve_unspecified_evse(ctx: CaseRun) -> None:
 @scenario("TC_H_14_CSMS", manual=("reserve_now",))
 async def reserve_unspecified_every_evse(ctx: CaseRun) -> None:
     # H01 (S1), H01.FR.20/24: as many reservations as EVSEs: every EVSE turns Reserved.
+    # Part 5: "For CSMS: this will be tested with >1 EVSE".
+    needs_feature(ctx, "ReserveUnspecifiedEvse", "R-2")
+    with_evses(ctx, 2, MULTI_EVSE_TEMPLATE)
     await prepare(ctx)
     await states.booted(ctx)
     evses = list(ctx.station.connector_ids())
@@ -211,10 +221,13 @@ async def reserve_unspecified_every_evse(ctx: CaseRun) -> None:
 @scenario("TC_H_15_CSMS", manual=("reserve_now",))
 async def reserve_connector_type(ctx: CaseRun) -> None:
     # H01 (S3), H03: an EVSE with a connector of the configured type.
+    needs_feature(ctx, "ReserveConnectorType", "R-1")
     await prepare(ctx)
     await states.booted(ctx)
     evse = evse_of(ctx)
-    ctype = ctx.station.settings.read(f"Connector@{evse}.1/ConnectorType") or "cType2"
+    ctype = ctx.station.settings.read(f"Connector@{evse}.1/ConnectorType")
+    if not ctype:
+        raise StationDeviation(f"the bench's station has no Connector@{evse}.1/ConnectorType")
     since = ctx.mark()
     await _reserve(ctx, evse=None, connector_type=ctype)
     await _status(ctx, "Reserved", since=since, step=3)
