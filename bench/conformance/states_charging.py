@@ -16,6 +16,8 @@ these blocks need beyond them lives here:
 - ``station_sent``: what the case says the OCTT sends, checked on the bench's own
   message; a station that does not do it is the bench's fault (verdict *error*),
   never the CSMS's.
+- ``needs_feature``: an optional CSMS feature of part 5, declared by name or id;
+  ``with_evses``: a case that part 5 wants played with more than one EVSE.
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ def id_token(ctx: CaseRun) -> dict[str, str]:
     return {"idToken": ctx.settings.valid_id_token, "type": ctx.settings.valid_id_token_type}
 
 
-def is_call(action: str, test: Callable[[dict[str, Any]], bool] | None = None) -> Any:
+def is_call(
+    action: str, test: Callable[[dict[str, Any]], bool] | None = None
+) -> Callable[[FrameRecord], bool]:
     """A frame matcher: the station's ``action`` CALL whose payload passes ``test``."""
 
     def matches(r: FrameRecord) -> bool:

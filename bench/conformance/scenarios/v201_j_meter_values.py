@@ -26,6 +26,7 @@ from bench.conformance.states_charging import (
     energy_transfer_started,
     ev_connected_post_session,
     ev_disconnected,
+    every_answered,
     evse_of,
     prepare,
     sampled_contexts,
@@ -119,9 +120,8 @@ async def aligned_during_transaction(ctx: CaseRun) -> None:
     await energy_transfer_started(ctx)
     since = ctx.mark()
     sent = await _updates(ctx, "MeterValueClock", "Sample.Clock", count=2, since=since, step=3)
-    for rec in ctx.frames[since : ctx.frames.index(sent[-1])]:
-        if rec.direction == "tx" and rec.type == "CALL" and rec.action == "MeterValues":
-            await answered(ctx, rec, step=2)
+    # Step 1-2: the MeterValues of EVSE 0 (and of idle EVSEs) meanwhile, each answered.
+    await every_answered(ctx, "MeterValues", since=since, until=ctx.frames.index(sent[-1]), step=2)
 
 
 async def _ended_with_interval_readings(
