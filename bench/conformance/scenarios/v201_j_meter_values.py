@@ -68,13 +68,14 @@ async def _updates(
         station_sent_that(rec, context in sampled_contexts(rec.payload), f"context {context}")
         await answered(ctx, rec, step=None if step is None else step + 1)
         out.append(rec)
-    _spaced(out)
+    if context == "Sample.Clock":
+        _spaced(out)  # stamped with their boundary; sampled ones with when a busy loop ran
     return out
 
 
 def _spaced(sent: list[FrameRecord]) -> None:
-    """The timestamps of successive messages are one interval apart (what the case says
-    of the station's side)."""
+    """The timestamps of successive clock-aligned messages are one interval apart (what the
+    case says of the station's side)."""
     for before, after in pairwise(sent):
         a, b = _stamp(before), _stamp(after)
         gap = (b - a).total_seconds() if a and b else None
