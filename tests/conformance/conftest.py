@@ -4,7 +4,7 @@
 which plays one catalogue case with the bench's real station and returns its
 ``CaseResult``. Manual actions are carried out in-process by ``DirectPrompter``:
 it does what the shipped adapter does over the control API (send the request the
-case names, set the boot answers, a tag or the price), without the HTTP hop, so a scenario
+case names, set the boot answers, set a tag), without the HTTP hop, so a scenario
 test needs no second server.
 """
 
