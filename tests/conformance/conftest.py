@@ -52,6 +52,11 @@ class DirectPrompter:
                 p.get("status", "Accepted"), parent_id_tag=p.get("group")
             )
             return ManualOutcome(True, "adapter", f"idTag {p['id_token']} set")
+        if request.key == "set_price":
+            # I02/I03: the CSMS's flat tariff (totalCost in TransactionEvent replies).
+            self.csms.config.price_per_kwh = float(p["price_per_kwh"])
+            self.csms.config.currency = p.get("currency")
+            return ManualOutcome(True, "adapter", "price set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.

@@ -183,11 +183,15 @@ class Metering:
             for_ended=for_ended,
         )
 
-    def schedule_samples(self, session: EvseSession) -> None:
+    def schedule_samples(self, session: EvseSession, only: str | None = None) -> None:
+        """(Re)arm the TxUpdatedInterval and TxEndedInterval timers of ``session``; a timer
+        that fired re-arms ``only`` itself, so it never pushes the other one back."""
         for key, variable, due in (
             (f"tx-upd-{session.evse_id}", "TxUpdatedInterval", self._periodic),
             (f"tx-endint-{session.evse_id}", "TxEndedInterval", self._ended_interval),
         ):
+            if only is not None and variable != only:
+                continue
             interval = self.cp.number("SampledDataCtrlr", variable)
             if interval <= 0 or session.tx is None:
                 self.cp.tasks.cancel_timer(key)
@@ -199,7 +203,7 @@ class Metering:
         if session.tx is None:
             return
         # The next sample first: one that fails (issue 11) must not end the sampling.
-        self.schedule_samples(session)
+        self.schedule_samples(session, "TxUpdatedInterval")
         self.cp.station.tick()
         measurands = self.measurands("SampledDataCtrlr", "TxUpdatedMeasurands")
         values = self.reading(self._connector(session), measurands, "Sample.Periodic")
@@ -213,14 +217,19 @@ class Metering:
             return
         self.cp.station.tick()
         self.sample_ended(session, "SampledDataCtrlr", "Sample.Periodic")
-        self.schedule_samples(session)
+        self.schedule_samples(session, "TxEndedInterval")
 
-    def schedule_aligned(self) -> None:
+    def schedule_aligned(self, only: str | None = None) -> None:
+        """(Re)arm the AlignedDataCtrlr Interval and TxEndedInterval timers; a timer that
+        fired re-arms ``only`` itself: re-arming both would move the other one, due at the
+        same boundary, to the next and starve it."""
         cp = self.cp
         for key, variable, due in (
             ("aligned", "Interval", self._aligned),
             ("tx-aligned-end", "TxEndedInterval", self._aligned_ended),
         ):
+            if only is not None and variable != only:
+                continue
             interval = cp.number("AlignedDataCtrlr", variable)
             busy = any(s.tx is not None for s in self.sessions.values())
             if interval <= 0 or (key != "aligned" and not busy):
@@ -255,13 +264,13 @@ class Metering:
             station = self.meter_values(0, measurands, "Sample.Clock", at=boundary)
             if station:
                 self.send_meter_values(0, station)
-        self.schedule_aligned()
+        self.schedule_aligned("Interval")
 
     def _aligned_ended(self, boundary: datetime) -> None:
         self.cp.station.tick()
         for session in self.sessions.values():
             self.sample_ended(session, "AlignedDataCtrlr", "Sample.Clock", at=boundary)
-        self.schedule_aligned()
+        self.schedule_aligned("TxEndedInterval")
 
     def send_meter_values(self, evse_id: int, values: list[dict[str, Any]]) -> None:
         """MeterValuesRequest (J01): not transaction-related, so sent only while accepted."""

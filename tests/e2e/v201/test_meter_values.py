@@ -118,3 +118,58 @@ async def test_the_ended_event_holds_begin_periodic_and_end_readings(
     assert "Sample.Periodic" in contexts
     registers = [mv["sampledValue"][0]["value"] for mv in ended["meterValue"]]
     assert registers == sorted(registers) and registers[-1] > registers[0]  # J02.FR.16
+
+
+async def test_periodic_updates_and_ended_interval_samples_both_keep_their_pace(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """J02.FR.11 and E06.FR.11 side by side: with TxUpdatedInterval and TxEndedInterval
+    both set, each timer keeps its own rhythm (one firing must not push the other back)."""
+    cp = await make_cp201(
+        csms.url,
+        "MV5",
+        variables={
+            "SampledDataCtrlr.TxUpdatedInterval": "60",
+            "SampledDataCtrlr.TxEndedInterval": "60",
+        },
+    )
+    cp.station.connector(1).plug_in(ev())
+    cp.present_id("TAG1")
+
+    def periodic() -> int:
+        return len([e for e in events(cp) if e["triggerReason"] == "MeterValuePeriodic"])
+
+    await wait_until(lambda: periodic() >= 3, what="three periodic updates")
+    tx = cp.transactions.active(1)
+    assert tx is not None
+    contexts = [mv["sampledValue"][0]["context"] for mv in tx.ended_data]
+    assert contexts.count("Sample.Periodic") >= 2
+
+
+async def test_aligned_updates_and_aligned_ended_samples_both_keep_their_pace(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """J01.FR.14/22 and AlignedDataCtrlr.TxEndedInterval side by side: each aligned timer
+    keeps its own rhythm (one firing must not push the other to the next boundary)."""
+    cp = await make_cp201(
+        csms.url,
+        "MV6",
+        variables={
+            **QUIET,
+            "AlignedDataCtrlr.Interval": "60",
+            "AlignedDataCtrlr.TxEndedInterval": "60",
+        },
+    )
+    cp.station.connector(1).plug_in(ev())
+    cp.present_id("TAG1")
+
+    def clock_updates() -> int:
+        return len([e for e in events(cp) if e["triggerReason"] == "MeterValueClock"])
+
+    def aligned_samples() -> int:
+        tx = cp.transactions.active(1)
+        data = tx.ended_data if tx is not None else []
+        return [mv["sampledValue"][0]["context"] for mv in data].count("Sample.Clock")
+
+    await wait_until(lambda: aligned_samples() >= 2, what="two aligned samples for Ended")
+    await wait_until(lambda: clock_updates() >= 2, what="two MeterValueClock updates")
