@@ -35,6 +35,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from aiohttp import web
@@ -326,14 +327,18 @@ class OcspResponder:
 
 
 @dataclass(frozen=True, slots=True)
-class V2gPki:
-    """<Configured (V2G) certificate chain>: root, two sub-CAs, the station's V2G certificate."""
+class V2gChain:
+    """<Configured (V2G) certificate chain>: a root, two sub-CAs, the station's V2G certificate."""
 
     root: Credential
     sub1: Credential
     sub2: Credential
     leaf: Credential
-    responder: OcspResponder
+
+    @property
+    def chain(self) -> tuple[Credential, ...]:
+        """Leaf first, each certificate followed by its issuer, the root last."""
+        return (self.leaf, self.sub2, self.sub1, self.root)
 
     @property
     def sub_cas(self) -> tuple[tuple[Credential, Credential], ...]:
@@ -341,21 +346,25 @@ class V2gPki:
         return ((self.sub1, self.root), (self.sub2, self.sub1))
 
 
+def v2g_chain(now: dt.datetime, ocsp_url: str | None = None) -> V2gChain:
+    """A V2G chain whose sub-CAs and leaf name ``ocsp_url`` as their OCSP responder."""
+    root = issue("OCPP Bench V2G Root", now, days=365)
+    sub1 = issue("OCPP Bench CPO Sub-CA 1", now, issuer=root, ocsp_url=ocsp_url)
+    sub2 = issue("OCPP Bench CPO Sub-CA 2", now, issuer=sub1, ocsp_url=ocsp_url)
+    leaf = issue("OCPP Bench station V2G", now, issuer=sub2, ca=False, ocsp_url=ocsp_url)
+    return V2gChain(root, sub1, sub2, leaf)
+
+
 @asynccontextmanager
-async def v2g_pki(now: Any) -> AsyncIterator[V2gPki]:
-    """A V2G PKI whose sub-CAs name the bench's OCSP responder (``now``: the clock's now)."""
+async def v2g_pki(now: Any) -> AsyncIterator[tuple[V2gChain, OcspResponder]]:
+    """A V2G chain and the OCSP responder its certificates name (``now``: the clock's now)."""
     responder = OcspResponder(now)
     url = await responder.start()
     try:
-        t = now()
-        root = issue("OCPP Bench V2G Root", t, days=365)
-        sub1 = issue("OCPP Bench CPO Sub-CA 1", t, issuer=root, ocsp_url=url)
-        sub2 = issue("OCPP Bench CPO Sub-CA 2", t, issuer=sub1, ocsp_url=url)
-        leaf = issue("OCPP Bench station V2G", t, issuer=sub2, ca=False, ocsp_url=url)
-        responder.add(sub1.cert, root)
-        responder.add(sub2.cert, sub1)
-        responder.add(leaf.cert, sub2)
-        yield V2gPki(root, sub1, sub2, leaf, responder)
+        pki = v2g_chain(now(), url)
+        for cert, issuer in pairwise(pki.chain):
+            responder.add(cert.cert, issuer)
+        yield pki, responder
     finally:
         await responder.stop()
 
