@@ -6,11 +6,15 @@ A firmware file is a JSON object, UTF-8::
 
     {"version": "2.0.0"}
     {"version": "2.0.0", "notes": "anything", "installable": false}
+    {"version": "2.0.0", "activates": false}
 
 ``version`` (1 to 50 characters: BootNotification's firmwareVersion is
 CiString50) is the version the station reports after installing it.
 ``installable: false`` makes the image fail to install (InstallationFailed),
-so a CSMS can provoke that outcome without access to the bench. A manifest
+so a CSMS can provoke that outcome without access to the bench.
+``activates: false`` makes it install but not start: a station that reboots to
+activate new firmware comes back on its old firmware and reports
+InstallationFailed after the reboot. A manifest
 that names a ``version`` which is not a usable string (empty, too long, a
 number) is refused: its author meant to set one.
 
@@ -57,7 +61,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 MAX_VERSION = 50
 _NAME_VERSION = re.compile(r"(?:^|[-_.vV])(\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.]+)?)")
-_MANIFEST_KEYS = frozenset({"version", "installable", "notes"})
+_MANIFEST_KEYS = frozenset({"version", "installable", "activates", "notes"})
 _EXTENSIONS = (".tar.gz", ".bin", ".img", ".json", ".fw", ".zip", ".hex", ".swu", ".gz", ".tar")
 
 
@@ -75,6 +79,7 @@ class FirmwareImage:
     size: int
     sha256: str
     installable: bool = True
+    activates: bool = True  # False: the new firmware does not start after the reboot
 
 
 def read_image(data: bytes, location: str = "", current: str = "") -> FirmwareImage:
@@ -92,8 +97,10 @@ def read_image(data: bytes, location: str = "", current: str = "") -> FirmwareIm
         version = version.strip()
     else:
         version = version_from_name(location) or derived_version(current, digest)
-    installable = manifest.get("installable", True) if manifest is not None else True
-    return FirmwareImage(version, len(data), digest, installable is not False)
+    flags = manifest if manifest is not None else {}
+    installable = flags.get("installable", True) is not False
+    activates = flags.get("activates", True) is not False
+    return FirmwareImage(version, len(data), digest, installable, activates)
 
 
 def _manifest(data: bytes) -> dict[str, Any] | None:

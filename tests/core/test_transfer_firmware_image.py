@@ -174,3 +174,10 @@ def test_archive_names_are_safe_file_names():
     assert "/" not in name
     with pytest.raises(ValueError):
         archive_name("CP1", "diagnostics", NOW, "rar")
+
+
+def test_a_manifest_can_say_the_image_installs_but_does_not_start() -> None:
+    """``activates: false``: installable, but the new firmware does not start (L01.FR.29)."""
+    image = read_image(b'{"version": "7.0.0", "activates": false}', "fw.json", "1.0.0")
+    assert image.installable and not image.activates
+    assert read_image(b'{"version": "7.0.0"}', "fw.json", "1.0.0").activates

@@ -9,10 +9,12 @@ over the whole file is checked (L01.FR.04/12): SignatureVerified, or
 InvalidSignature and the InvalidFirmwareSignature security event (L01.FR.03);
 InstallScheduled until installDateTime (L01.FR.16) and while transactions run
 (L01.FR.34), the idle EVSEs meanwhile Unavailable unless
-AllowNewSessionsPendingFirmwareUpdate (L01.FR.06/07); Installing;
-InstallVerificationFailed / InstallationFailed for a file that will not install
-(L01.FR.29); then either InstallRebooting, a reboot with reason FirmwareUpdate
-and Installed once the new firmware's boot is accepted (L01.FR.15/32a), or
+AllowNewSessionsPendingFirmwareUpdate (L01.FR.06/07); Installing, then the image
+is verified: InstallVerificationFailed / InstallationFailed for a file that will
+not install (L01.FR.29); then either InstallRebooting, a reboot with reason
+FirmwareUpdate and Installed once the new firmware's boot is accepted
+(L01.FR.15/32a) — InstallationFailed instead when the image does not start
+(``activates: false``, the station is back on its old firmware) —, or
 (``reboot_to_install = False``) Installed at once (L01.FR.28); FirmwareUpdated
 follows Installed (L01.FR.31). The firmware file format is
 ``bench.firmware_image``'s.
@@ -220,18 +222,13 @@ class Firmware(Block[FirmwareHost]):
                 self._security.notify("InvalidFirmwareSignature", f"firmware from {location}")
                 return
             await self._enter(job, "SignatureVerified")
-        try:
-            image = read_image(data, location, self.cp.station.identity.firmware_version)
-        except ImageError as exc:
-            await self._enter(job, "InstallVerificationFailed", str(exc))  # L01.FR.29
-            return
         install_at = firmware.get("installDateTime")
         when = read_iso(install_at) if install_at else None
         if when is not None and when > self.cp.clock.now():
             await self._enter(job, "InstallScheduled")  # L01.FR.16
             await wait_until(self.cp, when)
         await self._wait_for_idle(job)
-        await self._install(job, image.version, image.installable)
+        await self._install(job, data, location)
 
     async def _download(self, job: Job, location: str, retries: int, interval: int) -> bytes | None:
         failure = ""
@@ -279,23 +276,40 @@ class Firmware(Block[FirmwareHost]):
                 connector.set_operative(True)
         self._held.clear()
 
-    async def _install(self, job: Job, version: str, installable: bool) -> None:
+    async def _install(self, job: Job, data: bytes, location: str) -> None:
         job.installing = True
         try:
+            # The image is verified as its installation begins (TC_L_08_CS: Installing,
+            # then InstallVerificationFailed).
             await self._enter(job, "Installing")
-            if self._take_fault("install") or not installable:
+            current = self.cp.station.identity.firmware_version
+            try:
+                image = read_image(data, location, current)
+            except ImageError as exc:
+                await self._enter(job, "InstallVerificationFailed", str(exc))  # L01.FR.29
+                return
+            if self._take_fault("install") or not image.installable:
                 await self._enter(job, "InstallationFailed", "the image did not install")
                 return
-            self._put("firmware_version", version)
+            version = image.version
             if not self.reboot_to_install:
+                self._put("firmware_version", version)
                 self.cp.station.set_firmware_version(version)
                 await self._enter(job, "Installed")  # L01.FR.28
                 self._security.notify("FirmwareUpdated", f"version {version}")  # L01.FR.31
                 return
-            # L01.FR.15/32a: InstallRebooting now, Installed from the new firmware's boot.
-            self._put("firmware_pending", {"requestId": job.request_id, "version": version})
+            # L01.FR.15/32a: InstallRebooting now, Installed from the new firmware's boot;
+            # an image that does not start leaves the old firmware running, and the boot
+            # reports InstallationFailed instead.
+            pending = {"requestId": job.request_id, "version": version}
+            if image.activates:
+                self._put("firmware_version", version)
+            else:
+                pending = {"requestId": job.request_id, "version": current, "failed": True}
+            self._put("firmware_pending", pending)
             await self._enter(job, "InstallRebooting")
-            self.cp.station.set_firmware_version(version)
+            if image.activates:
+                self.cp.station.set_firmware_version(version)
             self._security.notify("ResetOrReboot", "reboot to activate firmware " + version)
             job.active = False
             await self.cp.reboot_as("FirmwareUpdate")
@@ -310,6 +324,10 @@ class Firmware(Block[FirmwareHost]):
 
     async def _installed_after_boot(self, pending: dict[str, Any]) -> None:
         job = Job("firmware", pending["requestId"], status="InstallRebooting", installing=True)
+        if pending.get("failed"):
+            # The new firmware did not start: back on the old one (L01.FR.29).
+            await self._enter(job, "InstallationFailed", "the new firmware did not start")
+            return
         await self._enter(job, "Installed")  # L01.FR.28, sent by the new firmware
         self._security.notify("FirmwareUpdated", f"version {pending['version']}")
 

@@ -230,3 +230,50 @@ async def test_publish_and_unpublish_are_answered_as_a_station_that_is_no_local_
         assert reply["status"] == "Accepted"
         await wait_until(lambda m=message: stored(fw_csms, m), WAIT, message)
         assert stored(fw_csms, message) == [{"status": "Idle"}]
+
+
+async def test_an_image_that_fails_verification_reports_installing_first(
+    fw_csms, make_cp201
+) -> None:
+    """L01.FR.29, TC_L_08_CS: the image is verified as its installation begins, so the
+    station reports Installing and then InstallVerificationFailed; no reboot follows."""
+    cp = await make_cp201(fw_csms.url)
+    before = cp.station.identity.firmware_version
+    url = fw_csms.files.publish("fw-bad.json", b'{"version": ""}')
+    reply = await fw_csms.call("CS1", "UpdateFirmware", update_request(cp, url, 15))
+    assert reply["status"] == "Accepted"
+    await wait_until(lambda: "InstallVerificationFailed" in firmware_statuses(fw_csms), WAIT)
+    assert firmware_statuses(fw_csms) == [
+        "Downloading",
+        "Downloaded",
+        "Installing",
+        "InstallVerificationFailed",
+    ]
+    assert cp.station.identity.firmware_version == before
+    assert len(request(cp, "BootNotification")) == 1
+
+
+async def test_an_image_that_does_not_start_reports_installation_failed_after_the_reboot(
+    fw_csms, make_cp201
+) -> None:
+    """L01.FR.15/29: ``activates: false`` installs, reboots with reason FirmwareUpdate and
+    comes back on the old firmware, which reports InstallationFailed (no FirmwareUpdated)."""
+    cp = await make_cp201(fw_csms.url)
+    before = cp.station.identity.firmware_version
+    url = fw_csms.files.publish("fw-7.0.0.json", firmware_file("7.0.0", activates=False))
+    reply = await fw_csms.call("CS1", "UpdateFirmware", update_request(cp, url, 16))
+    assert reply["status"] == "Accepted"
+    await wait_until(lambda: "InstallationFailed" in firmware_statuses(fw_csms), WAIT)
+    assert firmware_statuses(fw_csms) == [
+        "Downloading",
+        "Downloaded",
+        "Installing",
+        "InstallRebooting",
+        "InstallationFailed",
+    ]
+    boots = request(cp, "BootNotification")
+    assert [b["reason"] for b in boots][-1] == "FirmwareUpdate"
+    assert boots[-1]["chargingStation"]["firmwareVersion"] == before
+    assert cp.station.identity.firmware_version == before
+    events = [p["type"] for p in stored(fw_csms, "SecurityEventNotification")]
+    assert "FirmwareUpdated" not in events
