@@ -7,8 +7,10 @@ whose strings are templates: ``{station_id}``, the action's parameters
 the file's ``[vars]``. A string that is exactly one placeholder keeps the
 parameter's type (a number stays a number in a JSON body); shell commands get
 every value quoted. ``[sut]`` declares vendor, product and version for the
-report, ``[settings]`` the values cases use (``valid_id_token`` ...), and
-``[features]`` the optional CSMS features (``declared = ["SummaryInventory"]``).
+report, ``[settings]`` the values cases use (``valid_id_token`` ...),
+``[features]`` the optional CSMS features (``declared = ["SummaryInventory"]``),
+and ``[sut] certification_profiles`` the profiles the CSMS claims (the cases of
+the others are not applicable).
 
     [vars]
     api = "https://csms.example/api/v1"
@@ -57,6 +59,9 @@ class Adapter:
     sut: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     features: frozenset[str] = frozenset()
+    # The certification profiles the CSMS claims (``[sut] certification_profiles``);
+    # None: not declared, every profile's cases apply.
+    claimed_profiles: frozenset[str] | None = None
 
     def covers(self, key: str) -> bool:
         return key in self.actions
@@ -70,6 +75,7 @@ class Adapter:
             self.sut,
             self.settings,
             self.features,
+            self.claimed_profiles,
         )
 
 
@@ -97,13 +103,20 @@ def load_adapter(path: str | Path) -> Adapter:
         http = spec.get("http")
         if http is not None and (not isinstance(http, dict) or "url" not in http):
             raise AdapterError(f"adapter {path}: action {key!r}: http needs a url")
+    sut = dict(raw.get("sut", {}))
+    claimed = sut.pop("certification_profiles", None)
+    if claimed is not None and not (
+        isinstance(claimed, list) and all(isinstance(p, str) for p in claimed)
+    ):
+        raise AdapterError(f"adapter {path}: [sut] certification_profiles must be a list of names")
     return Adapter(
         str(path),
         actions,
         dict(raw.get("vars", {})),
-        {k: str(v) for k, v in raw.get("sut", {}).items()},
+        {k: str(v) for k, v in sut.items()},
         dict(raw.get("settings", {})),
         frozenset(raw.get("features", {}).get("declared", ())),
+        None if claimed is None else frozenset(claimed),
     )
 
 

@@ -69,6 +69,8 @@ class CaseSettings:
     # Optional CSMS features the operator declares (2.0.1 part 5 "optional"): cases
     # that need a feature not declared are not applicable.
     features: frozenset[str] = frozenset()
+    # The certification profiles the CSMS claims; None: not declared (all apply).
+    claimed_profiles: frozenset[str] | None = None
     # Station settings over the template's (``StationOptions.settings``).
     station_settings: dict[str, str] = field(default_factory=lambda: {"boot_seconds": "0"})
 

@@ -323,6 +323,8 @@ def _adapter_settings(adapter: Adapter | None) -> dict[str, Any]:
     values: dict[str, Any] = dict(adapter.settings)
     if adapter.features:
         values["features"] = adapter.features
+    if adapter.claimed_profiles is not None:
+        values["claimed_profiles"] = adapter.claimed_profiles
     return values
 
 

@@ -30,6 +30,7 @@ def test_csms_conformance_case(
         ca_file=options["ca"],
         timeout=options["timeout"],
         features=adapter.features if adapter else frozenset(),
+        claimed_profiles=adapter.claimed_profiles if adapter else None,
     )
     result = asyncio.run(run_case(case, settings, prompter))
     if result.verdict in (Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE):

@@ -83,6 +83,10 @@ async def run_case(
         block_name=case.block_name,
     )
     result.started = started
+    unclaimed = _unclaimed(case, settings)
+    if unclaimed:
+        result.verdict, result.reason = Verdict.NOT_APPLICABLE, unclaimed
+        return result
     if entry is None:
         result.reason = "the bench has no executable scenario for this case yet"
         return result
@@ -118,6 +122,16 @@ async def run_case(
     result.manual = ctx.manual_actions
     result.frames = [rec.as_json_dict() for rec in ctx.frames]
     return result
+
+
+def _unclaimed(case: Case, settings: CaseSettings) -> str:
+    """Why the case does not apply to a CSMS that claims only some profiles ("" if it does)."""
+    claimed = settings.claimed_profiles
+    if claimed is None or not case.profiles:
+        return ""
+    if {p.lower() for p in case.profiles} & {p.lower() for p in claimed}:
+        return ""
+    return "the CSMS does not claim the certification profile " + " or ".join(case.profiles)
 
 
 def _judged(ctx: CaseRun, inconclusive: str | None = None) -> tuple[Verdict, str]:

@@ -135,3 +135,18 @@ async def test_each_case_starts_from_a_fresh_station_and_progress_is_reported() 
     kinds = [type(e) for e in events]
     assert kinds == [RunStarted, CaseStarted, CaseFinished, CaseStarted, CaseFinished]
     assert not run.failed
+
+
+async def test_a_case_of_a_profile_the_csms_does_not_claim_is_not_applicable() -> None:
+    case = Case("TC_B_01_CSMS", "boot", "2.0.1", "csms", "B", "", profiles=("Core",))
+    async with CentralSystem(CsmsConfig()) as csms:
+        claimed = await run_case(
+            case, _settings(csms, claimed_profiles=frozenset({"Core"})), NoPrompter()
+        )
+        unclaimed = await run_case(
+            case, _settings(csms, claimed_profiles=frozenset({"Reservation"})), NoPrompter()
+        )
+    assert claimed.verdict is Verdict.PASS
+    assert unclaimed.verdict is Verdict.NOT_APPLICABLE
+    assert unclaimed.reason == "the CSMS does not claim the certification profile Core"
+    assert unclaimed.frames == []  # nothing was played
