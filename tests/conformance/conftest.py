@@ -40,6 +40,12 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
+        if request.key == "configure_id_token":
+            # PUT /tags/{id_token} of the control API: status, group (parent idTag).
+            self.csms.config.tags[p["id_token"]] = TagEntry(
+                p.get("status", "Accepted"), parent_id_tag=p.get("group")
+            )
+            return ManualOutcome(True, "adapter", f"idTag {p['id_token']} set")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
