@@ -19,7 +19,7 @@ IdTag> and <Configured invalid IdTag> are the run's ``valid_id_token`` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bench.conformance.case_run import CaseRun
@@ -271,3 +271,51 @@ async def write_settings(ctx: CaseRun, **values: str) -> None:
             raise RuntimeError(
                 f"the bench's station refused {name}={value}: {outcome.status} {outcome.reason}"
             )
+
+
+# ------------------------------------------------------------------ the station's answers
+async def station_answer(ctx: CaseRun, action: str, *, since: int) -> dict[str, Any]:
+    """The station's answer (``.conf``) to the CSMS's ``action`` request after ``since``."""
+    rec = await ctx.wait_frame(
+        lambda r: (
+            r.direction == "tx" and r.type in ("CALLRESULT", "CALLERROR") and r.action == action
+        ),
+        since=since,
+        what=f"the station's {action}.conf",
+    )
+    return rec.payload if rec.type == "CALLRESULT" and isinstance(rec.payload, dict) else {}
+
+
+async def station_answered(
+    ctx: CaseRun, action: str, *, since: int, **fields: Any
+) -> dict[str, Any]:
+    """The station's ``action``.conf, which the case says carries ``fields``.
+
+    The CSMS's request has passed the checks the answer depends on by now, so a
+    different answer is the bench's own failure (an error, never a verdict on the CSMS).
+    """
+    conf = await station_answer(ctx, action, since=since)
+    if not _fields_match(conf, fields):
+        raise RuntimeError(
+            f"the bench's station answered {action} with {conf}, the case needs {fields}"
+        )
+    return conf
+
+
+def answer_with(ctx: CaseRun, action: str, reply: dict[str, Any]) -> None:
+    """The station answers ``action`` with ``reply``, as OCTT's scripted station does.
+
+    For the cases about how the Central System handles a refusal (Rejected,
+    NotSupported, Failed) that the bench's station would not give for the request
+    the Central System chooses to send.
+    """
+
+    async def scripted(_request: dict[str, Any]) -> dict[str, Any]:
+        return dict(reply)
+
+    ctx.station.answer_with(action, scripted)
+
+
+def use_template(ctx: CaseRun, template: str) -> None:
+    """Build this case's station from ``template`` (call before ``ctx.station`` is used)."""
+    ctx.settings = replace(ctx.settings, station_template=template)
