@@ -131,9 +131,7 @@ async def remote_stop(ctx: CaseRun) -> None:
     cid = session.connector
     since = ctx.mark()
     request = await _remote_stop(ctx, session)
-    ctx.require(
-        1, "RemoteStopTransaction.req", request, "transactionId", session.transaction_id
-    )
+    ctx.require(1, "RemoteStopTransaction.req", request, "transactionId", session.transaction_id)
     await s16.station_answered(ctx, "RemoteStopTransaction", since=since, status="Accepted")
     await s16.exchange(ctx, "StopTransaction", step=4, since=since, reason="Remote")
     await s16.status(ctx, "Finishing", since=since, step=6, connector=cid)
