@@ -319,3 +319,9 @@ def answer_with(ctx: CaseRun, action: str, reply: dict[str, Any]) -> None:
 def use_template(ctx: CaseRun, template: str) -> None:
     """Build this case's station from ``template`` (call before ``ctx.station`` is used)."""
     ctx.settings = replace(ctx.settings, station_template=template)
+
+
+def station_must(condition: bool, what: str) -> None:
+    """A tool validation of the station's own message: failing it is the bench's fault."""
+    if not condition:
+        raise RuntimeError(f"the bench's station broke the case: {what}")
