@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.conformance.case_run import CaseRun
+from bench.conformance.case_run import CaseRun, StopCase
 from bench.kernel.frames import FrameRecord
 
 # A second valid idTag (<Configured Valid IdTag 2>) and the parent idTag the two
@@ -291,11 +291,15 @@ async def station_answered(
 ) -> dict[str, Any]:
     """The station's ``action``.conf, which the case says carries ``fields``.
 
-    The CSMS's request has passed the checks the answer depends on by now, so a
-    different answer is the bench's own failure (an error, never a verdict on the CSMS).
+    When the Central System's request failed a check, a different answer follows from
+    that failure, which then decides the case; otherwise a different answer is the
+    bench's own failure (an error, never a verdict on the CSMS).
     """
     conf = await station_answer(ctx, action, since=since)
     if not _fields_match(conf, fields):
+        if ctx.failed_checks:
+            # The request was not the one the case asks for: that failure decides.
+            raise StopCase(ctx.failed_checks[0].describe())
         raise RuntimeError(
             f"the bench's station answered {action} with {conf}, the case needs {fields}"
         )

@@ -68,9 +68,9 @@ async def remote_start_cable_first(ctx: CaseRun) -> None:
     await s16.station_answered(ctx, "RemoteStartTransaction", since=since, status="Accepted")
     tag = request.get("idTag")
     auth = await s16.exchange(ctx, "Authorize", step=6, since=since, idTag=tag)
-    ctx.check(6, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
+    ctx.require(6, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     start = await s16.exchange(ctx, "StartTransaction", step=8, since=since, connectorId=cid)
-    ctx.check(8, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(8, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Charging", since=since, step=10, connector=cid)
 
 
@@ -84,12 +84,12 @@ async def remote_start_first(ctx: CaseRun) -> None:
     _check_remote_start(ctx, 1, request)
     await s16.station_answered(ctx, "RemoteStartTransaction", since=since, status="Accepted")
     auth = await s16.exchange(ctx, "Authorize", step=4, since=since, idTag=request.get("idTag"))
-    ctx.check(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
+    ctx.require(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Preparing", since=since, step=6, connector=cid)
     since = ctx.mark()
     ctx.station.plug_in(cid, ctx.settings.ev_template)
     start = await s16.exchange(ctx, "StartTransaction", step=8, since=since, connectorId=cid)
-    ctx.check(8, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(8, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Charging", since=since, step=10, connector=cid)
 
 
@@ -104,7 +104,7 @@ async def remote_start_time_out(ctx: CaseRun) -> None:
     _check_remote_start(ctx, 1, request)
     await s16.station_answered(ctx, "RemoteStartTransaction", since=since, status="Accepted")
     auth = await s16.exchange(ctx, "Authorize", step=4, since=since, idTag=request.get("idTag"))
-    ctx.check(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
+    ctx.require(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Preparing", since=since, step=6, connector=cid)
     await s16.status(ctx, "Available", since=since, step=8, connector=cid)
 
@@ -158,7 +158,7 @@ def _reset(case_id: str, kind: str) -> None:
         ctx.check(1, "Reset.req", request, "type", kind)
         await s16.station_answered(ctx, "Reset", since=since, status="Accepted")
         boot = await s16.exchange(ctx, "BootNotification", step=4, since=since)
-        ctx.check(4, "BootNotification.conf", boot.reply, "status", "Accepted")
+        ctx.require(4, "BootNotification.conf", boot.reply, "status", "Accepted")
         after = ctx.frames.index(boot.request)
         for cid in (0, *ctx.station.connector_ids()):
             await s16.status(ctx, "Available", since=after, step=6, connector=cid)

@@ -48,9 +48,9 @@ async def plugin_first(ctx: CaseRun) -> None:
     tag = ctx.settings.valid_id_token
     ctx.station.present_id(tag, cid)
     auth = await s16.exchange(ctx, "Authorize", step=4, since=since, idTag=tag)
-    ctx.check(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
+    ctx.require(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     start = await s16.exchange(ctx, "StartTransaction", step=6, since=since, connectorId=cid)
-    ctx.check(6, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(6, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     ctx.check(6, "StartTransaction.conf", start.reply, "transactionId", present())
     await s16.status(ctx, "Charging", since=since, step=8, connector=cid)
 
@@ -107,7 +107,7 @@ async def cached_id(ctx: CaseRun) -> None:
     since = ctx.mark()
     ctx.station.present_id(ctx.settings.valid_id_token, cid)
     start = await s16.exchange(ctx, "StartTransaction", step=4, since=since, connectorId=cid)
-    ctx.check(4, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(4, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Charging", since=since, step=6, connector=cid)
 
 
@@ -178,7 +178,7 @@ async def power_failure_stops_transactions(ctx: CaseRun) -> None:
     since = ctx.mark()
     await ctx.station.power_restore()
     boot = await s16.exchange(ctx, "BootNotification", step=2, since=since)
-    ctx.check(2, "BootNotification.conf", boot.reply, "status", "Accepted")
+    ctx.require(2, "BootNotification.conf", boot.reply, "status", "Accepted")
     for other in (0, *ctx.station.connector_ids()):
         if other != cid:
             await s16.status(ctx, "Available", since=since, step=4, connector=other)
@@ -214,7 +214,7 @@ async def offline_start_valid_id(ctx: CaseRun) -> None:
     since = ctx.mark()
     ctx.station.restore_network()
     start = await s16.exchange(ctx, "StartTransaction", step=2, since=since, connectorId=cid)
-    ctx.check(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     await s16.status(ctx, "Charging", since=since, step=4, connector=cid)
 
 
@@ -248,5 +248,5 @@ async def offline_transaction(ctx: CaseRun) -> None:
     since = ctx.mark()
     ctx.station.restore_network()
     start = await s16.exchange(ctx, "StartTransaction", step=2, since=since, connectorId=cid)
-    ctx.check(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
+    ctx.require(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
     await s16.exchange(ctx, "StopTransaction", step=4, since=since, reason="Local")

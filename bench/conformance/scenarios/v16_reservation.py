@@ -305,7 +305,7 @@ async def reservation_with_parent_id_tag(ctx: CaseRun) -> None:
     since = ctx.mark()
     ctx.station.present_id(other, cid)
     auth = await s16.exchange(ctx, "Authorize", step=7, since=since, idTag=other)
-    ctx.check(7, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
+    ctx.require(7, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     ctx.check(7, "Authorize.conf", auth.reply, "idTagInfo.parentIdTag", request.get("parentIdTag"))
     await s16.exchange(ctx, "StopTransaction", step=9, since=since)
     await s16.status(ctx, "Finishing", since=since, step=11, connector=cid)
