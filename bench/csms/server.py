@@ -307,6 +307,11 @@ class CentralSystem(V16Commands):
         if opened is not None and reply.get("status") != "Accepted":
             state.triggered.discard(opened)
         conn.protocol.note_reply(state, action, payload, reply, self._require_store())
+        new_password = getattr(conn.protocol, "new_basic_auth_password", None)
+        password = new_password(action, payload, reply) if new_password is not None else None
+        if password is not None and self.config.basic_auth is not None:
+            # Whitepaper A01.FR.03: an accepted new password replaces the old one at once.
+            self.config.basic_auth[station_id] = password
         return reply
 
     # ------------------------------------------------------------------ waiting (tests)
