@@ -18,12 +18,14 @@ IdTag> and <Configured invalid IdTag> are the run's ``valid_id_token`` and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.conformance.case_run import CaseRun, StopCase
+from bench.conformance.case_run import CaseRun, Inconclusive, StopCase
 from bench.kernel.frames import FrameRecord
+from bench.ocpp.charge_point_base import CONNECTED, LinkChanged
 
 # A second valid idTag (<Configured Valid IdTag 2>) and the parent idTag the two
 # share (<Configured ParentId>), for the cases that need a group of cards.
@@ -166,15 +168,33 @@ async def send(ctx: CaseRun, action: str, payload: dict[str, Any], *, step: int 
 
 
 # ------------------------------------------------------------------ reusable states (§3.22)
-async def booted(ctx: CaseRun, *, step: int | None = None) -> Exchange:
+async def booted(
+    ctx: CaseRun, *, step: int | None = None, connect_step: int | None = None
+) -> Exchange:
     """Reusable State Booted (Table 192): BootNotification, then every connector's status.
 
     Step 2: BootNotification.conf status Accepted. Step 3 is sent "per connector and
-    connectorId=0" (1.6 errata 3.4); each StatusNotification.conf is awaited.
+    connectorId=0" (1.6 errata 3.4); each StatusNotification.conf is awaited. With
+    ``connect_step`` (the cases about the connection itself) a connection the Central
+    System refuses fails that step, naming why.
     """
     since = ctx.mark()
     await ctx.start_station()
-    boot = await exchange(ctx, "BootNotification", step=step, since=since)
+    try:
+        boot = await exchange(ctx, "BootNotification", step=step, since=since)
+    except Inconclusive:
+        problem = ctx.station.network().last_error
+        if connect_step is None or not problem:
+            raise
+        ctx.check_that(
+            connect_step,
+            "connection",
+            "(WebSocket upgrade)",
+            False,
+            "the Central System accepts the connection",
+            problem,
+        )
+        raise StopCase(ctx.failed_checks[-1].describe()) from None
     ctx.require(step, "BootNotification.conf", boot.reply, "status", "Accepted")
     await ctx.station.wait_accepted(ctx.settings.timeout)
     after = ctx.frames.index(boot.request)
@@ -329,3 +349,75 @@ def station_must(condition: bool, what: str) -> None:
     """A tool validation of the station's own message: failing it is the bench's fault."""
     if not condition:
         raise RuntimeError(f"the bench's station broke the case: {what}")
+
+
+# ------------------------------------------------------------------ security profiles
+def run_security_profile(ctx: CaseRun) -> int:
+    """The security profile this run connects with (whitepaper §2): 3 TLS with a client
+    certificate, 2 TLS with Basic auth, 1 Basic auth without TLS, 0 none."""
+    s = ctx.settings
+    if s.csms_url.startswith("wss://"):
+        return 3 if s.cert_file else 2
+    return 1 if s.password else 0
+
+
+def needs_security_profile(ctx: CaseRun, *profiles: int) -> None:
+    """Not applicable unless the run connects with one of ``profiles`` (the case's
+    prerequisite "The Central System supports security profile ...")."""
+    used = run_security_profile(ctx)
+    if used not in profiles:
+        wanted = " or ".join(str(p) for p in profiles)
+        how = {
+            1: "--password",
+            2: "a wss:// URL with --password",
+            3: "a wss:// URL with --cert and --key",
+        }
+        hints = ", ".join(how[p] for p in profiles)
+        ctx.not_applicable(
+            f"the case needs security profile {wanted} and the run connects with profile "
+            f"{used} (connect with {hints})"
+        )
+
+
+class LinkWatch:
+    """The station's connection going down and coming back (a reconnect the case asks for)."""
+
+    def __init__(self, ctx: CaseRun) -> None:
+        self.changes: list[tuple[str, str]] = []
+        self._changed = asyncio.Event()
+        self._stop = ctx.station.subscribe(self._on_event)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, LinkChanged):
+            self.changes.append((event.state, event.detail))
+            self._changed.set()
+
+    def _reconnected(self) -> bool:
+        dropped = False
+        for state, _detail in self.changes:
+            if state != CONNECTED:
+                dropped = True
+            elif dropped:
+                return True
+        return False
+
+    async def reconnected(self, timeout: float) -> bool:
+        """True once the link went down and came up again, within ``timeout`` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                for _ in range(10_000):
+                    if self._reconnected():
+                        return True
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            return False
+        return self._reconnected()
+
+    def last_problem(self) -> str:
+        """The last reason the link gave for being down, if any."""
+        details = [d for state, d in self.changes if state != CONNECTED and d]
+        return details[-1] if details else ""
+
+    def close(self) -> None:
+        self._stop()

@@ -228,7 +228,7 @@ async def offline_start_invalid_id(ctx: CaseRun) -> None:
     since = ctx.mark()
     ctx.station.restore_network()
     start = await s16.exchange(ctx, "StartTransaction", step=2, since=since, connectorId=cid)
-    ctx.check(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Invalid")
+    ctx.require(2, "StartTransaction.conf", start.reply, "idTagInfo.status", "Invalid")
     # Step 3 (Charging) is skipped by the bench's station: the transaction ends before
     # it reports the status it had while offline, so the next status is Finishing.
     await s16.exchange(ctx, "StopTransaction", step=6, since=since, reason="DeAuthorized")
