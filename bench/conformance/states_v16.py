@@ -9,7 +9,10 @@ plugged in) and checks the tool validations the document attaches to it.
 Beside the states, the helpers every 1.6 scenario uses: the station's own
 message with given fields (``station_call``), the CSMS's answer to it
 (``answered``, which also checks that the answer is a CALLRESULT valid against
-the schema), and the pair of both (``exchange``).
+the schema), and the pair of both (``exchange``); the station's answer to a
+request of the Central System (``station_answered``) and OCTT's scripted refusals
+(``answer_with``); the run's security profile (``needs_security_profile``) and a
+watch on the station's connection (``LinkWatch``).
 
 <Configured ConnectorId> is the station's first connector; <Configured Valid
 IdTag> and <Configured invalid IdTag> are the run's ``valid_id_token`` and
@@ -19,7 +22,6 @@ IdTag> and <Configured invalid IdTag> are the run's ``valid_id_token`` and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -53,7 +55,6 @@ async def station_call(
     *,
     since: int,
     timeout: float | None = None,
-    where: Callable[[dict[str, Any]], bool] | None = None,
     **fields: Any,
 ) -> FrameRecord:
     """The station's next ``action`` CALL from ``since`` on whose payload has ``fields``.
@@ -69,7 +70,6 @@ async def station_call(
             and r.type == "CALL"
             and r.action == action
             and _fields_match(r.payload, fields)
-            and (where is None or where(r.payload))
         ),
         since=since,
         what=f"the station's {action}.req" + (f" ({shown})" if shown else ""),
@@ -135,11 +135,10 @@ async def exchange(
     step: int | None,
     since: int,
     timeout: float | None = None,
-    where: Callable[[dict[str, Any]], bool] | None = None,
     **fields: Any,
 ) -> Exchange:
     """The station's ``action`` with ``fields`` (from ``since`` on) and the CSMS's answer."""
-    request = await station_call(ctx, action, since=since, timeout=timeout, where=where, **fields)
+    request = await station_call(ctx, action, since=since, timeout=timeout, **fields)
     reply = await answered(ctx, request, step)
     return Exchange(request, reply)
 

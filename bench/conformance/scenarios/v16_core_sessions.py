@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from bench.conformance import states_v16 as s16
 from bench.conformance.case_run import CaseRun
-from bench.conformance.expect import integer_at_least, present
 from bench.conformance.scenarios import scenario
 
 
@@ -20,20 +19,17 @@ async def cold_boot(ctx: CaseRun) -> None:
     # 1.6 §4.2, §4.6: BootNotification Accepted, a status per connector and connector 0,
     # then heartbeats at the interval the Central System gave.
     boot = await s16.booted(ctx, step=2)
-    ctx.check(2, "BootNotification.conf", boot.reply, "interval", integer_at_least(0))
-    ctx.check(2, "BootNotification.conf", boot.reply, "currentTime", present())
     interval = boot.reply.get("interval")
     since = ctx.mark()
     if isinstance(interval, int) and 0 < interval <= ctx.settings.timeout:
         # Step 5: the station's own heartbeat, one interval after the boot.
-        beat = await s16.exchange(
+        await s16.exchange(
             ctx, "Heartbeat", step=6, since=since, timeout=interval + ctx.settings.timeout
         )
     else:
         # An interval longer than the case's time limit (or 0, no heartbeat): the
         # station sends its heartbeat now rather than the case waiting for it.
-        beat = await s16.send(ctx, "Heartbeat", {}, step=6)
-    ctx.check(6, "Heartbeat.conf", beat.reply, "currentTime", present())
+        await s16.send(ctx, "Heartbeat", {}, step=6)
 
 
 @scenario("TC_003_CSMS")
@@ -51,7 +47,6 @@ async def plugin_first(ctx: CaseRun) -> None:
     ctx.require(4, "Authorize.conf", auth.reply, "idTagInfo.status", "Accepted")
     start = await s16.exchange(ctx, "StartTransaction", step=6, since=since, connectorId=cid)
     ctx.require(6, "StartTransaction.conf", start.reply, "idTagInfo.status", "Accepted")
-    ctx.check(6, "StartTransaction.conf", start.reply, "transactionId", present())
     await s16.status(ctx, "Charging", since=since, step=8, connector=cid)
 
 
