@@ -27,6 +27,7 @@ from typing import Any
 
 from bench.conformance.case_run import CaseRun, Inconclusive, StopCase
 from bench.kernel.frames import FrameRecord
+from bench.model.templates import load_station_template
 from bench.ocpp.charge_point_base import CONNECTED, LinkChanged
 
 # A second valid idTag (<Configured Valid IdTag 2>) and the parent idTag the two
@@ -339,9 +340,21 @@ def answer_with(ctx: CaseRun, action: str, reply: dict[str, Any]) -> None:
     ctx.station.answer_with(action, scripted)
 
 
-def use_template(ctx: CaseRun, template: str) -> None:
-    """Build this case's station from ``template`` (call before ``ctx.station`` is used)."""
-    ctx.settings = replace(ctx.settings, station_template=template)
+SOCKET_TEMPLATE = "ac-11kw"  # a socket outlet with a cable lock
+TETHERED_TEMPLATE = "dc-50kw"  # a fixed (tethered) CCS cable: no lock to open
+
+
+def with_cable(ctx: CaseRun, *, tethered: bool) -> None:
+    """A station whose connector has a fixed cable (or a socket outlet with a lock).
+
+    The run's template is kept when it already is of that kind; otherwise the case's
+    station is built from one of the bench's templates that is. Call it before
+    anything uses ``ctx.station``.
+    """
+    current = load_station_template(ctx.settings.station_template)
+    if (current.cable_max_a is not None) != tethered:
+        template = TETHERED_TEMPLATE if tethered else SOCKET_TEMPLATE
+        ctx.settings = replace(ctx.settings, station_template=template)
 
 
 def station_must(condition: bool, what: str) -> None:

@@ -70,3 +70,12 @@ async def test_a_csms_that_never_sends_the_remote_start_leaves_the_case_inconclu
     result = await csms_runner("TC_011_1_CSMS", timeout=1.0)
     assert result.verdict is Verdict.INCONCLUSIVE, explain(result)
     assert "RemoteStartTransaction" in result.reason
+
+
+@pytest.mark.parametrize("case_id", ["TC_017_1_CSMS", "TC_018_1_CSMS", "TC_030_CSMS"])
+async def test_a_case_about_a_cable_lock_runs_on_a_socket_outlet_whatever_the_run_template(
+    csms_runner, case_id: str
+) -> None:
+    """1.6 §7.46: a fixed cable has no lock (NotSupported), so these cases use a socket."""
+    result = await csms_runner(case_id, station_template="dc-50kw")
+    assert result.verdict is Verdict.PASS, explain(result)

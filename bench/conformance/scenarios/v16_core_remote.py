@@ -184,6 +184,7 @@ async def _unlock(ctx: CaseRun, cid: int, *, step: int = 1) -> dict[str, Any]:
 @scenario("TC_017_1_CSMS", manual=("unlock_connector",))
 async def unlock_without_session(ctx: CaseRun) -> None:
     # 1.6 §5.18: a socket outlet with no session unlocks (Unlocked).
+    s16.with_cable(ctx, tethered=False)
     await s16.booted(ctx)
     cid = s16.connector_of(ctx)
     since = ctx.mark()
@@ -194,9 +195,9 @@ async def unlock_without_session(ctx: CaseRun) -> None:
 
 @scenario("TC_017_2_CSMS", manual=("unlock_connector",))
 async def unlock_fixed_cable(ctx: CaseRun) -> None:
-    # 1.6 §7.46 NotSupported: a tethered cable has no connector lock. The case's
-    # station is the bench's DC template, whose CCS cable is fixed.
-    s16.use_template(ctx, TETHERED_TEMPLATE)
+    # 1.6 §7.46 NotSupported: a tethered cable has no connector lock (the bench's DC
+    # template has one, when the run's template has a socket outlet).
+    s16.with_cable(ctx, tethered=True)
     await s16.booted(ctx)
     cid = s16.connector_of(ctx)
     since = ctx.mark()
@@ -205,12 +206,10 @@ async def unlock_fixed_cable(ctx: CaseRun) -> None:
     await s16.station_answered(ctx, "UnlockConnector", since=since, status="NotSupported")
 
 
-TETHERED_TEMPLATE = "dc-50kw"
-
-
 @scenario("TC_018_1_CSMS", manual=("unlock_connector",))
 async def unlock_with_session(ctx: CaseRun) -> None:
     # 1.6 §5.18: the transaction is stopped first (reason UnlockCommand), then unlocked.
+    s16.with_cable(ctx, tethered=False)
     await s16.booted(ctx)
     session = await s16.charging(ctx)
     cid = session.connector
@@ -252,6 +251,7 @@ async def remote_stop_rejected(ctx: CaseRun) -> None:
 async def unlock_failure(ctx: CaseRun) -> None:
     # 1.6 §7.46 UnlockFailed: the lock is jammed (a ConnectorLockFailure fault on the
     # bench's station, which it reports as Faulted before the request comes).
+    s16.with_cable(ctx, tethered=False)
     await s16.booted(ctx)
     cid = s16.connector_of(ctx)
     since = ctx.mark()
