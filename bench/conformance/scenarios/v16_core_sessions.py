@@ -119,6 +119,7 @@ def _authorize_refused(case_id: str, status: str, tag_kind: str) -> None:
                 f"Make the Central System know idTag {tag} with status {status}",
                 id_token=tag,
                 status=status,
+                group=None,  # no parent idTag
             )
         await s16.booted(ctx)
         since = ctx.mark()
