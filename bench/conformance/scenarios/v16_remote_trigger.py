@@ -28,7 +28,7 @@ async def _trigger(
         request,
         step=step,
         requested_message=message,
-        connector_id=connector if connector is not None else "",
+        connector_id=connector,  # None: no connector (the whole Charge Point)
     )
 
 

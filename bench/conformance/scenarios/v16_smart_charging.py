@@ -163,7 +163,7 @@ async def composite_schedule(ctx: CaseRun) -> None:
 
 async def _clear(ctx: CaseRun, criteria: dict[str, Any], *, step: int, what: str) -> dict[str, Any]:
     params = {
-        name: criteria.get(field, "")
+        name: criteria.get(field)  # None: the field is left out
         for name, field in (
             ("id", "id"),
             ("connector_id", "connectorId"),
