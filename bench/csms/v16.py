@@ -331,16 +331,10 @@ def note_reply(
     return None
 
 
-def new_basic_auth_password(
-    action: str, payload: dict[str, Any], reply: dict[str, Any]
-) -> str | None:
-    """The station's new Basic auth password, once it accepted an AuthorizationKey
-    (whitepaper A01.FR.02/03); None for any other exchange."""
-    if (
-        action == "ChangeConfiguration"
-        and payload.get("key") == "AuthorizationKey"
-        and reply.get("status") == "Accepted"
-    ):
+def new_password(payload: dict[str, Any], reply: dict[str, Any]) -> str | None:
+    """The station's new Basic auth password, once it accepted a ChangeConfiguration of
+    AuthorizationKey (whitepaper A01.FR.02/03); None for any other change."""
+    if payload.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
         return str(payload.get("value"))
     return None
 
