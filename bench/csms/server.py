@@ -326,6 +326,13 @@ class CentralSystem(V16Commands):
         if opened is not None and reply.get("status") != "Accepted":
             state.triggered.discard(opened)
         conn.protocol.note_reply(state, action, payload, reply, self._require_store())
+        if action in ("ChangeConfiguration", "SetVariables") and self.config.basic_auth is not None:
+            changed = getattr(conn.protocol, "new_password", None)
+            password = changed(payload, reply) if changed is not None else None
+            if password is not None:
+                # A01.FR.03: the station took the new password; the old one is no longer
+                # accepted. (A01.FR.04: a refusal leaves the old one in force.)
+                self.config.basic_auth[station_id] = password
         return reply
 
     # ------------------------------------------------------------------ waiting (tests)

@@ -331,6 +331,14 @@ def note_reply(
     return None
 
 
+def new_password(payload: dict[str, Any], reply: dict[str, Any]) -> str | None:
+    """The station's new Basic auth password, once it accepted a ChangeConfiguration of
+    AuthorizationKey (whitepaper A01.FR.02/03); None for any other change."""
+    if payload.get("key") == "AuthorizationKey" and reply.get("status") == "Accepted":
+        return str(payload.get("value"))
+    return None
+
+
 def expected_trigger(action: str, payload: dict[str, Any]) -> str | None:
     """The station-initiated action a (Extended)TriggerMessage asks for, if any.
 

@@ -72,14 +72,45 @@ async def test_a_new_authorization_key_is_used_from_the_next_connection(make_csm
     csms = await make_csms(basic_auth={"CP1": KEY})
     cp = await make_cp(csms.url, password=KEY)
     reply = await csms.change_configuration("CP1", "AuthorizationKey", OTHER_KEY)
-    assert reply["status"] in ("Accepted", "RebootRequired")
+    assert reply["status"] == "Accepted"
     assert cp.link_config.password == OTHER_KEY
-    csms.config.basic_auth = {"CP1": OTHER_KEY}
+    await csms.wait_for_disconnect("CP1", timeout=WAIT)  # it reconnects with the new key
+    await csms.wait_for_station("CP1", timeout=WAIT)
     since = csms.mark()
     assert await csms.reset("CP1", "Soft") == {"status": "Accepted"}
     # Only the new key opens the CSMS now: a second boot proves the station used it.
     await csms.wait_for_message("CP1", "BootNotification", timeout=WAIT, since=since)
     await wait_until(lambda: cp.accepted, what="accepted with the new key")
+
+
+async def test_an_accepted_authorization_key_reconnects_at_once_and_only_it_opens_the_csms(
+    make_csms, make_cp
+) -> None:
+    """Whitepaper A01.FR.03: on Accepted the CSMS refuses the old password, so the station
+    answers Accepted (not RebootRequired) and reconnects with the new key right away
+    (OCTT TC_073_CS step 3); the built-in CSMS takes the new key as the station's."""
+    csms = await make_csms(basic_auth={"CP1": KEY})
+    cp = await make_cp(csms.url, password=KEY)
+    reply = await csms.change_configuration("CP1", "AuthorizationKey", OTHER_KEY)
+    assert reply == {"status": "Accepted"}
+    assert csms.config.basic_auth == {"CP1": OTHER_KEY}
+    await csms.wait_for_disconnect("CP1", timeout=WAIT)
+    await csms.wait_for_station("CP1", timeout=WAIT)
+    await wait_until(lambda: cp.online, what="connected with the new key")
+    assert cp.last_link_error is None or "401" not in cp.last_link_error
+
+
+async def test_a_refused_authorization_key_leaves_the_password_and_the_connection_alone(
+    make_csms, make_cp
+) -> None:
+    """Whitepaper A01.FR.04: Rejected -> the CSMS keeps accepting the old credentials."""
+    csms = await make_csms(basic_auth={"CP1": KEY})
+    cp = await make_cp(csms.url, password=KEY)
+    reply = await csms.change_configuration("CP1", "AuthorizationKey", "not-hex")
+    assert reply == {"status": "Rejected"}
+    assert csms.config.basic_auth == {"CP1": KEY}
+    assert cp.online
+    assert cp.link_config.password == KEY
 
 
 async def test_profile_2_tls_with_basic_auth_charges(

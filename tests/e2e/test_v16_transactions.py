@@ -239,6 +239,18 @@ async def test_unlock_connector_with_a_jammed_lock_reports_unlock_failed(csms, m
     assert await csms.unlock_connector("CP1", 1) == {"status": "UnlockFailed"}
 
 
+async def test_unlock_connector_on_a_tethered_cable_is_not_supported_and_stops_nothing(
+    csms, make_cp
+) -> None:
+    """1.6 §7.46 NotSupported ("no connector lock"): a fixed cable has no lock to open;
+    OCTT TC_017_2 expects exactly that answer, and a running session goes on."""
+    cp = await make_cp(csms.url, template="dc-50kw")
+    await start_charging(cp, csms)
+    assert await csms.unlock_connector("CP1", 1) == {"status": "NotSupported"}
+    assert cp.station.connector(1).transaction is not None
+    assert sent(cp, "CALL", "StopTransaction") == []
+
+
 async def test_a_reboot_of_the_station_stops_with_reason_reboot(csms, make_cp) -> None:
     """1.6 §7.36 Reason Reboot: the station itself restarts (no Reset.req)."""
     cp = await make_cp(csms.url)

@@ -251,6 +251,10 @@ class CoreHandlers:
         connector = self._connector(req["connectorId"])
         if connector is None:
             return {"status": "NotSupported"}
+        if connector.cable_max_a is not None:
+            # §7.46 NotSupported: "no connector lock" - a tethered cable has none to open
+            # (OCTT TC_017_2). Nothing is stopped: the request changes nothing here.
+            return {"status": "NotSupported"}
         if connector.transaction is not None:
             # §5.18: a running transaction is stopped first (reason UnlockCommand).
             self._transactions.stop(connector, "UnlockCommand")

@@ -417,11 +417,19 @@ class Security:
             key = req["key"]
             if key == "SecurityProfile":
                 return self.profiles.change_profile(req["value"])
+            # Whether the link in use authenticates with a password (profiles 1 and 2).
+            with_password = key == "AuthorizationKey" and bool(self.link_config().password)
             result = await core(req)
             status = result.get("status") if isinstance(result, dict) else None
             if key == "AuthorizationKey" and status in ("Accepted", "RebootRequired"):
                 # A01.FR.11/12: logged, without the key itself.
                 self.notify("ReconfigurationOfSecurityParameters", "AuthorizationKey changed")
+                if with_password:
+                    # A01.FR.03: from Accepted on the CSMS refuses the old password, so the
+                    # station applies the key now, not at the next connection (the key's
+                    # RebootRequired): it answers Accepted and reconnects with the new key
+                    # after its reply (OCTT TC_073_CS).
+                    return Reply({"status": "Accepted"}, then=self.reconnect)
             return result
 
         return change_configuration
