@@ -78,6 +78,10 @@ class StationState:
     # those); keys from the protocol's ``expected_trigger``, consumed as they arrive.
     triggered: set[str] = field(default_factory=set)
     history: deque[IncomingMessage] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+    # 2.0.1 DeviceDataCtrlr.ItemsPerMessage the station reported, by instance
+    # (GetVariables, SetVariables): the CSMS sends no more items per request (B05.FR.11,
+    # B06.FR.05; bench.csms.v201_items).
+    items_per_message: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)

@@ -295,6 +295,12 @@ class CentralSystem(V16Commands):
             why = conn.protocol.outgoing_refusal(state.registration, action)
             if why is not None:
                 raise NotAllowed(why)
+        split = getattr(conn.protocol, "split_request", None)
+        parts = split(state, action, payload) if split is not None else None
+        if parts is not None:
+            # B05.FR.11, B06.FR.05: no more items per request than the station reported.
+            replies = [await self.call(station_id, action, p, timeout, force=force) for p in parts]
+            return conn.protocol.merge_replies(action, replies)  # type: ignore[no-any-return]
         opened = conn.protocol.expected_trigger(action, payload)
         if opened is not None:
             state.triggered.add(opened)
@@ -307,6 +313,13 @@ class CentralSystem(V16Commands):
         if opened is not None and reply.get("status") != "Accepted":
             state.triggered.discard(opened)
         conn.protocol.note_reply(state, action, payload, reply, self._require_store())
+        if action == "SetVariables" and self.config.basic_auth is not None:
+            changed = getattr(conn.protocol, "new_password", None)
+            password = changed(payload, reply) if changed is not None else None
+            if password is not None:
+                # A01.FR.03: the station took the new password; the old one is no longer
+                # accepted. (A01.FR.04: a refusal leaves the old one in force.)
+                self.config.basic_auth[station_id] = password
         return reply
 
     # ------------------------------------------------------------------ waiting (tests)
