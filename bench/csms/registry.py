@@ -82,6 +82,9 @@ class StationState:
     # (GetVariables, SetVariables): the CSMS sends no more items per request (B05.FR.11,
     # B06.FR.05; bench.csms.v201_items).
     items_per_message: dict[str, int] = field(default_factory=dict)
+    # The highest security profile the station connected with on this CSMS's listener:
+    # a lower one is refused from then on (A05.FR.07). Kept for the run, not stored.
+    security_floor: int = 0
 
 
 @dataclass(slots=True, frozen=True)

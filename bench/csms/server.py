@@ -130,6 +130,7 @@ class CentralSystem(V16Commands):
                 relaxed_ids=self.config.relaxed_station_ids,
                 on_auth_failure=self._on_auth_failure,
                 monotonic=self.clock.monotonic,  # password locks run on the CSMS's clock
+                admit=self._admit,
             )
         except BaseException:
             self.store.close()
@@ -437,6 +438,17 @@ class CentralSystem(V16Commands):
         if expected is None:
             return False
         return hmac.compare_digest(expected.encode(), password.encode())
+
+    def _admit(self, station_id: str, profile: int) -> str | None:
+        """A05.FR.07: once a station connected with a security profile, no lower one."""
+        state = self._state(station_id)
+        if profile < state.security_floor:
+            return (
+                f"security profile {profile} refused: this station already connected "
+                f"with security profile {state.security_floor} (A05.FR.07)"
+            )
+        state.security_floor = profile
+        return None
 
     def _timestamp(self) -> float:
         return self.clock.now().timestamp()

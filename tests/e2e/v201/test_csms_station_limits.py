@@ -1,10 +1,19 @@
-"""The built-in CSMS keeps to what a 2.0.1 station reported: ItemsPerMessage (B05.FR.11,
-B06.FR.05) and its BasicAuthPassword once it accepted a new one (A01.FR.03/04)."""
+"""The built-in CSMS keeps to what a 2.0.1 station reported or did: ItemsPerMessage (B05.FR.11,
+B06.FR.05), its BasicAuthPassword once it accepted a new one (A01.FR.03/04), and the
+highest security profile it connected with (A05.FR.07)."""
 
 from __future__ import annotations
 
+import ssl
+
+import pytest
+
 from bench.csms.registry import StationState
 from bench.csms.v201_items import learn_from_report, merge_replies, split_request
+from bench.transport.config import LinkConfig
+from bench.transport.errors import LinkError
+from bench.transport.websocket import open_link
+from tests.core.certs import make_pki, server_ssl_context
 from tests.e2e.conftest import WAIT, frame_list, wait_until
 from tests.e2e.v201.sec_support import PASSWORD, boots, set_variable
 
@@ -99,3 +108,33 @@ async def test_the_csms_keeps_the_old_password_when_the_station_refuses_the_new_
     cp.answer_with("SetVariables", refuse)
     assert await set_variable(csms, "SecurityCtrlr", "BasicAuthPassword", PASSWORD) == "Rejected"
     assert csms.config.basic_auth == {"CS1": "first-password-0123"}
+
+
+async def test_after_a_station_connected_with_a_client_certificate_the_csms_refuses_less(
+    make_csms, make_cp201, tmp_path
+) -> None:
+    """A05.FR.07: the built-in CSMS remembers the highest security profile a station
+    connected with and refuses it a lower one (HTTP 403), while other stations are free."""
+    pki = make_pki(tmp_path / "pki")
+    context = server_ssl_context(pki.server, client_ca=pki.ca.cert_file)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    csms = await make_csms(ssl_context=context, basic_auth={"CS1": PASSWORD, "CS2": PASSWORD})
+    client = pki.ca.issue_client(tmp_path / "pki", "CS1")
+    ca = str(pki.ca.cert_file)
+    await make_cp201(
+        csms.url,
+        password=PASSWORD,
+        ca_file=ca,
+        cert_file=str(client.cert_file),
+        key_file=str(client.key_file),
+    )
+    assert csms._state("CS1").security_floor == 3
+    with pytest.raises(LinkError) as err:
+        await open_link(
+            LinkConfig(csms.url, "CS1", subprotocol="ocpp2.0.1", password=PASSWORD, ca_file=ca)
+        )
+    assert err.value.status == 403
+    link = await open_link(
+        LinkConfig(csms.url, "CS2", subprotocol="ocpp2.0.1", password=PASSWORD, ca_file=ca)
+    )
+    await link.close()
