@@ -13,16 +13,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
-from bench.conformance.case_run import CaseRun, CaseSettings
-from bench.conformance.expect import satisfies
+from bench.conformance import preconditions, states
+from bench.conformance.case_run import CaseRun, CaseSettings, StopCase
 from bench.kernel.frames import FrameRecord
+from bench.ocpp.api import LinkState
 
 PROFILE_NEEDS = {
     1: "a Basic auth password (--password) over ws://",
@@ -51,6 +54,66 @@ def needs_profile(ctx: CaseRun, *profiles: int) -> int:
             f"the case needs security profile {wanted} and the run uses profile {profile} ({how})"
         )
     return profile
+
+
+async def connect_and_boot(
+    ctx: CaseRun,
+    *,
+    connect_step: int | None,
+    boot_step: int | None,
+    how: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """The station connects (``how``: started, by default) and boots: Reusable State Booted.
+
+    The connection is the station's own, with the run's credentials; a CSMS that
+    refuses it fails ``connect_step`` ("the CSMS validates ... AND upgrades the
+    connection") with the reason the station got, instead of leaving the case waiting
+    for a BootNotification that cannot come.
+    """
+    station = ctx.station
+    refused: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    tried = False
+
+    def on_event(_event: object) -> None:
+        nonlocal tried
+        net = station.network()
+        if net.link is LinkState.CONNECTING:
+            tried = True
+        elif net.link is LinkState.OFFLINE and tried and net.last_error and not refused.done():
+            refused.set_result(net.last_error)
+
+    since = ctx.mark()
+    unsubscribe = station.subscribe(on_event)
+    try:
+        if how is None:
+            await preconditions.apply_general(ctx)
+            await ctx.start_station()
+        else:
+            await how()
+        boot = asyncio.ensure_future(ctx.reply_to("BootNotification", step=boot_step, since=since))
+        waiting: set[asyncio.Future[Any]] = {boot, refused}
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not boot.done():
+                boot.cancel()
+            await asyncio.gather(boot, return_exceptions=True)
+    finally:
+        unsubscribe()
+    if refused.done() and (boot.cancelled() or boot.exception() is not None):
+        ctx.check_that(
+            connect_step,
+            "HTTP upgrade",
+            "(connection)",
+            False,
+            "the station's connection accepted",
+            refused.result(),
+        )
+        raise StopCase(ctx.checks[-1].describe())
+    reply = boot.result()  # or the Inconclusive of reply_to: no BootNotification answered
+    ctx.require(boot_step, "BootNotificationResponse", reply.payload, "status", "Accepted")
+    await station.wait_accepted(ctx.settings.timeout)
+    await states.statuses_reported(ctx, ctx.frames.index(reply))
 
 
 def load_chain(text: Any) -> list[x509.Certificate]:
@@ -129,12 +192,13 @@ def check_chain_from_csr(
     when ``issuers`` are known, signed by one of them (A02.FR.05/06)."""
     message = "CertificateSignedRequest"
     chain = load_chain(signed.get("certificateChain"))
-    ctx.check(
+    ctx.check_that(
         step,
         message,
-        signed,
         "certificateChain",
-        satisfies(lambda _v: bool(chain), "PEM encoded X.509 certificate(s)"),
+        bool(chain),
+        "PEM encoded X.509 certificate(s)",
+        f"{len(chain)} PEM certificate(s)" if chain else "no PEM certificate",
     )
     if not chain:
         return
