@@ -6,7 +6,7 @@ import pytest
 
 from tests.conformance.tampering import never, tamper
 
-FEATURES = frozenset({"MultipleGetVariables", "ResetPerEvse"})
+FEATURES = frozenset({"C-45", "C-13"})
 B_CASES = [
     "TC_B_07_CSMS",
     "TC_B_08_CSMS",
@@ -83,10 +83,10 @@ async def test_a_csms_that_never_sends_the_reset_is_inconclusive(csms_runner) ->
 @pytest.mark.parametrize(
     ("case_id", "feature"),
     [
-        ("TC_B_07_CSMS", "MultipleGetVariables"),
-        ("TC_B_25_CSMS", "ResetPerEvse"),
-        ("TC_B_26_CSMS", "ResetPerEvse"),
-        ("TC_B_27_CSMS", "ResetPerEvse"),
+        ("TC_B_07_CSMS", "C-45"),
+        ("TC_B_25_CSMS", "C-13"),
+        ("TC_B_26_CSMS", "C-13"),
+        ("TC_B_27_CSMS", "C-13"),
     ],
 )
 async def test_a_case_of_an_optional_feature_not_declared_is_not_applicable(

@@ -73,7 +73,7 @@ async def test_security_case_passes_against_the_built_in_csms(
     secure_runner, profile, case_id
 ) -> None:
     run = await secure_runner(profile)
-    result = await run(case_id, features=frozenset({"CombinedCertificate"}))
+    result = await run(case_id, features=frozenset({"ISO-3"}))
     assert result.verdict == "pass", (result.reason, [c.describe() for c in result.checks])
 
 

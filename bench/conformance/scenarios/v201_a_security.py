@@ -9,7 +9,7 @@ profile the run does not use is not applicable, with the reason.
 Connection attempts a station would never make (a wrong user name, TLS 1.1, an
 unknown client certificate, the old profile after an upgrade) are made beside the
 station by ``connection_probe`` and closed at once. Optional CSMS features the
-operator declares: ``CombinedCertificate`` (part 5 ISO-3, TC_A_13).
+operator declares, by their part 5 id: ``ISO-3`` (a combined certificate, TC_A_13).
 """
 
 from __future__ import annotations
@@ -407,9 +407,9 @@ async def v2g_certificate_renewed(ctx: CaseRun) -> None:
 
 @scenario("TC_A_13_CSMS", manual=("trigger_message",))
 async def combined_certificate_renewed(ctx: CaseRun) -> None:
-    # A02.FR.11: SignCombinedCertificate (profile 3, part 5 ISO-3).
+    # A02.FR.11: SignCombinedCertificate (profile 3).
     needs_profile(ctx, 3)
-    ctx.needs_feature("CombinedCertificate")
+    ctx.needs_feature("ISO-3")  # part 5: Combined Charging Station Certificate
     await _v2g_or_combined(ctx, "SignCombinedCertificate")
 
 

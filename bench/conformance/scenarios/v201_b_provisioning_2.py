@@ -2,8 +2,9 @@
 ``v201_b_provisioning`` (several variables, the per-message limit, a custom report,
 resets during transactions and of one EVSE, network connection profiles).
 
-Optional CSMS features (part 5 table 3) the operator declares: ``MultipleGetVariables``
-(C-45, TC_B_07) and ``ResetPerEvse`` (C-13, TC_B_25..27).
+Optional CSMS features (part 5 table 3) the operator declares, by their part 5 id:
+``C-45`` (several elements in a GetVariablesRequest, TC_B_07) and ``C-13`` (Reset per
+EVSE, TC_B_25..27).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def _key(item: dict[str, Any]) -> tuple[str, str, str | None]:
 
 @scenario("TC_B_07_CSMS", manual=("get_variables",))
 async def get_variables_multiple(ctx: CaseRun) -> None:
-    # B06.FR.01-03: two variables in one GetVariablesRequest (part 5 C-45).
-    ctx.needs_feature("MultipleGetVariables")
+    # B06.FR.01-03: two variables in one GetVariablesRequest.
+    ctx.needs_feature("C-45")  # part 5: multiple elements in a GetVariablesRequest
     await preconditions.booted(ctx)
     wanted = [
         _item("OCPPCommCtrlr", "OfflineThreshold"),
@@ -332,16 +333,16 @@ async def reset_immediate_during_transaction(ctx: CaseRun) -> None:
 
 @scenario("TC_B_25_CSMS", manual=("reset_evse",))
 async def reset_evse_without_transaction(ctx: CaseRun) -> None:
-    # B11.FR.04 for one EVSE (part 5 C-13).
-    ctx.needs_feature("ResetPerEvse")
+    # B11.FR.04 for one EVSE.
+    ctx.needs_feature("C-13")  # part 5: Reset per EVSE
     await preconditions.booted(ctx)
     await _reset(ctx, "OnIdle", states.connector_for(ctx))
 
 
 @scenario("TC_B_26_CSMS", manual=("reset_evse",))
 async def reset_evse_on_idle_during_transaction(ctx: CaseRun) -> None:
-    # B12.FR.07: the EVSE's reset waits for its transaction to end (part 5 C-13).
-    ctx.needs_feature("ResetPerEvse")
+    # B12.FR.07: the EVSE's reset waits for its transaction to end.
+    ctx.needs_feature("C-13")  # part 5: Reset per EVSE
     await preconditions.booted(ctx)
     await energy_transfer_started(ctx)
     await _reset(ctx, "OnIdle", states.connector_for(ctx))
@@ -350,8 +351,8 @@ async def reset_evse_on_idle_during_transaction(ctx: CaseRun) -> None:
 
 @scenario("TC_B_27_CSMS", manual=("reset_evse",))
 async def reset_evse_immediate_during_transaction(ctx: CaseRun) -> None:
-    # B12: the EVSE's transaction ends with ImmediateReset (part 5 C-13).
-    ctx.needs_feature("ResetPerEvse")
+    # B12: the EVSE's transaction ends with ImmediateReset.
+    ctx.needs_feature("C-13")  # part 5: Reset per EVSE
     await preconditions.booted(ctx)
     await energy_transfer_started(ctx)
     since = ctx.mark()
