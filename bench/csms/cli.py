@@ -111,8 +111,17 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         help="accept station ids outside the OCPP 2.0.1 rule (48 characters of a-z A-Z 0-9"
         " *-_=+|@.); control characters, slashes and ids over 255 characters stay refused",
     )
-    p.add_argument("--cert", metavar="FILE", help="server certificate (PEM): serve wss://")
-    p.add_argument("--key", metavar="FILE", help="private key of --cert (PEM)")
+    p.add_argument(
+        "--cert",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="server certificate (PEM): serve wss://; give a second --cert/--key pair of the"
+        " other key type (ECDSA and RSA) to offer all four cipher suites of A00.FR.318",
+    )
+    p.add_argument(
+        "--key", action="append", default=[], metavar="FILE", help="private key of --cert (PEM)"
+    )
     p.add_argument(
         "--client-ca", metavar="FILE", help="require client certificates from this CA (profile 3)"
     )
@@ -191,15 +200,32 @@ def config_from_args(args: argparse.Namespace) -> CsmsConfig:
     )
 
 
+# A00.FR.318/421: the CSMS offers TLS_ECDHE_ECDSA_WITH_AES_{128,256}_GCM_* (with an ECDSA
+# certificate) and TLS_RSA_WITH_AES_{128,256}_GCM_* (with an RSA one), which Python's
+# default list leaves out, beside the other forward-secret AES-GCM suites.
+TLS12_CIPHERS = "ECDHE+AESGCM:AES128-GCM-SHA256:AES256-GCM-SHA384"
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _server_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
-    cert, key, client_ca = (getattr(args, n, None) for n in ("cert", "key", "client_ca"))
-    if not cert and not key and not client_ca:
+    certs = _as_list(getattr(args, "cert", None))
+    keys = _as_list(getattr(args, "key", None))
+    client_ca = getattr(args, "client_ca", None)
+    if not certs and not keys and not client_ca:
         return None
-    if not cert or not key:
-        raise ConfigError("--cert and --key go together")
+    if not certs or len(certs) != len(keys):
+        raise ConfigError("--cert and --key go together (one --key per --cert)")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2  # A00.FR.313
     try:
-        context.load_cert_chain(cert, key)
+        context.set_ciphers(TLS12_CIPHERS)
+        for cert, key in zip(certs, keys, strict=True):
+            context.load_cert_chain(cert, key)
         if client_ca:
             context.load_verify_locations(client_ca)
             context.verify_mode = ssl.CERT_REQUIRED

@@ -78,6 +78,13 @@ class StationState:
     # those); keys from the protocol's ``expected_trigger``, consumed as they arrive.
     triggered: set[str] = field(default_factory=set)
     history: deque[IncomingMessage] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+    # 2.0.1 DeviceDataCtrlr.ItemsPerMessage the station reported, by instance
+    # (GetVariables, SetVariables): the CSMS sends no more items per request (B05.FR.11,
+    # B06.FR.05; bench.csms.v201_items).
+    items_per_message: dict[str, int] = field(default_factory=dict)
+    # The highest security profile the station connected with on this CSMS's listener:
+    # a lower one is refused from then on (A05.FR.07). Kept for the run, not stored.
+    security_floor: int = 0
 
 
 @dataclass(slots=True, frozen=True)

@@ -137,6 +137,7 @@ class CentralSystem(V16Commands):
                 relaxed_ids=self.config.relaxed_station_ids,
                 on_auth_failure=self._on_auth_failure,
                 monotonic=self.clock.monotonic,  # password locks run on the CSMS's clock
+                admit=self._admit,
             )
         except BaseException:
             self.store.close()
@@ -304,6 +305,12 @@ class CentralSystem(V16Commands):
             why = conn.protocol.outgoing_refusal(state.registration, action)
             if why is not None:
                 raise NotAllowed(why)
+        split = getattr(conn.protocol, "split_request", None)
+        parts = split(state, action, payload) if split is not None else None
+        if parts is not None:
+            # B05.FR.11, B06.FR.05: no more items per request than the station reported.
+            replies = [await self.call(station_id, action, p, timeout, force=force) for p in parts]
+            return conn.protocol.merge_replies(action, replies)  # type: ignore[no-any-return]
         # Injected faults may hold the request (order) or break it (request, drop); a
         # broken one goes out unvalidated. The CSMS's own bookkeeping keeps the intended one.
         sent, broken = await self.faults.outgoing(station_id, action, payload, timeout)
@@ -450,6 +457,17 @@ class CentralSystem(V16Commands):
         if expected is None:
             return False
         return hmac.compare_digest(expected.encode(), password.encode())
+
+    def _admit(self, station_id: str, profile: int) -> str | None:
+        """A05.FR.07: once a station connected with a security profile, no lower one."""
+        state = self._state(station_id)
+        if profile < state.security_floor:
+            return (
+                f"security profile {profile} refused: this station already connected "
+                f"with security profile {state.security_floor} (A05.FR.07)"
+            )
+        state.security_floor = profile
+        return None
 
     def _timestamp(self) -> float:
         return self.clock.now().timestamp()

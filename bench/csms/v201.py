@@ -25,7 +25,17 @@ from bench.csms.context import StationContext
 from bench.csms.registry import StationState
 from bench.csms.storage import CsmsStore, StatusRow, iso, normalize_timestamp
 from bench.csms.v16 import current_time
+from bench.csms.v201_items import (
+    learn_from_get_variables,
+    learn_from_report,
+    merge_replies,
+    new_password,
+    split_request,
+)
 from bench.ocpp.session import Handler
+
+# Re-exported for the server, which reaches a version's rules through its module.
+__all__ = ["merge_replies", "new_password", "split_request"]
 
 VERSION = "2.0.1"
 SUBPROTOCOL = "ocpp2.0.1"
@@ -123,6 +133,7 @@ def handlers(ctx: StationContext) -> dict[str, Handler]:
         # B07.FR.04/10, B08.FR.04/14: parts of one requestId, seqNo from 0, tbc on all
         # but the last; kept whole for CentralSystem.report().
         store.add_report_part(sid, "NotifyReport", ctx.now_iso(), p)
+        learn_from_report(state, p)  # B05.FR.11, B06.FR.05: its ItemsPerMessage limits
         return {}
 
     table: dict[str, Handler] = {
@@ -158,6 +169,8 @@ def note_reply(
     store: CsmsStore | None = None,
 ) -> None:
     """Remember what an accepted CSMS-initiated call set up on the station."""
+    if action == "GetVariables":
+        learn_from_get_variables(state, reply)  # B05.FR.11, B06.FR.05: ItemsPerMessage
     profile = payload.get("chargingProfile")
     if (
         action == "SetChargingProfile"

@@ -19,7 +19,12 @@ Handshake rules, in the order they are applied:
    check runs before the upgrade, as §2.3 of the whitepaper requires.
    Repeated failures per id and per client address are throttled
    (``bench.transport.auth_throttle``): HTTP 429 with Retry-After.
-4. Subprotocol: the first of ``subprotocols`` that the charge point offers is
+4. With ``admit`` given, the security profile of the request (3: TLS with a client
+   certificate the server verified, 2: TLS with checked Basic credentials, 1: Basic
+   credentials without TLS, 0: neither) goes to ``admit(station_id, profile)``, which
+   may refuse it with a reason: HTTP 403 (the CSMS's A05.FR.07: no lower profile
+   than a station already connected with).
+5. Subprotocol: the first of ``subprotocols`` that the charge point offers is
    selected. If it offers none of them, OCPP-J 1.6 §3.2 says the server MUST
    complete the handshake without a Sec-WebSocket-Protocol header and then
    immediately close — so that is what happens (close code 1002, protocol
@@ -47,10 +52,20 @@ from bench.transport.auth_throttle import AuthThrottle
 from bench.transport.identity import identity_problem
 from bench.transport.websocket import CLOSE_TIMEOUT, MAX_FRAME_BYTES, MAX_QUEUE, WebSocketLink
 
-__all__ = ["BasicAuthCheck", "OcppHandler", "OcppServer", "serve_ocpp", "station_id_from_path"]
+__all__ = [
+    "AdmitCheck",
+    "BasicAuthCheck",
+    "OcppHandler",
+    "OcppServer",
+    "serve_ocpp",
+    "station_id_from_path",
+]
 
 OcppHandler = Callable[[str, WebSocketLink, str], Awaitable[None]]
 BasicAuthCheck = Callable[[str, str], "bool | Awaitable[bool]"]
+
+# (station_id, security profile of the request) -> why it is refused, or None.
+AdmitCheck = Callable[[str, int], "str | None"]
 
 _REALM = "OCPP"
 # Called with (station_id, client address, failures so far) on each refused password.
@@ -109,6 +124,7 @@ async def serve_ocpp(
     relaxed_ids: bool = False,
     on_auth_failure: AuthFailureHook | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    admit: AdmitCheck | None = None,
 ) -> OcppServer:
     """Listen on ``host:port`` (0 = any free port) and serve charge points.
 
@@ -120,6 +136,14 @@ async def serve_ocpp(
     offered_by_us = tuple(subprotocols)
 
     throttle = AuthThrottle(monotonic) if basic_auth is not None else None
+    secure = ssl_context is not None
+
+    def _admitted(conn: ServerConnection, station_id: str, profile: int) -> Response | None:
+        why = admit(station_id, profile) if admit is not None else None
+        if why is None:
+            return None
+        log.info("refused %s on security profile %d: %s", printable(station_id), profile, why)
+        return conn.respond(http.HTTPStatus.FORBIDDEN, why + "\n")
 
     async def process_request(conn: ServerConnection, request: Request) -> Response | None:
         station_id = station_id_from_path(request.path)
@@ -134,7 +158,7 @@ async def serve_ocpp(
                 http.HTTPStatus.BAD_REQUEST, f"Charge point identity refused: {problem}\n"
             )
         if basic_auth is None or throttle is None:
-            return None
+            return _admitted(conn, station_id, _profile_of(conn, secure, password=False))
         address = _client_address(conn)
         wait = throttle.retry_after(station_id, address)
         if wait > 0:
@@ -146,7 +170,7 @@ async def serve_ocpp(
         refused = await _check_basic_auth(conn, request.headers, station_id, basic_auth)
         if refused is None:
             throttle.succeeded(station_id, address)
-            return None
+            return _admitted(conn, station_id, _profile_of(conn, secure, password=True))
         failures = throttle.failed(station_id, address)
         if on_auth_failure is not None:
             on_auth_failure(station_id, address, failures)
@@ -209,6 +233,17 @@ async def _check_basic_auth(
     if not verdict:
         return _unauthorized(conn, "Invalid credentials")
     return None
+
+
+def _profile_of(conn: ServerConnection, secure: bool, *, password: bool) -> int:
+    """The security profile a request arrived with (checked credentials only)."""
+    if secure:
+        transport = conn.transport
+        # A certificate the TLS layer verified (CERT_OPTIONAL or CERT_REQUIRED); {} if none.
+        if transport is not None and transport.get_extra_info("peercert"):
+            return 3
+        return 2 if password else 0
+    return 1 if password else 0
 
 
 def _client_address(conn: ServerConnection) -> str:

@@ -58,10 +58,15 @@ class DirectPrompter:
             self.csms.config.currency = p.get("currency")
             return ManualOutcome(True, "adapter", "price set")
         if "action" in p and "request" in p:
+            # One request at a time per station, as an operator at the console (or the
+            # control API with "wait": true) sends them: the CSMS has taken in the reply
+            # to the last one (a limit the station reported, B06.FR.05) before the next.
+            earlier = [t for t in self._calls if t.get_name() == f"call:{station}"]
+            await asyncio.gather(*earlier, return_exceptions=True)
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
             task = asyncio.get_running_loop().create_task(
-                self.csms.call(station, p["action"], p["request"])
+                self.csms.call(station, p["action"], p["request"]), name=f"call:{station}"
             )
             self._calls.add(task)
             task.add_done_callback(self._settled)

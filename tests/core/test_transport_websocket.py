@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -405,3 +406,51 @@ async def test_set_ping_interval_starts_and_stops_pings_on_an_open_link(start) -
 async def roundtrip_on(link: WebSocketLink, text: str = "still here") -> str:
     await link.send(text)
     return await asyncio.wait_for(link.recv(), 5)
+
+
+# ---------------------------------------------------------------------- admit (A05.FR.07)
+async def test_admit_hears_the_security_profile_of_each_request_and_may_refuse_it(
+    start, pki: Pki, tmp_path: Path
+) -> None:
+    """``admit(station_id, profile)`` sees 3 for a verified client certificate and 2 for
+    checked Basic credentials over TLS; a reason it returns is an HTTP 403 refusal."""
+    heard: list[tuple[str, int]] = []
+
+    def admit(station_id: str, profile: int) -> str | None:
+        heard.append((station_id, profile))
+        return "no profile 2 for CP3" if (station_id, profile) == ("CP3", 2) else None
+
+    context = server_ssl_context(pki.server, client_ca=pki.ca.cert_file)
+    context.verify_mode = ssl.CERT_OPTIONAL  # a certificate is asked for, not required
+    server = await start(
+        ssl_context=context, basic_auth=lambda _id, password: password == KEY, admit=admit
+    )
+    client = pki.ca.issue_client(tmp_path / "pki", "CP3")
+    ca = str(pki.ca.cert_file)
+    with_cert = LinkConfig(
+        server.url,
+        "CP3",
+        password=KEY,
+        ca_file=ca,
+        cert_file=str(client.cert_file),
+        key_file=str(client.key_file),
+    )
+    assert await roundtrip(with_cert) == "CP3|ocpp1.6|hi"
+    with pytest.raises(LinkError) as err:
+        await open_link(LinkConfig(server.url, "CP3", password=KEY, ca_file=ca))
+    assert err.value.status == 403
+    assert await roundtrip(LinkConfig(server.url, "CP4", password=KEY, ca_file=ca))
+    assert heard == [("CP3", 3), ("CP3", 2), ("CP4", 2)]
+
+
+async def test_admit_hears_profile_1_for_basic_auth_and_0_without_anything(start) -> None:
+    heard: list[tuple[str, int]] = []
+
+    def admit(station_id: str, profile: int) -> None:
+        heard.append((station_id, profile))
+
+    server = await start(basic_auth=lambda _id, password: password == KEY, admit=admit)
+    await roundtrip(LinkConfig(server.url, "CP1", password=KEY))
+    plain = await start(admit=admit)
+    await roundtrip(LinkConfig(plain.url, "CP0"))
+    assert heard == [("CP1", 1), ("CP0", 0)]
