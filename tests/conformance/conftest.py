@@ -41,16 +41,26 @@ class DirectPrompter:
         if request.key == "boot_pending":
             self.csms.set_boot_responses(station, list(p["statuses"]))
             return ManualOutcome(True, "adapter", "boot responses set")
+        if "action" in p and "requests" in p:
+            # One instruction the CSMS carries out with several requests (a list too
+            # long for one message): sent one after the other, in the background.
+            self._spawn(self._send_each(station, p["action"], list(p["requests"])))
+            return ManualOutcome(True, "adapter", f"{len(p['requests'])} x {p['action']} sent")
         if "action" in p and "request" in p:
             # Not awaited: the CSMS's call ends when the station answers, which may
             # come after steps the case still has to play.
-            task = asyncio.get_running_loop().create_task(
-                self.csms.call(station, p["action"], p["request"])
-            )
-            self._calls.add(task)
-            task.add_done_callback(self._calls.discard)
+            self._spawn(self.csms.call(station, p["action"], p["request"]))
             return ManualOutcome(True, "adapter", f"{p['action']} sent")
         return ManualOutcome(False, "nobody", f"no direct action for {request.key!r}")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _send_each(self, station: str, action: str, requests: list[dict[str, Any]]) -> None:
+        for payload in requests:
+            await self.csms.call(station, action, payload)
 
     async def drain(self) -> None:
         for task in list(self._calls):
