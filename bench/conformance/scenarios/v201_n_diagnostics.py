@@ -19,6 +19,7 @@ from bench.conformance.expect import field_at, integer_at_least, satisfies
 from bench.conformance.scenarios import scenario
 from bench.conformance.states_diagnostics import (
     UploadSink,
+    booted,
     csms_answer,
     csms_call,
     expect_station,
@@ -96,7 +97,7 @@ async def _log_status(ctx: CaseRun, *, since: int, request_id: Any, status: str,
 
 async def _upload_log(ctx: CaseRun, log_type: str) -> None:
     """TC_N_25/35_CSMS: GetLog accepted, Uploading and Uploaded each answered."""
-    await states.booted(ctx)
+    await booted(ctx)
     async with UploadSink() as sink:
         since = ctx.mark()
         request, reply = await _ask_log(ctx, 1, log_type, 1, sink.url)
@@ -124,7 +125,7 @@ async def log_rejected(ctx: CaseRun) -> None:
     # N01: the case's station rejects the request (the bench's would upload to any
     # HTTP(S) location), so the Rejected is scripted. No tool validation beyond the
     # schema; nothing is uploaded.
-    await states.booted(ctx)
+    await booted(ctx)
     with scripted_reply(ctx, "GetLog", lambda _req: {"status": "Rejected"}):
         await _ask_log(ctx, 1, "DiagnosticsLog", 1, "http://127.0.0.1:9/logs/")
 
@@ -134,7 +135,7 @@ async def second_log_request(ctx: CaseRun) -> None:
     # N01.FR.12/20: a GetLog while one uploads cancels it: AcceptedCanceled to the new
     # request and for the old one, then the new upload. The bench's upload location
     # holds uploads until the second request is answered, so the first still runs.
-    await states.booted(ctx)
+    await booted(ctx)
     async with UploadSink(hold=True) as sink:
         since = ctx.mark()
         first, reply = await _ask_log(ctx, 1, "DiagnosticsLog", 1, sink.url)
@@ -237,7 +238,7 @@ async def _customer_known(ctx: CaseRun) -> None:
 def _customer_case(case_id: str, *, report: bool, clear: bool, data: bool, doc: str) -> None:
     @scenario(case_id, manual=(CUSTOMER,))
     async def run(ctx: CaseRun) -> None:
-        await states.booted(ctx)
+        await booted(ctx)
         if data:
             await _customer_known(ctx)
         request, reply = await _ask_customer(
@@ -267,7 +268,7 @@ _customer_case("TC_N_32_CSMS", report=False, clear=True, data=True, doc="clear, 
 async def customer_information_rejected(ctx: CaseRun) -> None:
     # N09.FR.01/04: the case's station rejects the request (the bench's accepts one
     # with report true), so the Rejected is scripted.
-    await states.booted(ctx)
+    await booted(ctx)
     with scripted_reply(ctx, "CustomerInformation", lambda _req: {"status": "Rejected"}):
         request, _reply = await _ask_customer(
             ctx,
@@ -284,7 +285,7 @@ async def customer_information_rejected(ctx: CaseRun) -> None:
 async def clear_by_customer_identifier(ctx: CaseRun) -> None:
     # N10.FR.08 with a customerIdentifier (part 5 C-14: an optional CSMS feature).
     ctx.needs_feature("CustomerIdentifier")
-    await states.booted(ctx)
+    await booted(ctx)
     request, reply = await _ask_customer(
         ctx,
         report=True,
@@ -301,7 +302,7 @@ async def clear_by_customer_identifier(ctx: CaseRun) -> None:
 async def clear_by_customer_certificate(ctx: CaseRun) -> None:
     # N10.FR.08 with a customerCertificate (part 5 ISO-4: an optional CSMS feature).
     ctx.needs_feature("CustomerCertificate")
-    await states.booted(ctx)
+    await booted(ctx)
     request, reply = await _ask_customer(
         ctx,
         report=True,
@@ -321,7 +322,7 @@ async def clear_updates_local_list(ctx: CaseRun) -> None:
     # N10.FR.02/08, D01.FR.01/06/18: after clearing a customer the station keeps its
     # Local Authorization List (N10.FR.03), so the CSMS updates it with a differential
     # update of a higher version.
-    await states.booted(ctx)
+    await booted(ctx)
     token = _token(ctx)
     entry = {"idToken": token, "idTokenInfo": {"status": "Accepted"}}
     # Memory state: a local list holding the customer's idToken.

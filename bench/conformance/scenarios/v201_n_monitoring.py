@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.conformance import states
 from bench.conformance.case_run import CaseRun, Inconclusive
 from bench.conformance.expect import absent, field_at, integer_at_least, satisfies
 from bench.conformance.scenarios import scenario
 from bench.conformance.states_diagnostics import (
+    booted,
     component_variable,
     csms_call,
     empty_body,
@@ -189,7 +189,7 @@ async def _report(
 async def report_by_criteria(ctx: CaseRun) -> None:
     # N02.FR.05 (criteria), N02.FR.10 (EmptyResultSet). The station's monitors are all
     # Delta ones, so both answers are the case's, scripted.
-    await states.booted(ctx)
+    await booted(ctx)
     await _report(
         ctx,
         1,
@@ -216,7 +216,7 @@ async def report_by_variable(ctx: CaseRun) -> None:
     # and its pre-configured one on EVSE #1 AvailabilityState (reported). The document
     # writes componentVariable[1] for step 3 though its instruction names that one
     # variable alone: ``_check_variables`` takes any position.
-    await states.booted(ctx)
+    await booted(ctx)
     power = _cv("ChargingStation", "Power")
     availability = _cv("EVSE", "AvailabilityState", EVSE_ID)
     await _report(
@@ -241,7 +241,7 @@ async def report_by_variable(ctx: CaseRun) -> None:
 async def report_by_criteria_and_variable(ctx: CaseRun) -> None:
     # N02.FR.05, N02.FR.10. The station's pre-configured Delta monitor on EVSE #1
     # would be reported and it has no threshold monitor: both answers are scripted.
-    await states.booted(ctx)
+    await booted(ctx)
     availability = _cv("EVSE", "AvailabilityState", EVSE_ID)
     power = _cv("ChargingStation", "Power")
     await _report(
@@ -273,7 +273,7 @@ async def report_by_criteria_and_variables(ctx: CaseRun) -> None:
     # for AvailabilityState") agree, so those are judged: step 1 Threshold monitors of
     # Power (none: EmptyResultSet), step 3 Delta monitors of AvailabilityState (the
     # station's hard-wired and pre-configured ones: reported).
-    await states.booted(ctx)
+    await booted(ctx)
     power = [_cv("ChargingStation", "Power"), _cv("EVSE", "Power", EVSE_ID)]
     availability = [
         _cv("ChargingStation", "AvailabilityState"),
@@ -302,7 +302,7 @@ async def report_by_criteria_and_variables(ctx: CaseRun) -> None:
 @scenario("TC_N_47_CSMS", manual=(GET_REPORT,))
 async def report_all(ctx: CaseRun) -> None:
     # N02.FR.01/03: no criteria and no variables: every monitor, reported by the station.
-    await states.booted(ctx)
+    await booted(ctx)
     request = await _report(
         ctx,
         1,
@@ -320,7 +320,7 @@ async def report_all(ctx: CaseRun) -> None:
 @scenario("TC_N_05_CSMS", manual=("set_monitoring_base",))
 async def set_monitoring_base(ctx: CaseRun) -> None:
     # N03.FR.03-05: All, FactoryDefault and HardWiredOnly; the station accepts each.
-    await states.booted(ctx)
+    await booted(ctx)
     for step, base in ((1, "All"), (3, "FactoryDefault"), (5, "HardWiredOnly")):
         since = ctx.mark()
         request = await ctx.request_by_hand(
@@ -336,7 +336,7 @@ async def set_monitoring_base(ctx: CaseRun) -> None:
 
 
 async def _set_level(ctx: CaseRun, status: str) -> None:
-    await states.booted(ctx)
+    await booted(ctx)
     since = ctx.mark()
     with scripted_reply(ctx, "SetMonitoringLevel", lambda _req: {"status": status}):
         request = await ctx.request_by_hand(
@@ -354,7 +354,7 @@ async def _set_level(ctx: CaseRun, status: str) -> None:
 @scenario("TC_N_16_CSMS", manual=("set_monitoring_level",))
 async def set_monitoring_level(ctx: CaseRun) -> None:
     # N05.FR.01: severity 4, accepted (the station's own answer: 4 is in 0-9).
-    await states.booted(ctx)
+    await booted(ctx)
     since = ctx.mark()
     request = await ctx.request_by_hand(
         "set_monitoring_level",
@@ -413,7 +413,7 @@ async def _set_monitors(ctx: CaseRun, items: list[dict[str, Any]], text: str) ->
     # The case assumes no monitor on these variables; the station's pre-configured
     # Delta monitor of severity 8 on EVSE.AvailabilityState would make it a Duplicate
     # (N04.FR.10), so the case's Accepted is scripted.
-    await states.booted(ctx)
+    await booted(ctx)
     since = ctx.mark()
     with scripted_reply(ctx, "SetVariableMonitoring", _accept_all):
         request = await ctx.request_by_hand(
@@ -472,7 +472,7 @@ async def set_two_monitors(ctx: CaseRun) -> None:
 @scenario("TC_N_18_CSMS", manual=("get_variables", "clear_variable_monitoring"))
 async def clear_more_monitors_than_allowed(ctx: CaseRun) -> None:
     # N06.FR.04: never more ids in one request than ItemsPerMessage[ClearVariableMonitoring].
-    await states.booted(ctx)
+    await booted(ctx)
     item = {
         "component": {"name": "MonitoringCtrlr"},
         "variable": {"name": "ItemsPerMessage", "instance": "ClearVariableMonitoring"},
@@ -566,7 +566,7 @@ async def _judge_split(ctx: CaseRun, since: int, ids: list[int], limit: int) -> 
 @scenario("TC_N_44_CSMS", manual=("clear_variable_monitoring",))
 async def clear_hard_wired_monitor(ctx: CaseRun) -> None:
     # N06.FR.03: a hard-wired monitor cannot be cleared; the station says Rejected.
-    await states.booted(ctx)
+    await booted(ctx)
     since = ctx.mark()
     await ctx.manual(
         "clear_variable_monitoring",
@@ -621,7 +621,7 @@ async def periodic_events(ctx: CaseRun) -> None:
     # N08.FR.02: the CSMS answers each periodic NotifyEvent with an empty response.
     # The station has no periodic monitor (only the CSMS could set one), so the
     # events are the case's: EVSE #1 Power, three periods.
-    await states.booted(ctx)
+    await booted(ctx)
     await _events_answered(
         ctx, [_power_event(ctx, 9000 + n, "Periodic") for n in range(3)], answered=2
     )
@@ -630,7 +630,7 @@ async def periodic_events(ctx: CaseRun) -> None:
 @scenario("TC_N_50_CSMS")
 async def periodic_triggered_event(ctx: CaseRun) -> None:
     # N07/N08: a NotifyEvent with trigger Periodic; the CSMS answers it.
-    await states.booted(ctx)
+    await booted(ctx)
     await _events_answered(ctx, [_power_event(ctx, 9100, "Periodic")], answered=2)
 
 
@@ -638,7 +638,7 @@ async def periodic_triggered_event(ctx: CaseRun) -> None:
 async def write_only_event(ctx: CaseRun) -> None:
     # N07.FR.10: a monitor on a write-only variable reports an empty actualValue.
     # SecurityCtrlr.BasicAuthPassword is the station's write-only variable.
-    await states.booted(ctx)
+    await booted(ctx)
     payload = _event(
         ctx,
         9200,
@@ -656,7 +656,7 @@ async def threshold_cleared_after_reboot(ctx: CaseRun) -> None:
     # N07.FR.14: after a reboot the station finds a tripped UpperThreshold back within
     # its limit and reports it cleared. The station reboots for real; the event is the
     # case's (the station has no threshold monitor).
-    await states.booted(ctx)
+    await booted(ctx)
     since = ctx.mark()
     await ctx.station.reboot()
     reply = await ctx.reply_to("BootNotification", step=None, since=since)
