@@ -23,7 +23,6 @@ arrives while the first one is still uploading (TC_N_36_CSMS).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ from bench.conformance import states
 from bench.conformance.case_run import CaseRun, Inconclusive
 from bench.conformance.expect import Expectation, field_at, shown
 from bench.kernel.frames import FrameRecord
-
-log = logging.getLogger(__name__)
 
 MAX_PARTS = 100  # report parts (tbc) one request may bring before the case gives up
 
@@ -265,6 +262,14 @@ def component_variable(
         )
 
     return test
+
+
+def cv(component: str, variable: str, evse: int | None = None) -> dict[str, Any]:
+    """A ComponentVariableType: the component (on ``evse``) and the variable."""
+    comp: dict[str, Any] = {"name": component}
+    if evse is not None:
+        comp["evse"] = {"id": evse}
+    return {"component": comp, "variable": {"name": variable}}
 
 
 def named(component: str, variable: str, evse: int | None = None) -> str:
