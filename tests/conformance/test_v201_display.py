@@ -8,6 +8,7 @@ import pytest
 
 from bench.conformance.catalogue import cases
 from bench.conformance.results import Verdict
+from bench.conformance.states_diagnostics import same_instant
 from tests.conformance.misbehaving import acknowledge_only
 
 DISPLAY = [c.id for c in cases(sut="csms", version="2.0.1") if c.block == "O"]
@@ -88,3 +89,23 @@ async def test_a_csms_that_never_asks_for_the_messages_is_inconclusive(csms_runn
     result = await csms_runner("TC_O_03_CSMS", timeout=0.5)
     assert result.verdict == Verdict.INCONCLUSIVE
     assert result.reason == "the CSMS's GetDisplayMessagesRequest did not arrive within 0.5 s"
+
+
+def test_a_date_time_in_another_iso_spelling_names_the_same_instant():
+    # The configured start and end times are compared as instants, not as text.
+    start = same_instant("2026-01-01T10:00:00Z")
+    assert start("2026-01-01T10:00:00.000Z")
+    assert start("2026-01-01T11:00:00+01:00")
+    assert not start("2026-01-01T10:00:01Z")
+    assert not start("2026-01-01T10:00:00")  # no zone: not an instant
+
+
+async def test_a_start_time_other_than_the_configured_one_fails_naming_it(csms_runner):
+    # O01.FR.05: the message is to show from the configured startDateTime.
+    result = await csms_runner(
+        "TC_O_13_CSMS",
+        faults=["request:SetDisplayMessage:message.startDateTime=2020-01-01T00:00:00Z"],
+    )
+    assert result.verdict == Verdict.FAIL
+    assert result.reason.startswith("step 1: SetDisplayMessageRequest.message.startDateTime: ")
+    assert result.reason.endswith("got 2020-01-01T00:00:00Z")

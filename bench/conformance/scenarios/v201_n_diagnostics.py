@@ -49,14 +49,23 @@ def _log_request(log_type: str, request_id: int, location: str) -> dict[str, Any
 
 
 async def _ask_log(
-    ctx: CaseRun, step: int, log_type: str, request_id: int, location: str, text: str = ""
+    ctx: CaseRun,
+    step: int,
+    log_type: str,
+    request_id: int,
+    location: str,
+    text: str = "",
+    *,
+    offer: bool = True,
 ) -> tuple[dict[str, Any], FrameRecord]:
-    """The manual action and the CSMS's GetLogRequest; returns it and the station's reply."""
+    """The manual action and the CSMS's GetLogRequest; returns it and the station's reply.
+
+    ``offer``: the instruction offers ``location`` (the bench's upload location)."""
     since = ctx.mark()
+    where = f". If the CSMS lets you choose where the log goes, use {location}" if offer else ""
     await ctx.manual(
         GET_LOG,
-        f"Request the CSMS to send a GetLogRequest for the {log_type}{text}. If the CSMS "
-        f"lets you choose where the log goes, use {location}",
+        f"Request the CSMS to send a GetLogRequest for the {log_type}{text}{where}",
         step=step,
         action="GetLog",
         request=_log_request(log_type, request_id, location),
@@ -127,7 +136,8 @@ async def log_rejected(ctx: CaseRun) -> None:
     # schema; nothing is uploaded.
     await booted(ctx)
     with scripted_reply(ctx, "GetLog", lambda _req: {"status": "Rejected"}):
-        await _ask_log(ctx, 1, "DiagnosticsLog", 1, "http://127.0.0.1:9/logs/")
+        # A location only a console-driven CSMS sends as it is: nothing goes there.
+        await _ask_log(ctx, 1, "DiagnosticsLog", 1, "http://127.0.0.1:9/logs/", offer=False)
 
 
 @scenario("TC_N_36_CSMS", manual=(GET_LOG,))
