@@ -57,21 +57,24 @@ class DirectPrompter:
             self.csms.config.price_per_kwh = float(p["price_per_kwh"])
             self.csms.config.currency = p.get("currency")
             return ManualOutcome(True, "adapter", "price set")
-        if "action" in p and "request" in p:
+        if "action" in p and ("request" in p or "requests" in p):
             # One request at a time per station, as an operator at the console (or the
             # control API with "wait": true) sends them: the CSMS has taken in the reply
             # to the last one (a limit the station reported, B06.FR.05) before the next.
             earlier = [t for t in self._calls if t.get_name() == f"call:{station}"]
             await asyncio.gather(*earlier, return_exceptions=True)
             # Not awaited: the CSMS's call ends when the station answers, which may
-            # come after steps the case still has to play.
-            task = asyncio.get_running_loop().create_task(
-                self.csms.call(station, p["action"], p["request"]), name=f"call:{station}"
-            )
-            self._calls.add(task)
-            task.add_done_callback(self._settled)
-            return ManualOutcome(True, "adapter", f"{p['action']} sent")
+            # come after steps the case still has to play. One instruction may take
+            # several requests (a list too long for one message): sent one by one.
+            payloads = [p["request"]] if "request" in p else list(p["requests"])
+            self._spawn(station, self._send_each(station, p["action"], payloads))
+            return ManualOutcome(True, "adapter", f"{len(payloads)} x {p['action']} sent")
         return ManualOutcome(False, "nobody", f"no direct action for {request.key!r}")
+
+    def _spawn(self, station: str, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=f"call:{station}")
+        self._calls.add(task)
+        task.add_done_callback(self._settled)
 
     def _settled(self, task: asyncio.Task[Any]) -> None:
         # A CALLERROR answer is what some cases expect (TC_K_15): the frames show it and
@@ -79,6 +82,10 @@ class DirectPrompter:
         self._calls.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.failed_calls.append(task.exception())  # type: ignore[arg-type]
+
+    async def _send_each(self, station: str, action: str, requests: list[dict[str, Any]]) -> None:
+        for payload in requests:
+            await self.csms.call(station, action, payload)
 
     async def drain(self) -> None:
         for task in list(self._calls):
