@@ -1,10 +1,12 @@
 """What a 2.0.1 station reports about itself that limits the CSMS's requests (B05, B06, A01).
 
 - ItemsPerMessage: a station reports ``DeviceDataCtrlr.ItemsPerMessage`` with the
-  instance GetVariables / SetVariables (in a GetVariablesResponse or a NotifyReport);
-  the CSMS then sends no more items per request than that (B06.FR.05, B05.FR.11):
-  ``split_request`` cuts a longer GetVariables / SetVariables into several requests
-  and ``merge_replies`` joins their results into one reply, in the request's order.
+  instance GetVariables / SetVariables, and ``MonitoringCtrlr.ItemsPerMessage`` with
+  the instance SetVariableMonitoring / ClearVariableMonitoring (in a
+  GetVariablesResponse or a NotifyReport); the CSMS then sends no more items per
+  request than that (B06.FR.05, B05.FR.11, N04.FR.09, N06.FR.04): ``split_request``
+  cuts a longer request into several and ``merge_replies`` joins their results into
+  one reply, in the request's order.
 - BasicAuthPassword: ``new_password`` is the password a SetVariables set that the
   station Accepted; from then on the CSMS takes only it (A01.FR.03); a refusal leaves
   the old one in force (A01.FR.04).
@@ -21,24 +23,32 @@ from bench.csms.registry import StationState
 LIMITED = {
     "GetVariables": ("getVariableData", "getVariableResult", "GetVariables"),
     "SetVariables": ("setVariableData", "setVariableResult", "SetVariables"),
+    "SetVariableMonitoring": ("setMonitoringData", "setMonitoringResult", "SetVariableMonitoring"),
+    "ClearVariableMonitoring": ("id", "clearMonitoringResult", "ClearVariableMonitoring"),
 }
-_DEVICE_DATA = ("DeviceDataCtrlr", "DeviceDataCtrl")
+# The controller whose ItemsPerMessage instance limits each (its two spellings).
+_LIMITING = {
+    "GetVariables": ("DeviceDataCtrlr", "DeviceDataCtrl"),
+    "SetVariables": ("DeviceDataCtrlr", "DeviceDataCtrl"),
+    "SetVariableMonitoring": ("MonitoringCtrlr", "MonitoringCtrl"),
+    "ClearVariableMonitoring": ("MonitoringCtrlr", "MonitoringCtrl"),
+}
 
 
 def _limit_of(component: Any, variable: Any, value: Any) -> tuple[str, int] | None:
-    """(instance, limit) when the item is a DeviceDataCtrlr.ItemsPerMessage value."""
+    """(instance, limit) when the item is an ItemsPerMessage value that limits a request."""
     if not isinstance(component, dict) or not isinstance(variable, dict):
         return None
-    if component.get("name") not in _DEVICE_DATA or variable.get("name") != "ItemsPerMessage":
+    if variable.get("name") != "ItemsPerMessage":
         return None
     instance = variable.get("instance")
+    if instance not in _LIMITING or component.get("name") not in _LIMITING[instance]:
+        return None
     try:
         limit = int(str(value))
     except ValueError:
         return None
-    if instance not in ("GetVariables", "SetVariables") or limit < 1:
-        return None
-    return instance, limit
+    return (instance, limit) if limit >= 1 else None
 
 
 def learn_from_get_variables(state: StationState, reply: dict[str, Any]) -> None:

@@ -70,6 +70,32 @@ def test_a_limit_reported_in_a_notify_report_splits_set_variables() -> None:
     assert merge_replies("SetVariables", replies) == {"setVariableResult": [1, 2, 3]}
 
 
+async def test_clear_variable_monitoring_above_the_reported_items_per_message_is_split(
+    csms, make_cp201
+) -> None:
+    """N06.FR.04: once the station reported MonitoringCtrlr.ItemsPerMessage
+    [ClearVariableMonitoring], a request with one id more leaves the CSMS as two, and the
+    caller gets one reply with a result per id."""
+    cp = await make_cp201(csms.url)
+    limit_item = {
+        "component": {"name": "MonitoringCtrlr"},
+        "variable": {"name": "ItemsPerMessage", "instance": "ClearVariableMonitoring"},
+    }
+    reply = await csms.call("CS1", "GetVariables", {"getVariableData": [limit_item]})
+    limit = int(reply["getVariableResult"][0]["attributeValue"])
+    ids = list(range(1, limit + 2))
+    frames = frame_list(cp).records
+    before = len(frames)
+    reply = await csms.call("CS1", "ClearVariableMonitoring", {"id": ids})
+    assert [r["id"] for r in reply["clearMonitoringResult"]] == ids
+    sent = [
+        len(r.payload["id"])
+        for r in frames[before:]
+        if r.direction == "rx" and r.type == "CALL" and r.action == "ClearVariableMonitoring"
+    ]
+    assert sent == [limit, 1]
+
+
 async def test_the_csms_takes_the_new_basic_auth_password_the_station_accepted(
     make_csms, make_cp201
 ) -> None:
