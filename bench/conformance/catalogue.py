@@ -9,9 +9,11 @@ package; a test counts them against the documents so no case goes missing.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 VERSIONS = ("1.6", "2.0.1")
@@ -22,8 +24,12 @@ SUTS = ("csms", "cs")  # the system under test: a central system, or a charging 
 class CaseStep:
     """One numbered step of a case's main scenario, with the side that takes it."""
 
-    number: int | None  # None for an unnumbered line (a manual action, a note)
-    side: str  # "station", "csms", "both" (a reusable state, a note) or "manual"
+    number: int | None  # None for an unnumbered line (a note, most manual actions)
+    # "station", "csms", "both" (a reusable state, a note) or "manual": a person's action
+    # on the system under test. A manual step keeps the number the document gives it
+    # ("1. Manually request CSMS to ..."): the tool validations of that step then apply
+    # to the message the CSMS sends because of it.
+    side: str
     text: str
 
 
@@ -33,11 +39,12 @@ class Case:
     name: str
     version: str  # "1.6" | "2.0.1"
     sut: str  # "csms" | "cs"
-    block: str  # 2.0.1: the functional block letter ("B"); 1.6: the document's section
-    block_name: str  # "Provisioning", "Core Profile: Cold Boot", ...
+    block: str  # 2.0.1: the functional block letter ("B"); 1.6: the document's section ("3.4")
+    block_name: str  # "Provisioning"; 1.6: "Core Profile - Remote actions Happy flow"
     use_cases: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
-    profiles: tuple[str, ...] = ()  # certification profiles that select it (2.0.1 part 5)
+    profiles: tuple[str, ...] = ()  # certification profiles that select it (2.0.1 part 5;
+    # 1.6: the feature profile of its section, see bench.conformance.extraction.octt16)
     description: str = ""
     purpose: str = ""
     prerequisites: str = ""
@@ -50,8 +57,34 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ReusableState:
+    """A state a case builds on ("Booted", "EnergyTransferStarted"): steps run before or
+    within a case. 2.0.1 part 6 and the 1.6 document define them per system under test;
+    memory states ("CertificateInstalled") are kept here too, with ``kind`` "memory".
+    """
+
+    name: str
+    version: str
+    sut: str  # "csms" | "cs": the side whose cases use it
+    kind: str  # "reusable" | "memory"
+    description: str = ""
+    configuration: str = ""
+    memory: str = ""
+    before_states: str = ""  # the document's text: "If State is NOT Authorized then ..."
+    reusable_states: tuple[str, ...] = ()  # the states that text and the steps name
+    steps: tuple[CaseStep, ...] = ()
+    tool_validations: str = ""
+    post_condition: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _steps_from_json(raw: list[dict[str, Any]]) -> tuple[CaseStep, ...]:
+    return tuple(CaseStep(s.get("number"), s["side"], s["text"]) for s in raw)
+
+
 def _case_from_json(raw: dict[str, Any]) -> Case:
-    steps = tuple(CaseStep(s.get("number"), s["side"], s["text"]) for s in raw.get("steps", ()))
+    steps = _steps_from_json(raw.get("steps", []))
     tuples = ("use_cases", "requirements", "profiles", "reusable_states")
     values: dict[str, Any] = {k: tuple(raw[k]) if k in tuples else raw[k] for k in raw}
     values["steps"] = steps
@@ -59,10 +92,18 @@ def _case_from_json(raw: dict[str, Any]) -> Case:
 
 
 @cache
-def _load(version: str) -> tuple[Case, ...]:
+def _document(version: str) -> dict[str, Any]:
+    if version not in VERSIONS:
+        raise ValueError(f"unknown OCPP version {version!r}; use 1.6 or 2.0.1")
     name = f"cases-{version}.json"
     text = resources.files("bench.conformance.data").joinpath(name).read_text("utf-8")
-    return tuple(_case_from_json(c) for c in json.loads(text)["cases"])
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+@cache
+def _load(version: str) -> tuple[Case, ...]:
+    return tuple(_case_from_json(c) for c in _document(version)["cases"])
 
 
 def cases(
@@ -91,6 +132,19 @@ def case(case_id: str) -> Case:
 
 @cache
 def certification_profiles(version: str) -> tuple[str, ...]:
-    """The certification profile names a run may select (2.0.1 part 5; 1.6: OCTT's)."""
-    text = resources.files("bench.conformance.data").joinpath(f"cases-{version}.json")
-    return tuple(json.loads(text.read_text("utf-8")).get("profiles", ()))
+    """The certification profile names a run may select (2.0.1 part 5; 1.6: see extract)."""
+    return tuple(_document(version).get("profiles", ()))
+
+
+@cache
+def reusable_states(version: str, sut: str = "csms") -> Mapping[str, ReusableState]:
+    """The reusable and memory states of one version for one system under test, by name."""
+    if sut not in SUTS:
+        raise ValueError(f"unknown system under test {sut!r}; use csms or cs")
+    out: dict[str, ReusableState] = {}
+    for name, raw in _document(version).get("reusable_states", {}).get(sut, {}).items():
+        values = dict(raw, name=name, version=version, sut=sut)
+        values["steps"] = _steps_from_json(raw.get("steps", []))
+        values["reusable_states"] = tuple(raw.get("reusable_states", ()))
+        out[name] = ReusableState(**values)
+    return MappingProxyType(out)  # cached: shared by every caller, so read-only
