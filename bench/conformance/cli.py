@@ -66,6 +66,13 @@ def add_conformance_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--profile", help="certification profiles (comma list)")
     run.add_argument("--cases", help="only these case ids (comma list)")
     run.add_argument("--adapter", metavar="FILE", help="adapter file for manual actions")
+    run.add_argument(
+        "--adapter-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set an adapter [vars] value (repeatable), e.g. an API address or token",
+    )
     run.add_argument("--interactive", action="store_true", help="ask on the terminal")
     run.add_argument("--timeout", type=float, default=30.0, help="seconds the CSMS has per step")
     run.add_argument("--report", required=True, metavar="DIR", help="folder for the report")
@@ -114,6 +121,16 @@ def list_cases(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _adapter_vars(items: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise AdapterError(f"--adapter-var {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
 @contextlib.asynccontextmanager
 async def _target(args: argparse.Namespace) -> AsyncIterator[Target]:
     """``--csms builtin``: one started here with its shipped adapter; else the URL given."""
@@ -121,11 +138,14 @@ async def _target(args: argparse.Namespace) -> AsyncIterator[Target]:
         async with builtin_csms(args.ocpp, args.id) as target:
             yield target
         return
+    if args.adapter_var and not args.adapter:
+        raise AdapterError("--adapter-var needs --adapter")
     async with external_csms(
         args.csms,
         args.ocpp,
         args.id,
         adapter=args.adapter,
+        adapter_vars=_adapter_vars(args.adapter_var or []),
         vendor=args.vendor,
         product=args.product,
         sut_version=args.sut_version,
@@ -164,6 +184,9 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
     if not selected:
         print("ocpp-bench: no case matches the selection", file=sys.stderr)
         return EXIT_USAGE
+    if not _prerequisites_confirmed(selected, args, out):
+        print("ocpp-bench: stopped: the prerequisites were not confirmed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         async with _target(args) as target:
             problem = await reachable(target.url, min(args.timeout, 10.0))
@@ -201,6 +224,42 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
     print(f"{len(run.cases)} cases in {run.duration_s:.1f} s: {summary}", file=out)
     print(f"report: {files.get('report.html', Path(args.report))}", file=out)
     return EXIT_FAILED if run.failed else EXIT_OK
+
+
+def prerequisites(selected: list[Case]) -> dict[str, list[str]]:
+    """Each distinct prerequisite the cases put on the CSMS, with the cases that need it."""
+    out: dict[str, list[str]] = {}
+    for c in selected:
+        text = " ".join(c.prerequisites.split())
+        if text:
+            out.setdefault(text, []).append(c.id)
+    return out
+
+
+def _prerequisites_confirmed(selected: list[Case], args: argparse.Namespace, out: TextIO) -> bool:
+    """List what the CSMS must meet before the run; interactive runs confirm it."""
+    needed = prerequisites(selected)
+    if not needed:
+        return True
+    who = "the built-in adapter sets them" if args.csms == BUILTIN else "confirm them"
+    print(f"Prerequisites the CSMS must meet ({who}):", file=out)
+    for text, ids in needed.items():
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        print(f"  - {text}  [{shown}]", file=out)
+    if not args.interactive or args.csms == BUILTIN:
+        return True
+    print("Press Enter when the CSMS meets them, or type n and Enter to stop: ", end="", file=out)
+    out.flush()
+    answer = sys.stdin.readline()
+    return answer != "" and answer.strip().lower() not in ("n", "no")
+
+
+def build_run_args(argv: list[str]) -> argparse.Namespace:
+    """``conformance csms`` arguments parsed as the command line would (for callers
+    that run it in-process, e.g. tests and the desktop app)."""
+    parser = argparse.ArgumentParser(prog="ocpp-bench")
+    add_conformance_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["conformance", "csms", *argv])
 
 
 def run_conformance_command(args: argparse.Namespace, out: TextIO | None = None) -> int:

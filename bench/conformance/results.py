@@ -66,6 +66,12 @@ class CaseResult:
     manual: list[ManualAction] = field(default_factory=list)
     frames: list[dict[str, Any]] = field(default_factory=list)  # FrameRecord.as_json_dict()
     profiles: tuple[str, ...] = ()
+    block_name: str = ""  # "Provisioning", "Core Profile"
+
+    @property
+    def block_label(self) -> str:
+        """ "B Provisioning": the block and its name, as reports show it."""
+        return f"{self.block} {self.block_name}".strip()
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

@@ -74,7 +74,13 @@ async def run_case(
     t0 = time.perf_counter()
     entry = scenario_for(case.id)
     result = CaseResult(
-        case.id, case.name, case.version, case.block, Verdict.ERROR, profiles=case.profiles
+        case.id,
+        case.name,
+        case.version,
+        case.block,
+        Verdict.ERROR,
+        profiles=case.profiles,
+        block_name=case.block_name,
     )
     result.started = started
     if entry is None:

@@ -103,12 +103,18 @@ async def external_csms(
     station_id: str,
     *,
     adapter: str | Path | None = None,
+    adapter_vars: dict[str, str] | None = None,
     vendor: str = "",
     product: str = "",
     sut_version: str = "",
 ) -> AsyncIterator[Target]:
-    """A CSMS the operator runs; what they type for the report wins over the adapter's."""
+    """A CSMS the operator runs; what they type for the report wins over the adapter's.
+
+    ``adapter_vars`` override the adapter's ``[vars]`` (a token, the API's address).
+    """
     loaded = load_adapter(adapter) if adapter else None
+    if loaded is not None and adapter_vars:
+        loaded = loaded.with_vars(**adapter_vars)
     declared = loaded.sut if loaded is not None else {}
     sut = SystemUnderTest(
         "csms",

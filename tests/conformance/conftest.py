@@ -11,7 +11,7 @@ test needs no second server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from bench.conformance.manual import ManualOutcome, ManualRequest
 from bench.conformance.results import CaseResult
 from bench.conformance.runner import run_case
 from bench.csms.config import CsmsConfig, TagEntry
+from bench.csms.faults import parse_faults
 from bench.csms.server import CentralSystem
 
 
@@ -31,6 +32,7 @@ class DirectPrompter:
     def __init__(self, csms: CentralSystem) -> None:
         self.csms = csms
         self.requests: list[ManualRequest] = []
+        self.failed_calls: list[BaseException] = []  # the station's CALLERRORs, timeouts
         self._calls: set[asyncio.Task[Any]] = set()
 
     async def perform(self, request: ManualRequest) -> ManualOutcome:
@@ -47,9 +49,16 @@ class DirectPrompter:
                 self.csms.call(station, p["action"], p["request"])
             )
             self._calls.add(task)
-            task.add_done_callback(self._calls.discard)
+            task.add_done_callback(self._settled)
             return ManualOutcome(True, "adapter", f"{p['action']} sent")
         return ManualOutcome(False, "nobody", f"no direct action for {request.key!r}")
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        # A CALLERROR answer is what some cases expect (TC_K_15): the frames show it and
+        # the case judges it; kept here rather than left "never retrieved".
+        self._calls.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.failed_calls.append(task.exception())  # type: ignore[arg-type]
 
     async def drain(self) -> None:
         for task in list(self._calls):
@@ -69,11 +78,18 @@ async def csms_runner() -> AsyncIterator[CaseRunner]:
     async with CentralSystem(config) as csms:
         prompter = DirectPrompter(csms)
 
-        async def run(case_id: str, **settings: Any) -> CaseResult:
+        async def run(case_id: str, *, faults: Sequence[str] = (), **settings: Any) -> CaseResult:
+            """Play ``case_id``; ``faults``: the built-in CSMS misbehaves meanwhile
+            (bench.csms.faults specs, e.g. "reply:BootNotification:status=Rejected")."""
             case = catalogue_case(case_id)
             values: dict[str, Any] = {"timeout": 15.0, **settings}
             case_settings = CaseSettings(csms_url=csms.url, version=case.version, **values)
-            return await run_case(case, case_settings, prompter)
+            csms.config.faults = parse_faults(list(faults))
+            try:
+                return await run_case(case, case_settings, prompter)
+            finally:
+                csms.config.faults = []
+                csms.faults.notify()
 
         run.csms = csms  # type: ignore[attr-defined]
         run.prompter = prompter  # type: ignore[attr-defined]

@@ -54,7 +54,7 @@ def _timestamp(epoch_s: float) -> str:
 
 
 def _suite_name(case: CaseResult) -> str:
-    return f"OCPP {case.version} {case.block}"
+    return f"OCPP {case.version} {case.block_label}"
 
 
 def _classname(case: CaseResult, sut_kind: str) -> str:

@@ -45,7 +45,7 @@ def per_block(run: RunResult) -> list[Tally]:
     rows: dict[tuple[str, str], Tally] = {}
     for case in run.cases:
         key = (case.version, case.block)
-        rows.setdefault(key, Tally(f"OCPP {case.version} · {case.block}")).add(case.verdict)
+        rows.setdefault(key, Tally(f"OCPP {case.version} · {case.block_label}")).add(case.verdict)
     return list(rows.values())
 
 
