@@ -3,21 +3,22 @@
 Real parts: each run starts the built-in CSMS and its control API on 127.0.0.1
 (OS-assigned ports), the bench's real station plays the cases, and manual
 actions come up as the real dialog, answered by clicking its buttons. The cases
-are built by hand (the catalogue's data has tests of its own); their scenarios
-are the real ones (TC_B_01_CSMS, TC_B_06_CSMS, TC_B_12_CSMS of 2.0.1 part 6).
+come from the catalogue (2.0.1 part 6): TC_B_01_CSMS runs on its own, TC_B_06_CSMS
+asks for a manual action, TC_B_12_CSMS follows them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from bench.conformance.catalogue import Case
+from bench.conformance.catalogue import cases, certification_profiles
 from bench.conformance.results import Verdict
 from bench.store.workspace import CsmsProfile
 from tests.ui.conftest import running_app, wait_until
@@ -35,29 +36,14 @@ GET_VARIABLES = {
 }
 
 
-def _case(case_id: str, name: str, profiles: tuple[str, ...] = ("Core",)) -> Case:
-    return Case(
-        case_id, name, "2.0.1", "csms", case_id.split("_")[1], "Provisioning", profiles=profiles
-    )
-
-
-CASES = [
-    _case("TC_B_01_CSMS", "Cold Boot Charging Station - Accepted"),
-    _case("TC_B_06_CSMS", "Get Variables - single value"),
-    _case("TC_B_12_CSMS", "Get Base Report - ConfigurationInventory", ("Advanced Device Mgmt",)),
-]
+CASES = ["TC_B_01_CSMS", "TC_B_06_CSMS", "TC_B_12_CSMS"]
 
 
 @contextlib.asynccontextmanager
 async def conformance_window(qtbot, tmp_path: Path) -> AsyncIterator[ConformanceWindow]:
-    """The window with hand-built cases, manual actions to the dialog; any run stopped after."""
+    """The window, manual actions to the dialog; any run stopped after the test."""
     apply_theme(QApplication.instance(), "light")
-    window = ConformanceWindow(
-        lambda: [],
-        tmp_path / "reports",
-        catalogue=lambda version: [c for c in CASES if c.version == version],
-        profiles_of=lambda version: ("Core", "Advanced Device Mgmt"),
-    )
+    window = ConformanceWindow(lambda: [], tmp_path / "reports")
     qtbot.addWidget(window)
     window.opened_urls = []  # type: ignore[attr-defined]
     window.open_url = window.opened_urls.append  # type: ignore[attr-defined]
@@ -161,7 +147,7 @@ async def test_stop_during_a_manual_prompt_keeps_the_finished_case_and_closes_th
     qtbot, tmp_path: Path
 ) -> None:
     async with conformance_window(qtbot, tmp_path) as window:
-        window.setup.set_cases([c.id for c in CASES])
+        window.setup.set_cases(CASES)
         qtbot.mouseClick(window.run_button, _left())
         await wait_until(lambda: window.prompter.dialog is not None, RUN_TIMEOUT, "the prompt")
         assert window.stop_button.isEnabled()
@@ -187,7 +173,7 @@ async def test_clicking_a_case_shows_its_frames_in_the_message_log_view_and_its_
     qtbot, tmp_path: Path
 ) -> None:
     async with conformance_window(qtbot, tmp_path) as window:
-        window.setup.set_profiles(["Core"])  # TC_B_01 and TC_B_06: the 2.0.1 Core cases here
+        window.setup.set_cases(CASES[:2])
         window.setup.shipped.setChecked(True)  # the built-in CSMS's adapter does TC_B_06's step
         await run_to_end(window, qtbot)
         assert [row[:2] for row in window.cases.rows()] == [
@@ -240,6 +226,27 @@ async def test_export_writes_the_four_report_files_and_opens_report_html(
         assert "TC_B_01_CSMS" in html.read_text(encoding="utf-8")
         assert window.opened_urls == [QUrl.fromLocalFile(str(html))]
 
+        # Open report shows the report written last, without writing it again.
+        written = html.stat().st_mtime_ns
+        assert window.open_report() == html
+        assert window.opened_urls[-1] == QUrl.fromLocalFile(str(html))
+        assert html.stat().st_mtime_ns == written
+
+
+async def test_open_report_writes_the_report_into_the_data_folder_first_and_opens_it(
+    qtbot, tmp_path: Path
+) -> None:
+    async with conformance_window(qtbot, tmp_path) as window:
+        window.setup.set_cases(["TC_B_01_CSMS"])
+        await run_to_end(window, qtbot)
+
+        qtbot.mouseClick(window.open_button, _left())
+
+        [folder] = (tmp_path / "reports").iterdir()
+        assert folder.name.startswith("conformance-2.0.1-")
+        assert window.opened_urls == [QUrl.fromLocalFile(str(folder / "report.html"))]
+        assert json.loads((folder / "results.json").read_text())["cases"][0]["verdict"] == "pass"
+
 
 async def test_tools_conformance_opens_a_non_modal_window_offering_the_saved_csms_profiles(
     qtbot, tmp_path: Path
@@ -258,3 +265,50 @@ async def test_tools_conformance_opens_a_non_modal_window_offering_the_saved_csm
         assert entries[0].startswith("Built-in CSMS")
         assert "Lab CSMS — ws://127.0.0.1:9/ocpp" in entries
         assert main.isEnabled()  # the main window stays usable beside it
+
+
+async def test_ticking_a_certification_profile_selects_its_cases_from_the_catalogue(
+    qtbot, tmp_path: Path
+) -> None:
+    # 2.0.1 part 5: a certification profile selects the cases a CSMS must pass.
+    async with conformance_window(qtbot, tmp_path) as window:
+        setup = window.setup
+        shown = [setup.profile_list.item(i).text() for i in range(setup.profile_list.count())]
+        assert [text.split("  (")[0] for text in shown] == list(certification_profiles("2.0.1"))
+
+        setup.set_profiles(["Core"])
+
+        core = cases(sut="csms", version="2.0.1", profiles=("Core",))
+        request = setup.request()
+        assert [c.id for c in request.cases] == [c.id for c in core]
+        assert request.profiles == ("Core",) and request.version == "2.0.1"
+        assert setup.selection_label.text().startswith(f"Run plays {len(core)} cases")
+
+        setup.version.setCurrentIndex(setup.version.findData("1.6"))
+        assert setup.profile_list.count() == len(certification_profiles("1.6"))
+        assert setup.case_tree.topLevelItemCount() == len(cases(sut="csms", version="1.6"))
+
+
+async def test_the_case_filter_keeps_the_cases_whose_id_or_name_has_every_word_typed(
+    qtbot, tmp_path: Path
+) -> None:
+    async with conformance_window(qtbot, tmp_path) as window:
+        setup = window.setup
+        setup.tabs.setCurrentIndex(1)  # Single cases
+        qtbot.keyClicks(setup.filter, "get variables")
+
+        tree = setup.case_tree
+        shown = [
+            (tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1))
+            for i in range(tree.topLevelItemCount())
+            if not tree.topLevelItem(i).isHidden()
+        ]
+        assert ("TC_B_06_CSMS", "Get Variables - single value") in shown
+        assert all("get" in name.lower() and "variables" in name.lower() for _id, name in shown)
+        assert len(shown) < tree.topLevelItemCount()
+        runs = {
+            tree.topLevelItem(i).text(0): tree.topLevelItem(i).text(2)
+            for i in range(tree.topLevelItemCount())
+        }
+        # How each runs, with the built-in CSMS's own adapter unticked (conformance_window).
+        assert (runs["TC_B_01_CSMS"], runs["TC_B_06_CSMS"]) == ("auto", "manual")

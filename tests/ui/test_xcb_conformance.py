@@ -1,7 +1,7 @@
 """The Conformance window on a real (virtual) X server, mid-run with a manual prompt, both palettes.
 
 Starts ``python -m ui.launcher`` on Xvfb with ``QT_QPA_PLATFORM=xcb`` and the
-driver ``tests/ui/xcb_conformance_shots.py``, which runs eight 2.0.1 Provisioning
+driver ``tests/ui/xcb_conformance_shots.py``, which runs ten 2.0.1 Provisioning
 cases against the built-in CSMS, answers the prompts until one is left up, and
 saves ``conformance-light.png`` and ``conformance-dark.png``. Screenshots go to
 ``$OCPP_BENCH_SHOTS`` when set (to look at them), else to the test's tmp folder.
@@ -48,7 +48,7 @@ def test_the_conformance_window_is_shot_mid_run_with_a_manual_prompt_in_both_pal
     stderr = app.stderr()
     assert code == 0, stderr
     assert "Traceback" not in stderr and "unhandled error" not in stderr, stderr
-    assert prompt.startswith("xcb-shots: prompt TC_B_09_CSMS: Request the CSMS to set")
+    assert prompt.startswith("xcb-shots: prompt TC_B_13_CSMS: Request the CSMS to retrieve")
     assert (light.name, dark.name) == ("conformance-light.png", "conformance-dark.png")
     for shot in (light, dark):
         image = QImage(str(shot))

@@ -1,12 +1,12 @@
 """Screenshots of the Conformance window mid-run with a manual prompt showing, light and dark.
 
 Runs inside the real app (``ocpp-bench --drive tests.ui.xcb_conformance_shots:drive``):
-opens Tools ▸ Conformance…, ticks eight 2.0.1 Provisioning cases, unticks the
+opens Tools ▸ Conformance…, ticks ten 2.0.1 Provisioning cases, unticks the
 built-in CSMS's own adapter (so manual actions come to the dialog) and runs them
 against the built-in CSMS. The driver plays the operator: for each prompt it makes
 the CSMS send what the case asks for and clicks Done — except that for
 TC_B_12_CSMS it sends the wrong report base (so a FAIL with its reason shows), and
-at TC_B_09_CSMS it leaves the prompt up. With the failing case selected below, it
+at TC_B_13_CSMS it leaves the prompt up. With the failing case selected below, it
 saves ``conformance-<palette>.png``, switches the palette through View ▸ Palette,
 saves the other, then stops the run and quits.
 
@@ -22,56 +22,27 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from bench.conformance.catalogue import Case
 from tests.ui.xcb_shots import SHOTS_ENV, quit_answering_yes, report, theme_controller, wait_for
 from ui.main_window import MainWindow
 from ui.views.conformance_window import ConformanceWindow
 from ui.views.manual_prompt import ManualPromptDialog
 
 WIDTH, HEIGHT = 1440, 900
-CASE_IDS = (
+CASE_IDS = (  # they run in the catalogue's order
     "TC_B_01_CSMS",
-    "TC_B_14_CSMS",
     "TC_B_06_CSMS",
-    "TC_B_12_CSMS",
-    "TC_B_13_CSMS",
     "TC_B_09_CSMS",
     "TC_B_10_CSMS",
+    "TC_B_12_CSMS",
+    "TC_B_13_CSMS",
+    "TC_B_14_CSMS",
     "TC_B_20_CSMS",
+    "TC_B_30_CSMS",
+    "TC_B_31_CSMS",
 )
-LEAVE_OPEN = "TC_B_09_CSMS"  # the prompt on screen in the shots
+LEAVE_OPEN = "TC_B_13_CSMS"  # the prompt on screen in the shots (two cases queued after)
 WRONG = {"TC_B_12_CSMS": ("reportBase", "FullInventory")}  # a CSMS bug, for a FAIL row
 SHOW_CASE = "TC_B_12_CSMS"
-
-# Used only while the catalogue's data is not in the package: the cases as the
-# 2.0.1 part 6 document names them.
-NAMES = {
-    "TC_B_01_CSMS": "Cold Boot Charging Station - Accepted",
-    "TC_B_14_CSMS": "Get Base Report - SummaryInventory",
-    "TC_B_06_CSMS": "Get Variables - single value",
-    "TC_B_12_CSMS": "Get Base Report - ConfigurationInventory",
-    "TC_B_13_CSMS": "Get Base Report - FullInventory",
-    "TC_B_09_CSMS": "Set Variables - single value",
-    "TC_B_10_CSMS": "Set Variables - multiple values",
-    "TC_B_20_CSMS": "Reset Charging Station - Without ongoing transaction - OnIdle",
-}
-
-
-def _fallback_cases(version: str) -> list[Case]:
-    if version != "2.0.1":
-        return []
-    return [
-        Case(cid, NAMES[cid], "2.0.1", "csms", "B", "Provisioning", profiles=("Core",))
-        for cid in CASE_IDS
-    ]
-
-
-def _use_some_catalogue(window: ConformanceWindow) -> None:
-    if window.setup.problem or not window.setup.cases:
-        window.setup.use_catalogue(_fallback_cases, lambda _v: ("Core",))
-        report("catalogue: hand-built cases (the catalogue's data is not installed)")
-    else:
-        report(f"catalogue: {len(window.setup.cases)} cases")
 
 
 class Operator:
@@ -99,7 +70,12 @@ class Operator:
     def act(self, request: Any) -> None:
         params = request.params
         target = self.window.run.target if self.window.run else None
-        if target is None or target.csms is None or "action" not in params:
+        if target is None or target.csms is None:
+            return
+        if "statuses" in params:  # configure the CSMS's next BootNotification answers
+            target.csms.set_boot_responses(params["station_id"], list(params["statuses"]))
+            return
+        if "action" not in params:
             return
         payload = dict(params["request"])
         if request.case_id in WRONG:
@@ -143,8 +119,9 @@ async def drive(main: MainWindow) -> None:
     window.resize(WIDTH, HEIGHT)
     window.move(0, 0)
     await wait_for(lambda: window.windowHandle().isExposed(), "the Conformance window")
-    _use_some_catalogue(window)
     setup = window.setup
+    if setup.problem:
+        raise RuntimeError(setup.problem)
     setup.shipped.setChecked(False)
     setup.set_cases(list(CASE_IDS))
     setup.filter.setText("TC_B")

@@ -109,8 +109,8 @@ class CaseDetail(QWidget):
             self.log = ops.case_log(result)
             self.log_panel = LogPanel(self.log)
             self.log_panel.setObjectName("conformanceFrames")
-            stations = sorted({str(f.get("station", "")) for f in result.frames} - {""})
-            self.log_panel.set_stations(stations)
+            # One case, one station: the station filter would only take the search's room.
+            self.log_panel.station.setVisible(False)
             self.frames.addWidget(self.log_panel)
             self.frames.setCurrentWidget(self.log_panel)
         self.tabs.setTabText(0, f"Frames ({len(result.frames)})" if result else "Frames")

@@ -317,19 +317,25 @@ class ConformanceSetup(QWidget):
 
     def set_profiles(self, names: list[str]) -> None:
         wanted = {n.lower() for n in names}
+        self.profile_list.blockSignals(True)  # one recount at the end, not one per item
         for index in range(self.profile_list.count()):
             item = self.profile_list.item(index)
             on = str(item.data(Qt.ItemDataRole.UserRole)).lower() in wanted
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.profile_list.blockSignals(False)
         self.tabs.setCurrentIndex(0)
+        self._selection_changed()
 
     def set_cases(self, case_ids: list[str]) -> None:
         wanted = set(case_ids)
+        self.case_tree.blockSignals(True)
         for index in range(self.case_tree.topLevelItemCount()):
             item = self.case_tree.topLevelItem(index)
             on = item.text(0) in wanted
             item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.case_tree.blockSignals(False)
         self.tabs.setCurrentIndex(1)
+        self._selection_changed()
 
     @property
     def by_profile(self) -> bool:
@@ -344,11 +350,12 @@ class ConformanceSetup(QWidget):
 
     def _selection_changed(self) -> None:
         try:
-            count = len(self.selected())
+            chosen = self.selected()
         except OperationError as exc:
             self.selection_label.setText(str(exc))
         else:
-            how = ops.how_each_runs(self.selected(), self.adapter_path())
+            count = len(chosen)
+            how = ops.how_each_runs(chosen, self.adapter_path())
             manual = sum(1 for h in how.values() if h == "manual")
             asks = f"; {manual} ask{'s' if manual == 1 else ''} you to act" if manual else ""
             self.selection_label.setText(f"Run plays {count} case{'s' if count != 1 else ''}{asks}")

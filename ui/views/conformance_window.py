@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 OPEN_KEYS = "Ctrl+Shift+T"
-SETUP_WIDTH = 380
+SETUP_WIDTH = 420
 SETUP_MIN_WIDTH = 340
 SETUP_MAX_WIDTH = 480
 TABLE_MIN_HEIGHT = 200
