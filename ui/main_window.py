@@ -38,6 +38,7 @@ from ui.models.stations import StationListModel
 from ui.operations import csms_console as console_ops
 from ui.operations import perform
 from ui.views.attach_hardware import HardwareActions
+from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
         self.scenarios = install_scenario_runner(self)  # dock, Scenario menu (issue 10)
+        self.conformance = install_conformance(self)  # Tools ▸ Conformance… (issue 13)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -376,6 +378,7 @@ class MainWindow(QMainWindow):
             self.csms_console.stop()
         self._unsubscribe()
         await self.scenarios.stop()  # a running script lets go of its station first
+        await self.conformance.stop()  # a conformance run stops its station and CSMS
         for view in self.views.values():
             view.dispose()
         for bridge in self.bridges.values():

@@ -13,28 +13,29 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench.conformance.adapter import Adapter, AdapterError, AdapterPrompter, load_adapter
+from bench.conformance.adapter import Adapter, AdapterError, load_adapter
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import VERSIONS, Case, cases
-from bench.conformance.manual import ChainPrompter, NoPrompter, Prompter, TerminalPrompter
-from bench.conformance.results import SystemUnderTest, Verdict
+from bench.conformance.manual import TerminalPrompter
+from bench.conformance.results import Verdict
 from bench.conformance.runner import CaseFinished, run_cases
 from bench.conformance.scenarios import all_scenarios
+from bench.conformance.targets import (
+    Target,
+    adapter_settings,
+    builtin_adapter_path,
+    builtin_csms,
+    external_csms,
+    prompter_for,
+    reachable,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
 BUILTIN = "builtin"
-
-
-def builtin_adapter_path() -> Path:
-    """The shipped adapter that lets the built-in CSMS run every case unattended."""
-    return Path(str(resources.files("bench.conformance.adapters").joinpath("builtin.toml")))
 
 
 def add_conformance_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -120,42 +121,6 @@ def list_cases(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-@dataclass
-class _Target:
-    url: str
-    adapter: Adapter | None
-    sut: SystemUnderTest
-
-
-@contextlib.asynccontextmanager
-async def _builtin_csms(args: argparse.Namespace) -> AsyncIterator[_Target]:
-    """The built-in CSMS and its control API, in this process, with the shipped adapter."""
-    from bench.csms.config import CsmsConfig, TagEntry
-    from bench.csms.control import ControlServer
-    from bench.csms.server import CentralSystem
-
-    config = CsmsConfig(boot_retry_interval=1, tags={"TAG1": TagEntry("Accepted")})
-    async with CentralSystem(config) as csms:
-        control = ControlServer(csms)
-        control_url = await control.start()
-        try:
-            adapter = load_adapter(builtin_adapter_path()).with_vars(
-                control=control_url.rstrip("/")
-            )
-            sut = SystemUnderTest(
-                "csms",
-                csms.url,
-                args.ocpp,
-                args.id,
-                adapter.sut.get("vendor", ""),
-                adapter.sut.get("product", ""),
-                adapter.sut.get("version", ""),
-            )
-            yield _Target(csms.url, adapter, sut)
-        finally:
-            await control.stop()
-
-
 def _adapter_vars(items: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for item in items:
@@ -167,40 +132,25 @@ def _adapter_vars(items: list[str]) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def _external_csms(args: argparse.Namespace) -> AsyncIterator[_Target]:
-    adapter = load_adapter(args.adapter) if args.adapter else None
-    if adapter is not None and args.adapter_var:
-        adapter = adapter.with_vars(**_adapter_vars(args.adapter_var))
-    elif args.adapter_var:
+async def _target(args: argparse.Namespace) -> AsyncIterator[Target]:
+    """``--csms builtin``: one started here with its shipped adapter; else the URL given."""
+    if args.csms == BUILTIN:
+        async with builtin_csms(args.ocpp, args.id) as target:
+            yield target
+        return
+    if args.adapter_var and not args.adapter:
         raise AdapterError("--adapter-var needs --adapter")
-    declared = adapter.sut if adapter else {}
-    sut = SystemUnderTest(
-        "csms",
+    async with external_csms(
         args.csms,
         args.ocpp,
         args.id,
-        args.vendor or declared.get("vendor", ""),
-        args.product or declared.get("product", ""),
-        args.sut_version or declared.get("version", ""),
-    )
-    yield _Target(args.csms, adapter, sut)
-
-
-async def _reachable(url: str, timeout: float) -> str | None:
-    """None when a TCP connection to the CSMS opens; else why not."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        return f"{url!r} is not a ws:// or wss:// URL"
-    port = parts.port or (443 if parts.scheme == "wss" else 80)
-    try:
-        async with asyncio.timeout(timeout):
-            _reader, writer = await asyncio.open_connection(parts.hostname, port)
-    except (OSError, TimeoutError) as exc:
-        return f"cannot reach the CSMS at {parts.hostname}:{port}: {exc or 'timed out'}"
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return None
+        adapter=args.adapter,
+        adapter_vars=_adapter_vars(args.adapter_var or []),
+        vendor=args.vendor,
+        product=args.product,
+        sut_version=args.sut_version,
+    ) as target:
+        yield target
 
 
 def _echo_case(out: TextIO) -> Any:
@@ -237,19 +187,14 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
     if not _prerequisites_confirmed(selected, args, out):
         print("ocpp-bench: stopped: the prerequisites were not confirmed", file=sys.stderr)
         return EXIT_USAGE
-    target_cm = _builtin_csms(args) if args.csms == BUILTIN else _external_csms(args)
     try:
-        async with target_cm as target:
-            problem = await _reachable(target.url, min(args.timeout, 10.0))
+        async with _target(args) as target:
+            problem = await reachable(target.url, min(args.timeout, 10.0))
             if problem:
                 print(f"ocpp-bench: {problem}", file=sys.stderr)
                 return EXIT_CONNECT
-            prompters: list[Prompter] = []
-            if target.adapter is not None:
-                prompters.append(AdapterPrompter(target.adapter))
-            if args.interactive:
-                prompters.append(TerminalPrompter(out))
-            prompter: Prompter = ChainPrompter(*prompters) if prompters else NoPrompter()
+            operator = TerminalPrompter(out) if args.interactive else None
+            prompter = prompter_for(target.adapter, operator)
             settings = CaseSettings(
                 csms_url=target.url,
                 version=args.ocpp,
@@ -259,7 +204,7 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
                 cert_file=args.cert,
                 key_file=args.key,
                 timeout=args.timeout,
-                **_adapter_settings(target.adapter),
+                **adapter_settings(target.adapter),
             )
             run = await run_cases(
                 selected,
@@ -277,7 +222,7 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
     counts = run.counts()
     summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
     print(f"{len(run.cases)} cases in {run.duration_s:.1f} s: {summary}", file=out)
-    print(f"report: {files.get('report.html', Path(args.report))}", file=out)
+    print(f"report: {files.get('html', Path(args.report))}", file=out)
     return EXIT_FAILED if run.failed else EXIT_OK
 
 
@@ -307,25 +252,6 @@ def _prerequisites_confirmed(selected: list[Case], args: argparse.Namespace, out
     out.flush()
     answer = sys.stdin.readline()
     return answer != "" and answer.strip().lower() not in ("n", "no")
-
-
-def _adapter_settings(adapter: Adapter | None) -> dict[str, Any]:
-    """``[settings]`` and ``[features]`` of the adapter, as CaseSettings fields."""
-    if adapter is None:
-        return {}
-    allowed = {"valid_id_token", "valid_id_token_type", "invalid_id_token", "station_template"}
-    unknown = sorted(set(adapter.settings) - allowed)
-    if unknown:
-        raise AdapterError(
-            f"adapter {adapter.path}: unknown [settings] {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(allowed))})"
-        )
-    values: dict[str, Any] = dict(adapter.settings)
-    if adapter.features:
-        values["features"] = adapter.features
-    if adapter.claimed_profiles is not None:
-        values["claimed_profiles"] = adapter.claimed_profiles
-    return values
 
 
 def build_run_args(argv: list[str]) -> argparse.Namespace:
