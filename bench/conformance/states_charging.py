@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bench.conformance import states
+from bench.conformance import states, states_v201
 from bench.conformance.case_run import CaseRun, Inconclusive, NotApplicable
 from bench.conformance.expect import as_expectation, field_at, shown
 from bench.kernel.frames import FrameRecord
@@ -49,14 +49,15 @@ class StationDeviation(RuntimeError):
 
 async def prepare(ctx: CaseRun, variables: dict[str, str] | None = None) -> None:
     """Write §3.1's pre-conditions and the case's ``variables`` ("Component/Variable":
-    value) to the station before it starts (it is built, not started, on first use)."""
-    for name, value in {**GENERAL_PRECONDITIONS, **(variables or {})}.items():
-        outcome = await ctx.station.settings.write(name, value)
-        if not outcome.ok:
-            raise StationDeviation(
-                f"the bench's station refused {name} = {value!r}: {outcome.status} "
-                f"{outcome.reason}".strip()
-            )
+    value) to the station before it starts (it is built, not started, on first use).
+
+    Through ``states_v201.configure``, which notes that the general pre-conditions are
+    in force: the Booted state then leaves the case's own values as they are.
+    """
+    try:
+        await states_v201.configure(ctx, variables or {})
+    except RuntimeError as exc:
+        raise StationDeviation(str(exc)) from None
 
 
 def needs_feature(ctx: CaseRun, name: str, part5_id: str) -> None:

@@ -190,9 +190,11 @@ async def _requests_covering(
     asked: set[tuple[str, str, str | None]] = set()
     for _ in range(len(wanted)):
         request = await ctx.csms_request("GetVariables", step=1, since=since)
+        # The request just returned: the first GetVariables CALL from ``since`` on (the
+        # next may be in already when the CSMS sends them back to back).
         record = next(
             r
-            for r in reversed(ctx.frames)
+            for r in ctx.frames[since:]
             if r.direction == "rx" and r.type == "CALL" and r.action == "GetVariables"
         )
         since = ctx.frames.index(record) + 1
