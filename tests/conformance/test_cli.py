@@ -85,7 +85,7 @@ def test_a_run_against_the_built_in_csms_writes_the_four_report_files(tmp_path: 
     assert [c["verdict"] for c in results["cases"]] == ["pass", "pass", "pass"]
     # The manual actions went through the shipped adapter and the control API.
     manual = results["cases"][1]["manual"]
-    assert manual[0]["by"] == "adapter" and "202" in manual[0]["detail"]
+    assert manual[0]["by"] == "adapter" and "/call -> 200" in manual[0]["detail"]
 
 
 def test_an_unknown_case_is_a_usage_error(

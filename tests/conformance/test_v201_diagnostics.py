@@ -8,7 +8,7 @@ import pytest
 
 from bench.conformance.catalogue import cases
 from bench.conformance.results import Verdict
-from tests.conformance.misbehaving import acknowledge_only, rewrite
+from tests.conformance.misbehaving import acknowledge_only
 
 MONITORING = [
     "TC_N_01_CSMS",  # N02.FR.05/10: criteria, EmptyResultSet
@@ -112,12 +112,12 @@ async def test_customer_information_without_the_id_token_fails(csms_runner):
 
 
 async def test_clearing_more_monitors_than_allowed_in_one_request_fails(csms_runner):
-    # N06.FR.04: a CSMS that does not split the ids sends all 21 in one request.
-    def unsplit(params):
-        return {k: v for k, v in params.items() if k != "requests"}
-
-    rewrite(csms_runner, "clear_variable_monitoring", unsplit)
-    result = await csms_runner("TC_N_18_CSMS", timeout=2.0)
+    # N06.FR.04: a CSMS that does not split the ids sends all 21 in one request (the
+    # built-in CSMS splits them; the fault puts every id back into its first request).
+    every_id = list(range(1, 22))
+    result = await csms_runner(
+        "TC_N_18_CSMS", faults=[f"request:ClearVariableMonitoring:id={every_id}"], timeout=2.0
+    )
     assert result.verdict == Verdict.FAIL
     assert result.reason == (
         "step 3: ClearVariableMonitoringRequest.id (request 1): expected at most 20 ids "
