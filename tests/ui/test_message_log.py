@@ -184,7 +184,14 @@ async def test_the_window_log_shows_the_demo_stations_frames_from_sqlite(qtbot, 
         await wait_until(has_boot, what="BootNotification in the log view")
         panel.type.setCurrentIndex(panel.type.findData("CALLRESULT"))
         panel.action.setCurrentIndex(panel.action.findData("BootNotification"))
-        assert panel.model.rowCount() >= 1
+
+        def has_reply() -> bool:
+            # The CSMS's reply is written after the request: on a busy machine it may
+            # reach the database a poll later than the request did.
+            panel.poll()
+            return panel.model.rowCount() >= 1
+
+        await wait_until(has_reply, what="the BootNotification reply in the filtered view")
         panel.select_row(0)
         assert '"status": "Accepted"' in panel.detail.toPlainText()
 
