@@ -10,40 +10,18 @@ way a technician would, before it boots.
 
 from __future__ import annotations
 
-from bench.conformance import states
+from bench.conformance import states, states_v201
 from bench.conformance.case_run import CaseRun
 
-# Part 6 §3.1 "General pre conditions", as device-model settings of the station.
-GENERAL_201 = (
-    ("TxCtrlr/TxStartPoint", "EVConnected,Authorized"),
-    ("TxCtrlr/TxStopPoint", "EVConnected"),
-    ("AuthCtrlr/Enabled", "true"),
-    ("AuthCtrlr/AuthorizeRemoteStart", "false"),
-    ("AlignedDataCtrlr/SendDuringIdle", "false"),
-    ("ChargingStation/AllowNewSessionsPendingFirmwareUpdate", "false"),
-)
-# Read-only on the bench's station, and already as §3.1 wants it.
-FIXED_201 = (("SecurityCtrlr/AdditionalRootCertificateCheck", "false"),)
+# One list for every block: ``states_v201.GENERAL_PRECONDITIONS``.
+GENERAL_201 = states_v201.GENERAL_PRECONDITIONS
 
 
 async def apply_general(ctx: CaseRun) -> None:
     """Write §3.1's values into the (not yet started) station's device model."""
-    settings = ctx.station.settings
-    for name, value in GENERAL_201:
-        if settings.read(name) == value:
-            continue
-        outcome = await settings.write(name, value)
-        if not outcome.ok:
-            raise RuntimeError(
-                f"the station refused the general pre-condition {name} = {value}: "
-                f"{outcome.status} {outcome.reason}".strip()
-            )
-    for name, value in FIXED_201:
-        if settings.read(name) not in (None, value):
-            raise RuntimeError(f"the station's {name} is not {value} (part 6 §3.1)")
+    await states_v201.configure(ctx)
 
 
 async def booted(ctx: CaseRun, *, step: int | None = None) -> None:
-    """§3.1's configuration, then Reusable State Booted."""
-    await apply_general(ctx)
+    """§3.1's configuration, then Reusable State Booted (which applies it too)."""
     await states.booted(ctx, step=step)

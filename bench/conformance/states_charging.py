@@ -31,16 +31,9 @@ from bench.conformance.case_run import CaseRun, Inconclusive, NotApplicable
 from bench.conformance.expect import as_expectation, field_at, shown
 from bench.kernel.frames import FrameRecord
 
-# Part 6 §3.1 General pre conditions (AdditionalRootCertificateCheck is read-only false
-# on the bench's station). AuthCtrlr.Enabled is 2.0.1's name for "AuthEnabled".
-GENERAL_PRECONDITIONS: dict[str, str] = {
-    "TxCtrlr/TxStartPoint": "EVConnected,Authorized",
-    "TxCtrlr/TxStopPoint": "EVConnected",
-    "AuthCtrlr/Enabled": "true",
-    "AuthCtrlr/AuthorizeRemoteStart": "false",
-    "ChargingStation/AllowNewSessionsPendingFirmwareUpdate": "false",
-    "AlignedDataCtrlr/SendDuringIdle": "false",
-}
+# Part 6 §3.1 General pre conditions (one list for every block, in states_v201); this
+# block's cases write them and their own values through ``prepare``.
+GENERAL_PRECONDITIONS: dict[str, str] = dict(states_v201.GENERAL_PRECONDITIONS)
 
 
 class StationDeviation(RuntimeError):
@@ -55,7 +48,7 @@ async def prepare(ctx: CaseRun, variables: dict[str, str] | None = None) -> None
     in force: the Booted state then leaves the case's own values as they are.
     """
     try:
-        await states_v201.configure(ctx, variables or {})
+        await states_v201.configure(ctx, {**GENERAL_PRECONDITIONS, **(variables or {})})
     except RuntimeError as exc:
         raise StationDeviation(str(exc)) from None
 

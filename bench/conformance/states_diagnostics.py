@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.conformance import states
+from bench.conformance import states, states_v201
 from bench.conformance.case_run import CaseRun, Inconclusive
 from bench.conformance.expect import Expectation, field_at, shown
 from bench.kernel.frames import FrameRecord
@@ -40,35 +40,15 @@ MAX_PARTS = 100  # report parts (tbc) one request may bring before the case give
 
 
 # --------------------------------------------------------------------------- §3.1
-# Part 6 §3.1 "General pre conditions" as the station's device-model settings; the
-# bench's station ships other values (TxStartPoint PowerPathClosed, AuthorizeRemoteStart
-# true), so a technician's writes set them before it boots.
-GENERAL_PRECONDITIONS = (
-    ("TxCtrlr/TxStartPoint", "EVConnected,Authorized"),
-    ("TxCtrlr/TxStopPoint", "EVConnected"),
-    ("AuthCtrlr/Enabled", "true"),
-    ("AuthCtrlr/AuthorizeRemoteStart", "false"),
-    ("AlignedDataCtrlr/SendDuringIdle", "false"),
-    ("ChargingStation/AllowNewSessionsPendingFirmwareUpdate", "false"),
-)
-
-
 async def configure(ctx: CaseRun, *values: tuple[str, str]) -> None:
-    """Write station settings (``Component/Variable``) before the station starts."""
-    settings = ctx.station.settings
-    for name, value in values:
-        if settings.read(name) == value:
-            continue
-        outcome = await settings.write(name, value)
-        if not outcome.ok:  # the bench's own station refusing its setup is a bench error
-            raise RuntimeError(
-                f"the station refused {name} = {value}: {outcome.status} {outcome.reason}".strip()
-            )
+    """§3.1's general pre-conditions (once), then ``values`` (``Component/Variable``),
+    written before the station starts (``states_v201.configure``)."""
+    await states_v201.configure(ctx, dict(values))
 
 
 async def booted(ctx: CaseRun, *values: tuple[str, str]) -> None:
     """§3.1's configuration (and ``values``), then Reusable State Booted."""
-    await configure(ctx, *GENERAL_PRECONDITIONS, *values)
+    await configure(ctx, *values)
     await states.booted(ctx)
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from bench.conformance import states
+from bench.conformance import states, states_v201
 from bench.conformance.case_run import CaseRun
 from bench.conformance.expect import ABSENT, Expectation, absent_or, one_of, shown
 from bench.conformance.scenarios import ScenarioFn, scenario
@@ -484,26 +484,14 @@ async def get_profiles(
 
 
 # ------------------------------------------------------------------ states
-GENERAL_PRECONDITIONS = (
-    # Part 6 §3.1 general pre conditions (the transaction ones the K cases rely on).
-    ("TxCtrlr/TxStartPoint", "EVConnected,Authorized"),
-    ("TxCtrlr/TxStopPoint", "EVConnected"),
-    ("AuthCtrlr/AuthorizeRemoteStart", "false"),
-)
-
-
 async def general_preconditions(ctx: CaseRun) -> None:
     """Set the station's device model to part 6 §3.1's general pre conditions."""
-    for name, value in GENERAL_PRECONDITIONS:
-        outcome = await ctx.station.settings.write(name, value)
-        if outcome.status != "Accepted":
-            raise RuntimeError(f"the station refused {name}={value}: {outcome.reason}")
+    await states_v201.configure(ctx)
 
 
 async def booted(ctx: CaseRun) -> None:
-    """Reusable state Booted, then the §3.1 general pre conditions."""
+    """Reusable state Booted, with the §3.1 general pre conditions in force."""
     await states.booted(ctx)
-    await general_preconditions(ctx)
 
 
 async def charging(ctx: CaseRun, *, ev_template: str | None = None) -> tuple[int, int]:
