@@ -15,7 +15,6 @@ from typing import Any
 from bench.conformance import states_v201 as v201
 from bench.conformance.case_run import CaseRun
 from bench.conformance.states_v201 import Token
-from bench.ocpp.v201.authorization import TokenAuthorized
 
 CONFIGURE_ID_TOKEN = "configure_id_token"
 SEND_LOCAL_LIST = "send_local_list"
@@ -125,7 +124,9 @@ async def cached(ctx: CaseRun, card: Token, *, connector: int) -> None:
     def on_event(event: object) -> None:
         # Emitted from the task that handles the card, which then runs on to the end
         # of its work before this case's task resumes.
-        if isinstance(event, TokenAuthorized) and event.id_token == card.id:
+        # The station's verdict on the card (2.0.1 ``TokenAuthorized``), recognised by
+        # its fields: cases reach stations through the API, never a version's package.
+        if getattr(event, "id_token", None) == card.id and hasattr(event, "source"):
             decided.set()
 
     unsubscribe = ctx.station.subscribe(on_event)
