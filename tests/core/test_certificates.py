@@ -29,6 +29,9 @@ from bench.ocpp.common.certificates import (
     verify_chain,
 )
 
+# One instant for the whole module; every CA below is generated at it, so a test that
+# runs minutes after the import (a long suite on a busy machine) still finds the roots
+# valid at NOW.
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -116,7 +119,7 @@ def test_install_rejects_an_invalid_certificate(problem: str) -> None:
     elif problem == "two certificates":
         pem = pem + _root("Second")[0]
     elif problem == "not a CA":
-        ca = CertificateAuthority.generate()
+        ca = CertificateAuthority.generate(now=NOW)
         csr = build_csr(new_private_key(), "CP1", "CPO")
         pem = ca.sign_csr(csr, "CP1", NOW)
     elif problem == "expired":
@@ -140,12 +143,12 @@ def test_a_full_store_rejects_and_a_storage_failure_is_failed() -> None:
 def test_additional_root_check_keeps_the_old_root_as_fallback_until_dropped() -> None:
     """M05.FR.08-12 (AdditionalRootCertificateCheck, whitepaper §7.1)."""
     store, _saved = _store()
-    old = CertificateAuthority.generate("Old")
+    old = CertificateAuthority.generate("Old", now=NOW)
     assert (
         store.install_root(CS_ROOT, old.root_pem, NOW, max_length=None, additional_check=True)
         == "Accepted"
     )
-    stranger = CertificateAuthority.generate("Stranger")
+    stranger = CertificateAuthority.generate("Stranger", now=NOW)
     verdict = store.install_root(
         CS_ROOT, stranger.root_pem, NOW, max_length=None, additional_check=True
     )
@@ -183,7 +186,7 @@ def test_additional_root_check_keeps_the_old_root_as_fallback_until_dropped() ->
 def test_a_signed_chain_for_our_key_from_the_installed_root_is_accepted() -> None:
     """A02.FR.03/06/13: CSR with CN and O = CpoName; the chain leads to the installed root."""
     store, saved = _store()
-    ca = CertificateAuthority.generate(cpo_name="Acme")
+    ca = CertificateAuthority.generate(cpo_name="Acme", now=NOW)
     store.install_root(CS_ROOT, ca.root_pem, NOW, max_length=None)
     csr_pem = store.start_signing_request("CP7", "Acme")
     csr = x509.load_pem_x509_csr(csr_pem.encode())
@@ -204,7 +207,7 @@ def test_a_signed_chain_for_our_key_from_the_installed_root_is_accepted() -> Non
 def test_a_bad_signed_chain_is_refused(problem: str) -> None:
     """A02.FR.06/07."""
     store, _saved = _store()
-    ca = CertificateAuthority.generate()
+    ca = CertificateAuthority.generate(now=NOW)
     store.install_root(CS_ROOT, ca.root_pem, NOW, max_length=None)
     if problem == "no request":
         chain = ca.sign_csr(build_csr(new_private_key(), "CP1", "O"), "CP1", NOW)
@@ -212,7 +215,7 @@ def test_a_bad_signed_chain_is_refused(problem: str) -> None:
         csr = store.start_signing_request("CP1", "O")
         if problem == "other key":
             csr = build_csr(new_private_key(), "CP1", "O")
-        signer = CertificateAuthority.generate("Other") if problem == "other root" else ca
+        signer = CertificateAuthority.generate("Other", now=NOW) if problem == "other root" else ca
         when = NOW - dt.timedelta(days=400) if problem == "expired" else NOW
         chain = signer.sign_csr(csr, "CP1", when)
     with pytest.raises(CertificateError):
@@ -223,7 +226,7 @@ def test_a_bad_signed_chain_is_refused(problem: str) -> None:
 def test_the_newest_valid_certificate_is_used() -> None:
     """A02.FR.08/09: newest by start of validity; a future one only from its start."""
     store, _saved = _store()
-    ca = CertificateAuthority.generate()
+    ca = CertificateAuthority.generate(now=NOW)
     store.install_root(CS_ROOT, ca.root_pem, NOW, max_length=None)
     first = ca.sign_csr(store.start_signing_request("CP1", "O"), "CP1", NOW)
     store.accept_signed_chain(first, NOW)
@@ -235,7 +238,7 @@ def test_the_newest_valid_certificate_is_used() -> None:
 
 
 def test_verify_chain_walks_through_a_sub_ca() -> None:
-    root = CertificateAuthority.generate("Root")
+    root = CertificateAuthority.generate("Root", now=NOW)
     sub_key = ec.generate_private_key(ec.SECP256R1())
     sub_cert = (
         x509.CertificateBuilder()
@@ -265,7 +268,7 @@ def test_the_csms_ca_signs_only_for_the_requesting_station_and_its_cpo(
     cn: str, o: str | None, why: str
 ) -> None:
     """A00.FR.404/405: O names the CPO, CN the station."""
-    ca = CertificateAuthority.generate(cpo_name="Acme")
+    ca = CertificateAuthority.generate(cpo_name="Acme", now=NOW)
     key = new_private_key()
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
     if o is not None:
