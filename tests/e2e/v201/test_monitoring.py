@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bench.csms.server import CentralSystem
-from bench.ocpp.common.timestamps import parse_iso
 from bench.ocpp.errors import CallError
 from tests.e2e.conftest import WAIT, ev, wait_until
 from tests.e2e.v201.conftest import Cp201Factory, request
@@ -284,11 +283,9 @@ async def test_periodic_monitors_report_on_schedule(
     await wait_until(lambda: len(events_of(periodic)) >= 2, what="two periodic events")
     await wait_until(lambda: len(events_of(aligned)) >= 1, what="a clock-aligned event")
     assert {e["trigger"] for e in events_of(periodic) + events_of(aligned)} == {"Periodic"}
-    at = parse_iso(events_of(aligned)[0]["timestamp"])
-    assert at is not None
-    seconds = at.hour * 3600 + at.minute * 60 + at.second + at.microsecond / 1e6
-    offset = seconds % 120
-    assert min(offset, 120 - offset) < 3  # within 3 virtual s (25 real ms) of the boundary
+    # When each report comes, to the virtual second, is asserted on a manual clock
+    # (tests/ocpp/v201/test_virtual_day.py): at this speed a busy machine's event-loop
+    # lag is several virtual seconds, so a real-time bound here would test the machine.
 
 
 async def test_an_injected_fault_is_a_hard_wired_notification_and_clears(

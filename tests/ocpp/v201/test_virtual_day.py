@@ -210,3 +210,44 @@ async def test_a_reservation_expires_at_its_expiry_time_and_the_evse_is_availabl
         statuses = s.csms.statuses(1)
     assert updates == [(expiry, {"reservationId": 5, "reservationUpdateStatus": "Expired"})]
     assert statuses[-2:] == [(T0, "Reserved"), (expiry, "Available")]
+
+
+async def test_periodic_monitors_report_every_interval_and_on_the_clock_boundaries(
+    tmp_path: Path,
+) -> None:
+    """N08.FR.05/06: a Periodic monitor reports every ``value`` seconds from when it was
+    set; N08.FR.07: a PeriodicClockAligned one on the clock's multiples of ``value``.
+    On the manual clock every report's station time is exact (tests/e2e/v201 checks the
+    same over a real link, without timing)."""
+    start = T0 + timedelta(seconds=30)  # 21:00:30: the aligned boundaries are on the minutes
+    async with manual_station(tmp_path, "2.0.1", start=start, settings=QUIET) as s:
+        await s.clock.settle()
+        evse1 = {"name": "EVSE", "evse": {"id": 1}}
+        data = [
+            {
+                "component": evse1,
+                "variable": {"name": name},
+                "type": kind,
+                "value": value,
+                "severity": 7,
+            }
+            for name, kind, value in (
+                ("Power", "Periodic", 60),
+                ("AvailabilityState", "PeriodicClockAligned", 120),
+            )
+        ]
+        reply = await s.csms.call("SetVariableMonitoring", {"setMonitoringData": data})
+        periodic, aligned = (r["id"] for r in reply["setMonitoringResult"])
+        await s.clock.run_for(10 * 60)
+        reports = [
+            (r.at, e) for r in s.csms.requests("NotifyEvent") for e in r.payload["eventData"]
+        ]
+    when = {
+        monitor: [
+            parse(e["timestamp"]) for _, e in reports if e.get("variableMonitoringId") == monitor
+        ]
+        for monitor in (periodic, aligned)
+    }
+    assert {e["trigger"] for _, e in reports} == {"Periodic"}
+    assert when[periodic] == [start + timedelta(seconds=60 * k) for k in range(1, 11)]
+    assert when[aligned] == [T0 + timedelta(seconds=120 * k) for k in range(1, 6)]
