@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.conformance.catalogue import Case
-from bench.conformance.expect import ABSENT, as_expectation, field_at, shown
+from bench.conformance.expect import as_expectation, field_at, shown
 from bench.conformance.manual import ManualRequest, Prompter
 from bench.conformance.results import Check, ManualAction
 from bench.kernel.frames import FrameRecord
@@ -324,7 +324,3 @@ class CaseRun:
         """The case needs a CSMS feature the operator must declare (2.0.1 part 5)."""
         if feature not in self.settings.features:
             raise NotApplicable(f"the CSMS does not declare the optional feature {feature}")
-
-    @staticmethod
-    def absent() -> Any:
-        return ABSENT

@@ -105,14 +105,6 @@ async def _booted_then_request(
     return await ctx.request_by_hand(key, instruction, action, request, step=1, **params)
 
 
-def _check_variable(
-    ctx: CaseRun, message: str, item: dict, index: int, component: str, variable: str
-) -> None:
-    ctx.check(1, message, item, "component.name", component)
-    ctx.check(1, message, item, "variable.name", variable)
-    del index
-
-
 @scenario("TC_B_06_CSMS", manual=("get_variables",))
 async def get_variables_single(ctx: CaseRun) -> None:
     # B06.FR.01-04/10/11: one mandatory variable of OCPPCommCtrlr.
