@@ -16,37 +16,23 @@ is an *error*.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.conformance.catalogue import Case
-from bench.conformance.expect import as_expectation, field_at, shown
-from bench.conformance.manual import ManualRequest, Prompter
-from bench.conformance.results import Check, ManualAction
+from bench.conformance.evidence import Evidence, Inconclusive, NotApplicable, StopCase
+from bench.conformance.manual import Prompter
 from bench.kernel.frames import FrameRecord
 from bench.ocpp.api import ChargePointApi
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply
-from bench.ocpp.flag import Flag
 from bench.runtime import StationOptions, StationRun
 
+__all__ = ["CaseRun", "CaseSettings", "Inconclusive", "NotApplicable", "StopCase"]
+
 log = logging.getLogger(__name__)
-
-
-class Inconclusive(Exception):
-    """The CSMS did not act within the time limit, or a manual step was not done."""
-
-
-class NotApplicable(Exception):
-    """The case does not apply (profile, declared features)."""
-
-
-class StopCase(Exception):
-    """A check the rest of the case depends on failed: the case ends as failed."""
 
 
 @dataclass
@@ -75,7 +61,9 @@ class CaseSettings:
     station_settings: dict[str, str] = field(default_factory=lambda: {"boot_seconds": "0"})
 
 
-class CaseRun:
+class CaseRun(Evidence):
+    feature_owner = "the CSMS"
+
     def __init__(
         self,
         case: Case,
@@ -84,17 +72,11 @@ class CaseRun:
         *,
         folder: Path | None = None,
     ) -> None:
-        self.case = case
-        self.settings = settings
-        self.prompter = prompter
-        self.frames: list[FrameRecord] = []
-        self.checks: list[Check] = []
-        self.manual_actions: list[ManualAction] = []
-        self._arrived = Flag()
+        super().__init__(case, prompter)
+        self.settings: CaseSettings = settings
         self._folder = folder
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._run: StationRun | None = None
-        self._background: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ the station
     @property
@@ -138,54 +120,13 @@ class CaseRun:
 
         (Not ``close``: the station's run closes every sink that has one, and this
         object is the sink of its frames.)"""
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self._end_background()
         if self._run is not None:
             run, self._run = self._run, None
             await run.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-    # ------------------------------------------------------------ frames (a FrameSink)
-    def record(self, rec: FrameRecord) -> None:
-        self.frames.append(rec)
-        self._arrived.set()
-
-    def mark(self) -> int:
-        """A position in the frames: later waits look only at what came after it."""
-        return len(self.frames)
-
-    async def wait_frame(
-        self,
-        matches: Callable[[FrameRecord], bool],
-        *,
-        since: int,
-        what: str,
-        timeout: float | None = None,
-    ) -> FrameRecord:
-        """The first frame from ``since`` on that ``matches``; Inconclusive after the timeout."""
-        limit = self.settings.timeout if timeout is None else timeout
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
-        seen = since
-        for _ in range(1_000_000):
-            for rec in self.frames[seen:]:
-                if matches(rec):
-                    return rec
-            seen = len(self.frames)
-            left = deadline - loop.time()
-            if left <= 0:
-                break
-            self._arrived.clear()
-            try:
-                async with asyncio.timeout(left):
-                    await self._arrived.wait()
-            except TimeoutError:
-                break
-        raise Inconclusive(f"{what} did not arrive within {limit:g} s")
 
     async def csms_request(
         self, action: str, *, step: int | None, since: int, timeout: float | None = None
@@ -227,50 +168,7 @@ class CaseRun:
                 False,
             )
 
-    # ------------------------------------------------------------ checks
-    def _add(
-        self, step: int | None, message: str, name: str, expected: str, actual: str, ok: bool
-    ) -> bool:
-        self.checks.append(Check(step, message, name, expected, actual, ok))
-        return ok
-
-    def check(self, step: int | None, message: str, payload: Any, path: str, expected: Any) -> bool:
-        """One tool validation: ``payload``'s field at ``path`` meets ``expected``."""
-        want = as_expectation(expected)
-        value = field_at(payload, path)
-        return self._add(step, message, path, want.words, shown(value), want(value))
-
-    def require(
-        self, step: int | None, message: str, payload: Any, path: str, expected: Any
-    ) -> None:
-        """A check the rest of the case depends on: the case stops when it fails."""
-        if not self.check(step, message, payload, path, expected):
-            raise StopCase(self.checks[-1].describe())
-
-    def check_that(
-        self, step: int | None, message: str, what: str, ok: bool, expected: str, actual: str
-    ) -> bool:
-        """A check that is not one field's value (an order, a count, a time limit)."""
-        return self._add(step, message, what, expected, actual, ok)
-
-    @property
-    def failed_checks(self) -> list[Check]:
-        return [c for c in self.checks if not c.ok]
-
     # ------------------------------------------------------------ manual actions
-    async def manual(
-        self, key: str, instruction: str, *, step: int | None = None, **params: Any
-    ) -> None:
-        """Have the manual action done (adapter, operator); Inconclusive when it is not."""
-        values = {"station_id": self.settings.station_id, **params}
-        request = ManualRequest(self.case.id, step, key, instruction, values)
-        outcome = await self.prompter.perform(request)
-        self.manual_actions.append(
-            ManualAction(key, instruction, step, outcome.done, outcome.by, outcome.detail)
-        )
-        if not outcome.done:
-            raise Inconclusive(f"manual action not done: {instruction} ({outcome.detail})")
-
     async def request_by_hand(
         self,
         key: str,
@@ -309,18 +207,3 @@ class CaseRun:
         except (CallError, InvalidReply):
             pass  # the frame says what came back; the case checks it
         return await self.reply_to(action, step=step, since=since, timeout=1.0)
-
-    def in_background(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        """Run ``coro`` beside the case (ended when the case ends)."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
-    def not_applicable(self, reason: str) -> None:
-        raise NotApplicable(reason)
-
-    def needs_feature(self, feature: str) -> None:
-        """The case needs a CSMS feature the operator must declare (2.0.1 part 5)."""
-        if feature not in self.settings.features:
-            raise NotApplicable(f"the CSMS does not declare the optional feature {feature}")
