@@ -98,6 +98,11 @@ class SystemUnderTest:
     vendor: str = ""
     product: str = ""
     sut_version: str = ""
+    serial: str = ""  # a charging station's serial number, from its BootNotification
+    # A charging station's optional features, and where they came from ("declared"
+    # by the operator, "read from the station" by the bench).
+    features: tuple[str, ...] = ()
+    features_source: str = ""
 
 
 @dataclass(slots=True)
@@ -137,7 +142,9 @@ class RunResult:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> RunResult:
         return cls(
-            sut=SystemUnderTest(**raw["sut"]),
+            sut=SystemUnderTest(
+                **{**raw["sut"], "features": tuple(raw["sut"].get("features", ()))}
+            ),
             bench_version=raw["bench_version"],
             started=raw["started"],
             duration_s=raw.get("duration_s", 0.0),

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from bench.conformance.case_run import (
     StopCase,
 )
 from bench.conformance.catalogue import Case
+from bench.conformance.evidence import Evidence
 from bench.conformance.manual import Prompter
 from bench.conformance.results import CaseResult, RunResult, SystemUnderTest, Verdict
 from bench.conformance.scenarios import scenario_for
@@ -83,32 +84,18 @@ async def run_case(
         block_name=case.block_name,
     )
     result.started = started
-    unclaimed = _unclaimed(case, settings)
-    if unclaimed:
-        result.verdict, result.reason = Verdict.NOT_APPLICABLE, unclaimed
+    why_not = _unclaimed(case, settings)
+    if why_not:
+        result.verdict, result.reason = Verdict.NOT_APPLICABLE, why_not
         return result
     if entry is None:
         result.reason = "the bench has no executable scenario for this case yet"
         return result
     ctx = CaseRun(case, settings, prompter, folder=folder)
     try:
-        async with asyncio.timeout(settings.timeout * CASE_LIMIT_STEPS):
-            await entry.run(ctx)
-        verdict, reason = _judged(ctx)
-    except StopCase as exc:
-        verdict, reason = Verdict.FAIL, str(exc)
-    except Inconclusive as exc:
-        verdict, reason = _judged(ctx, inconclusive=str(exc))
-    except NotApplicable as exc:
-        verdict, reason = Verdict.NOT_APPLICABLE, str(exc)
-    except TimeoutError:
-        limit = settings.timeout * CASE_LIMIT_STEPS
-        verdict, reason = _judged(ctx, inconclusive=f"the case did not end within {limit:g} s")
-    except Exception as exc:  # the bench failed: reported as an error, never hidden
-        log.exception("%s: the bench failed", case.id)
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        verdict = Verdict.ERROR
-        reason = f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
+        verdict, reason = await play(
+            ctx, lambda: entry.run(ctx), settings.timeout * CASE_LIMIT_STEPS
+        )
     finally:
         try:
             await ctx.finish()
@@ -124,17 +111,45 @@ async def run_case(
     return result
 
 
-def _unclaimed(case: Case, settings: CaseSettings) -> str:
-    """Why the case does not apply to a CSMS that claims only some profiles ("" if it does)."""
-    claimed = settings.claimed_profiles
+async def play(
+    ctx: Evidence, scenario: Callable[[], Awaitable[None]], limit: float
+) -> tuple[Verdict, str]:
+    """Run a case's scenario within ``limit`` seconds and turn how it ended into a verdict."""
+    try:
+        async with asyncio.timeout(limit):
+            await scenario()
+        return _judged(ctx)
+    except StopCase as exc:
+        return Verdict.FAIL, str(exc)
+    except Inconclusive as exc:
+        return _judged(ctx, inconclusive=str(exc))
+    except NotApplicable as exc:
+        return Verdict.NOT_APPLICABLE, str(exc)
+    except TimeoutError:
+        return _judged(ctx, inconclusive=f"the case did not end within {limit:g} s")
+    except Exception as exc:  # the bench failed: reported as an error, never hidden
+        log.exception("%s: the bench failed", ctx.case.id)
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return (
+            Verdict.ERROR,
+            f"{type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})",
+        )
+
+
+def unclaimed(case: Case, claimed: frozenset[str] | None, who: str = "the CSMS") -> str:
+    """Why the case does not apply to a system that claims only some profiles ("" if it does)."""
     if claimed is None or not case.profiles:
         return ""
     if {p.lower() for p in case.profiles} & {p.lower() for p in claimed}:
         return ""
-    return "the CSMS does not claim the certification profile " + " or ".join(case.profiles)
+    return f"{who} does not claim the certification profile " + " or ".join(case.profiles)
 
 
-def _judged(ctx: CaseRun, inconclusive: str | None = None) -> tuple[Verdict, str]:
+def _unclaimed(case: Case, settings: CaseSettings) -> str:
+    return unclaimed(case, settings.claimed_profiles)
+
+
+def _judged(ctx: Evidence, inconclusive: str | None = None) -> tuple[Verdict, str]:
     """A failed check decides the case even when the CSMS later stopped acting."""
     failed = ctx.failed_checks
     if failed:

@@ -213,9 +213,18 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _server_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
-    certs = _as_list(getattr(args, "cert", None))
-    keys = _as_list(getattr(args, "key", None))
-    client_ca = getattr(args, "client_ca", None)
+    return server_tls(
+        _as_list(getattr(args, "cert", None)),
+        _as_list(getattr(args, "key", None)),
+        getattr(args, "client_ca", None),
+    )
+
+
+def server_tls(
+    certs: list[str], keys: list[str], client_ca: str | None = None
+) -> ssl.SSLContext | None:
+    """The TLS context of a server that presents ``certs`` (None: plain ws://); with
+    ``client_ca`` it requires client certificates from that CA (security profile 3)."""
     if not certs and not keys and not client_ca:
         return None
     if not certs or len(certs) != len(keys):

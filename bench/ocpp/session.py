@@ -73,6 +73,11 @@ class Reply:
 Handler = Callable[[dict[str, Any]], Awaitable["dict[str, Any] | Reply"]]
 
 
+class NoReply(Exception):
+    """Raised by a handler that deliberately leaves a request unanswered (a conformance
+    case whose CSMS does not respond): the request stays logged, nothing goes back."""
+
+
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
@@ -411,6 +416,9 @@ class OcppSession:
             return
         try:
             result = await handler(payload)
+        except NoReply:
+            log.info("%s: %s left unanswered on purpose", self.station_id, action)
+            return
         except OcppError as exc:
             await self._send_error(msg_id, action, exc.kind, exc.description, exc.details)
             return

@@ -1,0 +1,270 @@
+"""The charging station under test: one of the bench's own, or a real one.
+
+``OwnStation`` starts a fresh bench station (a new database, the template's
+default configuration) for every case, connected to the run's endpoint, and does
+the case's physical steps through the station API (``StationActuator``): the
+whole catalogue runs unattended. This is also how the bench tests itself.
+
+``RealStation`` is a charger the bench does not control: it stays connected from
+case to case; a case waits for it to be connected, and its physical steps go to a
+person (the terminal or the app's dialog).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from bench.conformance.charger.endpoint import CsmsEndpoint
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.evidence import Inconclusive
+from bench.conformance.manual import ManualOutcome, ManualRequest
+from bench.kernel.frames import FrameRecord
+from bench.ocpp.api import ChargePointApi, RebootKind
+from bench.runtime import StationOptions, StationRun
+
+log = logging.getLogger(__name__)
+
+
+class DeviceUnderTest(Protocol):
+    """What the runner needs of the station under test."""
+
+    @property
+    def station(self) -> ChargePointApi | None:
+        """The bench's own station under test (None for a real charger)."""
+
+    async def before_case(self, case_id: str) -> None:
+        """Have the station connected and idle for the next case."""
+
+    async def after_case(self, case_id: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class RealStation:
+    """A charger a person operates: the bench only waits for it to be connected."""
+
+    def __init__(self, endpoint: CsmsEndpoint, settings: ChargerSettings) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+
+    @property
+    def station(self) -> ChargePointApi | None:
+        return None
+
+    async def before_case(self, case_id: str) -> None:
+        if not await self.endpoint.wait_connected(self.settings.timeout):
+            raise Inconclusive(
+                f"the station {self.settings.station_id} is not connected to "
+                f"{self.endpoint.station_url} (waited {self.settings.timeout:g} s)"
+            )
+
+    async def after_case(self, case_id: str) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
+class OwnStation:
+    """A fresh bench station per case, from a template, as the station under test."""
+
+    def __init__(
+        self,
+        endpoint: CsmsEndpoint,
+        settings: ChargerSettings,
+        template: str,
+        *,
+        station_settings: dict[str, str] | None = None,
+        password: str | None = None,
+        ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        folder: Path | None = None,
+        device_specs: list[Any] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+        self.template = template
+        # boot at once; the case's own settings (a misbehaviour) come on top.
+        self.station_settings = {"boot_seconds": "0", **(station_settings or {})}
+        self.password = password
+        self.ca_file = ca_file
+        self.cert_file = cert_file
+        self.key_file = key_file
+        self.device_specs = list(device_specs or [])
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if folder is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="bench-dut-")
+            folder = Path(self._tmp.name)
+        self.folder = folder
+        self._run: StationRun | None = None
+
+    @property
+    def station(self) -> ChargePointApi | None:
+        return self._run.cp if self._run is not None else None
+
+    async def before_case(self, case_id: str) -> None:
+        options = StationOptions(
+            csms_url=self.endpoint.url,
+            station_id=self.settings.station_id,
+            ocpp=self.settings.version,
+            station_template=self.template,
+            ev_template=self.settings.ev_template,
+            db=str(self.folder / f"{case_id}.db"),
+            password=self.password,
+            ca_file=self.ca_file,
+            cert_file=self.cert_file,
+            key_file=self.key_file,
+            settings=dict(self.station_settings),
+            devices=list(self.device_specs),
+        )
+        self._run = StationRun(options)
+        await self._run.start()
+        await self._settled(self._run.cp)
+
+    async def _settled(self, cp: ChargePointApi) -> None:
+        """Accepted, and every connector's first status reported: the case starts idle."""
+        limit = self.settings.timeout
+        try:
+            await cp.wait_accepted(limit)
+        except TimeoutError:
+            raise Inconclusive(
+                f"the bench's own station was not accepted within {limit:g} s"
+            ) from None
+        wanted = len(cp.connector_ids()) + (1 if self.settings.version == "1.6" else 0)
+        seen: set[Any] = set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while len(seen) < wanted and loop.time() < deadline:
+            seen = self._reported(cp)
+            if len(seen) >= wanted:
+                break
+            await asyncio.sleep(0.02)  # polled: the station exposes no "all reported" event
+
+    def _reported(self, cp: ChargePointApi) -> set[Any]:
+        frames: list[FrameRecord] = getattr(self.endpoint.sink, "frames", [])
+        out: set[Any] = set()
+        for rec in frames:
+            if rec.direction == "rx" and rec.type == "CALL" and rec.action == "StatusNotification":
+                p = rec.payload if isinstance(rec.payload, dict) else {}
+                out.add((p.get("evseId"), p.get("connectorId")))
+        return out
+
+    async def after_case(self, case_id: str) -> None:
+        if self._run is not None:
+            run, self._run = self._run, None
+            await run.stop()
+        await self.endpoint.wait_disconnected(5.0)
+
+    async def close(self) -> None:
+        await self.after_case("")
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+# --------------------------------------------------------------------- physical steps
+Action = Callable[[ChargePointApi, dict[str, Any]], Awaitable[None] | None]
+
+
+async def _power_cycle(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    await cp.power_cut()
+    await cp.power_restore()
+
+
+def _plug_in(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.plug_in(int(params.get("connector_id", 1)), str(params.get("ev_template", "family-ev")))
+
+
+def _unplug(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.unplug(int(params.get("connector_id", 1)))
+
+
+def _present(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cid = params.get("connector_id")
+    cp.present_id(str(params["token"]), int(cid) if cid is not None else None)
+
+
+def _fault(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.raise_fault(int(params.get("connector_id", 1)), str(params.get("fault", "ground_failure")))
+
+
+def _clear_fault(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.clear_fault(int(params.get("connector_id", 1)))
+
+
+def _suspend(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.suspend_ev(int(params.get("connector_id", 1)))
+
+
+def _resume(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.resume_ev(int(params.get("connector_id", 1)))
+
+
+async def _reboot(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    await cp.reboot(RebootKind.LOCAL)
+
+
+def _cut_network(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.cut_network()
+
+
+def _restore_network(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.restore_network()
+
+
+async def _power_cut(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    await cp.power_cut()
+
+
+async def _power_restore(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    await cp.power_restore()
+
+
+# The physical steps of the charger cases, by their catalogue-wide key. A scenario
+# that needs another one asks for it by a new key: the bench's own station then
+# answers "cannot do" (the case is inconclusive) until an entry is added here.
+ACTIONS: dict[str, Action] = {
+    "power_cycle": _power_cycle,
+    "power_cut": _power_cut,
+    "power_restore": _power_restore,
+    "reboot": _reboot,
+    "plug_in": _plug_in,
+    "unplug": _unplug,
+    "present_token": _present,
+    "raise_fault": _fault,
+    "clear_fault": _clear_fault,
+    "ev_suspend": _suspend,
+    "ev_resume": _resume,
+    "cut_network": _cut_network,
+    "restore_network": _restore_network,
+}
+
+
+class StationActuator:
+    """Does a case's physical steps on the bench's own station (a ``Prompter``)."""
+
+    def __init__(self, dut: DeviceUnderTest) -> None:
+        self.dut = dut
+
+    async def perform(self, request: ManualRequest) -> ManualOutcome:
+        cp = self.dut.station
+        action = ACTIONS.get(request.key)
+        if cp is None or action is None:
+            return ManualOutcome(
+                False, "nobody", f"the bench's own station has no automatic {request.key!r}"
+            )
+        try:
+            done = action(cp, request.params)
+            if done is not None:
+                await done
+        except Exception as exc:  # the station refused (no such connector, no EV): say so
+            log.warning("%s: physical step %s failed: %s", request.case_id, request.key, exc)
+            return ManualOutcome(False, "automatic", f"{type(exc).__name__}: {exc}")
+        shown = ", ".join(f"{k}={v}" for k, v in request.params.items() if k != "station_id")
+        return ManualOutcome(True, "automatic", f"{request.key}({shown})")

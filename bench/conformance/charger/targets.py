@@ -1,0 +1,93 @@
+"""Where a charger run listens and who the station under test is.
+
+Shared by ``ocpp-bench conformance cs`` and the desktop app's "Test a charger":
+``charger_bench`` starts the endpoint (the bench as CSMS) and the device under
+test: with ``template`` one of the bench's own stations (physical steps automatic),
+else a real charger that connects by itself (physical steps prompted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.conformance.charger.dut import DeviceUnderTest, OwnStation, RealStation, StationActuator
+from bench.conformance.charger.endpoint import CsmsEndpoint
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.manual import ChainPrompter, NoPrompter, Prompter
+from bench.conformance.results import SystemUnderTest
+
+
+@dataclass
+class ChargerBench:
+    endpoint: CsmsEndpoint
+    dut: DeviceUnderTest
+    prompter: Prompter
+    sut: SystemUnderTest
+    own: bool  # the station under test is one of the bench's own
+
+
+@contextlib.asynccontextmanager
+async def charger_bench(
+    settings: ChargerSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+    password: str | None = None,
+    template: str | None = None,
+    station_settings: dict[str, str] | None = None,
+    ca_file: str | None = None,
+    operator: Prompter | None = None,
+    device_specs: list[Any] | None = None,
+    folder: Path | None = None,
+) -> AsyncIterator[ChargerBench]:
+    """The endpoint listening and the device under test, for the ``async with``."""
+    from bench.csms.cli import server_tls
+
+    context = server_tls([cert_file] if cert_file else [], [key_file] if key_file else [])
+    tokens = frozenset({settings.valid_id_token})
+    endpoint = CsmsEndpoint(
+        settings.version,
+        settings.station_id,
+        host=host,
+        port=port,
+        ssl_context=context,
+        password=password,
+        heartbeat_interval=settings.heartbeat_interval,
+        accepted_tokens=lambda: tokens,
+        call_timeout=settings.timeout,
+    )
+    async with endpoint:
+        dut: DeviceUnderTest
+        if template is not None:
+            dut = OwnStation(
+                endpoint,
+                settings,
+                template,
+                station_settings=station_settings,
+                password=password,
+                ca_file=ca_file,
+                folder=folder,
+                device_specs=device_specs,
+            )
+            prompter: Prompter = StationActuator(dut)
+        else:
+            dut = RealStation(endpoint, settings)
+            prompter = ChainPrompter(operator) if operator is not None else NoPrompter()
+        sut = SystemUnderTest(
+            "cs",
+            endpoint.station_url,
+            settings.version,
+            settings.station_id,
+            features=tuple(sorted(settings.features)),
+            features_source=settings.features_source if settings.features else "",
+        )
+        try:
+            yield ChargerBench(endpoint, dut, prompter, sut, own=template is not None)
+        finally:
+            await dut.close()
