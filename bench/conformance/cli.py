@@ -79,6 +79,9 @@ def add_conformance_parser(subparsers: Any) -> argparse.ArgumentParser:
     run.add_argument("--vendor", default="", help="the CSMS's vendor, for the report")
     run.add_argument("--product", default="", help="the CSMS's product name, for the report")
     run.add_argument("--sut-version", default="", help="the CSMS's version, for the report")
+    from bench.conformance.charger.cli import add_cs_parser
+
+    add_cs_parser(sub)
     return p
 
 
@@ -89,6 +92,8 @@ def _split(text: str | None) -> tuple[str, ...]:
 def how_it_runs(case: Case, adapter: Adapter | None) -> str:
     """``auto`` (no manual action), ``adapter`` (each one is in the adapter), ``manual``
     (a person must do one), or ``not implemented`` (the bench has no scenario yet)."""
+    if case.sut == "cs":
+        return _how_charger_case_runs(case)
     entry = all_scenarios().get(case.id)
     if entry is None:
         return "not implemented"
@@ -97,6 +102,17 @@ def how_it_runs(case: Case, adapter: Adapter | None) -> str:
     if adapter is not None and all(adapter.covers(k) for k in entry.manual):
         return "adapter"
     return "manual"
+
+
+def _how_charger_case_runs(case: Case) -> str:
+    """``auto`` (no physical step) or ``physical`` (a person does one on a real charger;
+    the bench's own stations do them automatically), or ``not implemented``."""
+    from bench.conformance.charger.scenarios import all_scenarios as charger_scenarios
+
+    entry = charger_scenarios().get(case.id)
+    if entry is None:
+        return "not implemented"
+    return "physical" if entry.physical else "auto"
 
 
 def list_cases(args: argparse.Namespace, out: TextIO) -> int:
@@ -153,7 +169,7 @@ async def _target(args: argparse.Namespace) -> AsyncIterator[Target]:
         yield target
 
 
-def _echo_case(out: TextIO) -> Any:
+def echo_case(out: TextIO) -> Any:
     def on_event(event: object) -> None:
         if isinstance(event, CaseFinished):
             r = event.result
@@ -213,7 +229,7 @@ async def run_csms_cases(args: argparse.Namespace, out: TextIO) -> int:
                 sut=target.sut,
                 profiles=_split(args.profile),
                 adapter=target.adapter.path if target.adapter else "",
-                on_event=_echo_case(out),
+                on_event=echo_case(out),
             )
     except AdapterError as exc:
         print(f"ocpp-bench: {exc}", file=sys.stderr)
@@ -266,6 +282,10 @@ def run_conformance_command(args: argparse.Namespace, out: TextIO | None = None)
     stream = out or sys.stdout
     if args.conformance_command == "list":
         return list_cases(args, stream)
+    if args.conformance_command == "cs":
+        from bench.conformance.charger.cli import run_cs_cases
+
+        return asyncio.run(run_cs_cases(args, stream))
     return asyncio.run(run_csms_cases(args, stream))
 
 

@@ -1,0 +1,175 @@
+"""``ocpp-bench conformance cs``: run the OCTT charging-station cases, the bench as CSMS.
+
+    ocpp-bench conformance cs --ocpp 1.6|2.0.1 --dut-id ID [--listen HOST:PORT]
+        [--cert FILE --key FILE] [--password PW] [--profile NAME[,NAME]] [--cases ID[,ID]]
+        [--interactive | --self TEMPLATE] [--timeout S] --report DIR
+
+With ``--self TEMPLATE`` the station under test is one of the bench's own (its
+physical steps automatic); otherwise the bench prints where the charger must
+connect and waits for it. Exit statuses as for ``conformance csms``: 0 no case
+failed or erred, 1 one did, 2 bad usage, 3 the station never connected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bench.conformance.catalogue import VERSIONS, Case, cases
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.charger.runner import run_charger_cases
+from bench.conformance.charger.targets import charger_bench
+from bench.conformance.manual import TerminalPrompter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
+
+
+def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
+    run = sub.add_parser(
+        "cs",
+        help="run cases against a charging station (the bench is the CSMS) and write a report",
+    )
+    run.add_argument("--ocpp", required=True, choices=VERSIONS)
+    run.add_argument("--dut-id", required=True, help="the identity of the station under test")
+    run.add_argument(
+        "--listen",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="where the bench listens as CSMS (default: 127.0.0.1, any free port)",
+    )
+    run.add_argument("--cert", metavar="FILE", help="server certificate (PEM): listen on wss://")
+    run.add_argument("--key", metavar="FILE", help="private key of --cert")
+    run.add_argument("--ca", metavar="FILE", help="with --self: CA the own station trusts")
+    run.add_argument("--password", help="HTTP Basic auth password the station must send")
+    run.add_argument("--profile", help="certification profiles (comma list)")
+    run.add_argument("--cases", help="only these case ids (comma list)")
+    who = run.add_mutually_exclusive_group()
+    who.add_argument("--interactive", action="store_true", help="ask for physical steps here")
+    who.add_argument(
+        "--self",
+        dest="self_template",
+        metavar="TEMPLATE",
+        help="test one of the bench's own stations from this template (unattended)",
+    )
+    run.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an optional feature the charger has (repeatable)",
+    )
+    run.add_argument("--token", default="TAG1", help="the valid id token the station presents")
+    run.add_argument("--invalid-token", default="UNKNOWN-TAG", help="an id token the CSMS refuses")
+    run.add_argument("--connector", type=int, default=1, help="the connector (and EVSE) to test")
+    run.add_argument(
+        "--heartbeat", type=int, default=None, help="heartbeat interval given at boot (s)"
+    )
+    run.add_argument(
+        "--misbehave",
+        metavar="NAME",
+        help="with --self: break one behaviour of the own station (see --misbehave list)",
+    )
+    run.add_argument("--timeout", type=float, default=30.0, help="seconds the station has per step")
+    run.add_argument("--report", required=True, metavar="DIR", help="folder for the report")
+    return run
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in (text or "").split(",") if t.strip())
+
+
+def _selected(args: argparse.Namespace) -> list[Case] | str:
+    every = cases(sut="cs", version=args.ocpp)
+    wanted = _split(args.cases)
+    if wanted:
+        known = {c.id for c in every}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            return f"no OCPP {args.ocpp} charging-station case {', '.join(unknown)}"
+        return [c for c in every if c.id in wanted]
+    chosen = cases(sut="cs", version=args.ocpp, profiles=_split(args.profile))
+    return chosen or "no case matches the selection"
+
+
+def _listen(text: str) -> tuple[str, int] | str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        return f"--listen {text!r}: expected HOST:PORT"
+    return host or "127.0.0.1", int(port)
+
+
+async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
+    from bench.conformance.cli import echo_case
+    from bench.conformance.reports import write_report
+
+    selected = _selected(args)
+    listen = _listen(args.listen)
+    if isinstance(selected, str) or isinstance(listen, str):
+        print(f"ocpp-bench: {selected if isinstance(selected, str) else listen}", file=sys.stderr)
+        return EXIT_USAGE
+    if bool(args.cert) != bool(args.key):
+        print("ocpp-bench: --cert and --key go together", file=sys.stderr)
+        return EXIT_USAGE
+    own = args.self_template is not None
+    if args.misbehave and not own:
+        print("ocpp-bench: --misbehave needs --self", file=sys.stderr)
+        return EXIT_USAGE
+    heartbeat = args.heartbeat if args.heartbeat is not None else (5 if own else 60)
+    settings = ChargerSettings(
+        version=args.ocpp,
+        station_id=args.dut_id,
+        timeout=args.timeout,
+        valid_id_token=args.token,
+        invalid_id_token=args.invalid_token,
+        connector_id=args.connector,
+        evse_id=args.connector,
+        heartbeat_interval=heartbeat,
+        features=frozenset(args.feature),
+        claimed_profiles=frozenset(_split(args.profile)) or None,
+    )
+    station_settings = {"misbehave": args.misbehave} if args.misbehave else None
+    operator = TerminalPrompter(out) if args.interactive else None
+    async with charger_bench(
+        settings,
+        host=listen[0],
+        port=listen[1],
+        cert_file=args.cert,
+        key_file=args.key,
+        password=args.password,
+        template=args.self_template,
+        station_settings=station_settings,
+        ca_file=args.ca,
+        operator=operator,
+    ) as bench:
+        if not own:
+            print(
+                f"Listening as CSMS: point the charger {args.dut_id} at {bench.endpoint.url} "
+                f"(it connects to {bench.endpoint.station_url}).",
+                file=out,
+                flush=True,
+            )
+            if not await bench.endpoint.wait_connected(args.timeout * 4):
+                print(
+                    f"ocpp-bench: the station {args.dut_id} did not connect within "
+                    f"{args.timeout * 4:g} s",
+                    file=sys.stderr,
+                )
+                return EXIT_CONNECT
+        run = await run_charger_cases(
+            selected,
+            settings,
+            bench.prompter,
+            bench.endpoint,
+            bench.dut,
+            sut=bench.sut,
+            profiles=_split(args.profile),
+            on_event=echo_case(out),
+        )
+    files = write_report(run, Path(args.report))
+    counts = run.counts()
+    summary = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
+    print(f"{len(run.cases)} cases in {run.duration_s:.1f} s: {summary}", file=out)
+    print(f"report: {files.get('html', Path(args.report))}", file=out)
+    return EXIT_FAILED if run.failed else EXIT_OK
