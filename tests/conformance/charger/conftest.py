@@ -1,0 +1,44 @@
+"""Fixtures for running charging-station cases against the bench's own station.
+
+``charger_runner`` returns ``run(case_id, *, template="ac-11kw", misbehave=None,
+**settings)``: a real endpoint (the bench as CSMS) on 127.0.0.1, a fresh own
+station from ``template`` as the station under test, its physical steps done
+through the station API, and the case's ``CaseResult`` (verdict, reason, checks,
+frames). ``settings`` are ``ChargerSettings`` fields (``features=frozenset(...)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bench.conformance.catalogue import case as catalogue_case
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.charger.runner import run_charger_case
+from bench.conformance.charger.targets import charger_bench
+from bench.conformance.results import CaseResult
+
+ChargerRunner = Callable[..., Awaitable[CaseResult]]
+
+
+@pytest.fixture
+def charger_runner(tmp_path: Any) -> ChargerRunner:
+    async def run(
+        case_id: str,
+        *,
+        template: str = "ac-11kw",
+        misbehave: str | None = None,
+        **settings: Any,
+    ) -> CaseResult:
+        case = catalogue_case(case_id)
+        values: dict[str, Any] = {"timeout": 15.0, "heartbeat_interval": 3, **settings}
+        config = ChargerSettings(version=case.version, station_id="DUT-TEST", **values)
+        station_settings = {"misbehave": misbehave} if misbehave else None
+        async with charger_bench(
+            config, template=template, station_settings=station_settings, folder=tmp_path
+        ) as bench:
+            return await run_charger_case(case, config, bench.prompter, bench.endpoint, bench.dut)
+
+    return run
