@@ -64,6 +64,10 @@ class Setting:
 
     def check(self, value: Any) -> Any:
         """``value`` when it lies in the range; ValueError naming the bound it crosses."""
+        if self.kind == "choice" and value not in self.choices:
+            raise ValueError(
+                f"{self.key}: expected one of {', '.join(self.choices)}, got {value!r}"
+            )
         if self.kind in ("int", "float"):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{self.key}: expected a number, got {value!r}")

@@ -85,7 +85,29 @@ SECURITY_EXTENSION = Setting(
     "Speak the 1.6 security whitepaper's messages (security events, certificates, "
     "signed firmware, logs). Off: a plain 1.6 station that answers them NotImplemented.",
 )
-STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION)
+# For testing the tester (issue 14): a station that breaks one behaviour on purpose, so a
+# conformance run shows the cases that catch it. Off ("none") unless a user asks.
+MISBEHAVIOURS = (
+    "none",
+    "missing-status",
+    "wrong-stop-reason",
+    "unanswered-request",
+    "invalid-field",
+    "late-reply",
+)
+MISBEHAVE = Setting(
+    "misbehave",
+    "Deliberate misbehaviour (testing)",
+    "choice",
+    "none",
+    "Break one behaviour on purpose, to see conformance cases catch it: missing-status "
+    "(no StatusNotification is sent), wrong-stop-reason (a transaction ends with another "
+    "reason than the real one), unanswered-request (requests from the CSMS get no reply), "
+    "invalid-field (every message but BootNotification carries a field its schema "
+    "forbids), late-reply (replies to the CSMS come 12 s late).",
+    MISBEHAVIOURS,
+)
+STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION, MISBEHAVE)
 
 
 class TemplateError(ValueError):
@@ -118,6 +140,7 @@ class StationTemplate:
     description: str = ""
     security_extension: bool = SECURITY_EXTENSION.default
     boot_seconds: float = BOOT_SECONDS.default
+    misbehave: str = MISBEHAVE.default
 
     def __post_init__(self) -> None:
         where = f"station template {self.name!r}"

@@ -10,6 +10,7 @@ status payloads and their functional blocks through the hooks below.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Hashable
@@ -24,6 +25,7 @@ from bench.model.rng import LightRandom
 from bench.model.station import Station
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
+from bench.ocpp.misbehaving import MisbehavingSession
 from bench.ocpp.session import OcppSession
 from bench.store.config import StateStore
 from bench.store.faults import StorageFaultChanged, StoreHealth
@@ -138,7 +140,9 @@ class ChargePointBase:
         # Writes the disk refuses are held in memory and retried (bench/store/faults.py).
         self.storage = StoreHealth(station.id, on_change=self._on_storage_fault)
         self.state = StateStore(db, health=self.storage)
-        self.session = OcppSession(
+        misbehaviour = station.template.misbehave
+        session_kind = OcppSession if misbehaviour == "none" else _misbehaving(misbehaviour)
+        self.session = session_kind(
             _NoLink(),
             version=self.version,
             station_id=station.id,
@@ -633,3 +637,8 @@ class _NoLink:
 
     async def close(self) -> None:
         return None
+
+
+def _misbehaving(mode: str) -> Any:
+    """An ``OcppSession`` factory with the deliberate fault ``mode`` (testing the tester)."""
+    return functools.partial(MisbehavingSession, misbehaviour=mode)

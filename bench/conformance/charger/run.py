@@ -44,6 +44,9 @@ class ChargerSettings:
     version: str  # "1.6" | "2.0.1"
     station_id: str  # the identity of the station under test
     timeout: float = 30.0  # seconds the station has to act on each step
+    # Seconds the station has to answer a request of the CSMS (a reply later than this
+    # fails the case: OCPP-J has every request answered, and a CSMS gives up waiting).
+    reply_timeout: float = 10.0
     valid_id_token: str = "TAG1"
     valid_id_token_type: str = "ISO14443"
     invalid_id_token: str = "UNKNOWN-TAG"
@@ -102,7 +105,7 @@ class ChargerRun(Evidence):
         timeout: float | None = None,
     ) -> FrameRecord:
         """The station's next ``action`` request from ``since`` on (that ``match``es);
-        its schema verdict is a check; Inconclusive when none comes in time."""
+        its schema verdict is a check; none in time fails the case (the message is missing)."""
 
         def wanted(rec: FrameRecord) -> bool:
             if rec.direction != "rx" or rec.type != "CALL" or rec.action != action:
@@ -110,12 +113,20 @@ class ChargerRun(Evidence):
             payload = rec.payload if isinstance(rec.payload, dict) else {}
             return match is None or bool(match(payload))
 
-        rec = await self.wait_frame(
-            wanted,
-            since=since,
-            what=what or f"the station's {action}Request",
-            timeout=timeout,
-        )
+        limit = self.settings.timeout if timeout is None else timeout
+        rec = await self.find_frame(wanted, since=since, timeout=limit)
+        if rec is None:
+            # A message the case says the station sends and it did not: the station fails
+            # (a person's physical step is confirmed before the wait starts).
+            self.check_that(
+                step,
+                f"{action}Request",
+                "(sent)",
+                False,
+                f"{what or f'a {action}Request'} within {limit:g} s",
+                "none (missing)",
+            )
+            raise StopCase(self.checks[-1].describe())
         self._check_valid(rec, step, f"{action}Request")
         return rec
 
@@ -206,16 +217,17 @@ class ChargerRun(Evidence):
     ) -> FrameRecord:
         """Send ``action`` as the CSMS; the station's reply frame (CALLRESULT or CALLERROR).
 
-        The reply's schema verdict is a check. No reply within the time limit, or no
-        connection, is inconclusive. ``validate=False`` sends a request that fails its
-        schema on purpose (the case's malformed request), logged as sent.
+        The reply's schema verdict is a check. No reply within the reply time limit
+        fails the case (saying whether a late one came); no connection is inconclusive.
+        ``validate=False`` sends a request that fails its schema on purpose (the case's
+        malformed request), logged as sent.
         """
         since = self.mark()
-        limit = self.settings.timeout if timeout is None else timeout
+        limit = self.settings.reply_timeout if timeout is None else timeout
         try:
             await self.endpoint.call(action, payload, timeout=limit, validate=validate)
         except CallTimeout:
-            raise Inconclusive(f"the station did not answer {action} within {limit:g} s") from None
+            await self._late_or_missing_reply(action, since, step, limit)
         except LinkClosed as exc:
             raise Inconclusive(f"the station is not connected to answer {action} ({exc})") from None
         except (CallError, InvalidReply):
@@ -231,6 +243,27 @@ class ChargerRun(Evidence):
         if rec.type == "CALLRESULT":
             self._check_valid(rec, step, f"{action}Response")
         return rec
+
+    async def _late_or_missing_reply(
+        self, action: str, since: int, step: int | None, limit: float
+    ) -> None:
+        """No reply within ``limit``: a failed check naming it, and whether one came later."""
+        sent = next(
+            (r for r in self.frames[since:] if r.direction == "tx" and r.type == "CALL"), None
+        )
+        late = await self.find_frame(
+            lambda r: r.direction == "rx" and r.type in ("CALLRESULT", "CALLERROR"),
+            since=since,
+            timeout=max(0.0, self.settings.timeout - limit),
+        )
+        if late is not None and sent is not None:
+            actual = f"a reply only {late.ts - sent.ts:.1f} s after the request (a late reply)"
+        else:
+            actual = f"no reply within {max(limit, self.settings.timeout):g} s (unanswered)"
+        self.check_that(
+            step, f"{action}Response", "(reply)", False, f"a reply within {limit:g} s", actual
+        )
+        raise StopCase(self.checks[-1].describe())
 
     async def request(
         self,
