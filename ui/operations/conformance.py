@@ -1,8 +1,11 @@
 """Conformance runs from the desktop app: pick cases, run them, read and export what came (Qt-free).
 
-The run is the core's: ``bench.conformance.targets`` starts the built-in CSMS (or
-names the CSMS of a saved profile) exactly as ``ocpp-bench conformance csms``
-does, and ``bench.conformance.runner.run_cases`` plays the cases. A
+The run is the core's. Testing a CSMS: ``bench.conformance.targets`` starts the
+built-in CSMS (or names the CSMS of a saved profile) exactly as ``ocpp-bench
+conformance csms`` does, and ``bench.conformance.runner.run_cases`` plays the
+cases. Testing a charger: ``bench.conformance.charger.targets`` listens as the
+CSMS, with one of the bench's own stations or a real charger as the station under
+test, as ``ocpp-bench conformance cs`` does. A
 ``ConformanceRun`` runs that in a task of its own on the app's loop (qasync), so
 the window stays responsive and a manual action's dialog can be answered; Stop
 cancels the task and the ``RunResult`` keeps the cases that finished.
@@ -21,6 +24,9 @@ from typing import Any
 from bench.conformance.adapter import Adapter, load_adapter
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import Case
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.charger.runner import run_charger_cases
+from bench.conformance.charger.targets import charger_bench
 from bench.conformance.cli import how_it_runs
 from bench.conformance.manual import Prompter
 from bench.conformance.results import CaseResult, RunResult
@@ -41,6 +47,7 @@ from bench.store.workspace import CsmsProfile
 from ui.operations import OperationError
 
 DEFAULT_STATION_ID = "BENCH-CONFORMANCE"
+DEFAULT_LISTEN = "0.0.0.0:9210"  # a real charger reaches the bench on the lab network
 REACH_TIMEOUT = 10.0  # seconds to open a TCP connection to the CSMS before giving up
 
 
@@ -104,6 +111,29 @@ class RunRequest:
     station_id: str = DEFAULT_STATION_ID
     timeout: float = 30.0
     profiles: tuple[str, ...] = ()  # certification profiles chosen (for the report)
+    # Testing a charger ("cs"): where the bench listens as CSMS, the Basic auth password
+    # the station must send, and the bench's own station template (None: a real charger).
+    sut: str = "csms"
+    listen: str = DEFAULT_LISTEN
+    password: str | None = None
+    dut_template: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerListening:
+    """The bench listens as the CSMS; the station under test connects to ``station_url``."""
+
+    url: str
+    station_url: str
+    own: bool  # the station under test is one of the bench's own
+
+
+@dataclass(frozen=True, slots=True)
+class StationSeen:
+    """The station under test connected or went away; what its BootNotification said."""
+
+    connected: bool
+    boot: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +204,67 @@ class ConformanceRun:
         self._on_event(event)
 
     async def _main(self) -> RunResult:
+        if self.request.sut == "cs":
+            return await self._main_charger()
+        return await self._main_csms()
+
+    async def _main_charger(self) -> RunResult:
+        request = self.request
+        host, port = parse_listen(request.listen)
+        settings = ChargerSettings(
+            version=request.version,
+            station_id=request.station_id,
+            timeout=request.timeout,
+            heartbeat_interval=5 if request.dut_template else 60,
+            claimed_profiles=frozenset(request.profiles) or None,
+        )
+        bench_cm = charger_bench(
+            settings,
+            host=host,
+            port=port,
+            password=request.password,
+            template=request.dut_template,
+            operator=self._operator,
+        )
+        try:
+            bench = await bench_cm.__aenter__()
+        except OSError as exc:  # the port is taken, the address is not this machine's
+            raise OperationError(
+                f"Cannot listen on {request.listen}: {exc.strerror or exc}"
+            ) from None
+        try:
+            endpoint = bench.endpoint
+            self._emit(ChargerListening(endpoint.url, endpoint.station_url, bench.own))
+            watch = asyncio.get_running_loop().create_task(self._watch_station(endpoint))
+            try:
+                return await run_charger_cases(
+                    request.cases,
+                    settings,
+                    bench.prompter,
+                    endpoint,
+                    bench.dut,
+                    sut=bench.sut,
+                    profiles=request.profiles,
+                    on_event=self._emit,
+                )
+            finally:
+                watch.cancel()
+                await asyncio.gather(watch, return_exceptions=True)
+        finally:
+            await bench_cm.__aexit__(None, None, None)
+
+    async def _watch_station(self, endpoint: Any) -> None:
+        """Tell the window each time the station under test connects or goes away."""
+        shown = 0
+        for _ in range(10_000_000):  # bounded; ends when the run cancels it
+            events = endpoint.events
+            for event in events[shown:]:
+                self._emit(StationSeen(event.kind == "connected", dict(endpoint.boot_info)))
+            shown = len(events)
+            endpoint.changed.clear()
+            await endpoint.changed.wait()
+
+    async def _main_csms(self) -> RunResult:
         request = self.request
         security = _security(request)
         async with _target(request) as target:
@@ -218,11 +309,21 @@ class ConformanceRun:
         await asyncio.wait({self.task})
 
 
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` where the bench listens as CSMS; OperationError says what is wrong."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise OperationError(f"Listen on {text!r}: expected HOST:PORT, e.g. {DEFAULT_LISTEN}")
+    return host, int(port)
+
+
 def start_run(
     request: RunRequest, operator: Prompter | None, on_event: Callable[[object], None]
 ) -> ConformanceRun:
     if not request.cases:
         raise OperationError("Choose the cases to run first")
+    if request.sut == "cs":
+        parse_listen(request.listen)
     if request.timeout <= 0:
         raise OperationError("The time limit per step must be more than 0 s")
     if request.adapter and not Path(request.adapter).is_file():

@@ -1,7 +1,10 @@
 """The left side of the Conformance window: what to test, against what, and how.
 
-The CSMS (a built-in one started for the run, or a saved CSMS profile with its
-URL, password and TLS files), the OCPP version, the station identity, the time
+Two modes. **Test a CSMS**: the CSMS (a built-in one started for the run, or a
+saved CSMS profile with its URL, password and TLS files). **Test a charger**: the
+bench listens as the CSMS (the address a real charger is pointed at, a Basic auth
+password), and the station under test is a real charger or one of the bench's own
+stations from a template. Both: the OCPP version, the station identity, the time
 limit per step, an adapter file, and the cases: the certification profiles
 ticked, or single cases ticked in a filterable list that says how each runs
 (``auto``, ``adapter``, ``manual``). ``request()`` turns the form into a
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 CatalogueFn = Callable[[str], list[Case]]  # version -> the CSMS cases of that version
 ProfilesFn = Callable[[str], tuple[str, ...]]  # version -> certification profile names
 BUILTIN_LABEL = "Built-in CSMS (started for the run)"
+MODES = (("csms", "Test a CSMS"), ("cs", "Test a charger"))
+REAL_CHARGER_LABEL = "A real charger (it connects to the bench)"
 ADAPTER_FILTER = "Adapter files (*.toml);;All files (*)"
 CASE_COLUMNS = ("Case", "Name", "Runs")
 HOW_HELP = {
@@ -52,6 +57,8 @@ HOW_HELP = {
     "adapter": "its manual actions are in the adapter",
     "manual": "a person does a manual action (a dialog asks)",
     "not implemented": "the bench has no scenario for it yet: it ends as an error",
+    "physical": "a physical step (plug in, present a card): a dialog asks for a real "
+    "charger; the bench's own stations do it themselves",
 }
 
 
@@ -59,6 +66,18 @@ def default_catalogue(version: str) -> list[Case]:
     from bench.conformance.catalogue import cases
 
     return cases(sut="csms", version=version)
+
+
+def default_charger_catalogue(version: str) -> list[Case]:
+    from bench.conformance.catalogue import cases
+
+    return cases(sut="cs", version=version)
+
+
+def default_templates() -> list[str]:
+    from bench.model.templates import list_station_templates
+
+    return list_station_templates()
 
 
 def default_profiles(version: str) -> tuple[str, ...]:
@@ -76,16 +95,45 @@ class ConformanceSetup(QWidget):
         catalogue: CatalogueFn = default_catalogue,
         profiles_of: ProfilesFn = default_profiles,
         parent: QWidget | None = None,
+        *,
+        charger_catalogue: CatalogueFn = default_charger_catalogue,
+        templates: Callable[[], list[str]] = default_templates,
     ) -> None:
         super().__init__(parent)
         self._saved_profiles = saved_profiles
+        self._csms_catalogue = catalogue
+        self._charger_catalogue = charger_catalogue
         self._catalogue = catalogue
         self._profiles_of = profiles_of
         self.cases: list[Case] = []  # the catalogue of the version chosen
         self.problem = ""  # why the catalogue could not be read, if it could not
 
+        self.mode = QComboBox()
+        self.mode.setObjectName("conformanceMode")
+        for key, label in MODES:
+            self.mode.addItem(label, key)
         self.csms = QComboBox()
         self.csms.setObjectName("conformanceCsms")
+        # Testing a charger: who the station under test is, and where the bench listens.
+        self.dut = QComboBox()
+        self.dut.setObjectName("conformanceDut")
+        self.dut.addItem(REAL_CHARGER_LABEL, None)
+        for name in templates():
+            self.dut.addItem(f"The bench's own station: {name}", name)
+        self.dut.setToolTip(
+            "A real charger: point it at the address below and do the physical steps\n"
+            "when a dialog asks. The bench's own station does them itself."
+        )
+        self.listen = QLineEdit(ops.DEFAULT_LISTEN)
+        self.listen.setObjectName("conformanceListen")
+        self.listen.setToolTip(
+            "HOST:PORT where the bench listens as the CSMS. 0.0.0.0 listens on every\n"
+            "network interface, so a charger on the lab network can connect."
+        )
+        self.password = QLineEdit()
+        self.password.setObjectName("conformancePassword")
+        self.password.setPlaceholderText("none (no Basic auth)")
+        self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
         self.version = QComboBox()
         self.version.setObjectName("conformanceVersion")
         for v in VERSIONS:
@@ -123,14 +171,20 @@ class ConformanceSetup(QWidget):
         )
 
         target = QGroupBox("System under test")
-        form = QFormLayout(target)
+        self.form = form = QFormLayout(target)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Mode", self.mode)
         form.addRow("CSMS", self.csms)
         form.addRow("", self.shipped)
+        form.addRow("Station", self.dut)
+        form.addRow("Listen on", self.listen)
+        form.addRow("Password", self.password)
         form.addRow("Version", self.version)
         form.addRow("Station id", self.station_id)
         form.addRow("Time limit", self.timeout)
         form.addRow("Adapter", adapter_row)
+        self._csms_rows = (self.csms, self.shipped, adapter_row)
+        self._charger_rows = (self.dut, self.listen, self.password)
 
         self.profile_list = QListWidget()
         self.profile_list.setObjectName("conformanceProfiles")
@@ -173,6 +227,8 @@ class ConformanceSetup(QWidget):
         self.reload_profiles()
         self.load_catalogue()
         self.csms.currentIndexChanged.connect(self._csms_changed)
+        self.mode.currentIndexChanged.connect(lambda _i: self._mode_changed())
+        self.dut.currentIndexChanged.connect(lambda _i: self._selection_changed())
         self.version.currentIndexChanged.connect(lambda _i: self.load_catalogue())
         self.adapter.textChanged.connect(lambda _t: self._refresh_how())
         self.shipped.toggled.connect(lambda _on: self._refresh_how())
@@ -181,6 +237,33 @@ class ConformanceSetup(QWidget):
         self.case_tree.itemChanged.connect(lambda _item, _col: self._selection_changed())
         self.tabs.currentChanged.connect(lambda _i: self._selection_changed())
         self._csms_changed()
+        self._show_mode_rows()
+
+    # ------------------------------------------------------------ the mode
+    @property
+    def testing_charger(self) -> bool:
+        return self.mode.currentData() == "cs"
+
+    def set_mode(self, key: str) -> None:
+        self.mode.setCurrentIndex(self.mode.findData(key))
+
+    def _mode_changed(self) -> None:
+        self._catalogue = self._charger_catalogue if self.testing_charger else self._csms_catalogue
+        self._show_mode_rows()
+        self.load_catalogue()
+
+    def _show_mode_rows(self) -> None:
+        charger = self.testing_charger
+        for field in self._csms_rows:
+            self.form.setRowVisible(field, not charger)
+        for field in self._charger_rows:
+            self.form.setRowVisible(field, charger)
+        self.form.setRowVisible(self.shipped, self.builtin and not charger)
+        self.timeout.setToolTip(
+            "How long the charging station has to act on each step of a case"
+            if charger
+            else "How long the CSMS has to act on each step of a case"
+        )
 
     # ------------------------------------------------------------ the CSMS
     def reload_profiles(self) -> None:
@@ -214,7 +297,7 @@ class ConformanceSetup(QWidget):
         return self.csms.currentData() is None
 
     def _csms_changed(self) -> None:
-        self.shipped.setVisible(self.builtin)
+        self.form.setRowVisible(self.shipped, self.builtin and not self.testing_charger)
         if not self.builtin:
             try:
                 profile = self.profile()
@@ -226,6 +309,8 @@ class ConformanceSetup(QWidget):
 
     def adapter_path(self) -> str | None:
         """The adapter the run will use (a shipped one counts), for "how it runs"."""
+        if self.testing_charger:
+            return None
         text = self.adapter.text().strip()
         if text:
             return text
@@ -241,7 +326,8 @@ class ConformanceSetup(QWidget):
     # ------------------------------------------------------------ the catalogue
     def use_catalogue(self, catalogue: CatalogueFn, profiles_of: ProfilesFn) -> None:
         """Read the cases from elsewhere (tests, demos with hand-built cases)."""
-        self._catalogue, self._profiles_of = catalogue, profiles_of
+        self._catalogue = self._csms_catalogue = catalogue
+        self._profiles_of = profiles_of
         self.load_catalogue()
 
     def current_version(self) -> str:
@@ -357,6 +443,8 @@ class ConformanceSetup(QWidget):
             count = len(chosen)
             how = ops.how_each_runs(chosen, self.adapter_path())
             manual = sum(1 for h in how.values() if h == "manual")
+            if self.testing_charger and self.dut.currentData() is None:
+                manual = sum(1 for h in how.values() if h == "physical")
             asks = f"; {manual} ask{'s' if manual == 1 else ''} you to act" if manual else ""
             self.selection_label.setText(f"Run plays {count} case{'s' if count != 1 else ''}{asks}")
         self.changed.emit()
@@ -366,6 +454,20 @@ class ConformanceSetup(QWidget):
         station_id = self.station_id.text().strip()
         if not station_id:
             raise OperationError("Give the station an identity")
+        if self.testing_charger:
+            listen = self.listen.text().strip()
+            ops.parse_listen(listen)  # says what is wrong before the run
+            return ops.RunRequest(
+                cases=self.selected(),
+                version=self.current_version(),
+                station_id=station_id,
+                timeout=self.timeout.value(),
+                profiles=self.checked_profiles() if self.by_profile else (),
+                sut="cs",
+                listen=listen,
+                password=self.password.text() or None,
+                dut_template=self.dut.currentData(),
+            )
         return ops.RunRequest(
             cases=self.selected(),
             version=self.current_version(),
@@ -379,6 +481,10 @@ class ConformanceSetup(QWidget):
 
     def set_running(self, running: bool) -> None:
         for widget in (
+            self.mode,
+            self.dut,
+            self.listen,
+            self.password,
             self.csms,
             self.version,
             self.station_id,

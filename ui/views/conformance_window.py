@@ -1,4 +1,8 @@
-"""The Conformance window: run the OCTT CSMS test cases against a CSMS and watch verdicts land.
+"""The Conformance window: run the OCTT test cases against a CSMS or a charger, watch verdicts land.
+
+Testing a charger, a banner above the run says where the bench listens as the CSMS
+(the address to configure on the charger) and, once it connects, which station is
+under test (vendor, model, serial and firmware from its BootNotification).
 
 Left, what to run (``ConformanceSetup``); right, the run: a row per case whose
 verdict appears as the case ends, counts per verdict, and below, the clicked
@@ -25,6 +29,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -105,6 +110,7 @@ class ConformanceWindow(QMainWindow):
         self.result: RunResult | None = None  # the last run's (kept after Stop)
         self.report_path: Path | None = None  # report.html of the last report written
         self.prompter = DialogPrompter(self, self._prompt_changed)
+        self._listening: ops.ChargerListening | None = None  # testing a charger: where
         # How a report is opened (tests record the URL instead of starting a browser).
         self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
 
@@ -128,6 +134,11 @@ class ConformanceWindow(QMainWindow):
         left_layout.addWidget(self.setup, 1)
         left_layout.addLayout(run_row)
 
+        self.dut_banner = QLabel()
+        self.dut_banner.setObjectName("conformanceDutBanner")
+        self.dut_banner.setWordWrap(True)
+        self.dut_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dut_banner.setVisible(False)
         self.cases = CaseTable()
         self.cases.table.currentItemChanged.connect(self._case_selected)
         self.detail = CaseDetail()
@@ -154,6 +165,7 @@ class ConformanceWindow(QMainWindow):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
+        right_layout.addWidget(self.dut_banner)
         right_layout.addWidget(split, 1)
         right_layout.addLayout(report_row)
 
@@ -220,7 +232,17 @@ class ConformanceWindow(QMainWindow):
         self.cases.fill(self.progress)
         self._fit_table()
         self.detail.clear()
-        where = "the built-in CSMS" if request.profile is None else request.profile.url
+        if request.sut == "cs":
+            where = (
+                f"the bench's own station ({request.dut_template})"
+                if request.dut_template
+                else f"the charger {request.station_id}"
+            )
+        else:
+            where = "the built-in CSMS" if request.profile is None else request.profile.url
+        self.dut_banner.setVisible(request.sut == "cs")
+        self.dut_banner.setText("")
+        self._listening = None
         self.reporter.report_info(f"Starting {len(request.cases)} cases against {where}…")
         run.task.add_done_callback(self._run_done)
         self._update_actions()
@@ -237,6 +259,13 @@ class ConformanceWindow(QMainWindow):
 
     def _on_event(self, event: object) -> None:
         """An event of the run, on the GUI thread (qasync)."""
+        if isinstance(event, ops.ChargerListening):
+            self._listening = event
+            self._show_station(None)
+            return
+        if isinstance(event, ops.StationSeen):
+            self._show_station(event)
+            return
         if isinstance(event, ops.TargetReady):
             target = event.target
             api = f" · control API {target.control_url}" if target.control_url else ""
@@ -252,6 +281,35 @@ class ConformanceWindow(QMainWindow):
             item = self.cases.table.currentItem()
             if item is not None and self.cases.table.indexOfTopLevelItem(item) == row:
                 self._case_selected(item, None)  # the case on show just finished
+
+    def _show_station(self, seen: ops.StationSeen | None) -> None:
+        """The banner: where the bench listens, and the station under test as it shows up."""
+        listening = self._listening
+        if listening is None:
+            return
+        if listening.own:
+            where = f"Listening as the CSMS at {listening.url} for the bench's own station"
+        else:
+            where = (
+                f"Listening as the CSMS at {listening.url} — set the charger's CSMS URL "
+                f"to {listening.station_url} (with this machine's address for 0.0.0.0)"
+            )
+        if seen is None:
+            station = "Station under test: waiting for it to connect…"
+        else:
+            boot = seen.boot.get("chargingStation", seen.boot)
+            vendor = boot.get("vendorName", boot.get("chargePointVendor", ""))
+            model = boot.get("model", boot.get("chargePointModel", ""))
+            serial = boot.get("serialNumber", boot.get("chargePointSerialNumber", ""))
+            firmware = boot.get("firmwareVersion", "")
+            named = " ".join(str(x) for x in (vendor, model) if x) or "(not booted yet)"
+            extra = ", ".join(
+                f"{k} {v}" for k, v in (("serial", serial), ("firmware", firmware)) if v
+            )
+            state = "connected" if seen.connected else "disconnected"
+            station = f"Station under test: {named}" + (f" ({extra})" if extra else "")
+            station += f" — {state}"
+        self.dut_banner.setText(f"{where}\n{station}")
 
     def _run_done(self, task: asyncio.Task[RunResult]) -> None:
         run = self.run
@@ -291,7 +349,8 @@ class ConformanceWindow(QMainWindow):
     def _prompt_changed(self, dialog: ManualPromptDialog | None) -> None:
         if dialog is not None and self.progress is not None:
             self.cases.summary.setText(
-                f"Waiting for you: {dialog.request.case_id} asks for a manual action"
+                f"Waiting for you: {dialog.request.case_id} asks for a "
+                + ("physical step" if dialog.request.case_id.endswith("_CS") else "manual action")
             )
         elif self.progress is not None:
             self.cases.show_progress(self.progress)
@@ -356,7 +415,7 @@ class ConformanceMenu:
         self.main = window
         self.window: ConformanceWindow | None = None
         self.open_action = QAction("Conformance…", window, shortcut=OPEN_KEYS)
-        self.open_action.setToolTip("Run the OCTT test cases against a CSMS")
+        self.open_action.setToolTip("Run the OCTT test cases against a CSMS or a charger")
         self.open_action.triggered.connect(self.show)
         bar = window.menuBar()
         self.menu = QMenu("&Tools", window)
