@@ -56,7 +56,10 @@ class ManualPromptDialog(QDialog):
         super().__init__(parent)
         self.request = request
         self.setObjectName("manualPrompt")
-        self.setWindowTitle(f"Manual action — {request.case_id}")
+        # A charger case's steps are physical ones at the charger (plug in, present a card).
+        physical = request.case_id.endswith("_CS")
+        kind = "Physical step" if physical else "Manual action"
+        self.setWindowTitle(f"{kind} — {request.case_id}")
         self.setModal(False)  # the run's window (Stop) stays usable
         self.setMinimumWidth(520)
 
@@ -64,7 +67,7 @@ class ManualPromptDialog(QDialog):
         # A band in the colour of a running case, and a frame of the same colour: the
         # prompt stands out from the window under it, with or without a window manager's
         # title bar (which may not show: a kiosk, a bare X server), and says what it is.
-        self.where = QLabel(f"MANUAL ACTION  ·  {request.case_id}{step}")
+        self.where = QLabel(f"{kind.upper()}  ·  {request.case_id}{step}")
         self.where.setObjectName("manualWhere")
         self.where.setStyleSheet(
             f"QLabel {{ background: {ACCENT}; color: {PILL_TEXT}; font-weight: 600;"
@@ -98,7 +101,7 @@ class ManualPromptDialog(QDialog):
         facts.setVerticalSpacing(2)
         self.facts: dict[str, str] = {}
         for key, value in request.params.items():
-            if key in SHOWN_ELSEWHERE:
+            if key in SHOWN_ELSEWHERE or value is None:
                 continue
             shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
             self.facts[key] = shown
