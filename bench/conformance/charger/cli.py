@@ -22,6 +22,7 @@ from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
 from bench.conformance.manual import TerminalPrompter
+from bench.devices.registry import parse_device_spec
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONNECT = 0, 1, 2, 3
 
@@ -65,6 +66,14 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("--connector", type=int, default=1, help="the connector (and EVSE) to test")
     run.add_argument(
         "--heartbeat", type=int, default=None, help="heartbeat interval given at boot (s)"
+    )
+    run.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        metavar="DRIVER:PORT[,key=value]",
+        help="with --self: hardware the own station drives (e.g. openevse:/dev/ttyUSB0); "
+        "steps at that hardware (the cable, the EV) are then asked of you",
     )
     run.add_argument(
         "--misbehave",
@@ -116,6 +125,14 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
     if args.misbehave and not own:
         print("ocpp-bench: --misbehave needs --self", file=sys.stderr)
         return EXIT_USAGE
+    if args.device and not own:
+        print("ocpp-bench: --device needs --self", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        devices = [parse_device_spec(text) for text in args.device]
+    except (KeyError, ValueError) as exc:
+        print(f"ocpp-bench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     heartbeat = args.heartbeat if args.heartbeat is not None else (5 if own else 60)
     settings = ChargerSettings(
         version=args.ocpp,
@@ -130,7 +147,8 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         claimed_profiles=frozenset(_split(args.profile)) or None,
     )
     station_settings = {"misbehave": args.misbehave} if args.misbehave else None
-    operator = TerminalPrompter(out) if args.interactive else None
+    # Steps at attached hardware need a person even with --self.
+    operator = TerminalPrompter(out) if args.interactive or devices else None
     async with charger_bench(
         settings,
         host=listen[0],
@@ -142,6 +160,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         station_settings=station_settings,
         ca_file=args.ca,
         operator=operator,
+        device_specs=devices,
     ) as bench:
         if not own:
             print(

@@ -246,15 +246,31 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-class StationActuator:
-    """Does a case's physical steps on the bench's own station (a ``Prompter``)."""
+# What a charge controller attached over USB-serial decides, not the station API: the
+# cable is in the real (or emulated) socket, so a person (or the emulator) plugs it.
+AT_THE_HARDWARE = frozenset(
+    {"plug_in", "unplug", "ev_suspend", "ev_resume", "raise_fault", "clear_fault"}
+)
 
-    def __init__(self, dut: DeviceUnderTest) -> None:
+
+class StationActuator:
+    """Does a case's physical steps on the bench's own station (a ``Prompter``).
+
+    ``hands_off`` are the steps it leaves to the next prompter (a person at the
+    hardware a serial driver reads, or the emulator in tests): answered "nobody".
+    """
+
+    def __init__(self, dut: DeviceUnderTest, hands_off: frozenset[str] = frozenset()) -> None:
         self.dut = dut
+        self.hands_off = hands_off
 
     async def perform(self, request: ManualRequest) -> ManualOutcome:
         cp = self.dut.station
         action = ACTIONS.get(request.key)
+        if request.key in self.hands_off:
+            return ManualOutcome(
+                False, "nobody", f"{request.key} is done at the attached hardware, not by the bench"
+            )
         if cp is None or action is None:
             return ManualOutcome(
                 False, "nobody", f"the bench's own station has no automatic {request.key!r}"

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.conformance.charger.dut import DeviceUnderTest, OwnStation, RealStation, StationActuator
+from bench.conformance.charger.dut import (
+    AT_THE_HARDWARE,
+    DeviceUnderTest,
+    OwnStation,
+    RealStation,
+    StationActuator,
+)
 from bench.conformance.charger.endpoint import CsmsEndpoint
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.manual import ChainPrompter, NoPrompter, Prompter
@@ -75,7 +81,12 @@ async def charger_bench(
                 folder=folder,
                 device_specs=device_specs,
             )
-            prompter: Prompter = StationActuator(dut)
+            hardware = _drives_the_connectors(device_specs or [])
+            actuator = StationActuator(dut, AT_THE_HARDWARE if hardware else frozenset())
+            # Steps at the hardware go to the operator (a person, or a test's emulator).
+            prompter: Prompter = (
+                ChainPrompter(actuator, operator) if operator is not None else actuator
+            )
         else:
             dut = RealStation(endpoint, settings)
             prompter = ChainPrompter(operator) if operator is not None else NoPrompter()
@@ -91,3 +102,10 @@ async def charger_bench(
             yield ChargerBench(endpoint, dut, prompter, sut, own=template is not None)
         finally:
             await dut.close()
+
+
+def _drives_the_connectors(specs: list[Any]) -> bool:
+    """Is a charge controller (a ``station`` driver) attached: the EV side is real then."""
+    from bench.devices.registry import driver_class
+
+    return any(driver_class(spec.name).role == "station" for spec in specs)

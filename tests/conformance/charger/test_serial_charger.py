@@ -1,0 +1,89 @@
+"""A charger attached over USB-serial through the bench, tested as the station under test
+(issue 14: "a station on a serial port runs the Core profile with its physical steps
+automated").
+
+Real parts: the OpenEVSE controller emulator answers RAPI on a real pseudo-terminal,
+the bench's own station drives it through its serial driver and speaks OCPP to the
+endpoint (the bench as CSMS) on 127.0.0.1. The steps at the hardware (the cable, the
+EV's demand, a controller fault) are done at the emulator, the way a person would at
+a real controller; the rest (a card, a power cycle) through the station API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.conformance.catalogue import cases
+from bench.conformance.charger.run import ChargerSettings
+from bench.conformance.charger.runner import run_charger_cases
+from bench.conformance.charger.scenarios import all_scenarios
+from bench.conformance.charger.targets import charger_bench
+from bench.conformance.manual import ManualOutcome, ManualRequest
+from bench.conformance.results import Verdict
+from bench.devices.emulators.openevse import OpenEvseEmulator
+from bench.devices.registry import DeviceSpec
+from tests.devices.openevse_support import FAST, emulated_openevse
+
+
+class HandsAtTheController:
+    """The person at the controller: plugs the cable, makes the EV draw or stop, trips a fault."""
+
+    def __init__(self, emulator: OpenEvseEmulator) -> None:
+        self.emulator = emulator
+        self.done: list[str] = []
+
+    async def perform(self, request: ManualRequest) -> ManualOutcome:
+        actions = {
+            "plug_in": lambda: self.emulator.plug(ev_max_amps=32),
+            "unplug": self.emulator.unplug,
+            "ev_suspend": lambda: self.emulator.ev_request(False),
+            "ev_resume": lambda: self.emulator.ev_request(True),
+            "raise_fault": lambda: self.emulator.fault("gfci"),
+            "clear_fault": self.emulator.clear,
+        }
+        act = actions.get(request.key)
+        if act is None:
+            return ManualOutcome(False, "operator", f"not at the controller: {request.key}")
+        act()
+        self.done.append(request.key)
+        return ManualOutcome(True, "operator", "done at the controller")
+
+
+def core_cases(version: str) -> list:
+    implemented = all_scenarios()
+    return [c for c in cases(sut="cs", version=version, profiles=("Core",)) if c.id in implemented]
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_an_openevse_on_a_pty_passes_the_core_profile_with_its_steps_done_at_the_controller(
+    tmp_path: Path, version: str
+) -> None:
+    selected = core_cases(version)
+    assert selected, "no Core scenario to run"
+    settings = ChargerSettings(
+        version=version, station_id="OPENEVSE-1", timeout=15.0, heartbeat_interval=3
+    )
+    async with emulated_openevse(tmp_path) as (link, emulator):
+        hands = HandsAtTheController(emulator)
+        device = DeviceSpec("openevse", str(link.path), dict(FAST))
+        async with charger_bench(
+            settings,
+            template="ac-11kw",
+            operator=hands,
+            device_specs=[device],
+            folder=tmp_path,
+        ) as bench:
+            run = await run_charger_cases(
+                selected, settings, bench.prompter, bench.endpoint, bench.dut, sut=bench.sut
+            )
+    bad = [(c.case_id, c.verdict.value, c.reason) for c in run.cases if c.verdict.bad]
+    assert not bad
+    verdicts = {c.verdict for c in run.cases}
+    assert verdicts <= {Verdict.PASS, Verdict.NOT_APPLICABLE}, [
+        (c.case_id, c.verdict.value, c.reason)
+        for c in run.cases
+        if c.verdict is Verdict.INCONCLUSIVE
+    ]
+    assert any(c.verdict is Verdict.PASS for c in run.cases)
