@@ -24,6 +24,7 @@ from typing import Any
 from bench.conformance.adapter import Adapter, load_adapter
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import Case
+from bench.conformance.charger.features import settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -216,7 +217,6 @@ class ConformanceRun:
             station_id=request.station_id,
             timeout=request.timeout,
             heartbeat_interval=5 if request.dut_template else 60,
-            claimed_profiles=frozenset(request.profiles) or None,
         )
         bench_cm = charger_bench(
             settings,
@@ -237,6 +237,8 @@ class ConformanceRun:
             self._emit(ChargerListening(endpoint.url, endpoint.station_url, bench.own))
             watch = asyncio.get_running_loop().create_task(self._watch_station(endpoint))
             try:
+                # The profiles the charger has, read from it: the others are not applicable.
+                await settle_claims(bench, settings, None, request.timeout)
                 return await run_charger_cases(
                     request.cases,
                     settings,

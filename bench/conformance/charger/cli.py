@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.conformance.catalogue import VERSIONS, Case, cases
+from bench.conformance.charger.features import settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -59,7 +60,8 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="an optional feature the charger has (repeatable)",
+        help="an optional feature or certification profile the charger has (repeatable); "
+        "without any, the bench reads them from the charger's configuration or device model",
     )
     run.add_argument("--token", default="TAG1", help="the valid id token the station presents")
     run.add_argument("--invalid-token", default="UNKNOWN-TAG", help="an id token the CSMS refuses")
@@ -144,8 +146,8 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         evse_id=args.connector,
         heartbeat_interval=heartbeat,
         features=frozenset(args.feature),
-        claimed_profiles=frozenset(_split(args.profile)) or None,
     )
+    declared = frozenset({"Core", *args.feature}) if args.feature else None
     station_settings = {"misbehave": args.misbehave} if args.misbehave else None
     # Steps at attached hardware need a person even with --self.
     operator = TerminalPrompter(out) if args.interactive or devices else None
@@ -176,6 +178,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_CONNECT
+        await settle_claims(bench, settings, declared, args.timeout)
         run = await run_charger_cases(
             selected,
             settings,

@@ -85,9 +85,11 @@ class CsmsEndpoint:
         self.sink: FrameSink = Discard()
         self.overrides: dict[str, CaseAnswer] = {}
         self.events: list[LinkEvent] = []
-        self.changed = Flag()  # set on every link event
+        self.changed = Flag()  # set on every link event and status report
         self.session: OcppSession | None = None
         self.boot_info: dict[str, Any] = {}  # the station's last BootNotification
+        # (evseId, connectorId) of each StatusNotification since the last connection.
+        self.reported: set[tuple[Any, Any]] = set()
         self._link: Any = None
         self._server: OcppServer | None = None
         self._pending_password: dict[str, str] = {}
@@ -162,6 +164,7 @@ class CsmsEndpoint:
             call_timeout=self.call_timeout,
         )
         self.session, self._link = session, link
+        self.reported = set()
         secure = self.ssl_context is not None
         password = self._pending_password.pop(station_id, None)
         profile = _profile(secure, password is not None, _client_cert(link))
@@ -185,12 +188,12 @@ class CsmsEndpoint:
         return self.session is not None
 
     async def wait_connected(self, timeout: float) -> bool:
-        return await self._wait(lambda: self.session is not None, timeout)
+        return await self.wait_for(lambda: self.session is not None, timeout)
 
     async def wait_disconnected(self, timeout: float) -> bool:
-        return await self._wait(lambda: self.session is None, timeout)
+        return await self.wait_for(lambda: self.session is None, timeout)
 
-    async def _wait(self, done: Callable[[], bool], timeout: float) -> bool:
+    async def wait_for(self, done: Callable[[], bool], timeout: float) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         for _ in range(100_000):
@@ -219,6 +222,9 @@ class CsmsEndpoint:
         async def handle(payload: dict[str, Any]) -> dict[str, Any] | Reply:
             if action == "BootNotification":
                 self.boot_info = dict(payload)
+            elif action == "StatusNotification":
+                self.reported.add((payload.get("evseId"), payload.get("connectorId")))
+                self.changed.set()
             own = self.overrides.get(action)
             if own is not None:
                 return own(payload)
