@@ -12,7 +12,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # 2.0.1 still imports from 1.6 (issue 12, phase 1).
 IMPORT_CONTRACTS := layers bench-without-qt csms-not-charge-point model-without-ocpp ocpp-versions-independent conformance-through-the-api
 
-.PHONY: run test lint bench clean system-deps system-deps-test
+.PHONY: run test lint bench clean system-deps system-deps-test conformance-self
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ lint: $(TEST_STAMP)
 
 bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# The bench tests itself: every charging-station case of both versions against its
+# own station, unattended; reports under out/conformance-self/<version>/.
+conformance-self: $(RUN_STAMP)
+	$(BIN)/ocpp-bench conformance cs --ocpp 1.6 --dut-id SELF-16 --self ac-11kw --report out/conformance-self/1.6
+	$(BIN)/ocpp-bench conformance cs --ocpp 2.0.1 --dut-id SELF-201 --self ac-11kw --report out/conformance-self/2.0.1
 
 clean:
 	rm -rf $(VENV)
