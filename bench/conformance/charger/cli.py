@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +23,7 @@ from bench.conformance.charger.features import settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
+from bench.conformance.charger.tls import own_server_material
 from bench.conformance.manual import TerminalPrompter
 from bench.devices.registry import parse_device_spec
 
@@ -43,6 +45,12 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
     )
     run.add_argument("--cert", metavar="FILE", help="server certificate (PEM): listen on wss://")
     run.add_argument("--key", metavar="FILE", help="private key of --cert")
+    run.add_argument(
+        "--tls",
+        action="store_true",
+        help="listen on wss:// with a certificate the bench makes (its root CA goes into "
+        "the report folder, to install on the charger)",
+    )
     run.add_argument("--ca", metavar="FILE", help="with --self: CA the own station trusts")
     run.add_argument("--password", help="HTTP Basic auth password the station must send")
     run.add_argument("--profile", help="certification profiles (comma list)")
@@ -123,6 +131,11 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
     if bool(args.cert) != bool(args.key):
         print("ocpp-bench: --cert and --key go together", file=sys.stderr)
         return EXIT_USAGE
+    if args.tls and args.cert:
+        print(
+            "ocpp-bench: --tls makes the bench's own certificate; not with --cert", file=sys.stderr
+        )
+        return EXIT_USAGE
     own = args.self_template is not None
     if args.misbehave and not own:
         print("ocpp-bench: --misbehave needs --self", file=sys.stderr)
@@ -149,18 +162,23 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
     )
     declared = frozenset({"Core", *args.feature}) if args.feature else None
     station_settings = {"misbehave": args.misbehave} if args.misbehave else None
+    cert, key, ca = args.cert, args.key, args.ca
+    if args.tls:
+        material = own_server_material(Path(args.report), listen[0], datetime.now(UTC))
+        cert, key, ca = material.cert_file, material.key_file, ca or material.ca_file
+        print(f"TLS: the charger must trust {material.ca_file} (the bench's root CA)", file=out)
     # Steps at attached hardware need a person even with --self.
     operator = TerminalPrompter(out) if args.interactive or devices else None
     async with charger_bench(
         settings,
         host=listen[0],
         port=listen[1],
-        cert_file=args.cert,
-        key_file=args.key,
+        cert_file=cert,
+        key_file=key,
         password=args.password,
         template=args.self_template,
         station_settings=station_settings,
-        ca_file=args.ca,
+        ca_file=ca,
         operator=operator,
         device_specs=devices,
     ) as bench:
