@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bench.conformance.charger.answers import boot_facts
 from bench.conformance.results import CaseResult, RunResult
 from bench.store.workspace import CsmsProfile
 from ui.errors import user_message
@@ -297,14 +298,10 @@ class ConformanceWindow(QMainWindow):
         if seen is None:
             station = "Station under test: waiting for it to connect…"
         else:
-            boot = seen.boot.get("chargingStation", seen.boot)
-            vendor = boot.get("vendorName", boot.get("chargePointVendor", ""))
-            model = boot.get("model", boot.get("chargePointModel", ""))
-            serial = boot.get("serialNumber", boot.get("chargePointSerialNumber", ""))
-            firmware = boot.get("firmwareVersion", "")
-            named = " ".join(str(x) for x in (vendor, model) if x) or "(not booted yet)"
+            facts = boot_facts(seen.boot)
+            named = " ".join(x for x in (facts.vendor, facts.model) if x) or "(not booted yet)"
             extra = ", ".join(
-                f"{k} {v}" for k, v in (("serial", serial), ("firmware", firmware)) if v
+                f"{k} {v}" for k, v in (("serial", facts.serial), ("firmware", facts.firmware)) if v
             )
             state = "connected" if seen.connected else "disconnected"
             station = f"Station under test: {named}" + (f" ({extra})" if extra else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,6 +64,26 @@ STATION_REQUESTS = {
         "TransactionEvent",
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class BootFacts:
+    """Who the station says it is in its BootNotification (either version's fields)."""
+
+    vendor: str = ""
+    model: str = ""
+    serial: str = ""
+    firmware: str = ""
+
+
+def boot_facts(boot: dict[str, Any]) -> BootFacts:
+    station = boot.get("chargingStation", boot)  # 2.0.1 nests the fields; 1.6 is flat
+    return BootFacts(
+        str(station.get("vendorName", station.get("chargePointVendor", ""))),
+        str(station.get("model", station.get("chargePointModel", ""))),
+        str(station.get("serialNumber", station.get("chargePointSerialNumber", ""))),
+        str(station.get("firmwareVersion", "")),
+    )
 
 
 def now_text() -> str:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from bench.conformance.catalogue import Case
+from bench.conformance.charger.answers import boot_facts
 from bench.conformance.charger.dut import DeviceUnderTest
 from bench.conformance.charger.endpoint import CsmsEndpoint, Discard
 from bench.conformance.charger.run import ChargerRun, ChargerSettings
@@ -123,13 +124,10 @@ async def run_charger_cases(
 
 def _describe_station(sut: SystemUnderTest, endpoint: CsmsEndpoint) -> None:
     """The report names the station from its BootNotification."""
-    boot = endpoint.boot_info
-    if not boot:
+    if not endpoint.boot_info:
         return
-    station = boot.get("chargingStation", boot)  # 2.0.1 nests it; 1.6 is flat
-    sut.vendor = sut.vendor or str(station.get("vendorName", station.get("chargePointVendor", "")))
-    sut.product = sut.product or str(station.get("model", station.get("chargePointModel", "")))
-    sut.serial = sut.serial or str(
-        station.get("serialNumber", station.get("chargePointSerialNumber", ""))
-    )
-    sut.sut_version = sut.sut_version or str(station.get("firmwareVersion", ""))
+    facts = boot_facts(endpoint.boot_info)
+    sut.vendor = sut.vendor or facts.vendor
+    sut.product = sut.product or facts.model
+    sut.serial = sut.serial or facts.serial
+    sut.sut_version = sut.sut_version or facts.firmware
