@@ -45,6 +45,33 @@ async def wait_until(check: Callable[[], object], timeout: float = 15.0, what: s
     raise AssertionError("unreachable")
 
 
+async def wait_for_count(
+    count: Callable[[], int],
+    target: int,
+    *,
+    stall: float = 60.0,
+    limit: float = 900.0,
+    what: str = "",
+) -> None:
+    """Wait until ``count()`` reaches ``target`` while it keeps moving: fails when it has
+    not grown for ``stall`` seconds (a hang), or after ``limit`` in all (bounded). A
+    busy machine makes a long job slower, not stuck: this tells the two apart."""
+    start = last_change = time.monotonic()
+    seen = count()
+    for _ in range(1_000_000):
+        now = count()
+        if now >= target:
+            return
+        if now != seen:
+            seen, last_change = now, time.monotonic()
+        elapsed = time.monotonic()
+        if elapsed - last_change > stall:
+            raise AssertionError(f"{what}: stuck at {seen} of {target} for {stall:g} s")
+        if elapsed - start > limit:
+            raise AssertionError(f"{what}: only {seen} of {target} after {limit:g} s")
+        await asyncio.sleep(0.05)
+
+
 @contextlib.asynccontextmanager
 async def running_app(qtbot, tmp_path: Path) -> AsyncIterator[MainWindow]:
     """The real main window, first start: built-in CSMS plus the demo station.
