@@ -174,11 +174,21 @@ class OcppSession:
         concurrent callers queue here.
         """
         check = self.validate if validate is None else validate
+        verdict: bool | None = True if check else None
+        problem: str | None = None
         if check:
             try:
                 schemas.validate(self.version, action, payload, response=False)
             except schemas.SchemaViolation as exc:
                 raise InvalidOutgoing(f"{action}: {exc.message}") from None
+        elif self.validate:
+            # Sent unchecked on purpose (a conformance case's malformed request): the
+            # log still says whether it meets its schema, and why not.
+            try:
+                schemas.validate(self.version, action, payload, response=False)
+                verdict = True
+            except schemas.SchemaViolation as exc:
+                verdict, problem = False, exc.message
         async with self._call_lock:
             if self._closed:
                 raise LinkClosed("session closed")
@@ -188,9 +198,7 @@ class OcppSession:
             pending = _Pending(msg_id, action, loop.create_future(), time.perf_counter())
             self._pending = pending
             try:
-                self._record(
-                    "tx", "CALL", msg_id, action, payload, True if check else None, raw=raw
-                )
+                self._record("tx", "CALL", msg_id, action, payload, verdict, error=problem, raw=raw)
                 await self.link.send(raw)
                 wait = self.call_timeout if timeout is None else timeout
                 timer = self.timers.call_later(wait, pending.expire)

@@ -208,3 +208,21 @@ async def test_a_reply_then_callback_runs_after_the_reply_is_on_the_wire():
     await csms_side.feed('[2,"r1","RemoteStartTransaction",{"idTag":"T"}]')
     assert order == [1]  # the reply was already queued to the peer when `then` ran
     assert json.loads(await b.recv()) == [3, "r1", {"status": "Accepted"}]
+
+
+async def test_a_call_sent_unchecked_on_purpose_goes_out_and_is_logged_with_its_schema_verdict():
+    """A conformance case's malformed request (issue 14): sent as it is, and the log
+    still says it fails its schema and why."""
+    raw, served = memory_pair()
+    log = Recorder()
+    session = OcppSession(served, version="1.6", station_id="CP1", handlers={}, sink=log)
+    call = asyncio.get_running_loop().create_task(
+        session.call("Reset", {"type": "Sideways"}, timeout=5, validate=False)
+    )
+    frame = json.loads(await asyncio.wait_for(raw.recv(), 5))
+    assert frame[2:] == ["Reset", {"type": "Sideways"}]
+    sent = log.records[0]
+    assert (sent.direction, sent.type, sent.valid) == ("tx", "CALL", False)
+    assert "Sideways" in (sent.error or "")
+    call.cancel()
+    await asyncio.gather(call, return_exceptions=True)
