@@ -248,6 +248,7 @@ class ConformanceRun:
                     sut=bench.sut,
                     profiles=request.profiles,
                     on_event=self._emit,
+                    physical_steps=bench.physical_steps,
                 )
             finally:
                 watch.cancel()

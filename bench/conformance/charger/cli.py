@@ -206,6 +206,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
             sut=bench.sut,
             profiles=_split(args.profile),
             on_event=echo_case(out),
+            physical_steps=bench.physical_steps,
         )
     files = write_report(run, Path(args.report))
     counts = run.counts()

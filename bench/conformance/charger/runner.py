@@ -101,9 +101,13 @@ async def run_charger_cases(
     sut: SystemUnderTest,
     profiles: tuple[str, ...] = (),
     on_event: Callable[[object], None] | None = None,
+    physical_steps: str = "",
 ) -> RunResult:
-    """Run ``cases`` in order; cancelled, the ``RunResult`` keeps what finished."""
-    run = RunResult(sut, bench_version(), time.time(), profiles=profiles)
+    """Run ``cases`` in order; cancelled, the ``RunResult`` keeps what finished.
+
+    ``physical_steps`` says who did them, for the report (the ``adapter`` field of a
+    CSMS run): "" is the operator at the charger."""
+    run = RunResult(sut, bench_version(), time.time(), profiles=profiles, adapter=physical_steps)
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
     emit(RunStarted(run))

@@ -34,6 +34,7 @@ class ChargerBench:
     prompter: Prompter
     sut: SystemUnderTest
     own: bool  # the station under test is one of the bench's own
+    physical_steps: str = ""  # who does them, for the report ("" the operator)
 
 
 @contextlib.asynccontextmanager
@@ -99,7 +100,14 @@ async def charger_bench(
             features_source=settings.features_source if settings.features else "",
         )
         try:
-            yield ChargerBench(endpoint, dut, prompter, sut, own=template is not None)
+            who = ""
+            if template is not None:
+                who = "done by the bench's own station through its station API"
+                if device_specs and operator is not None:
+                    who += "; at the attached hardware by the operator"
+            yield ChargerBench(
+                endpoint, dut, prompter, sut, own=template is not None, physical_steps=who
+            )
         finally:
             await dut.close()
 

@@ -59,6 +59,7 @@ def test_self_run_writes_the_four_report_files_naming_the_station_from_its_boot(
     assert "Core" in sut["features"] and sut["features_source"] == "read from the station"
     html = (report / "report.html").read_text()
     assert "Serial number" in html and "read from the station" in html
+    assert "done by the bench&#39;s own station through its station API" in html
     props = {
         p.get("name"): p.get("value")
         for p in ET.parse(report / "junit.xml").getroot().iter("property")
