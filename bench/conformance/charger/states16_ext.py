@@ -117,7 +117,7 @@ async def set_connector_unavailable(
 
 
 async def unused_connectors_unavailable(ctx: ChargerRun, *, step: int | None = None) -> None:
-    """"SetConnectorUnavailable for all unused connectors": all but the configured one."""
+    """ "SetConnectorUnavailable for all unused connectors": all but the configured one."""
     count = await number_of_connectors(ctx, step=step)
     for cid in range(1, count + 1):
         if cid != ctx.settings.connector_id:
@@ -222,7 +222,9 @@ async def reserved(
         ctx, step=step, connector_id=cid, token=token, parent=parent, expires_in=expires_in
     )
     if cid != 0:
-        payload = await connector_status(ctx, "Reserved", since=since, step=step + 2, connector_id=cid)
+        payload = await connector_status(
+            ctx, "Reserved", since=since, step=step + 2, connector_id=cid
+        )
     else:
         payload = await ctx.station_request(
             "StatusNotification",
