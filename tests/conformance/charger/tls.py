@@ -13,7 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conformance.secure_csms import PASSWORD, VERIFY, make_material, server_context
+from tests.conformance.secure_csms import VERIFY, make_material, server_context
+
+# The station's AuthorizationKey: hexadecimal, 20-40 digits (whitepaper A00.FR.304, TC_085_CS).
+PASSWORD = "4F4350502042656E636820436861726765722054"
 
 
 def secure_bench(
