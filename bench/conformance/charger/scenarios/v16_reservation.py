@@ -29,7 +29,7 @@ async def reserve_connector_local_start(ctx: ChargerRun) -> None:
     other = ctx.mark()
     await physical.present(ctx, ctx.invalid_token)
     await ctx.no_station_request(
-        "StartTransaction", step=9, since=other, why="only the reserved idTag may charge"
+        "StartTransaction", step=None, since=other, why="only the reserved idTag may charge"
     )
     since = ctx.mark()
     await physical.present(ctx, ctx.valid_token, step=5)

@@ -28,10 +28,16 @@ async def update_basic_auth_password(ctx: ChargerRun) -> None:
     old = ctx.endpoint.password
     events = len(ctx.endpoint.events)
     request = {"key": "AuthorizationKey", "value": NEW_AUTHORIZATION_KEY}
-    reply = await ctx.request("ChangeConfiguration", request, step=1)
-    ctx.require(2, "ChangeConfiguration.conf", reply, "status", "Accepted")
-    # Whitepaper A01.FR.03: from now on the Central System takes only the new password.
+    # Whitepaper A01.FR.03: once Accepted the Central System takes only the new password.
+    # The endpoint switches before it asks, so the station's reconnection right after its
+    # reply never meets the old one (the open connection is not asked again).
     ctx.endpoint.password = NEW_AUTHORIZATION_KEY
+    try:
+        reply = await ctx.request("ChangeConfiguration", request, step=1)
+        ctx.require(2, "ChangeConfiguration.conf", reply, "status", "Accepted")
+    except BaseException:
+        ctx.endpoint.password = old
+        raise
     link = await sec.new_connection(ctx, events)
     ctx.check_that(
         3,
@@ -48,12 +54,14 @@ async def update_basic_auth_password(ctx: ChargerRun) -> None:
 
 async def _restore_password(ctx: ChargerRun, old: str) -> None:
     events = len(ctx.endpoint.events)
+    ctx.endpoint.password = old
     reply = await ctx.request(
         "ChangeConfiguration", {"key": "AuthorizationKey", "value": old}, step=None
     )
     if reply.get("status") == "Accepted":
-        ctx.endpoint.password = old
         await sec.new_connection(ctx, events)
+    else:
+        ctx.endpoint.password = NEW_AUTHORIZATION_KEY  # the station kept the new one
 
 
 @scenario("TC_083_CS")

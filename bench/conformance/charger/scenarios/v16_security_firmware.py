@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
-from bench.conformance.charger.states16_ext import new_id, time_text
+from bench.conformance.charger.states16_ext import new_id, supported_profiles, time_text
 from bench.conformance.charger.states16_security import booted_again
 from bench.conformance.material_v16 import (
     firmware_file,
@@ -92,6 +92,12 @@ def _corrupted(signature: str) -> str:
 
 
 async def _signed_update(ctx: ChargerRun, *, valid: bool) -> None:
+    profiles = await supported_profiles(ctx)
+    if "FirmwareManagement" not in profiles:
+        ctx.not_applicable(
+            "the charge point does not support the FirmwareManagement feature profile "
+            f"(SupportedFeatureProfiles {','.join(profiles) or 'not reported'})"
+        )
     if ctx.settings.extra.get("firmware_location"):
         await _run_update(ctx, None, valid=valid)
         return
