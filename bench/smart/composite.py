@@ -4,7 +4,8 @@
   at each instant the first candidate whose schedule imposes a period wins
   (the highest stackLevel among the valid ones, §3.13.2); when none does, the
   layer imposes nothing. Callers rank TxProfiles above TxDefaultProfiles in a
-  single layer, so a TxDefaultProfile applies exactly where no TxProfile does.
+  single layer; a candidate that ``overrules`` (a 1.6 TxProfile) shuts out the
+  ones below it that do not for as long as it is valid, schedule or not.
 - ``lowest`` combines layers: the composite is the minimum (§3.13.3). All
   comparisons are in amps per phase; a limit remembers the phases it applies to
   so it converts back to watts unchanged.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bench.smart.profiles import Profile
-from bench.smart.schedule import changes, period_at
+from bench.smart.schedule import changes, period_at, valid_at
 from bench.smart.units import Supply, to_amps
 
 _EPS = 1e-9
@@ -89,6 +90,10 @@ class Candidate:
     profile: Profile
     anchor: datetime | None  # where Relative (and start-less Absolute) schedules start
     label: str
+    # While this candidate is valid it overrules the candidates below that do not
+    # (1.6 §3.13.2: a TxProfile overrules the TxDefaultProfile for the transaction),
+    # even where its own schedule imposes nothing.
+    overrules: bool = False
 
 
 class Layer:
@@ -104,9 +109,13 @@ class Layer:
         return bool(self.candidates)
 
     def at(self, t: datetime) -> Limit | None:
+        overruled = False
         for candidate in self.candidates:
+            if overruled and not candidate.overrules:
+                continue
             period = period_at(candidate.profile, t, candidate.anchor)
             if period is None:
+                overruled = overruled or (candidate.overrules and valid_at(candidate.profile, t))
                 continue
             schedule = candidate.profile.schedule
             amps = to_amps(period.limit, schedule.unit, self.supply, period.phases)

@@ -16,7 +16,9 @@ Handshake rules, in the order they are applied:
 3. With ``basic_auth`` configured, the request must carry HTTP Basic
    credentials whose username is that identity (whitepaper A00.FR.204) and
    which ``basic_auth(station_id, password)`` accepts; otherwise HTTP 401. The
-   check runs before the upgrade, as §2.3 of the whitepaper requires.
+   check runs before the upgrade, as §2.3 of the whitepaper requires. A request
+   without credentials whose client certificate TLS verified is admitted as
+   security profile 3 (A00.FR.401: the certificate authenticates it).
    Repeated failures per id and per client address are throttled
    (``bench.transport.auth_throttle``): HTTP 429 with Retry-After.
 4. With ``admit`` given, the security profile of the request (3: TLS with a client
@@ -159,6 +161,11 @@ async def serve_ocpp(
             )
         if basic_auth is None or throttle is None:
             return _admitted(conn, station_id, _profile_of(conn, secure, password=False))
+        if "Authorization" not in request.headers and _verified_client(conn, secure):
+            # Security profile 3 (whitepaper A00.FR.401): a station authenticated by a client
+            # certificate the TLS layer verified needs no password, also on an endpoint that
+            # takes Basic auth from profile 1/2 stations (an upgrade to 3, A05, TC_083_CS).
+            return _admitted(conn, station_id, 3)
         address = _client_address(conn)
         wait = throttle.retry_after(station_id, address)
         if wait > 0:
@@ -233,6 +240,12 @@ async def _check_basic_auth(
     if not verdict:
         return _unauthorized(conn, "Invalid credentials")
     return None
+
+
+def _verified_client(conn: ServerConnection, secure: bool) -> bool:
+    """A client certificate the TLS layer verified (CERT_OPTIONAL or CERT_REQUIRED)."""
+    transport = conn.transport if secure else None
+    return bool(transport is not None and transport.get_extra_info("peercert"))
 
 
 def _profile_of(conn: ServerConnection, secure: bool, *, password: bool) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -16,6 +17,7 @@ from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
 from bench.transport.server import OcppServer, serve_ocpp, station_id_from_path
 from bench.transport.websocket import WebSocketLink, open_link
+from tests.core.certs import make_pki, server_ssl_context
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -191,3 +193,38 @@ async def test_an_ocpp_session_runs_over_the_link_in_both_directions(start) -> N
     finally:
         await link.close()
         await asyncio.wait_for(serving, 5)
+
+
+async def test_a_verified_client_certificate_is_admitted_without_basic_credentials(
+    start, tmp_path
+) -> None:
+    """Whitepaper A00.FR.401: on profile 3 the client certificate authenticates the station,
+    also where the endpoint takes Basic auth from profile 2 stations; without either the
+    request still gets 401."""
+    pki = make_pki(tmp_path)
+    client = pki.ca.issue_client(tmp_path, "CP1")
+    context = server_ssl_context(pki.server, client_ca=pki.ca.cert_file)
+    context.verify_mode = ssl.CERT_OPTIONAL  # profile 2 and 3 stations on one endpoint
+    profiles: list[int] = []
+
+    def admit(_station_id: str, profile: int) -> None:
+        profiles.append(profile)
+
+    server = await start(
+        Recorder(),
+        basic_auth=lambda _id, password: password == KEY,
+        ssl_context=context,
+        admit=admit,
+    )
+    url = server.url
+    ca = str(pki.ca.cert_file)
+    link = await open_link(
+        LinkConfig(
+            url, "CP1", ca_file=ca, cert_file=str(client.cert_file), key_file=str(client.key_file)
+        )
+    )
+    await link.close()
+    with pytest.raises(LinkError) as err:
+        await open_link(LinkConfig(url, "CP1", ca_file=ca))
+    assert err.value.status == 401
+    assert profiles == [3]

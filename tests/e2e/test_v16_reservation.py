@@ -225,3 +225,32 @@ async def test_reserve_now_on_an_unknown_connector_or_a_past_expiry_is_rejected(
     past = cp.clock.now() - timedelta(seconds=10)
     assert (await csms.reserve_now("CP1", 1, past, "TAG1", 96)) == {"status": "Rejected"}
     await wait_until(lambda: cp.station.connector(1).reservation is None)
+
+
+async def test_a_connector_zero_reservation_shows_the_last_free_connector_reserved(
+    csms, make_cp
+) -> None:
+    """1.6 §5.13, §4.9 (OCTT TC_049_CS): with one connector left Available, a reservation of
+    connector 0 keeps that one, so it reports Reserved, and Available again once cancelled;
+    with two free connectors neither is pinned."""
+    cp = await make_cp(csms.url)
+    await status_sent(csms, "Available", 1)
+    mark = csms.mark()
+    assert (await csms.reserve_now("CP1", 0, soon(cp), "TAG1", 97))["status"] == "Accepted"
+    await status_sent(csms, "Reserved", 1, since=mark)
+    assert (await csms.reserve_now("CP1", 0, soon(cp), "TAG1", 97))["status"] == "Accepted"
+    assert (await csms.cancel_reservation("CP1", 97)) == {"status": "Accepted"}
+    await status_sent(csms, "Available", 1, since=mark)
+
+
+async def test_a_connector_zero_reservation_pins_no_connector_while_two_are_free(
+    csms, make_cp
+) -> None:
+    """1.6 §5.13: the connector-0 reservation names no connector while several are free."""
+    cp = await make_cp(csms.url, template="ac-22kw-dual")
+    await status_sent(csms, "Available", 2)
+    assert (await csms.reserve_now("CP1", 0, soon(cp), "TAG1", 98))["status"] == "Accepted"
+    assert cp.status_of(1).status == "Available"
+    assert cp.status_of(2).status == "Available"
+    cp.station.connector(2).plug_in(ev())
+    await wait_until(lambda: cp.status_of(1).status == "Reserved")

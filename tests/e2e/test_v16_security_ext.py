@@ -7,7 +7,7 @@ Security profiles and their upgrades are in test_v16_security_ext_profiles.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,6 +176,22 @@ async def test_install_certificate_rejects_garbage_and_a_full_store(
     second = make_ca(tmp_path / "b", "Root B").cert_file.read_text()
     assert (await install_certificate(csms, "CP1", CS_ROOT, first))["status"] == "Accepted"
     assert (await install_certificate(csms, "CP1", MF_ROOT, second))["status"] == "Rejected"
+
+
+async def test_an_invalid_central_system_root_raises_invalid_central_system_certificate(
+    csms, make_cp
+) -> None:
+    """M05.FR.06 and whitepaper §8 (OCTT TC_078_CS): an expired CentralSystemRootCertificate
+    is Rejected and reported as the security event InvalidCentralSystemCertificate."""
+    await make_cp(csms.url)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    expired = CertificateAuthority.generate(
+        "Expired Root", now=long_ago, lifetime=timedelta(days=30)
+    )
+    reply = await install_certificate(csms, "CP1", CS_ROOT, expired.root_pem)
+    assert reply["status"] == "Rejected"
+    event = await security_event(csms, "InvalidCentralSystemCertificate")
+    assert "expired" in event.get("techInfo", "")
 
 
 async def test_with_additional_root_check_a_new_root_must_be_signed_by_the_old(

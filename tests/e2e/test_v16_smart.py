@@ -134,6 +134,33 @@ async def test_a_tx_profile_with_a_duration_falls_back_to_the_lower_level_on_tim
     assert 0 <= late < 5  # the boundary timer, not a slow poll
 
 
+async def test_a_tx_profile_whose_schedule_ended_still_overrules_the_default_profile(
+    csms, make_cp
+) -> None:
+    """1.6 §3.13.2 (OCTT TC_066_CS): a TxProfile overrules the TxDefaultProfile for the
+    transaction, also after its own schedule's duration: no TxDefault limit comes back."""
+    cp = await make_cp(csms.url)
+    cp.physics_interval = 1.0
+    connector = cp.station.connector(1)
+    default = profile(1, "TxDefaultProfile", [(0, 12)], level=5)
+    assert await csms.set_charging_profile("CP1", 1, default) == {"status": "Accepted"}
+    tx_id = await start_charging(cp, csms)
+    assert connector.limit_a == 12
+    short = profile(
+        2,
+        kind="Absolute",
+        limits=[(0, 6)],
+        level=0,
+        startSchedule=iso(cp.clock.now()),
+        duration=60,
+        transactionId=tx_id,
+    )
+    assert await csms.set_charging_profile("CP1", 1, short) == {"status": "Accepted"}
+    assert connector.limit_a == 6
+    await wait_until(lambda: connector.limit_a != 6, what="the end of the TxProfile's schedule")
+    assert connector.limit_a is None and connector.limit_source is None
+
+
 async def test_a_daily_recurring_profile_crosses_midnight_under_virtual_time(
     csms, tmp_path
 ) -> None:

@@ -47,6 +47,12 @@ class LinkEvent:
     subprotocol: str = ""
     security_profile: int = 0  # of the connection (0: plain, 1: Basic, 2: TLS+Basic, 3: mTLS)
     password: str | None = None  # the Basic auth password the station sent, if any
+    # TLS as negotiated (wss only): version, suite, the station's offered suites the
+    # endpoint also enables (OpenSSL's shared ciphers), its client certificate (DER).
+    tls_version: str = ""
+    cipher: str = ""
+    offered_ciphers: tuple[str, ...] = ()
+    client_certificate: bytes | None = None
 
 
 class Discard:
@@ -168,7 +174,8 @@ class CsmsEndpoint:
         secure = self.ssl_context is not None
         password = self._pending_password.pop(station_id, None)
         profile = _profile(secure, password is not None, _client_cert(link))
-        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password))
+        tls = _tls_details(link)
+        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password, *tls))
         try:
             await session.serve()
         finally:
@@ -260,11 +267,25 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _client_cert(link: Any) -> bool:
+def _ssl_object(link: Any) -> Any:
     conn = getattr(link, "connection", None) or getattr(link, "_conn", None)
     transport = getattr(conn, "transport", None)
-    sslobj = transport.get_extra_info("ssl_object") if transport is not None else None
+    return transport.get_extra_info("ssl_object") if transport is not None else None
+
+
+def _client_cert(link: Any) -> bool:
+    sslobj = _ssl_object(link)
     return bool(sslobj is not None and sslobj.getpeercert())
+
+
+def _tls_details(link: Any) -> tuple[str, str, tuple[str, ...], bytes | None]:
+    """(version, cipher, offered suites, client certificate DER) of a TLS link (1.6 TC_086/087)."""
+    sslobj = _ssl_object(link)
+    if sslobj is None:
+        return "", "", (), None
+    chosen = sslobj.cipher()
+    shared = tuple(c[0] for c in (sslobj.shared_ciphers() or []))
+    return sslobj.version() or "", chosen[0] if chosen else "", shared, sslobj.getpeercert(True)
 
 
 def _profile(secure: bool, password: bool, client_cert: bool) -> int:

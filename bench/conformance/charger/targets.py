@@ -9,6 +9,7 @@ else a real charger that connects by itself (physical steps prompted).
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +53,21 @@ async def charger_bench(
     operator: Prompter | None = None,
     device_specs: list[Any] | None = None,
     folder: Path | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    station_cert_file: str | None = None,
+    station_key_file: str | None = None,
 ) -> AsyncIterator[ChargerBench]:
-    """The endpoint listening and the device under test, for the ``async with``."""
+    """The endpoint listening and the device under test, for the ``async with``.
+
+    ``ssl_context`` replaces the one made from ``cert_file``/``key_file`` (a server
+    that also asks for client certificates, security profile 3); ``station_cert_file``
+    and ``station_key_file`` are the own station's client certificate.
+    """
     from bench.csms.cli import server_tls
 
-    context = server_tls([cert_file] if cert_file else [], [key_file] if key_file else [])
+    context = ssl_context or server_tls(
+        [cert_file] if cert_file else [], [key_file] if key_file else []
+    )
     tokens = frozenset({settings.valid_id_token})
     endpoint = CsmsEndpoint(
         settings.version,
@@ -79,6 +90,8 @@ async def charger_bench(
                 station_settings=station_settings,
                 password=password,
                 ca_file=ca_file,
+                cert_file=station_cert_file,
+                key_file=station_key_file,
                 folder=folder,
                 device_specs=device_specs,
             )

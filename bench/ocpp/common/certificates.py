@@ -158,6 +158,26 @@ def _valid_at(cert: x509.Certificate, now: datetime) -> bool:
     return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
 
 
+def root_problem(pem: str, now: datetime) -> str | None:
+    """Why ``pem`` is not a root certificate to install (M05.FR.06), or None."""
+    try:
+        certs = load_pem_certificates(pem)
+    except CertificateError as exc:
+        return str(exc)
+    if len(certs) != 1:
+        return "InstallCertificate carries one certificate (§5.11)"
+    cert = certs[0]
+    if not _is_ca(cert):
+        return "not a CA certificate"
+    if not _valid_at(cert, now):
+        return "not valid now (expired or not yet valid)"
+    try:
+        _check_key_strength(cert)
+    except CertificateError as exc:
+        return str(exc)
+    return None
+
+
 # ---------------------------------------------------------------------- hash data
 def _der_item(data: bytes, offset: int) -> tuple[int, int, int]:
     """(tag, content start, content end) of the DER item at ``offset``."""
@@ -395,19 +415,9 @@ class CertificateStore:
         """
         if certificate_type not in self._root_types:
             return "Rejected"
-        try:
-            certs = load_pem_certificates(pem)
-        except CertificateError:
-            return "Rejected"
-        if len(certs) != 1:
-            return "Rejected"  # InstallCertificate carries one certificate (§5.11)
-        cert = certs[0]
-        if not _is_ca(cert) or not _valid_at(cert, now):
-            return "Rejected"
-        try:
-            _check_key_strength(cert)
-        except CertificateError:
-            return "Rejected"
+        if root_problem(pem, now) is not None:
+            return "Rejected"  # M05.FR.06
+        cert = load_pem_certificates(pem)[0]
         new = self.snapshot()
         existing = [(e, c) for e, c in self._root_entries(certificate_type)]
         if any(c == cert for _e, c in existing):

@@ -11,6 +11,7 @@ authorization in ``authorization.py``, CSMS-initiated requests in
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import Hashable
@@ -18,6 +19,7 @@ from typing import Any
 
 from bench.kernel.frames import FrameSink
 from bench.model.changes import ConnectorChanged
+from bench.model.connector import Connector
 from bench.model.station import Station
 from bench.ocpp.charge_point_base import (
     CONNECTED,
@@ -322,7 +324,19 @@ class ChargePoint16(Api16):
         if connector_id == 0:
             return station_status(self.station)
         connector = self.station.connector(connector_id)
-        waiting = self.transactions.is_waiting_for_cable(connector_id)
+        report = self._own_status(connector)
+        if report.status == "Available" and self.reservations.zero is not None:
+            # 1.6 §5.13, §4.9: a reservation of connector 0 keeps one connector for its
+            # idTag; when only this one is left Available it is that connector, Reserved
+            # (OCTT TC_049_CS).
+            others = (c for c in self.station.connectors if c is not connector)
+            if all(self._own_status(c).status != "Available" for c in others):
+                return dataclasses.replace(report, status="Reserved")
+        return report
+
+    def _own_status(self, connector: Connector) -> StatusReport:
+        """The connector's status from its own state (no connector-0 reservation)."""
+        waiting = self.transactions.is_waiting_for_cable(connector.id)
         return connector_status(connector, authorized_waiting=waiting)
 
     def _status_keys(self) -> list[Hashable]:

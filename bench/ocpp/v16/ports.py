@@ -37,6 +37,10 @@ class StatusSource(Protocol):
 
     def status_of(self, connector_id: int) -> StatusReport: ...
 
+    def status_may_have_changed(self) -> None:
+        """A status derived from more than the model changed (a connector-0 reservation)."""
+        ...
+
 
 class HandlerBlock(Protocol):
     """A block that answers CSMS-initiated actions (the session's handler table)."""

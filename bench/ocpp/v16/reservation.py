@@ -15,6 +15,8 @@ but promises that one stays available for its idTag.
   reservation's idTag/parent idTag, may start on a reserved connector; the
   parent of an incoming tag comes from Authorize.conf, the local list or the
   cache (§5.13, §3.10). The start carries the reservationId (§5.13).
+- While a connector-0 reservation holds and only one connector is left Available,
+  that connector reports Reserved (``ChargePoint16.status_of``, OCTT TC_049_CS).
 - A reservation ends when its transaction starts, at ``expiryDate`` (a timer on
   the virtual clock; the connector turns Available again and a
   StatusNotification follows), on CancelReservation, or when its connector or
@@ -133,7 +135,10 @@ class Reservations:
         return False
 
     def _free(self, connector: Connector) -> bool:
-        return self._statuses.status_of(connector.id).status == "Available"
+        status = self._statuses.status_of(connector.id).status
+        # Reserved without a reservation of its own: the connector kept for the connector-0
+        # reservation, free as far as that reservation is concerned.
+        return status == "Available" or (status == "Reserved" and connector.reservation is None)
 
     def allows(self, connector: Connector, id_tag: str, parent_id_tag: str | None) -> bool:
         """May ``id_tag`` (with parent ``parent_id_tag``) start on ``connector``?"""
@@ -208,6 +213,7 @@ class Reservations:
         reservation = Reservation(reservation_id, req["idTag"], expiry, req.get("parentIdTag"))
         if connector_id == 0:
             self._zero = reservation
+            self._statuses.status_may_have_changed()  # the last free connector is Reserved
         else:
             self._station.connector(connector_id).reserve(reservation)
         self._watch()
@@ -261,6 +267,9 @@ class Reservations:
         held = connector.reservation
         if status == "Reserved" and held is not None and held.id == reservation_id:
             return "Available"
+        zero = self._zero
+        if status == "Reserved" and held is None and zero is not None and zero.id == reservation_id:
+            return "Available"  # the connector kept for the connector-0 reservation replaced
         return status
 
     # ------------------------------------------------------------ ending reservations
@@ -282,6 +291,7 @@ class Reservations:
 
     def _drop_zero(self) -> None:
         self._zero = None
+        self._statuses.status_may_have_changed()  # a connector it kept is Available again
         self._unwatch_if_idle()
 
     def _watch(self) -> None:

@@ -45,6 +45,7 @@ from bench.ocpp.common.certificates import (
     CertificateStore,
     provisioned_roots,
     report_ca_mismatch,
+    root_problem,
 )
 from bench.ocpp.common.security_events import (
     ConnectFailure,
@@ -272,6 +273,12 @@ class Security:
         )
         if status == "Accepted":
             self.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} installed")
+        elif certificate_type == CS_ROOT:
+            problem = root_problem(req["certificate"], self._clock.now())
+            if problem is not None:
+                # Whitepaper §8 (OCTT TC_078_CS): an invalid Central System certificate is
+                # a security event, also when it comes to be installed.
+                self.notify("InvalidCentralSystemCertificate", problem)
         return {"status": status}
 
     # ------------------------------------------------------------------ M04

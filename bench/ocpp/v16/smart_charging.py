@@ -9,9 +9,11 @@ GetCompositeSchedule, and drives the simulated current.
 The limit in force (``apply``), per connector with a transaction:
 
 - the TxProfile/TxDefaultProfile layer: the highest-stackLevel TxProfile of
-  the transaction that imposes a period now, else the highest-stackLevel
-  TxDefaultProfile (the connector's own shadows connector 0's at the same
-  level, §3.13.1);
+  the transaction that imposes a period now; while a TxProfile of the
+  transaction is valid no TxDefaultProfile applies, even past the end of its
+  schedule (§3.13.2: it overrules them for the transaction, OCTT TC_066_CS);
+  else the highest-stackLevel TxDefaultProfile (the connector's own shadows
+  connector 0's at the same level, §3.13.1);
 - capped by the connector's share of the ChargePointMaxProfile, which limits
   all connectors together (§3.13.3). Sharing rule: the current per phase is
   split equally among the connectors that are charging (contactor closed, EV
@@ -338,7 +340,12 @@ class SmartCharging:
             entries.append(((1, e.profile.stack_level, own), e))
         entries.sort(key=lambda item: item[0], reverse=True)
         return Layer(
-            [Candidate(e.profile, anchor, label(e.profile)) for _, e in entries], self.supply
+            [
+                # §3.13.2: a TxProfile overrules the TxDefaultProfile for the transaction.
+                Candidate(e.profile, anchor, label(e.profile), overrules=key[0] == 2)
+                for key, e in entries
+            ],
+            self.supply,
         )
 
     def _max_layer(self) -> Layer:

@@ -4,7 +4,8 @@
 **settings)``: a real endpoint (the bench as CSMS) on 127.0.0.1, a fresh own
 station from ``template`` as the station under test, its physical steps done
 through the station API, and the case's ``CaseResult`` (verdict, reason, checks,
-frames). ``settings`` are ``ChargerSettings`` fields (``features=frozenset(...)``).
+frames). ``settings`` are ``ChargerSettings`` fields (``features=frozenset(...)``);
+``security_profile`` 1-3 has the station connect with that profile (``tls.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_case
 from bench.conformance.charger.targets import charger_bench
 from bench.conformance.results import CaseResult
+from tests.conformance.charger.tls import secure_bench
 
 ChargerRunner = Callable[..., Awaitable[CaseResult]]
 
@@ -30,14 +32,17 @@ def charger_runner(tmp_path: Any) -> ChargerRunner:
         *,
         template: str = "ac-11kw",
         misbehave: str | None = None,
+        security_profile: int = 0,
         **settings: Any,
     ) -> CaseResult:
         case = catalogue_case(case_id)
         values: dict[str, Any] = {"timeout": 15.0, "heartbeat_interval": 3, **settings}
+        tls, extra = secure_bench(security_profile, tmp_path / "tls", "DUT-TEST")
+        values["extra"] = {**extra, **values.get("extra", {})}
         config = ChargerSettings(version=case.version, station_id="DUT-TEST", **values)
         station_settings = {"misbehave": misbehave} if misbehave else None
         async with charger_bench(
-            config, template=template, station_settings=station_settings, folder=tmp_path
+            config, template=template, station_settings=station_settings, folder=tmp_path, **tls
         ) as bench:
             return await run_charger_case(case, config, bench.prompter, bench.endpoint, bench.dut)
 
