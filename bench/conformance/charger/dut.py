@@ -243,6 +243,7 @@ ACTIONS: dict[str, Action] = {
     "ev_resume": _resume,
     "cut_network": _cut_network,
     "restore_network": _restore_network,
+    "set_external_limit": lambda cp, p: cp.set_external_limit(p["connector_id"], p["amps"]),
 }
 
 

@@ -126,7 +126,7 @@ def simple_profile(
     """The cases' usual profile: one period from 0 at 6 (A, or 6000 W)."""
     kind = fields.pop("kind", "Absolute")
     start = fields.pop("start", None)
-    if kind == "Absolute" and start is None:
+    if kind in ("Absolute", "Recurring") and start is None:
         start = utc_now()
     sched = schedule(ctx, [(0, amps)], duration=duration, start=start)
     return profile(profile_id, purpose, sched, kind=kind, **fields)
