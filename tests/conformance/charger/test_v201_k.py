@@ -37,7 +37,26 @@ PASSING = [
     "TC_K_37_CS",
     "TC_K_52_CS",
     "TC_K_60_CS",
+    # composite schedules
+    "TC_K_09_CS",
+    "TC_K_21_CS",
+    "TC_K_22_CS",
+    "TC_K_23_CS",
+    "TC_K_28_CS",
+    "TC_K_39_CS",
+    "TC_K_40_CS",
+    "TC_K_41_CS",
+    "TC_K_47_CS",
 ]
+
+# The station supports what these cases need it to lack, or has one EVSE.
+NOT_APPLICABLE = {
+    "TC_K_12_CS": "supports both chargingRateUnits A and W",
+    "TC_K_15_CS": "supports smart charging",
+    "TC_K_24_CS": "has 1 EVSE; the case needs two or more",
+    "TC_K_38_CS": "supports smart charging",
+    "TC_K_42_CS": "supports both chargingRateUnits A and W",
+}
 
 
 @pytest.mark.parametrize("case_id", PASSING)
@@ -47,3 +66,20 @@ async def test_a_smart_charging_case_passes_against_the_benchs_own_station(
     result = await charger_runner(case_id)
     failed = [c.describe() for c in result.checks if not c.ok]
     assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
+
+
+@pytest.mark.parametrize(("case_id", "why"), sorted(NOT_APPLICABLE.items()))
+async def test_a_smart_charging_case_for_what_the_station_lacks_is_not_applicable(
+    charger_runner: ChargerRunner, case_id: str, why: str
+) -> None:
+    result = await charger_runner(case_id)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert why in result.reason
+
+
+async def test_clearing_by_purpose_and_stack_level_clears_the_profiles_of_both_evses(
+    charger_runner: ChargerRunner,
+) -> None:
+    """TC_K_24_CS, K10.FR.04: on a station with two EVSEs the case applies and passes."""
+    result = await charger_runner("TC_K_24_CS", template="ac-22kw-dual")
+    assert result.verdict is Verdict.PASS, result.reason

@@ -134,21 +134,23 @@ async def stacking(ctx: ChargerRun) -> None:
     dev = sc.deviation(ctx)
     now = sc.utc_now()
     begins = now - timedelta(seconds=dev)
-    window = {"valid_from": begins, "valid_to": now + timedelta(seconds=dev + 401)}
+    until = now + timedelta(seconds=dev + 401)
     evse = ctx.settings.evse_id
     low = sc.profile(
         sc.configured_id(ctx),
         "TxDefaultProfile",
         sc.schedule(ctx, [(0, 6), (100, 8), (200, 10)], duration=int(400 + dev), start=begins),
         stack_level=0,
-        **window,
+        valid_from=begins,
+        valid_to=until,
     )
     high = sc.profile(
         sc.configured_id(ctx) + 1,
         "TxDefaultProfile",
         sc.schedule(ctx, [(0, 7), (100, 9)], duration=int(150 + dev), start=begins),
         stack_level=1,
-        **window,
+        valid_from=begins,
+        valid_to=until,
     )
     await sc.memory_profile(ctx, evse, low)
     await sc.memory_profile(ctx, evse, high)
@@ -165,7 +167,7 @@ async def combining_purposes(ctx: ChargerRun) -> None:
     dev = sc.deviation(ctx)
     now = sc.utc_now()
     begins = now - timedelta(seconds=dev)
-    window = {"valid_from": begins, "valid_to": now + timedelta(seconds=dev + 401)}
+    until = now + timedelta(seconds=dev + 401)
     evse, pid = ctx.settings.evse_id, sc.configured_id(ctx)
     station_max = sc.profile(
         pid,
@@ -178,7 +180,8 @@ async def combining_purposes(ctx: ChargerRun) -> None:
         sc.schedule(
             ctx, [(0, 6), (60, 10), (120, 8), (180, 15), (260, 8)], duration=300, start=begins
         ),
-        **window,
+        valid_from=begins,
+        valid_to=until,
     )
     tx = sc.profile(
         pid + 2,
@@ -187,7 +190,8 @@ async def combining_purposes(ctx: ChargerRun) -> None:
             ctx, [(0, 8), (50, 11), (140, 16), (200, 6), (240, 12)], duration=260, start=begins
         ),
         transaction_id=v201.transaction_id(ctx),
-        **window,
+        valid_from=begins,
+        valid_to=until,
     )
     await sc.memory_profile(ctx, 0, station_max)
     await sc.memory_profile(ctx, evse, default)

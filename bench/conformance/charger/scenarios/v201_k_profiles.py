@@ -257,7 +257,7 @@ def _only(
     wanted: list[dict[str, Any]],
 ) -> None:
     """Post: every report came, with exactly the wanted profiles (K09.FR.03-06)."""
-    got = sorted(p.get("id") for _e, p in reports)
+    got = sorted(int(p.get("id", -1)) for _e, p in reports)
     ctx.check_that(
         step,
         "ReportChargingProfilesRequest",
