@@ -39,8 +39,19 @@ def limit(ctx: ChargerRun, amps: float) -> float:
     return float(amps * 1000 if rate_unit(ctx) == "W" else amps)
 
 
-def number_phases(ctx: ChargerRun) -> int:
-    return int(ctx.settings.extra.get("number_phases", "3"))
+def number_phases(ctx: ChargerRun) -> int | None:
+    """<Configured numberPhases>: 3 unless the operator says otherwise ("" leaves it out,
+    as for a DC station)."""
+    text = ctx.settings.extra.get("number_phases", "3")
+    return int(text) if text else None
+
+
+def _period(ctx: ChargerRun, at: int, amps: float) -> dict[str, Any]:
+    period: dict[str, Any] = {"startPeriod": at, "limit": limit(ctx, amps)}
+    phases = number_phases(ctx)
+    if phases is not None:
+        period["numberPhases"] = phases
+    return period
 
 
 def deviation(ctx: ChargerRun) -> float:
@@ -71,10 +82,7 @@ def schedule(
     out: dict[str, Any] = {
         "id": schedule_id,
         "chargingRateUnit": rate_unit(ctx),
-        "chargingSchedulePeriod": [
-            {"startPeriod": at, "limit": limit(ctx, amps), "numberPhases": number_phases(ctx)}
-            for at, amps in periods
-        ],
+        "chargingSchedulePeriod": [_period(ctx, at, amps) for at, amps in periods],
     }
     if duration is not None:
         out["duration"] = duration

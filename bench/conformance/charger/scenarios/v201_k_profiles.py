@@ -389,8 +389,21 @@ async def set_external_limit(ctx: ChargerRun, amps: float = 10.0) -> None:
 
 # ---------------------------------------------------------------- remote start with a profile (K05)
 async def _remote_start_with_profile(ctx: ChargerRun) -> dict[str, Any]:
-    """TC_K_37/38 steps 1-6 from EVConnectedPreSession: RequestStartTransaction with a TxProfile."""
+    """TC_K_37/38 steps 1-7 from EVConnectedPreSession: RequestStartTransaction with a
+    TxProfile, the authorization, the transaction's RemoteStart event, EnergyTransferStarted."""
+    plugged = ctx.mark()
     await v201.ev_connected(ctx)  # EVConnectedPreSession
+    early = await ctx.find_frame(  # TxStartPoint EVConnected: the transaction started already
+        lambda r: (
+            r.direction == "rx"
+            and r.type == "CALL"
+            and r.action == "TransactionEvent"
+            and isinstance(r.payload, dict)
+            and r.payload.get("eventType") == "Started"
+        ),
+        since=plugged,
+        timeout=0,
+    )
     sent = sc.simple_profile(
         ctx, sc.configured_id(ctx), "TxProfile", kind="Relative", duration=None
     )
@@ -407,18 +420,18 @@ async def _remote_start_with_profile(ctx: ChargerRun) -> dict[str, Any]:
         step=1,
     )
     ctx.check(2, "RequestStartTransactionResponse", reply, "status", "Accepted")
-    started = await ctx.station_request(
+    if early is not None and isinstance(early.payload, dict):
+        started_id = (early.payload.get("transactionInfo") or {}).get("transactionId")
+        ctx.check(2, "RequestStartTransactionResponse", reply, "transactionId", started_id)
+    event = await ctx.station_request(
         "TransactionEvent",
         step=5,
         since=since,
         match=lambda p: p.get("triggerReason") == "RemoteStart",
         what="a TransactionEvent with triggerReason RemoteStart",
     )
-    ctx.check(5, "TransactionEventRequest", started, "triggerReason", "RemoteStart")
-    ctx.check(5, "TransactionEventRequest", started, "transactionInfo.remoteStartId", present())
-    tx = (started.get("transactionInfo") or {}).get("transactionId")
-    if "transactionId" in reply:  # the transaction had started already (EVConnected)
-        ctx.check(2, "RequestStartTransactionResponse", reply, "transactionId", tx)
+    ctx.check(5, "TransactionEventRequest", event, "triggerReason", "RemoteStart")
+    ctx.check(5, "TransactionEventRequest", event, "transactionInfo.remoteStartId", present())
     authorize = await ctx.find_frame(
         lambda r: r.direction == "rx" and r.type == "CALL" and r.action == "Authorize",
         since=since,
@@ -435,6 +448,7 @@ async def _remote_start_with_profile(ctx: ChargerRun) -> dict[str, Any]:
         match=lambda p: (p.get("transactionInfo") or {}).get("chargingState") == "Charging",
         what="a TransactionEvent with chargingState Charging",
     )
+    tx = (event.get("transactionInfo") or {}).get("transactionId")
     ctx.memory["transaction_id"] = tx or (charging.get("transactionInfo") or {}).get(
         "transactionId"
     )

@@ -101,8 +101,9 @@ async def state_not_supported(ctx: ChargerRun) -> None:
     state = ctx.settings.extra.get("unsupported_display_state")
     if not state:
         ctx.not_applicable(
-            "no message state the station does not support is declared "
-            "(extra setting unsupported_display_state): it supports all of " + ", ".join(dm.STATES)
+            "no message state the station does not support is declared (setting "
+            "unsupported_display_state), and its device model lists none: it is taken to "
+            "support every MessageStateEnumType value (" + ", ".join(dm.STATES) + ")"
         )
     sent = await dm.message(ctx, FIRST, state=state)
     await dm.set_message(ctx, sent, step=2, status="NotSupportedState", require=False)
