@@ -339,8 +339,9 @@ async def _through_a_session(ctx: ChargerRun, state: str) -> None:
 async def state_unavailable(ctx: ChargerRun) -> None:
     sent = await dm.message(ctx, FIRST, state="Unavailable")
     await dm.set_message(ctx, sent, step=2)
-    await _availability(ctx, "Inoperative", "Unavailable", step=3)  # Reusable State Unavailable
-    await _availability(ctx, "Operative", "Available", step=5)
+    # Step 3, Reusable State Unavailable (its own steps 1-3 reported as step 3).
+    await _availability(ctx, "Inoperative", "Unavailable", steps=(3, 3, 3))
+    await _availability(ctx, "Operative", "Available", steps=(4, 5, 6))
     infos = await dm.displayed(ctx, {"id": [FIRST]}, reply_step=9, notify_step=10)
     dm.check_info(ctx, 10, infos, sent, "state")
 
@@ -360,8 +361,12 @@ async def state_faulted(ctx: ChargerRun) -> None:
 
 
 # ---------------------------------------------------------------- helpers
-async def _availability(ctx: ChargerRun, operational: str, status: str, *, step: int) -> None:
-    """ChangeAvailability of the configured EVSE; Accepted, and its connector's new status."""
+async def _availability(
+    ctx: ChargerRun, operational: str, status: str, *, steps: tuple[int, int, int]
+) -> None:
+    """ChangeAvailability of the configured EVSE (``steps``: the request, its response and
+    the status report); Accepted, and its connector's new status."""
+    step, reply_step, status_step = steps
     since = ctx.mark()
     reply = await ctx.request(
         "ChangeAvailability",
@@ -371,8 +376,8 @@ async def _availability(ctx: ChargerRun, operational: str, status: str, *, step:
         },
         step=step,
     )
-    ctx.check(step + 1, "ChangeAvailabilityResponse", reply, "status", "Accepted")
-    await v201.connector_status(ctx, status, since=since, step=step + 2)
+    ctx.check(reply_step, "ChangeAvailabilityResponse", reply, "status", "Accepted")
+    await v201.connector_status(ctx, status, since=since, step=status_step)
 
 
 def _check_present(ctx: ChargerRun, step: int, infos: list[dict[str, Any]], path: str) -> None:
