@@ -313,6 +313,12 @@ class ChargePointApi(Protocol):
         announced with NotifyChargingLimit (K12); 1.6, which has none, a local cap."""
         ...
 
+    def renegotiate_ev(self, connector_id: int) -> bool:
+        """The ISO 15118 EV on the connector renegotiates its charging needs, which the
+        station relays (2.0.1 K17.FR.01); False where no such EV is plugged in (always in
+        1.6, which has no charging needs)."""
+        ...
+
     def external_limit_origin(self) -> LimitOrigin:
         """What ``set_external_limit`` imposes: EXTERNAL where the version has external
         limits (2.0.1 K11-K13), LOCAL where it falls back to a local cap (1.6)."""

@@ -209,6 +209,11 @@ async def _power_restore(cp: ChargePointApi, params: dict[str, Any]) -> None:
     await cp.power_restore()
 
 
+def _renegotiate(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    if not cp.renegotiate_ev(int(params.get("connector_id", 1))):
+        raise ValueError("no ISO 15118 EV is plugged in to renegotiate")
+
+
 # The physical steps of the charger cases, by their catalogue-wide key. A scenario
 # that needs another one asks for it by a new key: the bench's own station then
 # answers "cannot do" (the case is inconclusive) until an entry is added here.
@@ -226,6 +231,8 @@ ACTIONS: dict[str, Action] = {
     "ev_resume": _resume,
     "cut_network": _cut_network,
     "restore_network": _restore_network,
+    "ev_renegotiate": _renegotiate,
+    "set_external_limit": lambda cp, p: cp.set_external_limit(p["connector_id"], p["amps"]),
 }
 
 

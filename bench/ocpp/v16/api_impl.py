@@ -75,6 +75,9 @@ class Api16(CommonApi):
         # 1.6 has no external constraints (2.0.1 K11-K13): the nearest is a local cap.
         self.set_local_limit(connector_id, amps)
 
+    def renegotiate_ev(self, connector_id: int) -> bool:
+        return False  # 1.6 has no ISO 15118 charging needs (2.0.1 K15-K17)
+
     # ------------------------------------------------------------ views
     def connector(self, connector_id: int) -> ConnectorView:
         cp = _cp(self)

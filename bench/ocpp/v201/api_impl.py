@@ -83,6 +83,13 @@ class Api201(CommonApi):
         # An external constraints profile, announced with NotifyChargingLimit (K12).
         cp.smart.set_external_limit(connector_id, amps)
 
+    def renegotiate_ev(self, connector_id: int) -> bool:
+        iso15118 = _cp(self).smart.iso15118
+        if not iso15118.hlc(connector_id):
+            return False
+        iso15118.renegotiate(connector_id)  # K17.FR.01: its needs go out again
+        return True
+
     # ------------------------------------------------------------ views
     def connector(self, connector_id: int) -> ConnectorView:
         cp = _cp(self)
@@ -218,6 +225,7 @@ class Api201(CommonApi):
             found = DisplayScreens(cp.display)
         elif kind is TransactionEvents:
             found = TransactionEvents(cp.events)
+
         return cast("F | None", found)
 
 

@@ -7,7 +7,7 @@ Each port is the narrowest face of its block that some other block uses.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -120,11 +120,16 @@ class DriverCosts(Protocol):
 
 
 class TxProfiles(Protocol):
-    """Block K installs a RequestStartTransaction's TxProfile (F01.FR.08, K05)."""
+    """Block K installs a RequestStartTransaction's TxProfile (F01.FR.08, K05), and says
+    when an ISO 15118 EV may not draw power yet (K15: no schedule agreed)."""
 
     def install_tx_profile(
         self, evse_id: int, profile: dict[str, Any], transaction_id: str
     ) -> str: ...
+
+    def energy_held(self, evse_id: int) -> bool: ...
+
+    def watch_energy(self, handler: Callable[[int], None]) -> None: ...
 
 
 class FirmwareState(Protocol):

@@ -434,6 +434,14 @@ class SmartCharging(Block[SmartHost]):
         self.install(evse_id, parsed, raw)
         return "Accepted"
 
+    def energy_held(self, evse_id: int) -> bool:
+        """K15: the ISO 15118 EV on ``evse_id`` has no schedule yet, so it draws no power."""
+        return self.iso15118.holding(evse_id)
+
+    def watch_energy(self, handler: Callable[[int], None]) -> None:
+        """``handler(evse_id)`` runs when ``energy_held`` turns false for an EVSE."""
+        self.iso15118.watch(handler)
+
     def limit_a(self, evse_id: int) -> float | None:
         """The smart-charging limit on ``evse_id`` (0: the station-wide one), A per phase."""
         if evse_id == 0:

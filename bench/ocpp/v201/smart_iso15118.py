@@ -8,6 +8,14 @@ The bench simulates the SECC side of ISO 15118-2 for EVs whose template says so
   the battery still wants, the EV's current limits and the requested transfer mode.
   Offline, nothing is sent and the TxDefaultProfile governs (K15.FR.15); the needs go
   out once the station is accepted again.
+- draws no power before it has a schedule (K15 steps 1-8: ChargeParameterDiscovery
+  comes before PowerDeliveryReq Start closes the contactor): the transaction waits,
+  SuspendedEVSE, until the CSMS's TxProfile, a NotifyEVChargingNeedsResponse that is
+  not Accepted (the station then offers its own schedule, K15 remark on error
+  handling), a failed request, or the ChargeParameterDiscovery timeout of 60 s
+  (K15.FR.08). Plugged in offline, it charges at once under the station's own
+  composite schedule, the TxDefaultProfile (K15.FR.15). ``holding`` says whether an
+  EVSE waits; ``watch`` tells the transactions block when that changes.
 - follows the schedule it is given: after the CSMS sets a TxProfile (K15.FR.07,
   K16.FR.01) it selects the first chargingSchedule and returns its charging profile,
   which the station reports in NotifyEVChargingScheduleRequest (K15.FR.10, K15.FR.19:
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.ocpp.common.smart import profile_time
@@ -44,6 +53,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule has no duration
 ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
+SCHEDULE_WAIT_S = 60.0  # ISO 15118 ChargeParameterDiscoveryReq timeout (K15.FR.08)
 
 
 class Iso15118Host(Services, Messaging, Variables, Evses, Protocol):
@@ -66,7 +76,16 @@ class Schedules(Protocol):
 
 
 class Iso15118:
-    __slots__ = ("_answers", "_certificates", "_contracts", "_sent", "cp", "smart")
+    __slots__ = (
+        "_answers",
+        "_certificates",
+        "_contracts",
+        "_scheduled",
+        "_sent",
+        "_watchers",
+        "cp",
+        "smart",
+    )
 
     def __init__(self, cp: Iso15118Host, smart: Schedules, certificates: EvCertificates) -> None:
         self.cp = cp
@@ -75,6 +94,8 @@ class Iso15118:
         self._sent: set[int] = set()  # EVSEs whose current EV's needs went out
         self._answers: dict[int, str] = {}  # NotifyEVChargingNeedsResponse status per EVSE
         self._contracts: dict[int, str] = {}  # Get15118EVCertificateResponse status per EVSE
+        self._scheduled: set[int] = set()  # EVSEs whose EV has its schedule: power may flow
+        self._watchers: list[Callable[[int], None]] = []
 
     # ------------------------------------------------------------ state
     def hlc(self, evse_id: int) -> bool:
@@ -82,6 +103,23 @@ class Iso15118:
         connector = self._connector(evse_id)
         ev = connector.ev if connector is not None else None
         return ev is not None and ev.spec.iso15118
+
+    def holding(self, evse_id: int) -> bool:
+        """Whether the ISO 15118 EV on ``evse_id`` still waits for its schedule (no power)."""
+        return self.hlc(evse_id) and evse_id not in self._scheduled
+
+    def watch(self, handler: Callable[[int], None]) -> None:
+        """Call ``handler(evse_id)`` when an EVSE stops waiting for its schedule."""
+        self._watchers.append(handler)
+
+    def _schedule_agreed(self, evse_id: int) -> None:
+        """The EV has a schedule (the CSMS's or the station's own): PowerDeliveryReq Start."""
+        self.cp.tasks.cancel_timer(f"ev-schedule-{evse_id}")
+        if evse_id in self._scheduled or not self.hlc(evse_id):
+            return
+        self._scheduled.add(evse_id)
+        for handler in list(self._watchers):
+            handler(evse_id)
 
     def needs_sent(self, evse_id: int) -> bool:
         return evse_id in self._sent
@@ -103,6 +141,14 @@ class Iso15118:
     def on_connector_event(self, evse_id: int, reason: str | None) -> None:
         cp = self.cp
         if reason == "plugged" and self.hlc(evse_id):
+            if not cp.accepted:
+                self._schedule_agreed(evse_id)  # K15.FR.15: offline, its own schedule
+            else:
+                cp.tasks.later(
+                    f"ev-schedule-{evse_id}",
+                    SCHEDULE_WAIT_S,
+                    lambda: self._schedule_agreed(evse_id),
+                )
             if cp.accepted and cp.flag("ISO15118Ctrlr", "ContractCertificateInstallationEnabled"):
                 cp.tasks.spawn(self._install_then_negotiate(evse_id), name=f"ev-cert-{evse_id}")
             else:
@@ -111,6 +157,8 @@ class Iso15118:
             self._sent.discard(evse_id)
             self._answers.pop(evse_id, None)
             self._contracts.pop(evse_id, None)
+            self._scheduled.discard(evse_id)
+            cp.tasks.cancel_timer(f"ev-schedule-{evse_id}")
 
     async def _install_then_negotiate(self, evse_id: int) -> None:
         """ISO 15118-2: certificate installation comes before charge parameter discovery."""
@@ -150,6 +198,10 @@ class Iso15118:
         reply = await self.smart.send("NotifyEVChargingNeeds", payload)
         if reply is not None:
             self._answers[evse_id] = reply["status"]
+        if reply is None or reply["status"] != "Accepted":
+            # K15.FR.04/05: no schedule coming now (or the request failed): the station
+            # answers the EV with a schedule of its own.
+            self._schedule_agreed(evse_id)
 
     def needs_payload(self, evse_id: int) -> dict[str, Any] | None:
         """NotifyEVChargingNeedsRequest for the EV on ``evse_id`` (K15.FR.06)."""
@@ -197,6 +249,7 @@ class Iso15118:
     # ------------------------------------------------------------ K15 / K16: the EV's schedule
     def schedule_set(self, evse_id: int) -> None:
         """A TxProfile was set: the EV picks a schedule and returns its profile (K15.FR.10)."""
+        self._schedule_agreed(evse_id)  # ChargeParameterDiscoveryRes, then PowerDelivery
         if not self.hlc(evse_id) or not self.cp.online:
             return
         payload = self.schedule_payload(evse_id)

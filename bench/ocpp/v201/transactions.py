@@ -115,6 +115,7 @@ class Transactions(Block[TxHost]):
         "_auth",
         "_reservations",
         "_resync",
+        "_smart",
         "_syncing",
         "metering",
         "queue",
@@ -137,6 +138,9 @@ class Transactions(Block[TxHost]):
         self._auth = auth
         self._reservations = reservations
         self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
+        self._smart = smart
+        # K15: an ISO 15118 EV's schedule agreed: its contactor may close.
+        smart.watch_energy(lambda evse_id: self.sync(evse_id))
         self.metering = Metering(cp, sessions, self)  # J01, J02
         self.replies = Replies(cp, sessions, self, auth, tariff)  # E05, C10, I01-I03
         self.queue = TxQueue(cp, self.replies)
@@ -490,8 +494,14 @@ class Transactions(Block[TxHost]):
         elif not want and connector.transaction is not None:
             keep_locked = session.authorized is not None or session.locked_for is not None
             connector.end_transaction(unlock=not keep_locked)
-        if connector.transaction is not None and session.energy_blocked:
+        if connector.transaction is None:
+            return
+        held = self._smart.energy_held(session.evse_id)
+        if session.energy_blocked or held:
             connector.open_contactor()
+        elif session.schedule_wait:
+            connector.close_contactor()  # K15: PowerDeliveryReq Start, the schedule agreed
+        session.schedule_wait = held
 
     # ------------------------------------------------------------ start / events / end
     def _start(self, session: EvseSession, trigger: str) -> None:
@@ -533,6 +543,7 @@ class Transactions(Block[TxHost]):
         session.authorized = None
         session.group = None
         session.energy_blocked = False
+        session.schedule_wait = False
         session.allowance_wh = None
         session.pending_trigger = None
         self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")

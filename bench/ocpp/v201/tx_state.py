@@ -59,6 +59,7 @@ class EvseSession:
     remote_start_id: int | None = None  # for the next event (F01.FR.25, F02.FR.01)
     next_tx_id: str | None = None  # reserved by RequestStartTransaction (its TxProfile)
     energy_blocked: bool = False  # transaction kept, no energy (E05.FR.02)
+    schedule_wait: bool = False  # an ISO 15118 EV waits for its schedule: no energy (K15)
     allowance_wh: float | None = None  # register value where MaxEnergyOnInvalidId ends
     stop_hint: str | None = None  # stoppedReason once the transaction ends (Local, Remote...)
     locked_for: IdToken | None = None  # cable kept locked for its owner (E05.FR.11, E09.FR.03)

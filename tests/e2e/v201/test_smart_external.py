@@ -15,6 +15,7 @@ from bench.csms import v201_smart
 from bench.csms.server import CentralSystem
 from bench.model.ev import Ev
 from bench.model.templates import load_ev_template
+from bench.ocpp.v201.charge_point import ChargePoint201
 from bench.ocpp.v201.smart_charging import ChargingLimitChanged
 from tests.e2e.conftest import ev, wait_until
 from tests.e2e.v201.conftest import Cp201Factory, request
@@ -143,3 +144,74 @@ async def test_charging_needs_wait_until_the_station_is_accepted(
     needs = await csms.wait_for_message("I2", "NotifyEVChargingNeeds")
     assert needs["chargingNeeds"]["requestedEnergyTransfer"] == "AC_single_phase"
     await wait_until(lambda: cp.smart.iso15118.answer(1) == "Processing", what="Processing")
+
+
+# An hour of virtual time per real minute would fire the 60 s ChargeParameterDiscovery
+# timeout (K15.FR.08) within half a second; these run at wall speed so it cannot.
+WALL = 1.0
+ISO_START = {
+    "TxCtrlr.TxStartPoint": "Authorized,EVConnected",
+    "TxCtrlr.TxStopPoint": "EVConnected,Authorized",
+}
+
+
+def charging_states(cp: ChargePoint201) -> list[tuple[str, str | None]]:
+    return [
+        (e["triggerReason"], e.get("transactionInfo", {}).get("chargingState"))
+        for e in request(cp, "TransactionEvent")
+    ]
+
+
+async def test_an_iso15118_ev_draws_no_power_until_the_csms_sets_its_tx_profile(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """K15 steps 4-9: the transaction starts, but power flows only after the TxProfile
+    (ChargeParameterDiscoveryRes, then PowerDeliveryReq Start): SuspendedEVSE, then a
+    TransactionEvent ChargingStateChanged with chargingState Charging."""
+    cp = await make_cp201(csms.url, "I3", speed=WALL, variables=ISO_START)
+    cp.station.connector(1).plug_in(Ev(load_ev_template("iso15118-ev")))
+    cp.present_id("TAG1", 1)
+    await csms.wait_for_message("I3", "NotifyEVChargingNeeds")
+    await wait_until(
+        lambda: ("Authorized", "SuspendedEVSE") in charging_states(cp),
+        what="the authorized transaction waiting for its schedule",
+    )
+    connector = cp.station.connector(1)
+    assert connector.power_w == 0.0 and not connector.contactor_closed
+    tx_id = cp.transactions.active(1).transaction_id
+    prof = profile201(1, "TxProfile", [(0, 10.0)], transactionId=tx_id)
+    reply = await csms.call("I3", "SetChargingProfile", {"evseId": 1, "chargingProfile": prof})
+    assert reply == {"status": "Accepted"}
+    await wait_until(lambda: connector.power_w > 0, what="power after the schedule")
+    await wait_until(
+        lambda: ("ChargingStateChanged", "Charging") in charging_states(cp),
+        what="TransactionEvent ChargingStateChanged Charging",
+    )
+
+
+async def test_an_iso15118_ev_charges_on_the_stations_schedule_when_its_needs_are_rejected(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """K15.FR.04 and the K15 error handling: no schedule from the CSMS, so the station
+    answers the EV with one of its own and the EV charges without a TxProfile."""
+    v201_smart.set_ev_charging_needs_answer(csms.store.conn, "I4", "Rejected")
+    cp = await make_cp201(csms.url, "I4", speed=WALL, variables=ISO_START)
+    cp.station.connector(1).plug_in(Ev(load_ev_template("iso15118-ev")))
+    cp.present_id("TAG1", 1)
+    await wait_until(lambda: cp.smart.iso15118.answer(1) == "Rejected", what="Rejected")
+    await wait_until(lambda: cp.station.connector(1).power_w > 0, what="power")
+    assert not len(cp.smart.store)  # no TxProfile was needed
+
+
+async def test_an_iso15118_ev_renegotiates_its_needs_through_the_station_api(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """K17.FR.01: the EV renegotiates, and the station relays its needs again; an EV
+    without ISO 15118 has nothing to renegotiate."""
+    cp = await make_cp201(csms.url, "I5", template="ac-22kw-dual")
+    cp.station.connector(1).plug_in(Ev(load_ev_template("iso15118-ev")))
+    cp.station.connector(2).plug_in(ev())
+    await wait_until(lambda: len(request(cp, "NotifyEVChargingNeeds")) == 1, what="the needs")
+    assert cp.renegotiate_ev(1) is True
+    await wait_until(lambda: len(request(cp, "NotifyEVChargingNeeds")) == 2, what="new needs")
+    assert cp.renegotiate_ev(2) is False
