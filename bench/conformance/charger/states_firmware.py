@@ -15,18 +15,21 @@ the reboot the station may make to activate the new firmware.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from bench.conformance.charger import states201 as v201
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.states_remote import in_hours
+from bench.conformance.expect import one_of
 from bench.conformance.material_lm import (
     CaseFiles,
     Credential,
@@ -34,25 +37,38 @@ from bench.conformance.material_lm import (
     firmware_kit,
     issue,
 )
+from bench.kernel.frames import FrameRecord
 
 _REQUEST_IDS = itertools.count(9101)
 
 
 class HeldFiles(CaseFiles):
-    """The case's file server; ``hold_any(prefix)`` also keeps uploads under it waiting."""
+    """The case's file server; ``hold_any(prefix, times)`` keeps the next ``times``
+    requests (downloads or uploads) under ``prefix`` waiting until ``release()``, and
+    ``held()`` waits until one of them is waiting (the station is busy with it)."""
 
     def __init__(self, root: str, host: str) -> None:
         super().__init__(root)
         self.host = host
-        self._prefixes: list[str] = []
+        self._holds: dict[str, int | None] = {}
+        self._waiting = asyncio.Event()
 
-    def hold_any(self, prefix: str) -> None:
-        self._prefixes.append(prefix.lstrip("/"))
+    def hold_any(self, prefix: str, times: int | None = None) -> None:
+        self._holds[prefix.lstrip("/")] = times
+
+    async def held(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            await self._waiting.wait()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["tail"]
-        if any(path.startswith(p) for p in self._prefixes):
-            await self._release.wait()
+        for prefix, left in self._holds.items():
+            if path.startswith(prefix) and (left is None or left > 0):
+                if left is not None:
+                    self._holds[prefix] = left - 1
+                self._waiting.set()
+                await self._release.wait()
+                break
         return await super()._handle(request)
 
 
@@ -130,6 +146,7 @@ async def update_firmware(
     certificate: str | None = "",
     signature: str | None = "",
     expect: Any = "Accepted",
+    retries: int | None = None,
 ) -> dict[str, Any]:
     """The OCTT's UpdateFirmwareRequest: retrieve/install ``hours`` from now (install None:
     omitted), the kit's location, certificate and signature unless given (None:
@@ -148,74 +165,113 @@ async def update_firmware(
         body["signingCertificate"] = cert
     if sig is not None:
         body["signature"] = sig
-    reply = await ctx.request(
-        "UpdateFirmware", {"requestId": request_id, "firmware": body}, step=step
-    )
+    request: dict[str, Any] = {"requestId": request_id, "firmware": body}
+    if retries is not None:
+        request["retries"] = retries
+    reply = await ctx.request("UpdateFirmware", request, step=step)
     if expect is not None:
         ctx.require(step + 1, "UpdateFirmwareResponse", reply, "status", expect)
     return reply
 
 
-async def firmware_status(
-    ctx: ChargerRun, status: str, *, step: int, since: int, timeout: float | None = None
-) -> int:
-    """The station's FirmwareStatusNotification ``status`` (the next one from ``since``
-    must be it), with the update's requestId. Returns the position after it."""
-    rec = await ctx.station_frame(
-        "FirmwareStatusNotification",
-        step=step,
-        since=since,
-        what=f"the station's FirmwareStatusNotification {status}",
-        timeout=timeout,
+def _fsn(rec: FrameRecord) -> bool:
+    return (
+        rec.direction == "rx" and rec.type == "CALL" and rec.action == "FirmwareStatusNotification"
     )
-    payload = rec.payload if isinstance(rec.payload, dict) else {}
-    ctx.check(step, "FirmwareStatusNotificationRequest", payload, "status", status)
-    ctx.check(
-        step,
-        "FirmwareStatusNotificationRequest",
-        payload,
-        "requestId",
-        ctx.memory.get("firmware_request_id"),
-    )
-    if payload.get("status") != status:
-        ctx.require(step, "FirmwareStatusNotificationRequest", payload, "status", status)
-    return ctx.frames.index(rec) + 1
+
+
+async def expect_status(
+    ctx: ChargerRun,
+    step: int,
+    allowed: str | tuple[str, ...],
+    *,
+    since: int,
+    timeout: float | None = None,
+) -> tuple[str, int]:
+    """The station's next FirmwareStatusNotification from ``since`` (an InstallRebooting
+    of a reboot the case allows is passed over) must be one of ``allowed``, with the
+    update's requestId (§2.1, L01.FR.20). Returns its status and the position after it."""
+    wanted = (allowed,) if isinstance(allowed, str) else allowed
+    request_id = ctx.memory.get("firmware_request_id")
+    words = " or ".join(wanted)
+    while True:
+        rec = await ctx.station_frame(
+            "FirmwareStatusNotification",
+            step=step,
+            since=since,
+            what=f"the station's FirmwareStatusNotification {words}",
+            timeout=timeout,
+        )
+        payload = rec.payload if isinstance(rec.payload, dict) else {}
+        since = ctx.frames.index(rec) + 1
+        ctx.check(step, "FirmwareStatusNotificationRequest", payload, "requestId", request_id)
+        status = str(payload.get("status"))
+        if status == "InstallRebooting" and "InstallRebooting" not in wanted:
+            continue  # RebootBeforeFirmwareInstallation / -Activation
+        ctx.require(step, "FirmwareStatusNotificationRequest", payload, "status", one_of(*wanted))
+        return status, since
 
 
 async def statuses(ctx: ChargerRun, steps: list[tuple[int, str]], *, since: int) -> int:
     """The FirmwareStatusNotifications in order; returns the position after the last."""
     for step, status in steps:
-        since = await firmware_status(ctx, status, step=step, since=since)
+        _, since = await expect_status(ctx, step, status, since=since)
     return since
 
 
-async def installed(ctx: ChargerRun, *, since: int, installing: int, done: int) -> None:
-    """From Installing on (step ``installing``): the station may report Installing and
-    then reboot (InstallRebooting, a new BootNotification), and reports Installed
-    (step ``done``) and the SecurityEventNotification FirmwareUpdated (``done + 2``),
-    in any order with its connectors' statuses."""
-    after = await firmware_status(ctx, "Installing", step=installing, since=since)
-    limit = ctx.settings.timeout * 2
-    rec = await ctx.wait_frame(
-        lambda r: (
-            r.direction == "rx"
-            and r.type == "CALL"
-            and r.action == "FirmwareStatusNotification"
-            and isinstance(r.payload, dict)
-            and r.payload.get("status") not in ("InstallRebooting",)
-        ),
-        since=after,
-        what="the station's FirmwareStatusNotification Installed",
-        timeout=limit,
+def _mine(ctx: ChargerRun, status: str) -> Callable[[FrameRecord], bool]:
+    mine = v201.for_connector(ctx)
+    return lambda r: (
+        r.direction == "rx"
+        and r.type == "CALL"
+        and r.action == "StatusNotification"
+        and isinstance(r.payload, dict)
+        and mine(r.payload)
+        and r.payload.get("connectorStatus") == status
     )
-    payload = rec.payload if isinstance(rec.payload, dict) else {}
-    ctx.check(done, "FirmwareStatusNotificationRequest", payload, "status", "Installed")
+
+
+async def installed(
+    ctx: ChargerRun,
+    *,
+    since: int,
+    installing: int | None,
+    available: int,
+    done: int,
+    start: int,
+) -> None:
+    """The end of a successful update: Installing (step ``installing``; None when the
+    station already reported it), the reboots the case allows, then in any order:
+    Installed (step ``done``), the SecurityEventNotification FirmwareUpdated
+    (``done + 2``) and, when the station set the connector Unavailable since
+    ``start``, its Available again (step ``available``)."""
+    limit = ctx.settings.timeout * 2
+    if installing is not None:
+        _, since = await expect_status(ctx, installing, "Installing", since=since, timeout=limit)
+    await expect_status(ctx, done, "Installed", since=since, timeout=limit)
     event = await ctx.station_request(
         "SecurityEventNotification",
         step=done + 2,
-        since=after,
+        since=since,
         match=lambda p: p.get("type") == "FirmwareUpdated",
         what="the station's SecurityEventNotification FirmwareUpdated",
         timeout=limit,
     )
     ctx.check(done + 2, "SecurityEventNotificationRequest", event, "type", "FirmwareUpdated")
+    await available_again(ctx, step=available, start=start)
+
+
+async def available_again(ctx: ChargerRun, *, step: int, start: int) -> None:
+    """When the station set the connector Unavailable since ``start``, it reports it
+    Available again afterwards."""
+    down = [i for i in range(start, len(ctx.frames)) if _mine(ctx, "Unavailable")(ctx.frames[i])]
+    if not down:
+        return
+    rec = await ctx.wait_frame(
+        _mine(ctx, "Available"),
+        since=down[-1] + 1,
+        what="a StatusNotification Available after the firmware update",
+        timeout=ctx.settings.timeout,
+    )
+    payload = rec.payload if isinstance(rec.payload, dict) else {}
+    ctx.check(step, "StatusNotificationRequest", payload, "connectorStatus", "Available")

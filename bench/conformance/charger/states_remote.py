@@ -39,9 +39,10 @@ def group_token(ctx: ChargerRun) -> str:
     return ctx.settings.extra.get("group_id_token", "GROUP1")
 
 
-def accept_tokens(ctx: ChargerRun, *, group: bool = False) -> None:
-    """The bench accepts the case's valid tokens (both, optionally with their group)."""
-    valid = {ctx.valid_token, second_token(ctx)}
+def accept_tokens(ctx: ChargerRun, *, group: bool = False, more: tuple[str, ...] = ()) -> None:
+    """The bench accepts the case's valid tokens (both, and ``more``; optionally all of
+    them in the group token's group)."""
+    valid = {ctx.valid_token, second_token(ctx), *more}
 
     def authorize(payload: dict[str, Any]) -> dict[str, Any]:
         token = (payload.get("idToken") or {}).get("idToken")
@@ -307,8 +308,37 @@ async def reserved(ctx: ChargerRun, *, step: int = 1, **kwargs: Any) -> int:
     the reservation id."""
     since = ctx.mark()
     await reserve(ctx, step=step, **kwargs)
-    await v201.connector_status(ctx, "Reserved", since=since, step=step + 2)
+    evse_id = kwargs.get("evse_id", -1)
+    if evse_id in (-1, ctx.settings.evse_id):
+        await v201.connector_status(ctx, "Reserved", since=since, step=step + 2)
+    elif evse_id is not None:
+        payload = await ctx.station_request(
+            "StatusNotification",
+            step=step + 2,
+            since=since,
+            match=lambda p: p.get("evseId") == evse_id and p.get("connectorStatus") == "Reserved",
+            what=f"a StatusNotification Reserved for EVSE {evse_id}",
+        )
+        ctx.check(step + 2, "StatusNotificationRequest", payload, "connectorStatus", "Reserved")
     return int(ctx.memory["reservation_id"])
+
+
+async def charging_on(ctx: ChargerRun, evse_id: int, token: str, *, step: int) -> None:
+    """Reusable state EnergyTransferStarted on ``evse_id`` (the bench's station numbers
+    its connectors as its EVSEs) with ``token``."""
+    since = ctx.mark()
+    await physical.present(ctx, token, evse_id, step=step)
+    await physical.plug_in(ctx, evse_id, step=step)
+    await ctx.station_request(
+        "TransactionEvent",
+        step=step,
+        since=since,
+        match=lambda p: (
+            (p.get("transactionInfo") or {}).get("chargingState") == "Charging"
+            and (p.get("evse") or {}).get("id", evse_id) == evse_id
+        ),
+        what=f"a TransactionEvent with chargingState Charging on EVSE {evse_id}",
+    )
 
 
 async def reservations_enabled(ctx: ChargerRun) -> None:

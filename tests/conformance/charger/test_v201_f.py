@@ -38,3 +38,15 @@ async def test_an_unlock_case_is_not_applicable_without_a_detachable_cable(
     result = await charger_runner("TC_F_07_CS")
     assert result.verdict is Verdict.NOT_APPLICABLE
     assert "HFS-1" in result.reason
+
+
+@pytest.mark.parametrize("case_id", ["TC_F_12_CS", "TC_F_14_CS"])
+async def test_an_all_evse_trigger_case_passes_on_a_two_evse_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    """F06.FR.11: without an evse the station sends the message for every EVSE."""
+    result = await charger_runner(case_id, template="ac-22kw-dual", features=OWN_FEATURES)
+    failed = [c.describe() for c in result.checks if not c.ok]
+    assert result.verdict is Verdict.PASS, f"{result.verdict}: {result.reason} {failed}"
+    evses = {c.actual for c in result.checks if c.field == "evse.id"}
+    assert case_id == "TC_F_12_CS" or evses == {"1", "2"}

@@ -43,3 +43,12 @@ async def test_the_case_without_r2_reads_non_evse_specific_from_the_station(
     result = await charger_runner("TC_H_13_CS")
     assert result.verdict is Verdict.NOT_APPLICABLE
     assert "ReservationCtrlr.NonEvseSpecific true" in result.reason
+
+
+@pytest.mark.parametrize("case_id", ["TC_H_09_CS", "TC_H_10_CS", "TC_H_14_CS", "TC_H_16_CS"])
+async def test_an_every_evse_reservation_case_passes_on_a_two_evse_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id, template="ac-22kw-dual", features=OWN_FEATURES)
+    failed = [c.describe() for c in result.checks if not c.ok]
+    assert result.verdict is Verdict.PASS, f"{result.verdict}: {result.reason} {failed}"

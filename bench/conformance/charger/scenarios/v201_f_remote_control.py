@@ -290,6 +290,7 @@ async def trigger_log_status_uploading(ctx: ChargerRun) -> None:
         ctx.require(2, "GetLogResponse", reply, "status", "Accepted")
         first = await ctx.station_request("LogStatusNotification", step=3, since=since)
         ctx.check(3, "LogStatusNotificationRequest", first, "status", "Uploading")
+        await files.held(ctx.settings.timeout)  # still uploading
         since = ctx.mark()
         await _trigger(ctx, "LogStatusNotification", step=5)
         second = await ctx.station_request("LogStatusNotification", step=7, since=since)
@@ -311,11 +312,12 @@ async def trigger_firmware_status_idle(ctx: ChargerRun) -> None:
 async def trigger_firmware_status_downloading(ctx: ChargerRun) -> None:
     ctx.needs_feature("C-29.4")
     async with fw.firmware(ctx) as kit:
-        kit.files.hold(kit.path)
+        kit.files.hold_any(kit.path)
         since = ctx.mark()
         await fw.update_firmware(ctx, kit, step=1, install=None)
         first = await ctx.station_request("FirmwareStatusNotification", step=3, since=since)
         ctx.check(3, "FirmwareStatusNotificationRequest", first, "status", "Downloading")
+        await kit.files.held(ctx.settings.timeout)  # still downloading
         since = ctx.mark()
         await _trigger(ctx, "FirmwareStatusNotification", step=5)
         second = await ctx.station_request("FirmwareStatusNotification", step=7, since=since)

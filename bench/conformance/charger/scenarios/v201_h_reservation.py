@@ -299,9 +299,11 @@ async def reserve_any_evse_all_reserved(ctx: ChargerRun) -> None:
 @scenario("TC_H_10_CS", physical=_TX_PHYSICAL)
 async def reserve_any_evse_all_occupied(ctx: ChargerRun) -> None:
     await _non_evse_specific(ctx)
-    if len(remote.evse_ids(ctx)) > 1:
-        ctx.not_applicable("the bench starts a transaction on one EVSE only; the case needs all")
-    await v201.energy_transfer_started(ctx, step=0)
+    evses = remote.evse_ids(ctx)
+    tokens = [ctx.valid_token, *(f"{remote.second_token(ctx)}-{n}" for n in evses[1:])]
+    remote.accept_tokens(ctx, more=tuple(tokens))
+    for evse_id, token in zip(evses, tokens, strict=True):  # EnergyTransferStarted, all EVSE
+        await remote.charging_on(ctx, evse_id, token, step=0)
     await remote.reserve(ctx, step=1, evse_id=None, expect="Occupied")
 
 
