@@ -85,7 +85,15 @@ SECURITY_EXTENSION = Setting(
     "Speak the 1.6 security whitepaper's messages (security events, certificates, "
     "signed firmware, logs). Off: a plain 1.6 station that answers them NotImplemented.",
 )
-STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION)
+UNSIGNED_FIRMWARE = Setting(
+    "unsigned_firmware",
+    "OCPP 2.0.1 unsigned firmware updates",
+    "bool",
+    True,
+    "Accept a 2.0.1 UpdateFirmware without signing certificate and signature (L02). "
+    "Off: secure updates only (L01.FR.21), as a certified station does (TC_L_18_CS).",
+)
+STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION, UNSIGNED_FIRMWARE)
 
 
 class TemplateError(ValueError):
@@ -118,6 +126,7 @@ class StationTemplate:
     description: str = ""
     security_extension: bool = SECURITY_EXTENSION.default
     boot_seconds: float = BOOT_SECONDS.default
+    unsigned_firmware: bool = UNSIGNED_FIRMWARE.default
 
     def __post_init__(self) -> None:
         where = f"station template {self.name!r}"
