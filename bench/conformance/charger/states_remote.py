@@ -153,6 +153,7 @@ async def remote_start(
         request["evseId"] = evse_id
     ctx.memory["remote_start_mark"] = ctx.mark()
     reply = await ctx.request("RequestStartTransaction", request, step=step)
+    ctx.memory["remote_start_reply"] = reply
     ctx.require(step + 1, "RequestStartTransactionResponse", reply, "status", expect)
     return reply
 
@@ -368,9 +369,12 @@ async def authorized_local(
     return request
 
 
-def sent(ctx: ChargerRun, action: str, since: int) -> dict[str, Any] | None:
-    """The station's first ``action`` request from ``since`` on already received, if any."""
-    for rec in ctx.frames[since:]:
+def sent(
+    ctx: ChargerRun, action: str, since: int, *, until: int | None = None
+) -> dict[str, Any] | None:
+    """The station's first ``action`` request from ``since`` (to ``until``) already
+    received, if any."""
+    for rec in ctx.frames[since:until]:
         if rec.direction == "rx" and rec.type == "CALL" and rec.action == action:
             return rec.payload if isinstance(rec.payload, dict) else {}
     return None

@@ -52,9 +52,16 @@ async def remote_start_cable_first(ctx: ChargerRun) -> None:
         ctx, "AQ-2", "a cable lock that keeps the EV out before authorization; the case needs none"
     )
     await remote.configure_if_there(ctx, remote.AUTH_REMOTE)
+    plugged = ctx.mark()
     await v201.ev_connected(ctx)  # State is EVConnectedPreSession
     since = ctx.mark()
     await remote.authorized_remote(ctx, step=1)
+    started = remote.sent(ctx, "TransactionEvent", plugged, until=since)
+    if started is not None:
+        # F01.FR.13: a transaction the cable started, not yet authorized: its id comes back.
+        reply = ctx.memory["remote_start_reply"]
+        tx = (started.get("transactionInfo") or {}).get("transactionId")
+        ctx.check(2, "RequestStartTransactionResponse", reply, "transactionId", tx)
     await remote.charging(ctx, since=since, step=2)
 
 

@@ -285,13 +285,14 @@ async def download_after_transaction_no_new_sessions(ctx: ChargerRun) -> None:
     async with fw.firmware(ctx) as kit:
         start = ctx.mark()
         await fw.update_firmware(ctx, kit, step=1)
+        await _unavailable_connectors(ctx, since=start, step=5)
+        await _bay_unoccupied(ctx, ctx.settings.evse_id, ctx.valid_token, step=7)
+        # Step 3, DownloadScheduled, is optional: the download may simply wait.
         status, since = await fw.expect_status(
             ctx, 3, ("DownloadScheduled", "Downloading"), since=start
         )
-        if status == "Downloading":  # step 3 (DownloadScheduled) is optional
+        if status == "Downloading":
             since = start
-        await _unavailable_connectors(ctx, since=start, step=5)
-        await _bay_unoccupied(ctx, ctx.settings.evse_id, ctx.valid_token, step=7)
         since = await _download_and_verify(ctx, since=since, first=8)
         await fw.installed(ctx, since=since, installing=17, available=21, done=23, start=start)
 
