@@ -50,3 +50,12 @@ async def test_an_all_evse_trigger_case_passes_on_a_two_evse_station(
     assert result.verdict is Verdict.PASS, f"{result.verdict}: {result.reason} {failed}"
     evses = {c.actual for c in result.checks if c.field == "evse.id"}
     assert case_id == "TC_F_12_CS" or evses == {"1", "2"}
+
+
+async def test_the_not_implemented_trigger_case_reads_iso3_from_the_stations_answer(
+    charger_runner: ChargerRunner,
+) -> None:
+    """TC_F_27_CS is for a station without ISO-3: one that accepts the trigger has it."""
+    result = await charger_runner("TC_F_27_CS")
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert "accepts a SignCombinedCertificate trigger: it has ISO-3" in result.reason

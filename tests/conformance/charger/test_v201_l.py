@@ -44,3 +44,12 @@ async def test_the_install_after_two_transactions_case_passes_on_a_two_evse_stat
     result = await charger_runner("TC_L_14_CS", template="ac-22kw-dual", features=OWN_FEATURES)
     failed = [c.describe() for c in result.checks if not c.ok]
     assert result.verdict is Verdict.PASS, f"{result.verdict}: {result.reason} {failed}"
+
+
+async def test_the_unable_to_cancel_case_reads_c60_from_the_stations_answer(
+    charger_runner: ChargerRunner,
+) -> None:
+    """TC_L_11_CS is for a station without C-60: one that answers AcceptedCanceled has it."""
+    result = await charger_runner("TC_L_11_CS")
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert "AcceptedCanceled): it has C-60" in result.reason

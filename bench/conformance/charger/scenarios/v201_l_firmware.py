@@ -196,7 +196,14 @@ async def cannot_cancel(ctx: ChargerRun) -> None:
         _, since = await fw.expect_status(ctx, 3, "Downloading", since=start)
         await kit.files.held(ctx.settings.timeout)
         first = ctx.memory["firmware_request_id"]
-        await fw.update_firmware(ctx, kit, step=5, expect="Rejected")  # L01.FR.27
+        reply = await fw.update_firmware(ctx, kit, step=5, expect=None)
+        if reply.get("status") == "AcceptedCanceled":
+            # What the station does says it has the feature the case is not for.
+            ctx.not_applicable(
+                "the station cancelled the ongoing update (AcceptedCanceled): it has C-60, "
+                "the case is for a station without"
+            )
+        ctx.require(6, "UpdateFirmwareResponse", reply, "status", "Rejected")  # L01.FR.27
         ctx.memory["firmware_request_id"] = first  # the first update goes on
         kit.files.release()
         since = await fw.statuses(ctx, [(7, "Downloaded"), (9, "SignatureVerified")], since=since)
