@@ -22,9 +22,11 @@ import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from cryptography.hazmat.primitives import serialization
 
 from bench.conformance.charger import states201 as v201
 from bench.conformance.charger.run import ChargerRun
@@ -32,11 +34,11 @@ from bench.conformance.charger.states_remote import in_hours
 from bench.conformance.expect import one_of
 from bench.conformance.material_lm import (
     CaseFiles,
-    Credential,
     firmware_file,
     firmware_kit,
     issue,
 )
+from bench.firmware_image import sign_firmware
 from bench.kernel.frames import FrameRecord
 
 _REQUEST_IDS = itertools.count(9101)
@@ -85,8 +87,9 @@ async def held_files(ctx: ChargerRun) -> AsyncIterator[HeldFiles]:
                 server.release()
 
 
-def location(ctx: ChargerRun, files: CaseFiles, path: str) -> str:
-    return files.url_for(path)
+def log_location(ctx: ChargerRun, files: CaseFiles) -> str:
+    """<Configured log_location>: ``extra["log_location"]``, else the case's file server."""
+    return ctx.settings.extra.get("log_location") or files.url_for("logs/")
 
 
 @dataclass
@@ -98,7 +101,23 @@ class Kit:
     location: str
     certificate: str
     signature: str
-    signing: Credential
+    key: Any  # the signing certificate's private key (a real signature of other bytes)
+
+
+def _read(name: str) -> bytes:
+    return Path(name).read_bytes()
+
+
+def _operator_signer(ctx: ChargerRun) -> tuple[str, Any] | None:
+    """The charger maker's Firmware Signing certificate and key (PEM files named by
+    ``extra["firmware_signing_cert"]`` / ``["firmware_signing_key"]``), if given."""
+    cert_file = ctx.settings.extra.get("firmware_signing_cert")
+    key_file = ctx.settings.extra.get("firmware_signing_key")
+    if not cert_file or not key_file:
+        return None
+    cert = Path(cert_file).read_text()
+    key = serialization.load_pem_private_key(Path(key_file).read_bytes(), password=None)
+    return cert, key
 
 
 @asynccontextmanager
@@ -106,19 +125,33 @@ async def firmware(
     ctx: ChargerRun,
     *,
     image: bytes | None = None,
-    served: bytes | None = None,
-    publish: bool = True,
+    invalid: bool = False,
 ) -> AsyncIterator[Kit]:
-    """A signed firmware file served for the case (see ``material_lm.firmware_kit``)."""
+    """A signed firmware file served for the case.
+
+    By default the bench's own (``material_lm.firmware_kit``: a file in the bench's
+    format, signed with a certificate made for the case). For a real charger the
+    operator names its image (``extra["firmware_file"]``; ``["invalid_firmware_file"]``
+    for an ``invalid`` one that fails to install) and the maker's signing certificate
+    and key, and the bench serves and signs that."""
+    own_file = ctx.settings.extra.get("invalid_firmware_file" if invalid else "firmware_file")
+    own_data = _read(own_file) if own_file else None
+    signer = _operator_signer(ctx)
     async with held_files(ctx) as files:
-        made = firmware_kit(
-            files,
-            dt.datetime.now(dt.UTC),
-            image=image,
-            served=served,
-            publish=publish,
-        )
-        yield Kit(files, made.path, made.location, made.signing.pem, made.signature, made.signing)
+        if own_file is None and signer is None:
+            made = firmware_kit(files, dt.datetime.now(dt.UTC), image=image)
+            yield Kit(
+                files, made.path, made.location, made.signing.pem, made.signature, made.signing.key
+            )
+            return
+        data = own_data if own_data is not None else (image or firmware_file())
+        if signer is None:
+            made_signer = issue("OCPP Bench firmware signing", dt.datetime.now(dt.UTC), ca=False)
+            signer = (made_signer.pem, made_signer.key)
+        path = f"firmware/{Path(own_file).name if own_file else 'bench-firmware.json'}"
+        location = files.publish(path, data)
+        cert, key = signer
+        yield Kit(files, path, location, cert, sign_firmware(data, key), key)
 
 
 def uninstallable_image() -> bytes:

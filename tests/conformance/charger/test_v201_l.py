@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from bench.conformance.catalogue import cases
+from bench.conformance.material_lm import firmware_file, issue
 from bench.conformance.results import Verdict
 from tests.conformance.charger.conftest import ChargerRunner
 
@@ -53,3 +58,31 @@ async def test_the_unable_to_cancel_case_reads_c60_from_the_stations_answer(
     result = await charger_runner("TC_L_11_CS")
     assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
     assert "AcceptedCanceled): it has C-60" in result.reason
+
+
+async def test_an_operators_firmware_file_and_signing_certificate_are_the_ones_sent(
+    charger_runner: ChargerRunner, tmp_path: Path
+) -> None:
+    """For a real charger the operator names the image and the maker's signing key: the
+    bench serves that file and signs it with that key (L01.FR.04)."""
+    signing = issue("Maker firmware signing", dt.datetime.now(dt.UTC), ca=False)
+    (tmp_path / "signing.pem").write_text(signing.pem)
+    key = signing.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "signing.key").write_bytes(key)
+    (tmp_path / "maker-fw.json").write_bytes(firmware_file("9.9.9"))
+    extra = {
+        "firmware_file": str(tmp_path / "maker-fw.json"),
+        "firmware_signing_cert": str(tmp_path / "signing.pem"),
+        "firmware_signing_key": str(tmp_path / "signing.key"),
+    }
+    result = await charger_runner("TC_L_01_CS", extra=extra)
+    assert result.verdict is Verdict.PASS, result.reason
+    sent = next(f for f in result.frames if f["action"] == "UpdateFirmware")
+    assert sent["payload"]["firmware"]["signingCertificate"] == signing.pem
+    assert sent["payload"]["firmware"]["location"].endswith("/firmware/maker-fw.json")
+    boots = [f for f in result.frames if f["action"] == "BootNotification" and f["type"] == "CALL"]
+    assert boots[-1]["payload"]["chargingStation"]["firmwareVersion"] == "9.9.9"

@@ -290,7 +290,7 @@ async def trigger_log_status_uploading(ctx: ChargerRun) -> None:
             {
                 "logType": "DiagnosticsLog",
                 "requestId": 4711,
-                "log": {"remoteLocation": fw.location(ctx, files, "logs/")},
+                "log": {"remoteLocation": fw.log_location(ctx, files)},
             },
             step=1,
         )

@@ -105,7 +105,7 @@ async def invalid_certificate(ctx: ChargerRun) -> None:
 async def invalid_signature(ctx: ChargerRun) -> None:
     async with fw.firmware(ctx) as kit:
         # <Configured invalid firmware signature>: a real signature, of other bytes.
-        wrong = sign_firmware(b"not this firmware", kit.signing.key)
+        wrong = sign_firmware(b"not this firmware", kit.key)
         since = ctx.mark()
         await fw.update_firmware(ctx, kit, step=1, signature=wrong)
         await fw.statuses(
@@ -140,7 +140,7 @@ async def download_failed(ctx: ChargerRun) -> None:
 
 @scenario("TC_L_08_CS")
 async def installation_fails(ctx: ChargerRun) -> None:
-    async with fw.firmware(ctx, image=fw.uninstallable_image()) as kit:
+    async with fw.firmware(ctx, image=fw.uninstallable_image(), invalid=True) as kit:
         start = ctx.mark()
         await fw.update_firmware(ctx, kit, step=1)
         since = await _download_and_verify(ctx, since=start)
