@@ -46,7 +46,7 @@ async def _trigger(
 
 
 # ---------------------------------------------------------------- F01 / F02: remote start
-@scenario("TC_F_01_CS", physical=_TX_PHYSICAL)
+@scenario("TC_F_01_CS", physical=("plug_in",))
 async def remote_start_cable_first(ctx: ChargerRun) -> None:
     remote.lacks_feature(
         ctx, "AQ-2", "a cable lock that keeps the EV out before authorization; the case needs none"

@@ -351,7 +351,7 @@ async def install_after_transaction_no_new_sessions(ctx: ChargerRun) -> None:
         )
 
 
-@scenario("TC_L_16_CS", physical=_TX_PHYSICAL)
+@scenario("TC_L_16_CS", physical=("present_token", "plug_in"))
 async def install_during_transaction(ctx: ChargerRun) -> None:
     ctx.needs_feature("C-43")
     await v201.energy_transfer_started(ctx, step=0)
