@@ -107,7 +107,20 @@ MISBEHAVE = Setting(
     "forbids), late-reply (replies to the CSMS come 12 s late).",
     MISBEHAVIOURS,
 )
-STATION_SETTINGS: tuple[Setting, ...] = (BOOT_SECONDS, SECURITY_EXTENSION, MISBEHAVE)
+UNSIGNED_FIRMWARE = Setting(
+    "unsigned_firmware",
+    "OCPP 2.0.1 unsigned firmware updates",
+    "bool",
+    True,
+    "Accept a 2.0.1 UpdateFirmware without signing certificate and signature (L02). "
+    "Off: secure updates only (L01.FR.21), as a certified station does (TC_L_18_CS).",
+)
+STATION_SETTINGS: tuple[Setting, ...] = (
+    BOOT_SECONDS,
+    SECURITY_EXTENSION,
+    UNSIGNED_FIRMWARE,
+    MISBEHAVE,
+)
 
 
 class TemplateError(ValueError):
@@ -140,6 +153,7 @@ class StationTemplate:
     description: str = ""
     security_extension: bool = SECURITY_EXTENSION.default
     boot_seconds: float = BOOT_SECONDS.default
+    unsigned_firmware: bool = UNSIGNED_FIRMWARE.default
     misbehave: str = MISBEHAVE.default
 
     def __post_init__(self) -> None:

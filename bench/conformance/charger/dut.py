@@ -88,8 +88,13 @@ class OwnStation:
         self.endpoint = endpoint
         self.settings = settings
         self.template = template
-        # boot at once; the case's own settings (a misbehaviour) come on top.
-        self.station_settings = {"boot_seconds": "0", **(station_settings or {})}
+        # boot at once, secure firmware updates only (as certified, TC_L_18_CS); the
+        # case's own settings (a misbehaviour) come on top.
+        self.station_settings = {
+            "boot_seconds": "0",
+            "unsigned_firmware": "false",
+            **(station_settings or {}),
+        }
         self.password = password
         self.ca_file = ca_file
         self.cert_file = cert_file

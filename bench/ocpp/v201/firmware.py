@@ -21,7 +21,9 @@ follows Installed (L01.FR.31). The firmware file format is
 
 The signing certificate is checked before the reply (L01.FR.21/22:
 InvalidCertificate, and the InvalidFirmwareSigningCertificate event, L01.FR.02)
-against the installed ManufacturerRootCertificates when there are any. A new
+against the installed ManufacturerRootCertificates when there are any; a request
+without one is InvalidCertificate when the station's ``unsigned_firmware`` setting
+is off (secure updates only, TC_L_18_CS). A new
 request cancels a running update (AcceptedCanceled, L01.FR.24) unless it is
 installing (Rejected, L01.FR.27). ``installing`` is true from Installing to
 the end (a Reset is Rejected meanwhile, B11.FR.06).
@@ -171,6 +173,15 @@ class Firmware(Block[FirmwareHost]):
         request_id = req["requestId"]
         retries, interval = retry_settings(req)
         cert = None
+        if "signingCertificate" not in firmware and not self.cp.station.template.unsigned_firmware:
+            # L01.FR.21: a station doing secure updates only has no certificate to validate.
+            return {
+                "status": "InvalidCertificate",
+                "statusInfo": {
+                    "reasonCode": "MissingParam",
+                    "additionalInfo": "secure updates only: signingCertificate and signature",
+                },
+            }
         if "signingCertificate" in firmware:
             try:
                 cert = self._signing_certificate(firmware["signingCertificate"])

@@ -387,6 +387,9 @@ class Transactions(Block[TxHost]):
             self.sync(session.evse_id, "EVConnectTimeout")
         else:
             self.guarded(lambda: self.end(session, "EVConnectTimeout", "Timeout"))
+            # The authorization the transaction started with is gone: the next one is a
+            # start point reached again (TC_F_04_CS: a new remote start after the timeout).
+            self.sync(session.evse_id)
 
     def _on_plugged(self, session: EvseSession) -> None:
         self.cp.tasks.cancel_timer(f"tx-evconn-{session.evse_id}")
@@ -567,8 +570,12 @@ class Transactions(Block[TxHost]):
         reason: str | None = None,
         id_token: IdToken | None = None,
         force_state: bool = False,
+        force_evse: bool = False,
     ) -> None:
-        """Make one TransactionEventRequest and queue it (E01.FR.07/15/16/18, E02.FR.18)."""
+        """Make one TransactionEventRequest and queue it (E01.FR.07/15/16/18, E02.FR.18).
+
+        ``force_evse``: name the EVSE even when an earlier event did (a triggered event,
+        which the CSMS may have asked of every EVSE at once, F06.FR.11)."""
         tx = session.tx
         assert tx is not None
         cp = self.cp
@@ -611,7 +618,7 @@ class Transactions(Block[TxHost]):
         if session.reservation_id is not None:
             payload["reservationId"] = session.reservation_id
             session.reservation_id = None
-        if tx.seq_no == 0 or (connector.plugged and not tx.evse_sent_plugged):
+        if force_evse or tx.seq_no == 0 or (connector.plugged and not tx.evse_sent_plugged):
             payload["evse"] = {"id": session.evse_id, "connectorId": 1}
             tx.evse_sent_plugged = connector.plugged
         if state == "Charging" and connector.ev is not None:

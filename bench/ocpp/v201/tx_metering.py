@@ -59,6 +59,7 @@ class TxEvents(Protocol):
         *,
         meter: list[dict[str, Any]] | None = None,
         force_state: bool = False,
+        force_evse: bool = False,
     ) -> None: ...
 
 
@@ -296,7 +297,13 @@ class Metering:
             values = self.reading(self._connector(session), measurands, "Trigger")
             self.tx.guarded(
                 partial(
-                    self.tx.event, session, "Updated", "Trigger", meter=values, force_state=True
+                    self.tx.event,
+                    session,
+                    "Updated",
+                    "Trigger",
+                    meter=values,
+                    force_state=True,
+                    force_evse=True,
                 )
             )
 

@@ -15,6 +15,7 @@ import pytest
 
 from bench.csms.server import CentralSystem
 from bench.firmware_image import sign_firmware
+from bench.model.templates import load_station_template, with_settings
 from bench.ocpp.common.timestamps import iso
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.firmware_support import Signer, firmware_file, make_signer
@@ -277,3 +278,17 @@ async def test_an_image_that_does_not_start_reports_installation_failed_after_th
     assert cp.station.identity.firmware_version == before
     events = [p["type"] for p in stored(fw_csms, "SecurityEventNotification")]
     assert "FirmwareUpdated" not in events
+
+
+async def test_a_station_doing_secure_updates_only_refuses_an_unsigned_update(
+    fw_csms, make_cp201
+) -> None:
+    """L01.FR.21 (TC_L_18_CS): with the unsigned_firmware setting off there is no signing
+    certificate to validate: InvalidCertificate, and no download starts."""
+    secure_only = with_settings(load_station_template("ac-11kw"), unsigned_firmware=False)
+    cp = await make_cp201(fw_csms.url, template=secure_only)
+    url = fw_csms.files.publish("plain/fw-3.0.0.bin", b"\x00binary image")
+    reply = await fw_csms.call("CS1", "UpdateFirmware", update_request(cp, url, 12))
+    assert reply["status"] == "InvalidCertificate"
+    assert firmware_statuses(fw_csms) == []
+    assert fw_csms.files.count("GET") == 0

@@ -216,6 +216,10 @@ async def test_triggered_transaction_event_and_meter_values(
     assert triggered["triggerReason"] == "Trigger"
     assert triggered["transactionInfo"]["chargingState"] == "Charging"
     assert triggered["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
+    # TC_F_14_CS: asked of every EVSE at once, each triggered event names its EVSE.
+    await csms.call("TM1", "TriggerMessage", {"requestedMessage": "TransactionEvent"})
+    await wait_until(lambda: len(events(cp)) == 3, what="the event triggered for all EVSEs")
+    assert events(cp)[2]["evse"]["id"] == 1
     await csms.call("TM1", "TriggerMessage", {"requestedMessage": "MeterValues"})
     await wait_until(lambda: request(cp, "MeterValues"), what="MeterValues")
     sent = request(cp, "MeterValues")[0]

@@ -256,6 +256,32 @@ async def test_ev_connection_timeout_ends_a_transaction_started_by_the_card(
     assert cp.transactions.sessions[1].authorized is None  # C01.FR.26
 
 
+async def test_a_new_authorization_after_the_ev_connection_timeout_starts_a_new_transaction(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """F02.FR.07 then E03 again (TC_F_04_CS step 3): after the timeout ended the first
+    transaction, the EVSE is ready: the next authorization starts another one."""
+    cp = await make_cp201(
+        csms.url,
+        "TX7B",
+        variables={
+            **QUIET,
+            "TxCtrlr.TxStartPoint": "Authorized",
+            "TxCtrlr.EVConnectionTimeOut": "20",
+        },
+    )
+    cp.present_id("TAG1")
+    await wait_until(lambda: len(events(cp)) == 2, what="Started then Ended")
+    cp.present_id("TAG1")
+    await wait_until(lambda: len(events(cp)) >= 3, what="a second Started")
+    again = events(cp)[2]
+    assert again["eventType"] == "Started"
+    assert (
+        again["transactionInfo"]["transactionId"]
+        != events(cp)[0]["transactionInfo"]["transactionId"]
+    )
+
+
 async def test_periodic_updates_carry_sampled_meter_values(
     csms: CentralSystem, make_cp201: Cp201Factory
 ) -> None:
