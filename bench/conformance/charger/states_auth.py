@@ -168,10 +168,12 @@ async def cached(
     status: str = "Accepted",
     *,
     group: str | None = None,
+    charge: bool = True,
 ) -> None:
     """Memory state IdTokenCached: the token is presented and the CSMS answers ``status``;
     an Accepted token then charges (EVConnectedPreSession) and the EV leaves again
-    (ParkingBayUnoccupied), so the station idles with the token in its cache."""
+    (ParkingBayUnoccupied), so the station idles with the token in its cache. A token
+    that may not start (a Master Pass: ``charge`` False) stops after the answer."""
     tag = token(ctx, kind)
     answer_tokens(ctx, {tag: info(ctx, status, group=group)})
     since = ctx.mark()
@@ -184,7 +186,7 @@ async def cached(
         what=f"the station's AuthorizeRequest for {tag} (memory state IdTokenCached)",
     )
     ctx.check(None, "AuthorizeRequest (IdTokenCached)", request, "idToken.idToken", tag)
-    if status != "Accepted":
+    if status != "Accepted" or not charge:
         await asyncio.sleep(0.2)  # the answer is taken into the cache before the case goes on
         return
     since = ctx.mark()
@@ -370,5 +372,24 @@ async def start_locally(
         tx_started = bool(starts & {"ParkingBayOccupancy", "EVConnected"}) and plugged
         await authorized_event(ctx, kind, step=step, since=since, started=tx_started)
     if not plugged:
+        since = ctx.mark()  # energy flows only once the cable is in
         await v201.ev_connected(ctx, step=step + 1)
     await charging(ctx, step=step + 2, since=since)
+
+
+def needs_any(ctx: ChargerRun, *features: str) -> None:
+    """The case needs one of ``features`` (part 5 ids) declared for the station."""
+    if not set(features) & ctx.settings.features:
+        ctx.not_applicable(
+            f"the charging station declares none of the optional features {' / '.join(features)}"
+        )
+
+
+async def transaction_event(
+    ctx: ChargerRun, *, step: int | None, since: int, what: str, **fields: Any
+) -> dict[str, Any]:
+    """The station's next TransactionEvent whose fields match (``v201.tx_event`` paths)."""
+    kind = fields.pop("eventType", None)
+    return await ctx.station_request(
+        "TransactionEvent", step=step, since=since, match=v201.tx_event(kind, **fields), what=what
+    )

@@ -11,7 +11,29 @@ from tests.conformance.charger.conftest import ChargerRunner
 
 # Cases that need more than the defaults: the features the bench's own station has
 # (part 5 ids) or a second EVSE.
-RUN_WITH: dict[str, dict[str, Any]] = {}
+CACHE = {"features": frozenset({"C-49"})}
+RUN_WITH: dict[str, dict[str, Any]] = {
+    **{
+        case_id: CACHE
+        for case_id in (
+            "TC_C_08_CS",
+            "TC_C_09_CS",
+            "TC_C_10_CS",
+            "TC_C_11_CS",
+            "TC_C_12_CS",
+            "TC_C_13_CS",
+            "TC_C_32_CS",
+            "TC_C_33_CS",
+            "TC_C_34_CS",
+            "TC_C_36_CS",
+            "TC_C_37_CS",
+            "TC_C_38_CS",
+        )
+    },
+    "TC_C_14_CS": {"features": frozenset({"C-49", "C-08"})},
+    "TC_C_46_CS": {"features": frozenset({"C-49", "C-53"})},
+    "TC_C_57_CS": {"features": frozenset({"C-49", "C-59"})},
+}
 
 PASSING = [
     "TC_C_02_CS",
@@ -19,6 +41,21 @@ PASSING = [
     "TC_C_06_CS",
     "TC_C_07_CS",
     "TC_C_56_CS",
+    "TC_C_08_CS",
+    "TC_C_09_CS",
+    "TC_C_10_CS",
+    "TC_C_11_CS",
+    "TC_C_12_CS",
+    "TC_C_13_CS",
+    "TC_C_14_CS",
+    "TC_C_32_CS",
+    "TC_C_33_CS",
+    "TC_C_34_CS",
+    "TC_C_36_CS",
+    "TC_C_37_CS",
+    "TC_C_38_CS",
+    "TC_C_46_CS",
+    "TC_C_57_CS",
 ]
 
 # Not applicable to the bench's own station, with the reason the run gives.
