@@ -33,6 +33,14 @@ RUN_WITH: dict[str, dict[str, Any]] = {
     "TC_C_14_CS": {"features": frozenset({"C-49", "C-08"})},
     "TC_C_46_CS": {"features": frozenset({"C-49", "C-53"})},
     "TC_C_57_CS": {"features": frozenset({"C-49", "C-59"})},
+    "TC_C_58_CS": {"features": frozenset({"LA-3"})},
+    "TC_C_41_CS": CACHE,
+    "TC_C_44_CS": CACHE,
+    "TC_C_45_CS": {"features": frozenset({"C-08"})},
+    # The Master Pass cases stop the transactions of every EVSE: two of them.
+    "TC_C_47_CS": {"features": frozenset({"C-07"}), "template": "ac-22kw-dual"},
+    "TC_C_48_CS": {"features": frozenset({"C-07"}), "template": "ac-22kw-dual"},
+    "TC_C_49_CS": {"features": frozenset({"C-08"}), "template": "ac-22kw-dual"},
 }
 
 PASSING = [
@@ -56,6 +64,22 @@ PASSING = [
     "TC_C_38_CS",
     "TC_C_46_CS",
     "TC_C_57_CS",
+    "TC_C_27_CS",
+    "TC_C_28_CS",
+    "TC_C_29_CS",
+    "TC_C_30_CS",
+    "TC_C_31_CS",
+    "TC_C_58_CS",
+    "TC_C_39_CS",
+    "TC_C_40_CS",
+    "TC_C_41_CS",
+    "TC_C_42_CS",
+    "TC_C_43_CS",
+    "TC_C_44_CS",
+    "TC_C_45_CS",
+    "TC_C_47_CS",
+    "TC_C_48_CS",
+    "TC_C_49_CS",
 ]
 
 # Not applicable to the bench's own station, with the reason the run gives.
