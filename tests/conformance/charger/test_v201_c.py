@@ -40,6 +40,8 @@ RUN_WITH: dict[str, dict[str, Any]] = {
     "TC_C_18_CS": {"features": frozenset({"C-49", "C-03"})},
     "TC_C_25_CS": CACHE,
     "TC_C_26_CS": {"features": frozenset({"C-02"})},
+    "TC_C_52_CS": {"features": frozenset({"ISO-5"})},
+    "TC_C_53_CS": {"features": frozenset({"ISO-5"})},
     "TC_C_41_CS": CACHE,
     "TC_C_44_CS": CACHE,
     "TC_C_45_CS": {"features": frozenset({"C-08"})},
@@ -96,6 +98,12 @@ PASSING = [
     "TC_C_24_CS",
     "TC_C_25_CS",
     "TC_C_26_CS",
+    "TC_C_50_CS",
+    "TC_C_51_CS",
+    "TC_C_52_CS",
+    "TC_C_53_CS",
+    "TC_C_54_CS",
+    "TC_C_55_CS",
 ]
 
 # Not applicable to the bench's own station, with the reason the run gives.
