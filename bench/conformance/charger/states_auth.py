@@ -393,3 +393,11 @@ async def transaction_event(
     return await ctx.station_request(
         "TransactionEvent", step=step, since=since, match=v201.tx_event(kind, **fields), what=what
     )
+
+
+async def ev_connected(ctx: ChargerRun, *, step: int | None) -> None:
+    """Reusable state EVConnectedPreSession: the cable in, the connector Occupied (``step``
+    None where the case runs it as part of its preparations)."""
+    since = ctx.mark()
+    await physical.plug_in(ctx, step=step)
+    await v201.connector_status(ctx, "Occupied", since=since, step=step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from bench.conformance.material_lm import root_certificate
 from bench.csms.server import CentralSystem
@@ -28,7 +29,7 @@ def plug_pnc_ev(cp: ChargePoint201) -> None:
     cp.station.connector(1).plug_in(Ev(load_ev_template("iso15118-ev")))
 
 
-def emaid_requests(cp: ChargePoint201) -> list[dict[str, object]]:
+def emaid_requests(cp: ChargePoint201) -> list[dict[str, Any]]:
     return [r for r in request(cp, "Authorize") if r["idToken"]["type"] == "eMAID"]
 
 

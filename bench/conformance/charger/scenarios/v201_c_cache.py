@@ -44,7 +44,7 @@ async def _cached_not_accepted(
     CSMS; its answer ``answer`` refuses it again."""
     await _setup(ctx, config)
     await auth.cached(ctx, kind, cached_as)
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     tag = auth.token(ctx, kind)
     auth.answer_tokens(ctx, {tag: auth.info(ctx, answer)})
     since = ctx.mark()
@@ -74,7 +74,7 @@ async def cached_invalid_now_accepted(ctx: ChargerRun) -> None:
     """C12.FR.05: the CSMS now accepts the cached Invalid token: the transaction starts."""
     await _setup(ctx, POST_AUTHORIZE)
     await auth.cached(ctx, "invalid", "Invalid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     tag = auth.token(ctx, "invalid")
     auth.answer_tokens(ctx, {tag: auth.info(ctx, "Accepted")})
     since = ctx.mark()
@@ -169,7 +169,7 @@ async def cache_updated_by_authorize(ctx: ChargerRun) -> None:
     await _setup(ctx, {**CACHE_ON, "LocalAuthListCtrlr/Enabled": "true"})
     tag = auth.token(ctx, "valid")
     auth.answer_tokens(ctx, {tag: auth.info(ctx, "Accepted")})
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await _fresh_online_start(ctx, "valid", step=1)
     await _stop_and_leave(ctx, "valid", step=6)
     await v201.ev_connected(ctx, step=10)
@@ -186,7 +186,7 @@ async def cache_updated_by_transaction_event(ctx: ChargerRun) -> None:
     token is checked with the CSMS again (C10.FR.03)."""
     await _setup(ctx, {**CACHE_ON, "LocalAuthListCtrlr/Enabled": "true"})
     await auth.cached(ctx, "valid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     tag = auth.token(ctx, "valid")
     auth.answer_tokens(ctx, {tag: auth.info(ctx, "Invalid")})
     since = ctx.mark()
@@ -249,7 +249,7 @@ async def cache_lifetime(ctx: ChargerRun) -> None:
         required=("AuthCacheCtrlr/LifeTime",),
     )
     await auth.cached(ctx, "valid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await asyncio.sleep(lifetime + 1)  # step 1: wait <Configured Transaction Duration>
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "valid"))
@@ -268,7 +268,7 @@ async def cache_post_authorize_disabled(ctx: ChargerRun) -> None:
         required=("AuthCacheCtrlr/DisablePostAuthorize",),
     )
     await auth.cached(ctx, "invalid", "Invalid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "invalid"))
     await auth.no_authorize(ctx, "invalid", step=1, since=since)

@@ -8,6 +8,7 @@ The tokens of one group are the configured valid token and a second valid one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bench.conformance.charger import physical
@@ -74,7 +75,7 @@ async def _leave(ctx: ChargerRun, *, step: int) -> None:
 async def group_success(ctx: ChargerRun) -> None:
     await auth.configure_optional(ctx, {"AuthCtrlr/LocalPreAuthorize": "false"})
     _group_answers(ctx, valid="Accepted", valid2="Accepted")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "valid"))
     await auth.authorize_request(ctx, "valid", step=1, since=since)
@@ -96,7 +97,7 @@ async def group_success_local_list(ctx: ChargerRun) -> None:
         ],
     )
     _group_answers(ctx, valid="Accepted", valid2="Accepted")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await auth.start_locally(ctx, "valid", step=1, plugged=True, decided_locally=True)
     await _stop_by_group_member(ctx, "valid2", step=2, decided_locally=True)
     await _leave(ctx, step=6)
@@ -110,7 +111,7 @@ async def group_success_cache(ctx: ChargerRun) -> None:
     await auth.cached(ctx, "valid", "Accepted", group=group)
     await auth.cached(ctx, "valid2", "Accepted", group=group)
     _group_answers(ctx, valid="Accepted", valid2="Accepted")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await auth.start_locally(ctx, "valid", step=1, plugged=True, decided_locally=True)
     await _stop_by_group_member(ctx, "valid2", step=2, decided_locally=True)
     await _leave(ctx, step=6)
@@ -136,7 +137,7 @@ async def _not_stopped_by_invalid_member(ctx: ChargerRun, *, step: int) -> None:
 async def group_not_stopped_by_invalid(ctx: ChargerRun) -> None:
     await auth.configure_optional(ctx, {"AuthCtrlr/LocalPreAuthorize": "false"})
     _group_answers(ctx, valid="Accepted", invalid="Invalid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "valid"))
     await auth.authorize_request(ctx, "valid", step=1, since=since)
@@ -157,7 +158,7 @@ async def group_invalid_local_list(ctx: ChargerRun) -> None:
         ],
     )
     _group_answers(ctx, valid="Accepted", invalid="Invalid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await auth.start_locally(ctx, "valid", step=1, plugged=True, decided_locally=True)
     await _not_stopped_by_invalid_member(ctx, step=4)
 
@@ -170,7 +171,7 @@ async def group_invalid_cache(ctx: ChargerRun) -> None:
     await auth.cached(ctx, "valid", "Accepted", group=group)
     await auth.cached(ctx, "invalid", "Invalid", group=group)
     _group_answers(ctx, valid="Accepted", invalid="Invalid")
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await auth.start_locally(ctx, "valid", step=1, plugged=True, decided_locally=True)
     await _not_stopped_by_invalid_member(ctx, step=4)
 
@@ -233,6 +234,32 @@ def _evse_ids(ctx: ChargerRun) -> list[int]:
     return seen or [ctx.settings.evse_id]
 
 
+def _charging_on(evse: int) -> Callable[[dict[str, Any]], bool]:
+    def match(p: dict[str, Any]) -> bool:
+        info = p.get("transactionInfo") or {}
+        return (
+            info.get("chargingState") == "Charging"
+            and (p.get("evse") or {}).get("id", evse) == evse
+        )
+
+    return match
+
+
+def _stopping(tx: str) -> Callable[[dict[str, Any]], bool]:
+    def match(p: dict[str, Any]) -> bool:
+        info = p.get("transactionInfo") or {}
+        return info.get("stoppedReason") is not None and info.get("transactionId") == tx
+
+    return match
+
+
+def _available(evse: int) -> Callable[[dict[str, Any]], bool]:
+    def match(p: dict[str, Any]) -> bool:
+        return p.get("evseId") == evse and p.get("connectorStatus") == "Available"
+
+    return match
+
+
 async def _charging_everywhere(ctx: ChargerRun, evses: list[int]) -> dict[int, str]:
     """Reusable state EnergyTransferStarted on every EVSE (valid token on the first,
     valid2 on the others); the transaction id per EVSE."""
@@ -246,10 +273,7 @@ async def _charging_everywhere(ctx: ChargerRun, evses: list[int]) -> dict[int, s
             "TransactionEvent",
             step=None,
             since=since,
-            match=lambda p, e=evse: (
-                (p.get("transactionInfo") or {}).get("chargingState") == "Charging"
-                and (p.get("evse") or {}).get("id", e) == e
-            ),
+            match=_charging_on(evse),
             what=f"a TransactionEvent Charging on EVSE {evse}",
         )
         out[evse] = str((event.get("transactionInfo") or {}).get("transactionId"))
@@ -276,10 +300,7 @@ async def _master_pass_stops(ctx: ChargerRun, *, at_evse: int | None, all_evses:
             "TransactionEvent",
             step=3,
             since=since,
-            match=lambda p, t=tx: (
-                (p.get("transactionInfo") or {}).get("stoppedReason") is not None
-                and (p.get("transactionInfo") or {}).get("transactionId") == t
-            ),
+            match=_stopping(tx),
             what=f"the TransactionEvent that stops the transaction on EVSE {evse}",
         )
         ctx.check(
@@ -315,7 +336,8 @@ async def _master_pass_stops(ctx: ChargerRun, *, at_evse: int | None, all_evses:
                 (p.get("transactionInfo") or {}).get("transactionId") in others
                 and (
                     p.get("eventType") == "Ended"
-                    or (p.get("transactionInfo") or {}).get("chargingState") != "Charging"
+                    or (p.get("transactionInfo") or {}).get("chargingState", "Charging")
+                    != "Charging"
                 )
             ),
             why="the Master Pass was used for one EVSE only",
@@ -327,9 +349,7 @@ async def _master_pass_stops(ctx: ChargerRun, *, at_evse: int | None, all_evses:
             "StatusNotification",
             step=6,
             since=mark,
-            match=lambda p, e=evse: (
-                p.get("evseId") == e and p.get("connectorStatus") == "Available"
-            ),
+            match=_available(evse),
             what=f"a StatusNotification Available for EVSE {evse}",
         )
 

@@ -37,7 +37,7 @@ async def _listed_not_accepted(
     tag = auth.token(ctx, kind)
     auth.answer_tokens(ctx, {tag: auth.info(ctx, status)})
     if plug_first:
-        await v201.ev_connected(ctx, step=None)
+        await auth.ev_connected(ctx, step=None)
     since = ctx.mark()
     await physical.present(ctx, tag)
     await auth.authorize_request(ctx, kind, step=1, since=since)
@@ -88,7 +88,7 @@ async def listed_post_authorize_disabled(ctx: ChargerRun) -> None:
         required=("LocalAuthListCtrlr/DisablePostAuthorize",),
     )
     await auth.listed(ctx, [auth.list_entry(ctx, "invalid", "Invalid")])
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "invalid"))
     await auth.no_authorize(ctx, "invalid", step=1, since=since)

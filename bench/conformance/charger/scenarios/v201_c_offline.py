@@ -100,7 +100,7 @@ async def _cache_offline_invalid(ctx: ChargerRun, config: dict[str, str]) -> int
         required=("AuthCtrlr/LocalAuthorizeOffline", "TxCtrlr/StopTxOnInvalidId"),
     )
     await _valid_known_locally(ctx)
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     since = await _offline_start(ctx, "valid", plugged=True, invalid_after=True)
     await _queued_start(ctx, "valid", step=3, since=since)
     return since
@@ -303,7 +303,7 @@ async def offline_list_before_cache(ctx: ChargerRun) -> None:
     )
     await auth.cached(ctx, "valid")
     await auth.listed(ctx, [auth.list_entry(ctx, "valid", "Invalid")])
-    await v201.ev_connected(ctx, step=None)
+    await auth.ev_connected(ctx, step=None)
     await auth.offline(ctx, step=1)
     await physical.present(ctx, auth.token(ctx, "valid"))
     await auth.while_offline(ctx)
