@@ -401,3 +401,9 @@ async def ev_connected(ctx: ChargerRun, *, step: int | None) -> None:
     since = ctx.mark()
     await physical.plug_in(ctx, step=step)
     await v201.connector_status(ctx, "Occupied", since=since, step=step)
+
+
+async def started_on_plug(ctx: ChargerRun) -> bool:
+    """Whether the cable alone started the transaction (TxStartPoint EVConnected or
+    ParkingBayOccupancy): the Authorized event is then an Updated one."""
+    return bool(await tx_points(ctx) & {"EVConnected", "ParkingBayOccupancy"})

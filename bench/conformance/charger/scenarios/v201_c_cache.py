@@ -132,7 +132,9 @@ async def _fresh_online_start(ctx: ChargerRun, kind: str, *, step: int) -> None:
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, kind))
     await auth.authorize_request(ctx, kind, step=step, since=since)
-    await auth.authorized_event(ctx, kind, step=step + 2, since=since)
+    await auth.authorized_event(
+        ctx, kind, step=step + 2, since=since, started=await auth.started_on_plug(ctx)
+    )
     await auth.charging(ctx, step=step + 4, since=since)
 
 
@@ -177,7 +179,9 @@ async def cache_updated_by_authorize(ctx: ChargerRun) -> None:
     since = ctx.mark()
     await physical.present(ctx, tag)
     await auth.no_authorize(ctx, "valid", step=12, since=since)
-    await auth.authorized_event(ctx, "valid", step=12, since=since)
+    await auth.authorized_event(
+        ctx, "valid", step=12, since=since, started=await auth.started_on_plug(ctx)
+    )
 
 
 @scenario("TC_C_34_CS", physical=PHYSICAL)
@@ -191,7 +195,9 @@ async def cache_updated_by_transaction_event(ctx: ChargerRun) -> None:
     auth.answer_tokens(ctx, {tag: auth.info(ctx, "Invalid")})
     since = ctx.mark()
     await physical.present(ctx, tag)
-    await auth.authorized_event(ctx, "valid", step=1, since=since)
+    await auth.authorized_event(
+        ctx, "valid", step=1, since=since, started=await auth.started_on_plug(ctx)
+    )
     await v201.ev_disconnected(ctx, step=3)
     await v201.ev_connected(ctx, step=6)
     since = ctx.mark()

@@ -79,7 +79,9 @@ async def group_success(ctx: ChargerRun) -> None:
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "valid"))
     await auth.authorize_request(ctx, "valid", step=1, since=since)
-    await auth.authorized_event(ctx, "valid", step=3, since=since)
+    await auth.authorized_event(
+        ctx, "valid", step=3, since=since, started=await auth.started_on_plug(ctx)
+    )
     await auth.charging(ctx, step=5, since=since)
     await _stop_by_group_member(ctx, "valid2", step=6, decided_locally=False)
     await _leave(ctx, step=11)
@@ -141,7 +143,9 @@ async def group_not_stopped_by_invalid(ctx: ChargerRun) -> None:
     since = ctx.mark()
     await physical.present(ctx, auth.token(ctx, "valid"))
     await auth.authorize_request(ctx, "valid", step=1, since=since)
-    await auth.authorized_event(ctx, "valid", step=3, since=since)
+    await auth.authorized_event(
+        ctx, "valid", step=3, since=since, started=await auth.started_on_plug(ctx)
+    )
     await auth.charging(ctx, step=5, since=since)
     await _not_stopped_by_invalid_member(ctx, step=6)
 

@@ -67,7 +67,11 @@ async def _offline_start(ctx: ChargerRun, kind: str, *, plugged: bool, invalid_a
 
 async def _queued_start(ctx: ChargerRun, kind: str, *, step: int, since: int) -> dict[str, Any]:
     """The queued TransactionEvents of the offline start: one with the token (triggerReason
-    Authorized, optional) and one reporting the energy transfer, both offline true."""
+    Authorized, optional) and one reporting the energy transfer, both offline true.
+
+    The case names the second "triggerReason ChargingStateChanged"; a station whose
+    transaction starts with the energy (TxStartPoint PowerPathClosed) reports Charging
+    in the Authorized event itself, so the energy is looked for by its chargingState."""
     charging = await ctx.station_request(
         "TransactionEvent",
         step=step,
