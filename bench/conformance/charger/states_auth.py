@@ -187,7 +187,8 @@ async def cached(
     )
     ctx.check(None, "AuthorizeRequest (IdTokenCached)", request, "idToken.idToken", tag)
     if status != "Accepted" or not charge:
-        await asyncio.sleep(0.2)  # the answer is taken into the cache before the case goes on
+        # A round trip after the answer: the station has handled it before the case goes on.
+        await v201.get_variable(ctx, "AuthCacheCtrlr/Enabled")
         return
     since = ctx.mark()
     await physical.plug_in(ctx)
