@@ -284,7 +284,29 @@ async def _charging_everywhere(ctx: ChargerRun, evses: list[int]) -> dict[int, s
     return out
 
 
-async def _master_pass_stops(ctx: ChargerRun, *, at_evse: int | None, all_evses: bool) -> None:
+async def _present_master_pass(
+    ctx: ChargerRun, *, at_evse: int | None, ui: bool, all_evses: bool
+) -> None:
+    """The Master Pass token at the reader; with a UI the holder then picks the
+    transactions to stop (the bench's own station reads a token shown at one EVSE's
+    reader as "that EVSE", at its common reader as "all")."""
+    tag = auth.token(ctx, "masterpass")
+    if not ui:
+        await physical.present(ctx, tag)
+        return
+    choice = "all transactions" if all_evses else f"the transaction on EVSE {at_evse}"
+    await ctx.physical(
+        "present_token",
+        f"Present the Master Pass token {tag} at the card reader and select to stop {choice} "
+        "on the station's screen.",
+        token=tag,
+        connector_id=at_evse,
+    )
+
+
+async def _master_pass_stops(
+    ctx: ChargerRun, *, at_evse: int | None, all_evses: bool, ui: bool
+) -> None:
     auth.needs_any(ctx, "C-07", "C-08")
     await auth.configure_optional(
         ctx,
@@ -296,7 +318,7 @@ async def _master_pass_stops(ctx: ChargerRun, *, at_evse: int | None, all_evses:
     txs = await _charging_everywhere(ctx, evses)
     stopped = evses if all_evses else [at_evse or evses[0]]
     since = ctx.mark()
-    await physical.present(ctx, auth.token(ctx, "masterpass"), at_evse)
+    await _present_master_pass(ctx, at_evse=at_evse, ui=ui, all_evses=all_evses)
     await auth.authorize_request(ctx, "masterpass", step=1, since=since)
     for evse in stopped:
         tx = txs[evse]
@@ -363,18 +385,18 @@ async def master_pass_ui_all(ctx: ChargerRun) -> None:
     """C16.FR.01: with a UI the Master Pass holder picks "all transactions"; the bench's
     own station takes a token shown at its common reader as that choice."""
     ctx.needs_feature("C-07")
-    await _master_pass_stops(ctx, at_evse=None, all_evses=True)
+    await _master_pass_stops(ctx, at_evse=None, all_evses=True, ui=True)
 
 
 @scenario("TC_C_48_CS", physical=PHYSICAL)
 async def master_pass_ui_one(ctx: ChargerRun) -> None:
     """C16.FR.01: with a UI the Master Pass holder picks EVSE 1; the others go on."""
     ctx.needs_feature("C-07")
-    await _master_pass_stops(ctx, at_evse=1, all_evses=False)
+    await _master_pass_stops(ctx, at_evse=1, all_evses=False, ui=True)
 
 
 @scenario("TC_C_49_CS", physical=PHYSICAL)
 async def master_pass_without_ui(ctx: ChargerRun) -> None:
     """C16.FR.02: without a UI the Master Pass stops every transaction."""
     ctx.needs_feature("C-08")
-    await _master_pass_stops(ctx, at_evse=None, all_evses=True)
+    await _master_pass_stops(ctx, at_evse=None, all_evses=True, ui=False)
