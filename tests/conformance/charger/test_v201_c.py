@@ -127,3 +127,16 @@ async def test_an_authorization_case_the_station_lacks_a_feature_for_is_not_appl
     result = await charger_runner(case_id, **RUN_WITH.get(case_id, {}))
     assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
     assert NOT_APPLICABLE[case_id] in result.reason
+
+
+# An optional feature the operator did not declare makes its cases not applicable.
+UNDECLARED = {"TC_C_08_CS": "C-49", "TC_C_26_CS": "C-02", "TC_C_52_CS": "ISO-5"}
+
+
+@pytest.mark.parametrize("case_id", sorted(UNDECLARED))
+async def test_an_authorization_case_whose_feature_is_not_declared_is_not_applicable(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert UNDECLARED[case_id] in result.reason
