@@ -132,6 +132,8 @@ async def configure_optional(
             if name in required:
                 ctx.not_applicable(f"the station does not have {name} ({status})")
             continue
+        if status == "Rejected" and await _already(ctx, name, values[name]):
+            continue  # a read-only variable that has the value already ("If ... ReadWrite")
         ctx.require(
             step,
             f"SetVariablesResponse ({name})",
@@ -141,6 +143,11 @@ async def configure_optional(
         )
         taken[name] = values[name]
     return taken
+
+
+async def _already(ctx: ChargerRun, name: str, value: str) -> bool:
+    actual = await v201.get_variable(ctx, name)
+    return actual is not None and actual.strip().lower() == value.lower()
 
 
 async def has_variable(ctx: ChargerRun, name: str, *, value: str | None = None) -> bool:
