@@ -96,6 +96,9 @@ class CsmsEndpoint:
         self.boot_info: dict[str, Any] = {}  # the station's last BootNotification
         # (evseId, connectorId) of each StatusNotification since the last connection.
         self.reported: set[tuple[Any, Any]] = set()
+        # Set while a case keeps the station offline ("the OCTT closes the WebSocket
+        # connection AND does not accept a reconnect"): why connections are refused.
+        self.refusing: str | None = None
         self._link: Any = None
         self._server: OcppServer | None = None
         self._pending_password: dict[str, str] = {}
@@ -143,6 +146,8 @@ class CsmsEndpoint:
 
     # ------------------------------------------------------------ the handshake
     def _admit(self, station_id: str, profile: int) -> str | None:
+        if self.refusing is not None:
+            return self.refusing
         if station_id != self.dut_id:
             return f"{station_id} is not the station under test ({self.dut_id})"
         return None

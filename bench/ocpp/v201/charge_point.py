@@ -40,6 +40,7 @@ from bench.ocpp.v201.firmware import Firmware
 from bench.ocpp.v201.handlers import HandlerTable
 from bench.ocpp.v201.local_list import LocalList201
 from bench.ocpp.v201.monitoring import Monitoring
+from bench.ocpp.v201.pnc import PlugAndCharge
 from bench.ocpp.v201.provisioning import Provisioning
 from bench.ocpp.v201.reservation import Reservations
 from bench.ocpp.v201.security import Security
@@ -139,6 +140,7 @@ class ChargePoint201(Api201):
         "display",
         "firmware",
         "monitoring",
+        "pnc",
         "provisioning",
         "reservations",
         "security",
@@ -204,6 +206,7 @@ class ChargePoint201(Api201):
         self.transactions = Transactions(  # E, F, J
             self, sessions, self.auth, self.reservations, self.smart, self.tariff
         )
+        self.pnc = PlugAndCharge(self, self.transactions, self.security.certificates)  # C07
         self.provisioning = Provisioning(self, self.security, self.firmware, self.transactions)  # B
         self.availability = Availability(self, sessions)  # G
         self.diagnostics = Diagnostics(self, self.firmware, self.auth, self.security)  # N
@@ -215,6 +218,7 @@ class ChargePoint201(Api201):
             self.security,
             self.auth,
             self.transactions,
+            self.pnc,
             self.availability,
             self.reservations,
             self.tariff,

@@ -265,8 +265,17 @@ class Transactions(Block[TxHost]):
                 self.sync(evse_id, trigger)
 
     # ------------------------------------------------------------ the driver's token
-    async def present(self, token: IdToken, evse_id: int | None = None) -> None:
-        """A token shown at the station: stop its own authorization, or authorize (C01, E07)."""
+    async def present(
+        self,
+        token: IdToken,
+        evse_id: int | None = None,
+        *,
+        request_extra: dict[str, Any] | None = None,
+    ) -> None:
+        """A token shown at the station: stop its own authorization, or authorize (C01, E07).
+
+        ``request_extra``: what the AuthorizeRequest carries besides the token (a
+        contract's certificate or its hash data, C07.FR.02/06)."""
         sessions = list(self.sessions.values())
         for session in sessions:
             if same_token(session.locked_for, token):
@@ -279,7 +288,7 @@ class Transactions(Block[TxHost]):
             if same_token(session.authorized, token):
                 self.stop_authorization(session, "Local", "StopAuthorized", token)  # E07.FR.01a
                 return
-        info = await self._auth.authorize(token, evse_id)
+        info = await self._auth.authorize(token, evse_id, request_extra=request_extra)
         if info.get("status") != "Accepted":
             return  # E02.FR.20: an authorization that fails changes no transaction
         if self._auth.is_master_pass(info):
