@@ -24,7 +24,7 @@ from typing import Any
 from bench.conformance.adapter import Adapter, load_adapter
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import Case
-from bench.conformance.charger.features import settle_claims
+from bench.conformance.charger.features import own_station_features, settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -217,6 +217,7 @@ class ConformanceRun:
             station_id=request.station_id,
             timeout=request.timeout,
             heartbeat_interval=5 if request.dut_template else 60,
+            features=own_station_features(request.version) if request.dut_template else frozenset(),
         )
         bench_cm = charger_bench(
             settings,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.conformance.catalogue import VERSIONS, Case, cases
-from bench.conformance.charger.features import settle_claims
+from bench.conformance.charger.features import own_station_features, settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -68,8 +68,16 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="an optional feature or certification profile the charger has (repeatable); "
-        "without any, the bench reads them from the charger's configuration or device model",
+        help="an optional feature the charger has, by its 2.0.1 part 5 id (e.g. C-60; "
+        "repeatable); with --self the own station's features are declared for you",
+    )
+    run.add_argument(
+        "--claim",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="a certification profile the charger claims (repeatable); without any, the "
+        "bench reads them from the charger's configuration keys or device model",
     )
     run.add_argument("--token", default="TAG1", help="the valid id token the station presents")
     run.add_argument("--invalid-token", default="UNKNOWN-TAG", help="an id token the CSMS refuses")
@@ -158,9 +166,10 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         connector_id=args.connector,
         evse_id=args.connector,
         heartbeat_interval=heartbeat,
-        features=frozenset(args.feature),
+        features=frozenset(args.feature)
+        | (own_station_features(args.ocpp) if own else frozenset()),
     )
-    declared = frozenset({"Core", *args.feature}) if args.feature else None
+    declared = frozenset({"Core", *args.claim}) if args.claim else None
     station_settings = {"misbehave": args.misbehave} if args.misbehave else None
     cert, key, ca = args.cert, args.key, args.ca
     if args.tls:

@@ -124,3 +124,17 @@ async def settle_claims(
         source = "read from the station"
     bench.sut.features = tuple(sorted(settings.claimed_profiles))
     bench.sut.features_source = source
+
+
+# The optional features (2.0.1 part 5 ids) the bench's own station has: a ``--self`` run
+# declares them, as an operator declares a real charger's. Cases for a station that
+# lacks one of them are then not applicable, the others run. 1.6 has no such ids: its
+# optional parts are the feature profiles, read from the station.
+OWN_STATION_FEATURES: dict[str, frozenset[str]] = {
+    "1.6": frozenset(),
+    "2.0.1": frozenset(),
+}
+
+
+def own_station_features(version: str) -> frozenset[str]:
+    return OWN_STATION_FEATURES.get(version, frozenset())

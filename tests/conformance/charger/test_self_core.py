@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.conformance.catalogue import cases
-from bench.conformance.charger.features import settle_claims
+from bench.conformance.charger.features import own_station_features, settle_claims
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.scenarios import all_scenarios
@@ -31,7 +31,11 @@ async def test_every_core_case_passes_or_is_not_applicable_against_the_benchs_ow
     ]
     assert selected
     settings = ChargerSettings(
-        version=version, station_id=f"SELF-{version}", timeout=15.0, heartbeat_interval=3
+        version=version,
+        station_id=f"SELF-{version}",
+        timeout=15.0,
+        heartbeat_interval=3,
+        features=own_station_features(version),  # as --self declares them
     )
     async with charger_bench(settings, template="ac-11kw", folder=tmp_path) as bench:
         await settle_claims(bench, settings, None, settings.timeout)
