@@ -88,6 +88,9 @@ class CsmsEndpoint:
         self.changed = Flag()  # set on every link event
         self.session: OcppSession | None = None
         self.boot_info: dict[str, Any] = {}  # the station's last BootNotification
+        # Set while a case keeps the station offline ("does not accept a reconnect"):
+        # the handshake is refused with this reason.
+        self.refusing: str | None = None
         self._link: Any = None
         self._server: OcppServer | None = None
         self._pending_password: dict[str, str] = {}
@@ -137,7 +140,7 @@ class CsmsEndpoint:
     def _admit(self, station_id: str, profile: int) -> str | None:
         if station_id != self.dut_id:
             return f"{station_id} is not the station under test ({self.dut_id})"
-        return None
+        return self.refusing
 
     def _check_password(self, station_id: str, password: str) -> bool:
         ok = self.password is not None and hmac.compare_digest(

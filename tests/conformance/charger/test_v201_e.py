@@ -1,0 +1,35 @@
+"""2.0.1 block E (Transactions), charging-station cases against the bench's own station."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.conformance.results import Verdict
+from tests.conformance.charger.conftest import ChargerRunner
+
+START_CASES = [
+    "TC_E_01_CS",
+    "TC_E_02_CS",
+    "TC_E_09_CS",
+    "TC_E_10_CS",
+    "TC_E_13_CS",
+    "TC_E_11_CS",
+    "TC_E_12_CS",
+    "TC_E_16_CS",
+    "TC_E_17_CS",
+    "TC_E_39_CS",
+    "TC_E_03_CS",
+    "TC_E_04_CS",
+    "TC_E_05_CS",
+    "TC_E_38_CS",
+    "TC_E_52_CS",
+]
+
+
+@pytest.mark.parametrize("case_id", START_CASES)
+async def test_a_transaction_start_case_passes_against_the_benchs_own_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id)
+    failed = [c.describe() for c in result.checks if not c.ok]
+    assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
