@@ -39,8 +39,7 @@ def needs(ctx: ChargerRun, name: str, part5_id: str) -> None:
     declared = ctx.settings.features
     if name not in declared and part5_id not in declared:
         raise NotApplicable(
-            f"the charging station does not declare the optional feature {name} "
-            f"(part 5 {part5_id})"
+            f"the charging station does not declare the optional feature {name} (part 5 {part5_id})"
         )
 
 
@@ -155,8 +154,12 @@ async def tx_event(
         timeout=timeout,
     )
     note_event(ctx, event)
-    # What the authorization rule allows for *this* event (``trigger``), before it is used up.
-    ctx.memory["tx.pending_for_last"] = ctx.memory.get(_AUTH_PENDING)
+    # What the authorization rule allows for *this* event (``trigger``), before it is used
+    # up; kept per event, as two states may both look at the same one.
+    seen = ctx.memory.setdefault("tx.pending_by_event", {})
+    key = ((event.get("transactionInfo") or {}).get("transactionId"), event.get("seqNo"))
+    seen.setdefault(key, ctx.memory.get(_AUTH_PENDING))
+    ctx.memory["tx.pending_for_last"] = seen[key]
     return remember(ctx, event)
 
 
@@ -177,33 +180,92 @@ def check_evse(ctx: ChargerRun, step: int | None, event: dict[str, Any]) -> None
     ctx.check(step, "TransactionEventRequest", event, "evse.connectorId", ctx.settings.connector_id)
 
 
-async def status(
-    ctx: ChargerRun, wanted: str, *, since: int, step: int | None, evse_id: int | None = None
-) -> dict[str, Any]:
-    """StatusNotification ``wanted`` for the configured connector, checked field by field."""
-    evse = ctx.settings.evse_id if evse_id is None else evse_id
-    cid = ctx.settings.connector_id
+def _availability_event(p: dict[str, Any], evse: int, cid: int, wanted: str) -> bool:
+    """A NotifyEventRequest AvailabilityState of the connector (E02.FR.05's alternative)."""
+    for data in p.get("eventData") or []:
+        component = data.get("component") or {}
+        where = component.get("evse") or {}
+        if (
+            component.get("name") == "Connector"
+            and (data.get("variable") or {}).get("name") == "AvailabilityState"
+            and where.get("id") == evse
+            and where.get("connectorId", cid) == cid
+            and data.get("actualValue") == wanted
+        ):
+            return True
+    return False
 
-    payload = await ctx.station_request(
-        "StatusNotification",
-        step=step,
+
+async def status(
+    ctx: ChargerRun,
+    wanted: str,
+    *,
+    since: int,
+    step: int | None,
+    evse_id: int | None = None,
+    connector_id: int | None = None,
+) -> dict[str, Any]:
+    """The connector's new state: a StatusNotificationRequest (or the NotifyEventRequest
+    AvailabilityState 2.0.1 allows instead), checked field by field."""
+    evse = ctx.settings.evse_id if evse_id is None else evse_id
+    cid = ctx.settings.connector_id if connector_id is None else connector_id
+
+    def wanted_frame(rec: Any) -> bool:
+        if rec.direction != "rx" or rec.type != "CALL":
+            return False
+        p = rec.payload if isinstance(rec.payload, dict) else {}
+        if rec.action == "StatusNotification":
+            return bool(
+                p.get("evseId") == evse
+                and p.get("connectorId") == cid
+                and p.get("connectorStatus") == wanted
+            )
+        return rec.action == "NotifyEvent" and _availability_event(p, evse, cid, wanted)
+
+    rec = await ctx.wait_frame(
+        wanted_frame,
         since=since,
-        match=lambda p: (
-            p.get("evseId") == evse
-            and p.get("connectorId") == cid
-            and p.get("connectorStatus") == wanted
-        ),
         what=f"a StatusNotification {wanted} for EVSE {evse} connector {cid}",
     )
+    payload = rec.payload if isinstance(rec.payload, dict) else {}
+    if rec.action == "NotifyEvent":
+        ctx._check_valid(rec, step, "NotifyEventRequest")
+        for data in payload.get("eventData") or []:
+            if (data.get("variable") or {}).get("name") == "AvailabilityState":
+                m = "NotifyEventRequest"
+                ctx.check(step, m, data, "trigger", "Delta")
+                ctx.check(step, m, data, "actualValue", wanted)
+                ctx.check(step, m, data, "component.name", "Connector")
+                ctx.check(step, m, data, "component.evse.id", evse)
+                break
+        return payload
+    ctx._check_valid(rec, step, "StatusNotificationRequest")
     ctx.check(step, "StatusNotificationRequest", payload, "connectorStatus", wanted)
     ctx.check(step, "StatusNotificationRequest", payload, "evseId", evse)
     ctx.check(step, "StatusNotificationRequest", payload, "connectorId", cid)
     return payload
 
 
+def connectors(ctx: ChargerRun) -> list[tuple[int, int]]:
+    """The station's connectors (EVSE id, connector id) as its StatusNotifications named
+    them in this case; the configured one at least."""
+    seen = {(ctx.settings.evse_id, ctx.settings.connector_id)}
+    for rec in ctx.frames:
+        if rec.direction == "rx" and rec.type == "CALL" and rec.action == "StatusNotification":
+            p = rec.payload if isinstance(rec.payload, dict) else {}
+            if isinstance(p.get("evseId"), int) and isinstance(p.get("connectorId"), int):
+                seen.add((p["evseId"], p["connectorId"]))
+    return sorted(seen)
+
+
 # ---------------------------------------------------------------- reusable states
+def _at(step: int | None, offset: int) -> int | None:
+    """The step ``offset`` after a state's first (None: a state played before the case)."""
+    return None if step is None else step + offset
+
+
 async def authorized_local(
-    ctx: ChargerRun, *, step: int = 1, token: str | None = None
+    ctx: ChargerRun, *, step: int | None = 1, token: str | None = None
 ) -> dict[str, Any] | None:
     """Reusable state Authorized (A, local): AuthorizeRequest with the token, then a
     TransactionEventRequest Authorized when TxStartPoint contains Authorized or the
@@ -217,16 +279,20 @@ async def authorized_local(
     ctx.memory[_AUTH_PENDING] = "Authorized"
     if not ("Authorized" in start_points(ctx) or in_transaction(ctx)):
         return None
-    event = await tx_event(ctx, since=since, step=step + 2)
-    ctx.check(step + 2, "TransactionEventRequest", event, "triggerReason", "Authorized")
-    ctx.check(step + 2, "TransactionEventRequest", event, "idToken.idToken", tag)
+    event = await tx_event(ctx, since=since, step=_at(step, 2))
+    ctx.check(_at(step, 2), "TransactionEventRequest", event, "triggerReason", "Authorized")
+    ctx.check(_at(step, 2), "TransactionEventRequest", event, "idToken.idToken", tag)
     ctx.check(
-        step + 2, "TransactionEventRequest", event, "idToken.type", ctx.settings.valid_id_token_type
+        _at(step, 2),
+        "TransactionEventRequest",
+        event,
+        "idToken.type",
+        ctx.settings.valid_id_token_type,
     )
     return event
 
 
-async def authorized_remote(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any] | None:
+async def authorized_remote(ctx: ChargerRun, *, step: int | None = 1) -> dict[str, Any] | None:
     """Reusable state Authorized (B, remote): RequestStartTransaction Accepted, an
     AuthorizeRequest if the station sends one, and the TransactionEventRequest
     RemoteStart with the remoteStartId when the transaction starts or already runs."""
@@ -239,10 +305,10 @@ async def authorized_remote(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any]
         {"idToken": ctx.id_token(), "evseId": ctx.settings.evse_id, "remoteStartId": remote_id},
         step=step,
     )
-    ctx.require(step + 1, "RequestStartTransactionResponse", reply, "status", "Accepted")
+    ctx.require(_at(step, 1), "RequestStartTransactionResponse", reply, "status", "Accepted")
     if running:
         ctx.check(
-            step + 1,
+            _at(step, 1),
             "RequestStartTransactionResponse",
             reply,
             "transactionId",
@@ -254,8 +320,8 @@ async def authorized_remote(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any]
         return None
     if not (running or "Authorized" in start_points(ctx)):
         return None
-    event = await tx_event(ctx, since=since, step=step + 4)
-    _check_remote_start(ctx, step + 4, event, since)
+    event = await tx_event(ctx, since=since, step=_at(step, 4))
+    _check_remote_start(ctx, _at(step, 4), event, since)
     return event
 
 
@@ -277,7 +343,7 @@ def _check_remote_start(ctx: ChargerRun, step: int, event: dict[str, Any], since
 
 
 async def ev_connected_pre_session(
-    ctx: ChargerRun, *, step: int = 1, physical_key: str = "plug_in"
+    ctx: ChargerRun, *, step: int | None = 1, physical_key: str = "plug_in"
 ) -> dict[str, Any] | None:
     """Reusable state EVConnectedPreSession: the cable; StatusNotification Occupied; a
     TransactionEventRequest when TxStartPoint contains EVConnected (or ParkingBay-
@@ -303,9 +369,9 @@ async def ev_connected_pre_session(
         expected = True
     if not expected:
         return None
-    event = await tx_event(ctx, since=since, step=step + 2)
+    event = await tx_event(ctx, since=since, step=_at(step, 2))
     ctx.check(
-        step + 2,
+        _at(step, 2),
         "TransactionEventRequest",
         event,
         "triggerReason",
@@ -314,8 +380,14 @@ async def ev_connected_pre_session(
     states = ("EVConnected", "SuspendedEVSE", "Charging") if authorized else ("EVConnected",)
     if authorized:
         states = (*states, "SuspendedEV")  # an EV that is not ready (TC_E_38_CS)
-    ctx.check(step + 2, "TransactionEventRequest", event, "transactionInfo.chargingState", one_of(*states))
-    check_evse(ctx, step + 2, event)
+    ctx.check(
+        _at(step, 2),
+        "TransactionEventRequest",
+        event,
+        "transactionInfo.chargingState",
+        one_of(*states),
+    )
+    check_evse(ctx, _at(step, 2), event)
     return event
 
 
@@ -324,7 +396,7 @@ def _is_charging(p: dict[str, Any]) -> bool:
 
 
 async def energy_transfer_started(
-    ctx: ChargerRun, *, step: int = 1, plug: bool = True
+    ctx: ChargerRun, *, step: int | None = 1, plug: bool = True
 ) -> dict[str, Any]:
     """Reusable state EnergyTransferStarted (the driver authorized, or the EV connected,
     before): part 1 the cable, when not connected yet; part 2 the TransactionEvent-
@@ -334,17 +406,17 @@ async def energy_transfer_started(
         await physical.plug_in(ctx, step=step)
         await status(ctx, "Occupied", since=since, step=step)
         if in_transaction(ctx) or "EVConnected" in start_points(ctx):
-            first = await tx_event(ctx, since=since, step=step + 2)
+            first = await tx_event(ctx, since=since, step=_at(step, 2))
             if not _is_charging(first):
                 ctx.check(
-                    step + 2,
+                    _at(step, 2),
                     "TransactionEventRequest",
                     first,
                     "triggerReason",
                     trigger(ctx, "CablePluggedIn"),
                 )
                 ctx.check(
-                    step + 2,
+                    _at(step, 2),
                     "TransactionEventRequest",
                     first,
                     "transactionInfo.chargingState",
@@ -353,12 +425,12 @@ async def energy_transfer_started(
     charging = await tx_event(
         ctx,
         since=since,
-        step=step + 8,
+        step=_at(step, 8),
         match=_is_charging,
         what="a TransactionEventRequest with chargingState Charging",
     )
     ctx.check(
-        step + 8,
+        _at(step, 8),
         "TransactionEventRequest",
         charging,
         "triggerReason",
@@ -369,7 +441,9 @@ async def energy_transfer_started(
     return charging
 
 
-async def energy_transfer_suspended(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any] | None:
+async def energy_transfer_suspended(
+    ctx: ChargerRun, *, step: int | None = 1
+) -> dict[str, Any] | None:
     """Reusable state EnergyTransferSuspended: the EV suspends; the TransactionEvent-
     Request (Updated SuspendedEV, or Ended StoppedByEV when TxStopPoint has EnergyTransfer)."""
     since = ctx.mark()
@@ -378,16 +452,15 @@ async def energy_transfer_suspended(ctx: ChargerRun, *, step: int = 1) -> dict[s
         ctx,
         since=since,
         step=step,
-        match=lambda p: (p.get("transactionInfo") or {}).get("chargingState")
-        in ("EVConnected", "SuspendedEV")
-        or p.get("eventType") == "Ended",
+        match=lambda p: (
+            (p.get("transactionInfo") or {}).get("chargingState") in ("EVConnected", "SuspendedEV")
+            or p.get("eventType") == "Ended"
+        ),
         what="a TransactionEventRequest with chargingState SuspendedEV or EVConnected",
     )
     m = "TransactionEventRequest"
     ctx.check(step, m, event, "eventType", one_of("Ended", "Updated"))
-    ctx.check(
-        step, m, event, "transactionInfo.chargingState", one_of("EVConnected", "SuspendedEV")
-    )
+    ctx.check(step, m, event, "transactionInfo.chargingState", one_of("EVConnected", "SuspendedEV"))
     if (event.get("transactionInfo") or {}).get("chargingState") == "SuspendedEV":
         ctx.check(step, m, event, "triggerReason", "ChargingStateChanged")
     if event.get("eventType") == "Ended":
@@ -395,7 +468,7 @@ async def energy_transfer_suspended(ctx: ChargerRun, *, step: int = 1) -> dict[s
     return event
 
 
-async def stop_authorized_local(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any]:
+async def stop_authorized_local(ctx: ChargerRun, *, step: int | None = 1) -> dict[str, Any]:
     """Reusable state StopAuthorized (A, local): the same token again; the Transaction-
     EventRequest StopAuthorized (idToken omitted or the token)."""
     since = ctx.mark()
@@ -410,21 +483,21 @@ async def stop_authorized_local(ctx: ChargerRun, *, step: int = 1) -> dict[str, 
     return event
 
 
-async def stop_authorized_remote(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any]:
+async def stop_authorized_remote(ctx: ChargerRun, *, step: int | None = 1) -> dict[str, Any]:
     """Reusable state StopAuthorized (B, remote): RequestStopTransaction Accepted and the
     TransactionEventRequest RemoteStop."""
     since = ctx.mark()
     reply = await ctx.request(
         "RequestStopTransaction", {"transactionId": v201.transaction_id(ctx)}, step=step
     )
-    ctx.require(step + 1, "RequestStopTransactionResponse", reply, "status", "Accepted")
-    event = await tx_event(ctx, since=since, step=step + 2)
-    ctx.check(step + 2, "TransactionEventRequest", event, "triggerReason", "RemoteStop")
+    ctx.require(_at(step, 1), "RequestStopTransactionResponse", reply, "status", "Accepted")
+    event = await tx_event(ctx, since=since, step=_at(step, 2))
+    ctx.check(_at(step, 2), "TransactionEventRequest", event, "triggerReason", "RemoteStop")
     return event
 
 
 async def ev_connected_post_session(
-    ctx: ChargerRun, *, step: int = 1, stop: dict[str, Any] | None = None
+    ctx: ChargerRun, *, step: int | None = 1, stop: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
     """Reusable state EVConnectedPostSession: when the stop did not end the transaction
     (TxStopPoint without Authorized/PowerPathClosed), its event says EVConnected; done
@@ -453,7 +526,7 @@ async def ev_connected_post_session(
 
 
 async def ev_disconnected(
-    ctx: ChargerRun, *, step: int = 1, unplug_key: str = "unplug"
+    ctx: ChargerRun, *, step: int | None = 1, unplug_key: str = "unplug"
 ) -> dict[str, Any] | None:
     """Reusable state EVDisconnected: the cable out; StatusNotification Available; the
     TransactionEventRequest EVCommunicationLost/Idle when the transaction still ran."""
@@ -471,14 +544,18 @@ async def ev_disconnected(
     await status(ctx, "Available", since=since, step=step)
     if not running:
         return None
-    event = await tx_event(ctx, since=since, step=step + 2)
-    lost = "EVDeparted" if stop_points(ctx) == {"ParkingBayOccupancy"} else "EVCommunicationLost"
-    ctx.check(step + 2, "TransactionEventRequest", event, "triggerReason", lost)
-    ctx.check(step + 2, "TransactionEventRequest", event, "transactionInfo.chargingState", "Idle")
+    event = await tx_event(ctx, since=since, step=_at(step, 2))
+    lost = ["EVCommunicationLost"]
+    if "ParkingBayOccupancy" in stop_points(ctx):
+        lost.append("EVDeparted")  # a bay detector that is the plug: the EV left with it
+    ctx.check(_at(step, 2), "TransactionEventRequest", event, "triggerReason", one_of(*lost))
+    ctx.check(
+        _at(step, 2), "TransactionEventRequest", event, "transactionInfo.chargingState", "Idle"
+    )
     return event
 
 
-async def parking_bay_unoccupied(ctx: ChargerRun, *, step: int = 1) -> dict[str, Any] | None:
+async def parking_bay_unoccupied(ctx: ChargerRun, *, step: int | None = 1) -> dict[str, Any] | None:
     """Reusable state ParkingBayUnoccupied: the EV drives away; with TxStopPoint
     ParkingBayOccupancy a transaction still running ends EVDeparted."""
     running = in_transaction(ctx)
@@ -513,21 +590,24 @@ async def ev_enter_bay(ctx: ChargerRun, *, step: int | None = None) -> None:
     )
 
 
-async def full_stop_local(ctx: ChargerRun, *, step: int = 1) -> None:
+async def full_stop_local(ctx: ChargerRun, *, step: int | None = 1) -> None:
     """StopAuthorized (local), EVConnectedPostSession, EVDisconnected, ParkingBayUnoccupied."""
     stop = await stop_authorized_local(ctx, step=step)
-    await ev_connected_post_session(ctx, step=step + 1, stop=stop)
-    await ev_disconnected(ctx, step=step + 2)
-    await parking_bay_unoccupied(ctx, step=step + 3)
+    await ev_connected_post_session(ctx, step=_at(step, 1), stop=stop)
+    await ev_disconnected(ctx, step=_at(step, 2))
+    await parking_bay_unoccupied(ctx, step=_at(step, 3))
 
 
 def ended(p: dict[str, Any]) -> bool:
     return p.get("eventType") == "Ended"
 
 
-__all__ = [
-    "START",
-    "STOP",
-    "absent_or",
-    "present",
-]
+def after(ctx: ChargerRun, payload: dict[str, Any]) -> int:
+    """The frame position just after the station's request whose payload this is."""
+    for index in range(len(ctx.frames) - 1, -1, -1):
+        if ctx.frames[index].payload is payload:
+            return index + 1
+    return ctx.mark()
+
+
+__all__ = ["START", "STOP", "absent_or", "present"]

@@ -33,3 +33,30 @@ async def test_a_transaction_start_case_passes_against_the_benchs_own_station(
     result = await charger_runner(case_id)
     failed = [c.describe() for c in result.checks if not c.ok]
     assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
+
+
+STOP_CASES = [
+    "TC_E_06_CS",
+    "TC_E_07_CS",
+    "TC_E_35_CS",
+    "TC_E_37_CS",
+    "TC_E_08_CS",
+    "TC_E_22_CS",
+    "TC_E_14_CS",
+    "TC_E_20_CS",
+    "TC_E_15_CS",
+    "TC_E_21_CS",
+    "TC_E_19_CS",
+    "TC_E_24_CS",
+    "TC_E_25_CS",
+    "TC_E_26_CS",
+]
+
+
+@pytest.mark.parametrize("case_id", STOP_CASES)
+async def test_a_transaction_stop_case_passes_against_the_benchs_own_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id)
+    failed = [c.describe() for c in result.checks if not c.ok]
+    assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"

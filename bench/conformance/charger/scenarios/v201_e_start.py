@@ -111,8 +111,7 @@ async def start_data_signed(ctx: ChargerRun) -> None:
     for sampled in begin[:1]:
         for part in ("encodingMethod", "publicKey", "signedMeterData", "signingMethod"):
             ctx.check(3, TE, sampled, f"signedMeterValue.{part}", present())
-    after = ctx.frames.index(next(r for r in ctx.frames[since:] if r.payload is event)) + 1
-    charging = await tx.tx_event(ctx, since=after, step=5)
+    charging = await tx.tx_event(ctx, since=tx.after(ctx, event), step=5)
     ctx.check(5, TE, charging, "eventType", "Updated")
     ctx.check(5, TE, charging, "triggerReason", "ChargingStateChanged")
     ctx.check(5, TE, charging, "transactionInfo.chargingState", "Charging")
@@ -171,7 +170,9 @@ async def token_known_locally(ctx: ChargerRun) -> None:
         step=None,
     )
     if reply.type == "CALLRESULT":
-        ctx.check(None, "SendLocalListResponse", reply.payload, "status", one_of("Accepted", "Failed"))
+        ctx.check(
+            None, "SendLocalListResponse", reply.payload, "status", one_of("Accepted", "Failed")
+        )
 
 
 @scenario("TC_E_16_CS", physical=("present_token", "plug_in"))
@@ -205,12 +206,17 @@ async def stop_deauthorized_invalid(ctx: ChargerRun) -> None:
     ctx.check(3, TE, end, "transactionInfo.stoppedReason", "DeAuthorized")
 
 
-@scenario("TC_E_17_CS", physical=("present_token", "plug_in", "unplug_ev_side", "unplug_station_side"))
+@scenario(
+    "TC_E_17_CS", physical=("present_token", "plug_in", "unplug_ev_side", "unplug_station_side")
+)
 async def stop_deauthorized_ev_side(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="PowerPathClosed,Authorized")
     await v201.configure(
         ctx,
-        {"TxCtrlr/StopTxOnEVSideDisconnect": "true", "OCPPCommCtrlr/UnlockOnEVSideDisconnect": "false"},
+        {
+            "TxCtrlr/StopTxOnEVSideDisconnect": "true",
+            "OCPPCommCtrlr/UnlockOnEVSideDisconnect": "false",
+        },
     )
     await _auth_on(ctx)
     # The case's table lists no state, but there must be a transaction to stop: the
