@@ -33,14 +33,32 @@ _AUTH_PENDING = "tx.auth_pending"  # the trigger the next event may carry instea
 
 
 # ---------------------------------------------------------------- features and configuration
-def needs(ctx: ChargerRun, name: str, part5_id: str) -> None:
-    """An optional feature of part 5 §"Optional features Charging Station" the case needs:
-    declared by its name or its id, or the case is not applicable."""
+def needs(ctx: ChargerRun, name: str, *part5_ids: str) -> None:
+    """An optional feature of part 5 §"Optional features Charging Station" (or a property a
+    case's prerequisite names) the case needs: declared by its name or one of its ids,
+    or the case is not applicable."""
     declared = ctx.settings.features
-    if name not in declared and part5_id not in declared:
-        raise NotApplicable(
-            f"the charging station does not declare the optional feature {name} (part 5 {part5_id})"
+    if name in declared or any(i in declared for i in part5_ids):
+        return
+    ids = " or ".join(part5_ids)
+    raise NotApplicable(
+        f"the charging station does not declare the optional feature {name}"
+        + (f" (part 5 {ids})" if ids else "")
+    )
+
+
+async def settled(ctx: ChargerRun, *, quiet: float = 0.5) -> None:
+    """The station's requests so far are answered and no TransactionEventRequest comes for
+    ``quiet`` seconds: what a state made has left the station's queue."""
+    for _ in range(50):
+        mark = ctx.mark()
+        rec = await ctx.find_frame(
+            lambda r: r.direction == "rx" and r.type == "CALL" and r.action == "TransactionEvent",
+            since=mark,
+            timeout=quiet,
         )
+        if rec is None:
+            return
 
 
 def points(text: str | None) -> set[str]:

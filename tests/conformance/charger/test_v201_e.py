@@ -60,3 +60,33 @@ async def test_a_transaction_stop_case_passes_against_the_benchs_own_station(
     result = await charger_runner(case_id)
     failed = [c.describe() for c in result.checks if not c.ok]
     assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
+
+
+QUEUE_CASES = [
+    "TC_E_28_CS",
+    "TC_E_29_CS",
+    "TC_E_30_CS",
+    "TC_E_31_CS",
+    "TC_E_32_CS",
+    "TC_E_33_CS",
+    "TC_E_34_CS",
+    "TC_E_40_CS",
+    # The station logs the event it gives up on after the last attempt.
+    pytest.param("TC_E_41_CS", marks=pytest.mark.allow_errors),
+    pytest.param("TC_E_50_CS", marks=pytest.mark.allow_errors),
+    "TC_E_42_CS",
+    "TC_E_51_CS",
+    "TC_E_43_CS",
+    "TC_E_44_CS",
+    "TC_E_45_CS",
+]
+
+
+@pytest.mark.parametrize("case_id", QUEUE_CASES)
+async def test_a_transaction_status_offline_or_retry_case_passes_against_the_benchs_own_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    features = frozenset({"C-49", "LA-1"}) if case_id == "TC_E_45_CS" else frozenset()
+    result = await charger_runner(case_id, features=features)
+    failed = [c.describe() for c in result.checks if not c.ok]
+    assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
