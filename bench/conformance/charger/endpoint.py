@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import hmac
+import inspect
 import logging
 import ssl
 import time

@@ -19,6 +19,7 @@ an authorization that no event has reported yet.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bench.conformance.charger import physical
@@ -45,6 +46,13 @@ def needs(ctx: ChargerRun, name: str, *part5_ids: str) -> None:
         f"the charging station does not declare the optional feature {name}"
         + (f" (part 5 {ids})" if ids else "")
     )
+
+
+async def pause(ctx: ChargerRun) -> None:
+    """The moment between two of a driver's actions while the station is offline: with no
+    message to wait for, the station gets this long to act on the first (a person takes
+    longer; the bench's own station needs milliseconds)."""
+    await asyncio.sleep(float(ctx.settings.extra.get("offline_action_pause", "0.5")))
 
 
 async def settled(ctx: ChargerRun, *, quiet: float = 0.5) -> None:

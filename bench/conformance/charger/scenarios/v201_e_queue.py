@@ -213,9 +213,11 @@ async def status_ended_queued(ctx: ChargerRun) -> None:
     tx_id = v201.transaction_id(ctx)
     await offline(ctx)
     await physical.present(ctx, step=None)  # the configured scenario is local
+    await tx.pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
+        await tx.pause(ctx)
     await asyncio.sleep(duration)  # the tool waits <Configured Transaction Duration>
     held = HeldReplies(ctx)
     ctx.answer("TransactionEvent", held.answer)
@@ -275,10 +277,14 @@ async def transaction_while_offline(ctx: ChargerRun) -> None:
     # Memory state TransactionEventsInQueueEnded.
     await offline(ctx)
     await physical.plug_in(ctx, step=None)
+    await tx.pause(ctx)
     await physical.present(ctx, step=None)
+    await tx.pause(ctx)
     await physical.present(ctx, step=None)
+    await tx.pause(ctx)
     await physical.unplug(ctx, step=None)
     await tx.ev_leave_bay(ctx, step=None)
+    await tx.pause(ctx)
     since = ctx.mark()
     await online(ctx)
     events = await queued_events(ctx, since=since, step=2)
@@ -291,9 +297,11 @@ async def stop_while_offline(ctx: ChargerRun) -> None:
     await charging(ctx, step=None)
     await offline(ctx)
     await physical.present(ctx, step=None)
+    await tx.pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
+        await tx.pause(ctx)
     since = ctx.mark()
     await online(ctx)
     _all_offline_one_ended(ctx, await queued_events(ctx, since=since, step=3), 3)
@@ -345,9 +353,11 @@ async def stop_while_offline_same_group(ctx: ChargerRun) -> None:
     await charging(ctx, step=None)
     await offline(ctx)
     await physical.present(ctx, other["idToken"], step=None)
+    await tx.pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
+        await tx.pause(ctx)
     since = ctx.mark()
     await online(ctx)
     _all_offline_one_ended(ctx, await queued_events(ctx, since=since, step=3), 3)

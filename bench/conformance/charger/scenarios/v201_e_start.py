@@ -186,7 +186,9 @@ async def stop_deauthorized_invalid(ctx: ChargerRun) -> None:
     # Reusable state StartOfflineTransaction.
     await _offline(ctx)
     await physical.present(ctx, step=None)
+    await tx.pause(ctx)
     await physical.plug_in(ctx, step=None)
+    await tx.pause(ctx)
 
     def invalid(request: dict[str, Any]) -> dict[str, Any]:
         if "idToken" in request:
