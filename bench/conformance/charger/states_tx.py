@@ -189,6 +189,12 @@ async def tx_event(
     return remember(ctx, event)
 
 
+def authorization_pending(ctx: ChargerRun, reason: str = "Authorized") -> None:
+    """The driver was just authorized (``reason`` Authorized or RemoteStart): the next
+    TransactionEventRequest may carry that trigger (module doc)."""
+    ctx.memory[_AUTH_PENDING] = reason
+
+
 def trigger(ctx: ChargerRun, *usual: str) -> Expectation:
     """The triggerReason a state expects of the event just received, or the pending
     authorization's (module doc)."""
@@ -302,7 +308,7 @@ async def authorized_local(
     request = await ctx.station_request("Authorize", step=step, since=since)
     ctx.check(step, "AuthorizeRequest", request, "idToken.idToken", tag)
     ctx.check(step, "AuthorizeRequest", request, "idToken.type", ctx.settings.valid_id_token_type)
-    ctx.memory[_AUTH_PENDING] = "Authorized"
+    authorization_pending(ctx, "Authorized")
     if not ("Authorized" in start_points(ctx) or in_transaction(ctx)):
         return None
     event = await tx_event(ctx, since=since, step=_at(step, 2))
@@ -340,7 +346,7 @@ async def authorized_remote(ctx: ChargerRun, *, step: int | None = 1) -> dict[st
             "transactionId",
             ctx.memory.get("transaction_id"),
         )
-    ctx.memory[_AUTH_PENDING] = "RemoteStart"
+    authorization_pending(ctx, "RemoteStart")
     if not ({"Authorized", "PowerPathClosed"} & start_points(ctx) or running):
         # Without a transaction yet, the event comes with the cable (a later state).
         return None
@@ -422,12 +428,13 @@ def _is_charging(p: dict[str, Any]) -> bool:
 
 
 async def energy_transfer_started(
-    ctx: ChargerRun, *, step: int | None = 1, plug: bool = True
+    ctx: ChargerRun, *, step: int | None = 1, plug: bool = True, since: int | None = None
 ) -> dict[str, Any]:
     """Reusable state EnergyTransferStarted (the driver authorized, or the EV connected,
     before): part 1 the cable, when not connected yet; part 2 the TransactionEvent-
-    Request with chargingState Charging (trigger ChargingStateChanged). Returns it."""
-    since = ctx.mark()
+    Request with chargingState Charging (trigger ChargingStateChanged). Returns it.
+    ``since``: where to look from, when the state before may have started the energy."""
+    since = ctx.mark() if since is None else since
     if plug:
         await physical.plug_in(ctx, step=step)
         await status(ctx, "Occupied", since=since, step=step)
