@@ -347,17 +347,16 @@ async def authorized_remote(ctx: ChargerRun, *, step: int | None = 1) -> dict[st
             ctx.memory.get("transaction_id"),
         )
     authorization_pending(ctx, "RemoteStart")
-    if not ({"Authorized", "PowerPathClosed"} & start_points(ctx) or running):
-        # Without a transaction yet, the event comes with the cable (a later state).
-        return None
     if not (running or "Authorized" in start_points(ctx)):
-        return None
+        return None  # without a transaction yet, the event comes with the cable (a later state)
     event = await tx_event(ctx, since=since, step=_at(step, 4))
     _check_remote_start(ctx, _at(step, 4), event, since)
     return event
 
 
-def _check_remote_start(ctx: ChargerRun, step: int, event: dict[str, Any], since: int) -> None:
+def _check_remote_start(
+    ctx: ChargerRun, step: int | None, event: dict[str, Any], since: int
+) -> None:
     ctx.check(step, "TransactionEventRequest", event, "triggerReason", "RemoteStart")
     ctx.check(
         step,
@@ -370,7 +369,7 @@ def _check_remote_start(ctx: ChargerRun, step: int, event: dict[str, Any], since
     # Step 3: the AuthorizeRequest, where the station sends one (AuthorizeRemoteStart).
     for rec in ctx.frames[since:]:
         if rec.direction == "rx" and rec.type == "CALL" and rec.action == "Authorize":
-            check_token(ctx, step - 2, "AuthorizeRequest", rec.payload or {})
+            check_token(ctx, _at(step, -2), "AuthorizeRequest", rec.payload or {})
             break
 
 
