@@ -90,3 +90,21 @@ async def test_a_transaction_status_offline_or_retry_case_passes_against_the_ben
     result = await charger_runner(case_id, features=features)
     failed = [c.describe() for c in result.checks if not c.ok]
     assert result.verdict is Verdict.PASS, f"{result.reason} {failed}"
+
+
+@pytest.mark.parametrize(
+    ("case_id", "reason"),
+    [
+        ("TC_E_27_CS", "Permanently attached cable"),
+        ("TC_E_46_CS", "ISO 15118 support"),
+        ("TC_E_54_CS", "High level communication (ISO 15118)"),
+    ],
+)
+async def test_a_case_for_a_feature_the_benchs_own_station_lacks_is_not_applicable(
+    charger_runner: ChargerRunner, case_id: str, reason: str
+) -> None:
+    """A fixed cable (TC_E_27_CS) and ISO 15118 (TC_E_46_CS, TC_E_54_CS): the wallbox
+    template has a socket outlet and talks IEC 61851-1 only."""
+    result = await charger_runner(case_id)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert f"does not declare the optional feature {reason}" in result.reason
