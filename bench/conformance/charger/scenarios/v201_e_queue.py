@@ -21,15 +21,17 @@ from typing import Any
 from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
 from bench.conformance.charger import states_tx as tx
-from bench.conformance.charger.run import ChargerRun, Inconclusive
+from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
-from bench.conformance.charger.scenarios.v201_e_start import (
+from bench.conformance.charger.states_tx_offline import (
     fast_reconnect,
+    offline,
+    online,
+    pause,
     token_known_locally,
 )
-from bench.conformance.charger.scenarios.v201_e_stop import charging
 from bench.conformance.charger.timing import EARLY_S, LATE_FACTOR, LATE_S
-from bench.conformance.expect import absent, present
+from bench.conformance.expect import absent, absent_or, present
 from bench.kernel.frames import FrameRecord
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.session import NoReply, Reply
@@ -37,21 +39,6 @@ from bench.ocpp.session import NoReply, Reply
 TE = "TransactionEventRequest"
 GTS = "GetTransactionStatusResponse"
 CHARGE = ("present_token", "plug_in")
-
-
-# ---------------------------------------------------------------- offline, online
-async def offline(ctx: ChargerRun) -> None:
-    """The OCTT closes the WebSocket connection AND does not accept a reconnect."""
-    ctx.endpoint.refusing = "the test case keeps the station offline"
-    await ctx.endpoint.disconnect()
-    if not await ctx.disconnected():
-        raise Inconclusive("the station stayed connected after the CSMS closed the connection")
-
-
-async def online(ctx: ChargerRun) -> None:
-    """The OCTT accepts the reconnection attempt from the station."""
-    ctx.endpoint.refusing = None
-    await ctx.connected(timeout=ctx.settings.timeout * 2)
 
 
 def retry_minimum(ctx: ChargerRun) -> int:
@@ -146,7 +133,7 @@ async def status_no_id_nothing_queued(ctx: ChargerRun) -> None:
 
 @scenario("TC_E_30_CS", physical=CHARGE)
 async def status_ongoing_nothing_queued(ctx: ChargerRun) -> None:
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     await tx.settled(ctx)  # no message of the transaction still queued
     reply = await transaction_status(ctx, v201.transaction_id(ctx), step=1)
     ctx.check(2, GTS, reply, "ongoingIndicator", True)
@@ -155,7 +142,7 @@ async def status_ongoing_nothing_queued(ctx: ChargerRun) -> None:
 
 @scenario("TC_E_32_CS", physical=(*CHARGE, "unplug"))
 async def status_ended_nothing_queued(ctx: ChargerRun) -> None:
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     await tx.full_stop_local(ctx, step=None)
     await tx.settled(ctx)
     reply = await transaction_status(ctx, v201.transaction_id(ctx), step=1)
@@ -169,7 +156,7 @@ async def _offline_while_charging(
     """TC_E_29 / TC_E_33: offline for the back-off minimum while charging; on the
     reconnect, GetTransactionStatus; then the queued meter values."""
     wait = await offline_configuration(ctx, sampled=True)
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     tx_id = v201.transaction_id(ctx)
     await offline(ctx)
     await asyncio.sleep(wait)  # step 2: the OCTT waits the back-off minimum
@@ -209,15 +196,15 @@ def transaction_duration(ctx: ChargerRun) -> int:
 async def status_ended_queued(ctx: ChargerRun) -> None:
     duration = transaction_duration(ctx)
     await offline_configuration(ctx, extra_wait=duration, sampled=True)
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     tx_id = v201.transaction_id(ctx)
     await offline(ctx)
     await physical.present(ctx, step=None)  # the configured scenario is local
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
-        await tx.pause(ctx)
+        await pause(ctx)
     await asyncio.sleep(duration)  # the tool waits <Configured Transaction Duration>
     held = HeldReplies(ctx)
     ctx.answer("TransactionEvent", held.answer)
@@ -236,7 +223,7 @@ async def status_ended_queued(ctx: ChargerRun) -> None:
     ends = [e for e in events if e.get("eventType") == "Ended"]
     ctx.check_that(3, TE, "(Ended)", len(ends) == 1, "one Ended event", f"{len(ends)}")
     for event in ends:
-        ctx.check(3, TE, event, "transactionInfo.stoppedReason", tx.absent_or("Local"))
+        ctx.check(3, TE, event, "transactionInfo.stoppedReason", absent_or("Local"))
 
 
 # ---------------------------------------------------------------- E11, E12, E08: offline
@@ -244,7 +231,7 @@ async def status_ended_queued(ctx: ChargerRun) -> None:
 async def connection_loss_during_transaction(ctx: ChargerRun) -> None:
     wait = await offline_configuration(ctx, sampled=True)
     await v201.configure(ctx, {"SampledDataCtrlr/Enabled": "true"})
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     await offline(ctx)
     await asyncio.sleep(wait)
     since = ctx.mark()
@@ -277,14 +264,14 @@ async def transaction_while_offline(ctx: ChargerRun) -> None:
     # Memory state TransactionEventsInQueueEnded.
     await offline(ctx)
     await physical.plug_in(ctx, step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.present(ctx, step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.present(ctx, step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.unplug(ctx, step=None)
     await tx.ev_leave_bay(ctx, step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     since = ctx.mark()
     await online(ctx)
     events = await queued_events(ctx, since=since, step=2)
@@ -294,14 +281,14 @@ async def transaction_while_offline(ctx: ChargerRun) -> None:
 @scenario("TC_E_44_CS", physical=(*CHARGE, "unplug", "ev_leave_bay"))
 async def stop_while_offline(ctx: ChargerRun) -> None:
     await offline_configuration(ctx, sampled=False)
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     await offline(ctx)
     await physical.present(ctx, step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
-        await tx.pause(ctx)
+        await pause(ctx)
     since = ctx.mark()
     await online(ctx)
     _all_offline_one_ended(ctx, await queued_events(ctx, since=since, step=3), 3)
@@ -350,14 +337,14 @@ async def stop_while_offline_same_group(ctx: ChargerRun) -> None:
         return answer
 
     ctx.answer("Authorize", with_group)  # State is Authorized with <Configured GroupIdToken>
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     await offline(ctx)
     await physical.present(ctx, other["idToken"], step=None)
-    await tx.pause(ctx)
+    await pause(ctx)
     await physical.unplug(ctx, step=None)
     if "ParkingBayOccupancy" in tx.stop_points(ctx):
         await tx.ev_leave_bay(ctx, step=None)
-        await tx.pause(ctx)
+        await pause(ctx)
     since = ctx.mark()
     await online(ctx)
     _all_offline_one_ended(ctx, await queued_events(ctx, since=since, step=3), 3)
@@ -494,7 +481,7 @@ async def retry_succeeds_call_error(ctx: ChargerRun) -> None:
 @scenario("TC_E_46_CS", physical=(*CHARGE, "ev_session_stop"))
 async def end_of_charging_15118(ctx: ChargerRun) -> None:
     tx.needs(ctx, "ISO 15118 support", "certification profile ISO 15118 support")
-    await charging(ctx, step=None)
+    await tx.charging_local(ctx, step=None)
     since = ctx.mark()
     await ctx.physical(
         "ev_session_stop",

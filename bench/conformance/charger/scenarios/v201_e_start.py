@@ -12,17 +12,12 @@ from typing import Any
 from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
 from bench.conformance.charger import states_tx as tx
-from bench.conformance.charger.run import ChargerRun, Inconclusive
+from bench.conformance.charger import states_tx_offline as offline
+from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
 from bench.conformance.expect import one_of, present, satisfies
 
 TE = "TransactionEventRequest"
-# AuthCtrlr values most cases start from: authorization on, remote authorization allowed.
-AUTH_ON = {"AuthCtrlr/Enabled": "true", "AuthCtrlr/DisableRemoteAuthorization": "false"}
-
-
-async def _auth_on(ctx: ChargerRun) -> None:
-    await tx.configure_if_implemented(ctx, AUTH_ON)
 
 
 @scenario("TC_E_01_CS", physical=("present_token", "plug_in"))
@@ -65,7 +60,7 @@ async def start_ev_connected(ctx: ChargerRun) -> None:
 @scenario("TC_E_10_CS", physical=("present_token",))
 async def start_authorized_local(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, start="Authorized")
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     event = await tx.authorized_local(ctx, step=1)
     if event is not None:
         ctx.check(3, TE, event, "eventType", "Started")
@@ -74,7 +69,7 @@ async def start_authorized_local(ctx: ChargerRun) -> None:
 @scenario("TC_E_13_CS")
 async def start_authorized_remote(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, start="Authorized")
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     event = await tx.authorized_remote(ctx, step=1)
     if event is not None:
         ctx.check(5, TE, event, "eventType", "Started")
@@ -128,67 +123,20 @@ async def start_parking_bay(ctx: ChargerRun) -> None:
 
 
 # ---------------------------------------------------------------- stop by deauthorization
-async def _offline(ctx: ChargerRun) -> None:
-    """The OCTT closes the WebSocket connection and does not accept a reconnect."""
-    ctx.endpoint.refusing = "the test case keeps the station offline"
-    await ctx.endpoint.disconnect()
-    if not await ctx.disconnected():
-        raise Inconclusive("the station did not go offline when the CSMS closed the connection")
-
-
-async def _online(ctx: ChargerRun) -> None:
-    """The OCTT accepts the reconnection attempt."""
-    ctx.endpoint.refusing = None
-    await ctx.connected()
-
-
-async def fast_reconnect(ctx: ChargerRun, *, wait_minimum: int | None = None) -> None:
-    """RetryBackOffWaitMinimum <Configured RetryBackOffWaitMinimum_duration> and no random
-    range: the station reconnects as soon as the case lets it."""
-    wait = ctx.settings.retry_interval if wait_minimum is None else wait_minimum
-    await tx.configure_if_implemented(
-        ctx,
-        {
-            "OCPPCommCtrlr/RetryBackOffWaitMinimum": str(wait),
-            "OCPPCommCtrlr/RetryBackOffRandomRange": "0",
-        },
-    )
-
-
-async def token_known_locally(ctx: ChargerRun) -> None:
-    """Memory states IdTokenLocalAuthList (and so, accepted offline) for the valid token,
-    where the station has a local list."""
-    reply = await ctx.call(
-        "SendLocalList",
-        {
-            "versionNumber": 1,
-            "updateType": "Full",
-            "localAuthorizationList": [
-                {"idToken": ctx.id_token(), "idTokenInfo": {"status": "Accepted"}}
-            ],
-        },
-        step=None,
-    )
-    if reply.type == "CALLRESULT":
-        ctx.check(
-            None, "SendLocalListResponse", reply.payload, "status", one_of("Accepted", "Failed")
-        )
-
-
 @scenario("TC_E_16_CS", physical=("present_token", "plug_in"))
 async def stop_deauthorized_invalid(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="PowerPathClosed,Authorized")
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     await tx.configure_if_implemented(ctx, {"AuthCtrlr/OfflineTxForUnknownIdEnabled": "true"})
     await v201.configure(ctx, {"TxCtrlr/StopTxOnInvalidId": "true"})
-    await fast_reconnect(ctx)
-    await token_known_locally(ctx)
+    await offline.fast_reconnect(ctx)
+    await offline.token_known_locally(ctx)
     # Reusable state StartOfflineTransaction.
-    await _offline(ctx)
+    await offline.offline(ctx)
     await physical.present(ctx, step=None)
-    await tx.pause(ctx)
+    await offline.pause(ctx)
     await physical.plug_in(ctx, step=None)
-    await tx.pause(ctx)
+    await offline.pause(ctx)
 
     def invalid(request: dict[str, Any]) -> dict[str, Any]:
         if "idToken" in request:
@@ -197,7 +145,7 @@ async def stop_deauthorized_invalid(ctx: ChargerRun) -> None:
 
     ctx.answer("TransactionEvent", invalid)
     since = ctx.mark()
-    await _online(ctx)
+    await offline.online(ctx)
     first = await tx.tx_event(ctx, since=since, step=1)
     ctx.check(1, TE, first, "offline", True)
     end = await tx.tx_event(
@@ -220,13 +168,13 @@ async def stop_deauthorized_ev_side(ctx: ChargerRun) -> None:
             "OCPPCommCtrlr/UnlockOnEVSideDisconnect": "false",
         },
     )
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     # The case's table lists no state, but there must be a transaction to stop: the
     # energy transfer of a locally authorized driver.
     await tx.authorized_local(ctx, step=1)
     await tx.energy_transfer_started(ctx, step=1)
     since = ctx.mark()
-    await _unplug_ev_side(ctx)
+    await tx.unplug_ev_side(ctx)
     event = await tx.tx_event(ctx, since=since, step=1)
     ctx.check(1, TE, event, "triggerReason", "EVCommunicationLost")
     ctx.check(1, TE, event, "transactionInfo.chargingState", "Idle")
@@ -234,24 +182,8 @@ async def stop_deauthorized_ev_side(ctx: ChargerRun) -> None:
     ctx.check(1, TE, event, "eventType", "Ended")
     # The cable stays locked for its owner (UnlockOnEVSideDisconnect false): the token again.
     await physical.present(ctx, step=None)
-    await _unplug_station_side(ctx)
+    await tx.unplug_station_side(ctx)
     await tx.status(ctx, "Available", since=since, step=3)
-
-
-async def _unplug_ev_side(ctx: ChargerRun) -> None:
-    await ctx.physical(
-        "unplug_ev_side",
-        "Disconnect the EV and EVSE on EV side (the EVSE loses the connection with the EV).",
-        connector_id=ctx.settings.connector_id,
-    )
-
-
-async def _unplug_station_side(ctx: ChargerRun) -> None:
-    await ctx.physical(
-        "unplug_station_side",
-        "Disconnect the EV and EVSE on Charging Station side (take the cable out of the socket).",
-        connector_id=ctx.settings.connector_id,
-    )
 
 
 def ev_connection_timeout(ctx: ChargerRun) -> int:
@@ -264,7 +196,7 @@ async def stop_deauthorized_timeout(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="Authorized")
     timeout = ev_connection_timeout(ctx)
     await v201.configure(ctx, {"TxCtrlr/EVConnectionTimeOut": str(timeout)})
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     await tx.authorized_local(ctx, step=None)  # State is Authorized
     starts = tx.start_points(ctx)
     started = bool({"ParkingBayOccupancy", "Authorized"} & starts)
@@ -308,7 +240,7 @@ async def stop_deauthorized_timeout(ctx: ChargerRun) -> None:
 # ---------------------------------------------------------------- local start
 @scenario("TC_E_03_CS", physical=("plug_in", "present_token"))
 async def local_start_cable_first(ctx: ChargerRun) -> None:
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     await tx.known_points(ctx)
     await tx.ev_connected_pre_session(ctx, step=None)
     await tx.authorized_local(ctx, step=1)
@@ -317,7 +249,7 @@ async def local_start_cable_first(ctx: ChargerRun) -> None:
 
 @scenario("TC_E_04_CS", physical=("present_token", "plug_in"))
 async def local_start_authorization_first(ctx: ChargerRun) -> None:
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     await tx.known_points(ctx)
     await tx.authorized_local(ctx, step=1)
     await tx.energy_transfer_started(ctx, step=2)
@@ -327,7 +259,7 @@ async def local_start_authorization_first(ctx: ChargerRun) -> None:
 async def local_start_plugin_timeout(ctx: ChargerRun) -> None:
     timeout = ev_connection_timeout(ctx)
     await v201.configure(ctx, {"TxCtrlr/EVConnectionTimeOut": str(timeout)})
-    await _auth_on(ctx)
+    await tx.auth_on(ctx)
     await tx.configure_if_implemented(ctx, {"AuthCacheCtrlr/Enabled": "false"})
     await v201.configure(ctx, {"AuthCtrlr/LocalPreAuthorize": "false"})
     await tx.known_points(ctx)

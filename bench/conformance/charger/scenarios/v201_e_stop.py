@@ -9,46 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 from bench.conformance.charger import physical
+from bench.conformance.charger import states201 as v201
 from bench.conformance.charger import states_tx as tx
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
-from bench.conformance.charger.scenarios.v201_e_start import (
-    AUTH_ON,
-    _unplug_ev_side,
-    _unplug_station_side,
-)
 from bench.conformance.charger.states201 import configure
-from bench.conformance.expect import one_of
+from bench.conformance.expect import absent_or, one_of
 
 TE = "TransactionEventRequest"
 CHARGE = ("present_token", "plug_in")
 
 
-async def charging(ctx: ChargerRun, *, step: int | None = None) -> dict[str, Any]:
-    """Reusable state EnergyTransferStarted, from a local authorization (the default)."""
-    await tx.known_points(ctx)
-    await tx.authorized_local(ctx, step=step or 1)
-    return await tx.energy_transfer_started(ctx, step=step or 1)
-
-
 @scenario("TC_E_06_CS", physical=(*CHARGE, "unplug"))
 async def local_stop(ctx: ChargerRun) -> None:
-    await tx.configure_if_implemented(ctx, AUTH_ON)
-    await charging(ctx)
+    await tx.auth_on(ctx)
+    await tx.charging_local(ctx)
     await tx.full_stop_local(ctx, step=1)
 
 
 @scenario("TC_E_07_CS", physical=CHARGE)
 async def stop_power_path_local(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="PowerPathClosed")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.stop_authorized_local(ctx, step=1)
 
 
 async def _remote_stop(ctx: ChargerRun) -> None:
     since = ctx.mark()
     reply = await ctx.request(
-        "RequestStopTransaction", {"transactionId": tx.v201.transaction_id(ctx)}, step=1
+        "RequestStopTransaction", {"transactionId": v201.transaction_id(ctx)}, step=1
     )
     ctx.check(2, "RequestStopTransactionResponse", reply, "status", "Accepted")
     event = await tx.tx_event(ctx, since=since, step=3)
@@ -60,7 +49,7 @@ async def _remote_stop(ctx: ChargerRun) -> None:
 @scenario("TC_E_35_CS", physical=CHARGE)
 async def stop_power_path_remote(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="PowerPathClosed")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await _remote_stop(ctx)
 
 
@@ -68,7 +57,7 @@ async def _ev_side_lost(
     ctx: ChargerRun, *, reasons: tuple[str, ...], kind: str = "Ended"
 ) -> dict[str, Any]:
     since = ctx.mark()
-    await _unplug_ev_side(ctx)
+    await tx.unplug_ev_side(ctx)
     event = await tx.tx_event(ctx, since=since, step=1)
     ctx.check(1, TE, event, "triggerReason", "EVCommunicationLost")
     ctx.check(1, TE, event, "transactionInfo.chargingState", "Idle")
@@ -83,7 +72,7 @@ async def _ev_side_lost(
 async def stop_power_path_ev_side(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="PowerPathClosed")
     await tx.configure_if_implemented(ctx, {"TxCtrlr/StopTxOnEVSideDisconnect": "false"})
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_lost(ctx, reasons=("EVDisconnected", "StoppedByEV"))
 
@@ -91,14 +80,14 @@ async def stop_power_path_ev_side(ctx: ChargerRun) -> None:
 @scenario("TC_E_08_CS", physical=CHARGE)
 async def stop_energy_transfer_authorized(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="EnergyTransfer")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.stop_authorized_local(ctx, step=1)
 
 
 @scenario("TC_E_22_CS", physical=(*CHARGE, "ev_suspend"))
 async def stop_energy_transfer_suspended(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="EnergyTransfer")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     since = ctx.mark()
     await physical.ev_suspend(ctx, step=1)
     event = await tx.tx_event(ctx, since=since, step=1)
@@ -113,7 +102,7 @@ async def stop_energy_transfer_suspended(ctx: ChargerRun) -> None:
 @scenario("TC_E_14_CS", physical=(*CHARGE, "unplug"))
 async def stop_ev_connected_station_side(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="EVConnected")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     stop = await tx.stop_authorized_local(ctx, step=None)
     await tx.ev_connected_post_session(ctx, step=None, stop=stop)
     since = ctx.mark()
@@ -122,9 +111,7 @@ async def stop_ev_connected_station_side(ctx: ChargerRun) -> None:
     event = await tx.tx_event(ctx, since=since, step=3)
     ctx.check(3, TE, event, "triggerReason", "EVCommunicationLost")
     ctx.check(3, TE, event, "transactionInfo.chargingState", "Idle")
-    ctx.check(
-        3, TE, event, "transactionInfo.stoppedReason", tx.absent_or("Local", "EVDisconnected")
-    )
+    ctx.check(3, TE, event, "transactionInfo.stoppedReason", absent_or("Local", "EVDisconnected"))
     ctx.check(3, TE, event, "eventType", "Ended")
 
 
@@ -132,7 +119,7 @@ async def stop_ev_connected_station_side(ctx: ChargerRun) -> None:
 async def stop_ev_connected_ev_side(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="EVConnected")
     await tx.configure_if_implemented(ctx, {"TxCtrlr/StopTxOnEVSideDisconnect": "false"})
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_lost(ctx, reasons=("EVDisconnected",))
 
@@ -142,7 +129,7 @@ async def stop_ev_connected_ev_side_hlc(ctx: ChargerRun) -> None:
     tx.needs(ctx, "High level communication (ISO 15118)", "ISO 15118 support")
     await tx.tx_points(ctx, stop="EVConnected")
     await tx.configure_if_implemented(ctx, {"TxCtrlr/StopTxOnEVSideDisconnect": "false"})
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_lost(ctx, reasons=("StoppedByEV", "EVDisconnected"))
 
@@ -150,7 +137,7 @@ async def stop_ev_connected_ev_side_hlc(ctx: ChargerRun) -> None:
 @scenario("TC_E_15_CS", physical=CHARGE)
 async def stop_authorized_local(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="Authorized")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     since = ctx.mark()
     await physical.present(ctx, step=None)
     event = await tx.tx_event(ctx, since=since, step=1)
@@ -162,14 +149,14 @@ async def stop_authorized_local(ctx: ChargerRun) -> None:
 @scenario("TC_E_21_CS", physical=CHARGE)
 async def stop_authorized_remote(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="Authorized")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await _remote_stop(ctx)
 
 
 @scenario("TC_E_19_CS", physical=(*CHARGE, "unplug", "ev_leave_bay"))
 async def stop_parking_bay(ctx: ChargerRun) -> None:
     await tx.tx_points(ctx, stop="ParkingBayOccupancy")
-    await charging(ctx)
+    await tx.charging_local(ctx)
     stop = await tx.stop_authorized_local(ctx, step=None)
     await tx.ev_connected_post_session(ctx, step=None, stop=stop)
     since = ctx.mark()
@@ -190,13 +177,13 @@ async def stop_parking_bay(ctx: ChargerRun) -> None:
 # ---------------------------------------------------------------- EV-side disconnect (E09, E10)
 async def _ev_side_then_station_side(ctx: ChargerRun, *, present_again: bool) -> None:
     since = ctx.mark()
-    await _unplug_ev_side(ctx)
+    await tx.unplug_ev_side(ctx)
     event = await tx.tx_event(ctx, since=since, step=1)
     ctx.check(1, TE, event, "triggerReason", "EVCommunicationLost")
     ctx.check(1, TE, event, "transactionInfo.chargingState", "Idle")
     if present_again:
         await physical.present(ctx, step=None)  # the cable stays locked for its owner
-    await _unplug_station_side(ctx)
+    await tx.unplug_station_side(ctx)
     await tx.status(ctx, "Available", since=since, step=3)
 
 
@@ -209,7 +196,7 @@ async def ev_side_unlock(ctx: ChargerRun) -> None:
             "OCPPCommCtrlr/UnlockOnEVSideDisconnect": "true",
         },
     )
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_then_station_side(ctx, present_again=False)
 
@@ -223,7 +210,7 @@ async def ev_side_keep_locked(ctx: ChargerRun) -> None:
             "OCPPCommCtrlr/UnlockOnEVSideDisconnect": "false",
         },
     )
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_then_station_side(ctx, present_again=True)
 
@@ -239,7 +226,7 @@ async def ev_side_suspend(ctx: ChargerRun) -> None:
         },
     )
     # The case's table lists no state; the transaction it suspends is a charging one.
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await _ev_side_lost(ctx, reasons=(), kind="Updated")
     since = ctx.mark()
     await physical.plug_in(ctx, step=None)  # reconnect on the EV side
@@ -265,7 +252,7 @@ async def ev_side_fixed_cable_timeout(ctx: ChargerRun) -> None:
             "TxCtrlr/StopTxOnEVSideDisconnect": "false",
         },
     )
-    await charging(ctx)
+    await tx.charging_local(ctx)
     await tx.energy_transfer_suspended(ctx, step=None)
     await _ev_side_lost(ctx, reasons=(), kind="Updated")
     since = ctx.memory["tx.unplug_mark"]
