@@ -429,6 +429,16 @@ async def charging_local(ctx: ChargerRun, *, step: int | None = None) -> dict[st
     return await energy_transfer_started(ctx, step=step or 1)
 
 
+# A property of the charger the E09/E10 cases depend on (their prerequisites and notes):
+# declared by the operator like a part 5 feature.
+FIXED_CABLE = "Permanently attached cable"
+
+
+def fixed_cable(ctx: ChargerRun) -> bool:
+    """Does the charger have a cable permanently attached on its side?"""
+    return FIXED_CABLE in ctx.settings.features
+
+
 async def unplug_ev_side(ctx: ChargerRun) -> None:
     await ctx.physical(
         "unplug_ev_side",

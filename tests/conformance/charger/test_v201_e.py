@@ -96,7 +96,7 @@ async def test_a_transaction_status_offline_or_retry_case_passes_against_the_ben
     ("case_id", "reason"),
     [
         ("TC_E_27_CS", "Permanently attached cable"),
-        ("TC_E_46_CS", "ISO 15118 support"),
+        ("TC_E_46_CS", "ISO 15118 Support"),
         ("TC_E_54_CS", "High level communication (ISO 15118)"),
     ],
 )

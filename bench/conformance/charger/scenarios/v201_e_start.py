@@ -180,9 +180,10 @@ async def stop_deauthorized_ev_side(ctx: ChargerRun) -> None:
     ctx.check(1, TE, event, "transactionInfo.chargingState", "Idle")
     ctx.check(1, TE, event, "transactionInfo.stoppedReason", "EVDisconnected")
     ctx.check(1, TE, event, "eventType", "Ended")
-    # The cable stays locked for its owner (UnlockOnEVSideDisconnect false): the token again.
-    await physical.present(ctx, step=None)
-    await tx.unplug_station_side(ctx)
+    if not tx.fixed_cable(ctx):  # "when the station has a detachable cable on its side"
+        # The cable stays locked for its owner (UnlockOnEVSideDisconnect false): the token.
+        await physical.present(ctx, step=None)
+        await tx.unplug_station_side(ctx)
     await tx.status(ctx, "Available", since=since, step=3)
 
 

@@ -181,14 +181,17 @@ async def _ev_side_then_station_side(ctx: ChargerRun, *, present_again: bool) ->
     event = await tx.tx_event(ctx, since=since, step=1)
     ctx.check(1, TE, event, "triggerReason", "EVCommunicationLost")
     ctx.check(1, TE, event, "transactionInfo.chargingState", "Idle")
-    if present_again:
-        await physical.present(ctx, step=None)  # the cable stays locked for its owner
-    await tx.unplug_station_side(ctx)
+    if not tx.fixed_cable(ctx):  # "when the station has a detachable cable on its side"
+        if present_again:
+            await physical.present(ctx, step=None)  # the cable stays locked for its owner
+        await tx.unplug_station_side(ctx)
     await tx.status(ctx, "Available", since=since, step=3)
 
 
 @scenario("TC_E_24_CS", physical=(*CHARGE, "ev_suspend", "unplug_ev_side", "unplug_station_side"))
 async def ev_side_unlock(ctx: ChargerRun) -> None:
+    if tx.fixed_cable(ctx):
+        ctx.not_applicable(f"the charger declares a {tx.FIXED_CABLE.lower()} (prerequisite)")
     await configure(
         ctx,
         {
@@ -228,6 +231,8 @@ async def ev_side_suspend(ctx: ChargerRun) -> None:
     # The case's table lists no state; the transaction it suspends is a charging one.
     await tx.charging_local(ctx)
     await _ev_side_lost(ctx, reasons=(), kind="Updated")
+    if tx.fixed_cable(ctx):  # step 3, with a permanently attached cable only
+        await tx.status(ctx, "Available", since=ctx.memory["tx.unplug_mark"], step=3)
     since = ctx.mark()
     await physical.plug_in(ctx, step=None)  # reconnect on the EV side
     plugged = await tx.tx_event(ctx, since=since, step=5)
@@ -243,7 +248,7 @@ async def ev_side_suspend(ctx: ChargerRun) -> None:
 
 @scenario("TC_E_27_CS", physical=(*CHARGE, "ev_suspend", "unplug_ev_side"))
 async def ev_side_fixed_cable_timeout(ctx: ChargerRun) -> None:
-    tx.needs(ctx, "Permanently attached cable", "case prerequisite")
+    tx.needs(ctx, tx.FIXED_CABLE)
     await tx.tx_points(ctx, stop="Authorized")
     await configure(
         ctx,
