@@ -43,6 +43,7 @@ from bench.conformance.charger.states_tx_events import (
     trigger,
     tx_event,
     tx_points,
+    validated,
 )
 from bench.conformance.expect import absent_or, one_of
 
@@ -71,6 +72,7 @@ __all__ = [
     "trigger",
     "tx_event",
     "tx_points",
+    "validated",
 ]
 
 # AuthCtrlr values most cases start from: authorization on, remote authorization allowed.

@@ -239,8 +239,8 @@ async def status(
         what=f"a StatusNotification {wanted} for EVSE {evse} connector {cid}",
     )
     payload = rec.payload if isinstance(rec.payload, dict) else {}
+    await validated(ctx, rec, step)
     if rec.action == "NotifyEvent":
-        ctx._check_valid(rec, step, "NotifyEventRequest")
         for data in payload.get("eventData") or []:
             if (data.get("variable") or {}).get("name") == "AvailabilityState":
                 m = "NotifyEventRequest"
@@ -250,11 +250,22 @@ async def status(
                 ctx.check(step, m, data, "component.evse.id", evse)
                 break
         return payload
-    ctx._check_valid(rec, step, "StatusNotificationRequest")
     ctx.check(step, "StatusNotificationRequest", payload, "connectorStatus", wanted)
     ctx.check(step, "StatusNotificationRequest", payload, "evseId", evse)
     ctx.check(step, "StatusNotificationRequest", payload, "connectorId", cid)
     return payload
+
+
+async def validated(ctx: ChargerRun, rec: Any, step: int | None) -> None:
+    """The schema check of a station request found by ``find_frame``/``wait_frame`` (the
+    same check ``station_frame`` makes)."""
+    await ctx.station_frame(
+        str(rec.action),
+        step=step,
+        since=ctx.frames.index(rec),
+        match=lambda p: p is rec.payload,
+        timeout=1.0,
+    )
 
 
 def connectors(ctx: ChargerRun) -> list[tuple[int, int]]:

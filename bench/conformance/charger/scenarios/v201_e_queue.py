@@ -102,7 +102,7 @@ async def queued_events(ctx: ChargerRun, *, since: int, step: int | None) -> lis
         )
         if rec is None or not isinstance(rec.payload, dict) or not rec.payload.get("offline"):
             break
-        ctx._check_valid(rec, step, TE)
+        await tx.validated(ctx, rec, step)
         tx.note_event(ctx, rec.payload)
         events.append(tx.remember(ctx, rec.payload))
         mark = ctx.frames.index(rec) + 1
