@@ -170,8 +170,7 @@ async def _offline_while_charging(
         held.release()
     ctx.check(4, GTS, reply, "ongoingIndicator", ongoing)
     ctx.check(4, GTS, reply, "messagesInQueue", True)
-    events = await queued_events(ctx, since=since, step=5)
-    for event in events[:1]:
+    for event in await queued_events(ctx, since=since, step=5):
         ctx.check(5, TE, event, "eventType", "Updated")
         ctx.check(5, TE, event, "meterValue", present())
         ctx.check(5, TE, event, "offline", True)

@@ -96,7 +96,7 @@ async def start_data_signed(ctx: ChargerRun) -> None:
     await tx.status(ctx, "Occupied", since=since, step=1)
     event = await tx.tx_event(ctx, since=since, step=3)
     ctx.check(3, TE, event, "eventType", "Started")
-    ctx.check(3, TE, event, "triggerReason", one_of("SignedDataReceived", "Authorized"))
+    ctx.check(3, TE, event, "triggerReason", "SignedDataReceived")
     tx.check_token(ctx, 3, TE, event)
     tx.check_evse(ctx, 3, event)
     begin = _signed_begin(event)
