@@ -362,7 +362,7 @@ def attempt_interval(ctx: ChargerRun) -> int:
 
 def message_timeout(ctx: ChargerRun) -> int:
     """OCPPCommCtrlr.MessageTimeout[Default] the case uses: short, so a retry comes soon."""
-    return int(ctx.settings.extra.get("message_timeout", "2"))
+    return int(ctx.settings.extra.get("message_timeout", "1"))
 
 
 class Subject:

@@ -189,7 +189,7 @@ async def stop_deauthorized_ev_side(ctx: ChargerRun) -> None:
 
 def ev_connection_timeout(ctx: ChargerRun) -> int:
     """<Configured ev_connection_timeout>: short, so the case does not wait long."""
-    return int(ctx.settings.extra.get("ev_connection_timeout", "3"))
+    return int(ctx.settings.extra.get("ev_connection_timeout", "2"))
 
 
 @scenario("TC_E_39_CS", physical=("present_token", "plug_in"))
