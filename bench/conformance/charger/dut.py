@@ -198,6 +198,19 @@ async def _reboot(cp: ChargePointApi, params: dict[str, Any]) -> None:
     await cp.reboot(RebootKind.LOCAL)
 
 
+def _unplug_if_plugged(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    # The bench models one cable: pulled at the EV, it is out of the station too, and
+    # the EV has left the bay with it (its bay detector is the plug).
+    cid = int(params.get("connector_id", 1))
+    if cp.connector(cid).plugged:
+        cp.unplug(cid)
+
+
+def _plug_in_not_ready(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    _plug_in(cp, params)
+    _suspend(cp, params)
+
+
 def _cut_network(cp: ChargePointApi, params: dict[str, Any]) -> None:
     cp.cut_network()
 
@@ -234,6 +247,11 @@ ACTIONS: dict[str, Action] = {
     "clear_fault": _clear_fault,
     "ev_suspend": _suspend,
     "ev_resume": _resume,
+    "unplug_ev_side": _unplug,
+    "unplug_station_side": _unplug_if_plugged,
+    "ev_enter_bay": _plug_in,
+    "ev_leave_bay": _unplug_if_plugged,
+    "plug_in_not_ready": _plug_in_not_ready,
     "cut_network": _cut_network,
     "restore_network": _restore_network,
     "ev_renegotiate": _renegotiate,

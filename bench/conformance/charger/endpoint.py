@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import inspect
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,10 @@ SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 # A case's own answer to one action: the reply payload (or ``Reply``), or it raises
 # ``NoReply`` (leave the request unanswered) or an ``OcppError`` (a CALLERROR).
-CaseAnswer = Callable[[dict[str, Any]], "dict[str, Any] | Reply"]
+# A case's answer may also be a coroutine: the bench holds its reply until the case lets it go.
+CaseAnswer = Callable[
+    [dict[str, Any]], "dict[str, Any] | Reply | Awaitable[dict[str, Any] | Reply]"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +154,7 @@ class CsmsEndpoint:
             return self.refusing
         if station_id != self.dut_id:
             return f"{station_id} is not the station under test ({self.dut_id})"
-        return None
+        return self.refusing
 
     def _check_password(self, station_id: str, password: str) -> bool:
         ok = self.password is not None and hmac.compare_digest(
@@ -239,7 +243,10 @@ class CsmsEndpoint:
                 self.changed.set()
             own = self.overrides.get(action)
             if own is not None:
-                return own(payload)
+                answer = own(payload)
+                if inspect.isawaitable(answer):
+                    return await answer
+                return answer
             return self.defaults.answer(action, payload)
 
         return handle

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,7 +195,9 @@ class ChargerRun(Evidence):
             self.endpoint.overrides[action] = fn
             return
 
-        def first(payload: dict[str, Any]) -> dict[str, Any] | Reply:
+        def first(
+            payload: dict[str, Any],
+        ) -> dict[str, Any] | Reply | Awaitable[dict[str, Any] | Reply]:
             self.endpoint.overrides.pop(action, None)
             return fn(payload)
 

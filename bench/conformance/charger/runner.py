@@ -75,6 +75,7 @@ async def run_charger_case(
         verdict, reason = await play(ctx, scenario, settings.timeout * CASE_LIMIT_STEPS)
     finally:
         endpoint.overrides.clear()
+        endpoint.refusing = None
         try:
             await ctx._end_background()
             await dut.after_case(case.id)

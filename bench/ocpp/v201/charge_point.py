@@ -279,6 +279,10 @@ class ChargePoint201(Api201):
             self.heartbeat_interval = int(self.variable(comp, name) or 0)
             if self.online:
                 self._schedule_heartbeat()
+        elif (comp, name, instance) == ("OCPPCommCtrlr", "MessageTimeout", "Default"):
+            # How long the station waits for the CSMS's reply to a CALL (OCPPCommCtrlr
+            # MessageTimeout; E13 counts it in the wait between TransactionEvent tries).
+            self.session.call_timeout = float(self.number(comp, name, instance))
         for block in self.blocks:
             block.on_variable_changed(comp, name, instance)
         # One event per change, after the blocks reacted, for views (the device-model browser).

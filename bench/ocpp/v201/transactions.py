@@ -462,7 +462,16 @@ class Transactions(Block[TxHost]):
                     trigger = "EVDetected"
                 if "DataSigned" in reached and trigger != "RemoteStart":
                     trigger = "SignedDataReceived"  # TC_E_11_CS: started by the signed value
-                self._start(session, trigger or "ChargingStateChanged")
+                # E03.FR.12: the signed value and the energy that follows it are two events.
+                split = (
+                    trigger == "SignedDataReceived"
+                    and charging_state(connector, session) == "Charging"
+                )
+                self._start(
+                    session, trigger or "ChargingStateChanged", "EVConnected" if split else None
+                )
+                if split and session.tx is not None:
+                    self.event(session, "Updated", "ChargingStateChanged")
                 if session.tx is not None:
                     # What holds at the start counts as seen: losing it is a stop point (E06).
                     session.tx.seen |= points
@@ -473,6 +482,12 @@ class Transactions(Block[TxHost]):
             self.end(session, *self._why_lost(session, connector, lost, trigger))
             return
         state = charging_state(connector, session)
+        if trigger == "CablePluggedIn" and state == "Charging" and tx.charging_state != state:
+            # E03.FR.12: the cable and the energy it lets flow at once are two events, sent
+            # as two messages: the cable (EVConnected), then the charging state.
+            self.event(session, "Updated", trigger, id_token=token, state="EVConnected")
+            self.event(session, "Updated", "ChargingStateChanged")
+            return
         if trigger is not None or state != tx.charging_state:
             self.event(session, "Updated", trigger or "ChargingStateChanged", id_token=token)
 
@@ -516,7 +531,7 @@ class Transactions(Block[TxHost]):
         session.schedule_wait = held
 
     # ------------------------------------------------------------ start / events / end
-    def _start(self, session: EvseSession, trigger: str) -> None:
+    def _start(self, session: EvseSession, trigger: str, state: str | None = None) -> None:
         connector = self.connector(session)
         self.cp.station.tick()
         tx_id = session.next_tx_id or str(uuid.uuid4())  # E01.FR.08: never the same twice
@@ -532,6 +547,7 @@ class Transactions(Block[TxHost]):
             "Started",
             trigger,
             meter=self.metering.reading(connector, started, "Transaction.Begin"),
+            state=state,
         )
         self.metering.schedule_samples(session)
         self.metering.schedule_aligned()
@@ -580,11 +596,13 @@ class Transactions(Block[TxHost]):
         id_token: IdToken | None = None,
         force_state: bool = False,
         force_evse: bool = False,
+        state: str | None = None,
     ) -> None:
         """Make one TransactionEventRequest and queue it (E01.FR.07/15/16/18, E02.FR.18).
 
         ``force_evse``: name the EVSE even when an earlier event did (a triggered event,
-        which the CSMS may have asked of every EVSE at once, F06.FR.11)."""
+        which the CSMS may have asked of every EVSE at once, F06.FR.11); ``state``: the
+        charging state to report when it is not the one now (E03.FR.12)."""
         tx = session.tx
         assert tx is not None
         cp = self.cp
@@ -592,7 +610,7 @@ class Transactions(Block[TxHost]):
         if event_type != "Ended" and session.pending_trigger and trigger in _AMBIENT:
             trigger = session.pending_trigger  # E02.FR.01, F02.FR.21: the next event says so
         session.pending_trigger = None
-        state = charging_state(connector, session)
+        state = charging_state(connector, session) if state is None else state
         now = cp.clock.monotonic()
         if state == "Charging" and tx.charging_since is None:
             tx.charging_since = now

@@ -60,22 +60,25 @@ async def test_a_full_transaction_with_start_points_authorized_and_ev_connected(
     assert cp.transactions.transaction_ids() == [tx_id]
 
     cp.station.connector(1).plug_in(ev())
-    await wait_until(lambda: len(events(cp)) == 2, what="CablePluggedIn")
-    plugged = events(cp)[1]
+    await wait_until(lambda: len(events(cp)) == 3, what="CablePluggedIn, then Charging")
+    plugged, charging = events(cp)[1:3]
+    # E03.FR.12: the cable and the energy it lets flow are two events, two messages.
     assert plugged["eventType"] == "Updated"
     assert plugged["triggerReason"] == "CablePluggedIn"
-    assert plugged["transactionInfo"]["chargingState"] == "Charging"
-    assert plugged["numberOfPhasesUsed"] == 3
+    assert plugged["transactionInfo"]["chargingState"] == "EVConnected"
     assert "idToken" not in plugged  # E03.FR.01: once per authorization
+    assert charging["triggerReason"] == "ChargingStateChanged"
+    assert charging["transactionInfo"]["chargingState"] == "Charging"
+    assert charging["numberOfPhasesUsed"] == 3
 
     cp.present_id("TAG1")
-    await wait_until(lambda: len(events(cp)) == 3, what="Ended")
-    ended = events(cp)[2]
+    await wait_until(lambda: len(events(cp)) == 4, what="Ended")
+    ended = events(cp)[3]
     assert ended["eventType"] == "Ended"
     assert ended["triggerReason"] == "StopAuthorized"
     assert ended["transactionInfo"]["stoppedReason"] == "Local"
     assert ended["idToken"] == TAG1
-    assert [e["seqNo"] for e in events(cp)] == [0, 1, 2]
+    assert [e["seqNo"] for e in events(cp)] == [0, 1, 2, 3]
     contexts = [sv["context"] for mv in ended["meterValue"] for sv in mv["sampledValue"]]
     assert contexts[0] == "Transaction.Begin" and contexts[-1] == "Transaction.End"
     assert cp.transactions.active(1) is None
@@ -85,12 +88,13 @@ async def test_a_full_transaction_with_start_points_authorized_and_ev_connected(
     await delivered(cp)
     row = v201_tx.transaction(csms.store.conn, "TX1", tx_id)
     assert row is not None and not row.active
-    assert row.stopped_reason == "Local" and row.id_token == "TAG1" and row.last_seq == 2
+    assert row.stopped_reason == "Local" and row.id_token == "TAG1" and row.last_seq == 3
     assert v201_tx.missing_seq_nos(csms.store.conn, "TX1", tx_id) == []
     assert [(e.event_type, e.seq_no) for e in seen] == [
         ("Started", 0),
         ("Updated", 1),
-        ("Ended", 2),
+        ("Updated", 2),
+        ("Ended", 3),
     ]
 
 

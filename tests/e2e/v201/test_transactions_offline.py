@@ -10,6 +10,7 @@ import pytest
 from bench.csms import v201_tx
 from bench.csms.server import CentralSystem
 from bench.ocpp.errors import ErrorKind, OcppError
+from bench.ocpp.session import NoReply
 from tests.e2e.conftest import ev, kill, wait_until
 from tests.e2e.v201.conftest import Cp201Factory, request
 
@@ -112,6 +113,50 @@ async def test_a_refused_event_is_retried_then_discarded(
     assert [e["seqNo"] for e in sent[:3]] == [0, 0, 0]
     assert refusals["left"] == 7  # exactly MessageAttempts transmissions of seqNo 0
     assert sent[3]["seqNo"] == 1
+
+
+@pytest.mark.allow_errors  # the station logs the event it gives up on
+async def test_an_unanswered_event_is_tried_again_once_the_message_timeout_has_passed(
+    make_csms: Any, make_cp201: Cp201Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E13.FR.02 with OCPPCommCtrlr.MessageTimeout[Default]: a TransactionEvent the CSMS
+    leaves unanswered is sent again after the configured message timeout (1 s here),
+    not after the station's built-in 30 s."""
+    original = v201_tx.handlers
+    ignored = {"left": 1}
+
+    def silent_once(ctx: Any) -> dict[str, Any]:
+        table = original(ctx)
+        real = table["TransactionEvent"]
+
+        async def transaction_event(p: dict[str, Any]) -> dict[str, Any]:
+            if p["seqNo"] == 0 and ignored["left"] > 0:
+                ignored["left"] -= 1
+                raise NoReply
+            return await real(p)
+
+        return {**table, "TransactionEvent": transaction_event}
+
+    monkeypatch.setattr(v201_tx, "handlers", silent_once)
+    central = await make_csms()
+    cp = await make_cp201(
+        central.url,
+        "OF5",
+        call_timeout=30.0,  # the station's built-in wait, which the variable replaces
+        variables={
+            **QUIET,
+            "OCPPCommCtrlr.MessageTimeout[Default]": "1",
+            "OCPPCommCtrlr.MessageAttempts[TransactionEvent]": "3",
+            "OCPPCommCtrlr.MessageAttemptInterval[TransactionEvent]": "1",
+        },
+    )
+    cp.station.connector(1).plug_in(ev())
+    cp.present_id("TAG1")
+    await wait_until(
+        lambda: [e["seqNo"] for e in events(cp)][:2] == [0, 0],
+        timeout=10.0,
+        what="the unanswered Started event sent again",
+    )
 
 
 async def test_a_transaction_left_open_by_a_crash_ends_with_power_loss(
