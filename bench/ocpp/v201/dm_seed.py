@@ -97,7 +97,8 @@ CONTROLLERS: dict[tuple[str, str, str | None], Seed] = {
         RO, "HTTP,HTTPS", values=("FTP", "FTPS", "HTTP", "HTTPS", "SFTP")
     ),
     ("OCPPCommCtrlr", "HeartbeatInterval", None): _s(RW, "300", min=1),
-    ("OCPPCommCtrlr", "MessageTimeout", "Default"): _s(RW, "30", min=1),
+    # Part 2 §2.1.3: ReadOnly; a NetworkConnectionProfile's messageTimeout sets it (TC_B_39_CS).
+    ("OCPPCommCtrlr", "MessageTimeout", "Default"): _s(RO, "30", min=1),
     ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"): _s(RW, "60", min=0),
     ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"): _s(RW, "3", min=0),
     # The new priority is used on the next connect, hence RebootRequired (B10).
