@@ -1,0 +1,54 @@
+"""2.0.1 block B (Provisioning) charging-station cases against the bench's own station.
+
+Every case passes, or is not applicable for the reason stated: an optional feature
+(part 5) the bench's own ac-11kw station does not have.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.conformance.results import Verdict
+from tests.conformance.charger.conftest import ChargerRunner
+
+# Optional features (part 5 §3.1) the bench's own station has.
+OWN_FEATURES = frozenset({"C-13", "C-47", "C-56"})
+
+PASSING = [
+    "TC_B_01_CS",
+    "TC_B_02_CS",
+    "TC_B_03_CS",
+    "TC_B_30_CS",
+    "TC_B_06_CS",
+    "TC_B_07_CS",
+    "TC_B_32_CS",
+    "TC_B_33_CS",
+    "TC_B_34_CS",
+    "TC_B_09_CS",
+    "TC_B_10_CS",
+    "TC_B_35_CS",
+    "TC_B_36_CS",
+    "TC_B_37_CS",
+    "TC_B_11_CS",
+    "TC_B_39_CS",
+]
+
+# Case id -> the words the not-applicable reason must hold.
+NOT_APPLICABLE: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("case_id", PASSING)
+async def test_a_provisioning_case_passes_against_the_benchs_own_station(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id, features=OWN_FEATURES)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+@pytest.mark.parametrize("case_id", sorted(NOT_APPLICABLE))
+async def test_a_provisioning_case_the_own_station_cannot_have_is_not_applicable(
+    charger_runner: ChargerRunner, case_id: str
+) -> None:
+    result = await charger_runner(case_id, features=OWN_FEATURES)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert NOT_APPLICABLE[case_id] in result.reason
