@@ -41,6 +41,14 @@ PASSING = [
     "TC_B_54_CS",
     "TC_B_55_CS",
     "TC_B_56_CS",
+    "TC_B_20_CS",
+    "TC_B_21_CS",
+    "TC_B_22_CS",
+    "TC_B_23_CS",
+    "TC_B_24_CS",
+    "TC_B_25_CS",
+    "TC_B_26_CS",
+    "TC_B_27_CS",
 ]
 
 # Case id -> the words the not-applicable reason must hold.
@@ -49,6 +57,11 @@ NOT_APPLICABLE = {
     "TC_B_15_CS": "supports the optional SummaryInventory report (C-56)",
     # The station supports every componentCriteria; none is configured as unsupported.
     "TC_B_19_CS": "no <Configured Unsupported componentCriteria>",
+    # Part 5: only for a station without Reset per EVSE (NOT C-13); this one has it.
+    "TC_B_28_CS": "supports Reset per EVSE (C-13)",
+    "TC_B_29_CS": "supports Reset per EVSE (C-13)",
+    # ac-11kw has one EVSE; the dual station runs the case below.
+    "TC_B_41_CS": "the station has 1 EVSE",
 }
 
 
@@ -67,3 +80,11 @@ async def test_a_provisioning_case_the_own_station_cannot_have_is_not_applicable
     result = await charger_runner(case_id, features=OWN_FEATURES)
     assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
     assert NOT_APPLICABLE[case_id] in result.reason
+
+
+async def test_a_reset_on_idle_waits_for_both_transactions_of_a_two_evse_station(
+    charger_runner: ChargerRunner,
+) -> None:
+    """TC_B_41_CS (B12.FR.01): Scheduled, and the reset only after the second one ends."""
+    result = await charger_runner("TC_B_41_CS", template="ac-22kw-dual", features=OWN_FEATURES)
+    assert result.verdict is Verdict.PASS, result.reason
