@@ -43,10 +43,11 @@ CaseAnswer = Callable[[dict[str, Any]], "dict[str, Any] | Reply"]
 @dataclass(frozen=True, slots=True)
 class LinkEvent:
     at: float  # loop time
-    kind: str  # "connected" | "disconnected"
+    kind: str  # "connected" | "disconnected" | "refused"
     subprotocol: str = ""
     security_profile: int = 0  # of the connection (0: plain, 1: Basic, 2: TLS+Basic, 3: mTLS)
     password: str | None = None  # the Basic auth password the station sent, if any
+    path: str = ""  # the URL path the station connected to (which network profile it used)
 
 
 class Discard:
@@ -88,6 +89,9 @@ class CsmsEndpoint:
         self.changed = Flag()  # set on every link event
         self.session: OcppSession | None = None
         self.boot_info: dict[str, Any] = {}  # the station's last BootNotification
+        # A case that must not accept the station's next connection attempts ("the OCTT
+        # does not accept a reconnect"): how many more to refuse (each one a "refused" event).
+        self.refuse_connections = 0
         self._link: Any = None
         self._server: OcppServer | None = None
         self._pending_password: dict[str, str] = {}
@@ -137,6 +141,10 @@ class CsmsEndpoint:
     def _admit(self, station_id: str, profile: int) -> str | None:
         if station_id != self.dut_id:
             return f"{station_id} is not the station under test ({self.dut_id})"
+        if self.refuse_connections > 0:
+            self.refuse_connections -= 1
+            self._event(LinkEvent(_now(), "refused", security_profile=profile))
+            return "the case does not accept this connection attempt"
         return None
 
     def _check_password(self, station_id: str, password: str) -> bool:
@@ -165,7 +173,7 @@ class CsmsEndpoint:
         secure = self.ssl_context is not None
         password = self._pending_password.pop(station_id, None)
         profile = _profile(secure, password is not None, _client_cert(link))
-        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password))
+        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password, _path(link)))
         try:
             await session.serve()
         finally:
@@ -252,6 +260,12 @@ class CsmsEndpoint:
 
 def _now() -> float:
     return asyncio.get_running_loop().time()
+
+
+def _path(link: Any) -> str:
+    conn = getattr(link, "_conn", None)
+    request = getattr(conn, "request", None)
+    return str(getattr(request, "path", "") or "")
 
 
 def _client_cert(link: Any) -> bool:
