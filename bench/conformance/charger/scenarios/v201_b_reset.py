@@ -6,6 +6,7 @@ connector's state depends on what the case left there (an EV, Unavailable, Reser
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.conformance.charger import states201 as v201
@@ -13,12 +14,11 @@ from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
 from bench.conformance.charger.states_provisioning import (
     all_connectors_reported,
-    charging_on,
     configured,
-    end_session,
     new_request_id,
     station_connectors,
 )
+from bench.conformance.charger.states_sessions import charging_on, end_session
 from bench.conformance.expect import absent, one_of
 
 TX_PHYSICAL = ("present_token", "plug_in", "unplug")
@@ -178,8 +178,6 @@ async def reset_keeps_reserved(ctx: ChargerRun) -> None:
 
 
 def _in_an_hour() -> str:
-    from datetime import UTC, datetime, timedelta
-
     later = datetime.now(UTC) + timedelta(hours=1)
     return later.isoformat(timespec="seconds").replace("+00:00", "Z")
 

@@ -25,7 +25,8 @@ from bench.conformance.charger.states_metering import (
     meter_value_requests,
     tx_events,
 )
-from bench.conformance.charger.states_provisioning import end_session, get_one
+from bench.conformance.charger.states_provisioning import get_one
+from bench.conformance.charger.states_sessions import end_session
 from bench.conformance.expect import present
 
 ALIGNED = "AlignedDataCtrlr"
