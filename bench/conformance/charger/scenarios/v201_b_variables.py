@@ -15,7 +15,9 @@ from bench.conformance.charger.scenarios import scenario
 from bench.conformance.charger.states_provisioning import (
     check_result,
     find_result,
+    full_inventory,
     get_one,
+    reported,
     set_one,
     var_item,
 )
@@ -250,9 +252,7 @@ async def _characteristics(
     ctx: ChargerRun, component: str, variable: str
 ) -> tuple[str | None, str | None]:
     """dataType and mutability of a variable the station has (None, None when it has
-    not), from a GetReport-free source: the FullInventory."""
-    from bench.conformance.charger.states_provisioning import full_inventory, reported
-
+    not), from its FullInventory (a Core report; GetReport is Advanced Device Management)."""
     data = reported(await full_inventory(ctx), component, variable)
     if not data:
         return None, None
