@@ -26,9 +26,23 @@ from bench.conformance.expect import one_of
 COMM = "OCPPCommCtrlr"
 AUTH = "AuthCtrlr"
 OFFLINE = "OfflineThreshold"
-# Part 6 and part 2's table say "LocalAuthorizationOffline"; the machine-readable
-# appendix (dm_components_vars.csv), which OCPP 2.1 kept, names it LocalAuthorizeOffline.
-LOCAL_OFFLINE = "LocalAuthorizeOffline"
+# Part 6 and part 2's table name it "LocalAuthorizationOffline"; the machine-readable
+# appendix (dm_components_vars.csv), which OCPP 2.1 kept, "LocalAuthorizeOffline".
+# A station has one of them: the case uses the one it has.
+LOCAL_OFFLINE_NAMES = ("LocalAuthorizeOffline", "LocalAuthorizationOffline")
+
+
+async def local_offline(ctx: ChargerRun) -> str:
+    """The name the station gives AuthCtrlr's offline authorization switch."""
+    reply = await ctx.request(
+        "GetVariables",
+        {"getVariableData": [var_item(AUTH, name) for name in LOCAL_OFFLINE_NAMES]},
+        step=None,
+    )
+    for result in reply.get("getVariableResult") or []:
+        if result.get("attributeStatus") == "Accepted":
+            return str((result.get("variable") or {}).get("name"))
+    return LOCAL_OFFLINE_NAMES[0]
 
 
 @scenario("TC_B_06_CS")
@@ -50,19 +64,20 @@ async def get_single(ctx: ChargerRun) -> None:
 
 @scenario("TC_B_07_CS")
 async def get_multiple(ctx: ChargerRun) -> None:
-    await v201.configure(ctx, {f"{COMM}/{OFFLINE}": "300", f"{AUTH}/{LOCAL_OFFLINE}": "true"})
+    local = await local_offline(ctx)
+    await v201.configure(ctx, {f"{COMM}/{OFFLINE}": "300", f"{AUTH}/{local}": "true"})
     reply = await ctx.request(
         "GetVariables",
         {
             "getVariableData": [
                 var_item(COMM, OFFLINE, attribute="Actual"),
-                var_item(AUTH, LOCAL_OFFLINE, attribute="Actual"),
+                var_item(AUTH, local, attribute="Actual"),
             ]
         },
         step=1,
     )
     results = reply.get("getVariableResult") or []
-    for component, variable, value in ((COMM, OFFLINE, "300"), (AUTH, LOCAL_OFFLINE, "true")):
+    for component, variable, value in ((COMM, OFFLINE, "300"), (AUTH, local, "true")):
         result = find_result(results, component, variable) or {}
         check_result(
             ctx,
@@ -140,18 +155,19 @@ async def set_single(ctx: ChargerRun) -> None:
 
 @scenario("TC_B_10_CS")
 async def set_multiple(ctx: ChargerRun) -> None:
+    local = await local_offline(ctx)
     reply = await ctx.request(
         "SetVariables",
         {
             "setVariableData": [
                 var_item(COMM, OFFLINE, value="300", attribute="Actual"),
-                var_item(AUTH, LOCAL_OFFLINE, value="true", attribute="Actual"),
+                var_item(AUTH, local, value="true", attribute="Actual"),
             ]
         },
         step=1,
     )
     results = reply.get("setVariableResult") or []
-    for component, variable in ((COMM, OFFLINE), (AUTH, LOCAL_OFFLINE)):
+    for component, variable in ((COMM, OFFLINE), (AUTH, local)):
         check_result(
             ctx,
             2,
