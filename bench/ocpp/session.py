@@ -290,9 +290,11 @@ class OcppSession:
             await self._on_call(frame[1], frame[2], frame[3], text)
         elif kind == CALLRESULT and len(frame) == 3:
             self._on_result(frame[1], frame[2], text)
+            await self._let_caller_act()
         elif kind == CALLERROR and len(frame) in (4, 5):
             details = frame[4] if len(frame) == 5 else {}
             self._on_error(frame[1], frame[2], frame[3], details, text)
+            await self._let_caller_act()
         elif kind in (CALL, CALLRESULT, CALLERROR):
             await self._reject_malformed(text, "wrong number of elements", frame)
         else:
@@ -518,6 +520,14 @@ class OcppSession:
             raw=raw,
         )
         pending.future.set_result(payload)
+
+    @staticmethod
+    async def _let_caller_act() -> None:
+        """Frames are handled in the order they arrive: the caller of the request this
+        reply answers runs on before the next frame (a request right behind it) is
+        handled. B03.FR.08: a station Rejected by a BootNotificationResponse refuses the
+        request that follows it."""
+        await asyncio.sleep(0)
 
     def _on_error(self, msg_id: str, code: Any, description: Any, details: Any, raw: str) -> None:
         pending = self._pending

@@ -214,6 +214,14 @@ def test_set_of_a_read_only_variable_is_rejected(model: DeviceModel) -> None:
     assert model.get("SecurityCtrlr", "SecurityProfile") == (GetStatus.ACCEPTED, "1")
 
 
+def test_the_default_message_timeout_is_read_only(model: DeviceModel) -> None:
+    """Part 2 §2.1.3 DefaultMessageTimeout: OCPPCommCtrlr.MessageTimeout[Default] is
+    ReadOnly (set through SetNetworkProfile's messageTimeout); B05.FR.09, TC_B_39_CS."""
+    timeout = VariableKey("MessageTimeout", "Default")
+    assert model.set("OCPPCommCtrlr", timeout, "45") == SetStatus.REJECTED
+    assert model.get("OCPPCommCtrlr", timeout) == (GetStatus.ACCEPTED, "30")
+
+
 def test_set_of_a_variable_applied_at_reboot_answers_reboot_required(model: DeviceModel) -> None:
     """B05 / SetVariableStatusEnumType: RebootRequired, and the value is kept for the reboot."""
     status = model.set("OCPPCommCtrlr", "NetworkConfigurationPriority", "2,1")

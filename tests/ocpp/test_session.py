@@ -226,3 +226,42 @@ async def test_a_call_sent_unchecked_on_purpose_goes_out_and_is_logged_with_its_
     assert "data.type must be one of" in (sent.error or "")
     call.cancel()
     await asyncio.gather(call, return_exceptions=True)
+
+
+async def test_a_reply_is_acted_on_before_a_request_right_behind_it_is_handled():
+    """OCPP-J frames are handled in the order they arrive: the caller sees its reply
+    before the next request is handled. B03.FR.08 (TC_B_30_CS): a request right behind
+    the BootNotificationResponse Rejected gets CALLERROR SecurityError."""
+    raw, served = memory_pair()
+
+    async def get_variables(payload):
+        item = payload["getVariableData"][0]
+        return {"getVariableResult": [{"attributeStatus": "Accepted", **item}]}
+
+    session = OcppSession(
+        served, version="2.0.1", station_id="CS1", handlers={"GetVariables": get_variables}
+    )
+    session.refuse_unanswered = True
+    loop = asyncio.get_running_loop()
+    serving = loop.create_task(session.serve())
+
+    async def boot():
+        boot_payload = {"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}}
+        conf = await session.call("BootNotification", boot_payload)
+        session.answer_calls = conf["status"] != "Rejected"
+
+    booting = loop.create_task(boot())
+    sent = json.loads(await asyncio.wait_for(raw.recv(), 5))
+    rejected = {"status": "Rejected", "currentTime": "2026-01-01T00:00:00Z", "interval": 10}
+    request = {
+        "getVariableData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+        ]
+    }
+    await raw.send(json.dumps([3, sent[1], rejected]))
+    await raw.send(json.dumps([2, "c1", "GetVariables", request]))
+    reply = json.loads(await asyncio.wait_for(raw.recv(), 5))
+    await asyncio.wait_for(booting, 5)
+    assert reply[:3] == [4, "c1", "SecurityError"]
+    await raw.close()
+    await asyncio.wait_for(serving, 5)

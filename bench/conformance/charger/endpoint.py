@@ -47,7 +47,7 @@ CaseAnswer = Callable[
 @dataclass(frozen=True, slots=True)
 class LinkEvent:
     at: float  # loop time
-    kind: str  # "connected" | "disconnected"
+    kind: str  # "connected" | "disconnected" | "refused"
     subprotocol: str = ""
     security_profile: int = 0  # of the connection (0: plain, 1: Basic, 2: TLS+Basic, 3: mTLS)
     password: str | None = None  # the Basic auth password the station sent, if any
@@ -57,6 +57,7 @@ class LinkEvent:
     cipher: str = ""
     offered_ciphers: tuple[str, ...] = ()
     client_certificate: bytes | None = None
+    path: str = ""  # the URL path the station connected to (which network profile it used)
 
 
 class Discard:
@@ -103,6 +104,9 @@ class CsmsEndpoint:
         # Set while a case keeps the station offline ("the OCTT closes the WebSocket
         # connection AND does not accept a reconnect"): why connections are refused.
         self.refusing: str | None = None
+        # A case that must not accept the station's next connection attempts ("the OCTT
+        # does not accept a reconnect"): how many more to refuse (each one a "refused" event).
+        self.refuse_connections = 0
         self._link: Any = None
         self._server: OcppServer | None = None
         self._pending_password: dict[str, str] = {}
@@ -154,7 +158,11 @@ class CsmsEndpoint:
             return self.refusing
         if station_id != self.dut_id:
             return f"{station_id} is not the station under test ({self.dut_id})"
-        return self.refusing
+        if self.refuse_connections > 0:
+            self.refuse_connections -= 1
+            self._event(LinkEvent(_now(), "refused", security_profile=profile))
+            return "the case does not accept this connection attempt"
+        return None
 
     def _check_password(self, station_id: str, password: str) -> bool:
         ok = self.password is not None and hmac.compare_digest(
@@ -184,7 +192,9 @@ class CsmsEndpoint:
         password = self._pending_password.pop(station_id, None)
         profile = _profile(secure, password is not None, _client_cert(link))
         tls = _tls_details(link)
-        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password, *tls))
+        self._event(
+            LinkEvent(_now(), "connected", subprotocol, profile, password, *tls, path=_path(link))
+        )
         try:
             await session.serve()
         finally:
@@ -277,6 +287,12 @@ class CsmsEndpoint:
 
 def _now() -> float:
     return asyncio.get_running_loop().time()
+
+
+def _path(link: Any) -> str:
+    conn = getattr(link, "_conn", None)
+    request = getattr(conn, "request", None)
+    return str(getattr(request, "path", "") or "")
 
 
 def _ssl_object(link: Any) -> Any:

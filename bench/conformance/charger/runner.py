@@ -76,6 +76,7 @@ async def run_charger_case(
     finally:
         endpoint.overrides.clear()
         endpoint.refusing = None
+        endpoint.refuse_connections = 0
         try:
             await ctx._end_background()
             await dut.after_case(case.id)

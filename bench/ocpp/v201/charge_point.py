@@ -20,6 +20,7 @@ from typing import Any
 from bench.kernel.frames import FrameSink
 from bench.model.changes import ConnectorChanged
 from bench.model.clock import wait_for
+from bench.model.rng import LightRandom
 from bench.model.station import Station
 from bench.ocpp.api import RebootKind
 from bench.ocpp.charge_point_base import (
@@ -42,6 +43,7 @@ from bench.ocpp.v201.local_list import LocalList201
 from bench.ocpp.v201.monitoring import Monitoring
 from bench.ocpp.v201.pnc import PlugAndCharge
 from bench.ocpp.v201.provisioning import Provisioning
+from bench.ocpp.v201.reconnect import RetryBackOff
 from bench.ocpp.v201.reservation import Reservations
 from bench.ocpp.v201.security import Security
 from bench.ocpp.v201.smart_charging import SmartCharging
@@ -130,6 +132,7 @@ class ChargePoint201(Api201):
 
     version = "2.0.1"
     __slots__ = (
+        "_offline_since",
         "_physics_hooks",
         "_security_events",
         "auth",
@@ -166,6 +169,7 @@ class ChargePoint201(Api201):
         # Where a full database is reported (MemoryExhaustion): nowhere until the security
         # block exists; a fault while the blocks are being built goes unreported.
         self._security_events: Security | None = None
+        self._offline_since: float | None = None  # when the link went down (B04)
         super().__init__(
             station,
             link_config,
@@ -185,6 +189,8 @@ class ChargePoint201(Api201):
             saved=store.load(self._store_id),
         )
         self.boot_reason = "PowerUp"
+        if backoff is None:  # part 4 §5.3: the OCPPCommCtrlr RetryBackOff* variables
+            self._backoff = RetryBackOff(self, LightRandom(station.id))  # type: ignore[assignment]
         self._build_blocks()
         self._physics_hooks = _hooked(self.blocks, "on_physics")  # shared tuple, one per layout
         self.session.handlers = HandlerTable(self.blocks)
@@ -415,8 +421,19 @@ class ChargePoint201(Api201):
         self.security.on_connected()
 
     def _on_link_down(self) -> None:
+        self._offline_since = self.clock.monotonic()
         for block in self.blocks:
             block.on_link_down()
+
+    async def _after_connect(self) -> None:
+        # B04.FR.01: back after more than OfflineThreshold seconds, every connector's
+        # status is sent again; after less (B04.FR.02) only the ones that changed.
+        since, self._offline_since = self._offline_since, None
+        if since is not None and self.registration == "Accepted":
+            threshold = self.number("OCPPCommCtrlr", "OfflineThreshold")
+            if self.clock.monotonic() - since > threshold:
+                self._reported.clear()
+        await super()._after_connect()
 
     def _on_link_accepted(self) -> None:
         for block in self.blocks:

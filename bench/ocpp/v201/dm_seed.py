@@ -97,7 +97,8 @@ CONTROLLERS: dict[tuple[str, str, str | None], Seed] = {
         RO, "HTTP,HTTPS", values=("FTP", "FTPS", "HTTP", "HTTPS", "SFTP")
     ),
     ("OCPPCommCtrlr", "HeartbeatInterval", None): _s(RW, "300", min=1),
-    ("OCPPCommCtrlr", "MessageTimeout", "Default"): _s(RW, "30", min=1),
+    # Part 2 §2.1.3: ReadOnly; a NetworkConnectionProfile's messageTimeout sets it (TC_B_39_CS).
+    ("OCPPCommCtrlr", "MessageTimeout", "Default"): _s(RO, "30", min=1),
     ("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent"): _s(RW, "60", min=0),
     ("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent"): _s(RW, "3", min=0),
     # The new priority is used on the next connect, hence RebootRequired (B10).
@@ -106,9 +107,10 @@ CONTROLLERS: dict[tuple[str, str, str | None], Seed] = {
     ("OCPPCommCtrlr", "OfflineThreshold", None): _s(RW, "600", min=0),
     ("OCPPCommCtrlr", "QueueAllMessages", None): _s(RW, "false"),
     ("OCPPCommCtrlr", "ResetRetries", None): _s(RW, "2", min=0),
-    ("OCPPCommCtrlr", "RetryBackOffRandomRange", None): _s(RW, "10", min=0),
-    ("OCPPCommCtrlr", "RetryBackOffRepeatTimes", None): _s(RW, "3", min=0),
-    ("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None): _s(RW, "5", min=0),
+    # Part 4 §5.3 reconnecting (``reconnect``): 1-3 s at first, doubled up to 32-34 s.
+    ("OCPPCommCtrlr", "RetryBackOffRandomRange", None): _s(RW, "2", min=0),
+    ("OCPPCommCtrlr", "RetryBackOffRepeatTimes", None): _s(RW, "5", min=0),
+    ("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None): _s(RW, "1", min=0),
     ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", None): _s(RW, "true"),
     ("OCPPCommCtrlr", "WebSocketPingInterval", None): _s(RW, "30", min=0),
     # SecurityCtrlr (A00-A05)

@@ -7,7 +7,7 @@ import pytest
 from bench.csms.server import CentralSystem
 from bench.ocpp.errors import CallError
 from tests.e2e.conftest import wait_until
-from tests.e2e.v201.conftest import Cp201Factory
+from tests.e2e.v201.conftest import Cp201Factory, request
 
 TOKEN = {"idToken": "TAG1", "type": "ISO14443"}
 
@@ -61,3 +61,48 @@ async def test_a_pending_station_rejects_remote_start_and_stop(
     )
     assert answered["getVariableResult"][0]["attributeStatus"] == "Accepted"
     assert cp.transactions.transaction_ids() == []
+
+
+def _status_evses(cp, since: int) -> list[int]:
+    return [p["evseId"] for p in request(cp, "StatusNotification")[since:]]
+
+
+async def test_back_after_more_than_the_offline_threshold_every_connector_is_reported(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """B04.FR.01 (TC_B_51_CS): offline longer than OfflineThreshold, the station sends a
+    StatusNotification for all its connectors when it is back, changed or not."""
+    cp = await make_cp201(
+        csms.url, "OFF1", template="ac-22kw-dual", variables={"OCPPCommCtrlr.OfflineThreshold": "0"}
+    )
+    await wait_until(lambda: len(_status_evses(cp, 0)) >= 2, what="the boot's statuses")
+    before = len(request(cp, "StatusNotification"))
+    cp.cut_network()
+    await wait_until(lambda: not cp.accepted, what="the station offline")
+    cp.restore_network()
+    await wait_until(
+        lambda: len(_status_evses(cp, before)) >= 2, what="statuses after the reconnect"
+    )
+    assert sorted(_status_evses(cp, before)) == [1, 2]
+
+
+async def test_back_within_the_offline_threshold_only_changed_connectors_are_reported(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """B04.FR.02 (TC_B_52_CS): offline shorter than OfflineThreshold, only the connector
+    whose status changed meanwhile is reported (EVSE 2 here; EVSE 1 is reported first
+    when all are, so its absence is seen once EVSE 2's report is in)."""
+    cp = await make_cp201(
+        csms.url,
+        "OFF2",
+        template="ac-22kw-dual",
+        variables={"OCPPCommCtrlr.OfflineThreshold": "86400"},
+    )
+    await wait_until(lambda: len(_status_evses(cp, 0)) >= 2, what="the boot's statuses")
+    before = len(request(cp, "StatusNotification"))
+    cp.cut_network()
+    await wait_until(lambda: not cp.accepted, what="the station offline")
+    cp.plug_in(2, "family-ev")
+    cp.restore_network()
+    await wait_until(lambda: 2 in _status_evses(cp, before), what="EVSE 2's status")
+    assert _status_evses(cp, before) == [2]
