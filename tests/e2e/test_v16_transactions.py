@@ -124,7 +124,7 @@ async def test_unplugging_at_the_ev_stops_with_ev_disconnected_when_configured(
     await status_sent(csms, "Available")
 
 
-async def test_unplugging_at_the_ev_only_suspends_when_not_configured_to_stop(
+async def test_unplugging_at_the_ev_only_suspends_saying_why_when_not_configured_to_stop(
     csms, make_cp
 ) -> None:
     """1.6 §9.1.28 StopTransactionOnEVSideDisconnect=false: the transaction stays open."""
@@ -132,7 +132,8 @@ async def test_unplugging_at_the_ev_only_suspends_when_not_configured_to_stop(
     tx_id = await start_charging(cp, csms)
     connector = cp.station.connector(1)
     connector.unplug()
-    await status_sent(csms, "SuspendedEV")
+    suspended = await status_sent(csms, "SuspendedEV")
+    assert suspended["info"] == "EV side disconnected"  # OCTT TC_005_3_CS
     assert connector.transaction is not None
     assert connector.transaction.protocol_id == tx_id
     connector.plug_in(ev())
@@ -346,3 +347,20 @@ async def test_stop_transaction_carries_clock_aligned_data_per_stop_txn_aligned_
     stop = await stopped(csms)
     contexts = {sv["context"] for mv in stop["transactionData"] for sv in mv["sampledValue"]}
     assert contexts == {"Sample.Clock"}
+
+
+async def test_an_authorized_tag_starts_nothing_on_a_connector_whose_lock_fails(
+    csms, make_cp
+) -> None:
+    """1.6 §7.6 ConnectorLockFailure (OCTT TC_024_CS): the plug cannot be locked, the
+    connector is Faulted and the authorized idTag starts no transaction."""
+    cp = await make_cp(csms.url)
+    cp.present_id("TAG1")
+    await status_sent(csms, "Preparing")
+    connector = cp.station.connector(1)
+    connector.raise_fault("connector_lock_failure")
+    connector.plug_in(ev())
+    faulted = await status_sent(csms, "Faulted")
+    assert faulted["errorCode"] == "ConnectorLockFailure"
+    assert connector.transaction is None
+    assert sent(cp, "CALL", "StartTransaction") == []

@@ -181,6 +181,12 @@ def _plug_in(cp: ChargePointApi, params: dict[str, Any]) -> None:
     cp.plug_in(int(params.get("connector_id", 1)), str(params.get("ev_template", "family-ev")))
 
 
+def _plug_in_halfway(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    # A half-inserted plug: the connector lock cannot engage (a lock failure), then the EV.
+    cp.raise_fault(int(params.get("connector_id", 1)), "connector_lock_failure")
+    _plug_in(cp, params)
+
+
 def _unplug(cp: ChargePointApi, params: dict[str, Any]) -> None:
     cp.unplug(int(params.get("connector_id", 1)))
 
@@ -235,6 +241,7 @@ ACTIONS: dict[str, Action] = {
     "power_restore": _power_restore,
     "reboot": _reboot,
     "plug_in": _plug_in,
+    "plug_in_halfway": _plug_in_halfway,
     "unplug": _unplug,
     "present_token": _present,
     "raise_fault": _fault,

@@ -23,6 +23,9 @@ class StatusReport:
     info: str | None = None
 
 
+EV_SIDE_DISCONNECTED = "EV side disconnected"
+
+
 def connector_status(connector: Connector, *, authorized_waiting: bool = False) -> StatusReport:
     """The status a StatusNotification.req for ``connector`` reports.
 
@@ -36,6 +39,10 @@ def connector_status(connector: Connector, *, authorized_waiting: bool = False) 
         if fault.stops_charging:
             return StatusReport("Faulted", error_code, vendor, info[:50] if info else None)
     status = _operational_status(connector, authorized_waiting)
+    if info is None and connector.transaction is not None and not connector.plugged:
+        # The transaction goes on with the EV side unplugged (StopTransactionOnEVSideDisconnect
+        # false, 1.6 §9.1.33): the info field says why it is suspended (OCTT TC_005_3_CS).
+        info = EV_SIDE_DISCONNECTED
     return StatusReport(status, error_code, vendor, info[:50] if info else None)
 
 

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
+# The verdict on an idTag the station did not authorize: it could start or stop nothing.
+IGNORED = "Ignored"
 
 
 class Transactions:
@@ -159,6 +161,13 @@ class Transactions:
             if tx is not None and tx.id_tag == id_tag:
                 self.stop(connector, "Local", id_tag=id_tag)
                 return
+        if not self._authorizing_helps(station):
+            # 1.6 §3.10: only the starting idTag, or one of its group, stops a session.
+            # With every connector busy and no running session in a group, another
+            # idTag can neither start nor stop one: no Authorize.req (OCTT TC_068_CS).
+            log.info("%s: idTag %s can start or stop nothing here", station.id, id_tag)
+            self._events.emit(AuthorizationResult(id_tag, IGNORED, None))
+            return
         info = await self._authorizer.authorize(id_tag)
         status = info.get("status", "Invalid")
         target = self.pick_connector(connector_id, id_tag, info.get("parentIdTag"))
@@ -178,6 +187,14 @@ class Transactions:
             log.info("%s: no connector free for %s", station.id, id_tag)
             return
         self.begin_or_wait(target, id_tag, parent_id_tag=parent)
+
+    def _authorizing_helps(self, station: Any) -> bool:
+        """Could an idTag other than a running session's start or stop anything?"""
+        return any(
+            (c.transaction is not None and c.transaction.parent_id_tag)
+            or self.can_start(c, restart=True)
+            for c in station.connectors
+        )
 
     def pick_connector(
         self, connector_id: int | None, id_tag: str | None = None, parent_id_tag: str | None = None
@@ -279,6 +296,11 @@ class Transactions:
             self._link.status_may_have_changed()
 
     def _on_plugged(self, connector: Connector) -> None:
+        if connector.id in self._waiting and not self.can_start(connector, restart=True):
+            # A faulted connector (a lock that cannot engage: ConnectorLockFailure, 1.6
+            # §7.6) starts nothing; the authorization waits on until the connection
+            # timeout (OCTT TC_024_CS).
+            return
         id_tag = self._waiting.pop(connector.id, None)
         self._tasks.cancel_timer(f"conn-timeout-{connector.id}")
         if id_tag is not None and connector.transaction is None:
