@@ -45,7 +45,13 @@ from bench.ocpp.v16.reservation import Reservations
 from bench.ocpp.v16.security import EVENTS, Security
 from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.ocpp.v16.smart_charging import SmartCharging
-from bench.ocpp.v16.status import StatusReport, connector_status, station_status, status_payload
+from bench.ocpp.v16.status import (
+    STATION_OPERATIVE,
+    StatusReport,
+    connector_status,
+    station_status,
+    status_payload,
+)
 from bench.ocpp.v16.transactions import Transactions
 from bench.ocpp.v16.trigger import RemoteTrigger
 from bench.store.config import ConfigStore
@@ -320,7 +326,8 @@ class ChargePoint16(Api16):
     # ------------------------------------------------------------ statuses
     def status_of(self, connector_id: int) -> StatusReport:
         if connector_id == 0:
-            return station_status(self.station)
+            operative = self.state.get(self.station.id, STATION_OPERATIVE)
+            return station_status(self.station, operative=operative is not False)
         connector = self.station.connector(connector_id)
         waiting = self.transactions.is_waiting_for_cable(connector_id)
         return connector_status(connector, authorized_waiting=waiting)

@@ -86,12 +86,18 @@ def status_payload(report: StatusReport, connector_id: int, timestamp: str) -> d
     return payload
 
 
-def station_status(station: Station) -> StatusReport:
-    """Status of connector 0, the Charge Point as a whole (1.6 §4.9)."""
+# The state-store name of the Charge Point's own availability (ChangeAvailability of
+# connectorId 0, 1.6 §5.2), kept across reboots like the connectors'.
+STATION_OPERATIVE = "operative_0"
+
+
+def station_status(station: Station, *, operative: bool = True) -> StatusReport:
+    """Status of connector 0, the Charge Point as a whole (1.6 §4.9): Unavailable when
+    the Charge Point itself was made Inoperative (not when its connectors were)."""
     fault = station.fault
     if fault is not None and fault.stops_charging:
         return StatusReport("Faulted", fault.error_code, fault.vendor_error_code)
-    if all(not c.operative for c in station.connectors):
+    if not operative:
         return StatusReport("Unavailable")
     if fault is not None:
         return StatusReport("Available", fault.error_code, fault.vendor_error_code)
