@@ -276,15 +276,11 @@ async def id_tag_cached(ctx: ChargerRun, token: str | None = None) -> None:
     """Memory state IdTagCached (Table 112): AuthorizationCacheEnabled true, a
     Charging session with the idTag stopped by it and the cable unplugged."""
     tag = token or ctx.valid_token
+    actions = ("Authorize", "StartTransaction", "StopTransaction")
     if tag != ctx.valid_token:
         # The bench accepts this idTag for the session that puts it in the cache.
-        def accept(p: dict[str, Any]) -> dict[str, Any]:
-            reply = ctx.default_answer("Authorize", p)
-            if p.get("idTag") == tag:
-                reply["idTagInfo"] = {"status": "Accepted"}
-            return reply
-
-        ctx.answer("Authorize", accept)
+        for action in actions:
+            ctx.answer(action, _accepting(ctx, action, tag))
     await configure(ctx, {"AuthorizationCacheEnabled": "true"})
     remote = await authorize_remote(ctx, step=1)
     since = ctx.mark()
@@ -306,7 +302,18 @@ async def id_tag_cached(ctx: ChargerRun, token: str | None = None) -> None:
     await physical.unplug(ctx)
     await status(ctx, "Available", since=since, step=5)
     if tag != ctx.valid_token:
-        ctx.endpoint.overrides.pop("Authorize", None)
+        for action in actions:
+            ctx.endpoint.overrides.pop(action, None)
+
+
+def _accepting(ctx: ChargerRun, action: str, tag: str) -> Any:
+    def reply(p: dict[str, Any]) -> dict[str, Any]:
+        answer = ctx.default_answer(action, p)
+        if p.get("idTag") == tag:
+            answer["idTagInfo"] = {"status": "Accepted"}
+        return answer
+
+    return reply
 
 
 async def id_tag_local_list(ctx: ChargerRun, token: str | None = None) -> None:
