@@ -187,6 +187,17 @@ def _plug_in_halfway(cp: ChargePointApi, params: dict[str, Any]) -> None:
     _plug_in(cp, params)
 
 
+def _local_list_full(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    # 1.6: no room left for a Local Authorization List (its read-only capacity set to 0
+    # by the bench, as a full list memory would): SendLocalList fails (OCTT TC_043_3_CS).
+    from bench.ocpp.v16.config import Configuration
+
+    config = cp.facet(Configuration)
+    if config is None:
+        raise ValueError("only a 1.6 station has a LocalAuthListMaxLength")
+    config.set("LocalAuthListMaxLength", "0", 0)
+
+
 def _unplug(cp: ChargePointApi, params: dict[str, Any]) -> None:
     cp.unplug(int(params.get("connector_id", 1)))
 
@@ -242,6 +253,7 @@ ACTIONS: dict[str, Action] = {
     "reboot": _reboot,
     "plug_in": _plug_in,
     "plug_in_halfway": _plug_in_halfway,
+    "local_list_fail": _local_list_full,
     "unplug": _unplug,
     "present_token": _present,
     "raise_fault": _fault,
