@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.model.clock import SystemClock
 from bench.ocpp.v16.charge_point import ChargePoint16
 from tests.e2e.conftest import (
@@ -182,6 +184,37 @@ async def test_a_start_refused_by_the_csms_is_stopped_with_reason_deauthorized(
     stop = await stopped(csms)
     assert stop["reason"] == "DeAuthorized"
     assert stop["transactionId"] == start.reply["transactionId"]
+
+
+async def test_a_session_started_offline_and_refused_is_reported_charging_then_suspended(
+    csms, make_cp
+) -> None:
+    """1.6 §9.1.29 StopTransactionOnInvalidId=false (OCTT TC_037_2_CS): after the
+    connection is back the CSMS hears Charging, the status the session had, and only
+    then SuspendedEVSE, which the refusing StartTransaction.conf brings."""
+    cp = await make_cp(
+        csms.url,
+        keys={"AllowOfflineTxForUnknownId": "true", "StopTransactionOnInvalidId": "false"},
+    )
+    cp.cut_network()
+    await wait_until(lambda: not cp.online, what="offline")
+    cp.station.connector(1).plug_in(ev())
+    cp.present_id("BLOCKED")
+    await wait_until(lambda: cp.station.connector(1).transaction is not None, what="a tx")
+    since = csms.mark()
+    cp.restore_network()
+
+    def of(status: str) -> Any:
+        return lambda p: p["connectorId"] == 1 and p["status"] == status
+
+    charging = await csms.wait_for_exchange(
+        "CP1", "StatusNotification", of("Charging"), WAIT, since=since
+    )
+    suspended = await csms.wait_for_exchange(
+        "CP1", "StatusNotification", of("SuspendedEVSE"), WAIT, since=since
+    )
+    assert charging.seq < suspended.seq
+    assert cp.station.connector(1).transaction is not None  # not stopped: only suspended
 
 
 async def test_a_soft_reset_stops_the_session_and_sends_the_stop_before_restarting(

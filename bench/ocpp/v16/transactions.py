@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 # The verdict on an idTag the station did not authorize: it could start or stop nothing.
 IGNORED = "Ignored"
+# How long after a refused StartTransaction.conf the session is deauthorized (seconds).
+DEAUTHORIZE_AFTER_S = 0.1
 
 
 class Transactions:
@@ -558,7 +560,16 @@ class Transactions:
             if tx is not None and tx.local_key == local:
                 tx.protocol_id = tx_id
                 if info and info.get("status") != "Accepted":
-                    self._deauthorized(connector)
+                    # The CSMS hears the status the session had (Charging) before the one
+                    # the refusal brings: the StartTransaction holds the connector's status
+                    # until now, so the refusal acts a moment later (OCTT TC_037_2/3_CS).
+                    self._tasks.later(
+                        f"deauthorize-{connector.id}",
+                        DEAUTHORIZE_AFTER_S,
+                        lambda c=connector, t=tx: (
+                            self._deauthorized(c) if c.transaction is t else None
+                        ),
+                    )
                 self._link.status_may_have_changed()
 
     def _deauthorized(self, connector: Connector) -> None:
