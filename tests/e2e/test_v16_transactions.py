@@ -126,6 +126,30 @@ async def test_unplugging_at_the_ev_stops_with_ev_disconnected_when_configured(
     await status_sent(csms, "Available")
 
 
+async def test_a_session_stopped_by_an_ev_side_disconnect_is_finishing_until_the_cable_is_out(
+    csms, make_cp
+) -> None:
+    """1.6 §4.9 Finishing ("the cable has not been removed"), OCTT TC_005_1_CS: the EV
+    end is pulled, the loose cable stays in the socket outlet; Available once it is out."""
+    cp = await make_cp(
+        csms.url,
+        keys={
+            "StopTransactionOnEVSideDisconnect": "true",
+            "UnlockConnectorOnEVSideDisconnect": "true",
+        },
+    )
+    await start_charging(cp, csms)
+    connector = cp.station.connector(1)
+    since = csms.mark()
+    connector.unplug_ev_side()
+    stop = await stopped(csms, since=since)
+    assert stop["reason"] == "EVDisconnected"
+    await status_sent(csms, "Finishing", since=since)
+    assert cp.status_of(1).status == "Finishing"
+    connector.remove_cable()
+    await status_sent(csms, "Available", since=since)
+
+
 async def test_unplugging_at_the_ev_only_suspends_saying_why_when_not_configured_to_stop(
     csms, make_cp
 ) -> None:

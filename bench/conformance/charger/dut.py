@@ -199,7 +199,16 @@ def _local_list_full(cp: ChargePointApi, params: dict[str, Any]) -> None:
 
 
 def _unplug(cp: ChargePointApi, params: dict[str, Any]) -> None:
-    cp.unplug(int(params.get("connector_id", 1)))
+    cid = int(params.get("connector_id", 1))
+    connector = cp.station.connector(cid)
+    if not connector.plugged and connector.cable_in_socket:
+        connector.remove_cable()  # its EV end was pulled already: the cable comes out
+        return
+    cp.unplug(cid)
+
+
+def _unplug_ev_side(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.station.connector(int(params.get("connector_id", 1))).unplug_ev_side()
 
 
 def _present(cp: ChargePointApi, params: dict[str, Any]) -> None:
@@ -255,6 +264,7 @@ ACTIONS: dict[str, Action] = {
     "plug_in_halfway": _plug_in_halfway,
     "local_list_fail": _local_list_full,
     "unplug": _unplug,
+    "unplug_ev_side": _unplug_ev_side,
     "present_token": _present,
     "raise_fault": _fault,
     "clear_fault": _clear_fault,

@@ -263,7 +263,7 @@ async def stop(
 
 async def unplug_ev_side(ctx: ChargerRun, *, step: int | None = None) -> None:
     await ctx.physical(
-        "unplug",
+        "unplug_ev_side",
         f"Unplug the cable at the EV side of connector {cid(ctx)} "
         "(leave it in the charging station).",
         step=step,

@@ -64,6 +64,9 @@ def _operational_status(connector: Connector, authorized_waiting: bool) -> str:
         return "Unavailable"
     if connector.plugged:
         return "Finishing" if connector.finishing else "Preparing"
+    if connector.cable_in_socket:
+        # §4.9 Finishing: "the cable has not been removed" (its EV end was pulled).
+        return "Finishing"
     if authorized_waiting:
         return "Preparing"
     if connector.reservation is not None:

@@ -119,7 +119,7 @@ def _no_fixed_cable(ctx: ChargerRun) -> None:
         ctx.not_applicable("the charge point has a fixed cable (declared feature FixedCable)")
 
 
-@scenario("TC_005_1_CS", physical=(*PLUG, "unplug"))
+@scenario("TC_005_1_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_stop_unlock(ctx: ChargerRun) -> None:
     _no_fixed_cable(ctx)
     await configure(ctx, _ev_side_configuration(True, True))
@@ -130,7 +130,7 @@ async def ev_side_disconnect_stop_unlock(ctx: ChargerRun) -> None:
     await s.status(ctx, "Finishing", since=since, step=3)
 
 
-@scenario("TC_005_2_CS", physical=(*PLUG, "unplug"))
+@scenario("TC_005_2_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_stop_no_unlock(ctx: ChargerRun) -> None:
     await configure(ctx, _ev_side_configuration(True, False))
     await s.charging(ctx)
@@ -142,7 +142,7 @@ async def ev_side_disconnect_stop_no_unlock(ctx: ChargerRun) -> None:
     ctx.check(6, "UnlockConnector.conf", reply, "status", one_of("Unlocked", "NotSupported"))
 
 
-@scenario("TC_005_3_CS", physical=(*PLUG, "unplug"))
+@scenario("TC_005_3_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_keeps_transaction(ctx: ChargerRun) -> None:
     await configure(ctx, _ev_side_configuration(False, False))
     await s.charging(ctx)
