@@ -182,7 +182,7 @@ async def authorize_remote(ctx: ChargerRun, *, step: int) -> bool:
 
 
 async def remote_start(
-    ctx: ChargerRun, *, step: int, connector_id: int | None = None, token: str | None = None
+    ctx: ChargerRun, *, step: int | None, connector_id: int | None = None, token: str | None = None
 ) -> dict[str, Any]:
     payload_: dict[str, Any] = {"idTag": token or ctx.valid_token}
     payload_["connectorId"] = cid(ctx) if connector_id is None else connector_id

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -566,11 +567,16 @@ class Transactions:
                     self._tasks.later(
                         f"deauthorize-{connector.id}",
                         DEAUTHORIZE_AFTER_S,
-                        lambda c=connector, t=tx: (
-                            self._deauthorized(c) if c.transaction is t else None
-                        ),
+                        self._deauthorize_later(connector, tx),
                     )
                 self._link.status_may_have_changed()
+
+    def _deauthorize_later(self, connector: Connector, tx: Any) -> Callable[[], None]:
+        def deauthorize() -> None:
+            if connector.transaction is tx:  # not ended meanwhile
+                self._deauthorized(connector)
+
+        return deauthorize
 
     def _deauthorized(self, connector: Connector) -> None:
         """StartTransaction.conf not Accepted (§3.5.4, §9.1.24, §9.1.14)."""
