@@ -337,3 +337,22 @@ async def id_tag_local_list(ctx: ChargerRun, token: str | None = None) -> None:
 async def supported_profiles(ctx: ChargerRun) -> list[str]:
     value = await get_configuration(ctx, "SupportedFeatureProfiles") or ""
     return [p.strip() for p in value.split(",") if p.strip()]
+
+
+async def configure_writable(ctx: ChargerRun, values: dict[str, str]) -> None:
+    """Configuration a case's prerequisite asks to be possible ("the key does NOT have
+    the accessibility ReadOnly in combination with value false"): a key the charge
+    point refuses to change is fine when it already has the value, and makes the case
+    not applicable when it has another (or does not know the key)."""
+    for key, value in values.items():
+        reply = await ctx.request("ChangeConfiguration", {"key": key, "value": value}, step=None)
+        status = reply.get("status")
+        if status == "NotSupported":
+            ctx.not_applicable(f"the charge point does not support the configuration key {key}")
+        if status in ("Accepted", "RebootRequired"):
+            continue
+        current = await get_configuration(ctx, key)
+        if str(current).lower() != value.lower():
+            ctx.not_applicable(
+                f"the charge point refuses to set {key} to {value} (it is {current})"
+            )

@@ -7,6 +7,7 @@ from bench.conformance.charger.answers import now_text
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
 from bench.conformance.charger.states16 import connector_status
+from bench.conformance.charger.states_v16_core import configured
 from bench.conformance.charger.timing import interval_check
 from bench.conformance.expect import present
 
@@ -38,7 +39,7 @@ async def cold_boot(ctx: ChargerRun) -> None:
 @scenario("TC_002_CS", physical=("power_cycle",))
 async def cold_boot_pending(ctx: ChargerRun) -> None:
     retry = ctx.settings.retry_interval
-    interval = ctx.settings.extra.get("meter_value_interval", "2")
+    interval = configured(ctx, "meter_value_interval")
     ctx.answer(
         "BootNotification",
         {"status": "Pending", "currentTime": now_text(), "interval": retry},

@@ -106,12 +106,18 @@ async def stop_with_same_parent_id_tag(ctx: ChargerRun) -> None:
     await s.status(ctx, "Finishing", since=since, step=5)
 
 
-def _ev_side_configuration(stop: bool, unlock: bool) -> dict[str, str]:
-    return {
-        "MinimumStatusDuration": "0",
-        "StopTransactionOnEVSideDisconnect": str(stop).lower(),
-        "UnlockConnectorOnEVSideDisconnect": str(unlock).lower(),
-    }
+async def _ev_side_configuration(ctx: ChargerRun, stop: bool, unlock: bool) -> None:
+    # Prerequisite: StopTransactionOnEVSideDisconnect can have this value (TC_005_3: is
+    # read-write); UnlockConnectorOnEVSideDisconnect may be read-only (TC_019_CS).
+    # MinimumStatusDuration is optional (OCTT 1.6 §1.3): set where the charge point has it.
+    await s.configure_if_implemented(ctx, {"MinimumStatusDuration": "0"})
+    await s.configure_writable(
+        ctx,
+        {
+            "StopTransactionOnEVSideDisconnect": str(stop).lower(),
+            "UnlockConnectorOnEVSideDisconnect": str(unlock).lower(),
+        },
+    )
 
 
 def _no_fixed_cable(ctx: ChargerRun) -> None:
@@ -122,7 +128,7 @@ def _no_fixed_cable(ctx: ChargerRun) -> None:
 @scenario("TC_005_1_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_stop_unlock(ctx: ChargerRun) -> None:
     _no_fixed_cable(ctx)
-    await configure(ctx, _ev_side_configuration(True, True))
+    await _ev_side_configuration(ctx, True, True)
     await s.charging(ctx)
     since = ctx.mark()
     await s.unplug_ev_side(ctx)
@@ -132,7 +138,7 @@ async def ev_side_disconnect_stop_unlock(ctx: ChargerRun) -> None:
 
 @scenario("TC_005_2_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_stop_no_unlock(ctx: ChargerRun) -> None:
-    await configure(ctx, _ev_side_configuration(True, False))
+    await _ev_side_configuration(ctx, True, False)
     await s.charging(ctx)
     since = ctx.mark()
     await s.unplug_ev_side(ctx)
@@ -144,7 +150,7 @@ async def ev_side_disconnect_stop_no_unlock(ctx: ChargerRun) -> None:
 
 @scenario("TC_005_3_CS", physical=(*PLUG, "unplug_ev_side"))
 async def ev_side_disconnect_keeps_transaction(ctx: ChargerRun) -> None:
-    await configure(ctx, _ev_side_configuration(False, False))
+    await _ev_side_configuration(ctx, False, False)
     await s.charging(ctx)
     since = ctx.mark()
     await s.unplug_ev_side(ctx)
@@ -165,7 +171,8 @@ async def ev_side_disconnect_keeps_transaction(ctx: ChargerRun) -> None:
 @scenario("TC_007_CS", physical=(*PLUG, "unplug"))
 async def cached_id(ctx: ChargerRun) -> None:
     await configure(ctx, {"AuthorizationCacheEnabled": "true"})
-    await s.configure_if_implemented(ctx, {"AuthorizeRemoteTxRequests": "true"})
+    # Prerequisite: AuthorizeRemoteTxRequests is not read-only false.
+    await s.configure_writable(ctx, {"AuthorizeRemoteTxRequests": "true"})
     await configure(ctx, {"LocalPreAuthorize": "true"})
     await s.id_tag_cached(ctx)
     since = ctx.mark()
@@ -252,7 +259,8 @@ async def remote_stop(ctx: ChargerRun) -> None:
 
 @scenario("TC_023_CS", physical=PLUG)
 async def authorize_invalid(ctx: ChargerRun) -> None:
-    await configure(ctx, {"MinimumStatusDuration": "10", "LocalPreAuthorize": "true"})
+    await s.configure_if_implemented(ctx, {"MinimumStatusDuration": "10"})
+    await configure(ctx, {"LocalPreAuthorize": "true"})
     since = ctx.mark()
     await physical.plug_in(ctx)
     await s.status(ctx, "Preparing", since=since, step=1, timeout=ctx.settings.timeout + 10)

@@ -129,7 +129,9 @@ async def send_local_list_failed(ctx: ChargerRun) -> None:
 async def start_with_local_list(ctx: ChargerRun) -> None:
     await configure(ctx, {"LocalPreAuthorize": "true"})
     await s.configure_if_implemented(ctx, {"AuthorizationCacheEnabled": "false"})
-    await configure(ctx, {"LocalAuthListEnabled": "true", "AuthorizeRemoteTxRequests": "true"})
+    await configure(ctx, {"LocalAuthListEnabled": "true"})
+    # Prerequisite: AuthorizeRemoteTxRequests is not read-only false.
+    await s.configure_writable(ctx, {"AuthorizeRemoteTxRequests": "true"})
     reply = await ctx.request("GetLocalListVersion", {}, step=1)
     ctx.check(2, "GetLocalListVersion.conf", reply, "listVersion", integer_at_least(-1))
     current = reply.get("listVersion")
