@@ -197,11 +197,7 @@ class ChargePointBase:
         if self.registration != "Accepted":
             await self._boot()
         else:
-            # Reconnected within one power-on: report what changed while offline (1.6 §4.9),
-            # read at once: the replies to the queued transaction messages may change it
-            # again (a StartTransaction.conf Invalid suspends a session started offline),
-            # and the CSMS hears the status it had first (OCTT TC_037_2_CS).
-            self._queue_statuses()
+            # Reconnected within one power-on: report what changed while offline (1.6 §4.9).
             self.status_may_have_changed()
         self._schedule_heartbeat()
         self._on_link_accepted()
