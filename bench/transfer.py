@@ -263,6 +263,9 @@ class _FtpSession:
         ftp = self.ftp
         if ftp is None:
             return
+        if ftp.sock is None:  # the connection was never made: nothing to say QUIT on
+            ftp.close()
+            return
         try:
             ftp.quit()
         except (ftplib.Error, OSError, EOFError):

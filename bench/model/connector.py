@@ -42,6 +42,7 @@ class StateError(RuntimeError):
 
 class Connector:
     __slots__ = (
+        "cable_in_socket",
         "cable_max_a",
         "contactor_closed",
         "ev",
@@ -76,6 +77,9 @@ class Connector:
         # Rating of a tethered cable; None for a socket outlet (the EV's cable counts then).
         self.cable_max_a = cable_max_a
         self.plugged = False
+        # A loose cable left in a socket outlet after its EV end was pulled
+        # (``unplug_ev_side``): the connector is not free until it is taken out.
+        self.cable_in_socket = False
         self.ev: Ev | None = None
         self.locked = False
         self.contactor_closed = False
@@ -168,12 +172,29 @@ class Connector:
             raise StateError(f"{ev!r} is already plugged into {ev._connector!r}")
         self._settle()
         self.plugged = True
+        self.cable_in_socket = False
         self.ev = ev
         ev._connector = self
         if self.transaction is not None and self._may_energise():
             self.locked = True
             self.contactor_closed = True
         self._changed("plugged")
+
+    def unplug_ev_side(self) -> Ev | None:
+        """Pull the cable at the EV only: a socket outlet keeps the loose cable (its
+        station end) until ``remove_cable``; a tethered cable simply hangs free."""
+        ev = self.unplug()
+        if self.cable_max_a is None:
+            self.cable_in_socket = True
+            self._changed("cable_left")
+        return ev
+
+    def remove_cable(self) -> None:
+        """Take the loose cable out of the socket (after ``unplug_ev_side``)."""
+        if not self.cable_in_socket:
+            raise StateError(f"connector {self.id} has no loose cable in its socket")
+        self.cable_in_socket = False
+        self._changed("cable_removed")
 
     def unplug(self) -> Ev | None:
         """Pull the cable (also models an EV-side disconnect); returns the EV."""

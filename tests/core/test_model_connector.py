@@ -65,6 +65,27 @@ def test_plug_in_and_unplug_change_plugged_state_and_emit_events(station, events
     assert events[0] == ConnectorChanged(1, "plugged", "CP-T")
 
 
+def test_a_cable_pulled_at_the_ev_stays_in_a_socket_outlet_until_taken_out(station, events):
+    # 1.6 §4.9 Finishing "the cable has not been removed" (OCTT TC_005_1_CS): pulling the
+    # EV end leaves the loose cable in the socket; taking it out frees the connector.
+    connector = station.connector(1)
+    connector.plug_in(family_ev())
+    connector.unplug_ev_side()
+    assert not connector.plugged and connector.cable_in_socket
+    connector.remove_cable()
+    assert not connector.cable_in_socket
+    assert reasons(events) == ["plugged", "unplugged", "cable_left", "cable_removed"]
+    with pytest.raises(StateError):
+        connector.remove_cable()
+
+
+def test_a_tethered_cable_pulled_at_the_ev_leaves_nothing_in_a_socket(clock):
+    connector = build_station("CP-DC", "dc-50kw", clock, seed=7).connector(1)
+    connector.plug_in(Ev(load_ev_template("dc-fast-ev")))
+    connector.unplug_ev_side()
+    assert not connector.plugged and not connector.cable_in_socket
+
+
 def test_plugging_an_occupied_connector_is_refused(station):
     connector = station.connector(1)
     connector.plug_in(family_ev())

@@ -120,6 +120,19 @@ async def test_a_closed_port_fails_without_hanging():
         await transfer.download(f"http://127.0.0.1:{port}/x", Options(timeout=2))
 
 
+async def test_an_ftp_server_that_is_not_there_fails_as_a_transfer_error():
+    # 1.6 §4.5 DownloadFailed / §4.4 UploadFailed (OCTT TC_044_2_CS, TC_045_2_CS send
+    # ftp://127.0.0.1:21/...): a refused connection is a failed transfer, not a crash.
+    probe = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = probe.sockets[0].getsockname()[1]
+    probe.close()
+    await probe.wait_closed()
+    with pytest.raises(TransferError):
+        await transfer.download(f"ftp://127.0.0.1:{port}/fw.bin", Options(timeout=2))
+    with pytest.raises(TransferError):
+        await transfer.upload(f"ftp://127.0.0.1:{port}/logs/", "d.zip", b"x", Options(timeout=2))
+
+
 async def test_unknown_schemes_and_bad_names_are_refused_before_any_connection():
     with pytest.raises(TransferError) as caught:
         await transfer.download("gopher://127.0.0.1/fw.bin")

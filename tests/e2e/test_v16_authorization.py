@@ -165,3 +165,16 @@ async def test_another_tag_with_the_same_parent_id_stops_the_transaction(csms, m
     stop = await stopped(csms)
     assert (stop["reason"], stop["idTag"]) == ("Local", "CHILD-B")
     await status_sent(csms, "Finishing")
+
+
+async def test_another_tag_on_a_busy_station_without_a_group_sends_no_authorize(
+    csms, make_cp
+) -> None:
+    """1.6 §3.10 (OCTT TC_068_CS): with every connector busy and the transaction in no
+    group, another idTag can start or stop nothing: no Authorize.req, no stop."""
+    cp = await make_cp(csms.url)
+    await start_charging(cp, csms)
+    authorizes = len(sent(cp, "CALL", "Authorize"))
+    assert await present(cp, "SOMEONE-ELSE") == "Ignored"
+    assert len(sent(cp, "CALL", "Authorize")) == authorizes
+    assert cp.station.connector(1).transaction is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.model.clock import SystemClock
 from bench.ocpp.v16.charge_point import ChargePoint16
 from tests.e2e.conftest import (
@@ -124,7 +126,31 @@ async def test_unplugging_at_the_ev_stops_with_ev_disconnected_when_configured(
     await status_sent(csms, "Available")
 
 
-async def test_unplugging_at_the_ev_only_suspends_when_not_configured_to_stop(
+async def test_a_session_stopped_by_an_ev_side_disconnect_is_finishing_until_the_cable_is_out(
+    csms, make_cp
+) -> None:
+    """1.6 §4.9 Finishing ("the cable has not been removed"), OCTT TC_005_1_CS: the EV
+    end is pulled, the loose cable stays in the socket outlet; Available once it is out."""
+    cp = await make_cp(
+        csms.url,
+        keys={
+            "StopTransactionOnEVSideDisconnect": "true",
+            "UnlockConnectorOnEVSideDisconnect": "true",
+        },
+    )
+    await start_charging(cp, csms)
+    connector = cp.station.connector(1)
+    since = csms.mark()
+    connector.unplug_ev_side()
+    stop = await stopped(csms, since=since)
+    assert stop["reason"] == "EVDisconnected"
+    await status_sent(csms, "Finishing", since=since)
+    assert cp.status_of(1).status == "Finishing"
+    connector.remove_cable()
+    await status_sent(csms, "Available", since=since)
+
+
+async def test_unplugging_at_the_ev_only_suspends_saying_why_when_not_configured_to_stop(
     csms, make_cp
 ) -> None:
     """1.6 §9.1.28 StopTransactionOnEVSideDisconnect=false: the transaction stays open."""
@@ -132,7 +158,8 @@ async def test_unplugging_at_the_ev_only_suspends_when_not_configured_to_stop(
     tx_id = await start_charging(cp, csms)
     connector = cp.station.connector(1)
     connector.unplug()
-    await status_sent(csms, "SuspendedEV")
+    suspended = await status_sent(csms, "SuspendedEV")
+    assert suspended["info"] == "EV side disconnected"  # OCTT TC_005_3_CS
     assert connector.transaction is not None
     assert connector.transaction.protocol_id == tx_id
     connector.plug_in(ev())
@@ -181,6 +208,37 @@ async def test_a_start_refused_by_the_csms_is_stopped_with_reason_deauthorized(
     stop = await stopped(csms)
     assert stop["reason"] == "DeAuthorized"
     assert stop["transactionId"] == start.reply["transactionId"]
+
+
+async def test_a_session_started_offline_and_refused_is_reported_charging_then_suspended(
+    csms, make_cp
+) -> None:
+    """1.6 §9.1.29 StopTransactionOnInvalidId=false (OCTT TC_037_2_CS): after the
+    connection is back the CSMS hears Charging, the status the session had, and only
+    then SuspendedEVSE, which the refusing StartTransaction.conf brings."""
+    cp = await make_cp(
+        csms.url,
+        keys={"AllowOfflineTxForUnknownId": "true", "StopTransactionOnInvalidId": "false"},
+    )
+    cp.cut_network()
+    await wait_until(lambda: not cp.online, what="offline")
+    cp.station.connector(1).plug_in(ev())
+    cp.present_id("BLOCKED")
+    await wait_until(lambda: cp.station.connector(1).transaction is not None, what="a tx")
+    since = csms.mark()
+    cp.restore_network()
+
+    def of(status: str) -> Any:
+        return lambda p: p["connectorId"] == 1 and p["status"] == status
+
+    charging = await csms.wait_for_exchange(
+        "CP1", "StatusNotification", of("Charging"), WAIT, since=since
+    )
+    suspended = await csms.wait_for_exchange(
+        "CP1", "StatusNotification", of("SuspendedEVSE"), WAIT, since=since
+    )
+    assert charging.seq < suspended.seq
+    assert cp.station.connector(1).transaction is not None  # not stopped: only suspended
 
 
 async def test_a_soft_reset_stops_the_session_and_sends_the_stop_before_restarting(
@@ -346,3 +404,20 @@ async def test_stop_transaction_carries_clock_aligned_data_per_stop_txn_aligned_
     stop = await stopped(csms)
     contexts = {sv["context"] for mv in stop["transactionData"] for sv in mv["sampledValue"]}
     assert contexts == {"Sample.Clock"}
+
+
+async def test_an_authorized_tag_starts_nothing_on_a_connector_whose_lock_fails(
+    csms, make_cp
+) -> None:
+    """1.6 §7.6 ConnectorLockFailure (OCTT TC_024_CS): the plug cannot be locked, the
+    connector is Faulted and the authorized idTag starts no transaction."""
+    cp = await make_cp(csms.url)
+    cp.present_id("TAG1")
+    await status_sent(csms, "Preparing")
+    connector = cp.station.connector(1)
+    connector.raise_fault("connector_lock_failure")
+    connector.plug_in(ev())
+    faulted = await status_sent(csms, "Faulted")
+    assert faulted["errorCode"] == "ConnectorLockFailure"
+    assert connector.transaction is None
+    assert sent(cp, "CALL", "StartTransaction") == []

@@ -169,8 +169,34 @@ def _plug_in(cp: ChargePointApi, params: dict[str, Any]) -> None:
     cp.plug_in(int(params.get("connector_id", 1)), str(params.get("ev_template", "family-ev")))
 
 
+def _plug_in_halfway(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    # A half-inserted plug: the connector lock cannot engage (a lock failure), then the EV.
+    cp.raise_fault(int(params.get("connector_id", 1)), "connector_lock_failure")
+    _plug_in(cp, params)
+
+
+def _local_list_full(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    # 1.6: no room left for a Local Authorization List (its read-only capacity set to 0
+    # by the bench, as a full list memory would): SendLocalList fails (OCTT TC_043_3_CS).
+    from bench.ocpp.v16.config import Configuration
+
+    config = cp.facet(Configuration)
+    if config is None:
+        raise ValueError("only a 1.6 station has a LocalAuthListMaxLength")
+    config.set("LocalAuthListMaxLength", "0", 0)
+
+
 def _unplug(cp: ChargePointApi, params: dict[str, Any]) -> None:
-    cp.unplug(int(params.get("connector_id", 1)))
+    cid = int(params.get("connector_id", 1))
+    connector = cp.station.connector(cid)
+    if not connector.plugged and connector.cable_in_socket:
+        connector.remove_cable()  # its EV end was pulled already: the cable comes out
+        return
+    cp.unplug(cid)
+
+
+def _unplug_ev_side(cp: ChargePointApi, params: dict[str, Any]) -> None:
+    cp.station.connector(int(params.get("connector_id", 1))).unplug_ev_side()
 
 
 def _present(cp: ChargePointApi, params: dict[str, Any]) -> None:
@@ -241,7 +267,10 @@ ACTIONS: dict[str, Action] = {
     "power_restore": _power_restore,
     "reboot": _reboot,
     "plug_in": _plug_in,
+    "plug_in_halfway": _plug_in_halfway,
+    "local_list_fail": _local_list_full,
     "unplug": _unplug,
+    "unplug_ev_side": _unplug_ev_side,
     "present_token": _present,
     "raise_fault": _fault,
     "clear_fault": _clear_fault,

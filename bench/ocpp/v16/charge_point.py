@@ -47,7 +47,13 @@ from bench.ocpp.v16.reservation import Reservations
 from bench.ocpp.v16.security import EVENTS, Security
 from bench.ocpp.v16.security_gate import ExtensionGate
 from bench.ocpp.v16.smart_charging import SmartCharging
-from bench.ocpp.v16.status import StatusReport, connector_status, station_status, status_payload
+from bench.ocpp.v16.status import (
+    STATION_OPERATIVE,
+    StatusReport,
+    connector_status,
+    station_status,
+    status_payload,
+)
 from bench.ocpp.v16.transactions import Transactions
 from bench.ocpp.v16.trigger import RemoteTrigger
 from bench.store.config import ConfigStore
@@ -322,7 +328,8 @@ class ChargePoint16(Api16):
     # ------------------------------------------------------------ statuses
     def status_of(self, connector_id: int) -> StatusReport:
         if connector_id == 0:
-            return station_status(self.station)
+            operative = self.state.get(self.station.id, STATION_OPERATIVE)
+            return station_status(self.station, operative=operative is not False)
         connector = self.station.connector(connector_id)
         report = self._own_status(connector)
         if report.status == "Available" and self.reservations.zero is not None:

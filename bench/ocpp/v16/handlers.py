@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.errors import ErrorKind, OcppError
 from bench.ocpp.session import Reply
+from bench.ocpp.v16.status import STATION_OPERATIVE
 
 if TYPE_CHECKING:
     from bench.kernel.supervisor import Supervisor
@@ -127,6 +128,9 @@ class CoreHandlers:
         operative = req["type"] == "Operative"
         if connector_id == 0:
             targets = list(self._station.connectors)
+            # The Charge Point itself (connector 0, §4.9) is Unavailable only when set so
+            # as a whole: one connector set Inoperative leaves it Available (OCTT TC_013_CS).
+            self._state.put(self._station.id, STATION_OPERATIVE, operative)
         else:
             connector = self._connector(connector_id)
             if connector is None:

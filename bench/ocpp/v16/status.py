@@ -23,6 +23,9 @@ class StatusReport:
     info: str | None = None
 
 
+EV_SIDE_DISCONNECTED = "EV side disconnected"
+
+
 def connector_status(connector: Connector, *, authorized_waiting: bool = False) -> StatusReport:
     """The status a StatusNotification.req for ``connector`` reports.
 
@@ -36,6 +39,10 @@ def connector_status(connector: Connector, *, authorized_waiting: bool = False) 
         if fault.stops_charging:
             return StatusReport("Faulted", error_code, vendor, info[:50] if info else None)
     status = _operational_status(connector, authorized_waiting)
+    if info is None and connector.transaction is not None and not connector.plugged:
+        # The transaction goes on with the EV side unplugged (StopTransactionOnEVSideDisconnect
+        # false, 1.6 §9.1.33): the info field says why it is suspended (OCTT TC_005_3_CS).
+        info = EV_SIDE_DISCONNECTED
     return StatusReport(status, error_code, vendor, info[:50] if info else None)
 
 
@@ -57,6 +64,9 @@ def _operational_status(connector: Connector, authorized_waiting: bool) -> str:
         return "Unavailable"
     if connector.plugged:
         return "Finishing" if connector.finishing else "Preparing"
+    if connector.cable_in_socket:
+        # §4.9 Finishing: "the cable has not been removed" (its EV end was pulled).
+        return "Finishing"
     if authorized_waiting:
         return "Preparing"
     if connector.reservation is not None:
@@ -79,12 +89,18 @@ def status_payload(report: StatusReport, connector_id: int, timestamp: str) -> d
     return payload
 
 
-def station_status(station: Station) -> StatusReport:
-    """Status of connector 0, the Charge Point as a whole (1.6 §4.9)."""
+# The state-store name of the Charge Point's own availability (ChangeAvailability of
+# connectorId 0, 1.6 §5.2), kept across reboots like the connectors'.
+STATION_OPERATIVE = "operative_0"
+
+
+def station_status(station: Station, *, operative: bool = True) -> StatusReport:
+    """Status of connector 0, the Charge Point as a whole (1.6 §4.9): Unavailable when
+    the Charge Point itself was made Inoperative (not when its connectors were)."""
     fault = station.fault
     if fault is not None and fault.stops_charging:
         return StatusReport("Faulted", fault.error_code, fault.vendor_error_code)
-    if all(not c.operative for c in station.connectors):
+    if not operative:
         return StatusReport("Unavailable")
     if fault is not None:
         return StatusReport("Available", fault.error_code, fault.vendor_error_code)

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TX_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
+# The verdict on an idTag the station did not authorize: it could start or stop nothing.
+IGNORED = "Ignored"
+# How long after a refused StartTransaction.conf the session is deauthorized (seconds).
+DEAUTHORIZE_AFTER_S = 0.1
 
 
 class Transactions:
@@ -159,6 +164,13 @@ class Transactions:
             if tx is not None and tx.id_tag == id_tag:
                 self.stop(connector, "Local", id_tag=id_tag)
                 return
+        if not self._authorizing_helps(station):
+            # 1.6 §3.10: only the starting idTag, or one of its group, stops a session.
+            # With every connector busy and no running session in a group, another
+            # idTag can neither start nor stop one: no Authorize.req (OCTT TC_068_CS).
+            log.info("%s: idTag %s can start or stop nothing here", station.id, id_tag)
+            self._events.emit(AuthorizationResult(id_tag, IGNORED, None))
+            return
         info = await self._authorizer.authorize(id_tag)
         status = info.get("status", "Invalid")
         target = self.pick_connector(connector_id, id_tag, info.get("parentIdTag"))
@@ -178,6 +190,14 @@ class Transactions:
             log.info("%s: no connector free for %s", station.id, id_tag)
             return
         self.begin_or_wait(target, id_tag, parent_id_tag=parent)
+
+    def _authorizing_helps(self, station: Any) -> bool:
+        """Could an idTag other than a running session's start or stop anything?"""
+        return any(
+            (c.transaction is not None and c.transaction.parent_id_tag)
+            or self.can_start(c, restart=True)
+            for c in station.connectors
+        )
 
     def pick_connector(
         self, connector_id: int | None, id_tag: str | None = None, parent_id_tag: str | None = None
@@ -279,6 +299,11 @@ class Transactions:
             self._link.status_may_have_changed()
 
     def _on_plugged(self, connector: Connector) -> None:
+        if connector.id in self._waiting and not self.can_start(connector, restart=True):
+            # A faulted connector (a lock that cannot engage: ConnectorLockFailure, 1.6
+            # §7.6) starts nothing; the authorization waits on until the connection
+            # timeout (OCTT TC_024_CS).
+            return
         id_tag = self._waiting.pop(connector.id, None)
         self._tasks.cancel_timer(f"conn-timeout-{connector.id}")
         if id_tag is not None and connector.transaction is None:
@@ -536,8 +561,22 @@ class Transactions:
             if tx is not None and tx.local_key == local:
                 tx.protocol_id = tx_id
                 if info and info.get("status") != "Accepted":
-                    self._deauthorized(connector)
+                    # The CSMS hears the status the session had (Charging) before the one
+                    # the refusal brings: the StartTransaction holds the connector's status
+                    # until now, so the refusal acts a moment later (OCTT TC_037_2/3_CS).
+                    self._tasks.later(
+                        f"deauthorize-{connector.id}",
+                        DEAUTHORIZE_AFTER_S,
+                        self._deauthorize_later(connector, tx),
+                    )
                 self._link.status_may_have_changed()
+
+    def _deauthorize_later(self, connector: Connector, tx: Any) -> Callable[[], None]:
+        def deauthorize() -> None:
+            if connector.transaction is tx:  # not ended meanwhile
+                self._deauthorized(connector)
+
+        return deauthorize
 
     def _deauthorized(self, connector: Connector) -> None:
         """StartTransaction.conf not Accepted (§3.5.4, §9.1.24, §9.1.14)."""
