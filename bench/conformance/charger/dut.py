@@ -225,11 +225,13 @@ async def _reboot(cp: ChargePointApi, params: dict[str, Any]) -> None:
 
 
 def _unplug_if_plugged(cp: ChargePointApi, params: dict[str, Any]) -> None:
-    # The bench models one cable: pulled at the EV, it is out of the station too, and
-    # the EV has left the bay with it (its bay detector is the plug).
+    # The cable out of the station: a loose cable left in a socket when its EV end was
+    # pulled first (``unplug_ev_side``) comes out; one still in the EV is pulled at
+    # both ends. The EV has then left the bay with it (its bay detector is the plug).
     cid = int(params.get("connector_id", 1))
-    if cp.connector(cid).plugged:
-        cp.unplug(cid)
+    connector = cp.station.connector(cid)
+    if connector.plugged or connector.cable_in_socket:
+        _unplug(cp, params)
 
 
 def _plug_in_not_ready(cp: ChargePointApi, params: dict[str, Any]) -> None:
@@ -276,7 +278,6 @@ ACTIONS: dict[str, Action] = {
     "clear_fault": _clear_fault,
     "ev_suspend": _suspend,
     "ev_resume": _resume,
-    "unplug_ev_side": _unplug,
     "unplug_station_side": _unplug_if_plugged,
     "ev_enter_bay": _plug_in,
     "ev_leave_bay": _unplug_if_plugged,
