@@ -217,7 +217,9 @@ class ConformanceRun:
             station_id=request.station_id,
             timeout=request.timeout,
             heartbeat_interval=5 if request.dut_template else 60,
-            features=own_station_features(request.version) if request.dut_template else frozenset(),
+            features=own_station_features(request.version, request.dut_template)
+            if request.dut_template
+            else frozenset(),
         )
         bench_cm = charger_bench(
             settings,

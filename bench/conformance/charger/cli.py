@@ -167,7 +167,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         evse_id=args.connector,
         heartbeat_interval=heartbeat,
         features=frozenset(args.feature)
-        | (own_station_features(args.ocpp) if own else frozenset()),
+        | (own_station_features(args.ocpp, args.self_template) if own else frozenset()),
     )
     declared = frozenset({"Core", *args.claim}) if args.claim else None
     station_settings = {"misbehave": args.misbehave} if args.misbehave else None

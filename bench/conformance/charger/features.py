@@ -126,15 +126,62 @@ async def settle_claims(
     bench.sut.features_source = source
 
 
-# The optional features (2.0.1 part 5 ids) the bench's own station has: a ``--self`` run
-# declares them, as an operator declares a real charger's. Cases for a station that
-# lacks one of them are then not applicable, the others run. 1.6 has no such ids: its
-# optional parts are the feature profiles, read from the station.
+# The optional features the bench's own station has (2.0.1: part 5 ids and the names
+# the cases use): a ``--self`` run declares them, as an operator declares a real
+# charger's. Cases for a station that lacks one of them are then not applicable, and
+# the others run. 1.6's optional parts are mostly its feature profiles, read from the
+# station; what a template decides (a tethered cable) is added per template.
 OWN_STATION_FEATURES: dict[str, frozenset[str]] = {
     "1.6": frozenset(),
-    "2.0.1": frozenset(),
+    "2.0.1": frozenset(
+        {
+            "C-02",  # authorization by the start token stops the transaction
+            "C-03",
+            "C-07",  # Master Pass
+            "C-08",
+            "C-09.2",
+            "C-13",  # Reset of one EVSE
+            "C-20",
+            "C-28",
+            "C-29.1",
+            "C-29.2",
+            "C-29.3",
+            "C-29.4",
+            "C-29.5",
+            "C-29.6",
+            "C-42",
+            "C-47",
+            "C-49",  # authorization cache
+            "C-53",
+            "C-56",  # SummaryInventory reports
+            "C-59",
+            "C-60",  # cancelling a firmware update
+            "LA-1",
+            "LA-3",
+            "ISO-3",  # SignCombinedCertificate
+            "ISO-5",
+            "R-2",  # reservations of an unspecified EVSE
+            "AQ-7",  # downloads firmware during a transaction
+        }
+    ),
 }
+# The names cases use for a permanently attached (tethered) cable.
+TETHERED = {"1.6": "FixedCable", "2.0.1": "Permanently attached cable"}
 
 
-def own_station_features(version: str) -> frozenset[str]:
-    return OWN_STATION_FEATURES.get(version, frozenset())
+def own_station_features(version: str, template: str = "ac-11kw") -> frozenset[str]:
+    """What ``--self TEMPLATE`` declares for the bench's own station."""
+    from bench.model.templates import load_station_template
+
+    features = set(OWN_STATION_FEATURES.get(version, frozenset()))
+    spec = load_station_template(template)
+    if spec.cable_max_a is not None:
+        features.add(TETHERED[version])
+    if version == "2.0.1":
+        # Part 5's hardware features: HFS-1 a detachable cable (a socket), HFS-2 a fixed
+        # one, HFS-3/4 AC/DC, HFS-5/7 one or three phases.
+        features.add("HFS-2" if spec.cable_max_a is not None else "HFS-1")
+        features.add("HFS-3" if spec.current_type == "AC" else "HFS-4")
+        if spec.current_type == "AC":
+            features.add("HFS-7" if spec.phases == 3 else "HFS-5")
+    return frozenset(features)
