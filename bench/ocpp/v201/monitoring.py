@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 _STATE_KEY = "monitoring.monitors"
 FIRST_CUSTOM_ID = 100
+STATION_AVAILABILITY_ID = 90  # the pre-configured monitor of the station's AvailabilityState
 # Offline-queueing severity of HardWiredNotification events (2 = System Failure).
 PROBLEM_SEVERITY = 2
 PROBLEM = VariableKey("Problem")
@@ -108,7 +109,18 @@ class Monitoring(Block[MonitoringHost]):
     def _builtin_monitors(self) -> dict[int, Monitor]:
         """The bench's hard-wired and pre-configured monitors."""
         availability = VariableKey("AvailabilityState")
-        out = {1: Monitor(1, STATION, availability, MonitorType.DELTA, 1, 2, kind=Kind.HARD_WIRED)}
+        # Hard-wired: a change of the station's Problem (a fault) is always reported. The
+        # station's AvailabilityState monitor is pre-configured, so the CSMS can clear it
+        # and HardWiredOnly removes it (N03.FR.04; TC_N_06_CS and TC_N_18_CS count on it).
+        out = {
+            1: Monitor(
+                1, STATION, VariableKey("Problem"), MonitorType.DELTA, 1, 2, kind=Kind.HARD_WIRED
+            ),
+            STATION_AVAILABILITY_ID: Monitor(
+                STATION_AVAILABILITY_ID, STATION, availability, MonitorType.DELTA, 1, 2,
+                kind=Kind.PRECONFIGURED,
+            ),
+        }  # fmt: skip
         for evse_id in self.cp.evse_ids():
             mid = 1 + evse_id
             out[mid] = Monitor(

@@ -201,7 +201,7 @@ async def _customer_request(
     *,
     report: bool,
     clear: bool,
-    step: int,
+    step: int | None,
     reference: dict[str, Any] | None,
 ) -> tuple[int, dict[str, Any], int]:
     rid = request_id()
