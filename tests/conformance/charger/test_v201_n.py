@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bench.conformance.catalogue import cases
+from bench.conformance.charger.scenarios import scenario_for
 from bench.conformance.results import Verdict
 from tests.conformance.charger.conftest import ChargerRunner
 
-CASES = [c.id for c in cases(sut="cs", version="2.0.1") if c.block == "N"]
+CASES = [c.id for c in cases(sut="cs", version="2.0.1") if c.block == "N" and scenario_for(c.id)]
 
 # The optional features (2.0.1 part 5) the bench's own ac-11kw station has.
 FEATURES = frozenset({"C-57", "DM-3"})

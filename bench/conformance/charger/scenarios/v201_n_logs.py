@@ -317,14 +317,5 @@ async def customer_identifier(ctx: ChargerRun) -> None:
     ctx.check(7, "NotifyCustomerInformationRequest", {"data": data}, "data", "")
 
 
-@scenario("TC_N_63_CS")
-async def customer_certificate(ctx: ChargerRun) -> None:
-    ctx.needs_feature("ISO-4")
-    ctx.not_applicable(
-        "needs an ISO 15118 Plug and Charge session (EVConnectedPreSession, Authorized15118) "
-        "the bench cannot play"
-    )
-
-
 def _not_empty() -> Any:
     return satisfies(lambda v: isinstance(v, str) and v != "", "not empty")

@@ -1,0 +1,179 @@
+"""2.0.1 block M, certificate management (M03-M06, M01/M02): charging-station cases.
+
+The certificates the OCTT keeps configured are made by ``states_security.pki``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bench.conformance.charger.run import ChargerRun
+from bench.conformance.charger.scenarios import scenario
+from bench.conformance.charger.states_security import (
+    CSMS_ROOT,
+    MF_ROOT,
+    MO_ROOT,
+    V2G_CHAIN,
+    V2G_ROOT,
+    certificate_installed,
+    chain_entries,
+    check_entry,
+    csms_root_present,
+    get_installed,
+    hash_of,
+    installed_certificates,
+    now,
+    pki,
+    renew_certificate,
+)
+from bench.conformance.expect import absent, one_of, present
+from bench.conformance.material_lm import issue
+
+GIC = "GetInstalledCertificateIdsResponse"
+
+
+def _no_additional_check(ctx: ChargerRun) -> None:
+    """Cases for a station WITHOUT AdditionalRootCertificateCheck (AS-2) enabled."""
+    if "AS-2" in ctx.settings.features:
+        ctx.not_applicable("the station has AdditionalRootCertificateCheck (AS-2) enabled")
+
+
+# ---------------------------------------------------------------- M05 InstallCertificate
+@scenario("TC_M_01_CS", "TC_M_02_CS", "TC_M_03_CS", "TC_M_04_CS")
+async def install_root(ctx: ChargerRun) -> None:
+    certificate_type = {
+        "TC_M_01_CS": CSMS_ROOT,
+        "TC_M_02_CS": MF_ROOT,
+        "TC_M_03_CS": V2G_ROOT,
+        "TC_M_04_CS": MO_ROOT,
+    }[ctx.case.id]
+    if certificate_type != CSMS_ROOT:
+        _no_additional_check(ctx)
+    elif "AS-2" in ctx.settings.features:
+        # M05.FR.09: with AdditionalRootCertificateCheck a new CSMS root must be signed by
+        # the old one; this run's CA cannot do that for a root it did not issue.
+        ctx.not_applicable(
+            "a custom CSMSRootCertificate (AdditionalRootCertificateCheck) is needed"
+        )
+    # Root 2: a root the station does not have yet (the run's CA may be its first one).
+    root = issue(f"OCPP Bench {certificate_type} 2", now(), days=365)
+    await certificate_installed(ctx, certificate_type, step=1, cert=root)
+    await installed_certificates(ctx, certificate_type, root.cert, step=3)
+
+
+@scenario("TC_M_07_CS")
+async def install_expired_root(ctx: ChargerRun) -> None:
+    _no_additional_check(ctx)
+    await csms_root_present(ctx)  # profile 2/3: the station has a CSMS root
+    expired = issue("OCPP Bench expired CSMS root", now(), valid_from=-dt.timedelta(days=40))
+    reply = await ctx.request(
+        "InstallCertificate", {"certificateType": CSMS_ROOT, "certificate": expired.pem}, step=1
+    )
+    ctx.check(2, "InstallCertificateResponse", reply, "status", "Rejected")
+    reply = await get_installed(ctx, CSMS_ROOT, step=3)
+    ctx.check(4, GIC, reply, "status", "Accepted")
+    check_entry(ctx, 4, reply, CSMS_ROOT, expired.cert, present=False)
+
+
+@scenario("TC_M_09_CS")
+async def install_root_additional_check(ctx: ChargerRun) -> None:
+    ctx.needs_feature("AS-2")
+    old = await csms_root_present(ctx)
+    other = issue("OCPP Bench CSMS Root (not signed by the old one)", now(), days=365)
+    reply = await ctx.request(
+        "InstallCertificate", {"certificateType": CSMS_ROOT, "certificate": other.pem}, step=1
+    )
+    ctx.check(2, "InstallCertificateResponse", reply, "status", "Rejected")
+    reply = await get_installed(ctx, CSMS_ROOT, step=3)
+    ctx.check(4, GIC, reply, "status", "Accepted")
+    check_entry(ctx, 4, reply, CSMS_ROOT, old.cert)
+
+
+# ---------------------------------------------------------------- M03 GetInstalledCertificateIds
+@scenario("TC_M_12_CS", "TC_M_13_CS", "TC_M_14_CS", "TC_M_16_CS")
+async def retrieve_root(ctx: ChargerRun) -> None:
+    certificate_type = {
+        "TC_M_12_CS": CSMS_ROOT,
+        "TC_M_13_CS": MF_ROOT,
+        "TC_M_14_CS": V2G_ROOT,
+        "TC_M_16_CS": MO_ROOT,
+    }[ctx.case.id]
+    if certificate_type == CSMS_ROOT:
+        root = await csms_root_present(ctx)
+    else:
+        root = await certificate_installed(ctx, certificate_type)
+    await installed_certificates(ctx, certificate_type, root.cert, step=1)
+
+
+@scenario("TC_M_15_CS")
+async def retrieve_v2g_chain(ctx: ChargerRun) -> None:
+    # Errata 2025-02: the V2GCertificateChain is installed (renewed) before it is retrieved.
+    await renew_certificate(ctx, "SignV2GCertificate", step=None)
+    reply = await get_installed(ctx, V2G_CHAIN, step=1)
+    ctx.check(2, GIC, reply, "status", "Accepted")
+    chains = [e for e in chain_entries(reply) if e.get("certificateType") == V2G_CHAIN]
+    ctx.check_that(
+        2, GIC, "certificateHashDataChain", bool(chains), "a V2GCertificateChain entry",
+        str(len(chains)),
+    )  # fmt: skip
+    ctx.check(2, GIC, chains[0] if chains else {}, "childCertificateHashData", present())
+
+
+@scenario("TC_M_17_CS", "TC_M_18_CS")
+async def retrieve_several(ctx: ChargerRun) -> None:
+    csms = await csms_root_present(ctx)
+    maker = await certificate_installed(ctx, MF_ROOT)
+    wanted = [CSMS_ROOT, MF_ROOT] if ctx.case.id == "TC_M_17_CS" else None
+    step = 1
+    reply = await get_installed(ctx, wanted, step=step)
+    ctx.check(step + 1, GIC, reply, "status", "Accepted")
+    check_entry(ctx, step + 1, reply, CSMS_ROOT, csms.cert)
+    check_entry(ctx, step + 1, reply, MF_ROOT, maker.cert)
+
+
+@scenario("TC_M_19_CS")
+async def retrieve_none(ctx: ChargerRun) -> None:
+    reply = await get_installed(ctx, MO_ROOT, step=None)
+    for entry in chain_entries(reply):
+        if entry.get("certificateType") == MO_ROOT:
+            await ctx.request(
+                "DeleteCertificate",
+                {"certificateHashData": entry["certificateHashData"]},
+                step=None,
+            )
+    reply = await get_installed(ctx, MO_ROOT, step=1)
+    ctx.check(2, GIC, reply, "status", "NotFound")
+    ctx.check(2, GIC, reply, "certificateHashDataChain", absent())
+
+
+# ---------------------------------------------------------------- M04 DeleteCertificate
+@scenario("TC_M_20_CS")
+async def delete_root(ctx: ChargerRun) -> None:
+    await csms_root_present(ctx)  # the root the connection may depend on stays
+    extra = await certificate_installed(ctx, CSMS_ROOT, cert=issue("OCPP Bench CSMS Root 2", now()))
+    data = hash_of(extra.cert)
+    await installed_certificates(ctx, CSMS_ROOT, extra.cert, step=1)
+    reply = await ctx.request("DeleteCertificate", {"certificateHashData": data}, step=2)
+    ctx.check(3, "DeleteCertificateResponse", reply, "status", "Accepted")
+    reply = await get_installed(ctx, CSMS_ROOT, step=4)
+    ctx.check(5, GIC, reply, "status", one_of("Accepted", "NotFound"))
+    check_entry(ctx, 5, reply, CSMS_ROOT, extra.cert, present=False)
+
+
+@scenario("TC_M_22_CS")
+async def delete_unknown(ctx: ChargerRun) -> None:
+    root = await csms_root_present(ctx)
+    await installed_certificates(ctx, CSMS_ROOT, root.cert, step=1)
+    unknown = hash_of(issue("OCPP Bench unknown certificate", now()).cert)
+    reply = await ctx.request("DeleteCertificate", {"certificateHashData": unknown}, step=2)
+    ctx.check(3, "DeleteCertificateResponse", reply, "status", "NotFound")
+
+
+@scenario("TC_M_23_CS")
+async def delete_station_certificate(ctx: ChargerRun) -> None:
+    _, cert = await renew_certificate(ctx, step=None)
+    reply = await get_installed(ctx, None, step=1)
+    ctx.check(2, GIC, reply, "status", "Accepted")
+    data = hash_of(cert, pki(ctx).csms_root.cert)
+    reply = await ctx.request("DeleteCertificate", {"certificateHashData": data}, step=2)
+    ctx.check(3, "DeleteCertificateResponse", reply, "status", one_of("NotFound", "Failed"))
