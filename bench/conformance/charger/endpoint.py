@@ -47,6 +47,10 @@ class LinkEvent:
     subprotocol: str = ""
     security_profile: int = 0  # of the connection (0: plain, 1: Basic, 2: TLS+Basic, 3: mTLS)
     password: str | None = None  # the Basic auth password the station sent, if any
+    # TLS of the connection (block A cases): version, cipher suite, the station's certificate.
+    tls_version: str = ""
+    cipher: str = ""
+    client_certificate: bytes | None = None  # DER
 
 
 class Discard:
@@ -165,7 +169,10 @@ class CsmsEndpoint:
         secure = self.ssl_context is not None
         password = self._pending_password.pop(station_id, None)
         profile = _profile(secure, password is not None, _client_cert(link))
-        self._event(LinkEvent(_now(), "connected", subprotocol, profile, password))
+        version, cipher, peer = _tls_of(link)
+        self._event(
+            LinkEvent(_now(), "connected", subprotocol, profile, password, version, cipher, peer)
+        )
         try:
             await session.serve()
         finally:
@@ -254,11 +261,24 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _client_cert(link: Any) -> bool:
+def _ssl_object(link: Any) -> Any:
     conn = getattr(link, "connection", None) or getattr(link, "_conn", None)
     transport = getattr(conn, "transport", None)
-    sslobj = transport.get_extra_info("ssl_object") if transport is not None else None
+    return transport.get_extra_info("ssl_object") if transport is not None else None
+
+
+def _client_cert(link: Any) -> bool:
+    sslobj = _ssl_object(link)
     return bool(sslobj is not None and sslobj.getpeercert())
+
+
+def _tls_of(link: Any) -> tuple[str, str, bytes | None]:
+    """(TLS version, cipher suite, the client's certificate in DER) of a TLS link."""
+    sslobj = _ssl_object(link)
+    if sslobj is None:
+        return "", "", None
+    cipher = sslobj.cipher()
+    return sslobj.version() or "", cipher[0] if cipher else "", sslobj.getpeercert(True)
 
 
 def _profile(secure: bool, password: bool, client_cert: bool) -> int:
