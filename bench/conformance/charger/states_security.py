@@ -20,12 +20,16 @@ the certificate the bench signs, so it must be one the server trusts).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.x509.oid import NameOID
 
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.evidence import StopCase
@@ -287,3 +291,52 @@ async def renew_certificate(
 def _after(step: int | None, offset: int) -> int | None:
     """The step ``offset`` after ``step`` (None when the state runs as a preparation)."""
     return None if step is None else step + offset
+
+
+# ---------------------------------------------------------------- a second CSMS endpoint
+def server_credential(root: Credential, host: str) -> Credential:
+    """A TLS server certificate for ``host`` (CN and subjectAltName, A00.FR.510) from ``root``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = now() - dt.timedelta(hours=1)
+    try:
+        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(root.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(root.key, hashes.SHA256())
+    )
+    return Credential(cert, key)
+
+
+def server_context(
+    root: Credential, host: str, folder: Path, *, client_certificates: bool
+) -> ssl.SSLContext:
+    """The TLS context of the bench's second endpoint (TLS 1.2 or above, A00.FR.313);
+    with ``client_certificates`` it requires the station's certificate from ``root``."""
+    server = server_credential(root, host)
+    cert_file, key_file, ca_file = folder / "server.pem", folder / "server.key", folder / "ca.pem"
+    cert_file.write_text(server.pem)
+    key_file.write_bytes(
+        server.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ca_file.write_text(root.pem)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    if client_certificates:
+        context.load_verify_locations(cafile=str(ca_file))
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context

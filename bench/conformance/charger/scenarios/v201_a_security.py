@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -18,15 +21,18 @@ from cryptography.x509.oid import NameOID
 
 from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
-from bench.conformance.charger.endpoint import LinkEvent
+from bench.conformance.charger.endpoint import CsmsEndpoint, Discard, LinkEvent
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
 from bench.conformance.charger.states_security import (
     CS_CERT,
+    chain_entries,
     csms_root_present,
+    get_installed,
     now,
     pki,
     renew_certificate,
+    server_context,
     sign_csr,
     valid_csr,
 )
@@ -63,11 +69,13 @@ async def _next_connection(ctx: ChargerRun, since: int, *, step: int | None) -> 
     return found
 
 
-async def _wait_event(ctx: ChargerRun, since: int) -> LinkEvent | None:
+async def _wait_event(
+    ctx: ChargerRun, since: int, *, within: float | None = None
+) -> LinkEvent | None:
     """The first connection event from ``since`` on, waiting on the endpoint's changes."""
     endpoint = ctx.endpoint
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.settings.timeout
+    deadline = loop.time() + (ctx.settings.timeout if within is None else within)
     for _ in range(10_000):  # each pass waits for a link event; bounded by the deadline
         found = next((e for e in endpoint.events[since:] if e.kind == "connected"), None)
         left = deadline - loop.time()
@@ -158,6 +166,94 @@ def _check_client_certificate(ctx: ChargerRun, der: bytes, boot: dict[str, Any])
         "the station's unique serial number (" + " or ".join(sorted(wanted)) + ")",
         ", ".join(str(n) for n in names) or "no CN",
     )  # fmt: skip
+
+
+@scenario("TC_A_05_CS", "TC_A_06_CS", physical=("power_cycle",))
+async def tls_first_handshake_refused(ctx: ChargerRun) -> None:
+    """A00.FR.307/312: the first handshake offers an unknown server certificate (A_05) or
+    TLS below 1.2 (A_06); the station refuses it, then connects with the right one."""
+    _needs_tls(ctx)
+    low = ctx.case.id == "TC_A_06_CS"
+    await v201.configure(
+        ctx, {"OCPPCommCtrlr/NetworkProfileConnectionAttempts": "1" if low else "2"}
+    )
+    context = ctx.endpoint.ssl_context
+    assert context is not None
+    with tempfile.TemporaryDirectory(prefix="bench-a05-") as folder:
+        wrong = _wrong_context(ctx, Path(folder), low=low)
+        handshakes: list[str] = []
+        previous = context.sni_callback
+
+        versions = (context.minimum_version, context.maximum_version)
+
+        def first_is_wrong(sslobj: Any, server_name: str | None, _: ssl.SSLContext) -> None:
+            handshakes.append(server_name or "")
+            if not low and len(handshakes) == 1:
+                sslobj.context = wrong
+
+        if low:
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.sni_callback = first_is_wrong
+        try:
+            since = len(ctx.endpoint.events)
+            mark = ctx.mark()
+            await physical.power_cycle(ctx)  # reusable state Booting
+            if low:
+                # A refused version shows as no connection (the server cannot see which
+                # handshake failed): none within the quiet period, then TLS 1.2 again.
+                early = await _wait_event(ctx, since, within=ctx.settings.quiet_period)
+                ctx.check_that(
+                    3, "TLS handshake", "(TLS 1.1)", early is None,
+                    "no connection while the bench offers TLS 1.1 at most",
+                    "none" if early is None else f"connected over {early.tls_version}",
+                )  # fmt: skip
+                context.minimum_version, context.maximum_version = versions
+            event = await _next_connection(ctx, since, step=4)
+        finally:
+            context.sni_callback = previous
+            context.minimum_version, context.maximum_version = versions
+    if not low:
+        ctx.check_that(
+            3, "TLS handshake", "(attempts)", len(handshakes) >= 2,
+            "the first handshake refused, then another", f"{len(handshakes)} handshake(s)",
+        )  # fmt: skip
+    _check_tls(ctx, 5, event)
+    await ctx.station_request("BootNotification", step=10, since=mark)
+    await v201.connector_available(ctx, since=mark, step=12)
+    if low:
+        started = await ctx.station_request(
+            "SecurityEventNotification", step=14, since=mark,
+            match=lambda p: p.get("type") in ("StartupOfTheDevice", "ResetOrReboot"),
+            what="a SecurityEventNotification StartupOfTheDevice or ResetOrReboot",
+        )  # fmt: skip
+        ctx.check(
+            14,
+            "SecurityEventNotificationRequest",
+            started,
+            "type",
+            one_of("StartupOfTheDevice", "ResetOrReboot"),
+        )
+        return  # step 16 (InvalidTLSVersion) is optional
+    invalid = await ctx.station_request(
+        "SecurityEventNotification", step=14, since=mark,
+        match=lambda p: p.get("type") == "InvalidCsmsCertificate",
+        what="a SecurityEventNotification InvalidCsmsCertificate",
+    )  # fmt: skip
+    ctx.check(14, "SecurityEventNotificationRequest", invalid, "type", "InvalidCsmsCertificate")
+
+
+def _wrong_context(ctx: ChargerRun, folder: Path, *, low: bool) -> ssl.SSLContext:
+    """<Configured invalid server certificate> (a root the station does not know), or the
+    right certificate over TLS 1.1 at most."""
+    if low:
+        root = pki(ctx).csms_root
+        context = server_context(root, ctx.endpoint.host, folder, client_certificates=False)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+        return context
+    stranger = issue("OCPP Bench unknown CSMS root", now(), days=365)
+    return server_context(stranger, ctx.endpoint.host, folder, client_certificates=False)
 
 
 # ---------------------------------------------------------------- A01 BasicAuthPassword
@@ -309,4 +405,203 @@ async def certificate_signed_timeout(ctx: ChargerRun) -> None:
     ctx.check_that(
         None, "CertificateSignedResponse", "status", "Accepted" in statuses,
         "at least one Accepted", ", ".join(statuses),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- A05 security profile upgrade
+SLOTS = range(1, 10)
+
+
+def _connection_data(url: str, profile: int) -> dict[str, Any]:
+    return {
+        "ocppVersion": "OCPP20",
+        "ocppTransport": "JSON",
+        "ocppCsmsUrl": url,
+        "messageTimeout": 30,
+        "securityProfile": profile,
+        "ocppInterface": "Wired0",
+    }
+
+
+async def _slots(ctx: ChargerRun) -> tuple[list[str], int]:
+    """The slots in NetworkConfigurationPriority and a free one for the new profile."""
+    text = await v201.get_variable(ctx, "OCPPCommCtrlr/NetworkConfigurationPriority") or ""
+    used = [s.strip() for s in text.split(",") if s.strip()]
+    configured = ctx.settings.extra.get("configuration_slot2")
+    free = int(configured) if configured else next(n for n in SLOTS if str(n) not in used)
+    return used, free
+
+
+async def _profile(ctx: ChargerRun) -> int:
+    value = await v201.get_variable(ctx, "SecurityCtrlr/SecurityProfile")
+    if value is None or not value.isdigit():
+        raise StopCase("the station did not report SecurityCtrlr.SecurityProfile")
+    return int(value)
+
+
+def _other_url(ctx: ChargerRun, scheme: str) -> str:
+    """An ocppCsmsUrl that is not the one in use (a second endpoint of the bench)."""
+    return (
+        f"{scheme}://{ctx.endpoint.host}:{ctx.endpoint.url.rsplit(':', 1)[1].split('/')[0]}/second"
+    )
+
+
+def _set_priority(order: str) -> dict[str, Any]:
+    return {
+        "setVariableData": [
+            {
+                "attributeValue": order,
+                "component": {"name": "OCPPCommCtrlr"},
+                "variable": {"name": "NetworkConfigurationPriority"},
+            }
+        ]
+    }
+
+
+@scenario("TC_A_20_CS", "TC_A_21_CS")
+async def upgrade_without_certificate(ctx: ChargerRun) -> None:
+    """A05.FR.02 (no CSMS root) / A05.FR.03 (no station certificate): the new priority
+    naming a profile the station cannot use is Rejected."""
+    current = await _profile(ctx)
+    installed = await _installed(ctx, "CSMSRootCertificate")
+    if ctx.case.id == "TC_A_20_CS":
+        if current != 1:
+            ctx.not_applicable(
+                f"the station is on security profile {current}, the case starts at 1"
+            )
+        if installed:
+            ctx.not_applicable(
+                "the station has a CSMSRootCertificate installed (prerequisite: none)"
+            )
+        target, scheme = 2, "wss"
+    else:
+        if current == 3:
+            ctx.not_applicable("the station is on security profile 3 already")
+        await csms_root_present(ctx)  # prerequisite: a valid CSMSRootCertificate
+        target, scheme = 3, "wss"
+    used, free = await _slots(ctx)
+    reply = await ctx.request(
+        "SetNetworkProfile",
+        {
+            "configurationSlot": free,
+            "connectionData": _connection_data(_other_url(ctx, scheme), target),
+        },
+        step=1,
+    )
+    # Errata 2025-04 (TC_A_20_CS): SetNetworkProfile may be Rejected already.
+    ctx.check(2, "SetNetworkProfileResponse", reply, "status", one_of("Accepted", "Rejected"))
+    if reply.get("status") != "Accepted":
+        return
+    order = ",".join([str(free), *(s for s in used if s != str(free))])
+    reply = await ctx.request("SetVariables", _set_priority(order), step=3)
+    result = (reply.get("setVariableResult") or [{}])[0]
+    ctx.check(4, "SetVariablesResponse", result, "attributeStatus", "Rejected")
+
+
+async def _installed(ctx: ChargerRun, certificate_type: str) -> list[dict[str, Any]]:
+    return chain_entries(await get_installed(ctx, certificate_type, step=None))
+
+
+@scenario("TC_A_22_CS")
+async def downgrade_rejected(ctx: ChargerRun) -> None:
+    current = await _profile(ctx)
+    if current < 2:
+        ctx.not_applicable(f"the station is on security profile {current}; the case needs 2 or 3")
+    _, free = await _slots(ctx)
+    lower = current - 1
+    scheme = "wss" if lower >= 2 else "ws"
+    reply = await ctx.request(
+        "SetNetworkProfile",
+        {
+            "configurationSlot": free,
+            "connectionData": _connection_data(_other_url(ctx, scheme), lower),
+        },
+        step=1,
+    )
+    ctx.check(2, "SetNetworkProfileResponse", reply, "status", "Rejected")
+
+
+@scenario("TC_A_19_CS")
+async def upgrade_accepted(ctx: ChargerRun) -> None:
+    """A05.FR.04-06: a higher profile on a second endpoint of the bench; the station moves
+    there after the reset and keeps the new profile."""
+    current = await _profile(ctx)
+    if current not in (1, 2):
+        ctx.not_applicable(f"the station is on security profile {current}; the case needs 1 or 2")
+    target = current + 1
+    if target == 2:
+        root = await csms_root_present(ctx)  # memory state CertificateInstalled
+    else:
+        await renew_certificate(ctx, step=None)  # memory state RenewChargingStationCertificate
+        root = pki(ctx).csms_root
+    with tempfile.TemporaryDirectory(prefix="bench-a19-") as folder:
+        host = ctx.endpoint.host
+        second = CsmsEndpoint(
+            ctx.settings.version,
+            ctx.settings.station_id,
+            host=host,
+            ssl_context=server_context(root, host, Path(folder), client_certificates=target == 3),
+            password=ctx.endpoint.password if target == 2 else None,
+            heartbeat_interval=ctx.endpoint.defaults.heartbeat_interval,
+            accepted_tokens=ctx.endpoint.defaults._accepted,
+            call_timeout=ctx.endpoint.call_timeout,
+        )
+        await second.start()
+        first = ctx.endpoint
+        try:
+            second.sink = ctx
+            await _upgrade_steps(ctx, second, current, target)
+        finally:
+            ctx.endpoint = first
+            second.sink = Discard()
+            await second.stop()
+
+
+async def _upgrade_steps(ctx: ChargerRun, second: CsmsEndpoint, current: int, target: int) -> None:
+    used, free = await _slots(ctx)
+    reply = await ctx.request(
+        "SetNetworkProfile",
+        {"configurationSlot": free, "connectionData": _connection_data(second.url, target)},
+        step=1,
+    )
+    ctx.require(2, "SetNetworkProfileResponse", reply, "status", "Accepted")
+    order = ",".join([str(free), *(s for s in used if s != str(free))])
+    reply = await ctx.request("SetVariables", _set_priority(order), step=3)
+    result = (reply.get("setVariableResult") or [{}])[0]
+    ctx.require(
+        4, "SetVariablesResponse", result, "attributeStatus", one_of("Accepted", "RebootRequired")
+    )
+    # Errata 2025-06: the reset is always sent, so the station switches profiles.
+    since = ctx.mark()
+    reply = await ctx.request("Reset", {"type": "OnIdle"}, step=5)
+    ctx.check(6, "ResetResponse", reply, "status", "Accepted")
+    ctx.endpoint = second
+    event = await _next_connection(ctx, 0, step=7)
+    ctx.check_that(
+        7, "(connection)", "security profile", event.security_profile == target,
+        f"security profile {target}", str(event.security_profile),
+    )  # fmt: skip
+    await ctx.station_request("BootNotification", step=9, since=since)
+    await v201.connector_available(ctx, since=since, step=9)
+    event_req = await ctx.station_request(
+        "SecurityEventNotification", step=9, since=since,
+        match=lambda p: p.get("type") in ("StartupOfTheDevice", "ResetOrReboot"),
+        what="the station's SecurityEventNotification StartupOfTheDevice or ResetOrReboot",
+    )  # fmt: skip
+    ctx.check(
+        9,
+        "SecurityEventNotificationRequest",
+        event_req,
+        "type",
+        one_of("StartupOfTheDevice", "ResetOrReboot"),
+    )
+    value = await v201.get_variable(ctx, "SecurityCtrlr/SecurityProfile", step=10)
+    ctx.check(11, "GetVariablesResponse", {"attributeValue": value}, "attributeValue", str(target))
+    order_now = await v201.get_variable(ctx, "OCPPCommCtrlr/NetworkConfigurationPriority", step=12)
+    slots_now = [s.strip() for s in (order_now or "").split(",")]
+    old = [s for s in used if s != str(free)]
+    ctx.check_that(
+        13, "GetVariablesResponse", "getVariableResult[0].attributeValue",
+        not any(s in slots_now for s in old),
+        f"does not contain the old slot(s) {', '.join(old)}", order_now or "(none)",
     )  # fmt: skip
