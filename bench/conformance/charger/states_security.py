@@ -19,6 +19,7 @@ the certificate the bench signs, so it must be one the server trusts).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import ssl
@@ -29,6 +30,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
 from bench.conformance.charger.run import ChargerRun
@@ -282,6 +284,7 @@ async def renew_certificate(
         _after(step, 2), "SignCertificateRequest", request, "csr", valid_csr(256 if v2g else 224)
     )
     text, cert = sign_csr(request["csr"], signer, chain=extra)
+    ctx.memory["signed"] = (cert, signer)  # for the OCSP answers of block M (M06)
     signed = {"certificateChain": text, "certificateType": V2G_CERT if v2g else CS_CERT}
     result = await ctx.request("CertificateSigned", signed, step=_after(step, 4))
     ctx.check(_after(step, 5), "CertificateSignedResponse", result, "status", "Accepted")
@@ -340,3 +343,25 @@ def server_context(
         context.load_verify_locations(cafile=str(ca_file))
         context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+# ---------------------------------------------------------------- OCSP (M06)
+def ocsp_result(cert: x509.Certificate, issuer: Credential) -> str:
+    """An OCSPResponse (RFC 6960, DER, Base64) saying ``cert`` is good, signed by its issuer."""
+    start = now()
+    response = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=cert,
+            issuer=issuer.cert,
+            algorithm=hashes.SHA256(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=start,
+            next_update=start + dt.timedelta(days=7),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
+        .sign(issuer.key, hashes.SHA256())
+    )
+    return base64.b64encode(response.public_bytes(serialization.Encoding.DER)).decode()

@@ -5,8 +5,12 @@ The certificates the OCTT keeps configured are made by ``states_security.pki``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from typing import Any
 
+from bench.conformance.charger import physical
+from bench.conformance.charger import states201 as v201
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
 from bench.conformance.charger.states_security import (
@@ -23,6 +27,7 @@ from bench.conformance.charger.states_security import (
     hash_of,
     installed_certificates,
     now,
+    ocsp_result,
     pki,
     renew_certificate,
 )
@@ -177,3 +182,74 @@ async def delete_station_certificate(ctx: ChargerRun) -> None:
     data = hash_of(cert, pki(ctx).csms_root.cert)
     reply = await ctx.request("DeleteCertificate", {"certificateHashData": data}, step=2)
     ctx.check(3, "DeleteCertificateResponse", reply, "status", one_of("NotFound", "Failed"))
+
+
+# ---------------------------------------------------------------- M06 GetCertificateStatus
+@scenario("TC_M_24_CS", "TC_M_25_CS")
+async def certificate_status(ctx: ChargerRun) -> None:
+    """M06: the station asks for the OCSP status of its new V2G certificate (and, errata
+    2025-06, its sub-CAs); the bench answers with an OCSP response (M_24) or Failed (M_25)."""
+    accepted = ctx.case.id == "TC_M_24_CS"
+    chain = pki(ctx).v2g
+    issuers = {format(sub.cert.serial_number, "x"): (sub.cert, up) for sub, up in chain.sub_cas}
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        if not accepted:
+            return {"status": "Failed"}
+        serial = str((request.get("ocspRequestData") or {}).get("serialNumber", "")).lower()
+        signed = ctx.memory.get("signed")
+        known = dict(issuers)
+        if signed is not None:
+            known[format(signed[0].serial_number, "x")] = signed
+        found = known.get(serial.lstrip("0"))
+        if found is None:
+            return {"status": "Failed"}
+        return {"status": "Accepted", "ocspResult": ocsp_result(*found)}
+
+    ctx.answer("GetCertificateStatus", answer)
+    await certificate_installed(ctx, MO_ROOT)
+    since = ctx.mark()
+    await renew_certificate(ctx, "SignV2GCertificate", step=None)
+    request = await ctx.station_request("GetCertificateStatus", step=1, since=since)
+    ctx.check(1, "GetCertificateStatusRequest", request, "ocspRequestData.serialNumber", present())
+
+
+# ---------------------------------------------------------------- M01 / M02 EV certificates
+async def _ev_pre_session(ctx: ChargerRun) -> int:
+    """Reusable state EVConnectedPreSession with an ISO 15118 EV set to Plug and Charge
+    and to install (or update) its contract certificate."""
+    await v201.configure(ctx, {"ISO15118Ctrlr/ContractCertificateInstallationEnabled": "true"})
+    since = ctx.mark()
+    cid = ctx.settings.connector_id
+    await ctx.physical(
+        "plug_in",
+        f"Connect an ISO 15118 EV to connector {cid}, set to Plug and Charge and to ask for "
+        "its contract certificate (CertificateInstallationReq or CertificateUpdateReq).",
+        connector_id=cid,
+        ev_template=ctx.settings.extra.get("iso15118_ev_template", "iso15118-ev"),
+    )
+    return since
+
+
+@scenario("TC_M_26_CS", "TC_M_27_CS", "TC_M_28_CS", "TC_M_29_CS", physical=("plug_in", "unplug"))
+async def ev_certificate(ctx: ChargerRun) -> None:
+    success = ctx.case.id in ("TC_M_26_CS", "TC_M_28_CS")
+    action = "Install" if ctx.case.id in ("TC_M_26_CS", "TC_M_27_CS") else "Update"
+    exi = base64.b64encode(b"CertificateInstallationRes from the OCTT (opaque EXI)").decode()
+    reply = (
+        {"status": "Accepted", "exiResponse": exi}
+        if success
+        else {"status": "Failed", "exiResponse": ""}
+    )
+    ctx.answer("Get15118EVCertificate", reply)
+    since = await _ev_pre_session(ctx)
+    request = await ctx.station_request("Get15118EVCertificate", step=1, since=since)
+    ctx.check(1, "Get15118EVCertificateRequest", request, "action", action)
+    after = ctx.mark()
+    if success:
+        await ctx.station_request("Authorize", step=3, since=after)
+    else:
+        await ctx.no_station_request(
+            "Authorize", step=3, since=after, why="the certificate was not installed"
+        )
+    await physical.unplug(ctx)
