@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import ssl
+import tempfile
+from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
@@ -30,9 +38,10 @@ from bench.conformance.charger.states_security import (
     ocsp_result,
     pki,
     renew_certificate,
+    server_context,
 )
 from bench.conformance.expect import absent, one_of, present
-from bench.conformance.material_lm import issue
+from bench.conformance.material_lm import Credential, issue
 
 GIC = "GetInstalledCertificateIdsResponse"
 
@@ -54,16 +63,18 @@ async def install_root(ctx: ChargerRun) -> None:
     }[ctx.case.id]
     if certificate_type != CSMS_ROOT:
         _no_additional_check(ctx)
-    elif "AS-2" in ctx.settings.features:
-        # M05.FR.09: with AdditionalRootCertificateCheck a new CSMS root must be signed by
-        # the old one; this run's CA cannot do that for a root it did not issue.
-        ctx.not_applicable(
-            "a custom CSMSRootCertificate (AdditionalRootCertificateCheck) is needed"
-        )
     # Root 2: a root the station does not have yet (the run's CA may be its first one).
     root = issue(f"OCPP Bench {certificate_type} 2", now(), days=365)
+    issuer = None
+    if certificate_type == CSMS_ROOT and "AS-2" in ctx.settings.features:
+        # M05.FR.09: with AdditionalRootCertificateCheck the new CSMS root must be signed
+        # by the old one: the run's CA (the station's current root) signs it.
+        if not ctx.settings.extra.get("ca_key_file"):
+            ctx.not_applicable("a custom CSMSRootCertificate signed by the run's CA is needed")
+        root = _cross_signed_root(pki(ctx).csms_root)
+        issuer = pki(ctx).csms_root.cert
     await certificate_installed(ctx, certificate_type, step=1, cert=root)
-    await installed_certificates(ctx, certificate_type, root.cert, step=3)
+    await installed_certificates(ctx, certificate_type, root.cert, step=3, issuer=issuer)
 
 
 @scenario("TC_M_07_CS")
@@ -253,3 +264,77 @@ async def ev_certificate(ctx: ChargerRun) -> None:
             "Authorize", step=3, since=after, why="the certificate was not installed"
         )
     await physical.unplug(ctx)
+
+
+# ---------------------------------------------------------------- M05 AdditionalRootCertificate
+def _cross_signed_root(old: Credential) -> Credential:
+    """<Configured new CSMS Root certificate 2>: a new root key, signed by the old root."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = now() - dt.timedelta(hours=1)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OCPP Bench CSMS Root 2")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(old.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(old.key, hashes.SHA256())
+    )
+    return Credential(cert, key)
+
+
+@scenario("TC_M_30_CS", "TC_M_31_CS")
+async def reconnect_with_new_root(ctx: ChargerRun) -> None:
+    """M05.FR.10-13: after a new CSMS root (signed by the old one) is installed, the station
+    validates the server with the new root (M_30) or falls back to the old one (M_31)."""
+    ctx.needs_feature("AS-2")
+    context = ctx.endpoint.ssl_context
+    if context is None:
+        ctx.not_applicable("the run is not over TLS (--cert): security profile 2/3 is not in use")
+    if not ctx.settings.extra.get("ca_key_file"):
+        ctx.not_applicable("the case needs the key of the CA of the bench's server certificate")
+    assert context is not None
+    old = pki(ctx).csms_root
+    new = _cross_signed_root(old)
+    await certificate_installed(ctx, CSMS_ROOT, cert=new)  # memory state
+    if (
+        ctx.case.id == "TC_M_30_CS"
+        and await v201.get_variable(ctx, "SecurityCtrlr/SecurityProfile") == "3"
+    ):
+        await renew_certificate(ctx, step=None)
+    handshakes: list[str] = []
+    previous = context.sni_callback
+    with tempfile.TemporaryDirectory(prefix="bench-m30-") as folder:
+        signer = new if ctx.case.id == "TC_M_30_CS" else old
+        client_ca = context.verify_mode == ssl.CERT_REQUIRED
+        presented = server_context(
+            signer, ctx.endpoint.host, Path(folder), client_certificates=client_ca
+        )
+
+        def present(sslobj: Any, server_name: str | None, _: ssl.SSLContext) -> None:
+            handshakes.append(server_name or "")
+            if ctx.case.id == "TC_M_30_CS":
+                sslobj.context = presented
+
+        context.sni_callback = present
+        try:
+            since = ctx.mark()
+            reply = await ctx.request("Reset", {"type": "OnIdle"}, step=1)
+            ctx.check(2, "ResetResponse", reply, "status", "Accepted")
+            await ctx.station_request("BootNotification", step=5, since=since)
+            await v201.connector_available(ctx, since=since, step=5)
+        finally:
+            context.sni_callback = previous
+    if ctx.case.id == "TC_M_31_CS":
+        ctx.check_that(
+            4, "TLS handshake", "(attempts)", len(handshakes) >= 2,
+            "a handshake refused (new root), then one accepted (old root)", f"{len(handshakes)}",
+        )  # fmt: skip
+    step = 6 if ctx.case.id == "TC_M_30_CS" else 7
+    reply = await get_installed(ctx, CSMS_ROOT, step=step)
+    ctx.check(step + 1, GIC, reply, "status", "Accepted")
+    keep = ctx.case.id == "TC_M_31_CS"
+    check_entry(ctx, step + 1, reply, CSMS_ROOT, old.cert, present=keep)

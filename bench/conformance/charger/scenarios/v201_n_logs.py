@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
@@ -309,6 +310,41 @@ async def customer_identifier(ctx: ChargerRun) -> None:
     ctx.check(2, "CustomerInformationResponse", reply, "status", "Accepted")
     data = await _customer_data(ctx, rid, step=3, since=since)
     ctx.check(3, "NotifyCustomerInformationRequest", {"data": data}, "data", _not_empty())
+    rid, reply, since = await _customer_request(
+        ctx, report=True, clear=False, step=5, reference=reference
+    )
+    ctx.check(6, "CustomerInformationResponse", reply, "status", "Accepted")
+    data = await _customer_data(ctx, rid, step=7, since=since)
+    ctx.check(7, "NotifyCustomerInformationRequest", {"data": data}, "data", "")
+
+
+@scenario("TC_N_63_CS", physical=("plug_in", "unplug"))
+async def customer_certificate(ctx: ChargerRun) -> None:
+    """N09/N10 by customerCertificate: the contract certificate of a Plug and Charge
+    session (EVConnectedPreSession, Authorized15118, ParkingBayUnoccupied)."""
+    ctx.needs_feature("ISO-4")
+    since = ctx.mark()
+    cid = ctx.settings.connector_id
+    await ctx.physical(
+        "plug_in",
+        f"Connect an ISO 15118 EV to connector {cid}, set to authorize with Plug and Charge.",
+        connector_id=cid,
+        ev_template=ctx.settings.extra.get("iso15118_ev_template", "iso15118-ev"),
+    )
+    auth = await ctx.station_request("Authorize", step=None, since=since)
+    hashes = auth.get("iso15118CertificateHashData") or []
+    if not hashes:
+        raise StopCase(
+            "the station's AuthorizeRequest named no contract certificate (Plug and Charge)"
+        )
+    fields = ("hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber")
+    reference = {"customerCertificate": {k: hashes[0][k] for k in fields if k in hashes[0]}}
+    await physical.unplug(ctx)
+    rid, reply, since = await _customer_request(
+        ctx, report=True, clear=True, step=1, reference=reference
+    )
+    ctx.check(2, "CustomerInformationResponse", reply, "status", "Accepted")
+    await report_parts(ctx, "NotifyCustomerInformation", rid, step=3, since=since)
     rid, reply, since = await _customer_request(
         ctx, report=True, clear=False, step=5, reference=reference
     )
