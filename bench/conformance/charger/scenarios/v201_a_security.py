@@ -12,6 +12,7 @@ import asyncio
 import re
 import ssl
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,9 @@ async def tls_first_handshake_refused(ctx: ChargerRun) -> None:
     context = ctx.endpoint.ssl_context
     assert context is not None
     with tempfile.TemporaryDirectory(prefix="bench-a05-") as folder:
-        wrong = _wrong_context(ctx, Path(folder), low=low)
+        stranger = issue("OCPP Bench unknown CSMS root", now(), days=365)
+        # <Configured invalid server certificate>: from a root the station does not know.
+        wrong = server_context(stranger, ctx.endpoint.host, Path(folder), client_certificates=False)
         handshakes: list[str] = []
         previous = context.sni_callback
 
@@ -192,8 +195,7 @@ async def tls_first_handshake_refused(ctx: ChargerRun) -> None:
                 sslobj.context = wrong
 
         if low:
-            context.minimum_version = ssl.TLSVersion.TLSv1
-            context.maximum_version = ssl.TLSVersion.TLSv1_1
+            _offer_old_tls(context)
         context.sni_callback = first_is_wrong
         try:
             since = len(ctx.endpoint.events)
@@ -243,17 +245,13 @@ async def tls_first_handshake_refused(ctx: ChargerRun) -> None:
     ctx.check(14, "SecurityEventNotificationRequest", invalid, "type", "InvalidCsmsCertificate")
 
 
-def _wrong_context(ctx: ChargerRun, folder: Path, *, low: bool) -> ssl.SSLContext:
-    """<Configured invalid server certificate> (a root the station does not know), or the
-    right certificate over TLS 1.1 at most."""
-    if low:
-        root = pki(ctx).csms_root
-        context = server_context(root, ctx.endpoint.host, folder, client_certificates=False)
+def _offer_old_tls(context: ssl.SSLContext) -> None:
+    """TLS 1.0/1.1 only: what TC_A_06_CS offers on purpose (the versions are deprecated,
+    which is the point)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         context.minimum_version = ssl.TLSVersion.TLSv1
         context.maximum_version = ssl.TLSVersion.TLSv1_1
-        return context
-    stranger = issue("OCPP Bench unknown CSMS root", now(), days=365)
-    return server_context(stranger, ctx.endpoint.host, folder, client_certificates=False)
 
 
 # ---------------------------------------------------------------- A01 BasicAuthPassword
