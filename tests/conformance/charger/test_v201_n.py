@@ -17,24 +17,7 @@ FEATURES = frozenset({"C-57", "DM-3"})
 EXTRA = {"hardwired_monitor_id": "1"}
 
 
-# A station gap the case finds (reported, not fixed with the scenarios): the own station
-# ends the transaction before its power drops, so the NotifyEvents of step 7 carry no
-# transactionId.
-STATION_GAPS = {
-    "TC_N_20_CS": "the power-drop events after StopAuthorized carry no transactionId",
-}
-
-
-def _params() -> list[object]:
-    return [
-        pytest.param(c, marks=pytest.mark.xfail(reason=STATION_GAPS[c], strict=True))
-        if c in STATION_GAPS
-        else c
-        for c in CASES
-    ]
-
-
-@pytest.mark.parametrize("case_id", _params())
+@pytest.mark.parametrize("case_id", CASES)
 async def test_block_n_case_passes_or_is_not_applicable_on_the_benchs_own_station(
     charger_runner: ChargerRunner, case_id: str
 ) -> None:

@@ -407,3 +407,45 @@ async def test_the_station_availability_monitor_is_pre_configured_and_problem_is
         "MON90", "ClearVariableMonitoring", {"id": [availability_id, by_variable["Problem"].id]}
     )
     assert [r["status"] for r in reply["clearMonitoringResult"]] == ["Accepted", "Rejected"]
+
+
+async def test_the_power_drop_when_a_transaction_ends_is_an_event_of_that_transaction(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N07.FR.16/17 (TC_N_20_CS step 7): the driver stops, the transaction ends and the
+    power falls below the thresholds; those events carry the ended transaction's id."""
+    cp = await make_cp201(csms.url, "MON20")
+    data = [
+        monitor(EVSE1, "Power", "UpperThreshold", 1000, 4),
+        monitor(EVSE1, "Power", "LowerThreshold", 10, 4),
+    ]
+    reply = await csms.call("MON20", "SetVariableMonitoring", {"setMonitoringData": data})
+    upper, lower = (r["id"] for r in reply["setMonitoringResult"])
+
+    def about(monitor_id: int):
+        return lambda p: any(e.get("variableMonitoringId") == monitor_id for e in p["eventData"])
+
+    start_charging(cp)
+    await csms.wait_for_message("MON20", "NotifyEvent", about(upper), timeout=WAIT)
+    transaction_id = cp.transactions.active(1).transaction_id
+    mark = csms.mark()
+    cp.present_id("TAG1", 1)  # the driver stops: the transaction ends, the power goes to 0
+    dropped: dict[int, dict] = {}
+
+    def drops(p) -> list[dict]:
+        return [
+            e
+            for e in p["eventData"]
+            if e.get("variableMonitoringId") in (upper, lower) and float(e["actualValue"]) <= 10
+        ]
+
+    for _ in range(2):  # one NotifyEvent or two (N07.FR.07 batching)
+        if len(dropped) == 2:
+            break
+        sent = await csms.wait_for_message(
+            "MON20", "NotifyEvent", lambda p: bool(drops(p)), timeout=WAIT, since=mark
+        )
+        dropped.update({e["variableMonitoringId"]: e for e in drops(sent)})
+    assert sorted(dropped) == sorted([upper, lower])
+    assert [e.get("transactionId") for e in dropped.values()] == [transaction_id] * 2
+    assert cp.transactions.active(1) is None
