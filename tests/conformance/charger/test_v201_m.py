@@ -36,7 +36,8 @@ def _params() -> list[object]:
 async def test_block_m_case_passes_or_is_not_applicable_on_the_benchs_own_station(
     charger_runner: ChargerRunner, case_id: str
 ) -> None:
-    result = await charger_runner(case_id)
+    # A known gap ends in a wait for a message that never comes: a short one.
+    result = await charger_runner(case_id, **({"timeout": 5.0} if case_id in STATION_GAPS else {}))
     assert result.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE), (
         f"{case_id}: {result.verdict.value}: {result.reason}"
     )
