@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import ipaddress
+import logging
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +35,12 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
 from bench.conformance.charger.run import ChargerRun
-from bench.conformance.evidence import StopCase
+from bench.conformance.evidence import Inconclusive, StopCase
 from bench.conformance.expect import satisfies
 from bench.conformance.material_lm import Credential, V2gChain, issue, v2g_chain
 from bench.ocpp.common.certificates import hash_data
+
+log = logging.getLogger(__name__)
 
 CSMS_ROOT = "CSMSRootCertificate"
 MF_ROOT = "ManufacturerRootCertificate"
@@ -365,3 +368,37 @@ def ocsp_result(cert: x509.Certificate, issuer: Credential) -> str:
         .sign(issuer.key, hashes.SHA256())
     )
     return base64.b64encode(response.public_bytes(serialization.Encoding.DER)).decode()
+
+
+# ---------------------------------------------------------------- BasicAuthPassword (A01)
+def password_data(value: str) -> dict[str, Any]:
+    return {
+        "setVariableData": [
+            {
+                "attributeValue": value,
+                "component": {"name": "SecurityCtrlr"},
+                "variable": {"name": "BasicAuthPassword"},
+            }
+        ]
+    }
+
+
+async def restore_password(ctx: ChargerRun, old: str) -> None:
+    """After the case, the run's password again, so the next case's connection gets in:
+    the station is given it back (a real charger keeps what it was set to), and a fresh
+    own station of the next case starts with it anyway."""
+    if ctx.endpoint.password == old:
+        return
+    if ctx.endpoint.connected:
+        try:
+            rec = await ctx.call("SetVariables", password_data(old), step=None)
+        except Inconclusive as exc:
+            log.warning("%s: the run's password was not set back: %s", ctx.case.id, exc)
+        else:
+            payload = rec.payload if isinstance(rec.payload, dict) else {}
+            result = (payload.get("setVariableResult") or [{}])[0]
+            if result.get("attributeStatus") in ("Accepted", "RebootRequired"):
+                ctx.endpoint.password = old
+                return
+    if ctx.own_station is not None:
+        ctx.endpoint.password = old

@@ -9,6 +9,7 @@ the station sent, TLS version, cipher, its certificate). A run without a passwor
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import ssl
 import tempfile
@@ -31,8 +32,10 @@ from bench.conformance.charger.states_security import (
     csms_root_present,
     get_installed,
     now,
+    password_data,
     pki,
     renew_certificate,
+    restore_password,
     server_context,
     sign_csr,
     valid_csr,
@@ -40,6 +43,8 @@ from bench.conformance.charger.states_security import (
 from bench.conformance.evidence import StopCase
 from bench.conformance.expect import one_of
 from bench.conformance.material_lm import issue
+
+log = logging.getLogger(__name__)
 
 # passwordString (part 2 primitive datatypes): the characters of a BasicAuthPassword.
 PASSWORD_CHARS = re.compile(r"^[A-Za-z0-9*\-_=:+|@.]+$")
@@ -255,23 +260,18 @@ def _offer_old_tls(context: ssl.SSLContext) -> None:
 
 
 # ---------------------------------------------------------------- A01 BasicAuthPassword
-def _password_data(value: str) -> dict[str, Any]:
-    return {
-        "setVariableData": [
-            {
-                "attributeValue": value,
-                "component": {"name": "SecurityCtrlr"},
-                "variable": {"name": "BasicAuthPassword"},
-            }
-        ]
-    }
-
-
 @scenario("TC_A_09_CS")
 async def update_password(ctx: ChargerRun) -> None:
     old = _needs_password(ctx)
     new = ("Bench1New1Password" + old)[:24]
-    reply = await ctx.request("SetVariables", _password_data(new), step=1)
+    try:
+        await _update_password(ctx, new)
+    finally:
+        await restore_password(ctx, old)
+
+
+async def _update_password(ctx: ChargerRun, new: str) -> None:
+    reply = await ctx.request("SetVariables", password_data(new), step=1)
     result = (reply.get("setVariableResult") or [{}])[0]
     ctx.require(
         2, "SetVariablesResponse", result, "attributeStatus", one_of("Accepted", "RebootRequired")
@@ -290,7 +290,7 @@ async def update_password(ctx: ChargerRun) -> None:
 @scenario("TC_A_10_CS")
 async def update_password_rejected(ctx: ChargerRun) -> None:
     old = _needs_password(ctx)
-    reply = await ctx.request("SetVariables", _password_data("Short1Password"), step=1)
+    reply = await ctx.request("SetVariables", password_data("Short1Password"), step=1)
     result = (reply.get("setVariableResult") or [{}])[0]
     ctx.check(2, "SetVariablesResponse", result, "attributeStatus", "Rejected")
     since = len(ctx.endpoint.events)

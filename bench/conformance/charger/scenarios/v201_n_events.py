@@ -32,6 +32,7 @@ from bench.conformance.charger.states_monitoring import (
     threshold_target,
     threshold_value,
 )
+from bench.conformance.charger.states_security import password_data, restore_password
 from bench.conformance.charger.timing import interval_check
 from bench.conformance.expect import absent_or, one_of, satisfies
 
@@ -262,32 +263,36 @@ async def write_only_delta(ctx: ChargerRun) -> None:
     target = {"name": "SecurityCtrlr"}, {"name": "BasicAuthPassword"}
     monitor = await _prerequisite_monitor(ctx, monitoring_data(*target, "Delta", 1, severity(ctx)))
     mid = monitor.get("id")
-    length = int(ctx.settings.extra.get("basic_auth_password_length", "24"))
+    old = ctx.endpoint.password
+    default = str(len(old)) if old else "24"
+    length = int(ctx.settings.extra.get("basic_auth_password_length", default))
     password = ("Bench0Monitor0" * 4)[:length]
     since = ctx.mark()
-    reply = await ctx.request(
-        "SetVariables",
-        {
-            "setVariableData": [
-                {"attributeValue": password, "component": target[0], "variable": target[1]}
-            ]
-        },
-        step=1,
-    )
-    result = (reply.get("setVariableResult") or [{}])[0]
-    ctx.check(
-        2, "SetVariablesResponse", result, "attributeStatus", one_of("Accepted", "RebootRequired")
-    )
-    if result.get("attributeStatus") == "RebootRequired":
-        await v201.booted(ctx, step=3)
-    _, event = await notify_event(
-        ctx,
-        step=4,
-        since=since,
-        what=f"a NotifyEvent of monitor {mid}",
-        test=lambda e: e.get("variableMonitoringId") == mid,
-    )
-    ctx.check(4, NE, event, "actualValue", "")
+    try:
+        reply = await ctx.request("SetVariables", password_data(password), step=1)
+        result = (reply.get("setVariableResult") or [{}])[0]
+        ctx.check(
+            2,
+            "SetVariablesResponse",
+            result,
+            "attributeStatus",
+            one_of("Accepted", "RebootRequired"),
+        )
+        if old is not None and result.get("attributeStatus") == "Accepted":
+            ctx.endpoint.password = password  # A01.FR.03: the new one from now on
+        if result.get("attributeStatus") == "RebootRequired":
+            await v201.booted(ctx, step=3)
+        _, event = await notify_event(
+            ctx,
+            step=4,
+            since=since,
+            what=f"a NotifyEvent of monitor {mid}",
+            test=lambda e: e.get("variableMonitoringId") == mid,
+        )
+        ctx.check(4, NE, event, "actualValue", "")
+    finally:
+        if old is not None:
+            await restore_password(ctx, old)
 
 
 async def _prerequisite_monitor(ctx: ChargerRun, data: dict[str, Any]) -> dict[str, Any]:
