@@ -1,12 +1,13 @@
 """2.0.1 block N, Diagnostics: monitoring reports, base and level (part 6 §3.15; N02,
 N03, N05).
 
-The bench's station ships a hard-wired Delta monitor (id 1) on
-ChargingStation.AvailabilityState (severity 2) and a pre-configured Delta monitor
-per EVSE on EVSE.AvailabilityState (severity 8, id 1 + evseId). Where a case's
-station answers differently from that configuration (an empty Delta report, a
-report of threshold monitors, a rejected level), the reply is the case's, scripted,
-and says so; everywhere else the station answers and reports its own monitors.
+The bench's station ships a hard-wired Delta monitor (id 1) on ChargingStation.Problem
+(severity 2), a pre-configured Delta monitor on ChargingStation.AvailabilityState
+(severity 2, id 90) and one per EVSE on EVSE.AvailabilityState (severity 8, id 1 +
+evseId). Where a case's station answers differently from that configuration (an empty
+Delta report, a report of threshold monitors, a rejected level), the reply is the
+case's, scripted, and says so; everywhere else the station answers and reports its own
+monitors.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bench.conformance.states_diagnostics import (
 
 EVSE_ID = 1  # the OCTT's <Configured evseId>
 GET_REPORT = "get_monitoring_report"
-HARD_WIRED_ID = 1  # the station's hard-wired monitor (ChargingStation.AvailabilityState)
+HARD_WIRED_ID = 1  # the station's hard-wired monitor (ChargingStation.Problem)
 REQUEST = "GetMonitoringReportRequest"
 
 
@@ -262,7 +263,7 @@ async def report_by_criteria_and_variables(ctx: CaseRun) -> None:
     # the steps, the instructions and the post-scenario check ("shows the Delta monitors
     # for AvailabilityState") agree, so those are judged: step 1 Threshold monitors of
     # Power (none: EmptyResultSet), step 3 Delta monitors of AvailabilityState (the
-    # station's hard-wired and pre-configured ones: reported).
+    # station's pre-configured ones: reported).
     await booted(ctx)
     power = [cv("ChargingStation", "Power"), cv("EVSE", "Power", EVSE_ID)]
     availability = [

@@ -2,13 +2,13 @@
 monitors raise (N07, N08) (part 6 §3.15).
 
 The bench's station ships a hard-wired Delta monitor (id 1, severity 2) on
-ChargingStation.AvailabilityState and a pre-configured Delta monitor of severity 8
-per EVSE on EVSE.AvailabilityState. It would call the case's EVSE monitor a
-Duplicate of that one (N04.FR.10) where the case assumes none exists, so the
-SetVariableMonitoring answers are the case's, scripted. It refuses to clear its
-hard-wired monitor for real. NotifyEvents of monitors it does not have (periodic,
-threshold, on a write-only variable) are sent as the case gives them: only the
-CSMS could set such monitors.
+ChargingStation.Problem, a pre-configured one on ChargingStation.AvailabilityState and a
+pre-configured Delta monitor of severity 8 per EVSE on EVSE.AvailabilityState. It would
+call the case's EVSE monitor a Duplicate of that one (N04.FR.10) where the case assumes
+none exists, so the SetVariableMonitoring answers are the case's, scripted. It refuses
+to clear its hard-wired monitor for real. NotifyEvents of monitors it does not have
+(periodic, threshold, on a write-only variable) are sent as the case gives them: only
+the CSMS could set such monitors.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bench.conformance.states_diagnostics import (
 )
 
 EVSE_ID = 1  # the OCTT's <Configured evseId>
-HARD_WIRED_ID = 1  # the station's hard-wired monitor (ChargingStation.AvailabilityState)
+HARD_WIRED_ID = 1  # the station's hard-wired monitor (ChargingStation.Problem)
 
 
 # --------------------------------------------------------------------------- N04 set monitors
@@ -231,7 +231,7 @@ async def clear_hard_wired_monitor(ctx: CaseRun) -> None:
     await ctx.manual(
         "clear_variable_monitoring",
         f"Request the CSMS to clear the monitor with id {HARD_WIRED_ID} (the station's "
-        "hard-wired monitor on ChargingStation.AvailabilityState)",
+        "hard-wired monitor on ChargingStation.Problem)",
         step=1,
         action="ClearVariableMonitoring",
         request={"id": [HARD_WIRED_ID]},

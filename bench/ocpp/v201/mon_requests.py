@@ -34,6 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _known_component(definition: Any, comp: ComponentKey) -> bool:
+    """The station has ``comp``; a component named without its EVSE ("EVSE") is known
+    when it exists on some EVSE, so an unknown variable of it is UnknownVariable
+    (N04.FR.04, TC_N_37_CS), not UnknownComponent."""
+    if definition.has_component(comp):
+        return True
+    if comp.evse is not None or comp.connector is not None:
+        return False
+    return any(c.name == comp.name and c.instance == comp.instance for c in definition.components)
+
+
 def _info(reason: str, text: str) -> dict[str, Any]:
     return {"reasonCode": reason, "additionalInfo": text[:512]}
 
@@ -122,7 +133,7 @@ class MonitoringRequests:
         definition = self.cp.device_model.definition
         vdef = definition.lookup(comp, var)
         if vdef is None:
-            if not definition.has_component(comp):
+            if not _known_component(definition, comp):
                 return "UnknownComponent", None, None  # N04.FR.03
             return "UnknownVariable", None, None  # N04.FR.04
         kind = MonitorType(item["type"])

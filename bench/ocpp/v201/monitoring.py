@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 _STATE_KEY = "monitoring.monitors"
 FIRST_CUSTOM_ID = 100
+STATION_AVAILABILITY_ID = 90  # the pre-configured monitor of the station's AvailabilityState
 # Offline-queueing severity of HardWiredNotification events (2 = System Failure).
 PROBLEM_SEVERITY = 2
 PROBLEM = VariableKey("Problem")
@@ -81,6 +82,7 @@ class Monitoring(Block[MonitoringHost]):
         "_builtin",
         "_by_variable",
         "_custom",
+        "_ending",
         "_next_id",
         "_ready",
         "_removed",
@@ -93,6 +95,9 @@ class Monitoring(Block[MonitoringHost]):
     def __init__(self, cp: MonitoringHost, transactions: TxLookup) -> None:
         super().__init__(cp)
         self._transactions = transactions
+        # EVSE -> the transaction that just ended there: the values its end changes (the
+        # power falling to 0 at the next physics update) are events of that transaction.
+        self._ending: dict[int, str] = {}
         self.live = LiveValues(cp, self._crosses_threshold)
         self.sender = EventSender(cp)
         self._custom: dict[int, Monitor] = {}
@@ -108,7 +113,18 @@ class Monitoring(Block[MonitoringHost]):
     def _builtin_monitors(self) -> dict[int, Monitor]:
         """The bench's hard-wired and pre-configured monitors."""
         availability = VariableKey("AvailabilityState")
-        out = {1: Monitor(1, STATION, availability, MonitorType.DELTA, 1, 2, kind=Kind.HARD_WIRED)}
+        # Hard-wired: a change of the station's Problem (a fault) is always reported. The
+        # station's AvailabilityState monitor is pre-configured, so the CSMS can clear it
+        # and HardWiredOnly removes it (N03.FR.04; TC_N_06_CS and TC_N_18_CS count on it).
+        out = {
+            1: Monitor(
+                1, STATION, VariableKey("Problem"), MonitorType.DELTA, 1, 2, kind=Kind.HARD_WIRED
+            ),
+            STATION_AVAILABILITY_ID: Monitor(
+                STATION_AVAILABILITY_ID, STATION, availability, MonitorType.DELTA, 1, 2,
+                kind=Kind.PRECONFIGURED,
+            ),
+        }  # fmt: skip
         for evse_id in self.cp.evse_ids():
             mid = 1 + evse_id
             out[mid] = Monitor(
@@ -239,8 +255,13 @@ class Monitoring(Block[MonitoringHost]):
 
     def on_physics(self) -> None:
         self.live.on_physics()
+        self._ending.clear()
 
     def on_model_event(self, event: Any) -> None:
+        if isinstance(event, ConnectorChanged) and event.reason == "transaction_ended":
+            tx = self._transactions.active(event.connector_id)  # not forgotten yet
+            if tx is not None:
+                self._ending[event.connector_id] = tx.transaction_id
         self.live.on_model_event(event)
         if isinstance(event, ConnectorChanged) and event.reason in ("fault", "fault_cleared"):
             connector = self.cp.station.connector(event.connector_id)
@@ -360,7 +381,8 @@ class Monitoring(Block[MonitoringHost]):
         if component.evse is None or component.evse not in self.cp.evse_ids():
             return None
         if self.cp.station.connector(component.evse).transaction is None:
-            return None
+            # N07 (TC_N_20_CS): the drop the end of a transaction causes belongs to it.
+            return self._ending.get(component.evse)
         tx = self._transactions.active(component.evse)
         return tx.transaction_id if tx is not None else None
 

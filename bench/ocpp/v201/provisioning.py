@@ -8,6 +8,7 @@ and Reset. Reports are streamed as NotifyReport parts after the reply.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Protocol
 
 import orjson
@@ -133,8 +134,13 @@ class Provisioning(Block[ProvisioningHost]):
             attribute = item.get("attributeType", "Actual")
             comp, var = ComponentKey.from_json(component), VariableKey.from_json(variable)
             before = self.cp.device_model.value(comp, var, attribute)
-            status, reason = self.cp.device_model.set_variable(
-                comp, var, item["attributeValue"], attribute
+            refused = None
+            if (comp.name, var.name) == ("SecurityCtrlr", "BasicAuthPassword"):
+                refused = password_refusal(item["attributeValue"])
+            status, reason = (
+                (SetStatus.REJECTED, refused)  # A00.FR.304
+                if refused is not None
+                else self.cp.device_model.set_variable(comp, var, item["attributeValue"], attribute)
             )
             if (comp.name, var.name) == ("OCPPCommCtrlr", "NetworkConfigurationPriority"):
                 # B10.FR.02, A05.FR.02/03: only slots holding a usable profile.
@@ -249,3 +255,17 @@ class Provisioning(Block[ProvisioningHost]):
 
     async def _trigger_heartbeat(self, evse: dict[str, Any] | None) -> None:
         await self.cp.send_heartbeat()
+
+
+# passwordString (part 2, primitive datatypes): what a BasicAuthPassword may contain.
+_PASSWORD_CHARS = re.compile(r"^[A-Za-z0-9*\-_=:+|@.]*$")
+
+
+def password_refusal(value: str) -> str | None:
+    """Why ``value`` cannot be the BasicAuthPassword, or None: 16 to 40 characters of
+    passwordString (A00.FR.304)."""
+    if not 16 <= len(value) <= 40:
+        return f"a BasicAuthPassword has 16 to 40 characters, not {len(value)}"
+    if not _PASSWORD_CHARS.match(value):
+        return "a BasicAuthPassword is alphanumeric or one of *-_=:+|@."
+    return None

@@ -67,8 +67,8 @@ async def test_set_variable_monitoring_answers_every_status(
         monitor(EVSE1, "Power", "UpperThreshold", 99_999),  # N04.FR.06: above maxLimit
         monitor(EVSE1, "Power", "Delta", -5),  # N04.FR.14
         monitor(EVSE1, "Power", "Delta", 100, 6, id=4242),  # N04.FR.13: no such id
-        monitor(station, "AvailabilityState", "Delta", 1, 2),  # N04.FR.10: the hard-wired one
-        monitor(station, "AvailabilityState", "Delta", 1, 3, id=1),  # N04.FR.18: hard-wired
+        monitor(station, "AvailabilityState", "Delta", 1, 2),  # N04.FR.10: the pre-configured one
+        monitor(station, "Problem", "Delta", 1, 3, id=1),  # N04.FR.18: hard-wired
         monitor(EVSE1, "Power", "LowerThreshold", 10, 6),  # accepted
         monitor(EVSE1, "Power", "LowerThreshold", 20, 6),  # N04.FR.10 duplicate of the above
     ]
@@ -178,7 +178,7 @@ async def test_monitoring_report_comes_in_parts_filtered_by_criteria(
         {"requestId": 8, "componentVariable": [{"component": {"name": "TxCtrlr"}}]},
     )
     assert reply["status"] == "EmptyResultSet"
-    assert len(cp.monitoring.monitors()) == 3 + 3  # hard-wired, two pre-configured, three custom
+    assert len(cp.monitoring.monitors()) == 4 + 3  # hard-wired, three pre-configured, three custom
 
 
 async def test_monitoring_base_switches_preconfigured_and_custom_monitors(
@@ -196,20 +196,23 @@ async def test_monitoring_base_switches_preconfigured_and_custom_monitors(
     def kinds() -> list[str]:
         return sorted(str(m.kind) for m in cp.monitoring.monitors())
 
-    assert kinds() == ["CustomMonitor", "HardWiredMonitor", "PreconfiguredMonitor"]
+    # The station's and the EVSE's AvailabilityState monitors are pre-configured.
+    PRECONFIGURED = ["PreconfiguredMonitor", "PreconfiguredMonitor"]
+
+    assert kinds() == ["CustomMonitor", "HardWiredMonitor", *PRECONFIGURED]
     reply = await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "HardWiredOnly"})
     assert reply["status"] == "Accepted"
     assert kinds() == ["HardWiredMonitor"]
     assert cp.variable("MonitoringCtrlr", "ActiveMonitoringBase") == "HardWiredOnly"
     await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "FactoryDefault"})
-    assert kinds() == ["HardWiredMonitor", "PreconfiguredMonitor"]
+    assert kinds() == ["HardWiredMonitor", *PRECONFIGURED]
     await csms.call(
         "MON6",
         "SetVariableMonitoring",
         {"setMonitoringData": [monitor(EVSE1, "Power", "Delta", 500, 6)]},
     )
     await csms.call("MON6", "SetMonitoringBase", {"monitoringBase": "All"})
-    assert kinds() == ["CustomMonitor", "HardWiredMonitor", "PreconfiguredMonitor"]
+    assert kinds() == ["CustomMonitor", "HardWiredMonitor", *PRECONFIGURED]
 
 
 async def test_monitoring_level_filters_events_by_severity(
@@ -366,3 +369,83 @@ async def test_custom_monitors_survive_a_restart(
     await cp.stop(drain_timeout=1.0)
     again = await make_cp201(csms.url, "MON12", db_path=db)
     assert [m.id for m in again.monitoring.monitors() if m.id == monitor_id] == [monitor_id]
+
+
+async def test_an_unknown_variable_of_a_component_named_without_its_evse_is_unknown_variable(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N04.FR.04 (TC_N_37_CS): "EVSE" without an evse id names a component the station has,
+    so a variable it lacks is UnknownVariable; N04.FR.03: a component it lacks stays
+    UnknownComponent, and so does an EVSE it does not have."""
+    await make_cp201(csms.url, "MON37")
+    data = [
+        monitor({"name": "EVSE"}, "unknownVariable", "Delta", 1),
+        monitor({"name": "NonExistent"}, "unknownVariable", "Delta", 1),
+        monitor({"name": "EVSE", "evse": {"id": 99}}, "AvailabilityState", "Delta", 1),
+    ]
+    reply = await csms.call("MON37", "SetVariableMonitoring", {"setMonitoringData": data})
+    statuses = [r["status"] for r in reply["setMonitoringResult"]]
+    assert statuses == ["UnknownVariable", "UnknownComponent", "UnknownComponent"]
+
+
+async def test_the_station_availability_monitor_is_pre_configured_and_problem_is_hard_wired(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N03.FR.04 (TC_N_06_CS): HardWiredOnly removes the ChargingStation AvailabilityState
+    monitor, so it is not hard-wired; N06.FR.01 (TC_N_18_CS): the CSMS can clear it;
+    N06.FR.03: the hard-wired Problem monitor cannot be cleared."""
+    cp = await make_cp201(csms.url, "MON90")
+    station = [m for m in cp.monitoring.monitors() if m.component.name == "ChargingStation"]
+    by_variable = {m.variable.name: m for m in station}
+    assert str(by_variable["AvailabilityState"].kind) == "PreconfiguredMonitor"
+    assert str(by_variable["Problem"].kind) == "HardWiredMonitor"
+    availability_id = by_variable["AvailabilityState"].id
+    await csms.call("MON90", "SetMonitoringBase", {"monitoringBase": "HardWiredOnly"})
+    assert availability_id not in [m.id for m in cp.monitoring.monitors()]
+    await csms.call("MON90", "SetMonitoringBase", {"monitoringBase": "FactoryDefault"})
+    reply = await csms.call(
+        "MON90", "ClearVariableMonitoring", {"id": [availability_id, by_variable["Problem"].id]}
+    )
+    assert [r["status"] for r in reply["clearMonitoringResult"]] == ["Accepted", "Rejected"]
+
+
+async def test_the_power_drop_when_a_transaction_ends_is_an_event_of_that_transaction(
+    csms: CentralSystem, make_cp201: Cp201Factory
+) -> None:
+    """N07.FR.16/17 (TC_N_20_CS step 7): the driver stops, the transaction ends and the
+    power falls below the thresholds; those events carry the ended transaction's id."""
+    cp = await make_cp201(csms.url, "MON20")
+    data = [
+        monitor(EVSE1, "Power", "UpperThreshold", 1000, 4),
+        monitor(EVSE1, "Power", "LowerThreshold", 10, 4),
+    ]
+    reply = await csms.call("MON20", "SetVariableMonitoring", {"setMonitoringData": data})
+    upper, lower = (r["id"] for r in reply["setMonitoringResult"])
+
+    def about(monitor_id: int):
+        return lambda p: any(e.get("variableMonitoringId") == monitor_id for e in p["eventData"])
+
+    start_charging(cp)
+    await csms.wait_for_message("MON20", "NotifyEvent", about(upper), timeout=WAIT)
+    transaction_id = cp.transactions.active(1).transaction_id
+    mark = csms.mark()
+    cp.present_id("TAG1", 1)  # the driver stops: the transaction ends, the power goes to 0
+    dropped: dict[int, dict] = {}
+
+    def drops(p) -> list[dict]:
+        return [
+            e
+            for e in p["eventData"]
+            if e.get("variableMonitoringId") in (upper, lower) and float(e["actualValue"]) <= 10
+        ]
+
+    for _ in range(2):  # one NotifyEvent or two (N07.FR.07 batching)
+        if len(dropped) == 2:
+            break
+        sent = await csms.wait_for_message(
+            "MON20", "NotifyEvent", lambda p: bool(drops(p)), timeout=WAIT, since=mark
+        )
+        dropped.update({e["variableMonitoringId"]: e for e in drops(sent)})
+    assert sorted(dropped) == sorted([upper, lower])
+    assert [e.get("transactionId") for e in dropped.values()] == [transaction_id] * 2
+    assert cp.transactions.active(1) is None

@@ -108,3 +108,21 @@ async def test_a_refused_password_raises_failed_to_authentication_at_csms_once(
     await security_event(csms, "FailedToAuthenticationAtCsms")
     events = stored(csms, "SecurityEventNotification")
     assert sum(e["type"] == "FailedToAuthenticationAtCsms" for e in events) == 1
+
+
+async def test_a_basic_auth_password_too_short_too_long_or_with_other_symbols_is_rejected(
+    make_csms, make_cp201
+) -> None:
+    """A00.FR.304 (TC_A_10_CS): a BasicAuthPassword is 16 to 40 passwordString characters;
+    SetVariables with another one is Rejected and the station keeps the old password
+    (A01.FR.04), so it still gets in with it after a reset."""
+    csms = await make_csms(basic_auth={"CS1": "first-password-0123"})
+    cp = await make_cp201(csms.url, password="first-password-0123")
+    for wrong in ("Short1Password", "x" * 41, "sixteen chars #1!"):
+        assert await set_variable(csms, "SecurityCtrlr", "BasicAuthPassword", wrong) == "Rejected"
+    assert await set_variable(csms, "SecurityCtrlr", "BasicAuthPassword", "x" * 40) == "Accepted"
+    assert await set_variable(csms, "SecurityCtrlr", "BasicAuthPassword", "y" * 15) == "Rejected"
+    csms.config.basic_auth = {"CS1": "x" * 40}
+    before = boots(csms)
+    assert (await csms.call("CS1", "Reset", {"type": "Immediate"}))["status"] == "Accepted"
+    await wait_until(lambda: boots(csms) > before and cp.accepted, WAIT, "a boot, old password")
