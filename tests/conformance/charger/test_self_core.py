@@ -21,6 +21,8 @@ from bench.conformance.charger.targets import charger_bench
 from bench.conformance.results import Verdict
 
 
+# The whole Core profile of a version in one run: minutes, not the default 120 s.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_every_core_case_passes_or_is_not_applicable_against_the_benchs_own_station(
     tmp_path: Path, version: str

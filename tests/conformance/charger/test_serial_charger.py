@@ -56,6 +56,8 @@ def core_cases(version: str) -> list:
     return [c for c in cases(sut="cs", version=version, profiles=("Core",)) if c.id in implemented]
 
 
+# The whole Core profile of a version in one run: minutes, not the default 120 s.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_an_openevse_on_a_pty_passes_the_core_profile_with_its_steps_done_at_the_controller(
     tmp_path: Path, version: str

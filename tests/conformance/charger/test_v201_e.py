@@ -82,6 +82,9 @@ QUEUE_CASES = [
 ]
 
 
+# The retry cases wait out the station's MessageTimeout (read-only, 30 s on the bench's
+# own station) between tries: up to three of them.
+@pytest.mark.timeout(400)
 @pytest.mark.parametrize("case_id", QUEUE_CASES)
 async def test_a_transaction_status_offline_or_retry_case_passes_against_the_benchs_own_station(
     charger_runner: ChargerRunner, case_id: str

@@ -32,6 +32,10 @@ AUTH_ON = {"AuthCtrlr/Enabled": "true", "AuthCtrlr/DisableRemoteAuthorization": 
 async def _plug_in_pnc(ctx: ChargerRun, *, step: int | None) -> None:
     """EVConnectedPreSession with a Plug and Charge EV."""
     cid = ctx.settings.connector_id
+    # These cases are about the contract, not the schedule: the bench offers no schedule
+    # service (K15: a "Rejected" NotifyEVChargingNeeds), so the EV charges on the
+    # station's own schedule at once instead of waiting for a TxProfile that never comes.
+    ctx.answer("NotifyEVChargingNeeds", {"status": "Rejected"})
     await ctx.physical(
         "plug_in",
         f"Connect an EV with a valid ISO 15118 contract certificate (Plug and Charge) "

@@ -403,6 +403,11 @@ async def _retries(ctx: ChargerRun, mode: str, *, expected: int) -> None:
         },
     )
     await tx.configure_if_implemented(ctx, {"OCPPCommCtrlr/MessageTimeout/Default": str(timeout)})
+    # Part 2 §2.1.3 makes MessageTimeout[Default] read-only (a network profile sets it):
+    # the station may keep its own, and its retries wait that long.
+    actual = await v201.get_variable(ctx, "OCPPCommCtrlr/MessageTimeout/Default")
+    if actual is not None and actual.strip().isdigit():
+        timeout = int(actual)
     await tx.known_points(ctx)
     await tx.authorized_local(ctx, step=None)
     subject = Subject(ctx, mode)
