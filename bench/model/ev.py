@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 # IEC 61851-1: a pilot duty cycle below 6 A means "no charging allowed".
 IEC_MIN_AC_CURRENT_A = 6.0
 
+# What an ISO 15118 EV asks of a station that lets it get a contract certificate
+# (Plug and Charge): a new contract, an update of the one it holds, or nothing.
+CONTRACT_REQUESTS = ("install", "update", "none")
+
 
 @dataclass(frozen=True, slots=True)
 class EvSpec:
@@ -46,6 +50,12 @@ class EvSpec:
     # The EV speaks ISO 15118 high-level communication: it tells the station its charging
     # needs and follows a schedule (OCPP 2.0.1 K15-K17); 1.6 stations ignore it.
     iso15118: bool = False
+    # ISO 15118 EVs: what the EV asks for its contract certificate when the station
+    # offers contract certificate installation. "install": a new contract (as an EV
+    # told to install one, or one with none yet); "update": the contract it holds is
+    # due for renewal; "none": it keeps the valid contract it holds. Whatever it asks,
+    # it holds a contract it can use when the station offers no installation.
+    contract_request: str = "install"
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -60,6 +70,10 @@ class EvSpec:
         # A zero floor would make the last percent take forever (the rate tends to 0).
         if not 0.01 <= self.min_taper_fraction <= 1:
             raise ValueError(f"EV {self.name!r}: min_taper_fraction must be in [0.01, 1]")
+        if self.contract_request not in CONTRACT_REQUESTS:
+            raise ValueError(
+                f"EV {self.name!r}: contract_request must be one of {', '.join(CONTRACT_REQUESTS)}"
+            )
         for field_name in ("initial_soc", "target_soc"):
             if not 0 <= getattr(self, field_name) <= 100:
                 raise ValueError(f"EV {self.name!r}: {field_name} must be in [0, 100]")

@@ -35,7 +35,7 @@ values to a template, checked against those descriptions.
 EV templates (``resources/evs/<name>.json``) hold the fields of ``EvSpec``:
 name, description, battery_kwh, max_ac_current_a, ac_phases, max_dc_power_kw,
 taper_start_soc, min_taper_fraction, initial_soc, target_soc, cable_max_a,
-min_ac_current_a, max_ac_power_kw.
+min_ac_current_a, max_ac_power_kw, iso15118, contract_request.
 
 Unknown fields are an error, so a typo in a template never passes silently.
 The resources folder is ``resources/`` at the project root; inside a PyInstaller

@@ -114,6 +114,19 @@ def test_template_from_a_path_and_typo_in_a_field_is_reported(tmp_path):
         load_ev_template(bad)
 
 
+def test_iso15118_ev_templates_say_what_they_ask_for_their_contract(tmp_path):
+    # M01 (a new contract), M02 (one due for renewal), C07 (the valid one it holds).
+    asks = {n: load_ev_template(n).contract_request for n in list_ev_templates()}
+    assert asks["iso15118-ev"] == "install"
+    assert asks["iso15118-ev-renewal"] == "update"
+    assert asks["iso15118-ev-contract"] == "none"
+    bad = tmp_path / "renew.json"
+    fields = {"battery_kwh": 10, "max_ac_current_a": 10, "ac_phases": 1, "iso15118": True}
+    bad.write_text(json.dumps({**fields, "contract_request": "renew"}))
+    with pytest.raises(TemplateError, match="contract_request must be one of install, update"):
+        load_ev_template(bad)
+
+
 def test_build_station_derives_identity_and_accepts_overrides():
     clock = ManualClock()
     station = build_station("CP42", "ac-11kw", clock, iccid="8931", firmware_version="0.9")

@@ -212,7 +212,9 @@ class ChargePoint201(Api201):
         self.transactions = Transactions(  # E, F, J
             self, sessions, self.auth, self.reservations, self.smart, self.tariff
         )
-        self.pnc = PlugAndCharge(self, self.transactions, self.security.certificates)  # C07
+        self.pnc = PlugAndCharge(  # C07
+            self, self.transactions, self.security.certificates, self.smart.iso15118
+        )
         self.provisioning = Provisioning(self, self.security, self.firmware, self.transactions)  # B
         self.availability = Availability(self, sessions)  # G
         self.diagnostics = Diagnostics(self, self.firmware, self.auth, self.security)  # N

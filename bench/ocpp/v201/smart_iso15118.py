@@ -23,11 +23,16 @@ The bench simulates the SECC side of ISO 15118-2 for EVs whose template says so
   composite schedule capped by what the EV can take, so it is within the CSMS's
   boundaries by construction (K15.FR.09).
 - may renegotiate (K17.FR.01): ``renegotiate(evse_id)`` sends its needs again.
-- asks for a contract certificate first when the station allows installation
-  (ISO15118Ctrlr.ContractCertificateInstallationEnabled): its CertificateInstallationReq
-  goes to the CSMS in Get15118EVCertificateRequest (M01.FR.01). The bench has no EXI
-  codec, so the simulated EV's request is an opaque, Base64-encoded byte string that
-  names the EV; OCPP carries it without looking inside, as it does a real one.
+- asks for its contract certificate first when the station allows installation
+  (ISO15118Ctrlr.ContractCertificateInstallationEnabled) and its template says so
+  (``EvSpec.contract_request``): a new one, CertificateInstallationReq, goes to the
+  CSMS in Get15118EVCertificateRequest with action Install (M01.FR.01); an update of a
+  contract due for renewal, CertificateUpdateReq, with action Update (M02.FR.01). The
+  bench has no EXI codec, so the simulated EV's request is an opaque, Base64-encoded
+  byte string that names the EV; OCPP carries it without looking inside, as it does a
+  real one. The outcome goes to ``watch_contract`` handlers: Plug and Charge (C07,
+  ``pnc``) waits for it, as ISO 15118-2 has PaymentDetailsReq after the certificate
+  exchange.
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCHEDULE_S = 86_400  # the EV plans a day ahead when the CSMS schedule has no duration
 ISO15118_2 = "urn:iso:15118:2:2013:MsgDef"
+# EvSpec.contract_request -> Get15118EVCertificateRequest.action (M01.FR.01, M02.FR.01)
+CONTRACT_ACTIONS = {"install": "Install", "update": "Update"}
+# The ISO 15118-2 request each action carries.
+EV_REQUESTS = {"Install": "CertificateInstallationReq", "Update": "CertificateUpdateReq"}
 SCHEDULE_WAIT_S = 60.0  # ISO 15118 ChargeParameterDiscoveryReq timeout (K15.FR.08)
 
 
@@ -79,6 +88,7 @@ class Iso15118:
     __slots__ = (
         "_answers",
         "_certificates",
+        "_contract_watchers",
         "_contracts",
         "_scheduled",
         "_sent",
@@ -96,6 +106,7 @@ class Iso15118:
         self._contracts: dict[int, str] = {}  # Get15118EVCertificateResponse status per EVSE
         self._scheduled: set[int] = set()  # EVSEs whose EV has its schedule: power may flow
         self._watchers: list[Callable[[int], None]] = []
+        self._contract_watchers: list[Callable[[int, str], None]] = []
 
     # ------------------------------------------------------------ state
     def hlc(self, evse_id: int) -> bool:
@@ -129,8 +140,25 @@ class Iso15118:
         return self._answers.get(evse_id)
 
     def contract_status(self, evse_id: int) -> str | None:
-        """The CSMS's answer to the EV's certificate installation on ``evse_id`` (M01)."""
+        """The CSMS's answer to the EV's certificate installation or update on ``evse_id``."""
         return self._contracts.get(evse_id)
+
+    def contract_action(self, evse_id: int) -> str | None:
+        """What the EV on ``evse_id`` asks for its contract certificate if plugged in now:
+        ``Install`` (M01), ``Update`` (M02), or None (no request: offline, installation
+        not enabled, or an EV that keeps its contract)."""
+        connector = self._connector(evse_id)
+        ev = connector.ev if connector is not None else None
+        if ev is None or not ev.spec.iso15118 or not self.cp.accepted:
+            return None
+        if not self.cp.flag("ISO15118Ctrlr", "ContractCertificateInstallationEnabled"):
+            return None
+        return CONTRACT_ACTIONS.get(ev.spec.contract_request)
+
+    def watch_contract(self, handler: Callable[[int, str], None]) -> None:
+        """Call ``handler(evse_id, status)`` when the EV's certificate exchange ends
+        (status of the Get15118EVCertificateResponse, or Failed when there was none)."""
+        self._contract_watchers.append(handler)
 
     def _connector(self, evse_id: int) -> Connector | None:
         if evse_id not in self.cp.evse_ids():
@@ -149,8 +177,11 @@ class Iso15118:
                     SCHEDULE_WAIT_S,
                     lambda: self._schedule_agreed(evse_id),
                 )
-            if cp.accepted and cp.flag("ISO15118Ctrlr", "ContractCertificateInstallationEnabled"):
-                cp.tasks.spawn(self._install_then_negotiate(evse_id), name=f"ev-cert-{evse_id}")
+            action = self.contract_action(evse_id)
+            if action is not None:
+                cp.tasks.spawn(
+                    self._certificate_then_negotiate(evse_id, action), name=f"ev-cert-{evse_id}"
+                )
             else:
                 self.renegotiate(evse_id)
         elif reason == "unplugged":
@@ -160,22 +191,27 @@ class Iso15118:
             self._scheduled.discard(evse_id)
             cp.tasks.cancel_timer(f"ev-schedule-{evse_id}")
 
-    async def _install_then_negotiate(self, evse_id: int) -> None:
-        """ISO 15118-2: certificate installation comes before charge parameter discovery."""
+    async def _certificate_then_negotiate(self, evse_id: int, action: str) -> None:
+        """ISO 15118-2: the certificate exchange comes before charge parameter discovery."""
         cp = self.cp
         connector = self._connector(evse_id)
         ev = connector.ev if connector is not None else None
         name = ev.spec.name if ev is not None else "EV"
-        request = f"CertificateInstallationReq|{cp.station.id}|EVSE {evse_id}|{name}".encode()
+        request = f"{EV_REQUESTS[action]}|{cp.station.id}|EVSE {evse_id}|{name}".encode()
         try:
             reply = await self._certificates.request_ev_certificate(
-                ISO15118_2, "Install", base64.b64encode(request).decode()
+                ISO15118_2, action, base64.b64encode(request).decode()
             )
-            self._contracts[evse_id] = reply["status"]
+            status = str(reply["status"])
         except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
-            # The EV then goes on with the contract it has (or with EIM).
+            # M01/M02 error handling: the station tells the EV the exchange failed.
             log.warning("%s: Get15118EVCertificate failed: %s", cp.station.id, exc)
-            self._contracts[evse_id] = "Failed"
+            status = "Failed"
+        if not self.hlc(evse_id):
+            return  # unplugged meanwhile: nobody to hand the answer to
+        self._contracts[evse_id] = status
+        for handler in list(self._contract_watchers):
+            handler(evse_id, status)
         self.renegotiate(evse_id)
 
     def on_accepted(self) -> None:

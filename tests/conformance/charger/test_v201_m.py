@@ -13,31 +13,11 @@ from tests.conformance.charger.conftest import ChargerRunner
 CASES = [c.id for c in cases(sut="cs", version="2.0.1") if c.block == "M" and scenario_for(c.id)]
 
 
-# Station gaps the cases find (reported; too large to fix with the scenarios): the own
-# station's simulated ISO 15118 EV never authorizes with its new contract certificate
-# (C07 Plug and Charge Authorize after M01) and only ever asks to Install, never to Update.
-STATION_GAPS = {
-    "TC_M_26_CS": "no AuthorizeRequest (Plug and Charge) after the contract is installed",
-    "TC_M_28_CS": "the simulated EV asks to Install, never to Update its contract",
-    "TC_M_29_CS": "the simulated EV asks to Install, never to Update its contract",
-}
-
-
-def _params() -> list[object]:
-    return [
-        pytest.param(c, marks=pytest.mark.xfail(reason=STATION_GAPS[c], strict=True))
-        if c in STATION_GAPS
-        else c
-        for c in CASES
-    ]
-
-
-@pytest.mark.parametrize("case_id", _params())
+@pytest.mark.parametrize("case_id", CASES)
 async def test_block_m_case_passes_or_is_not_applicable_on_the_benchs_own_station(
     charger_runner: ChargerRunner, case_id: str
 ) -> None:
-    # A known gap ends in a wait for a message that never comes: a short one.
-    result = await charger_runner(case_id, **({"timeout": 5.0} if case_id in STATION_GAPS else {}))
+    result = await charger_runner(case_id)
     assert result.verdict in (Verdict.PASS, Verdict.NOT_APPLICABLE), (
         f"{case_id}: {result.verdict.value}: {result.reason}"
     )

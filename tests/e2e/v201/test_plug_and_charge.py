@@ -102,7 +102,7 @@ async def test_without_pnc_enabled_the_ev_authorizes_nothing(
     csms: CentralSystem, make_cp201: Cp201Factory
 ) -> None:
     """C07 needs ISO15118Ctrlr.PnCEnabled: off, the EV waits for a token."""
-    cp = await make_cp201(csms.url, "PNC6")
+    cp = await make_cp201(csms.url, "PNC6", variables={"ISO15118Ctrlr.PnCEnabled": "false"})
     await install_mo_root(cp)
     plug_pnc_ev(cp)
     await wait_until(lambda: request(cp, "NotifyEVChargingNeeds"), what="the charging needs")

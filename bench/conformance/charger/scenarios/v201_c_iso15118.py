@@ -2,7 +2,7 @@
 TC_C_50-55 (part 6 §2.4).
 
 The EV is one with an ISO 15118 contract certificate (the bench's own station plugs
-in its ``iso15118-ev``); the station authorizes it with an AuthorizeRequest whose
+in its ``iso15118-ev-contract``); the station authorizes it with an AuthorizeRequest whose
 idToken is the eMAID. Memory state CertificatesInstalled installs a V2G and an MO
 root certificate (made by the bench) with InstallCertificate.
 
@@ -25,7 +25,9 @@ from bench.conformance.expect import present
 from bench.conformance.material_lm import root_certificate
 
 PHYSICAL = ("plug_in",)
-EV_TEMPLATE = "iso15118-ev"  # the bench's own EV with a contract certificate
+# The bench's own EV with a valid contract certificate: it asks for no new one, even
+# where the case enables contract installation (TC_C_50_CS, TC_C_52_CS).
+EV_TEMPLATE = "iso15118-ev-contract"
 AUTH_ON = {"AuthCtrlr/Enabled": "true", "AuthCtrlr/DisableRemoteAuthorization": "false"}
 
 

@@ -226,18 +226,27 @@ async def certificate_status(ctx: ChargerRun) -> None:
 
 
 # ---------------------------------------------------------------- M01 / M02 EV certificates
-async def _ev_pre_session(ctx: ChargerRun) -> int:
-    """Reusable state EVConnectedPreSession with an ISO 15118 EV set to Plug and Charge
-    and to install (or update) its contract certificate."""
+async def _ev_pre_session(ctx: ChargerRun, action: str) -> int:
+    """Memory state CertificatesInstalled (V2G and MO root), then reusable state
+    EVConnectedPreSession with an ISO 15118 EV set to Plug and Charge and to install
+    (``action`` Install) or update (Update: a contract due for renewal) its contract
+    certificate."""
     await v201.configure(ctx, {"ISO15118Ctrlr/ContractCertificateInstallationEnabled": "true"})
+    await certificate_installed(ctx, V2G_ROOT)
+    await certificate_installed(ctx, MO_ROOT)
     since = ctx.mark()
     cid = ctx.settings.connector_id
+    if action == "Install":
+        wanted = "to ask for a new contract certificate (CertificateInstallationReq)"
+        template = ctx.settings.extra.get("iso15118_ev_template", "iso15118-ev")
+    else:
+        wanted = "to ask for an update of its contract, due for renewal (CertificateUpdateReq)"
+        template = ctx.settings.extra.get("iso15118_update_ev_template", "iso15118-ev-renewal")
     await ctx.physical(
         "plug_in",
-        f"Connect an ISO 15118 EV to connector {cid}, set to Plug and Charge and to ask for "
-        "its contract certificate (CertificateInstallationReq or CertificateUpdateReq).",
+        f"Connect an ISO 15118 EV to connector {cid}, set to Plug and Charge and {wanted}.",
         connector_id=cid,
-        ev_template=ctx.settings.extra.get("iso15118_ev_template", "iso15118-ev"),
+        ev_template=template,
     )
     return since
 
@@ -253,7 +262,7 @@ async def ev_certificate(ctx: ChargerRun) -> None:
         else {"status": "Failed", "exiResponse": ""}
     )
     ctx.answer("Get15118EVCertificate", reply)
-    since = await _ev_pre_session(ctx)
+    since = await _ev_pre_session(ctx, action)
     request = await ctx.station_request("Get15118EVCertificate", step=1, since=since)
     ctx.check(1, "Get15118EVCertificateRequest", request, "action", action)
     after = ctx.mark()

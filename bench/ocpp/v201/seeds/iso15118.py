@@ -29,7 +29,10 @@ SEEDS: dict[tuple[str, str, str | None], Any] = {
     ("ISO15118Ctrlr", "RequestMeteringReceipt", None): seed(RW, "false"),
     ("ISO15118Ctrlr", "CountryName", None): seed(RW, "NL"),
     ("ISO15118Ctrlr", "OrganizationName", None): seed(RW, "OCPP Bench"),
-    ("ISO15118Ctrlr", "PnCEnabled", None): seed(RW, "false"),
+    # On, as a station presented for ISO 15118 certification: the EV-certificate cases
+    # (TC_M_26-29_CS) expect the Plug and Charge authorization without setting it.
+    # Without an MO root or central validation no contract is offered anyway (C07.FR.06).
+    ("ISO15118Ctrlr", "PnCEnabled", None): seed(RW, "true"),
     ("ISO15118Ctrlr", "V2GCertificateInstallationEnabled", None): seed(RW, "false"),
     ("ISO15118Ctrlr", "ContractCertificateInstallationEnabled", None): seed(RW, "false"),
 }
