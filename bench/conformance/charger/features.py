@@ -41,7 +41,7 @@ PROFILES_201: tuple[tuple[str, str, str], ...] = (
     ("SmartChargingCtrlr", "Available", "Smart Charging"),
     ("DisplayMessageCtrlr", "Available", "Advanced User Interface"),
     ("MonitoringCtrlr", "Available", "Advanced Device Management"),
-    ("ISO15118Ctrlr", "Enabled", "ISO 15118 Support"),
+    ("ISO15118Ctrlr", "PnCEnabled", "ISO 15118 Support"),
     # Certificate signing (A02/A03) is what Advanced Security adds to the basic profiles.
     ("SecurityCtrlr", "CertSigningWaitMinimum", "Advanced Security"),
 )
