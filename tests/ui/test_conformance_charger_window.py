@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from bench.conformance.results import Verdict
 from bench.runtime import StationOptions, StationRun
@@ -102,6 +102,9 @@ async def test_a_real_charger_is_asked_for_its_power_cycle_in_a_dialog(
             assert dialog is not None
             assert dialog.where.text() == "PHYSICAL STEP  ·  TC_B_01_CS · step 1"
             assert "Power cycle the charging station" in dialog.instruction.text()
+            texts = [label.text() for label in dialog.findChildren(QLabel)]
+            assert any(t.startswith("Do it at the charging station") for t in texts), texts
+            assert dialog.windowTitle() == "Physical step — TC_B_01_CS"
             assert "— connected" in window.dut_banner.text()
             await charger.cp.power_cut()  # the person at the charger does it
             await charger.cp.power_restore()

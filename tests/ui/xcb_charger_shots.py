@@ -26,9 +26,9 @@ from ui.views.conformance_window import ConformanceWindow
 from ui.views.manual_prompt import ManualPromptDialog
 
 DUT = "LAB-WALLBOX-7"
-CASE_IDS = ("TC_B_01_CS", "TC_B_06_CS", "TC_E_03_CS", "TC_E_09_CS")
+CASE_IDS = ("TC_B_01_CS", "TC_B_06_CS", "TC_E_01_CS", "TC_E_09_CS")  # catalogue order
 LEAVE_OPEN = ("TC_E_09_CS", "plug_in")  # the prompt on screen in the shots
-SHOW_CASE = "TC_E_03_CS"
+SHOW_CASE = "TC_E_01_CS"
 
 
 class PersonAtTheCharger:

@@ -293,8 +293,10 @@ class ConformanceWindow(QMainWindow):
         else:
             where = (
                 f"Listening as the CSMS at {listening.url} — set the charger's CSMS URL "
-                f"to {listening.station_url} (with this machine's address for 0.0.0.0)"
+                f"to {listening.station_url}"
             )
+            if "://0.0.0.0:" in listening.url or "://[::]:" in listening.url:
+                where += " (with this machine's address on the charger's network)"
         if seen is None:
             station = "Station under test: waiting for it to connect…"
         else:

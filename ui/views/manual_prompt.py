@@ -35,7 +35,16 @@ from ui.models.conformance_progress import PILL_TEXT, RUNNING, STATE_COLOURS
 
 CANNOT_DO = 2  # the dialog's result code for "Cannot do" (Accepted = Done, Rejected = closed)
 SHOWN_ELSEWHERE = ("action", "request")  # the request box below shows them
-FACT_NAMES = {"station_id": "Station", "variables": "Variables", "statuses": "Answers"}
+FACT_NAMES = {
+    "station_id": "Station",
+    "variables": "Variables",
+    "statuses": "Answers",
+    "connector_id": "Connector",
+    "token": "Id token",
+}
+# What a person at a real charger has no use for: the bench's own EV template (a
+# physical step names the EV to use in its instruction when it matters).
+HIDDEN_AT_THE_CHARGER = ("ev_template",)
 MAX_REQUEST_LINES = 16
 ACCENT = STATE_COLOURS[RUNNING]  # the case waiting for the answer is the running one
 
@@ -103,6 +112,8 @@ class ManualPromptDialog(QDialog):
         for key, value in request.params.items():
             if key in SHOWN_ELSEWHERE or value is None:
                 continue
+            if physical and key in HIDDEN_AT_THE_CHARGER:
+                continue
             shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
             self.facts[key] = shown
             name = QLabel(FACT_NAMES.get(key, key.replace("_", " ").capitalize()))
@@ -127,7 +138,8 @@ class ManualPromptDialog(QDialog):
             widget.setVisible(bool(text))
             layout.addWidget(widget)
 
-        hint = QLabel("Do it on the CSMS, then press Done. The case waits for your answer.")
+        where = "at the charging station" if physical else "on the CSMS"
+        hint = QLabel(f"Do it {where}, then press Done. The case waits for your answer.")
         hint.setProperty("role", "muted")
         hint.setWordWrap(True)
         layout.addWidget(hint)
