@@ -26,6 +26,12 @@ security_extension     OCPP 1.6 only: speaks the 1.6 security whitepaper's
                        that answers them NotImplemented (default true)
 boot_seconds           station-clock seconds from power-off to the first
                        connection attempt of a reboot (default 5; 0: at once)
+additional_root_certificate_check
+                       OCPP 2.0.1: the read-only SecurityCtrlr variable
+                       AdditionalRootCertificateCheck (M05.FR.09-17): a new
+                       CSMS root must be signed by the one it replaces, which
+                       stays as a fallback until the new one connected
+                       (default false)
 =====================  ========================================================
 
 The fields a user may change per station describe themselves in
@@ -115,10 +121,21 @@ UNSIGNED_FIRMWARE = Setting(
     "Accept a 2.0.1 UpdateFirmware without signing certificate and signature (L02). "
     "Off: secure updates only (L01.FR.21), as a certified station does (TC_L_18_CS).",
 )
+ADDITIONAL_ROOT_CHECK = Setting(
+    "additional_root_certificate_check",
+    "OCPP 2.0.1 AdditionalRootCertificateCheck",
+    "bool",
+    False,
+    "The station's read-only SecurityCtrlr.AdditionalRootCertificateCheck (M05.FR.09-17, "
+    "part 5 AS-2): a new CSMS root certificate must be signed by the one it replaces; "
+    "the old one is kept as a fallback until the new one verified a connection. "
+    "Off: CSMS roots are added beside the others.",
+)
 STATION_SETTINGS: tuple[Setting, ...] = (
     BOOT_SECONDS,
     SECURITY_EXTENSION,
     UNSIGNED_FIRMWARE,
+    ADDITIONAL_ROOT_CHECK,
     MISBEHAVE,
 )
 
@@ -154,6 +171,7 @@ class StationTemplate:
     security_extension: bool = SECURITY_EXTENSION.default
     boot_seconds: float = BOOT_SECONDS.default
     unsigned_firmware: bool = UNSIGNED_FIRMWARE.default
+    additional_root_certificate_check: bool = ADDITIONAL_ROOT_CHECK.default
     misbehave: str = MISBEHAVE.default
 
     def __post_init__(self) -> None:

@@ -39,6 +39,9 @@ class LinkConfig:
     ``ping_timeout`` of ``None`` waits one ping interval for the pong.
     ``close_timeout`` bounds the wait for the peer's close frame (and so adds
     to the time it takes to notice a dead peer after a ping timeout).
+    ``extra_ca_file`` holds more trust anchors (PEM), trusted beside ``ca_file``'s (or,
+    without one, beside the system store's): a 2.0.1 station's CSMS roots installed
+    over OCPP beside the CA file it was installed with.
     """
 
     url: str
@@ -47,6 +50,7 @@ class LinkConfig:
     security_profile: int | None = None
     password: str | None = None
     ca_file: str | None = None
+    extra_ca_file: str | None = None
     cert_file: str | None = None
     key_file: str | None = None
     ping_interval: float | None = None

@@ -215,9 +215,10 @@ async def open_link(cfg: LinkConfig) -> WebSocketLink:
 def _ssl_context_for(cfg: LinkConfig) -> ssl.SSLContext:
     return _client_context(
         cfg.ca_file,
+        cfg.extra_ca_file,
         cfg.cert_file,
         cfg.key_file,
-        _mtime(cfg.ca_file),
+        (_mtime(cfg.ca_file), _mtime(cfg.extra_ca_file)),
         _mtime(cfg.cert_file),
         _mtime(cfg.key_file),
     )
@@ -237,18 +238,19 @@ def _mtime(path: str | None) -> int | None:
 @functools.lru_cache(maxsize=256)
 def _client_context(
     ca_file: str | None,
+    extra_ca_file: str | None,
     cert_file: str | None,
     key_file: str | None,
-    _ca_mtime: int | None,
+    _ca_mtimes: tuple[int | None, int | None],
     _cert_mtime: int | None,
     _key_mtime: int | None,
 ) -> ssl.SSLContext:
     """A verifying client context, shared by every link with the same files.
 
     Verifies the server's chain and host name (A00.FR.307/308) against
-    ``ca_file`` or, without one, the system store; TLS 1.2 or above
-    (A00.FR.312); TLS compression stays off (OpenSSL default, A00.FR.320).
-    Failures are not cached (lru_cache only caches return values).
+    ``ca_file`` or, without one, the system store, plus ``extra_ca_file``'s
+    anchors; TLS 1.2 or above (A00.FR.312); TLS compression stays off (OpenSSL
+    default, A00.FR.320). Failures are not cached (lru_cache only caches return values).
     """
     try:
         ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
@@ -256,7 +258,18 @@ def _client_context(
         raise LinkError(
             f"cannot load the CA file {ca_file}: {_os_detail(exc)}", FailureKind.CONFIG
         ) from exc
+    if extra_ca_file is not None:
+        try:
+            ctx.load_verify_locations(cafile=extra_ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise LinkError(
+                f"cannot load the CA file {extra_ca_file}: {_os_detail(exc)}", FailureKind.CONFIG
+            ) from exc
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    # Every certificate given is a trust anchor, self-signed or not: a 2.0.1 CSMS root
+    # installed over OCPP may be signed by the root it replaced (M05.FR.10), and the
+    # chain the server sends ends below it.
+    ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
     if cert_file is not None:
         try:
             ctx.load_cert_chain(cert_file, key_file)  # A00.FR.402
@@ -294,6 +307,8 @@ def _failure(exc: Exception, cfg: LinkConfig, url: str) -> LinkError:
         return exc
     if isinstance(exc, ssl.SSLCertVerificationError):
         store = f"CA file {cfg.ca_file}" if cfg.ca_file else "the system CA store"
+        if cfg.extra_ca_file:
+            store += f" and the roots in {cfg.extra_ca_file}"
         return LinkError(
             f"TLS verification of the server at {where} failed against {store}: "
             f"{exc.verify_message}",

@@ -2,7 +2,7 @@
 
     ocpp-bench conformance cs --ocpp 1.6|2.0.1 --dut-id ID [--listen HOST:PORT]
         [--cert FILE --key FILE] [--password PW] [--profile NAME[,NAME]] [--cases ID[,ID]]
-        [--interactive | --self TEMPLATE] [--timeout S] --report DIR
+        [--interactive | --self TEMPLATE [--set SETTING=VALUE]] [--timeout S] --report DIR
 
 With ``--self TEMPLATE`` the station under test is one of the bench's own (its
 physical steps automatic); otherwise the bench prints where the charger must
@@ -94,6 +94,15 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
         "steps at that hardware (the cable, the EV) are then asked of you",
     )
     run.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="with --self: a station setting of the own station (repeatable), e.g. "
+        "additional_root_certificate_check=true, which also declares part 5 AS-2",
+    )
+    run.add_argument(
         "--misbehave",
         metavar="NAME",
         help="with --self: break one behaviour of the own station (see --misbehave list)",
@@ -151,6 +160,23 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
     if args.device and not own:
         print("ocpp-bench: --device needs --self", file=sys.stderr)
         return EXIT_USAGE
+    if args.settings and not own:
+        print("ocpp-bench: --set needs --self", file=sys.stderr)
+        return EXIT_USAGE
+    bad = [item for item in args.settings if "=" not in item]
+    if bad:
+        print(f"ocpp-bench: --set {bad[0]!r}: expected SETTING=VALUE", file=sys.stderr)
+        return EXIT_USAGE
+    own_settings = dict(item.partition("=")[::2] for item in args.settings)
+    try:
+        own_features = (
+            own_station_features(args.ocpp, args.self_template, own_settings)
+            if own
+            else frozenset()
+        )
+    except ValueError as exc:  # an unknown setting or value (a bad template says so too)
+        print(f"ocpp-bench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         devices = [parse_device_spec(text) for text in args.device]
     except (KeyError, ValueError) as exc:
@@ -166,16 +192,17 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         connector_id=args.connector,
         evse_id=args.connector,
         heartbeat_interval=heartbeat,
-        features=frozenset(args.feature)
-        | (own_station_features(args.ocpp, args.self_template) if own else frozenset()),
+        features=frozenset(args.feature) | own_features,
     )
     declared = frozenset({"Core", *args.claim}) if args.claim else None
-    station_settings = {"misbehave": args.misbehave} if args.misbehave else None
+    station_settings = {**own_settings, **({"misbehave": args.misbehave} if args.misbehave else {})}
     cert, key, ca = args.cert, args.key, args.ca
     if args.tls:
         material = own_server_material(Path(args.report), listen[0], datetime.now(UTC))
         cert, key, ca = material.cert_file, material.key_file, ca or material.ca_file
         print(f"TLS: the charger must trust {material.ca_file} (the bench's root CA)", file=out)
+        # The bench is that CA: it signs with its key where a case needs it (A, M).
+        settings.extra.update(ca_cert_file=material.ca_file, ca_key_file=material.ca_key_file)
     # Steps at attached hardware need a person even with --self.
     operator = TerminalPrompter(out) if args.interactive or devices else None
     async with charger_bench(
@@ -186,7 +213,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         key_file=key,
         password=args.password,
         template=args.self_template,
-        station_settings=station_settings,
+        station_settings=station_settings or None,
         ca_file=ca,
         operator=operator,
         device_specs=devices,

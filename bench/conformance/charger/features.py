@@ -169,12 +169,15 @@ OWN_STATION_FEATURES: dict[str, frozenset[str]] = {
 TETHERED = {"1.6": "FixedCable", "2.0.1": "Permanently attached cable"}
 
 
-def own_station_features(version: str, template: str = "ac-11kw") -> frozenset[str]:
-    """What ``--self TEMPLATE`` declares for the bench's own station."""
-    from bench.model.templates import load_station_template
+def own_station_features(
+    version: str, template: str = "ac-11kw", settings: dict[str, str] | None = None
+) -> frozenset[str]:
+    """What ``--self TEMPLATE`` declares for the bench's own station (with its station
+    ``settings`` over the template's, as ``--set`` gives them)."""
+    from bench.model.templates import load_station_template, with_settings
 
     features = set(OWN_STATION_FEATURES.get(version, frozenset()))
-    spec = load_station_template(template)
+    spec = with_settings(load_station_template(template), **(settings or {}))
     if spec.cable_max_a is not None:
         features.add(TETHERED[version])
     if version == "2.0.1":
@@ -184,4 +187,7 @@ def own_station_features(version: str, template: str = "ac-11kw") -> frozenset[s
         features.add("HFS-3" if spec.current_type == "AC" else "HFS-4")
         if spec.current_type == "AC":
             features.add("HFS-7" if spec.phases == 3 else "HFS-5")
+        if spec.additional_root_certificate_check:
+            # AS-2: AdditionalRootCertificateCheck true (M05.FR.09-17), a station setting.
+            features.add("AS-2")
     return frozenset(features)

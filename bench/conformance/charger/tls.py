@@ -4,8 +4,10 @@
 root CA and a server certificate for the address it listens on (and ``localhost``,
 127.0.0.1, this machine's name), writes them into a folder, and the operator
 installs the CA on the charger as its CSMS root certificate (the bench's own
-station gets it automatically). ECDSA P-256 with SHA-256, which both the 1.6
-security whitepaper and 2.0.1 part 2 (A00.FR.318) allow.
+station gets it automatically). The CA's key is kept beside it (owner-only): the
+bench, as the OCTT does, signs with it (the station's CSRs, a new CSMS root signed
+by the old one for AdditionalRootCertificateCheck). ECDSA P-256 with SHA-256, which
+both the 1.6 security whitepaper and 2.0.1 part 2 (A00.FR.318) allow.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ServerMaterial:
     ca_file: str  # install this on the charger
     cert_file: str
     key_file: str
+    ca_key_file: str  # the CA's private key (the bench signs with it)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -89,6 +92,7 @@ def own_server_material(folder: Path, host: str, now: dt.datetime) -> ServerMate
     )
     pem = serialization.Encoding.PEM
     ca_file = folder / "bench-csms-root.pem"
+    ca_key_file = folder / "bench-csms-root.key"
     cert_file = folder / "bench-csms.pem"
     key_file = folder / "bench-csms.key"
     ca_file.write_bytes(ca.public_bytes(pem))
@@ -97,4 +101,9 @@ def own_server_material(folder: Path, host: str, now: dt.datetime) -> ServerMate
         key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     key_file.chmod(0o600)
-    return ServerMaterial(str(ca_file), str(cert_file), str(key_file))
+    ca_key_file.touch(mode=0o600)
+    ca_key_file.chmod(0o600)  # before the key goes in, also when the file was there
+    ca_key_file.write_bytes(
+        ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return ServerMaterial(str(ca_file), str(cert_file), str(key_file), str(ca_key_file))

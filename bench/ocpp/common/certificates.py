@@ -7,7 +7,7 @@ content is one JSON-able dict, handed to ``save`` after every change (the
 station persists it in its StateStore under ``"certificates"``)::
 
     {"roots": [{"type": "CentralSystemRootCertificate", "pem": "...",
-                "fallback": false}, ...],
+                "fallback": false, "origin": "ocpp"}, ...],
      "client": [{"chain": "<leaf PEM + sub-CA PEMs>", "key": "<PKCS#8 PEM>"}, ...],
      "pending_key": "<PKCS#8 PEM>" | null}
 
@@ -15,7 +15,10 @@ A client entry may carry a ``"use"`` (2.0.1: ``"V2GCertificate"``) and a signing
 request for such a use keeps its key in ``"pending_keys": {use: pem}``; entries
 without one are the station's own (1.6 ChargePointCertificate, 2.0.1
 ChargingStationCertificate). ``root_types`` and ``csms_root`` name the CA types a
-version knows (2.0.1 calls the CSMS root ``CSMSRootCertificate``).
+version knows (2.0.1 calls the CSMS root ``CSMSRootCertificate``). A root's
+``origin`` says where it came from when the caller told: ``"ocpp"`` (InstallCertificate)
+or ``"ca_file"`` (the CA file the station was installed with); roots stored before
+origins were kept have none.
 
 Certificates are X.509 in PEM (A00.FR.507). Keys the station makes are ECDSA
 P-256 (A00.FR.503: at least 224 bits). Hash data follow CertificateHashDataType
@@ -375,6 +378,10 @@ class CertificateStore:
             out.append((entry, load_pem_certificates(entry["pem"])[0]))
         return out
 
+    def root_entries(self, certificate_type: str) -> list[dict[str, Any]]:
+        """The stored entries (type, pem, fallback, origin) of ``certificate_type``, copied."""
+        return [dict(e) for e in self._data["roots"] if e["type"] == certificate_type]
+
     def trust_pem(self, *, with_fallback: bool) -> str:
         """The CentralSystemRootCertificates as one PEM bundle (TLS trust anchors)."""
         return "".join(
@@ -385,7 +392,7 @@ class CertificateStore:
         return any(e.get("fallback") for e in self._data["roots"])
 
     def drop_fallback_root(self) -> bool:
-        """M05.FR.12: once the new root worked, the old one goes."""
+        """2.0.1 M05.FR.13: once the new root worked, the old one goes."""
         if not self.has_fallback_root():
             return False
         new = self.snapshot()
@@ -404,6 +411,7 @@ class CertificateStore:
         *,
         max_length: int | None,
         additional_check: bool = False,
+        origin: str | None = None,
     ) -> str:
         """InstallCertificate (M05): ``Accepted``, ``Rejected`` or ``Failed``.
 
@@ -411,7 +419,8 @@ class CertificateStore:
         store is ``Rejected`` (M05.FR.03), a storage error is ``Failed``
         (M05.FR.04). With ``additional_check`` (AdditionalRootCertificateCheck)
         a new CentralSystemRootCertificate must be signed by the one it
-        replaces, which is kept as a fallback (M05.FR.08-11).
+        replaces, which is kept as a fallback (2.0.1 M05.FR.09-12). ``origin`` is kept
+        with the new entry (where it came from: ``"ocpp"``, ``"ca_file"``).
         """
         if certificate_type not in self._root_types:
             return "Rejected"
@@ -422,14 +431,16 @@ class CertificateStore:
         existing = [(e, c) for e, c in self._root_entries(certificate_type)]
         if any(c == cert for _e, c in existing):
             return "Accepted"  # already installed: nothing to do
-        entry = {"type": certificate_type, "pem": _pem(cert), "fallback": False}
+        entry: dict[str, Any] = {"type": certificate_type, "pem": _pem(cert), "fallback": False}
+        if origin is not None:
+            entry["origin"] = origin
         if certificate_type == self._csms_root and additional_check:
             current = [(e, c) for e, c in existing if not e.get("fallback")]
             if current:
                 old_entry, old = current[-1]
                 if not _issued_by(cert, old):
-                    return "Rejected"  # M05.FR.10
-                # M05.FR.11: the new root replaces the old, which stays as the fallback.
+                    return "Rejected"  # 2.0.1 M05.FR.11
+                # M05.FR.12: the new root replaces the old, which stays as the fallback.
                 kept = [r for r in new["roots"] if r["type"] != self._csms_root]
                 kept.append({**old_entry, "fallback": True})
                 new["roots"] = kept

@@ -43,6 +43,7 @@ from bench.ocpp.common.timestamps import iso
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.session import Reply
 from bench.ocpp.v201.block import Link, Messaging, Services, Variables
+from bench.ocpp.v201.csms_trust import CA_FILE, OCPP
 from bench.ocpp.v201.device_model import ComponentKey, VariableKey
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ class Certificates:
         except (OSError, CertificateError) as exc:
             log.warning("%s: CA file not imported: %s", self.cp.station.id, exc)
         for pem in pems:
-            store.install_root(CSMS_ROOT, pem, self.cp.clock.now(), max_length=None)
+            store.install_root(CSMS_ROOT, pem, self.cp.clock.now(), max_length=None, origin=CA_FILE)
         if not pems:
             self._save(store.snapshot())
 
@@ -169,6 +170,7 @@ class Certificates:
             self.cp.clock.now(),
             max_length=self._max_entries(),  # M05.FR.06
             additional_check=self.cp.flag("SecurityCtrlr", "AdditionalRootCertificateCheck"),
+            origin=OCPP,  # trusted beside the CA file (csms_trust)
         )
         if status == "Accepted":
             self.sec.notify("ReconfigurationOfSecurityParameters", f"{certificate_type} installed")

@@ -192,6 +192,8 @@ class ChargePoint201(Api201):
         if backoff is None:  # part 4 §5.3: the OCPPCommCtrlr RetryBackOff* variables
             self._backoff = RetryBackOff(self, LightRandom(station.id))  # type: ignore[assignment]
         self._build_blocks()
+        # M05.FR.14/16: a TLS attempt may retry with the fallback CSMS root.
+        self._open_link = self.security.open_verified(self._open_link)
         self._physics_hooks = _hooked(self.blocks, "on_physics")  # shared tuple, one per layout
         self.session.handlers = HandlerTable(self.blocks)
         self.session.refuse_unanswered = True  # B03.FR.08: SecurityError while Rejected

@@ -58,8 +58,7 @@ class TransportSecurity(Protocol):
     def notify(self, event_type: str, tech_info: str | None = None) -> None: ...
     def security_profile(self) -> int: ...
     def missing_for_profile(self, profile: int) -> str | None: ...
-    def load_certificates(self) -> None: ...
-    def trust_file(self) -> str | None: ...
+    def tls_trust(self) -> tuple[str | None, str | None]: ...
     def client_files(self) -> tuple[str, str] | None: ...
 
 
@@ -207,13 +206,11 @@ class NetworkProfiles:
             password = self.cp.variable("SecurityCtrlr", "BasicAuthPassword") or base.password
             if check_only and profile in (1, 2) and not password:
                 password = "x" * 16  # only the shape is checked here; A05 checks the key
-        ca_file, cert_file, key_file = base.ca_file, None, None
-        if not check_only and url.startswith("wss://") and base.ca_file:
-            self.sec.load_certificates()  # built once: reports a differing CA file
-        elif not check_only and url.startswith("wss://"):
-            # The user's CA file (--ca) wins, every time (issue 11); the installed
-            # CSMS roots serve a station started without one.
-            ca_file = self.sec.trust_file()
+        ca_file, extra_ca_file, cert_file, key_file = base.ca_file, None, None, None
+        if not check_only and url.startswith("wss://"):
+            # The user's CA file (--ca) every time (issue 11), plus the CSMS roots
+            # installed over OCPP (M05); the store's roots without a CA file.
+            ca_file, extra_ca_file = self.sec.tls_trust()
         if profile == 3:
             if check_only:
                 cert_file, key_file = "client.pem", "client.key"
@@ -225,9 +222,15 @@ class NetworkProfiles:
             security_profile=profile,
             password=password,
             ca_file=ca_file,
+            extra_ca_file=extra_ca_file,
             cert_file=cert_file,
             key_file=key_file,
         )
+
+    def migrating(self) -> bool:
+        """Whether the slot tried now is another than the last one that connected (B10):
+        the station is migrating to another CSMS (M05.FR.15)."""
+        return self.current_slot != self._last_good()
 
     def on_connect_failed(self, reason: str) -> None:
         self._failures += 1

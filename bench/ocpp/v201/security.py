@@ -11,16 +11,28 @@
   SecurityLogWasCleared. Other blocks raise theirs through ``notify``.
 - Security profiles 1-3 on the transport and the network connection profiles
   (A05, B09, B10): ``sec_network.NetworkProfiles``.
+- TLS trust (``csms_trust``): the CA file plus the CSMS roots installed over OCPP;
+  with AdditionalRootCertificateCheck the fallback root is tried in the same attempt
+  after the new root failed to verify the server (M05.FR.14/16, ``open_verified``),
+  and dropped once the new root verified a connection (M05.FR.13). The check itself
+  is the station's ``additional_root_certificate_check`` setting.
 - Certificates (A02, A03, M01-M06): ``certificates.Certificates``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bench.model.faults import Fault
-from bench.ocpp.common.security_events import ConnectFailure, SecurityLog, connect_event
+from bench.ocpp.common.security_events import (
+    ConnectFailure,
+    SecurityLog,
+    connect_event,
+    connect_failure,
+)
 from bench.ocpp.tls_material import material_dir, write_material
 from bench.ocpp.v201.block import (
     Block,
@@ -33,9 +45,12 @@ from bench.ocpp.v201.block import (
     Variables,
 )
 from bench.ocpp.v201.certificates import CSMS_ROOT, Certificates
+from bench.ocpp.v201.csms_trust import Trust, current_roots, fallback_roots
 from bench.ocpp.v201.sec_network import NetworkProfiles
 from bench.transport.config import LinkConfig
 from bench.transport.errors import LinkError
+
+Opener = Callable[[LinkConfig], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +92,21 @@ class SecurityHost(Services, Messaging, Variables, Persistence, Link, Protocol):
 
 
 class Security(Block[SecurityHost]):
-    __slots__ = ("_failure_noted", "_log", "_tampered", "certificates", "network")
+    __slots__ = (
+        "_failure_noted",
+        "_log",
+        "_opened",
+        "_tampered",
+        "certificates",
+        "network",
+    )
 
     def __init__(self, cp: SecurityHost) -> None:
         super().__init__(cp)
         self._log = SecurityLog(cp, self.owner, EVENTS)
         self._failure_noted: str | None = None  # one event per kind of failure, not per retry
+        # The last link opened: (over TLS, verified with the fallback root) - M05.FR.13.
+        self._opened: tuple[bool, bool] = (False, False)
         self._tampered: set[int] = set()  # 0: the station, n: connector n
         self.network = NetworkProfiles(cp, self)
         self.certificates = Certificates(cp, self)
@@ -106,6 +130,11 @@ class Security(Block[SecurityHost]):
         return self.certificates.triggers()
 
     def on_start(self) -> None:
+        # M05.FR.09: AdditionalRootCertificateCheck is read-only over OCPP; the bench's
+        # station setting decides it (off unless asked for).
+        check = "true" if self.cp.station.template.additional_root_certificate_check else "false"
+        if self.cp.variable("SecurityCtrlr", "AdditionalRootCertificateCheck") != check:
+            self.cp.set_own_variable("SecurityCtrlr", "AdditionalRootCertificateCheck", check)
         if not self.get("security_profile_confirmed"):
             # Until a connection confirms a profile, SecurityProfile is the bench link's.
             profile = self.cp.link_config.profile
@@ -169,9 +198,47 @@ class Security(Block[SecurityHost]):
     def on_connected(self) -> None:
         self._failure_noted = None
         self.network.on_connected()
+        secure, via_fallback = self._opened
         store = self.certificates.store
-        if store.has_fallback_root() and self.link_config().secure:
-            store.drop_fallback_root()  # M05.FR.13
+        if secure and not via_fallback and store.has_fallback_root():
+            # M05.FR.13: the new root verified the CSMS; the old one goes.
+            store.drop_fallback_root()
+            self.notify("ReconfigurationOfSecurityParameters", "fallback CSMS root removed")
+
+    def open_verified(self, opener: Opener) -> Opener:
+        """``opener`` with the fallback root tried when the new one fails (M05.FR.14/16)."""
+
+        async def open_link(cfg: LinkConfig) -> Any:
+            self._opened = (cfg.secure, False)
+            try:
+                return await opener(cfg)
+            except LinkError as exc:
+                retry = self._fallback_config(cfg, exc)
+                if retry is None:
+                    raise
+                log.info(
+                    "%s: the CSMS certificate failed with the new root (%s); trying the"
+                    " fallback root",
+                    self.cp.station.id,
+                    exc.message,
+                )
+            link = await opener(retry)
+            self._opened = (True, True)
+            return link
+
+        return open_link
+
+    def _fallback_config(self, cfg: LinkConfig, exc: LinkError) -> LinkConfig | None:
+        """The same link with the fallback root as the only anchor, where it may be used."""
+        if not cfg.secure or connect_failure(exc) != ConnectFailure.BAD_CSMS_CERTIFICATE:
+            return None
+        if self.network.migrating():
+            return None  # M05.FR.15: the NetworkProfileConnectionAttempts mechanism (B10)
+        trust = fallback_roots(self.certificates.store.root_entries(CSMS_ROOT))
+        if trust is None:
+            return None
+        ca_file, extra = self._trust_files(trust, "fallback-roots.pem")
+        return dataclasses.replace(cfg, ca_file=ca_file, extra_ca_file=extra)
 
     def reconnect(self) -> None:
         """Drop the link; the connection loop reconnects with the current settings."""
@@ -196,16 +263,22 @@ class Security(Block[SecurityHost]):
         """For SetVariables(NetworkConfigurationPriority): why to reject ``value`` (B10.FR.02)."""
         return self.network.check_priority(value)
 
-    def load_certificates(self) -> None:
-        """Build the certificate store now (once): it reports a CA file that differs."""
-        _ = self.certificates.store
+    def tls_trust(self) -> tuple[str | None, str | None]:
+        """(ca_file, extra_ca_file) of a TLS attempt: the link's CA file and the CSMS
+        roots installed over OCPP, as ``csms_trust`` decides (built once, the store
+        reports a CA file that differs from its copy)."""
+        trust = current_roots(
+            self.certificates.store.root_entries(CSMS_ROOT),
+            ca_file_given=bool(self.cp.link_config.ca_file),
+            additional_check=self.cp.flag("SecurityCtrlr", "AdditionalRootCertificateCheck"),
+        )
+        return self._trust_files(trust, "roots.pem")
 
-    def trust_file(self) -> str | None:
-        """The installed CSMS roots as a PEM file for TLS, or None without any."""
-        pem = self.certificates.store.trust_pem(with_fallback=True)
-        if not pem:
-            return None
-        return write_material(self._folder(), "roots.pem", pem)
+    def _trust_files(self, trust: Trust, name: str) -> tuple[str | None, str | None]:
+        roots = write_material(self._folder(), name, trust.roots_pem) if trust.roots_pem else None
+        if trust.ca_file:
+            return self.cp.link_config.ca_file, roots
+        return roots, None  # no roots and no CA file: the system store, as before
 
     def client_files(self) -> tuple[str, str] | None:
         """(certificate chain file, key file) of the newest valid ChargingStationCertificate."""

@@ -5,7 +5,9 @@
 station from ``template`` as the station under test, its physical steps done
 through the station API, and the case's ``CaseResult`` (verdict, reason, checks,
 frames). ``settings`` are ``ChargerSettings`` fields (``features=frozenset(...)``);
-``security_profile`` 1-3 has the station connect with that profile (``tls.py``).
+``security_profile`` 1-3 has the station connect with that profile (``tls.py``);
+``station_settings`` are the own station's settings (``{"additional_root_certificate_check":
+"true"}``) beside ``misbehave``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def charger_runner(tmp_path: Any) -> ChargerRunner:
         template: str = "ac-11kw",
         misbehave: str | None = None,
         security_profile: int = 0,
+        station_settings: dict[str, str] | None = None,
         **settings: Any,
     ) -> CaseResult:
         case = catalogue_case(case_id)
@@ -40,9 +43,9 @@ def charger_runner(tmp_path: Any) -> ChargerRunner:
         tls, extra = secure_bench(security_profile, tmp_path / "tls", "DUT-TEST")
         values["extra"] = {**extra, **values.get("extra", {})}
         config = ChargerSettings(version=case.version, station_id="DUT-TEST", **values)
-        station_settings = {"misbehave": misbehave} if misbehave else None
+        own = {**(station_settings or {}), **({"misbehave": misbehave} if misbehave else {})}
         async with charger_bench(
-            config, template=template, station_settings=station_settings, folder=tmp_path, **tls
+            config, template=template, station_settings=own or None, folder=tmp_path, **tls
         ) as bench:
             return await run_charger_case(case, config, bench.prompter, bench.endpoint, bench.dut)
 

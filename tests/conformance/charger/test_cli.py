@@ -102,6 +102,9 @@ def test_a_charger_that_never_connects_ends_with_exit_status_3_after_saying_wher
     [
         ["--misbehave", "late-reply"],  # only for the bench's own station
         ["--device", "openevse:/dev/null"],
+        ["--set", "additional_root_certificate_check=true"],  # a setting of the own station
+        ["--self", "ac-11kw", "--set", "additional_root_certificate_check=maybe"],
+        ["--self", "ac-11kw", "--set", "no_such_setting=1"],
         ["--cases", "TC_B_01_CS"],  # a 2.0.1 case in a 1.6 run
         ["--listen", "nowhere"],
     ],
@@ -109,3 +112,22 @@ def test_a_charger_that_never_connects_ends_with_exit_status_3_after_saying_wher
 def test_bad_usage_ends_with_exit_status_2(tmp_path: Path, extra: list[str]) -> None:
     args = ["conformance", "cs", "--ocpp", "1.6", "--dut-id", "X", "--report", str(tmp_path)]
     assert main(args + extra) == 2
+
+
+def test_a_self_run_with_the_additional_root_check_set_runs_the_as_2_cases(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--set additional_root_certificate_check=true declares AS-2 for the own station; over
+    the bench's own TLS (its CA key kept to sign root 2) the cases of M05.FR.09-16 run."""
+    code = main(
+        [
+            "conformance", "cs", "--ocpp", "2.0.1", "--dut-id", "SELF-3", "--self", "ac-11kw",
+            "--tls", "--password", "0123456789abcdef0123",
+            "--set", "additional_root_certificate_check=true",
+            "--cases", "TC_B_47_CS,TC_M_30_CS", "--timeout", "15", "--report", str(tmp_path),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "TC_B_47_CS  PASS" in out and "TC_M_30_CS  PASS" in out
+    assert (tmp_path / "bench-csms-root.key").stat().st_mode & 0o077 == 0

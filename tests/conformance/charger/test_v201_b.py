@@ -95,3 +95,42 @@ async def test_a_reset_on_idle_waits_for_both_transactions_of_a_two_evse_station
     """TC_B_41_CS (B12.FR.01): Scheduled, and the reset only after the second one ends."""
     result = await charger_runner("TC_B_41_CS", template="ac-22kw-dual", features=OWN_FEATURES)
     assert result.verdict is Verdict.PASS, result.reason
+
+
+# The own station with AdditionalRootCertificateCheck on (its station setting), which
+# declares part 5 AS-2, as ``--self ... --set additional_root_certificate_check=true`` does.
+AS2_STATION = {"additional_root_certificate_check": "true"}
+
+
+@pytest.mark.parametrize("profile", [2, 3])
+@pytest.mark.parametrize("case_id", ["TC_B_47_CS", "TC_B_50_CS"])
+async def test_migrating_to_a_new_csms_with_a_new_csms_root_passes_on_tls(
+    charger_runner: ChargerRunner, case_id: str, profile: int
+) -> None:
+    """B10 + M05.FR.13/15/16: root 2 (signed by the run's CA) installed, then the move to
+    a second TLS endpoint of the bench: with a root 2 certificate it succeeds (TC_B_50_CS);
+    with an old-root certificate the station refuses it and falls back to its previous
+    profile, verified there with the fallback root (TC_B_47_CS)."""
+    result = await charger_runner(
+        case_id,
+        security_profile=profile,
+        station_settings=AS2_STATION,
+        features=OWN_FEATURES | {"AS-2"},
+    )
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+async def test_migrating_with_a_new_root_passes_without_the_additional_root_check(
+    charger_runner: ChargerRunner,
+) -> None:
+    """TC_B_50_CS on a station without AS-2: root 2 is trusted beside the CA file (M05)."""
+    result = await charger_runner("TC_B_50_CS", security_profile=2, features=OWN_FEATURES)
+    assert result.verdict is Verdict.PASS, result.reason
+
+
+async def test_the_fallback_migration_case_needs_the_additional_root_check(
+    charger_runner: ChargerRunner,
+) -> None:
+    result = await charger_runner("TC_B_47_CS", security_profile=2, features=OWN_FEATURES)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert "AS-2" in result.reason

@@ -12,15 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from bench.conformance.charger import physical
 from bench.conformance.charger import states201 as v201
 from bench.conformance.charger.run import ChargerRun
 from bench.conformance.charger.scenarios import scenario
+from bench.conformance.charger.states_csms_roots import cross_signed_root, tls_context
 from bench.conformance.charger.states_security import (
     CSMS_ROOT,
     MF_ROOT,
@@ -38,10 +34,9 @@ from bench.conformance.charger.states_security import (
     ocsp_result,
     pki,
     renew_certificate,
-    server_context,
 )
 from bench.conformance.expect import absent, one_of, present
-from bench.conformance.material_lm import Credential, issue
+from bench.conformance.material_lm import issue
 
 GIC = "GetInstalledCertificateIdsResponse"
 
@@ -71,7 +66,7 @@ async def install_root(ctx: ChargerRun) -> None:
         # by the old one: the run's CA (the station's current root) signs it.
         if not ctx.settings.extra.get("ca_key_file"):
             ctx.not_applicable("a custom CSMSRootCertificate signed by the run's CA is needed")
-        root = _cross_signed_root(pki(ctx).csms_root)
+        root = cross_signed_root(pki(ctx).csms_root)
         issuer = pki(ctx).csms_root.cert
     await certificate_installed(ctx, certificate_type, step=1, cert=root)
     await installed_certificates(ctx, certificate_type, root.cert, step=3, issuer=issuer)
@@ -276,25 +271,6 @@ async def ev_certificate(ctx: ChargerRun) -> None:
 
 
 # ---------------------------------------------------------------- M05 AdditionalRootCertificate
-def _cross_signed_root(old: Credential) -> Credential:
-    """<Configured new CSMS Root certificate 2>: a new root key, signed by the old root."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    start = now() - dt.timedelta(hours=1)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "OCPP Bench CSMS Root 2")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(old.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(old.key, hashes.SHA256())
-    )
-    return Credential(cert, key)
-
-
 @scenario("TC_M_30_CS", "TC_M_31_CS")
 async def reconnect_with_new_root(ctx: ChargerRun) -> None:
     """M05.FR.10-13: after a new CSMS root (signed by the old one) is installed, the station
@@ -307,21 +283,27 @@ async def reconnect_with_new_root(ctx: ChargerRun) -> None:
         ctx.not_applicable("the case needs the key of the CA of the bench's server certificate")
     assert context is not None
     old = pki(ctx).csms_root
-    new = _cross_signed_root(old)
+    new = cross_signed_root(old)
     await certificate_installed(ctx, CSMS_ROOT, cert=new)  # memory state
     if (
         ctx.case.id == "TC_M_30_CS"
         and await v201.get_variable(ctx, "SecurityCtrlr/SecurityProfile") == "3"
     ):
+        since = len(ctx.endpoint.events)
         await renew_certificate(ctx, step=None)
+        # A02.FR.08: the station may reconnect to use its new certificate; the Reset
+        # waits until it is back.
+        if await ctx.endpoint.wait_for(
+            lambda: any(e.kind == "disconnected" for e in ctx.endpoint.events[since:]),
+            ctx.settings.quiet_period,
+        ):
+            await ctx.connected()
     handshakes: list[str] = []
     previous = context.sni_callback
     with tempfile.TemporaryDirectory(prefix="bench-m30-") as folder:
         signer = new if ctx.case.id == "TC_M_30_CS" else old
-        client_ca = context.verify_mode == ssl.CERT_REQUIRED
-        presented = server_context(
-            signer, ctx.endpoint.host, Path(folder), client_certificates=client_ca
-        )
+        # The station's own certificate (profile 3) is from the old root, the run's CA.
+        presented = tls_context(signer, old, context, ctx.endpoint.host, Path(folder))
 
         def present(sslobj: Any, server_name: str | None, _: ssl.SSLContext) -> None:
             handshakes.append(server_name or "")
