@@ -24,7 +24,11 @@ from typing import Any
 from bench.conformance.adapter import Adapter, load_adapter
 from bench.conformance.case_run import CaseSettings
 from bench.conformance.catalogue import Case
-from bench.conformance.charger.features import own_station_features, settle_claims
+from bench.conformance.charger.features import (
+    OWN_STATION_EXTRA,
+    own_station_features,
+    settle_claims,
+)
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -220,6 +224,7 @@ class ConformanceRun:
             features=own_station_features(request.version, request.dut_template)
             if request.dut_template
             else frozenset(),
+            extra=dict(OWN_STATION_EXTRA.get(request.version, {})) if request.dut_template else {},
         )
         bench_cm = charger_bench(
             settings,

@@ -19,7 +19,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.conformance.catalogue import VERSIONS, Case, cases
-from bench.conformance.charger.features import own_station_features, settle_claims
+from bench.conformance.charger.features import (
+    OWN_STATION_EXTRA,
+    own_station_features,
+    settle_claims,
+)
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
@@ -193,6 +197,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         evse_id=args.connector,
         heartbeat_interval=heartbeat,
         features=frozenset(args.feature) | own_features,
+        extra=dict(OWN_STATION_EXTRA.get(args.ocpp, {})) if own else {},
     )
     declared = frozenset({"Core", *args.claim}) if args.claim else None
     station_settings = {**own_settings, **({"misbehave": args.misbehave} if args.misbehave else {})}

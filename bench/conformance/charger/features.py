@@ -162,6 +162,9 @@ OWN_STATION_FEATURES: dict[str, frozenset[str]] = {
             "ISO-5",
             "R-2",  # reservations of an unspecified EVSE
             "AQ-7",  # downloads firmware during a transaction
+            "AS-3",  # one CertificateSigned per SignCertificate (A02/A03)
+            "DM-3",
+            "C-57",  # cancels an ongoing log upload for a second GetLog
         }
     ),
 }
@@ -191,3 +194,12 @@ def own_station_features(
             # AS-2: AdditionalRootCertificateCheck true (M05.FR.09-17), a station setting.
             features.add("AS-2")
     return frozenset(features)
+
+
+# The OCTT's "<Configured ...>" values the bench knows of its own station (a real
+# charger's come from the operator): the id of the station's hard-wired monitor
+# (ChargingStation.Problem, N03.FR.04).
+OWN_STATION_EXTRA: dict[str, dict[str, str]] = {
+    "1.6": {},
+    "2.0.1": {"hardwired_monitor_id": "1"},
+}
