@@ -292,7 +292,20 @@ ACTIONS: dict[str, Action] = {
 # What a charge controller attached over USB-serial decides, not the station API: the
 # cable is in the real (or emulated) socket, so a person (or the emulator) plugs it.
 AT_THE_HARDWARE = frozenset(
-    {"plug_in", "unplug", "ev_suspend", "ev_resume", "raise_fault", "clear_fault"}
+    {
+        "plug_in",
+        "plug_in_halfway",
+        "plug_in_not_ready",
+        "unplug",
+        "unplug_ev_side",
+        "unplug_station_side",
+        "ev_enter_bay",
+        "ev_leave_bay",
+        "ev_suspend",
+        "ev_resume",
+        "raise_fault",
+        "clear_fault",
+    }
 )
 
 
