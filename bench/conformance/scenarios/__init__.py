@@ -8,13 +8,11 @@ adapter (``adapter``) or needs a person (``manual``).
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
 
 from bench.conformance.case_run import CaseRun
+from bench.conformance.registry import ScenarioRegistry
 
 ScenarioFn = Callable[[CaseRun], Awaitable[None]]
 
@@ -26,7 +24,7 @@ class Scenario:
     manual: tuple[str, ...]  # manual action keys it may ask for
 
 
-_REGISTRY: dict[str, Scenario] = {}
+_REGISTRY: ScenarioRegistry[Scenario] = ScenarioRegistry(__name__, __path__)
 
 
 def scenario(*case_ids: str, manual: tuple[str, ...] = ()) -> Callable[[ScenarioFn], ScenarioFn]:
@@ -34,25 +32,15 @@ def scenario(*case_ids: str, manual: tuple[str, ...] = ()) -> Callable[[Scenario
 
     def register(fn: ScenarioFn) -> ScenarioFn:
         for case_id in case_ids:
-            if case_id in _REGISTRY:
-                raise ValueError(f"{case_id} has two scenarios")
-            _REGISTRY[case_id] = Scenario(case_id, fn, manual)
+            _REGISTRY.add(case_id, Scenario(case_id, fn, manual))
         return fn
 
     return register
 
 
-@cache
-def _load_all() -> None:
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-
-
 def scenario_for(case_id: str) -> Scenario | None:
-    _load_all()
     return _REGISTRY.get(case_id)
 
 
 def all_scenarios() -> dict[str, Scenario]:
-    _load_all()
-    return dict(_REGISTRY)
+    return _REGISTRY.all()
