@@ -52,10 +52,15 @@ bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 # The bench tests itself: every charging-station case of both versions against its
-# own station, unattended; reports under out/conformance-self/<version>/.
+# own station, unattended, on plain ws://; then the security blocks again over TLS with
+# a password (security profile 2, 3 where a case renews the client certificate).
+# Reports under out/conformance-self/<version>[-tls]/.
+SELF_PASSWORD := 0123456789abcdef0123456789abcdef01234567
 conformance-self: $(RUN_STAMP)
 	$(BIN)/ocpp-bench conformance cs --ocpp 1.6 --dut-id SELF-16 --self ac-11kw --report out/conformance-self/1.6
 	$(BIN)/ocpp-bench conformance cs --ocpp 2.0.1 --dut-id SELF-201 --self ac-11kw --report out/conformance-self/2.0.1
+	$(BIN)/ocpp-bench conformance cs --ocpp 1.6 --dut-id SELF-16 --self ac-11kw --tls --password $(SELF_PASSWORD) --block 2.24 --report out/conformance-self/1.6-tls
+	$(BIN)/ocpp-bench conformance cs --ocpp 2.0.1 --dut-id SELF-201 --self ac-11kw --tls --password $(SELF_PASSWORD) --block A,M --report out/conformance-self/2.0.1-tls
 
 clean:
 	rm -rf $(VENV)

@@ -27,7 +27,7 @@ from bench.conformance.charger.features import (
 from bench.conformance.charger.run import ChargerSettings
 from bench.conformance.charger.runner import run_charger_cases
 from bench.conformance.charger.targets import charger_bench
-from bench.conformance.charger.tls import own_server_material
+from bench.conformance.charger.tls import client_certificates_optional, own_server_material
 from bench.conformance.manual import TerminalPrompter
 from bench.devices.registry import parse_device_spec
 
@@ -59,6 +59,9 @@ def add_cs_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("--password", help="HTTP Basic auth password the station must send")
     run.add_argument("--profile", help="certification profiles (comma list)")
     run.add_argument("--cases", help="only these case ids (comma list)")
+    run.add_argument(
+        "--block", help="only these blocks (comma list: 2.0.1 letters, 1.6 sections like 2.24)"
+    )
     who = run.add_mutually_exclusive_group()
     who.add_argument("--interactive", action="store_true", help="ask for physical steps here")
     who.add_argument(
@@ -130,6 +133,9 @@ def _selected(args: argparse.Namespace) -> list[Case] | str:
             return f"no OCPP {args.ocpp} charging-station case {', '.join(unknown)}"
         return [c for c in every if c.id in wanted]
     chosen = cases(sut="cs", version=args.ocpp, profiles=_split(args.profile))
+    blocks = set(_split(args.block))
+    if blocks:
+        chosen = [c for c in chosen if c.block in blocks]
     return chosen or "no case matches the selection"
 
 
@@ -202,12 +208,14 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
     declared = frozenset({"Core", *args.claim}) if args.claim else None
     station_settings = {**own_settings, **({"misbehave": args.misbehave} if args.misbehave else {})}
     cert, key, ca = args.cert, args.key, args.ca
+    context = None
     if args.tls:
         material = own_server_material(Path(args.report), listen[0], datetime.now(UTC))
         cert, key, ca = material.cert_file, material.key_file, ca or material.ca_file
         print(f"TLS: the charger must trust {material.ca_file} (the bench's root CA)", file=out)
         # The bench is that CA: it signs with its key where a case needs it (A, M).
         settings.extra.update(ca_cert_file=material.ca_file, ca_key_file=material.ca_key_file)
+        context = client_certificates_optional(cert, key, material.ca_file)
     # Steps at attached hardware need a person even with --self.
     operator = TerminalPrompter(out) if args.interactive or devices else None
     async with charger_bench(
@@ -216,6 +224,7 @@ async def run_cs_cases(args: argparse.Namespace, out: TextIO) -> int:
         port=listen[1],
         cert_file=cert,
         key_file=key,
+        ssl_context=context,
         password=args.password,
         template=args.self_template,
         station_settings=station_settings or None,

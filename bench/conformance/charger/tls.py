@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,3 +108,17 @@ def own_server_material(folder: Path, host: str, now: dt.datetime) -> ServerMate
         ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return ServerMaterial(str(ca_file), str(cert_file), str(key_file), str(ca_key_file))
+
+
+def client_certificates_optional(cert_file: str, key_file: str, ca_file: str) -> ssl.SSLContext:
+    """The server context of a ``--tls`` run: the bench's certificate, and a client
+    certificate accepted when the station offers one signed by the bench's CA (security
+    profile 3, e.g. after a case renewed the station's certificate) but not required
+    (profile 2 stations have none)."""
+    from bench.csms.cli import server_tls
+
+    context = server_tls([cert_file], [key_file])
+    assert context is not None  # a certificate was given
+    context.load_verify_locations(ca_file)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    return context
