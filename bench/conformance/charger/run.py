@@ -107,12 +107,7 @@ class ChargerRun(Evidence):
         """The station's next ``action`` request from ``since`` on (that ``match``es);
         its schema verdict is a check; none in time fails the case (the message is missing)."""
 
-        def wanted(rec: FrameRecord) -> bool:
-            if rec.direction != "rx" or rec.type != "CALL" or rec.action != action:
-                return False
-            payload = rec.payload if isinstance(rec.payload, dict) else {}
-            return match is None or bool(match(payload))
-
+        wanted = _station_call(action, match)
         limit = self.settings.timeout if timeout is None else timeout
         rec = await self.find_frame(wanted, since=since, timeout=limit)
         if rec is None:
@@ -159,13 +154,7 @@ class ChargerRun(Evidence):
         """Check that the station does *not* send ``action`` (that ``match``es) within
         ``within`` seconds (the quiet period by default)."""
 
-        def wanted(rec: FrameRecord) -> bool:
-            if rec.direction != "rx" or rec.type != "CALL" or rec.action != action:
-                return False
-            return match is None or bool(
-                match(rec.payload if isinstance(rec.payload, dict) else {})
-            )
-
+        wanted = _station_call(action, match)
         limit = self.settings.quiet_period if within is None else within
         found = await self.find_frame(wanted, since=since, timeout=limit)
         return self.check_that(
@@ -343,3 +332,17 @@ class ChargerRun(Evidence):
             "idToken": token or self.settings.valid_id_token,
             "type": self.settings.valid_id_token_type,
         }
+
+
+def _station_call(
+    action: str, match: Callable[[dict[str, Any]], bool] | None
+) -> Callable[[FrameRecord], bool]:
+    """A frame test: the station's ``action`` request whose payload ``match``es."""
+
+    def wanted(rec: FrameRecord) -> bool:
+        if rec.direction != "rx" or rec.type != "CALL" or rec.action != action:
+            return False
+        payload = rec.payload if isinstance(rec.payload, dict) else {}
+        return match is None or bool(match(payload))
+
+    return wanted
