@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -131,3 +133,59 @@ class LoopLag:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
+
+
+# The figures of a run are only comparable on a quiet machine: on 2 cores a load
+# average above this at the start means other work shares the CPU (PERFORMANCE.md).
+QUIET_LOAD = 1.0
+
+
+def load_average() -> float:
+    """The 1-minute load average of the machine."""
+    return os.getloadavg()[0]
+
+
+def add_common_arguments(parser: Any) -> None:
+    """``--json FILE`` (the figures for ``make bench``) and ``--allow-load``."""
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--allow-load",
+        action="store_true",
+        help=f"run even when the load average exceeds {QUIET_LOAD} (the output is flagged)",
+    )
+
+
+def check_quiet(args: Any) -> float:
+    """The load average at start; exits (status 3) when the machine is busy, unless
+    ``--allow-load``, in which case the figures are printed flagged as unreliable."""
+    load = load_average()
+    if load > QUIET_LOAD and not getattr(args, "allow_load", False):
+        print(
+            f"refusing to measure: load average {load:.2f} > {QUIET_LOAD} at start "
+            "(other work shares the CPU; --allow-load to measure anyway, flagged)",
+            file=sys.stderr,
+        )
+        sys.exit(3)
+    return load
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def emit(args: Any, load: float, figures: dict[str, float]) -> None:
+    """Flag figures taken on a busy machine; write them as JSON when asked."""
+    unreliable = load > QUIET_LOAD
+    if unreliable:
+        print(f"UNRELIABLE: load average {load:.2f} > {QUIET_LOAD} at start")
+    if getattr(args, "json", None):
+        record = {"load_average": load, "unreliable": unreliable, "figures": figures}
+        with open(args.json, "w") as out:
+            json.dump(record, out)

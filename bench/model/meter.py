@@ -227,6 +227,36 @@ class Meter:
             ev.soc = new_soc
             return
 
+    def seconds_to_target(self) -> float | None:
+        """Virtual seconds until the EV stops asking for energy at the present offer and
+        voltages, or None when it draws nothing (or a real meter measures).
+
+        The same two stretches as ``_integrate`` (flat up to the knee, then the exact
+        taper), so a station can sleep until then instead of polling; a change of offer,
+        EV or fault is an event, after which the caller asks again.
+        """
+        ev = self._connector.ev
+        if ev is None or self._external is not None or not ev.wants_energy:
+            return None
+        _, power, ratio, full_power = self._draw(ev)
+        if power <= 0.0:
+            return None
+        spec = ev.spec
+        capacity = spec.battery_wh
+        goal = min(ev.target_soc, 100.0)
+        soc = ev.soc
+        knee = goal if spec.min_taper_fraction >= 1.0 else min(ev.soc_at_factor(ratio), goal)
+        seconds = 0.0
+        if soc < knee - _EPS:
+            seconds = (knee - soc) / 100.0 * capacity / power * 3600.0
+            soc = knee
+        if soc >= goal - _EPS:
+            return seconds
+        g = (1.0 - spec.min_taper_fraction) / (100.0 - spec.taper_start_soc)
+        s_inf = spec.taper_start_soc + 1.0 / g
+        rate = full_power * 100.0 / (capacity * 3600.0) * g
+        return seconds + math.log((s_inf - soc) / (s_inf - goal)) / rate
+
     def _draw(self, ev: Ev | None) -> tuple[float, float, float, float]:
         """(current per line, power, offer / full EV rate, full-rate power) right now."""
         none = (0.0, 0.0, 1.0, 0.0)

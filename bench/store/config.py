@@ -31,6 +31,7 @@ from bench.store.db import (
     transaction,
 )
 from bench.store.faults import StoreHealth, storage_failure
+from bench.store.group_commit import group_of
 
 CONFIG_SCHEMA = register_schema(
     Schema(
@@ -81,6 +82,8 @@ class _KeyedTexts:
 
     _table = ""
     _key = ""
+    # Whether writes may wait for the connection's group commit (bench/store/group_commit.py).
+    _defers = False
 
     def __init__(self, conn: sqlite3.Connection, health: StoreHealth | None, owner: str) -> None:
         self.conn = conn
@@ -92,6 +95,8 @@ class _KeyedTexts:
             f"INSERT INTO {self._table} (station, {self._key}, value) VALUES (?, ?, ?) "
             f"ON CONFLICT (station, {self._key}) DO UPDATE SET value = excluded.value"
         )
+        self._group = group_of(conn) if self._defers else None
+        self._staged: dict[tuple[str, str], str | None] | None = None  # between stage and commit
 
     def _text(self, station: str, key: str) -> object:
         """The text of ``key``: held, saved, or ``_MISSING``."""
@@ -122,6 +127,11 @@ class _KeyedTexts:
     def _set(self, station: str, values: Mapping[str, str | None]) -> None:
         """Write ``values`` (None deletes) in one transaction, or hold them all."""
         changes = {(station, key): text for key, text in values.items()}
+        group = self._group
+        if group is not None and group.deferring():
+            self._unsaved.update(changes)
+            group.defer(self)
+            return
         if self._unsaved:
             self._unsaved.update(changes)
             self.write_back()
@@ -163,18 +173,34 @@ class _KeyedTexts:
         """Write the held values in one transaction; True when none is left in memory."""
         if not self._unsaved:
             return True
-        held = dict(self._unsaved)
         try:
             with transaction(self.conn):
-                self._apply(held)
+                self.stage()
         except Exception as exc:
+            self._staged = None
             self._hold(exc, {})
             return False
-        for key, text in held.items():
+        self.committed()
+        if self._group is not None:
+            self._group.discard(self)
+        return not self._unsaved
+
+    # ------------------------------------------------------------ group commit (Deferred)
+    def stage(self) -> None:
+        self._staged = dict(self._unsaved)
+        self._apply(self._staged)
+
+    def committed(self) -> None:
+        staged, self._staged = self._staged or {}, None
+        for key, text in staged.items():
             if self._unsaved.get(key, _MISSING) == text:
                 del self._unsaved[key]
         self._wrote()
-        return not self._unsaved
+
+    def refused(self, exc: BaseException, kind: str) -> None:
+        self._staged = None
+        rollback_pending(self.conn)
+        self.health.failed(exc, kind)
 
     def unsaved_count(self) -> int:
         """Values (or deletions) held in memory only: lost if the process ends now."""
@@ -226,6 +252,7 @@ class StateStore(_KeyedTexts):
     """Small named JSON values per station (energy register, firmware version, ...)."""
 
     _table, _key = "station_state", "name"
+    _defers = True  # the energy register is saved on every meter sample
 
     def __init__(self, conn: sqlite3.Connection, health: StoreHealth | None = None) -> None:
         ensure_schema(conn, STATE_SCHEMA)

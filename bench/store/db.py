@@ -78,6 +78,17 @@ class StoreConnection(sqlite3.Connection):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.ensured_schemas: set[str] = set()
+        from bench.store.group_commit import GroupCommit
+
+        # The stores' write-behind while an event loop runs (bench/store/group_commit.py).
+        self.group_commit = GroupCommit(self)
+
+    def close(self) -> None:
+        # What the stores still hold for the group goes to disk first (a clean close).
+        group = getattr(self, "group_commit", None)
+        if group is not None and group.pending:
+            group.flush()
+        super().close()
 
 
 def open_database(
@@ -94,6 +105,11 @@ def open_database(
     target = str(path)
     if target != ":memory:" and not target.startswith("file:"):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+        from bench.store.group_commit import flush_file
+
+        # What this process wrote through another connection and has not committed yet
+        # must be visible to this one (a station restarted in the same process).
+        flush_file(os.path.realpath(target))
     conn = sqlite3.connect(
         target,
         isolation_level=None,

@@ -9,10 +9,14 @@ times, waiting ``TransactionMessageRetryInterval`` times the number of
 preceding transmissions before each retry, and is then discarded.
 
 This module only keeps the queue, durably and in order, and counts attempts;
-when to send, retry or drop is decided by the OCPP layer. Every change is
-committed on its own, so a message survives a crash of the process the moment
-``push`` returns (WAL + synchronous=NORMAL loses committed data only on power
-loss).
+when to send, retry or drop is decided by the OCPP layer. While an event loop
+runs, changes are written behind (``group_commit``): held in memory and committed
+with every other store of the connection within ``FLUSH_INTERVAL_S``, so a message
+delivered within that second never touches the disk, and a crash loses at most the
+changes of the last second. Without a running loop every change is committed on
+its own before it returns. (WAL + synchronous=NORMAL loses committed data only on
+power loss.) The queue counts its rows on disk, so reading its head costs no query
+while they are all in memory.
 
 When the disk refuses a write (full, read-only, failing: ``faults.storage_failure``)
 nothing is lost and nothing raises: the message joins an in-memory overflow that
@@ -20,9 +24,9 @@ follows the rows on disk, a delivered message is hidden until its row can be
 deleted, and a changed attempt count or payload is kept beside its row. Every
 later change first tries to write all of that back, in one transaction and in
 order, and so does ``write_back`` (the charge point calls it on a timer while the
-fault lasts). A message written back gets a new id; the id it had in memory keeps
-working, so a deliverer that took it before the write-back removes the right row
-and nothing goes out twice.
+fault lasts). A message written back (by the group or after a fault) gets a row
+of its own but keeps the id ``push`` returned for as long as it is queued, so a
+deliverer or a status waiting on it never sees it change.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from bench.store.db import (
     transaction,
 )
 from bench.store.faults import StoreHealth, storage_failure
+from bench.store.group_commit import group_of
 
 SCHEMA = register_schema(
     Schema(
@@ -67,7 +72,6 @@ SCHEMA = register_schema(
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _COLUMNS = "id, action, payload, meta, attempts, created, last_attempt"
-_MOVED_KEPT = 1000  # memory ids remembered after their write-back
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,23 @@ class OfflineQueue:
         self._removed: dict[int, None] = {}
         self._changed: dict[int, QueuedMessage] = {}  # rows with newer attempts/payload
         self._moved: dict[int, int] = {}  # memory id -> row id once written back
+        # row id -> memory id for those rows: a message keeps the id ``push`` gave it for
+        # as long as it is queued (a deliverer holds it; a status waits on it). None
+        # until the first write-back: most stations never need it.
+        self._alias: dict[int, int] | None = None
         self._last_memory_id = 0  # memory ids are negative: never a row id
+        self._group = group_of(conn)
+        # Rows of this station on disk (deletions held in _removed included): the
+        # queue is their only writer, so it keeps the count instead of asking.
+        (self._on_disk,) = conn.execute(
+            "SELECT count(*) FROM offline_queue WHERE station = ?", (station,)
+        ).fetchone()
+        self._staged_ids: list[int] | None = None  # rows inserted by stage, until committed
+        self._staged_deleted = 0
+
+    def _deferring(self) -> bool:
+        group = self._group
+        return group is not None and group.deferring()
 
     def _now(self) -> float:
         return self.clock.now().timestamp() if self.clock is not None else time.time()
@@ -133,6 +153,10 @@ class OfflineQueue:
         """Append a message; it is committed when this returns, or held in memory
         (``saved`` False) when the disk refuses it. Returns its id."""
         created = self._now()
+        if self._deferring():
+            memory_id = self._hold(action, payload, meta, created)
+            self._group.defer(self)  # type: ignore[union-attr]
+            return memory_id
         if not self._holding():
             try:
                 row_id = self._insert(action, payload, meta, created, attempts=0, last=None)
@@ -145,7 +169,7 @@ class OfflineQueue:
             return row_id
         memory_id = self._hold(action, payload, meta, created)
         self.write_back()
-        return self._moved.get(memory_id, memory_id)
+        return memory_id  # the message's id even once written back (see _alias)
 
     def mark_attempt(self, msg_id: int) -> int:
         """Count one more failed transmission of ``msg_id``; returns the new count."""
@@ -156,6 +180,11 @@ class OfflineQueue:
             self._memory[index] = replace(msg, attempts=msg.attempts + 1, last_attempt=now)
             return msg.attempts + 1
         row_id = self._row_id(msg_id)
+        if self._deferring():
+            msg = self._row(row_id)
+            self._changed[row_id] = replace(msg, attempts=msg.attempts + 1, last_attempt=now)
+            self._group.defer(self)  # type: ignore[union-attr]
+            return msg.attempts + 1
         if not self._holding():
             try:
                 # fetchall, not fetchone: the UPDATE only completes (and commits) once
@@ -188,14 +217,24 @@ class OfflineQueue:
             del self._memory[held[0]]
             return True
         row_id = self._moved.pop(msg_id, msg_id)
+        if self._alias:
+            self._alias.pop(row_id, None)
         if row_id in self._removed:
             return False
+        if self._deferring():
+            if row_id < 0 or not self._exists(row_id):
+                return False
+            self._removed[row_id] = None
+            self._changed.pop(row_id, None)
+            self._group.defer(self)  # type: ignore[union-attr]
+            return True
         if not self._holding():
             try:
                 cur = self.conn.execute(
                     "DELETE FROM offline_queue WHERE id = ? AND station = ?", (row_id, self.station)
                 )
                 commit_pending(self.conn)
+                self._on_disk -= cur.rowcount
             except Exception as exc:
                 kind = self._refused(exc)
                 if not self._exists(row_id):
@@ -220,6 +259,10 @@ class OfflineQueue:
             self._memory[index] = replace(msg, payload=payload)
             return
         row_id = self._row_id(msg_id)
+        if self._deferring():
+            self._changed[row_id] = replace(self._row(row_id), payload=payload)
+            self._group.defer(self)  # type: ignore[union-attr]
+            return
         if not self._holding():
             try:
                 cur = self.conn.execute(
@@ -253,52 +296,78 @@ class OfflineQueue:
             self.health.failed(exc, kind)
             return count
         self._removed.clear()
+        self._moved.clear()
+        self._alias = None
+        self._on_disk = 0
+        if self._group is not None:
+            self._group.discard(self)
         self._wrote()
         return count
 
     def write_back(self) -> bool:
-        """Write what the disk refused, in order, in one transaction; True when none is left.
+        """Write what is held in memory, in order, in one transaction; True when none is left.
 
         A refusal leaves everything as it was (the transaction rolls back), so this
         can be called as often as wanted.
         """
         if not self._holding():
             return True
-        conn = self.conn
         try:
-            with transaction(conn, immediate=True):
-                for row_id in self._removed:
-                    conn.execute(
-                        "DELETE FROM offline_queue WHERE id = ? AND station = ?",
-                        (row_id, self.station),
-                    )
-                for row_id, msg in self._changed.items():
-                    conn.execute(
-                        "UPDATE offline_queue SET payload = ?, attempts = ?, last_attempt = ? "
-                        "WHERE id = ? AND station = ?",
-                        (_dumps(msg.payload), msg.attempts, msg.last_attempt, row_id, self.station),
-                    )
-                new_ids = [
-                    self._insert_row(
-                        m.action, m.payload, m.meta, m.created, m.attempts, m.last_attempt
-                    )
-                    for m in self._memory
-                ]
+            with transaction(self.conn, immediate=True):
+                self.stage()
         except Exception as exc:
             kind = self._refused(exc)
             self.health.failed(exc, kind)
             return False
-        for msg, row_id in zip(self._memory, new_ids, strict=True):
-            self._moved[msg.id] = row_id
-        if len(self._moved) > _MOVED_KEPT:
-            # Only a deliverer holding a message across a write-back needs its old id.
-            for old in list(self._moved)[: len(self._moved) - _MOVED_KEPT]:
-                del self._moved[old]
+        self.committed()
+        if self._group is not None:
+            self._group.discard(self)
+        return True
+
+    # ------------------------------------------------------------ group commit (Deferred)
+    def stage(self) -> None:
+        """Execute the held deletions, updates and inserts in the open transaction."""
+        conn = self.conn
+        deleted = 0
+        for row_id in self._removed:
+            deleted += conn.execute(
+                "DELETE FROM offline_queue WHERE id = ? AND station = ?", (row_id, self.station)
+            ).rowcount
+        for row_id, msg in self._changed.items():
+            conn.execute(
+                "UPDATE offline_queue SET payload = ?, attempts = ?, last_attempt = ? "
+                "WHERE id = ? AND station = ?",
+                (_dumps(msg.payload), msg.attempts, msg.last_attempt, row_id, self.station),
+            )
+        self._staged_ids = [
+            self._insert_row(m.action, m.payload, m.meta, m.created, m.attempts, m.last_attempt)
+            for m in self._memory
+        ]
+        self._staged_deleted = deleted
+
+    def committed(self) -> None:
+        """What ``stage`` wrote is committed: the memory ids now name rows."""
+        new_ids, self._staged_ids = self._staged_ids or [], None
+        if new_ids:
+            alias = self._alias
+            if alias is None:
+                alias = self._alias = {}
+            for msg, row_id in zip(self._memory, new_ids, strict=True):
+                self._moved[msg.id] = row_id
+                alias[row_id] = msg.id
+        self._on_disk += len(new_ids) - self._staged_deleted
+        self._staged_deleted = 0
         self._memory.clear()
         self._removed.clear()
         self._changed.clear()
         self._wrote()
-        return True
+
+    def refused(self, exc: BaseException, kind: str) -> None:
+        """The group's transaction was refused: everything stays held."""
+        self._staged_ids = None
+        self._staged_deleted = 0
+        rollback_pending(self.conn)
+        self.health.failed(exc, kind)
 
     def unsaved_count(self) -> int:
         """Changes held in memory only: messages, deletions and updates not on disk."""
@@ -318,6 +387,8 @@ class OfflineQueue:
     # ------------------------------------------------------------ reading
     def peek(self) -> QueuedMessage | None:
         """The oldest message, or None when the queue is empty."""
+        if self._on_disk <= len(self._removed):
+            return self._memory[0] if self._memory else None  # nothing visible on disk
         if self._removed or self._changed:
             rows = self._disk_rows(limit=1)
             if rows:
@@ -328,30 +399,20 @@ class OfflineQueue:
                 (self.station,),
             ).fetchone()
             if row is not None:
-                return _to_message(row)
+                return self._message(row)
         return self._memory[0] if self._memory else None
 
     def items(self) -> list[QueuedMessage]:
         """Every queued message, oldest first."""
+        if self._on_disk <= len(self._removed):
+            return list(self._memory)
         return [*self._disk_rows(), *self._memory]
 
     def __len__(self) -> int:
-        (n,) = self.conn.execute(
-            "SELECT count(*) FROM offline_queue WHERE station = ?", (self.station,)
-        ).fetchone()
-        return n - len(self._removed) + len(self._memory)
+        return self._on_disk - len(self._removed) + len(self._memory)
 
     def __bool__(self) -> bool:
-        if self._memory:
-            return True
-        if self._removed:
-            return len(self) > 0
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM offline_queue WHERE station = ? LIMIT 1", (self.station,)
-            ).fetchone()
-            is not None
-        )
+        return bool(self._memory) or self._on_disk > len(self._removed)
 
     # ------------------------------------------------------------ internals
     def _holding(self) -> bool:
@@ -384,6 +445,7 @@ class OfflineQueue:
     ) -> int:
         row_id = self._insert_row(action, payload, meta, created, attempts, last)
         commit_pending(self.conn)
+        self._on_disk += 1
         return row_id
 
     def _insert_row(
@@ -445,7 +507,16 @@ class OfflineQueue:
         ).fetchone()
         if row is None:
             raise KeyError(row_id)
-        return _to_message(row)
+        return self._message(row)
+
+    def _message(self, row: tuple[Any, ...]) -> QueuedMessage:
+        """The message in ``row``, under the id it was pushed with in this process."""
+        msg = _to_message(row)
+        if self._alias:
+            pushed_as = self._alias.get(msg.id)
+            if pushed_as is not None:
+                return replace(msg, id=pushed_as)
+        return msg
 
     def _exists(self, row_id: int) -> bool:
         return (
@@ -466,7 +537,7 @@ class OfflineQueue:
         try:
             for row in cur:
                 if row[0] not in removed:
-                    out.append(changed.get(row[0]) or _to_message(row))
+                    out.append(changed.get(row[0]) or self._message(row))
                     if limit is not None and len(out) >= limit:
                         break
         finally:

@@ -22,9 +22,9 @@ TINY = {
     "messages-2.0.1": ["bench_messages.py", "--ocpp", "2.0.1", "--stations", "2",
                        "--seconds", "1", "--runs", "1"],
     "charging-load-1.6": ["bench_charging_load.py", "--ocpp", "1.6", "--stations", "4",
-                          "--window", "2"],
+                          "--window", "2", "--lag-window", "1", "--allow-load"],
     "charging-load-2.0.1": ["bench_charging_load.py", "--ocpp", "2.0.1", "--stations", "4",
-                            "--window", "2"],
+                            "--window", "2", "--lag-window", "1", "--allow-load"],
     "fleet-2.0.1": ["bench_fleet.py", "--ocpp", "2.0.1", "--stations", "5", "--window", "1"],
     "virtual-day": ["bench_virtual_day.py", "--runs", "1"],
 }  # fmt: skip

@@ -36,6 +36,10 @@ class DeliveryHost(Protocol):
 
     def status_may_have_changed(self) -> None: ...
 
+    def physics_rate_changed(self) -> None:
+        """Something the physics times its next tick by changed (an energy allowance)."""
+        ...
+
 
 class StationLink(DeliveryHost, Protocol):
     @property

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 def iso(ts: datetime) -> str:
     """OCPP dateTime: UTC with millisecond precision and a Z suffix."""
-    utc = ts.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    # isoformat is a third of strftime's cost, and this runs for every meter value.
+    return ts.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def read_iso(text: str) -> datetime:

@@ -94,7 +94,7 @@ class TxDelivery:
         *,
         holds: Hashable | None = None,
     ) -> int:
-        """Queue one message (on disk when this returns); returns its queue id.
+        """Queue one message (on disk within the group-commit interval); returns its queue id.
 
         ``holds``: the status key whose status waits until the CSMS has this message.
         """

@@ -423,6 +423,9 @@ class ChargePoint16(Api16):
         self.transactions.refresh_limits()
         self.transactions.check_energy_allowance()
 
+    def _own_physics_due_in(self) -> float | None:
+        return self.transactions.seconds_to_allowance()
+
     # ------------------------------------------------------------ configuration
     def _apply_template_keys(self) -> None:
         count = str(len(self.station.connectors))

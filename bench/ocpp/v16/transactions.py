@@ -72,6 +72,7 @@ class Transactions:
         "_state",
         "_station",
         "_tasks",
+        "_tx_id_cache",
         "_waiting",
         "delivery",
         "meter_values",
@@ -132,6 +133,7 @@ class Transactions:
         self.pending_profile: tuple[int, dict[str, Any]] | None = None
         self._locked_for: dict[int, str] = {}  # cables kept locked for their owner's idTag
         self._invalid_allowance: dict[int, int] = {}  # connector -> register limit in Wh
+        self._tx_id_cache: dict[str, int] | None = None  # local key -> the CSMS's transactionId
 
     # ------------------------------------------------------------ meter values
     def cancel_timers(self) -> None:
@@ -508,18 +510,24 @@ class Transactions:
             config.value("TransactionMessageRetryInterval"),
         )
 
+    def _tx_ids(self) -> dict[str, int]:
+        # Read once and kept: every queued message's delivery asks (issue 15).
+        ids = self._tx_id_cache
+        if ids is None:
+            ids = self._tx_id_cache = self._state.get(self._station.id, "tx_ids") or {}
+        return ids
+
     def _tx_id_for(self, local: str | None) -> int | None:
         if local is None:
             return None
-        ids = self._state.get(self._station.id, "tx_ids") or {}
-        return ids.get(local)
+        return self._tx_ids().get(local)
 
     def _learn_tx_id(self, local: str, transaction_id: int) -> None:
-        ids = self._state.get(self._station.id, "tx_ids") or {}
+        ids = self._tx_ids()
         ids[local] = transaction_id
         # Bounded: only ids of transactions that may still have queued messages matter.
         if len(ids) > 200:
-            ids = dict(list(ids.items())[-100:])
+            ids = self._tx_id_cache = dict(list(ids.items())[-100:])
         self._state.put(self._station.id, "tx_ids", ids)
 
     def delivery_payload(self, item: QueuedMessage) -> dict[str, Any] | None:
@@ -589,6 +597,7 @@ class Transactions:
         if allowance > 0 and tx is not None and connector.energy_wh - tx.meter_start_wh < allowance:
             # The operator lets the EV take a little energy to drive away, then stops.
             self._invalid_allowance[connector.id] = tx.meter_start_wh + allowance
+            self._link.physics_rate_changed()  # the next tick is where it runs out
             return
         self.stop(connector, "DeAuthorized")
 
@@ -601,6 +610,20 @@ class Transactions:
             elif connector.energy_wh >= limit_wh:
                 del self._invalid_allowance[connector_id]
                 self.stop(connector, "DeAuthorized")
+
+    def seconds_to_allowance(self) -> float | None:
+        """Virtual seconds until a deauthorized transaction uses up MaxEnergyOnInvalidId
+        at the power drawn now, or None (the physics times its next tick by it)."""
+        due: float | None = None
+        for connector_id, limit_wh in self._invalid_allowance.items():
+            connector = self._station.connector(connector_id)
+            power = connector.power_w
+            if connector.transaction is None or power <= 0.0:
+                continue
+            seconds = max(0.0, limit_wh - connector.energy_wh) / power * 3600.0
+            if due is None or seconds < due:
+                due = seconds
+        return due
 
     # ------------------------------------------------------------ smart charging
     def refresh_limits(self) -> None:

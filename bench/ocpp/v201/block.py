@@ -51,6 +51,10 @@ class Services(Protocol):
     @property
     def events(self) -> Emitter: ...
 
+    def physics_rate_changed(self) -> None:
+        """Something the physics times its next tick by changed (an allowance, monitors)."""
+        ...
+
 
 class Messaging(Protocol):
     """The OCPP session to the CSMS and whether it may carry a request now."""

@@ -408,6 +408,12 @@ class ChargePoint201(Api201):
         for i in self._physics_hooks:
             blocks[i].on_physics()
 
+    def _own_physics_due_in(self) -> float | None:
+        return self.transactions.seconds_to_allowance()
+
+    def _fine_physics(self) -> bool:
+        return self.monitoring.watches_measurements()
+
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
         security = self._security_events
         if security is not None and event.kind == FULL:

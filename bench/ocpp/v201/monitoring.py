@@ -53,6 +53,10 @@ PROBLEM_SEVERITY = 2
 PROBLEM = VariableKey("Problem")
 
 
+# Device-model variables the physics changes continuously (live_values.py).
+MEASURED = frozenset({"Power", "Temperature"})
+
+
 @dataclass(frozen=True, slots=True)
 class MonitorsChanged:
     """The set of active monitors changed (set, cleared, base switched)."""
@@ -194,6 +198,7 @@ class Monitoring(Block[MonitoringHost]):
         self._by_variable = index
         self._save()
         self.cp.events.emit(MonitorsChanged())
+        self.cp.physics_rate_changed()
 
     # ------------------------------------------------------------ persistence (N07.FR.13)
     def _save(self) -> None:
@@ -252,6 +257,11 @@ class Monitoring(Block[MonitoringHost]):
         self._ready = False
         for monitor in self.monitors():
             monitor.reference = None  # a new momentary value after a reboot (part 1 §4.4)
+
+    def watches_measurements(self) -> bool:
+        """Whether a monitor watches a measured value (Power, Temperature): those change
+        continuously, so the physics must tick at its fine rate to evaluate it."""
+        return any(key[1] in MEASURED for key in self._by_variable)
 
     def on_physics(self) -> None:
         self.live.on_physics()

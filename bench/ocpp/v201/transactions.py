@@ -237,6 +237,26 @@ class Transactions(Block[TxHost]):
                 session.energy_blocked = True
                 self.sync(session.evse_id, "ChargingStateChanged")
 
+    def retime_physics(self) -> None:
+        """An allowance was set: the next physics tick is timed anew."""
+        self.cp.physics_rate_changed()
+
+    def seconds_to_allowance(self) -> float | None:
+        """Virtual seconds until a transaction uses up MaxEnergyOnInvalidId at the power
+        drawn now, or None (the physics times its next tick by it)."""
+        due: float | None = None
+        for session in self.sessions.values():
+            limit = session.allowance_wh
+            if limit is None:
+                continue
+            connector = self.cp.station.connector(session.evse_id)
+            if connector.power_w <= 0.0:
+                continue
+            seconds = max(0.0, limit - connector.energy_wh) / connector.power_w * 3600.0
+            if due is None or seconds < due:
+                due = seconds
+        return due
+
     def on_model_event(self, event: Any) -> None:
         if not isinstance(event, IdPresented | ConnectorChanged | StationChanged):
             return

@@ -27,6 +27,7 @@ class TxControl(Protocol):
     def stop_points(self) -> set[str]: ...
     def guarded(self, work: Callable[[], object]) -> None: ...
     def sync(self, evse_id: int, trigger: str | None = None) -> None: ...
+    def retime_physics(self) -> None: ...
     def end(
         self,
         session: EvseSession,
@@ -116,6 +117,7 @@ class Replies:
         used = self.tx.connector(session).energy_wh - tx.meter_start_wh
         if allowance > 0 and used < allowance:
             session.allowance_wh = tx.meter_start_wh + allowance  # E05.FR.03
+            self.tx.retime_physics()  # the physics ticks where the allowance runs out
             return
         session.energy_blocked = True  # E05.FR.02
         self.tx.sync(session.evse_id, "ChargingStateChanged")
