@@ -63,6 +63,7 @@ def is_charging(cp, version: str) -> bool:
 
 
 async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
+    from bench.gc_settle import settle_garbage
     from bench.model.clock import SystemClock
     from bench.model.ev import Ev
     from bench.model.templates import build_station, load_ev_template, load_station_template
@@ -96,6 +97,7 @@ async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
             break
         await asyncio.sleep(0.5)
     now_charging = sum(1 for cp in charging if is_charging(cp, args.ocpp))
+    settle_garbage()  # what a host does once its stations are up (bench/gc_settle.py)
     await asyncio.sleep(args.interval)  # into the steady state
     sent0 = log.count(direction="tx")
     cpu0, t0 = cpu_seconds(), time.perf_counter()

@@ -21,8 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (
     LoopLag,
+    add_common_arguments,
     add_ocpp_argument,
+    check_quiet,
     csms_process,
+    emit,
     make_charge_point,
     raise_fd_limit,
     rss_bytes,
@@ -96,7 +99,9 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=45.0)
     parser.add_argument("--boot-timeout", type=float, default=300.0)
     add_ocpp_argument(parser)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
     raise_fd_limit()
     with csms_process("--heartbeat", str(args.heartbeat)) as (url, _proc):
         result = asyncio.run(fleet(args, url))
@@ -108,6 +113,7 @@ def main() -> None:
     print(f"memory per station        {result['kib_per_station']:.1f} KiB (RSS growth / N)")
     print(f"event-loop lag p50 / p99  {result['lag_p50_ms']:.1f} / {result['lag_p99_ms']:.1f} ms")
     print(f"heartbeat within {args.heartbeat}+5 s  {result['heartbeats_on_time']:.0f} stations")
+    emit(args, load, result)
 
 
 if __name__ == "__main__":

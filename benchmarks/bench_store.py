@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.kernel.frames import FrameRecord
 from bench.store import JsonlSink, MessageLog, OfflineQueue, open_database
+from benchmarks.common import add_common_arguments, check_quiet, emit
 
 T0 = 1_780_000_000.0
 
@@ -146,7 +147,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200_000, help="frames per run")
     parser.add_argument("--stations", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
 
     records = [meter_values(i, args.stations) for i in range(args.n)]
     runs = []
@@ -160,6 +163,7 @@ def main() -> None:
         med = statistics.median(values)
         spread = f"[{min(values):,.2f}–{max(values):,.2f}]"
         print(f"  {label:<34} {med:>14,.2f} {unit:<10} {spread}")
+    emit(args, load, {key: statistics.median(r[key] for r in runs) for key in LABELS})
 
 
 if __name__ == "__main__":

@@ -35,7 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks.common import LoopLag, csms_process, raise_fd_limit, rss_bytes
+from benchmarks.common import (
+    LoopLag,
+    add_common_arguments,
+    check_quiet,
+    csms_process,
+    emit,
+    raise_fd_limit,
+    rss_bytes,
+)
 
 TEMPLATE = "ac-11kw"
 EV = "family-ev"
@@ -309,7 +317,9 @@ def main() -> None:
         "--no-gc-settle", action="store_true", help="without the app's gc.freeze after changes"
     )
     parser.add_argument("--boot-timeout", type=float, default=180.0)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
     raise_fd_limit()
 
     import qasync
@@ -365,6 +375,7 @@ def main() -> None:
         f"{r['gc_objects']:,.0f} tracked objects"
     )
     print(f"shutdown                  {r['shutdown_s']:.1f} s")
+    emit(args, load, dict(r))
 
 
 if __name__ == "__main__":

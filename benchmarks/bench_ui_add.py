@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks.common import LoopLag, raise_fd_limit
+from benchmarks.common import LoopLag, add_common_arguments, check_quiet, emit, raise_fd_limit
 
 
 async def wait_for(check, timeout: float, what: str) -> None:
@@ -88,7 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per phase")
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
     raise_fd_limit()
 
     import qasync
@@ -116,6 +118,7 @@ def main() -> None:
         f"{r['lag_p99']:.1f} ms (max {r['lag_max']:.0f} ms over {r['samples']:.0f} samples; "
         "targets p95 < 100 ms, max < 500 ms)"
     )
+    emit(args, load, dict(r))
 
 
 if __name__ == "__main__":

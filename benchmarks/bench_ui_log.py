@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench.kernel.frames import FrameRecord
 from bench.store import MessageLog, open_database
+from benchmarks.common import add_common_arguments, check_quiet, emit
 from ui.models.message_log import LogFilter, MessageLogModel
 
 SCREEN = 40  # rows visible at once
@@ -48,7 +49,10 @@ def ms(fn, repeat: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
+    figures: dict[str, float] = {}
     QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as folder:
         conn = open_database(Path(folder) / "log.db")
@@ -65,10 +69,14 @@ def main() -> None:
 
         rows = model.rowCount()
         print(f"rows in the log: {rows:,}")
-        print(f"open the model (count):       {ms(model.reload):8.1f} ms")
-        print(f"screenful at the tail (cold): {ms(lambda: screen(rows - SCREEN)):8.1f} ms")
-        print(f"screenful in the middle:      {ms(lambda: screen(rows // 2)):8.1f} ms")
-        print(f"screenful at the top:         {ms(lambda: screen(0)):8.1f} ms")
+        figures["open_ms"] = ms(model.reload)
+        print(f"open the model (count):       {figures['open_ms']:8.1f} ms")
+        figures["tail_screen_ms"] = ms(lambda: screen(rows - SCREEN))
+        print(f"screenful at the tail (cold): {figures['tail_screen_ms']:8.1f} ms")
+        figures["middle_screen_ms"] = ms(lambda: screen(rows // 2))
+        print(f"screenful in the middle:      {figures['middle_screen_ms']:8.1f} ms")
+        figures["top_screen_ms"] = ms(lambda: screen(0))
+        print(f"screenful at the top:         {figures['top_screen_ms']:8.1f} ms")
         next_n = [args.n]
 
         def append_and_poll() -> None:
@@ -77,18 +85,21 @@ def main() -> None:
                 next_n[0] += 1
             model.poll()
 
-        print(f"poll appending 100 frames:    {ms(append_and_poll):8.1f} ms")
+        figures["poll_100_ms"] = ms(append_and_poll)
+        print(f"poll appending 100 frames:    {figures['poll_100_ms']:8.1f} ms")
 
         def refilter() -> None:
             model.set_filter(LogFilter(action="StatusNotification"))
             model.set_filter(LogFilter())
 
-        print(f"filter on and off again:      {ms(refilter, 3):8.1f} ms")
+        figures["refilter_ms"] = ms(refilter, 3)
+        print(f"filter on and off again:      {figures['refilter_ms']:8.1f} ms")
         for first in range(0, model.rowCount(), model.rowCount() // 50):
             model.index(first, 7).data()  # scroll through the whole log
         print(f"rows held after scrolling:    {model.cached_rows:8d}")
         log.close()
         conn.close()
+    emit(args, load, figures)
 
 
 if __name__ == "__main__":

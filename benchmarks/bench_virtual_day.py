@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import add_common_arguments, check_quiet, emit
 from tests.ocpp.virtual_day import run_day
 
 
@@ -32,7 +33,10 @@ def one_day(version: str) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    add_common_arguments(parser)
     args = parser.parse_args()
+    load = check_quiet(args)
+    figures: dict[str, float] = {}
     for version in ("1.6", "2.0.1"):
         runs = [one_day(version) for _ in range(max(1, args.runs))]
         wall = min(r[0] for r in runs)
@@ -41,6 +45,8 @@ def main() -> int:
             f"OCPP {version:<5}  24 virtual hours: {wall:.3f} s real, "
             f"{cpu:.3f} s CPU (best of {len(runs)})"
         )
+        figures[f"day_cpu_s_{version}"] = cpu
+    emit(args, load, figures)
     return 0
 
 

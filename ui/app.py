@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import importlib
 import logging
 import os
@@ -26,6 +25,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from bench.gc_settle import settle_garbage
 from bench.model.templates import resources_dir
 from bench.workspace import Workspace, WorkspaceOptions, default_data_dir
 from ui.errors import ErrorReporter
@@ -99,12 +99,7 @@ def settle_garbage_after_changes(window: MainWindow, delay_ms: int = 2000) -> QT
     timer.setSingleShot(True)
     timer.setInterval(delay_ms)
 
-    def settle() -> None:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-
-    timer.timeout.connect(settle)
+    timer.timeout.connect(settle_garbage)
 
     def on_event(_event: object) -> None:
         timer.start()  # restarts: one collection after a burst of adds or removes

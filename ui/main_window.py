@@ -289,6 +289,9 @@ class MainWindow(QMainWindow):
         return bridge
 
     def show_station(self, bridge: StationBridge | None) -> None:
+        previous = self.current_view()
+        if previous is not None:
+            previous.cp.watch(False)  # nobody looks at it any more: physics at its own pace
         if bridge is None:
             self.stack.setCurrentWidget(self.placeholder)
             return
@@ -305,6 +308,7 @@ class MainWindow(QMainWindow):
             self.views[bridge.station_id] = view
             self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
+        view.cp.watch(True)  # its live values refresh every physics interval while shown
 
     def current_view(self) -> StationView | None:
         widget = self.stack.currentWidget()

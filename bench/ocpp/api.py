@@ -269,6 +269,11 @@ class ChargePointApi(Protocol):
 
     def power(self) -> Power: ...
 
+    def watch(self, watched: bool) -> None:
+        """Someone looks at the station (its view is shown): its measured values are
+        refreshed every physics interval instead of only when they change by themselves."""
+        ...
+
     # ------------------------------------------------------------ network
     def cut_network(self) -> None: ...
 

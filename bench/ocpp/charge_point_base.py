@@ -645,6 +645,11 @@ class ChargePointBase:
         self._physics_step()
         self._schedule_physics()
 
+    def settle_physics(self) -> None:
+        """Bring the measured values up to now (before a report of them is read)."""
+        if self.tasks.has_timer("physics"):
+            self._physics_tick()
+
     def _physics_due_in(self) -> float | None:
         """Virtual seconds until the next change that happens by itself, or None."""
         due: float | None = None

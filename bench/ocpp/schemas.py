@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import fastjsonschema
+import jsonschema_rs
 
 from bench.ocpp.errors import ErrorKind
 
@@ -99,6 +100,17 @@ def _load(version: str, name: str) -> Validator | None:
 
 
 @cache
+def _load_fast(version: str, name: str) -> Callable[[Any], bool] | None:
+    """A compiled (Rust) yes/no check of the same schema: a dozen times faster."""
+    text = _schema_texts(version).get(name)
+    if text is None:
+        return None
+    schema = json.loads(text)
+    schema.pop("$id", None)
+    return jsonschema_rs.validator_for(schema, validate_formats=True).is_valid
+
+
+@cache
 def actions(version: str) -> frozenset[str]:
     """Every action that has a request schema for ``version``."""
     suffix = ".json" if version == "1.6" else "Request.json"
@@ -124,3 +136,18 @@ def validate(version: str, action: str, payload: Any, *, response: bool) -> None
     except fastjsonschema.JsonSchemaValueException as exc:
         kind = _RULE_KIND.get(exc.rule or "", ErrorKind.FORMAT_VIOLATION)
         raise SchemaViolation(kind, exc.message) from None
+
+
+def validate_own(version: str, action: str, payload: Any, *, response: bool) -> None:
+    """``validate`` for a frame this side built (a request it sends, a reply it gives).
+
+    Every frame a fleet sends is checked, so the common case, a valid one, goes through
+    the faster compiled check; anything it does not pass goes through ``validate``,
+    whose verdict and error stand (issue 15). A peer's frames always go through
+    ``validate``: the CALLERROR code a malformed one gets depends on its exact rule.
+    """
+    if isinstance(payload, dict):
+        fast = _load_fast(version, _schema_name(version, action, response))
+        if fast is not None and fast(payload):
+            return
+    validate(version, action, payload, response=response)

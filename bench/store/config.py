@@ -32,6 +32,7 @@ from bench.store.db import (
 )
 from bench.store.faults import StoreHealth, storage_failure
 from bench.store.group_commit import group_of
+from bench.store.jsontext import dumps as _dumps
 
 CONFIG_SCHEMA = register_schema(
     Schema(
@@ -65,7 +66,6 @@ STATE_SCHEMA = register_schema(
     )
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _MISSING = object()
 
 

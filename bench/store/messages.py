@@ -8,6 +8,7 @@ a flush is one ``executemany`` in one transaction. Reads page rows back as
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,7 +18,11 @@ from typing import Any
 from bench.kernel.frames import FrameRecord
 from bench.store.buffer import DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, BufferedSink
 from bench.store.db import Schema, ensure_schema, register_schema, transaction
+from bench.store.group_commit import group_of
+from bench.store.jsontext import dumps_any as _dumps
 from bench.store.sinks import json_line
+
+log = logging.getLogger(__name__)
 
 SCHEMA = register_schema(
     Schema(
@@ -53,7 +58,6 @@ _INSERT = (
 )
 _COLUMNS = "ts, station, direction, type, msg_id, action, payload, valid, error, latency_ms"
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _FRAME_NUMBER = {"CALL": "2", "CALLRESULT": "3"}
 
 Since = float | datetime | None
@@ -239,11 +243,51 @@ class MessageLog(BufferedSink):
         super().__init__(batch_size, max_pending)
         ensure_schema(conn, SCHEMA)
         self.conn = conn
+        # The frames go in the group commit's transaction with the queues and state of
+        # the same connection: one commit a second for all (bench/store/group_commit.py).
+        self._group = group_of(conn)
+        self._staged: list[FrameRecord] | None = None
+
+    def record(self, rec: FrameRecord) -> None:
+        super().record(rec)
+        group = self._group
+        if group is not None and self._buf and group.deferring():
+            group.defer(self)
+
+    def _flushed_elsewhere(self) -> bool:
+        return self._group is not None
 
     def _write(self, batch: list[FrameRecord]) -> None:
         conn = self.conn
         with transaction(conn):
             conn.executemany(_INSERT, map(_row, batch))
+
+    # -- group commit (Deferred) -------------------------------------------
+
+    def stage(self) -> None:
+        staged, self._buf = self._buf, []
+        self._staged = staged
+        if staged:
+            self.conn.executemany(_INSERT, map(_row, staged))
+
+    def committed(self) -> None:
+        self._staged = None
+        if self.failing is not None:
+            self.failing = None
+            log.warning("%s: writes go through again", self.label)
+
+    def refused(self, exc: BaseException, kind: str) -> None:
+        staged, self._staged = self._staged or [], None
+        self._buf[:0] = staged  # back in front, in order: nothing lost or reordered
+        if self.failing is None:
+            self.failing = self.last_failure = str(exc) or type(exc).__name__
+            log.error(
+                "%s: writing failed (%s); keeping up to %d frames in memory and retrying",
+                self.label,
+                self.failing,
+                self.max_pending,
+            )
+        self._trim()
 
     # -- reading -----------------------------------------------------------
 

@@ -48,6 +48,7 @@ from bench.store.db import (
 )
 from bench.store.faults import StoreHealth, storage_failure
 from bench.store.group_commit import group_of
+from bench.store.jsontext import dumps as _dumps
 
 SCHEMA = register_schema(
     Schema(
@@ -70,7 +71,6 @@ SCHEMA = register_schema(
     )
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _COLUMNS = "id, action, payload, meta, attempts, created, last_attempt"
 
 

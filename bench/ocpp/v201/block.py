@@ -55,6 +55,10 @@ class Services(Protocol):
         """Something the physics times its next tick by changed (an allowance, monitors)."""
         ...
 
+    def settle_physics(self) -> None:
+        """Bring the measured values (Power, Temperature) up to now before they are read."""
+        ...
+
 
 class Messaging(Protocol):
     """The OCPP session to the CSMS and whether it may carry a request now."""

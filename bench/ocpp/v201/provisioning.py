@@ -99,6 +99,7 @@ class Provisioning(Block[ProvisioningHost]):
 
     # ------------------------------------------------------------ B06 GetVariables
     async def get_variables(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.cp.settle_physics()  # measured values as they are now, not at the last tick
         items = req["getVariableData"]
         self._check_size(req, items, "GetVariables")
         value_size = self.cp.variable("DeviceDataCtrlr", "ReportingValueSize")
@@ -169,11 +170,13 @@ class Provisioning(Block[ProvisioningHost]):
 
     # ------------------------------------------------------------ B07 / B08 reports
     async def get_base_report(self, req: dict[str, Any]) -> Reply:
+        self.cp.settle_physics()
         data = base_report(self.cp.device_model, req["reportBase"])
         return Reply({"status": "Accepted"}, then=lambda: self._stream(req["requestId"], data))
 
     async def get_report(self, req: dict[str, Any]) -> Reply | dict[str, Any]:
         wanted = req.get("componentVariable") or []
+        self.cp.settle_physics()
         self._check_size(req, wanted, "GetReport")
         data = custom_report(self.cp.device_model, req.get("componentCriteria") or (), wanted)
         if not data:
