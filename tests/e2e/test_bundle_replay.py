@@ -1,0 +1,210 @@
+"""Session bundles end to end: record against the built-in CSMS, export, replay.
+
+A station's session is recorded through ``ocpp-bench run --db`` (or a
+``StationRun`` where the test must act mid-session), exported with
+``ocpp-bench bundle export`` and replayed with ``ocpp-bench replay`` against
+a fresh built-in CSMS: with no differences as it is, with the difference
+reported (and exit status 1) when the CSMS has a fault injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import zipfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bench.bundle.format import read_bundle
+from bench.bundle.replay import Replay, ReplayOptions
+from bench.csms.faults import parse_fault
+from bench.csms.server import CentralSystem
+from bench.model.clock import SystemClock
+from bench.runtime import StationOptions, StationRun
+from bench.scenarios.steps import parse_script
+from tests.e2e.conftest import WAIT
+from tests.e2e.test_cli import ROOT, _env
+
+MakeCsms = Callable[..., Awaitable[CentralSystem]]
+
+SCRIPT = (
+    "plug 1; present TAG1; expect 1 Charging within 60; wait 300; "
+    "present TAG1; expect 1 Finishing within 60; unplug 1; expect 1 Available within 60"
+)
+
+
+async def bench(*args: str, timeout: float = 60) -> tuple[int, str, str]:
+    """``ocpp-bench ARGS`` as a process, awaited: the CSMS in this loop keeps serving."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=_env(),
+        cwd=ROOT,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def record(csms: CentralSystem, tmp_path: Path, station: str = "REC-1") -> Path:
+    """A 1.6 charging session recorded with ``run --db`` and exported as a bundle."""
+    db = tmp_path / "run.db"
+    code, _, err = await bench(
+        "run",
+        "--csms",
+        csms.url,
+        "--id",
+        station,
+        "--speed",
+        "120",
+        "--set",
+        "boot_seconds=0",
+        "--quiet",
+        "--db",
+        str(db),
+        "--script",
+        SCRIPT,
+    )
+    assert code == 0, err
+    out = tmp_path / "session.bundle"
+    code, stdout, err = await bench(
+        "bundle", "export", "--db", str(db), "--station", station, "--out", str(out)
+    )
+    assert code == 0, err
+    assert f"frames of {station} written to {out}" in stdout
+    return out
+
+
+@pytest.mark.timeout(180)
+async def test_a_bundle_exported_from_a_run_database_holds_frames_template_settings_and_meter(
+    csms: CentralSystem, tmp_path: Path
+):
+    bundle_file = await record(csms, tmp_path)
+
+    with zipfile.ZipFile(bundle_file) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        names = set(zf.namelist())
+    assert manifest["format"] == "ocpp-bench-bundle" and manifest["format_version"] == 1
+    assert manifest["station"] == "REC-1" and manifest["ocpp"] == "1.6"
+    assert {"frames.jsonl", "station.json", "configuration.json", "meter.json"} <= names
+    assert "scenario.txt" in names
+    # Only the conformance results are missing, and the manifest says why.
+    assert set(manifest["missing"]) == {"conformance"}
+
+    bundle = read_bundle(bundle_file)
+    calls = [f.action for f in bundle.frames if f.direction == "tx" and f.type == "CALL"]
+    assert calls[0] == "BootNotification"
+    assert "StartTransaction" in calls and "StopTransaction" in calls
+    assert bundle.template is not None and bundle.template["name"] == "ac-11kw"
+    assert bundle.ev_template == "family-ev"
+    keys = {s["name"]: s["value"] for s in bundle.settings or []}
+    assert keys["NumberOfConnectors"] == "1"  # 1.6 §9.1: the station's own keys
+    assert bundle.scenario is not None and bundle.scenario.splitlines()[0] == "plug 1"
+    # The meter trace, in time order: the register from meterStart up to meterStop.
+    energy = [
+        s["value"]
+        for s in bundle.meter
+        if s["measurand"] == "Energy.Active.Import.Register" and s["unit"] == "Wh"
+    ]
+    assert len(energy) >= 2 and energy == sorted(energy) and energy[-1] > energy[0]
+
+
+@pytest.mark.timeout(180)
+async def test_a_bundle_recorded_against_the_built_in_csms_replays_with_no_differences(
+    csms: CentralSystem, make_csms: MakeCsms, tmp_path: Path
+):
+    bundle_file = await record(csms, tmp_path)
+    fresh = await make_csms(db_path=tmp_path / "fresh-csms.db")
+
+    code, out, err = await bench("replay", str(bundle_file), "--csms", fresh.url, "--speed", "1000")
+
+    assert code == 0, out + err
+    assert "no differences" in out
+    # The replay reached the CSMS as a whole session: its transaction is closed there.
+    # (1.6 §6.46 StopTransaction: the transactionId the fresh CSMS assigned, carried forward.)
+    transactions = fresh.transactions("REC-1")
+    assert len(transactions) == 1 and transactions[0].stop_ts is not None
+
+
+@pytest.mark.timeout(180)
+async def test_replaying_against_a_csms_with_a_fault_injected_reports_the_difference_and_exits_1(
+    csms: CentralSystem, make_csms: MakeCsms, tmp_path: Path
+):
+    bundle_file = await record(csms, tmp_path)
+    broken = await make_csms(
+        db_path=tmp_path / "broken-csms.db",
+        faults=[parse_fault("reply:StartTransaction:idTagInfo.status=Invalid")],
+    )
+
+    code, out, err = await bench(
+        "replay", str(bundle_file), "--csms", broken.url, "--speed", "1000"
+    )
+
+    assert code == 1, out + err
+    assert "StartTransaction reply: idTagInfo.status: recorded Accepted, now Invalid" in out
+    assert "1 differences" in out or "differences" in out.splitlines()[-1]
+
+
+@pytest.mark.timeout(120)
+async def test_csms_requests_are_answered_as_recorded_and_ids_it_assigns_are_carried_forward(
+    csms: CentralSystem, tmp_path: Path
+):
+    # Recorded: the CSMS asks for a key mid-session; the station answers from its config.
+    run = StationRun(
+        StationOptions(
+            csms_url=csms.url,
+            station_id="REC-2",
+            db=str(tmp_path / "run.db"),
+            speed=120,
+            settings={"boot_seconds": "0"},
+        )
+    )
+    await run.start()
+    try:
+        await run.cp.wait_accepted(WAIT)
+        recorded = await csms.call("REC-2", "GetConfiguration", {"key": ["HeartbeatInterval"]})
+        await run.run_script(parse_script(SCRIPT, separator=";"))
+    finally:
+        await run.stop()
+    from bench.bundle.export import export_bundle
+    from bench.store.db import open_database
+
+    conn = open_database(tmp_path / "run.db")
+    try:
+        bundle = export_bundle(conn, "REC-2", now=SystemClock().now())
+    finally:
+        conn.close()
+
+    # Replayed against the same CSMS: it has handed out the recorded transaction id
+    # already, so the replay's StopTransaction must carry the new one (1.6 §6.46).
+    fresh = csms
+    recorded_tx = fresh.transactions("REC-2")[0].id
+    replay = Replay(bundle, ReplayOptions(fresh.url, speed=1000, wait=WAIT), SystemClock())
+    task = asyncio.create_task(replay.run())
+    try:
+        await fresh.wait_for_station("REC-2", WAIT, accepted=True)
+        answered = await fresh.call("REC-2", "GetConfiguration", {"key": ["HeartbeatInterval"]})
+        report = await asyncio.wait_for(task, 60)
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    assert answered == recorded  # 1.6 §6.27: the recorded GetConfiguration.conf
+    assert report.differences == [], [d.describe() for d in report.differences]
+    assert report.answered == 1
+    replayed = [t for t in fresh.transactions("REC-2") if t.id != recorded_tx]
+    assert len(replayed) == 1 and replayed[0].stop_ts is not None
