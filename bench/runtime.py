@@ -143,7 +143,11 @@ class StationRun:
         try:
             write()
         except sqlite3.Error as exc:
-            log.warning("%s: the run record was not saved: %s", self.options.station_id, exc)
+            log.warning(
+                "%s: the run record (for a bundle export) could not be written: %s",
+                self.options.station_id,
+                exc,
+            )
 
     def script_runner(self, echo=None, on_event=None) -> ScriptRunner:
         """A runner for this station; ``on_event`` gets its progress (bench.scenarios.progress)."""
