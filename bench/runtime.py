@@ -149,6 +149,11 @@ class StationRun:
                 exc,
             )
 
+    def save_settings(self) -> None:
+        """Put the station's settings as they stand now in its run record (bench.store.runs)."""
+        rows = self._settings_rows()
+        self._note_run(lambda: self.runs.save_settings(self.options.station_id, rows))
+
     def script_runner(self, echo=None, on_event=None) -> ScriptRunner:
         """A runner for this station; ``on_event`` gets its progress (bench.scenarios.progress)."""
         return ScriptRunner(
@@ -204,9 +209,7 @@ class StationRun:
     async def stop(self) -> None:
         try:
             try:
-                # The settings as the run left them (a CSMS may have changed some).
-                rows = self._settings_rows()
-                self._note_run(lambda: self.runs.save_settings(self.options.station_id, rows))
+                self.save_settings()  # as the run left them (a CSMS may have changed some)
                 await self.cp.stop()
             finally:
                 await detach_all(self.devices)

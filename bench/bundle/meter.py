@@ -22,7 +22,18 @@ Sample = dict[str, Any]
 
 
 def meter_trace(frames: Iterable[FrameRecord]) -> list[Sample]:
-    """Samples from the station's own CALLs (``tx`` in the station's view)."""
+    """Samples from the station's own CALLs (``tx`` in the station's view).
+
+    A 1.6 StopTransaction names only its transaction: its samples are placed on
+    the connector whose StartTransaction the CSMS gave that transaction id.
+    """
+    frames = list(frames)
+    replies = {
+        rec.id: rec.payload
+        for rec in frames
+        if rec.direction == "rx" and rec.type == "CALLRESULT" and isinstance(rec.payload, dict)
+    }
+    places: dict[Any, Any] = {}  # 1.6 transactionId -> connectorId
     out: list[Sample] = []
     for rec in frames:
         if rec.direction != "tx" or rec.type != "CALL" or not isinstance(rec.payload, dict):
@@ -32,14 +43,18 @@ def meter_trace(frames: Iterable[FrameRecord]) -> list[Sample]:
             place = p.get("connectorId", p.get("evseId"))
             out += _values(p.get("meterValue"), place, p.get("transactionId"))
         elif rec.action == "StartTransaction":
-            place, tx = p.get("connectorId"), None
+            place, tx = p.get("connectorId"), replies.get(rec.id, {}).get("transactionId")
+            places[tx] = place
             out.append(
                 _energy(p.get("timestamp"), place, tx, p.get("meterStart"), "Transaction.Begin")
             )
         elif rec.action == "StopTransaction":
             tx = p.get("transactionId")
-            out += _values(p.get("transactionData"), None, tx)
-            out.append(_energy(p.get("timestamp"), None, tx, p.get("meterStop"), "Transaction.End"))
+            place = places.get(tx)
+            out += _values(p.get("transactionData"), place, tx)
+            out.append(
+                _energy(p.get("timestamp"), place, tx, p.get("meterStop"), "Transaction.End")
+            )
         elif rec.action == "TransactionEvent":
             evse = _object(p.get("evse"))
             info = _object(p.get("transactionInfo"))
