@@ -208,3 +208,61 @@ async def test_csms_requests_are_answered_as_recorded_and_ids_it_assigns_are_car
     assert report.answered == 1
     replayed = [t for t in fresh.transactions("REC-2") if t.id != recorded_tx]
     assert len(replayed) == 1 and replayed[0].stop_ts is not None
+
+
+@pytest.mark.timeout(120)
+async def test_a_session_logged_on_the_csms_side_exports_and_replays_like_a_proxy_recording(
+    make_csms: MakeCsms, tmp_path: Path
+):
+    # A log written by the far end, with no run record: what the proxy keeps of a real
+    # charger. Its frames name the charger; "rx" there is what the charger sent.
+    from bench.bundle.export import NO_RUN, export_bundle
+    from bench.csms.config import CsmsConfig
+    from bench.store.db import open_database
+    from bench.store.messages import MessageLog
+    from tests.e2e.conftest import TAGS
+
+    conn = open_database(tmp_path / "far-end.db")
+    far_log = MessageLog(conn)
+    recorder = CentralSystem(
+        CsmsConfig(db_path=tmp_path / "rec-csms.db", tags=dict(TAGS), heartbeat_interval=3600),
+        far_log,
+    )
+    await recorder.start()
+    try:
+        run = StationRun(
+            StationOptions(
+                csms_url=recorder.url,
+                station_id="FIELD-1",
+                db=str(tmp_path / "station.db"),
+                speed=120,
+                settings={"boot_seconds": "0"},
+            )
+        )
+        await run.start()
+        try:
+            await run.cp.wait_accepted(WAIT)
+            await run.run_script(parse_script(SCRIPT, separator=";"))
+        finally:
+            await run.stop()
+    finally:
+        await recorder.stop()
+    try:
+        far_log.flush()
+        bundle = export_bundle(conn, "FIELD-1", now=SystemClock().now())
+    finally:
+        far_log.close()
+        conn.close()
+
+    assert bundle.source == "log" and bundle.ocpp == "1.6"
+    assert bundle.missing["template"] == NO_RUN
+    first = bundle.frames[0]
+    assert (first.direction, first.type, first.action) == ("tx", "CALL", "BootNotification")
+
+    fresh = await make_csms(db_path=tmp_path / "fresh.db")
+    report = await Replay(bundle, ReplayOptions(fresh.url, speed=1000), SystemClock()).run()
+
+    assert report.differences == [], [d.describe() for d in report.differences]
+    assert report.calls == sum(1 for f in bundle.frames if f.direction == "tx" and f.type == "CALL")
+    (transaction,) = fresh.transactions("FIELD-1")
+    assert transaction.stop_ts is not None

@@ -3,7 +3,8 @@
 It shows what the frames said last (``bench.bundle.summary.ConnectorState``):
 the status pill in the same colours as a live card, the error code (1.6) or the
 charging state and last TransactionEvent (2.0.1), the last transaction with its
-token, the session energy and the last power the meter reported.
+token, the session energy and the last power the meter reported (the recording
+holds nothing after it: a card of an ended session still shows it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ FIELDS_16 = (
     ("error", "Error code"),
     ("transaction", "Transaction"),
     ("tag", "Tag"),
-    ("power", "Power"),
+    ("power", "Last power"),
     ("energy", "Session energy"),
 )
 FIELDS_201 = (
@@ -27,7 +28,7 @@ FIELDS_201 = (
     ("charging_state", "Charging state"),
     ("last_event", "Last event"),
     ("tag", "Token"),
-    ("power", "Power"),
+    ("power", "Last power"),
     ("energy", "Session energy"),
 )
 
