@@ -16,7 +16,9 @@ from typing import Any
 
 from bench.kernel.frames import FrameRecord
 
-ENERGY = "Energy.Active.Import.Register"  # the default measurand (1.6 §7.31, 2.0.1 2.12)
+ENERGY = (
+    "Energy.Active.Import.Register"  # the default measurand (1.6 §7.31, 2.0.1 SampledValueType)
+)
 
 Sample = dict[str, Any]
 
@@ -60,7 +62,7 @@ def meter_trace(frames: Iterable[FrameRecord]) -> list[Sample]:
             info = _object(p.get("transactionInfo"))
             out += _values(p.get("meterValue"), evse.get("id"), info.get("transactionId"))
     # A time series: in time order (a StopTransaction's transactionData repeats samples
-    # sent earlier, 1.6 §6.47), samples with a time the peer garbled last.
+    # sent earlier, 1.6 §4.10), samples with a time the peer garbled last.
     kept = [s for s in out if s["value"] is not None]
     return sorted(kept, key=_when)
 
@@ -100,9 +102,15 @@ def _values(meter_values: Any, place: Any, tx: Any) -> list[Sample]:
             if not isinstance(sv, dict):
                 continue
             unit = sv.get("unit")
+            scale = 1.0
             if unit is None and isinstance(sv.get("unitOfMeasure"), dict):
+                # 2.0.1 UnitOfMeasureType: the value is in unit x 10^multiplier.
                 unit = sv["unitOfMeasure"].get("unit")
+                multiplier = sv["unitOfMeasure"].get("multiplier", 0)
+                if isinstance(multiplier, int) and not isinstance(multiplier, bool):
+                    scale = 10.0**multiplier
             measurand = sv.get("measurand", ENERGY)
+            value = _number(sv.get("value"))
             out.append(
                 {
                     "ts": mv.get("timestamp"),
@@ -111,7 +119,7 @@ def _values(meter_values: Any, place: Any, tx: Any) -> list[Sample]:
                     "measurand": measurand,
                     "phase": sv.get("phase"),
                     "unit": unit or ("Wh" if measurand == ENERGY else None),
-                    "value": _number(sv.get("value")),
+                    "value": None if value is None else value * scale,
                     "context": sv.get("context"),
                 }
             )

@@ -4,7 +4,7 @@ Read from the frames alone (both versions), so a bundle recorded through the
 proxy from a real charger shows the same as one from a bench station:
 
 - ``connector_states``: per connector (1.6) or EVSE (2.0.1), the last status the
-  station reported (1.6 §6.48 StatusNotification; 2.0.1 G01 connectorStatus), its
+  station reported (1.6 §6.47 StatusNotification; 2.0.1 G01 connectorStatus), its
   error code, the last transaction with its id token, charging state (2.0.1
   E01-E03) and whether it ended, and the session energy from the meter trace.
 - ``meter_rows``: the meter trace as one row per place and time: power, phase

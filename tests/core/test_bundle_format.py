@@ -177,7 +177,7 @@ def test_fields_that_change_on_every_run_are_not_differences_and_new_ids_are_car
 
     assert compare_payloads(recorded, now, "StartTransaction reply", ids) == []
     assert compare_payloads(boot_then, boot_now, "BootNotification reply", ids) == []
-    # 1.6 §6.46: the StopTransaction of the replay names the transaction the CSMS assigned now.
+    # 1.6 §6.49: the StopTransaction of the replay names the transaction the CSMS assigned now.
     assert ids.apply({"transactionId": 7, "meterStop": 5}) == {"transactionId": 42, "meterStop": 5}
     assert ids.apply({"transactionId": "7"}) == {"transactionId": "7"}  # another id: untouched
 
@@ -213,3 +213,30 @@ def test_timestamps_move_to_the_replay_day_keeping_their_spacing():
         "timestamp": "2026-05-05T12:00:00.000Z",
         "meterValue": [{"timestamp": "2026-05-05T12:01:00.000Z"}],
     }
+
+
+def test_a_201_meter_value_is_scaled_by_its_unit_multiplier_and_placed_on_its_evse():
+    from bench.bundle.meter import meter_trace
+
+    event = {
+        "eventType": "Updated",
+        "timestamp": "2026-05-04T10:01:00Z",
+        "triggerReason": "MeterValuePeriodic",
+        "seqNo": 2,
+        "transactionInfo": {"transactionId": "tx-1", "chargingState": "Charging"},
+        "evse": {"id": 2, "connectorId": 1},
+        "meterValue": [
+            {
+                "timestamp": "2026-05-04T10:01:00Z",
+                "sampledValue": [
+                    {"value": 7.2, "measurand": "Power.Active.Import",
+                     "unitOfMeasure": {"unit": "W", "multiplier": 3}},
+                ],
+            }
+        ],
+    }  # fmt: skip
+
+    (sample,) = meter_trace([frame(60, "tx", "CALL", "e", "TransactionEvent", event)])
+
+    # 2.0.1 UnitOfMeasureType: 7.2 x 10^3 W.
+    assert (sample["place"], sample["transaction"], sample["value"]) == (2, "tx-1", 7200.0)

@@ -111,7 +111,7 @@ async def test_a_bundle_exported_from_a_run_database_holds_frames_template_setti
     assert bundle.template is not None and bundle.template["name"] == "ac-11kw"
     assert bundle.ev_template == "family-ev"
     keys = {s["name"]: s["value"] for s in bundle.settings or []}
-    assert keys["NumberOfConnectors"] == "1"  # 1.6 §9.1: the station's own keys
+    assert keys["NumberOfConnectors"] == "1"  # 1.6 §9.1.21: the station's own keys
     assert bundle.scenario is not None and bundle.scenario.splitlines()[0] == "plug 1"
     # The meter trace, in time order: the register from meterStart up to meterStop.
     energy = [
@@ -134,7 +134,7 @@ async def test_a_bundle_recorded_against_the_built_in_csms_replays_with_no_diffe
     assert code == 0, out + err
     assert "no differences" in out
     # The replay reached the CSMS as a whole session: its transaction is closed there.
-    # (1.6 §6.46 StopTransaction: the transactionId the fresh CSMS assigned, carried forward.)
+    # (1.6 §6.49 StopTransaction: the transactionId the fresh CSMS assigned, carried forward.)
     transactions = fresh.transactions("REC-1")
     assert len(transactions) == 1 and transactions[0].stop_ts is not None
 
@@ -189,7 +189,7 @@ async def test_csms_requests_are_answered_as_recorded_and_ids_it_assigns_are_car
         conn.close()
 
     # Replayed against the same CSMS: it has handed out the recorded transaction id
-    # already, so the replay's StopTransaction must carry the new one (1.6 §6.46).
+    # already, so the replay's StopTransaction must carry the new one (1.6 §6.49).
     fresh = csms
     recorded_tx = fresh.transactions("REC-2")[0].id
     replay = Replay(bundle, ReplayOptions(fresh.url, speed=1000, wait=WAIT), SystemClock())
@@ -203,7 +203,7 @@ async def test_csms_requests_are_answered_as_recorded_and_ids_it_assigns_are_car
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    assert answered == recorded  # 1.6 §6.27: the recorded GetConfiguration.conf
+    assert answered == recorded  # 1.6 §6.24: the recorded GetConfiguration.conf
     assert report.differences == [], [d.describe() for d in report.differences]
     assert report.answered == 1
     replayed = [t for t in fresh.transactions("REC-2") if t.id != recorded_tx]
@@ -266,3 +266,59 @@ async def test_a_session_logged_on_the_csms_side_exports_and_replays_like_a_prox
     assert report.calls == sum(1 for f in bundle.frames if f.direction == "tx" and f.type == "CALL")
     (transaction,) = fresh.transactions("FIELD-1")
     assert transaction.stop_ts is not None
+
+
+SCRIPT_201 = (
+    "plug 1; present TAG1; expect 1 Occupied within 60; wait 300; "
+    "present TAG1; unplug 1; expect 1 Available within 60"
+)
+
+
+@pytest.mark.timeout(120)
+async def test_a_201_session_replays_with_no_differences_and_a_blocked_token_is_reported(
+    csms: CentralSystem, make_csms: MakeCsms, tmp_path: Path
+):
+    from bench.bundle.export import export_bundle
+    from bench.store.db import open_database
+
+    run = StationRun(
+        StationOptions(
+            csms_url=csms.url,
+            station_id="REC-201",
+            ocpp="2.0.1",
+            db=str(tmp_path / "run.db"),
+            speed=120,
+            settings={"boot_seconds": "0"},
+        )
+    )
+    await run.start()
+    try:
+        await run.cp.wait_accepted(WAIT)
+        await run.run_script(parse_script(SCRIPT_201, separator=";"))
+    finally:
+        await run.stop()
+    conn = open_database(tmp_path / "run.db")
+    try:
+        bundle = export_bundle(conn, "REC-201", now=SystemClock().now())
+    finally:
+        conn.close()
+    assert bundle.ocpp == "2.0.1" and bundle.settings  # the device model (B05-B07)
+    events = [f for f in bundle.frames if f.action == "TransactionEvent" and f.type == "CALL"]
+    assert (
+        events[0].payload["eventType"] == "Started" and events[-1].payload["eventType"] == "Ended"
+    )
+
+    same = await make_csms(db_path=tmp_path / "same.db")
+    clean = await Replay(bundle, ReplayOptions(same.url, speed=1000), SystemClock()).run()
+    broken = await make_csms(
+        db_path=tmp_path / "broken.db",
+        faults=[parse_fault("reply:Authorize:idTokenInfo.status=Blocked")],
+    )
+    faulty = await Replay(bundle, ReplayOptions(broken.url, speed=1000), SystemClock()).run()
+
+    assert clean.differences == [], [d.describe() for d in clean.differences]
+    # C01.FR.07: the CSMS's verdict on the token is what changed, and nothing else.
+    assert [(d.field, d.recorded, d.now) for d in faulty.differences] == [
+        ("idTokenInfo.status", "Accepted", "Blocked")
+    ]
+    assert "Authorize reply" in faulty.differences[0].where
