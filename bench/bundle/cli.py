@@ -89,7 +89,7 @@ def _export(args: argparse.Namespace) -> int:
         scenario = Path(args.scenario).read_text("utf-8").rstrip("\n") if args.scenario else None
         results = json.loads(Path(args.results).read_text("utf-8")) if args.results else None
     except (OSError, ValueError) as exc:
-        return fail(f"cannot read {args.scenario if args.scenario else args.results}: {exc}", 2)
+        return fail(f"cannot read {args.scenario or args.results}: {exc}", EXIT_USAGE)
     try:
         conn = open_database(args.db)
     except (sqlite3.DatabaseError, StoreFormatError) as exc:
@@ -104,7 +104,9 @@ def _export(args: argparse.Namespace) -> int:
         )
     except NoSuchStation:
         known = ", ".join(stations_in(conn)) or "none"
-        return fail(f"{args.db} has no frames of station {args.station} (it has: {known})", 2)
+        return fail(
+            f"{args.db} has no frames of station {args.station} (it has: {known})", EXIT_USAGE
+        )
     finally:
         conn.close()
     try:

@@ -73,7 +73,8 @@ class ReplayReport:
         return not self.differences
 
     def summary(self) -> str:
-        verdict = "no differences" if self.same else f"{len(self.differences)} differences"
+        n = len(self.differences)
+        verdict = "no differences" if not n else f"{n} difference{'s' if n > 1 else ''}"
         return (
             f"replayed {self.calls} station requests and answered {self.answered} CSMS "
             f"requests for {self.station}: {verdict}"

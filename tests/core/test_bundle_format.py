@@ -240,3 +240,42 @@ def test_a_201_meter_value_is_scaled_by_its_unit_multiplier_and_placed_on_its_ev
 
     # 2.0.1 UnitOfMeasureType: 7.2 x 10^3 W.
     assert (sample["place"], sample["transaction"], sample["value"]) == (2, "tx-1", 7200.0)
+
+
+def test_export_takes_a_scenario_and_conformance_results_from_files_and_show_prints_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    db = open_database(tmp_path / "proxy.db")
+    log = MessageLog(db)
+    for rec in SESSION:
+        log.record(rec)
+    log.flush()
+    db.close()
+    (tmp_path / "steps.txt").write_text("plug 1\npresent T\n")
+    (tmp_path / "results.json").write_text(json.dumps({"cases": [{"case_id": "TC_B_01_CSMS"}]}))
+    out = tmp_path / "cp9.bundle"
+
+    code = main(
+        ["bundle", "export", "--db", str(tmp_path / "proxy.db"), "--station", "CP-9",
+         "--out", str(out), "--scenario", str(tmp_path / "steps.txt"),
+         "--results", str(tmp_path / "results.json")]
+    )  # fmt: skip
+
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert f"7 frames of CP-9 written to {out}" in printed
+    assert "no template: the database has no run record" in printed
+    bundle = read_bundle(out)
+    assert bundle.scenario == "plug 1\npresent T"
+    assert bundle.conformance == {"cases": [{"case_id": "TC_B_01_CSMS"}]}
+    assert set(bundle.missing) == {"template", "settings"}
+
+    assert main(["bundle", "show", str(out)]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["contents"] == [
+        "frames.jsonl",
+        "meter.json",
+        "scenario.txt",
+        "conformance.json",
+    ]
+    assert manifest["source"] == "log" and manifest["frames"] == 7
