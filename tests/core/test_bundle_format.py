@@ -6,6 +6,7 @@ import json
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -279,3 +280,34 @@ def test_export_takes_a_scenario_and_conformance_results_from_files_and_show_pri
         "conformance.json",
     ]
     assert manifest["source"] == "log" and manifest["frames"] == 7
+
+
+def test_a_proxy_log_of_both_legs_becomes_the_charger_legs_frames_from_the_chargers_side():
+    from dataclasses import dataclass
+
+    from bench.bundle.sides import station_view
+
+    # The proxy's records carry the leg they were seen on (its log, issue 17 part 1);
+    # on each leg, rx is what reached the proxy. Until that lands, a record with a leg.
+    @dataclass(slots=True)
+    class ProxyRecord(FrameRecord):
+        leg: str | None = None
+
+    record: Any = FrameRecord if "leg" in FrameRecord.__slots__ else ProxyRecord
+
+    def seen(leg: str, direction: str, kind: str, payload: dict) -> Any:
+        return record(T0, "CP-9", direction, kind, "a", "BootNotification", payload, True, leg=leg)
+
+    logged = [
+        seen("charger", "rx", "CALL", BOOT),
+        seen("csms", "tx", "CALL", BOOT),
+        seen("csms", "rx", "CALLRESULT", BOOTED),
+        seen("charger", "tx", "CALLRESULT", BOOTED),
+    ]
+
+    view = station_view(logged)
+
+    assert [(r.leg, r.direction, r.type) for r in view] == [
+        ("charger", "tx", "CALL"),
+        ("charger", "rx", "CALLRESULT"),
+    ]
