@@ -131,6 +131,9 @@ async def test_an_opened_bundle_shows_its_log_cards_and_graphs_read_only(qtbot, 
             buffer = shown.graphs.buffer
             assert buffer is not None
             assert list(buffer.column("power_kw"))[-3:] == [7.2, 7.2, 3.6]
+            await wait_until(lambda: "power drawn" in shown.graphs.legend_text("power"))
+            # No offered limit was recorded: the legend names no line that is not drawn.
+            assert "limit" not in shown.graphs.legend_text("power")
             assert shown.settings_table.rowCount() == 1
         finally:
             shown.close()
