@@ -102,6 +102,25 @@ class _Exchange:
     reply: FrameRecord | None
 
 
+def _without_retried(calls: list[_Exchange]) -> list[_Exchange]:
+    """The station's requests less those that went unanswered and were sent again.
+
+    A station that lost its link sends a transaction message again once it is back
+    (1.6 §3.7, 2.0.1 E13): the first try, with no reply in the
+    recording, never reached the CSMS or was not answered, so only the retry is played.
+    """
+    kept: list[_Exchange] = []
+    for n, exchange in enumerate(calls):
+        request = exchange.request
+        if exchange.reply is None and any(
+            later.request.action == request.action and later.request.payload == request.payload
+            for later in calls[n + 1 :]
+        ):
+            continue
+        kept.append(exchange)
+    return kept
+
+
 class Replay:
     """One replay of ``bundle``; ``run()`` once."""
 
@@ -138,6 +157,7 @@ class Replay:
                 self.calls.append(_Exchange(index, rec, replies.get((rec.id, "rx"))))
             elif rec.direction == "rx":
                 self.requests.append(_Exchange(index, rec, replies.get((rec.id, "tx"))))
+        self.calls = _without_retried(self.calls)
         if not self.calls:
             raise ReplayError(f"the bundle of {bundle.station} holds no request of the station")
         self._used: set[int] = set()  # indexes of recorded CSMS requests met (or given up)

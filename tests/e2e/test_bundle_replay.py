@@ -363,3 +363,39 @@ async def test_a_slow_reply_and_a_callerror_are_each_reported_as_differences(
     assert float(slow.now.split()[0]) >= 1.5, slow.describe()  # held back 1.5 s at least
     refused = next(d for d in report.differences if d.where.endswith("StartTransaction reply"))
     assert (refused.recorded, refused.now) == ("CALLRESULT", "CALLERROR InternalError")
+
+
+async def test_a_request_unanswered_in_the_recording_and_sent_again_is_played_once(
+    csms: CentralSystem,
+):
+    # 1.6 §3.7: the StatusNotification went out as the link dropped, got no reply, and
+    # went again once the station was back. Only the delivery that was answered is played.
+    from bench.bundle.format import Bundle
+    from bench.kernel.frames import FrameRecord
+
+    t0 = SystemClock().now().timestamp()
+    boot = {"chargePointVendor": "Bench", "chargePointModel": "Replay"}
+    booted = {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z", "interval": 3600}
+    status = {"connectorId": 1, "status": "Available", "errorCode": "NoError"}
+
+    def frame(at: float, direction: str, kind: str, msg_id: str, action: str, payload: dict):
+        return FrameRecord(t0 + at, "LOSSY-1", direction, kind, msg_id, action, payload, True)
+
+    bundle = Bundle(
+        "LOSSY-1",
+        "1.6",
+        [
+            frame(0, "tx", "CALL", "b", "BootNotification", boot),
+            frame(0.1, "rx", "CALLRESULT", "b", "BootNotification", booted),
+            frame(1, "tx", "CALL", "s1", "StatusNotification", status),
+            frame(5, "tx", "CALL", "s2", "StatusNotification", status),
+            frame(5.1, "rx", "CALLRESULT", "s2", "StatusNotification", {}),
+        ],
+        "2026-01-01T00:00:00+00:00",
+        "log",
+    )
+
+    report = await Replay(bundle, ReplayOptions(csms.url, speed=1000), SystemClock()).run()
+
+    assert report.calls == 2 and report.differences == []  # boot and one status, answered
+    assert csms.station("LOSSY-1").connectors[1].status == "Available"
