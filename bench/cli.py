@@ -5,6 +5,8 @@
     ocpp-bench csms ...        the built-in CSMS, headless
     ocpp-bench run ...         one virtual station against any CSMS
     ocpp-bench conformance ... the OCTT test cases: list them, run them against a CSMS
+    ocpp-bench bundle ...      a station's session as one file (export, show)
+    ocpp-bench replay ...      replay a bundle against a CSMS, report what it answers differently
 
 User mistakes (bad URL, refused connection, unknown template, bad step) print
 one clear line and exit non-zero, never a traceback.
@@ -110,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.conformance.cli import add_conformance_parser
 
     add_conformance_parser(sub)
+    from bench.bundle.cli import add_bundle_parsers
+
+    add_bundle_parsers(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -356,6 +361,14 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             return run_device_command(args)
         if command == "export":
             return export_log(args)
+        if command == "bundle":
+            from bench.bundle.cli import run_bundle_command
+
+            return run_bundle_command(args)
+        if command == "replay":
+            from bench.bundle.cli import run_replay
+
+            return run_replay(args)
         if command == "conformance":
             from bench.conformance.cli import run_conformance_command
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -29,6 +30,7 @@ from bench.scenarios.steps import Step
 from bench.store.buffer import BufferedSink
 from bench.store.db import open_store_file
 from bench.store.messages import MessageLog
+from bench.store.runs import RunRecord, RunStore
 from bench.transport.config import LinkConfig
 from bench.unsaved import Unsaved, unsaved
 
@@ -119,6 +121,38 @@ class StationRun:
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
         self._flushers: list[asyncio.Task[None]] = []
+        # What a session bundle needs beside the frames (bench.bundle): written at start.
+        self.runs = RunStore(self.db)
+        self._template = template
+
+    def _settings_rows(self) -> list[dict[str, object]]:
+        """The configuration keys (1.6) or device model (2.0.1) as they stand now."""
+        return [
+            {
+                "name": s.name,
+                "value": None if s.secret else s.value,  # a secret never leaves the station
+                "writable": s.writable,
+                "secret": s.secret,
+            }
+            for s in self.cp.settings.list()
+        ]
+
+    def _note_run(self, write: Callable[[], None]) -> None:
+        # The run record only serves a later bundle export: a disk that refuses it must
+        # not stop the station, but it is said (the export will then lack it).
+        try:
+            write()
+        except sqlite3.Error as exc:
+            log.warning(
+                "%s: the run record (for a bundle export) could not be written: %s",
+                self.options.station_id,
+                exc,
+            )
+
+    def save_settings(self) -> None:
+        """Put the station's settings as they stand now in its run record (bench.store.runs)."""
+        rows = self._settings_rows()
+        self._note_run(lambda: self.runs.save_settings(self.options.station_id, rows))
 
     def script_runner(self, echo=None, on_event=None) -> ScriptRunner:
         """A runner for this station; ``on_event`` gets its progress (bench.scenarios.progress)."""
@@ -138,6 +172,15 @@ class StationRun:
         loop = asyncio.get_running_loop()
         self._flushers = [loop.create_task(sink.run_flusher()) for sink in buffered]
         try:
+            record = RunRecord(
+                station=self.options.station_id,
+                started=self.clock.now().timestamp(),
+                ocpp=self.options.ocpp,
+                template=dataclasses.asdict(self._template),
+                ev_template=self.options.ev_template,
+                settings=self._settings_rows(),
+            )
+            self._note_run(lambda: self.runs.begin(record))
             await attach_all(self.devices, self.station)  # before boot: the first status is real
             try:
                 await self.cp.start()
@@ -159,11 +202,14 @@ class StationRun:
         return unsaved(self.cp, self.db_path, logs)
 
     async def run_script(self, steps: list[Step], echo=None, on_event=None) -> None:
+        scenario = "\n".join(step.text for step in steps)
+        self._note_run(lambda: self.runs.save_scenario(self.options.station_id, scenario))
         await self.script_runner(echo, on_event).run(steps)
 
     async def stop(self) -> None:
         try:
             try:
+                self.save_settings()  # as the run left them (a CSMS may have changed some)
                 await self.cp.stop()
             finally:
                 await detach_all(self.devices)

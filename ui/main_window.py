@@ -38,6 +38,7 @@ from ui.models.stations import StationListModel
 from ui.operations import csms_console as console_ops
 from ui.operations import perform
 from ui.views.attach_hardware import HardwareActions
+from ui.views.bundle_actions import install as install_bundles
 from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
         self.scenarios = install_scenario_runner(self)  # dock, Scenario menu (issue 10)
         self.conformance = install_conformance(self)  # Tools ▸ Conformance… (issue 13)
+        self.bundles = install_bundles(self)  # File ▸ Export session…, Open bundle… (issue 17)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction

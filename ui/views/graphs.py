@@ -434,8 +434,10 @@ class LiveGraphs(QWidget):
     # ------------------------------------------------------------ legends
     def _update_legends(self, empty: bool = False) -> None:
         c = self.colours
+        # A recorded session (a bundle) may hold no offered limit: no legend for no line.
+        limit = [(DASHED, c.limit, "limit")] if empty or self._has_data("limit_kw") else []
         entries: dict[str, list[tuple[str, str, str]]] = {
-            "power": [(SOLID, c.power, "power drawn"), (DASHED, c.limit, "limit")],
+            "power": [(SOLID, c.power, "power drawn"), *limit],
             "energy": [(SOLID, c.energy, "session energy")],
             "soc": [(SOLID, c.soc, "EV battery")],
             "voltage": [(SOLID, c.voltage, "DC voltage")],
