@@ -43,15 +43,17 @@ SCHEMA = register_schema(
             """,
             # Pairing a request with its reply looks rows up by message id.
             "CREATE INDEX messages_msg_id ON messages (msg_id);",
+            # The proxy (bench.proxy) logs each frame on the leg it was seen on.
+            "ALTER TABLE messages ADD COLUMN leg TEXT;",
         ],
     )
 )
 
 _INSERT = (
     "INSERT INTO messages (ts, station, direction, type, msg_id, action, payload, valid, "
-    "error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error, latency_ms, leg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_COLUMNS = "ts, station, direction, type, msg_id, action, payload, valid, error, latency_ms"
+_COLUMNS = "ts, station, direction, type, msg_id, action, payload, valid, error, latency_ms, leg"
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _FRAME_NUMBER = {"CALL": "2", "CALLRESULT": "3"}
@@ -130,6 +132,7 @@ def _row(rec: FrameRecord) -> tuple[Any, ...]:
         rec.valid,
         rec.error,
         rec.latency_ms,
+        rec.leg,
     )
 
 
@@ -145,7 +148,7 @@ def _load_payload(text: str | None) -> Any:
 
 
 def _to_record(row: tuple[Any, ...]) -> FrameRecord:
-    ts, station, direction, kind, msg_id, action, payload, valid, error, latency = row
+    ts, station, direction, kind, msg_id, action, payload, valid, error, latency, leg = row
     return FrameRecord(
         ts=ts,
         station=station,
@@ -157,6 +160,7 @@ def _to_record(row: tuple[Any, ...]) -> FrameRecord:
         valid=None if valid is None else bool(valid),
         error=error,
         latency_ms=latency,
+        leg=leg,
     )
 
 
@@ -180,6 +184,7 @@ def _where(
     until: Since = None,
     after_id: int | None = None,
     msg_id: str | None = None,
+    leg: str | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -196,6 +201,7 @@ def _where(
         ("action", action),
         ("type", type),
         ("msg_id", msg_id),
+        ("leg", leg),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
@@ -261,6 +267,7 @@ class MessageLog(BufferedSink):
         *,
         after_id: int | None = None,
         msg_id: str | None = None,
+        leg: str | None = None,
         newest_first: bool = False,
     ) -> list[FrameRecord]:
         """Matching frames in log order (oldest first unless ``newest_first``)."""
@@ -278,6 +285,7 @@ class MessageLog(BufferedSink):
             until=until,
             after_id=after_id,
             msg_id=msg_id,
+            leg=leg,
         )
         return [_to_record(row) for row in cur]
 
@@ -297,6 +305,7 @@ class MessageLog(BufferedSink):
         *,
         after_id: int | None = None,
         msg_id: str | None = None,
+        leg: str | None = None,
     ) -> int:
         self.try_flush()
         where, params = _where(
@@ -309,6 +318,7 @@ class MessageLog(BufferedSink):
             until=until,
             after_id=after_id,
             msg_id=msg_id,
+            leg=leg,
         )
         (n,) = self.conn.execute(f"SELECT count(*) FROM messages{where}", params).fetchone()
         return n
