@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 import urllib.parse
 from typing import Any
@@ -66,7 +67,7 @@ async def run_proxy(args: argparse.Namespace) -> int:
     from bench.proxy.rules import RuleBook, RuleError, load_rules
     from bench.proxy.server import ProxyServer
     from bench.proxy.tls import TlsSetupError, charger_side, csms_side
-    from bench.store.db import StoreOpenError, open_database
+    from bench.store.db import StoreFormatError, StoreOpenError, open_database
     from bench.store.messages import MessageLog
     from bench.store.sinks import ConsoleSink, JsonlSink
     from bench.until_stopped import wait_until_stopped
@@ -86,7 +87,7 @@ async def run_proxy(args: argparse.Namespace) -> int:
         if args.db:
             try:
                 db = open_database(args.db)
-            except (StoreOpenError, OSError, Exception) as exc:
+            except (StoreOpenError, StoreFormatError, sqlite3.DatabaseError, OSError) as exc:
                 _say(f"cannot open database {args.db}: {exc}")
                 return EXIT_USAGE
             closers.append(db.close)

@@ -77,24 +77,24 @@ class Rule:
     enabled: bool = True
 
     def __post_init__(self) -> None:
-        label = f"rule {self.name!r}" if self.name else "a rule"
+        label = f"rule {self.name!r}: " if self.name else ""
         if self.then not in EFFECTS:
-            raise RuleError(f"{label}: 'then' must be one of {', '.join(EFFECTS)}")
+            raise RuleError(f"{label}'then' must be one of {', '.join(EFFECTS)}")
         if self.direction not in DIRECTIONS:
-            raise RuleError(f"{label}: 'direction' must be one of {', '.join(DIRECTIONS)}")
+            raise RuleError(f"{label}'direction' must be one of {', '.join(DIRECTIONS)}")
         if self.type is not None and self.type not in _TYPES:
-            raise RuleError(f"{label}: 'type' must be one of {', '.join(_TYPES)}")
+            raise RuleError(f"{label}'type' must be one of {', '.join(_TYPES)}")
         if self.then == "delay" and not self.seconds > 0:
-            raise RuleError(f"{label}: delay needs 'seconds' above 0")
+            raise RuleError(f"{label}delay needs 'seconds' above 0")
         if self.then == "replace" and not self.set:
-            raise RuleError(f"{label}: replace needs 'set' with at least one field")
+            raise RuleError(f"{label}replace needs 'set' with at least one field")
         if self.then == "answer":
             if (self.result is None) == (self.error is None):
-                raise RuleError(f"{label}: answer needs either 'result' or 'error'")
+                raise RuleError(f"{label}answer needs either 'result' or 'error'")
             if self.type not in (None, "CALL"):
-                raise RuleError(f"{label}: only a CALL can be answered")
+                raise RuleError(f"{label}only a CALL can be answered")
             if self.error is not None and not isinstance(self.error.get("code"), str):
-                raise RuleError(f"{label}: an 'error' answer needs a 'code' (e.g. NotSupported)")
+                raise RuleError(f"{label}an 'error' answer needs a 'code' (e.g. NotSupported)")
 
     @property
     def label(self) -> str:
