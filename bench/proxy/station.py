@@ -27,6 +27,7 @@ from bench.kernel.link_errors import LinkClosed
 from bench.model.clock import Clock
 from bench.printable import printable
 from bench.proxy.frames import Exchange, Exchanges, ParsedFrame, judge, parse_frame, version_of
+from bench.proxy.observed import ObservedStation
 from bench.proxy.rules import TO_CHARGER, TO_CSMS, Rule, RuleBook, RuleError, set_path
 
 __all__ = ["CHARGER", "CSMS", "Held", "Leg", "ProxiedStation"]
@@ -99,6 +100,8 @@ class ProxiedStation:
         self._numbers = 0
         self.held: list[Held] = []
         self.ended = asyncio.Event()
+        # Connector cards and graphs of a charger the bench only sees through its frames.
+        self.observed = ObservedStation(station_id)
 
     # ------------------------------------------------------------------ running
     async def run(self) -> None:
@@ -407,6 +410,7 @@ class ProxiedStation:
 
     def _record(self, rec: FrameRecord) -> None:
         try:
+            self.observed.record(rec)
             self.sink.record(rec)
         except Exception:
             # Logging must not stop frames passing; the sink reports its own failures.

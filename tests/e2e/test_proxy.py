@@ -177,3 +177,32 @@ async def test_the_console_speaks_to_either_side_and_shows_the_reply(
     rows = proxy.rows(station="CP1", action="GetConfiguration")
     assert [(r.type, r.leg) for r in rows] == [("CALL", "charger"), ("CALLRESULT", "charger")]
     assert cp.link_state == "connected"
+
+
+async def test_a_proxied_chargers_cards_and_graphs_come_from_what_it_sends(
+    csms: CentralSystem, make_cp: CpFactory, make_proxy: ProxyFactory
+) -> None:
+    """1.6 §4.9 status, §4.8 transaction id, §4.7 meter values: read off the charger's frames."""
+    proxy = await make_proxy(csms.url)
+    cp = await make_cp(
+        proxy.url,
+        "CP1",
+        keys={"MeterValuesSampledData": "Energy.Active.Import.Register,Power.Active.Import"},
+    )
+    station = await proxy.server.wait_station("CP1", WAIT)
+    tx_id = await start_charging(cp, csms)
+    observed = station.observed
+    connector = await wait_until(
+        lambda: (c := observed.connectors.get((0, 1))) and len(c.samples) >= 2 and c,
+        what="two meter samples",
+    )
+    assert connector.status == "Charging"
+    assert connector.transaction_id == str(tx_id) and connector.id_tag == "TAG1"
+    assert connector.power_w > 0
+    assert connector.energy_wh >= connector.meter_start_wh
+    energies = [row[8] for row in connector.samples]  # energy_kwh, in time order
+    assert energies == sorted(energies)
+    cp.present_id("TAG1")
+    await stopped(csms)
+    await wait_until(lambda: connector.transaction_id is None, what="the stop")
+    await wait_until(lambda: connector.status == "Finishing", what="Finishing")
