@@ -3,8 +3,10 @@
     ocpp-bench proxy --listen 0.0.0.0:9000 --upstream wss://csms.example/ocpp \\
         [--tls-cert F --tls-key F] [--upstream-ca F] [--rules F] [--db F] [--log F.jsonl]
 
-Runs until SIGINT/SIGTERM (or ``--duration``). Exit status: 0 after a clean stop,
-2 for unusable options or files, 1 when it cannot listen.
+Runs until SIGINT/SIGTERM (or ``--duration``); standard input takes console
+commands (``help``, ``held``, ``release``, ``send``, ``rules``: bench.proxy.console).
+Exit status: 0 after a clean stop, 2 for unusable options or files, 1 when it
+cannot listen.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import urllib.parse
 from typing import Any
 
 from bench.kernel.frames import FanOut, FrameSink
+from bench.printable import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -57,6 +60,17 @@ def _listen_address(text: str) -> tuple[str, int]:
     if port is None or not parts.hostname:
         raise ValueError(f"--listen {text!r}: expected HOST:PORT, e.g. 0.0.0.0:9000")
     return parts.hostname, port
+
+
+async def _console(proxy: Any) -> None:
+    """Console commands from stdin until it ends (bench.proxy.console)."""
+    from bench.proxy.console import execute, start_stdin_reader
+
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    start_stdin_reader(asyncio.get_running_loop(), queue)
+    while (line := await queue.get()) is not None:
+        for text in (await execute(proxy, line)).splitlines():
+            print(printable(text), flush=True)  # peer text inside: no raw control characters
 
 
 def _say(message: str) -> None:
@@ -124,6 +138,7 @@ async def run_proxy(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         print(f"proxy listening on {url}, upstream {args.upstream}", flush=True)
         tasks = [asyncio.create_task(sink.run_flusher()) for sink in flushers]
+        tasks.append(asyncio.create_task(_console(proxy)))
         try:
             await wait_until_stopped(args.duration)
         finally:
