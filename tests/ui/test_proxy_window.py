@@ -101,7 +101,7 @@ async def test_the_rules_editor_applies_valid_rules_and_refuses_a_broken_one(qtb
         proxy_window.apply_button.click()
         assert proxy_window.rules_state.text() == "1 rule(s) in force"
         assert proxy_window.rules_table.item(0, 0).text() == "quiet"
-        assert proxy_window.rules_table.item(0, 4).text() == "drop"
+        assert proxy_window.rules_table.item(0, 4).text() == "drop"  # what the rule does
         assert [r.then for r in proxy_window.rules.rules] == ["drop"]
         proxy_window.rules_edit.setPlainText('[{"then": "explode"}]')
         proxy_window.apply_button.click()

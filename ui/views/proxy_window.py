@@ -73,6 +73,19 @@ def _fmt(value: float, unit: str, digits: int = 2) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.{digits}f} {unit}"
 
 
+def _effect(rule: Any) -> str:
+    """What a rule does, in a few words for the table."""
+    if rule.then == "delay":
+        return f"delay {rule.seconds:g} s"
+    if rule.then == "replace":
+        return "replace " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in rule.set.items())
+    if rule.then == "answer" and rule.error is not None:
+        return f"answer CALLERROR {rule.error.get('code')}"
+    if rule.then == "answer":
+        return "answer " + json.dumps(rule.result)
+    return str(rule.then)
+
+
 class ObservedCard(QFrame):
     """One connector of a proxied charger, as its last reports describe it."""
 
@@ -147,6 +160,9 @@ class ObservedGraphs(pg.GraphicsLayoutWidget):
             values = rows[:, SAMPLE_FIELDS.index(key)] if len(rows) else np.empty(0)
             keep = ~np.isnan(values)
             curve.setData(t[keep], values[keep])
+            if keep.any():
+                # From zero: a charger's small meter noise must not look like swings.
+                self.plots[key].setYRange(0, max(float(values[keep].max()) * 1.15, 0.1))
 
 
 class ProxyWindow(QMainWindow):
@@ -332,7 +348,7 @@ class ProxyWindow(QMainWindow):
         self.rules_table.setRowCount(len(self.rules.rules))
         for row, rule in enumerate(self.rules.rules):
             match = ", ".join(f"{k} = {json.dumps(v)}" for k, v in rule.match.items())
-            then = rule.then + ("" if rule.enabled else " (off)")
+            then = _effect(rule) + ("" if rule.enabled else " (off)")
             for col, text in enumerate(
                 (rule.label, rule.direction, rule.action or "any", match, then)
             ):
