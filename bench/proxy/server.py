@@ -16,7 +16,9 @@ handshake, so what the charger gets back is what the CSMS said:
   the CSMS's verified against ``upstream_ca`` (or the system store) upstream.
 
 One upstream connection per station: a charger that connects again while its old
-connection lives replaces it, and its old CSMS leg closes.
+connection lives replaces it, and its old CSMS leg closes. ``wrap_leg`` may put a
+wrapper with the link contract on either leg of each station as it connects
+(network faults for proxied stations).
 """
 
 from __future__ import annotations
@@ -38,13 +40,17 @@ from bench.kernel.frames import FrameSink
 from bench.model.clock import Clock, SystemClock
 from bench.printable import printable
 from bench.proxy.rules import RuleBook
-from bench.proxy.station import CHARGER, CSMS, Leg, ProxiedStation
+from bench.proxy.station import CHARGER, CSMS, Leg, Link, ProxiedStation
 from bench.transport.server import station_id_from_path
 from bench.transport.websocket import CLOSE_TIMEOUT, MAX_FRAME_BYTES, MAX_QUEUE, WebSocketLink
 
-__all__ = ["ProxyServer", "upstream_url"]
+__all__ = ["LegWrapper", "ProxyServer", "upstream_url"]
 
 log = logging.getLogger(__name__)
+
+# (station id, leg name, the leg's link) -> the link the proxy uses on that leg: a
+# wrapper with the same send/recv/close contract (delays, losses, a dead link).
+LegWrapper = Callable[[str, str, Link], Link]
 
 # Headers of a CSMS's HTTP refusal that the charger needs to act on it.
 _PASSED_BACK = ("WWW-Authenticate", "Retry-After")
@@ -99,6 +105,7 @@ class ProxyServer:
         open_timeout: float = 10.0,
         upstream_ping_interval: float | None = 30.0,
         on_station: Callable[[ProxiedStation], None] | None = None,
+        wrap_leg: LegWrapper | None = None,
     ) -> None:
         scheme = urllib.parse.urlsplit(upstream).scheme
         if scheme not in ("ws", "wss"):
@@ -112,6 +119,8 @@ class ProxyServer:
         self.open_timeout = open_timeout
         self.upstream_ping_interval = upstream_ping_interval
         self.on_station = on_station
+        # Stands between a leg and its connection (issue 17 part 2: network faults).
+        self.wrap_leg = wrap_leg
         self.stations: dict[str, ProxiedStation] = {}
         self._opening: dict[ServerConnection, ClientConnection] = {}
         self._server: Server | None = None
@@ -202,7 +211,7 @@ class ProxyServer:
                 if name in refused.headers:
                     response.headers[name] = refused.headers[name]
             return response
-        except (OSError, TimeoutError, ssl.SSLError, Exception) as exc:
+        except Exception as exc:  # refused, DNS, timeout, TLS, not WebSocket: all a 502
             log.warning(
                 "%s: cannot reach the CSMS at %s: %s", printable(station_id), url, exc or type(exc)
             )
@@ -232,10 +241,15 @@ class ProxyServer:
         if old is not None:
             log.info("%s: connected again; its previous legs close", printable(station_id))
             await old.stop(1000, "replaced by a new connection of the same station")
+        charger_link: Link = WebSocketLink(conn)
+        csms_link: Link = WebSocketLink(upstream)
+        if self.wrap_leg is not None:
+            charger_link = self.wrap_leg(station_id, CHARGER, charger_link)
+            csms_link = self.wrap_leg(station_id, CSMS, csms_link)
         station = ProxiedStation(
             station_id,
-            Leg(CHARGER, WebSocketLink(conn), _drop(conn)),
-            Leg(CSMS, WebSocketLink(upstream), _drop(upstream)),
+            Leg(CHARGER, charger_link, _drop(conn)),
+            Leg(CSMS, csms_link, _drop(upstream)),
             upstream.subprotocol,
             rules=self.rules,
             sink=self.sink,

@@ -228,8 +228,9 @@ class MessageLog(BufferedSink):
     ``station`` (one name or several), ``direction``, ``action``, ``type``,
     ``text`` (case-insensitive substring of the payload's JSON text),
     ``since`` (inclusive) / ``until`` (exclusive) as epoch seconds or aware
-    datetimes, ``after_id`` (rows newer than a row id, for tailing) and
-    ``msg_id`` (the frames of one exchange: a request and its reply).
+    datetimes, ``after_id`` (rows newer than a row id, for tailing),
+    ``msg_id`` (the frames of one exchange: a request and its reply) and ``leg``
+    (where a proxy saw the frame: "charger" or "csms"; bench.proxy).
     Reads flush the buffer first, so they see every frame recorded so far (while
     the disk refuses writes, only those written before).
     """

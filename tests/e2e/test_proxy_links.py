@@ -158,3 +158,29 @@ async def test_a_path_without_an_identity_is_refused_before_any_upstream_connect
             pass
     assert refused.value.response.status_code == 404
     assert not raw_csms.connected.is_set()
+
+
+async def test_a_wrapper_can_stand_on_either_leg_of_each_station(
+    csms: CentralSystem, make_cp: CpFactory, make_proxy: ProxyFactory
+) -> None:
+    """The hook network faults use: each leg's link is the wrapper's, for every frame."""
+    sent: list[tuple[str, str]] = []
+
+    class Counting:
+        def __init__(self, leg: str, link) -> None:
+            self.leg, self.link = leg, link
+
+        async def send(self, text: str) -> None:
+            sent.append((self.leg, json.loads(text)[0]))
+            await self.link.send(text)
+
+        async def recv(self):
+            return await self.link.recv()
+
+        async def close(self, code: int = 1000, reason: str = "") -> None:
+            await self.link.close(code, reason)
+
+    proxy = await make_proxy(csms.url, wrap_leg=lambda _sid, leg, link: Counting(leg, link))
+    await make_cp(proxy.url)
+    # The boot CALL went out on the CSMS leg, its reply on the charger leg, both wrapped.
+    assert ("csms", 2) in sent and ("charger", 3) in sent
