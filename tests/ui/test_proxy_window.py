@@ -64,6 +64,14 @@ async def test_a_proxied_charger_is_listed_as_proxied_with_cards_and_graphs_from
                 what="two points on the power graph",
             )
             assert card.values["Transaction"].text() != "—"
+            # Under the main window's own stations, marked as proxied, with its status.
+            listed = window.proxy.proxied.list
+            await wait_until(
+                lambda: listed.count() == 1 and "Charging" in listed.item(0).text(),
+                what="the proxied station under the stations list",
+            )
+            assert listed.item(0).text().splitlines() == [LAB, "  proxied · ocpp1.6 · Charging"]
+            assert window.proxy.proxied.isVisible()
             assert card.values["Power"].text().endswith("kW")
             # The same frames are in the main window's message log, on both legs.
             log = window.workspace.message_log
@@ -107,3 +115,29 @@ async def test_the_rules_editor_applies_valid_rules_and_refuses_a_broken_one(qtb
         proxy_window.apply_button.click()
         assert proxy_window.rules_state.text().startswith("Not applied")
         assert [r.then for r in proxy_window.rules.rules] == ["drop"]  # the old ones stay
+
+
+def test_the_message_log_names_the_leg_of_a_proxied_frame_and_pairs_replies_on_it(tmp_path):
+    """The two rows of one proxied frame read apart; a reply's request is the same leg's."""
+    from bench.kernel.frames import FrameRecord
+    from bench.store.db import open_database
+    from bench.store.messages import MessageLog
+    from ui.models.message_log import MessageLogModel, find_partner
+
+    db = open_database(tmp_path / "log.db")
+    log = MessageLog(db)
+    for leg in ("charger", "csms"):
+        log.record(FrameRecord(1.0, LAB, "tx", "CALL", "h1", "Heartbeat", {}, True, leg=leg))
+    for leg in ("csms", "charger"):
+        log.record(FrameRecord(2.0, LAB, "rx", "CALLRESULT", "h1", "Heartbeat", {}, True, leg=leg))
+    rows = log.query_with_ids()
+    assert [MessageLogModel._display(rec, 2) for _, rec in rows] == [
+        "→ charger",
+        "→ csms",
+        "← csms",
+        "← charger",
+    ]
+    row_id, reply_on_charger_leg = rows[3]
+    assert find_partner(log, row_id, reply_on_charger_leg).leg == "charger"
+    log.close()
+    db.close()

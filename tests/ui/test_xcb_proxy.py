@@ -40,13 +40,18 @@ def test_the_proxy_window_is_shot_with_a_charging_proxied_station_and_its_rules(
     with app_on_display(
         display, tmp_path, *args, *drive, env={"OCPP_BENCH_SHOTS": str(shots)}
     ) as app:
-        paths = [Path(app.wait_line("xcb-shots: shot", 180).split(" ", 2)[2]) for _ in range(3)]
+        paths = [Path(app.wait_line("xcb-shots: shot", 180).split(" ", 2)[2]) for _ in range(4)]
         app.wait_line("xcb-shots: closed", 90)
         code = app.proc.wait(60)
     stderr = app.stderr()
     assert code == 0, stderr
     assert "Traceback" not in stderr, stderr
-    assert [p.name for p in paths] == ["proxy-station.png", "proxy-rules.png", "proxy-console.png"]
+    assert [p.name for p in paths] == [
+        "proxy-station.png",
+        "proxy-main.png",
+        "proxy-rules.png",
+        "proxy-console.png",
+    ]
     for shot in paths:
         image = QImage(str(shot))
         assert image.width() >= 1200 and image.height() >= 800, shot

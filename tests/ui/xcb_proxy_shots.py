@@ -4,7 +4,8 @@ Runs inside the real app (``ocpp-bench --drive tests.ui.xcb_proxy_shots:drive``)
 the proxy window, starts the proxy in front of the built-in CSMS, and plays the lab
 charger with a bench station started from outside and pointed at the proxy. It plugs
 an EV in and presents the demo card, waits for meter values on the graphs and saves
-``proxy-station.png``; then applies a set of rules, one of which holds the charger's
+``proxy-station.png`` and the main window (the charger listed as proxied under the
+stations) as ``proxy-main.png``; then applies a set of rules, one of which holds the charger's
 next StatusNotification, and saves ``proxy-rules.png``. Then it quits.
 """
 
@@ -99,6 +100,19 @@ async def drive(window: MainWindow) -> None:
         await asyncio.sleep(0)
         grab_window(proxy).save(str(folder / "proxy-station.png"), "PNG")
         report(f"shot {folder / 'proxy-station.png'}")
+
+        # The main window: the proxied charger under the bench's own stations.
+        proxy.hide()
+        await wait_for(
+            lambda: window.proxy.proxied.list.count() == 1, "the proxied station in the list"
+        )
+        for _ in range(5):
+            await asyncio.sleep(0.05)
+        grab_window(window).save(str(folder / "proxy-main.png"), "PNG")
+        report(f"shot {folder / 'proxy-main.png'}")
+        proxy.show()
+        proxy.raise_()
+        await asyncio.sleep(0.1)
 
         proxy.rules_edit.setPlainText(json.dumps({"rules": RULES}, indent=2))
         proxy.apply_button.click()

@@ -444,8 +444,48 @@ class ProxyWindow(QMainWindow):
         self.graphs.show_samples(charging[0].samples if charging else [])
 
 
+class ProxiedList(QWidget):
+    """Under the main window's stations: the chargers proxied right now, marked as such."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        title = QLabel("Proxied (Tools ▸ Proxy…)")
+        title.setProperty("role", "muted")
+        layout.addWidget(title)
+        self.list = QListWidget()
+        self.list.setObjectName("proxiedInStations")
+        self.list.setMaximumHeight(140)
+        layout.addWidget(self.list)
+        self.setVisible(False)
+
+    def show_stations(self, stations: dict[str, ProxiedStation]) -> None:
+        self.setVisible(bool(stations))
+        rows = [(sid, _summary(station)) for sid, station in stations.items()]
+        shown = [
+            (self.list.item(i).data(Qt.ItemDataRole.UserRole), self.list.item(i).text())
+            for i in range(self.list.count())
+        ]
+        if [(sid, text) for sid, text in rows] == shown:
+            return
+        self.list.clear()
+        for sid, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, sid)
+            item.setToolTip("A real charger talking to its CSMS through the bench's proxy")
+            self.list.addItem(item)
+
+
+def _summary(station: ProxiedStation) -> str:
+    statuses = [c.status for _, c in sorted(station.observed.connectors.items())]
+    state = f" · {', '.join(statuses)}" if statuses else ""
+    return f"{station.station_id}\n  proxied · {station.subprotocol}{state}"
+
+
 class ProxyMenu:
-    """Tools ▸ Proxy… in the main window, and the window it opens (one, kept)."""
+    """Tools ▸ Proxy… in the main window, the window it opens (one, kept), and the
+    proxied stations listed under the main window's own stations."""
 
     def __init__(self, window: MainWindow, tools_menu: Any) -> None:
         self.main = window
@@ -454,15 +494,43 @@ class ProxyMenu:
         self.open_action.setToolTip("Put the bench between a real charger and a real CSMS")
         self.open_action.triggered.connect(self.show)
         tools_menu.addAction(self.open_action)
+        self.proxied = ProxiedList()
+        self.proxied.list.itemActivated.connect(self._open_station)
+        self.proxied.list.itemClicked.connect(self._open_station)
+        dock = window.stations_dock
+        stations = dock.widget()
+        both = QWidget()
+        layout = QVBoxLayout(both)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(stations, 1)
+        layout.addWidget(self.proxied)
+        dock.setWidget(both)
+        self.timer = QTimer(window, interval=REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
 
     def show(self) -> ProxyWindow:
         if self.window is None:
             self.window = ProxyWindow(self.main)
+            self.timer.start()
         self.window.show()
         self.window.raise_()
         return self.window
 
+    def refresh(self) -> None:
+        server = self.window.server if self.window is not None else None
+        self.proxied.show_stations(server.stations if server is not None else {})
+
+    def _open_station(self, item: QListWidgetItem) -> None:
+        window = self.show()
+        sid = item.data(Qt.ItemDataRole.UserRole)
+        for row in range(window.station_list.count()):
+            if window.station_list.item(row).data(Qt.ItemDataRole.UserRole) == sid:
+                window.station_list.setCurrentRow(row)
+        window.tabs.setCurrentIndex(0)
+
     async def stop(self) -> None:
+        self.timer.stop()
         if self.window is not None:
             self.window.timer.stop()
             await self.window.stop()
