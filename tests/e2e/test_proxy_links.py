@@ -184,3 +184,32 @@ async def test_a_wrapper_can_stand_on_either_leg_of_each_station(
     await make_cp(proxy.url)
     # The boot CALL went out on the CSMS leg, its reply on the charger leg, both wrapped.
     assert ("csms", 2) in sent and ("charger", 3) in sent
+
+
+async def test_a_plain_charger_leg_with_tls_upstream_verified_against_the_given_ca(
+    csms: CentralSystem, make_cp: CpFactory, make_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    """Whitepaper A00.FR.313 on the bench's own leg: the CSMS's certificate is checked."""
+    from bench.proxy.tls import csms_side
+    from bench.transport.server import serve_ocpp
+
+    pki = make_pki(tmp_path / "pki")
+    front = await serve_ocpp(
+        csms._on_connection,
+        subprotocols=("ocpp1.6",),
+        ssl_context=server_ssl_context(pki.server),
+    )
+    try:
+        proxy = await make_proxy(front.url, upstream_ssl=csms_side(str(pki.ca.cert_file)))
+        assert proxy.url.startswith("ws://") and front.url.startswith("wss://")
+        cp = await make_cp(proxy.url)
+        await start_charging(cp, csms)
+        # Another CA's bench refuses the CSMS: the charger hears 502, never a bad CSMS.
+        stranger = make_pki(tmp_path / "other").ca
+        wary = await make_proxy(front.url, upstream_ssl=csms_side(str(stranger.cert_file)))
+        other = await make_cp(wary.url, "CP2", wait_accepted=False, db_path=tmp_path / "cp2.db")
+        error = await wait_until(lambda: other.last_link_error, what="a refused connection")
+        assert "502" in error, error
+        assert "CP2" not in csms.connected_stations()
+    finally:
+        await front.close()
