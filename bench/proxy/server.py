@@ -104,6 +104,7 @@ class ProxyServer:
         clock: Clock | None = None,
         open_timeout: float = 10.0,
         upstream_ping_interval: float | None = 30.0,
+        charger_ping_interval: float | None = 60.0,
         on_station: Callable[[ProxiedStation], None] | None = None,
         wrap_leg: LegWrapper | None = None,
     ) -> None:
@@ -117,7 +118,10 @@ class ProxyServer:
         self.upstream_ssl = upstream_ssl
         self.clock = clock or SystemClock()
         self.open_timeout = open_timeout
+        # Pings on both legs find a side that vanished without a word (a half-open TCP
+        # connection), so the other side's leg is not held open for a peer that is gone.
         self.upstream_ping_interval = upstream_ping_interval
+        self.charger_ping_interval = charger_ping_interval
         self.on_station = on_station
         # Stands between a leg and its connection (issue 17 part 2: network faults).
         self.wrap_leg = wrap_leg
@@ -138,7 +142,8 @@ class ProxyServer:
             select_subprotocol=self._select_subprotocol,  # type: ignore[arg-type]
             compression=None,
             ssl=self.ssl_context,
-            ping_interval=None,  # the charger pings (1.6 WebSocketPingInterval); we answer
+            ping_interval=self.charger_ping_interval,
+            ping_timeout=self.charger_ping_interval,
             close_timeout=CLOSE_TIMEOUT,
             max_queue=MAX_QUEUE,
             max_size=MAX_FRAME_BYTES,
