@@ -9,6 +9,9 @@ logging it on each leg with its schema verdict and shaping it by rules.
 - ``rules``: the rule file and what a rule does to a frame
 - ``station``: one proxied station, its two legs and the frames between them
 - ``server``: the listening side, the upstream handshake, the stations
+- ``observed``: a proxied charger's connectors and meter samples, from its frames
+- ``tls``: the TLS context of each side
+- ``console``: commands on the proxy's standard input (held frames, a CALL to either side)
 - ``cli``: ``ocpp-bench proxy``
 
 A layer above bench.ocpp (schemas) and bench.store (message log), like bench.runtime.

@@ -2,8 +2,10 @@
 
 Each leg is a duck-typed link (``send(text)``, ``recv()``, ``close()``, the contract
 of ``bench.transport.websocket.WebSocketLink``), so a wrapper can stand on either
-leg (the network faults of issue 17 part 2). The websockets connection under a
-leg is kept beside it only to drop TCP the way an outage does.
+leg (the network faults of issue 17 part 2): ``ProxyServer(wrap_leg=...)`` puts one
+there as a station connects, and the pumps read ``Leg.link`` afresh for every frame.
+The websockets connection under a leg is kept beside it only to drop TCP the way an
+outage does.
 
 Directions are the charger's, as in a station's own log: ``tx`` travels toward the
 CSMS, ``rx`` toward the charger. Every frame is logged on the leg it was seen on
@@ -47,10 +49,6 @@ class Link(Protocol):
     async def send(self, text: str) -> None: ...
     async def recv(self) -> str | bytes: ...
     async def close(self, code: int = ..., reason: str = ...) -> None: ...
-
-
-class Transport(Protocol):
-    def abort(self) -> None: ...
 
 
 @dataclass(slots=True)

@@ -50,3 +50,11 @@ def test_a_log_from_before_the_proxy_gets_the_column_and_keeps_its_rows(tmp_path
     assert [r.leg for r in log.query()] == [None, "csms"]
     log.close()
     db.close()
+
+
+def test_the_terminal_line_of_a_proxied_frame_names_its_leg() -> None:
+    from bench.store.sinks import ConsoleSink
+
+    sink = ConsoleSink(colour=False)
+    assert " CP-1 → csms CALL Heartbeat " in sink.format(_frame("csms"))
+    assert " CP-1 → CALL Heartbeat " in sink.format(_frame(None))
