@@ -9,6 +9,7 @@ each rule an object:
      "action": "MeterValues",           # default: any; a reply matches by its request's action
      "type": "CALL",                    # CALL | CALLRESULT | CALLERROR (default: any)
      "match": {"connectorId": 1},       # dotted paths into the payload ("a.0.b") -> value
+     "valid": false,                    # only frames that fail (true: pass) their schema
      "then": "drop"}                    # what to do, below
 
 ``then`` is one of:
@@ -49,7 +50,7 @@ TO_CSMS, TO_CHARGER, BOTH = "to_csms", "to_charger", "both"
 DIRECTIONS = (TO_CSMS, TO_CHARGER, BOTH)
 EFFECTS = ("drop", "delay", "duplicate", "replace", "answer", "hold")
 _TYPES = ("CALL", "CALLRESULT", "CALLERROR")
-_KEYS = {"name", "direction", "action", "type", "match", "then", "enabled"} | {
+_KEYS = {"name", "direction", "action", "type", "match", "valid", "then", "enabled"} | {
     "seconds",
     "set",
     "result",
@@ -75,6 +76,7 @@ class Rule:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     enabled: bool = True
+    valid: bool | None = None  # match only frames with this schema verdict
 
     def __post_init__(self) -> None:
         label = f"rule {self.name!r}: " if self.name else ""
@@ -108,6 +110,8 @@ class Rule:
             return False
         if self.type is not None and frame.type != self.type:
             return False
+        if self.valid is not None and frame.valid is not self.valid:
+            return False
         if self.then == "answer" and not frame.is_call:
             return False
         if self.action is not None and self.action != "*" and frame.action != self.action:
@@ -125,6 +129,8 @@ class Rule:
                 out[key] = value
         if self.match:
             out["match"] = self.match
+        if self.valid is not None:
+            out["valid"] = self.valid
         out["then"] = self.then
         if self.then == "delay":
             out["seconds"] = self.seconds

@@ -130,6 +130,20 @@ async def test_a_held_frame_waits_for_its_release(bench: Bench) -> None:
         await bench.station.release(1)
 
 
+async def test_a_rule_can_keep_frames_that_fail_their_schema_from_the_other_side(
+    bench: Bench,
+) -> None:
+    """1.6 §4.2: a BootNotification without chargePointVendor is invalid; only it is dropped."""
+    bench.station.rules.replace([Rule("drop", valid=False, name="no invalid frames")])
+    invalid = [2, "b0", "BootNotification", {"chargePointModel": "M"}]
+    await bench.charger.send(json.dumps(invalid))
+    await bench.charger.send(json.dumps(BOOT))
+    assert await recv(bench.csms) == BOOT  # the valid one, and nothing before it
+    assert bench.csms.pending == 0
+    rule = next(r for r in bench.log.rows if r.type == "RULE")
+    assert (rule.id, rule.payload["rule"]) == ("b0", "no invalid frames")
+
+
 async def test_rules_match_by_payload_fields_and_direction(bench: Bench) -> None:
     bench.station.rules.replace(
         [
