@@ -115,6 +115,16 @@ async def test_the_rules_editor_applies_valid_rules_and_refuses_a_broken_one(qtb
         proxy_window.apply_button.click()
         assert proxy_window.rules_state.text().startswith("Not applied")
         assert [r.then for r in proxy_window.rules.rules] == ["drop"]  # the old ones stay
+        # Saved as a rule file, and read back (what --rules takes on the command line).
+        saved = tmp_path / "saved.json"
+        proxy_window.save_rules_to(str(saved))
+        assert json.loads(saved.read_text())["rules"] == rules
+        proxy_window.rules_edit.setPlainText("[]")
+        proxy_window.apply_button.click()
+        assert proxy_window.rules.rules == []
+        proxy_window.load_rules_from(str(saved))
+        assert proxy_window.rules_table.item(0, 0).text() == "quiet"
+        assert [r.then for r in proxy_window.rules.rules] == ["drop"]
 
 
 def test_the_message_log_names_the_leg_of_a_proxied_frame_and_pairs_replies_on_it(tmp_path):

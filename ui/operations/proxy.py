@@ -4,11 +4,12 @@ release held frames, send a CALL to either side of a proxied station."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from bench.kernel.frames import FrameSink
 from bench.proxy.frames import ParsedFrame
-from bench.proxy.rules import RuleBook, parse_rules
+from bench.proxy.rules import RuleBook, load_rules, parse_rules
 from bench.proxy.server import ProxyServer
 from bench.proxy.station import ProxiedStation
 from ui.operations import OperationError
@@ -41,6 +42,20 @@ def apply_rules(book: RuleBook, text: str) -> int:
     except json.JSONDecodeError as exc:
         raise OperationError(f"The rules are not JSON: {exc}") from None
     book.replace(parse_rules(data))  # RuleError is a ValueError: reported as it says
+    return len(book.rules)
+
+
+def read_rules_file(path: str) -> str:
+    """The rules of a rule file, checked and laid out for the editor."""
+    return RuleBook(load_rules(path)).to_json()
+
+
+def save_rules_file(book: RuleBook, path: str) -> int:
+    """Write the rules in force to ``path`` (a rule file ``--rules`` reads back)."""
+    try:
+        Path(path).write_text(book.to_json(), encoding="utf-8")
+    except OSError as exc:
+        raise OperationError(f"Cannot write {path}: {exc.strerror or exc}") from None
     return len(book.rules)
 
 

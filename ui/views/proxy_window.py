@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -288,6 +289,14 @@ class ProxyWindow(QMainWindow):
         self.rules_state = QLabel("")
         self.rules_state.setObjectName("rulesState")
         row.addWidget(self.rules_state, 1)
+        self.load_button = QPushButton("Load…")
+        self.load_button.setObjectName("rulesLoad")
+        self.load_button.clicked.connect(self._ask_load)
+        row.addWidget(self.load_button)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setObjectName("rulesSave")
+        self.save_button.clicked.connect(self._ask_save)
+        row.addWidget(self.save_button)
         self.apply_button = QPushButton("Apply rules")
         self.apply_button.setObjectName("rulesApply")
         self.apply_button.clicked.connect(self.apply_rules)
@@ -354,6 +363,29 @@ class ProxyWindow(QMainWindow):
             ):
                 self.rules_table.setItem(row, col, QTableWidgetItem(text))
         self.rules_table.resizeColumnsToContents()
+
+    def _ask_load(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load rules", "", "Rules (*.json)")
+        if path:
+            self.load_rules_from(path)
+
+    def _ask_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save rules", "rules.json", "Rules (*.json)")
+        if path:
+            self.save_rules_to(path)
+
+    def load_rules_from(self, path: str) -> None:
+        """A rule file into the editor, then in force."""
+        text = perform(self.main.reporter, ops.read_rules_file, path)
+        if text is not None:
+            self.rules_edit.setPlainText(text)
+            self.apply_rules()
+
+    def save_rules_to(self, path: str) -> None:
+        """The rules in force (the last applied) to a file ``--rules`` can read."""
+        count = perform(self.main.reporter, ops.save_rules_file, self.rules, path)
+        if count is not None:
+            self.main.reporter.report_info(f"Saved {count} rule(s) to {path}")
 
     @asyncSlot()
     async def send(self) -> None:
