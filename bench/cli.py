@@ -7,6 +7,7 @@
     ocpp-bench conformance ... the OCTT test cases: list them, run them against a CSMS
     ocpp-bench bundle ...      a station's session as one file (export, show)
     ocpp-bench replay ...      replay a bundle against a CSMS, report what it answers differently
+    ocpp-bench proxy ...       a transparent OCPP-J proxy between a charger and its CSMS
 
 User mistakes (bad URL, refused connection, unknown template, bad step) print
 one clear line and exit non-zero, never a traceback.
@@ -115,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.bundle.cli import add_bundle_parsers
 
     add_bundle_parsers(sub)
+    from bench.proxy.cli import add_proxy_parser
+
+    add_proxy_parser(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -373,6 +377,10 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             from bench.conformance.cli import run_conformance_command
 
             return run_conformance_command(args)
+        if command == "proxy":
+            from bench.proxy.cli import run_proxy
+
+            return asyncio.run(run_proxy(args))
         if command == "csms":
             from bench.csms.cli import run_csms
 

@@ -42,6 +42,7 @@ from ui.views.bundle_actions import install as install_bundles
 from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
 from ui.views.log_view import LogPanel
+from ui.views.proxy_window import install as install_proxy
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
 from ui.views.scenario_dock import install as install_scenario_runner
 from ui.views.station_actions import StationActions
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.scenarios = install_scenario_runner(self)  # dock, Scenario menu (issue 10)
         self.conformance = install_conformance(self)  # Tools ▸ Conformance… (issue 13)
         self.bundles = install_bundles(self)  # File ▸ Export session…, Open bundle… (issue 17)
+        self.proxy = install_proxy(self)  # Tools ▸ Proxy… (issue 17)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -385,6 +387,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe()
         await self.scenarios.stop()  # a running script lets go of its station first
         await self.conformance.stop()  # a conformance run stops its station and CSMS
+        await self.proxy.stop()  # its legs close before the message log does
         for view in self.views.values():
             view.dispose()
         for bridge in self.bridges.values():

@@ -28,6 +28,9 @@ class FrameRecord:
     error: str | None = None  # why the frame is invalid, or the CALLERROR code
     latency_ms: float | None = None  # replies only: time since the request
     raw: str | None = None  # the frame as it travelled
+    # Where a proxy saw the frame: "charger" (its leg to the charger) or "csms"
+    # (its leg to the CSMS); None in a station's or the CSMS's own log.
+    leg: str | None = None
 
     def as_json_dict(self) -> dict[str, Any]:
         """The JSON Lines shape documented for ``ocpp-bench run --log``."""
@@ -47,6 +50,8 @@ class FrameRecord:
             out["error"] = self.error
         if self.latency_ms is not None:
             out["latency_ms"] = round(self.latency_ms, 3)
+        if self.leg is not None:
+            out["leg"] = self.leg
         return out
 
 

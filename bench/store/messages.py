@@ -48,15 +48,17 @@ SCHEMA = register_schema(
             """,
             # Pairing a request with its reply looks rows up by message id.
             "CREATE INDEX messages_msg_id ON messages (msg_id);",
+            # The proxy (bench.proxy) logs each frame on the leg it was seen on.
+            "ALTER TABLE messages ADD COLUMN leg TEXT;",
         ],
     )
 )
 
 _INSERT = (
     "INSERT INTO messages (ts, station, direction, type, msg_id, action, payload, valid, "
-    "error, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "error, latency_ms, leg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_COLUMNS = "ts, station, direction, type, msg_id, action, payload, valid, error, latency_ms"
+_COLUMNS = "ts, station, direction, type, msg_id, action, payload, valid, error, latency_ms, leg"
 
 _FRAME_NUMBER = {"CALL": "2", "CALLRESULT": "3"}
 
@@ -134,6 +136,7 @@ def _row(rec: FrameRecord) -> tuple[Any, ...]:
         rec.valid,
         rec.error,
         rec.latency_ms,
+        rec.leg,
     )
 
 
@@ -149,7 +152,7 @@ def _load_payload(text: str | None) -> Any:
 
 
 def _to_record(row: tuple[Any, ...]) -> FrameRecord:
-    ts, station, direction, kind, msg_id, action, payload, valid, error, latency = row
+    ts, station, direction, kind, msg_id, action, payload, valid, error, latency, leg = row
     return FrameRecord(
         ts=ts,
         station=station,
@@ -161,6 +164,7 @@ def _to_record(row: tuple[Any, ...]) -> FrameRecord:
         valid=None if valid is None else bool(valid),
         error=error,
         latency_ms=latency,
+        leg=leg,
     )
 
 
@@ -184,6 +188,7 @@ def _where(
     until: Since = None,
     after_id: int | None = None,
     msg_id: str | None = None,
+    leg: str | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -200,6 +205,7 @@ def _where(
         ("action", action),
         ("type", type),
         ("msg_id", msg_id),
+        ("leg", leg),
     ):
         if value is not None:
             clauses.append(f"{column} = ?")
@@ -226,8 +232,9 @@ class MessageLog(BufferedSink):
     ``station`` (one name or several), ``direction``, ``action``, ``type``,
     ``text`` (case-insensitive substring of the payload's JSON text),
     ``since`` (inclusive) / ``until`` (exclusive) as epoch seconds or aware
-    datetimes, ``after_id`` (rows newer than a row id, for tailing) and
-    ``msg_id`` (the frames of one exchange: a request and its reply).
+    datetimes, ``after_id`` (rows newer than a row id, for tailing),
+    ``msg_id`` (the frames of one exchange: a request and its reply) and ``leg``
+    (where a proxy saw the frame: "charger" or "csms"; bench.proxy).
     Reads flush the buffer first, so they see every frame recorded so far (while
     the disk refuses writes, only those written before).
     """
@@ -305,6 +312,7 @@ class MessageLog(BufferedSink):
         *,
         after_id: int | None = None,
         msg_id: str | None = None,
+        leg: str | None = None,
         newest_first: bool = False,
     ) -> list[FrameRecord]:
         """Matching frames in log order (oldest first unless ``newest_first``)."""
@@ -322,6 +330,7 @@ class MessageLog(BufferedSink):
             until=until,
             after_id=after_id,
             msg_id=msg_id,
+            leg=leg,
         )
         return [_to_record(row) for row in cur]
 
@@ -341,6 +350,7 @@ class MessageLog(BufferedSink):
         *,
         after_id: int | None = None,
         msg_id: str | None = None,
+        leg: str | None = None,
     ) -> int:
         self.try_flush()
         where, params = _where(
@@ -353,6 +363,7 @@ class MessageLog(BufferedSink):
             until=until,
             after_id=after_id,
             msg_id=msg_id,
+            leg=leg,
         )
         (n,) = self.conn.execute(f"SELECT count(*) FROM messages{where}", params).fetchone()
         return n

@@ -130,7 +130,8 @@ def _wants_colour(stream: TextIO) -> bool:
 class ConsoleSink:
     """Prints one compact line per frame, for following a run in a terminal.
 
-    ``HH:MM:SS.mmm station → TYPE Action [marks] (latency) payload-summary``.
+    ``HH:MM:SS.mmm station → TYPE Action [marks] (latency) payload-summary``; a
+    proxied frame names its leg after the arrow (``→ csms``).
     CALLERRORs carry ``!! <code>`` and frames that failed validation carry
     ``✗ INVALID: <why>`` so both stand out without colour; colour (only on a
     TTY unless forced) adds red on top.
@@ -149,7 +150,8 @@ class ConsoleSink:
         if colour:
             parts[0] = f"{_DIM}{parts[0]}{_RESET}"
             arrow = f"{_CYAN if rec.direction == 'tx' else _GREEN}{arrow}{_RESET}"
-        parts.append(arrow)
+        # A proxied frame is printed once per leg it crossed (bench.proxy).
+        parts.append(arrow if rec.leg is None else f"{arrow} {rec.leg}")
         bad = kind in ("CALLERROR", "MALFORMED") or rec.valid is False
         parts.append(f"{_BOLD_RED}{kind}{_RESET}" if colour and bad else kind)
         parts.append(printable(rec.action or "-"))

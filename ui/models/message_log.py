@@ -81,7 +81,8 @@ def find_partner(log: MessageLog, row_id: int, rec: FrameRecord) -> FrameRecord 
     if rec.id is None or rec.type == "MALFORMED":
         return None
     other = "rx" if rec.direction == "tx" else "tx"
-    rows = log.query_with_ids(station=rec.station, msg_id=rec.id, direction=other)
+    # A proxied frame's partner is the one on the same leg (bench.proxy).
+    rows = log.query_with_ids(station=rec.station, msg_id=rec.id, direction=other, leg=rec.leg)
     if rec.type == "CALL":
         later = [(rid, r) for rid, r in rows if rid > row_id and r.type in REPLY_TYPES]
         return later[0][1] if later else None
@@ -237,7 +238,9 @@ class MessageLogModel(QAbstractTableModel):
         if column == 1:
             return rec.station
         if column == 2:
-            return "→" if rec.direction == "tx" else "←"
+            arrow = "→" if rec.direction == "tx" else "←"
+            # A proxied frame is logged once per leg it crossed (bench.proxy).
+            return arrow if rec.leg is None else f"{arrow} {rec.leg}"
         if column == 3:
             return rec.type
         if column == 4:

@@ -125,7 +125,8 @@ class LogPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((95, 150, 34, 90, 150, 120, 70)):
+        # Dir fits a proxied frame's leg too ("→ charger", bench.proxy).
+        for column, width in enumerate((95, 150, 76, 90, 150, 120, 70)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
