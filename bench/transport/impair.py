@@ -377,29 +377,47 @@ async def _failing_tls_handshake(cfg: LinkConfig) -> LinkError:
             asyncio.open_connection(host, port, ssl=context, server_hostname=host),
             cfg.open_timeout,
         )
+    except ssl.SSLCertVerificationError as exc:
+        return _caused(
+            f"TLS verification of the server at {where} failed: {exc.verify_message} "
+            "(impair tlsfail: no certificate is trusted)",
+            FailureKind.TLS,
+            exc,
+        )
     except ssl.SSLError as exc:
-        return LinkError(
+        return _caused(
             f"the TLS handshake with {where} failed: {exc.reason or exc} (impair tlsfail)",
             FailureKind.TLS,
+            exc,
         )
-    except TimeoutError:
-        return LinkError(
+    except TimeoutError as exc:
+        return _caused(
             f"the TLS handshake with {where} did not finish within {cfg.open_timeout:g} s "
             "(impair tlsfail)",
             FailureKind.TLS,
+            exc,
         )
-    except ConnectionRefusedError:
-        return LinkError(f"connection refused by {where}", FailureKind.REFUSED)
+    except ConnectionRefusedError as exc:
+        return _caused(f"connection refused by {where}", FailureKind.REFUSED, exc)
     except OSError as exc:
-        return LinkError(
+        return _caused(
             f"the TLS handshake with {where} failed: {exc.strerror or exc} (impair tlsfail)",
             FailureKind.TLS,
+            exc,
         )
     writer.close()
     return LinkError(
         f"the TLS handshake with {where} failed: no certificate is trusted (impair tlsfail)",
         FailureKind.TLS,
     )
+
+
+def _caused(message: str, kind: FailureKind, cause: BaseException) -> LinkError:
+    # The cause tells the station's security block what kind of TLS failure it met
+    # (bench.ocpp.common.security_events.connect_failure), as with a real connect.
+    error = LinkError(message, kind)
+    error.__cause__ = cause
+    return error
 
 
 # ---------------------------------------------------------------------- time

@@ -183,3 +183,30 @@ async def test_a_duplicated_frame_reaches_the_wire_twice(wire, make_cp) -> None:
     ((_, first), (_, second)) = wire.arrived("Heartbeat")
     assert first == second  # the same frame, message id and all, twice
     assert cp.heartbeat().last_at is not None
+
+
+async def test_a_failed_tls_handshake_on_a_wss_link_is_reported_as_a_bad_csms_certificate(
+    make_csms, make_cp, tmp_path
+) -> None:
+    """Security whitepaper A00.FR.309: a server certificate that fails verification is
+    logged as InvalidCentralSystemCertificate and told to the CSMS once back online."""
+    from tests.core.certs import make_pki, server_ssl_context
+
+    pki = make_pki(tmp_path / "pki")
+    csms = await make_csms(ssl_context=server_ssl_context(pki.server))
+    cp = await make_cp(csms.url.replace("ws://", "wss://"), ca_file=str(pki.ca.cert_file))
+    cp.impair("tlsfail")
+    await cp.drop_connection()
+    await wait_until(
+        lambda: "TLS verification" in (cp.network().last_error or ""), 10.0, "a failure"
+    )
+    assert not cp.online
+
+    cp.impair("off")
+    event = await csms.wait_for_message(
+        "CP1",
+        "SecurityEventNotification",
+        lambda p: p["type"] == "InvalidCentralSystemCertificate",
+        timeout=10.0,
+    )
+    assert "impair tlsfail" in event.get("techInfo", "")

@@ -9,6 +9,7 @@ by the WebSocket ping.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -139,3 +140,60 @@ async def test_latency_holds_a_2_0_1_call_for_a_round_trip(
     ((arrived, _),) = wire201.arrived("Heartbeat")
     assert arrived - began >= 0.3
     assert loop.time() - began >= 0.6
+
+
+async def test_a_failed_tls_handshake_is_a_security_event_told_once_back_online(
+    make_csms: Any, make_cp201: Cp201Factory, tmp_path: Any
+) -> None:
+    """A00.FR.3xx with 2.0.1's security events (A04): a CSMS certificate that fails
+    verification is InvalidCsmsCertificate, sent once the station is connected again."""
+    from tests.core.certs import make_pki, server_ssl_context
+
+    pki = make_pki(tmp_path / "pki")
+    csms = await make_csms(ssl_context=server_ssl_context(pki.server))
+    cp = await make_cp201(csms.url.replace("ws://", "wss://"), ca_file=str(pki.ca.cert_file))
+    cp.impair("tlsfail")
+    await cp.drop_connection()
+    await wait_until(
+        lambda: "TLS verification" in (cp.network().last_error or ""), 10.0, "a failure"
+    )
+    assert not cp.online
+
+    cp.impair("off")
+    event = await csms.wait_for_message(
+        "CS1",
+        "SecurityEventNotification",
+        lambda p: p["type"] == "InvalidCsmsCertificate",
+        timeout=10.0,
+    )
+    assert "impair tlsfail" in event.get("techInfo", "")
+
+
+async def test_a_host_name_that_stops_resolving_is_retried_with_back_off(
+    wire201: WireCsms, make_cp201: Cp201Factory
+) -> None:
+    """2.0.1 part 4 §5.3 Reconnecting (TC_B_57_CS): failed attempts are spaced by an
+    increasing back-off, none reaches the CSMS, and once the name resolves again the
+    station connects."""
+    cp = await make_cp201(wire201.url)
+    loop = asyncio.get_running_loop()
+    failures: list[float] = []
+
+    def on_event(event: Any) -> None:
+        if type(event).__name__ == "LinkChanged" and "resolve" in event.detail:
+            failures.append(loop.time())
+
+    unsubscribe = cp.events.subscribe(on_event)
+    try:
+        cp.impair("dnsfail")
+        await cp.drop_connection()
+        await wait_until(lambda: len(failures) >= 4, 10.0, "four failed attempts")
+    finally:
+        unsubscribe()
+    gaps = [b - a for a, b in itertools.pairwise(failures)]
+    # The test back-off (tests/e2e/conftest.fast_backoff): 0.05 s doubling to 0.3 s.
+    assert gaps[0] >= 0.09 and gaps[1] >= 0.18, gaps
+    assert wire201.connections == 1
+
+    cp.impair("off")
+    await wait_until(lambda: cp.online and wire201.connections == 2, 10.0, "reconnected")
