@@ -14,8 +14,8 @@ On an open link:
   would: each frame waits its own delay, frames behind it are not held up
   longer than that (pipelined) and never overtake it (TCP keeps order);
 - loss drops frames, duplicate delivers one twice, reorder holds one back until
-  the next frame the station sends has passed (at most ``REORDER_HOLD_S``):
-  loss and duplicate act in both directions, reorder on what the station sends;
+  the next frame in the same direction has passed (at most ``REORDER_HOLD_S``),
+  all in both directions;
 - halfopen keeps the connection but lets nothing through: the station's frames
   vanish, and on a WebSocket the socket is no longer read, so neither data nor
   the pongs to the station's pings arrive and its ping timeout has to notice;
@@ -39,7 +39,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.model.clock import Timers
+from bench.model.clock import Timers, wait_for
 from bench.transport.config import LinkConfig
 from bench.transport.errors import ABNORMAL_CLOSURE, FailureKind, LinkError, TransportClosed
 from bench.transport.impair_spec import NO_IMPAIRMENT, Impairment, parse_impairment
@@ -201,7 +201,7 @@ class ImpairedLink:
         self._out = _Pace()
         self._send_lock = asyncio.Lock()
         self._overtaking: list[asyncio.Future[None]] = []  # reordered frames waiting
-        self._stash: deque[str | bytes] = deque()  # duplicates still to hand out
+        self._stash: deque[str | bytes] = deque()  # duplicates and overtaken frames, in order
         self._read: asyncio.Task[str | bytes] | None = None
         self._wake: asyncio.Future[Any] | None = None
         self._dropped = False
@@ -212,6 +212,8 @@ class ImpairedLink:
         self._apply_stall()
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a half-built object): no endless lookup
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     # ------------------------------------------------------------ Link
@@ -257,6 +259,9 @@ class ImpairedLink:
             if faults._chance(impairment.duplicate):
                 faults.counters.duplicated += 1
                 self._stash.append(frame)
+            if faults._chance(impairment.reorder):
+                faults.counters.reordered += 1
+                return await self._overtaken_by_next(frame)
             return frame
         raise RuntimeError(f"{_MAX_SWALLOWED} frames swallowed in one recv()")
 
@@ -324,6 +329,17 @@ class ImpairedLink:
         finally:
             timer.cancel()
             self._overtaking.remove(waiter)
+
+    async def _overtaken_by_next(self, frame: str | bytes) -> str | bytes:
+        """The next frame if one comes within ``REORDER_HOLD_S``; ``frame`` comes after it."""
+        try:
+            following = await wait_for(self._faults.timers, self._next_frame(), REORDER_HOLD_S)
+        except TimeoutError:
+            return frame  # nothing came to overtake it
+        except TransportClosed:
+            return frame  # the link ended behind it; the next recv() meets the close
+        self._stash.appendleft(frame)
+        return following
 
     async def _next_frame(self) -> str | bytes:
         """The inner link's next frame, or the drop when a flap falls due meanwhile."""

@@ -221,3 +221,25 @@ async def test_flap_set_on_an_open_link_counts_from_when_it_was_set() -> None:
     await clock.run_for(0.2)
     with pytest.raises(TransportClosed):
         await receiving
+
+
+async def test_a_received_frame_is_overtaken_by_the_next_one_too() -> None:
+    clock, faults, link, peer = impaired("reorder 100%")
+    await peer.send("first")
+    receiving = asyncio.ensure_future(link.recv())
+    await clock.settle()
+    faults.apply("reorder 0%")
+    await peer.send("second")
+    assert await receiving == "second"
+    assert await link.recv() == "first"
+    assert faults.counters.reordered == 1
+
+
+async def test_a_received_frame_with_nothing_behind_it_arrives_after_the_hold() -> None:
+    clock, _faults, link, peer = impaired("reorder 100%")
+    await peer.send("alone")
+    receiving = asyncio.ensure_future(link.recv())
+    await clock.run_for(0.9)
+    assert not receiving.done()
+    await clock.run_for(0.2)
+    assert await receiving == "alone"

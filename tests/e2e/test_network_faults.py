@@ -9,6 +9,7 @@ and a dead connection is found by the WebSocket ping (WebSocketPingInterval, §9
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -210,3 +211,22 @@ async def test_a_failed_tls_handshake_on_a_wss_link_is_reported_as_a_bad_csms_ce
         timeout=10.0,
     )
     assert "impair tlsfail" in event.get("techInfo", "")
+
+
+async def test_a_bandwidth_limit_holds_a_large_frame_for_its_size_on_the_wire(
+    wire, make_cp
+) -> None:
+    """A 2,000-byte DataTransfer (1.6 §4.3) at 8 kbit/s takes two seconds to cross; the
+    call waits for it and is answered."""
+    wire.override["DataTransfer"] = lambda msg_id, _p: json.dumps(
+        [3, msg_id, {"status": "Accepted"}]
+    )
+    cp = await make_cp(wire.url, call_timeout=10.0)
+    cp.impair("bandwidth 8kbit")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    reply = await cp.send_message("DataTransfer", {"vendorId": "bench", "data": "x" * 2000})
+    ((arrived, frame),) = wire.arrived("DataTransfer")
+    assert len(frame[3]["data"]) == 2000
+    assert arrived - began >= 2.0
+    assert reply == {"status": "Accepted"}
