@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bench.transport.impair_spec import ImpairmentError, parse_impairment
+from bench.transport.impair_spec import ImpairmentError, JitterTooWide, parse_impairment
 
 # 1.6 ChargePointStatus, then what only 2.0.1 has: the connector status Occupied and
 # the transaction's chargingState (EVConnected, Idle); Charging and Suspended* are both.
@@ -202,6 +202,11 @@ def _check(verb: str, args: tuple[str, ...]) -> None:
     if verb == "impair":
         try:
             parse_impairment(" ".join(args))
+        except JitterTooWide as exc:
+            # "impair jitter 50ms" may follow "impair latency 100ms": only a step that sets
+            # both can be judged here; the run checks the rest against what is in force.
+            if "latency" in (word.lower() for word in args):
+                raise _Bad(str(exc)) from None
         except ImpairmentError as exc:
             raise _Bad(str(exc)) from None
     if verb == "power" and args[0] not in POWER_STATES:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["NO_IMPAIRMENT", "Impairment", "ImpairmentError", "parse_impairment"]
+__all__ = ["NO_IMPAIRMENT", "Impairment", "ImpairmentError", "JitterTooWide", "parse_impairment"]
 
 # A jitter wider than the latency would make negative delays; cap what a typo can ask.
 MAX_DELAY_S = 600.0
@@ -42,6 +42,10 @@ _RATE_SCALE = {"bit": 1, "bps": 1, "kbit": 1_000, "kbps": 1_000, "mbit": 1e6, "m
 
 class ImpairmentError(ValueError):
     """A spec string that does not parse; the message says which clause and why."""
+
+
+class JitterTooWide(ImpairmentError):
+    """The jitter would be wider than the latency in force (the words themselves are fine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +188,7 @@ def parse_impairment(text: str, base: Impairment = NO_IMPAIRMENT) -> Impairment:
         else:
             raise ImpairmentError(f"unknown fault {words[i]!r}; expected {USAGE}")
     if result.jitter_s > result.latency_s:
-        raise ImpairmentError(
+        raise JitterTooWide(
             f"jitter {_ms(result.jitter_s)} is wider than latency {_ms(result.latency_s)}: "
             "a frame cannot arrive before it was sent"
         )

@@ -40,6 +40,18 @@ def test_the_impair_verbs_of_the_issue_parse() -> None:
 def test_a_bad_impair_step_is_refused_at_parse_time_naming_the_step() -> None:
     with pytest.raises(StepError, match=r"step 2 \(impair loss lots\): loss: expected a perc"):
         parse_script("plug 1\nimpair loss lots")
+    with pytest.raises(StepError, match=r"jitter 200ms is wider than latency 100ms"):
+        parse_script("impair latency 100ms jitter 200ms")
+
+
+async def test_jitter_is_judged_against_the_latency_in_force_when_the_step_runs(
+    run: StationRun,
+) -> None:
+    await run.run_script(parse_script("impair latency 100ms; impair jitter 50ms", separator=";"))
+    assert run.cp.impairment().describe() == "latency 100ms jitter 50ms"
+    with pytest.raises(StepError, match=r"step 1 \(impair jitter 500ms\) failed: jitter 500ms"):
+        await run.run_script(parse_script("impair jitter 500ms"))
+    assert run.cp.impairment().describe() == "latency 100ms jitter 50ms"
 
 
 async def test_impair_steps_set_and_clear_the_station_network_faults(run: StationRun) -> None:
