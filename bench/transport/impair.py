@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import random
 import ssl
 import urllib.parse
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench.model.clock import Timers, wait_for
+from bench.model.rng import LightRandom
 from bench.transport.config import LinkConfig
 from bench.transport.errors import ABNORMAL_CLOSURE, FailureKind, LinkError, TransportClosed
 from bench.transport.impair_spec import NO_IMPAIRMENT, Impairment, parse_impairment
@@ -99,7 +98,8 @@ class NetworkFaults:
         self.timers = timers
         self.counters = FaultCounters()
         self._current = NO_IMPAIRMENT
-        self._rng = random.Random(f"impair:{seed}")
+        # Eight bytes of state: a fleet run holds 10,000 stations (bench.model.rng).
+        self._rng = LightRandom(f"impair:{seed}")
         self._links: set[ImpairedLink] = set()
         self._on_change = on_change
 
@@ -122,6 +122,9 @@ class NetworkFaults:
         return self.set(parse_impairment(text, self._current))
 
     def wrap(self, link: Any) -> ImpairedLink:
+        # Links that ended without close() (the peer closed, TCP dropped) are let go here.
+        for old in [old for old in self._links if getattr(old.inner, "closed", False)]:
+            self._links.discard(old)
         return ImpairedLink(link, self)
 
     def opener(self, open_link: LinkOpener) -> LinkOpener:
@@ -199,9 +202,12 @@ class ImpairedLink:
         self._faults = faults
         self._in = _Pace()
         self._out = _Pace()
-        self._send_lock = asyncio.Lock()
+        # Made on the first delayed frame: an unimpaired link (most of a fleet) has none.
+        self._send_lock: asyncio.Lock | None = None
         self._overtaking: list[asyncio.Future[None]] = []  # reordered frames waiting
-        self._stash: deque[str | bytes] = deque()  # duplicates and overtaken frames, in order
+        # Duplicates and overtaken frames still to hand out, in order (a list: it holds
+        # one or two, and an empty deque costs 624 bytes a link).
+        self._stash: list[str | bytes] = []
         self._read: asyncio.Task[str | bytes] | None = None
         self._wake: asyncio.Future[Any] | None = None
         self._dropped = False
@@ -232,18 +238,27 @@ class ImpairedLink:
             await self._let_next_frame_pass()
         copies = 2 if faults._chance(impairment.duplicate) else 1
         faults.counters.duplicated += copies - 1
-        due = self._out.due(_now(faults.timers), _size(text), impairment, faults)
-        async with self._send_lock:  # FIFO: frames leave in the order their delays were set
-            await _sleep_until(faults.timers, due)
+        now = _now(faults.timers)
+        due = self._out.due(now, _size(text), impairment, faults)
+        lock = self._send_lock
+        if due <= now and (lock is None or not lock.locked()):
+            # Nothing ahead of it and nothing to wait for: straight out.
             for _ in range(copies):
                 await self.inner.send(text)
+        else:
+            if lock is None:
+                lock = self._send_lock = asyncio.Lock()
+            async with lock:  # FIFO: frames leave in the order their delays were set
+                await _sleep_until(faults.timers, due)
+                for _ in range(copies):
+                    await self.inner.send(text)
         for waiter in self._overtaking:
             if not waiter.done():
                 waiter.set_result(None)
 
     async def recv(self) -> str | bytes:
         if self._stash:
-            return self._stash.popleft()
+            return self._stash.pop(0)
         faults = self._faults
         for _ in range(_MAX_SWALLOWED):
             frame = await self._next_frame()
@@ -307,6 +322,7 @@ class ImpairedLink:
         if self._read is not None:
             self._read.cancel()
             self._read = None
+        _resolve(self._wake)  # a reader waiting on the cancelled read looks again
         abort = getattr(self.inner, "abort", None)
         if abort is not None:
             abort()
@@ -338,7 +354,7 @@ class ImpairedLink:
             return frame  # nothing came to overtake it
         except TransportClosed:
             return frame  # the link ended behind it; the next recv() meets the close
-        self._stash.appendleft(frame)
+        self._stash.insert(0, frame)
         return following
 
     async def _next_frame(self) -> str | bytes:
@@ -368,8 +384,14 @@ class ImpairedLink:
                 if timer is not None:
                     timer.cancel()
                 self._wake = None
+            if self._dropped:
+                # Dropped meanwhile (a send found the flap due): the read was cancelled
+                # with the connection, and the reader learns the link is gone.
+                raise self._drop_error()
             if read.done():
                 self._read = None
+                if read.exception() is not None:
+                    self._faults._links.discard(self)  # the link ended: nothing to impair
                 return read.result()
             # Woken by a change of the faults or the flap's timer: look again.
         raise RuntimeError(f"{_MAX_SWALLOWED} wake-ups without a frame")

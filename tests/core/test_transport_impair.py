@@ -243,3 +243,17 @@ async def test_a_received_frame_with_nothing_behind_it_arrives_after_the_hold() 
     assert not receiving.done()
     await clock.run_for(0.2)
     assert await receiving == "alone"
+
+
+async def test_a_flap_found_by_a_send_ends_the_waiting_recv_as_a_closed_link() -> None:
+    """The reader must see the link closed, never a cancellation: a cancelled reader
+    would end the station's connection loop instead of letting it reconnect."""
+    clock, faults, link, _peer = impaired("flap 5s")
+    receiving = asyncio.ensure_future(link.recv())
+    await clock.settle()
+    clock.advance(5.1)  # the flap is due; the waiting reader has not run yet
+    with pytest.raises(TransportClosed):
+        await link.send("too late")
+    with pytest.raises(TransportClosed):
+        await receiving
+    assert faults.counters.flaps == 1
