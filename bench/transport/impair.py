@@ -265,6 +265,10 @@ class ImpairedLink:
             impairment = faults.current
             if impairment.halfopen:
                 faults.counters.blackholed += 1
+                # Taking a frame from a full receive buffer lets websockets resume reading
+                # the socket (its own flow control): pause it again, or pongs would arrive.
+                self._stalled = False
+                self._apply_stall()
                 continue
             if faults._chance(impairment.loss):
                 faults.counters.dropped += 1
