@@ -88,6 +88,14 @@ def _add_run_parser(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="give up when the first boot does not succeed within S seconds",
     )
+    run.add_argument(
+        "--impair",
+        action="append",
+        default=[],
+        metavar="FAULT",
+        help='network fault from the start, e.g. "latency 800ms jitter 200ms", "loss 5%%", '
+        '"halfopen", "flap 30s", "tlsfail", "dnsfail" (repeatable; README "Network faults")',
+    )
     run.add_argument("--quiet", action="store_true", help="do not stream the log to the terminal")
     from bench.devices.cli import add_device_arguments
 
@@ -180,10 +188,19 @@ async def run_station(args: argparse.Namespace) -> int:
         sinks=sinks,
         devices=devices,
         settings=dict(item.partition("=")[::2] for item in args.settings),
+        impair=list(args.impair),
     )
     bad = [item for item in args.settings if "=" not in item]
     if bad:
         return fail(f"--set {bad[0]!r}: expected SETTING=VALUE", EXIT_USAGE)
+    from bench.transport.impair_spec import NO_IMPAIRMENT, ImpairmentError, parse_impairment
+
+    fault = NO_IMPAIRMENT
+    for spec in args.impair:  # each adds to the ones before, as the station applies them
+        try:
+            fault = parse_impairment(spec, fault)
+        except ImpairmentError as exc:
+            return fail(f"--impair {spec!r}: {exc}", EXIT_USAGE)
     try:
         run = StationRun(options)
     except (TemplateError, ValueError, OSError, StoreOpenError) as exc:

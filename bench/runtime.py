@@ -72,6 +72,8 @@ class StationOptions:
     devices: list[DeviceSpec] = field(default_factory=list)
     # Station settings over the template's (STATION_SETTINGS), as text: {"boot_seconds": "0"}.
     settings: dict[str, str] = field(default_factory=dict)
+    # Network faults from the start, as spec strings ("latency 800ms", "loss 5%"): --impair.
+    impair: list[str] = field(default_factory=list)
 
 
 class StationRun:
@@ -120,6 +122,8 @@ class StationRun:
         self.cp: ChargePointApi = charge_point(
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
+        for spec in options.impair:
+            self.cp.impair(spec)  # a ValueError names the bad spec
         self._flushers: list[asyncio.Task[None]] = []
         # What a session bundle needs beside the frames (bench.bundle): written at start.
         self.runs = RunStore(self.db)

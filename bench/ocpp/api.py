@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bench.model.station import Station
     from bench.smart.store import Installed
     from bench.smart.units import Supply
+    from bench.transport.impair_spec import Impairment
 
 
 F = TypeVar("F")
@@ -280,6 +281,16 @@ class ChargePointApi(Protocol):
     def restore_network(self) -> None: ...
 
     def network(self) -> NetworkState: ...
+
+    def impair(self, spec: str) -> Impairment:
+        """Change the station's network faults by a spec string ("latency 800ms jitter 200ms",
+        "loss 5%", "halfopen", "flap 30s", "off"; see ``bench.transport.impair_spec``);
+        ``ValueError`` for one that does not parse. Emits ``ImpairmentChanged``."""
+        ...
+
+    def impairment(self) -> Impairment:
+        """The network faults in force now (``describe()`` words them)."""
+        ...
 
     # ------------------------------------------------------------ registration
     def registration_state(self) -> Registration: ...

@@ -28,6 +28,8 @@ from bench.ocpp.api import (
 )
 from bench.ocpp.charge_point_base import OFFLINE, ChargePointBase
 from bench.smart.composite import ProfileSource
+from bench.transport.impair import NetworkFaults
+from bench.transport.impair_spec import Impairment
 
 if TYPE_CHECKING:
     from bench.model.connector import Connector
@@ -42,7 +44,16 @@ POWER_CUT = "power cut"
 class CommonApi(ChargePointBase):
     """Network, registration, heartbeat and physical actions, for both versions."""
 
-    __slots__ = ()
+    __slots__ = ("network_faults",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Network faults on demand (issue 17): every link the station opens passes
+        # through them; their delays run on the wall timers, like the reconnect pauses.
+        self.network_faults = NetworkFaults(
+            self.clock.wall, seed=self.station.id, on_change=self.events.emit
+        )
+        self._open_link = self.network_faults.opener(self._open_link)
 
     @property
     def station_id(self) -> str:
@@ -111,6 +122,13 @@ class CommonApi(ChargePointBase):
             self.last_link_error,
             self.link_config.url,
         )
+
+    def impair(self, spec: str) -> Impairment:
+        """Change the station's network faults by a spec string (see ``impair_spec``)."""
+        return self.network_faults.apply(spec)
+
+    def impairment(self) -> Impairment:
+        return self.network_faults.current
 
     # ------------------------------------------------------------ registration
     def registration_state(self) -> Registration:

@@ -174,6 +174,10 @@ class ScriptRunner:
             await asyncio.sleep(0)
         elif verb == "reconnect":
             cp.restore_network()
+        elif verb == "impair":
+            # Network faults from here on, to the open link too (see bench.transport.impair).
+            fault = cp.impair(" ".join(args))
+            return StepFinished(step, PASSED, f"network: {fault.describe()}")
         elif verb == "reboot":
             await _to_the_end(cp.reboot(RebootKind.LOCAL))  # each version words it
         elif verb == "power":

@@ -2,7 +2,8 @@
 
 One step per line in a file, or separated by ``;`` on the command line;
 ``#`` starts a comment. Steps act on the station's model (a technician's
-verbs) and on the link; ``expect`` waits for a connector's OCPP status.
+verbs) and on the link (``disconnect``, ``reconnect``, ``impair`` for network
+faults); ``expect`` waits for a connector's OCPP status.
 Durations are virtual seconds (they shrink with ``--speed``).
 
 ``parse_script`` stops at the first bad step (the CLI's usage error);
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from bench.transport.impair_spec import ImpairmentError, JitterTooWide, parse_impairment
 
 # 1.6 ChargePointStatus, then what only 2.0.1 has: the connector status Occupied and
 # the transaction's chargingState (EVConnected, Idle); Charging and Suspended* are both.
@@ -48,6 +51,13 @@ GRAMMAR: dict[str, tuple[int, int, str]] = {
     "reconnect": (0, 0, "reconnect"),
     "reboot": (0, 0, "reboot"),
     "power": (1, 1, "power off|on"),
+    # Network faults on demand (issue 17): "impair latency 800ms jitter 200ms",
+    # "impair loss 5%", "impair halfopen", "impair flap 30s", "impair off".
+    "impair": (
+        1,
+        16,
+        "impair FAULT ... (latency 800ms [jitter 200ms], loss 5%, halfopen, flap 30s, off)",
+    ),
 }
 POWER_STATES = ("off", "on")  # power off: a power cut; power on: the supply is back
 
@@ -189,6 +199,16 @@ def _check(verb: str, args: tuple[str, ...]) -> None:
             raise _Bad("PERCENT must be at most 100")
     if verb == "wait":
         _float(args[0], "SECONDS")
+    if verb == "impair":
+        try:
+            parse_impairment(" ".join(args))
+        except JitterTooWide as exc:
+            # "impair jitter 50ms" may follow "impair latency 100ms": only a step that sets
+            # both can be judged here; the run checks the rest against what is in force.
+            if "latency" in (word.lower() for word in args):
+                raise _Bad(str(exc)) from None
+        except ImpairmentError as exc:
+            raise _Bad(str(exc)) from None
     if verb == "power" and args[0] not in POWER_STATES:
         raise _Bad(f"expected 'power off' or 'power on', got 'power {args[0]}'")
     if verb == "expect":

@@ -93,6 +93,23 @@ class WebSocketLink:
         """Start the closing handshake and wait for it (at most the close timeout)."""
         await self._conn.close(code, reason)
 
+    # ------------------------------------------------------------------ network faults
+    def stall(self, stalled: bool) -> None:
+        """Stop (or resume) reading the socket: no frame and no pong arrives, TCP stays up.
+
+        The half-open link of ``bench.transport.impair``: the keepalive ping then
+        times out as it would on a dead connection.
+        """
+        transport = self._conn.transport
+        if stalled:
+            transport.pause_reading()
+        elif not transport.is_closing():
+            transport.resume_reading()
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a closing handshake (the peer sees a reset)."""
+        self._conn.transport.abort()
+
     # ------------------------------------------------------------------ state
     @property
     def closed(self) -> bool:

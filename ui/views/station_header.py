@@ -51,6 +51,7 @@ class StationHeader(QFrame):
                 ("registration", "Registration"),
                 ("heartbeat", "Heartbeat"),
                 ("queued", "Queued messages"),
+                ("faults", "Network faults"),
             )
         ):
             name = QLabel(label)
@@ -85,3 +86,4 @@ class StationHeader(QFrame):
         self.values["registration"].setText(cp.registration_state().value)
         self.values["heartbeat"].setText(heartbeat_age(cp))
         self.values["queued"].setText(str(cp.queue_length()))
+        self.values["faults"].setText(cp.impairment().describe())

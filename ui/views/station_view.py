@@ -42,6 +42,7 @@ from ui.operations import station as ops
 from ui.views.config_panel import ConfigPanel
 from ui.views.connector_card import ConnectorCard, tool_button
 from ui.views.graphs import LiveGraphs
+from ui.views.network_faults_menu import NetworkFaultsButton
 from ui.views.station_header import StationHeader
 
 
@@ -80,6 +81,7 @@ class StationView(QWidget):
         self.network_button.clicked.connect(
             lambda: perform(self.reporter, ops.toggle_network, self.cp)
         )
+        self.faults_button = NetworkFaultsButton(self.cp, self.reporter)
         self.station_fault_button = tool_button(
             "Station fault", "Station-wide faults (connector 0)", "stationFaultButton"
         )
@@ -107,6 +109,7 @@ class StationView(QWidget):
             self.reboot_button,
             self.power_button,
             self.network_button,
+            self.faults_button,
             self.station_fault_button,
         )
         for button in buttons:
@@ -204,6 +207,7 @@ class StationView(QWidget):
             "Cut network" if ops.network_enabled(self.cp) else "Restore network"
         )
         self.clear_station_fault.setEnabled(self.cp.station.fault is not None)
+        self.faults_button.refresh()
         power = self.cp.power()
         self.power_button.setText("Power restore" if power.cut else "Power cut")
         # While it boots (after a reboot or a restore) there is nothing to cut or restore.
