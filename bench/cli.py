@@ -5,6 +5,7 @@
     ocpp-bench csms ...        the built-in CSMS, headless
     ocpp-bench run ...         one virtual station against any CSMS
     ocpp-bench conformance ... the OCTT test cases: list them, run them against a CSMS
+    ocpp-bench load ...        load-test a CSMS with Locust (bench.load.cli)
 
 User mistakes (bad URL, refused connection, unknown template, bad step) print
 one clear line and exit non-zero, never a traceback.
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.conformance.cli import add_conformance_parser
 
     add_conformance_parser(sub)
+    from bench.load.cli import add_load_parser
+
+    add_load_parser(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -360,6 +364,10 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             from bench.conformance.cli import run_conformance_command
 
             return run_conformance_command(args)
+        if command == "load":
+            from bench.load.cli import run_load
+
+            return run_load(args)
         if command == "csms":
             from bench.csms.cli import run_csms
 
