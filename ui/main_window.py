@@ -40,6 +40,7 @@ from ui.operations import perform
 from ui.views.attach_hardware import HardwareActions
 from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
+from ui.views.load_test_menu import install as install_load_test
 from ui.views.log_view import LogPanel
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
 from ui.views.scenario_dock import install as install_scenario_runner
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.window_actions = shortcuts.install(self)  # navigation, find/export log, palette
         self.scenarios = install_scenario_runner(self)  # dock, Scenario menu (issue 10)
         self.conformance = install_conformance(self)  # Tools ▸ Conformance… (issue 13)
+        self.load_test = install_load_test(self)  # Tools ▸ Load test… (issue 16)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -379,6 +381,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe()
         await self.scenarios.stop()  # a running script lets go of its station first
         await self.conformance.stop()  # a conformance run stops its station and CSMS
+        await self.load_test.stop()  # a load run's Locust processes stop their stations
         for view in self.views.values():
             view.dispose()
         for bridge in self.bridges.values():

@@ -47,6 +47,12 @@ def add_load_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--run-time", metavar="DURATION", help="e.g. 30s, 10m, 1h30m (with --headless)")
     p.add_argument("--headless", action="store_true", help="no web UI: start at once, print stats")
     p.add_argument("--web-port", type=int, metavar="P", help="Locust's web UI port (8089)")
+    p.add_argument(
+        "--web-host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="interface of the web UI (default 127.0.0.1; 0.0.0.0 in a container)",
+    )
     p.add_argument("--csv", metavar="PREFIX", help="write Locust's CSV reports PREFIX_*.csv")
     p.add_argument("--html", metavar="FILE", help="write Locust's HTML report")
     p.add_argument(
@@ -133,12 +139,17 @@ def locust_command(args: argparse.Namespace) -> list[str]:
         cmd += ["--run-time", args.run_time]
     if args.web_port is not None:
         cmd += ["--web-port", str(args.web_port)]
+    cmd += ["--web-host", args.web_host]
     if args.csv:
         cmd += ["--csv", args.csv, "--csv-full-history"]
     if args.html:
         cmd += ["--html", args.html]
     if args.processes:
         cmd += ["--processes", str(args.processes)]
+        if args.master_bind_port:
+            # The local workers connect to --master-port; keep it on the master's port.
+            cmd += ["--master-bind-port", str(args.master_bind_port)]
+            cmd += ["--master-port", str(args.master_bind_port)]
     if args.master:
         cmd.append("--master")
         if args.master_bind_port:
@@ -162,7 +173,14 @@ def run_load(args: argparse.Namespace) -> int:
     except (UsageError, ValueError) as exc:
         print(f"ocpp-bench: {exc}", file=sys.stderr, flush=True)
         return EXIT_USAGE
-    try:
-        return subprocess.run(cmd, env=locust_environment(), check=False).returncode
-    except KeyboardInterrupt:
-        return 130
+    proc = subprocess.Popen(cmd, env=locust_environment())
+    # Ctrl+C reaches Locust too (one process group): it stops its stations and writes
+    # its reports, which takes a moment; this process waits for that rather than
+    # killing it. Bounded: each further Ctrl+C is one more pass.
+    for _ in range(100):
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+    proc.kill()
+    return proc.wait()
