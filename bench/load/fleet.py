@@ -18,12 +18,10 @@ import functools
 import logging
 import random
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.load.mix import Group, Mix
@@ -318,7 +316,6 @@ class FleetThread:
         self.settings = settings
         self.sink = sink
         self.loop = asyncio.new_event_loop()
-        self._folder = tempfile.TemporaryDirectory(prefix="ocpp-bench-load-")
         self._db: sqlite3.Connection | None = None
         self.fleet: Fleet | None = None
         self._thread = threading.Thread(target=self._run, name="ocpp-bench-load", daemon=True)
@@ -331,7 +328,9 @@ class FleetThread:
         self.submit(self._open()).result(timeout)
 
     async def _open(self) -> None:
-        self._db = open_database(Path(self._folder.name) / "load.db")
+        # In memory: a load run's stations keep nothing across runs, and a file's
+        # checkpoints (fsync) would stall every station on the loop while the disk is busy.
+        self._db = open_database(":memory:")
         self.fleet = Fleet(self.settings, self.sink, self._db)
         self.fleet.start_background()
 
@@ -365,4 +364,3 @@ class FleetThread:
             self._thread.join(timeout)
             if not self._thread.is_alive():
                 self.loop.close()
-            self._folder.cleanup()
