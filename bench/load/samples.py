@@ -99,8 +99,8 @@ class LoadSink:
         self._cuts.add(station)
 
     def link_down(self, station: str, detail: str) -> None:
+        # Still booted: a station that reconnects keeps its registration (no new boot).
         self.connected.discard(station)
-        self.booted.discard(station)
         wanted = station in self._cuts
         self._cuts.discard(station)
         out = self._calls.pop(station, None)

@@ -132,3 +132,13 @@ def test_a_csms_initiated_request_is_counted_with_the_station_answer_time_never_
         )
     )
     assert _samples(out) == [Sample("CSMS", "RemoteStartTransaction", 2.0, 0, None)]
+
+
+def test_a_station_that_loses_its_link_stays_booted_but_not_connected():
+    # A reconnecting station keeps its registration: it sends no new BootNotification.
+    sink, _out, _ = _sink()
+    sink.connect_done("CP1", 5.0, None)
+    sink.boot_accepted("CP1", 40.0)
+    sink.cutting("CP1")
+    sink.link_down("CP1", "network cut")
+    assert "CP1" in sink.booted and "CP1" not in sink.connected
