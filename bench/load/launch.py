@@ -15,9 +15,16 @@ from __future__ import annotations
 import os
 import sys
 
+SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
+
 
 def main() -> int:
     os.environ.setdefault("LOCUST_SKIP_MONKEY_PATCH", "1")
+    # Two threads share the GIL here: the gevent hub (Locust) and the stations' loop,
+    # which makes thousands of short socket calls a second. After each call it waits
+    # for the GIL up to the switch interval while the hub runs (the convoy effect);
+    # 1 ms instead of 5 ms roughly halved the loop's lag p99 in a 2,000-station boot.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     from gevent import monkey
 
     monkey.patch_all(

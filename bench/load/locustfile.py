@@ -40,6 +40,7 @@ log = logging.getLogger("ocpp-bench.load")
 logging.getLogger("bench").setLevel(logging.WARNING)
 
 DRAIN_PERIOD = 0.1  # seconds between two drains of the samples queue
+DRAIN_BATCH = 500  # samples fired between two yields to the hub
 GAUGE_PERIOD = 10.0  # seconds between two "stations connected / booted" lines
 
 
@@ -100,11 +101,14 @@ class _Process:
             gevent.sleep(DRAIN_PERIOD)
 
     def drain(self, fire: Any) -> None:
-        for _ in range(1_000_000):
+        for count in range(1, 1_000_000):
             try:
                 s = self.samples.get_nowait()
             except queue.Empty:
                 return
+            if count % DRAIN_BATCH == 0:
+                # A boot storm queues thousands: let the hub answer the master between them.
+                gevent.sleep(0)
             fire(
                 request_type=s.kind,
                 name=s.name,
