@@ -26,12 +26,13 @@ class LoadTestDialog(QDialog):
         self.setWindowTitle("Load test")
         self.profiles = profiles
         form = QFormLayout(self)
-        form.addRow(
-            QLabel(
-                "Locust runs the stations in worker processes of its own and opens its web "
-                "UI in your browser. They are not added to the station list."
-            )
+        note = QLabel(
+            "Locust runs the stations in worker processes of its own and opens its web "
+            "UI in your browser, where the run starts. They are not added to the "
+            "station list."
         )
+        note.setWordWrap(True)
+        form.addRow(note)
         self.profile = QComboBox()
         for profile in profiles:
             self.profile.addItem(f"{profile.name} ({profile.url}, OCPP {profile.ocpp_version})")
