@@ -328,8 +328,8 @@ class FleetThread:
         self.submit(self._open()).result(timeout)
 
     async def _open(self) -> None:
-        # In memory: a load run's stations keep nothing across runs, and a file's
-        # checkpoints (fsync) would stall every station on the loop while the disk is busy.
+        # In memory: a load run's stations keep nothing across runs, and their state
+        # writes then cost no disk I/O on the loop that serves every station.
         self._db = open_database(":memory:")
         self.fleet = Fleet(self.settings, self.sink, self._db)
         self.fleet.start_background()
