@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # The import contracts (pyproject.toml, [tool.importlinter]) that `make test` enforces.
 # ocpp-versions-independent joins them once bench/ocpp/common has taken what
 # 2.0.1 still imports from 1.6 (issue 12, phase 1).
-IMPORT_CONTRACTS := layers bench-without-qt csms-not-charge-point model-without-ocpp ocpp-versions-independent conformance-through-the-api
+IMPORT_CONTRACTS := layers bench-without-qt csms-not-charge-point model-without-ocpp ocpp-versions-independent conformance-through-the-api gevent-only-in-load
 
 .PHONY: run test lint bench clean system-deps system-deps-test conformance-self
 

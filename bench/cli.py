@@ -8,6 +8,7 @@
     ocpp-bench bundle ...      a station's session as one file (export, show)
     ocpp-bench replay ...      replay a bundle against a CSMS, report what it answers differently
     ocpp-bench proxy ...       a transparent OCPP-J proxy between a charger and its CSMS
+    ocpp-bench load ...        load-test a CSMS with Locust (bench.load.cli)
 
 User mistakes (bad URL, refused connection, unknown template, bad step) print
 one clear line and exit non-zero, never a traceback.
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.proxy.cli import add_proxy_parser
 
     add_proxy_parser(sub)
+    from bench.load.cli import add_load_parser
+
+    add_load_parser(sub)
     export = sub.add_parser("export", help="export a station database's message log")
     export.add_argument("--db", required=True, metavar="FILE", help="the SQLite file of `run`")
     export.add_argument("--out", required=True, metavar="FILE.jsonl", help="JSON Lines output")
@@ -398,6 +402,10 @@ def main(argv: Sequence[str] | None = None, *, desktop: Desktop | None = None) -
             from bench.proxy.cli import run_proxy
 
             return asyncio.run(run_proxy(args))
+        if command == "load":
+            from bench.load.cli import run_load
+
+            return run_load(args)
         if command == "csms":
             from bench.csms.cli import run_csms
 

@@ -41,6 +41,7 @@ from ui.views.attach_hardware import HardwareActions
 from ui.views.bundle_actions import install as install_bundles
 from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
+from ui.views.load_test_menu import install as install_load_test
 from ui.views.log_view import LogPanel
 from ui.views.proxy_window import install as install_proxy
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.conformance = install_conformance(self)  # Tools ▸ Conformance… (issue 13)
         self.bundles = install_bundles(self)  # File ▸ Export session…, Open bundle… (issue 17)
         self.proxy = install_proxy(self)  # Tools ▸ Proxy… (issue 17)
+        self.load_test = install_load_test(self)  # Tools ▸ Load test… (issue 16)
         self._unsubscribe = workspace.events.subscribe(self._on_workspace_event)
 
     # ------------------------------------------------------------ construction
@@ -388,6 +390,7 @@ class MainWindow(QMainWindow):
         await self.scenarios.stop()  # a running script lets go of its station first
         await self.conformance.stop()  # a conformance run stops its station and CSMS
         await self.proxy.stop()  # its legs close before the message log does
+        await self.load_test.stop()  # a load run's Locust processes stop their stations
         for view in self.views.values():
             view.dispose()
         for bridge in self.bridges.values():

@@ -1,0 +1,212 @@
+"""The Locust side of ``ocpp-bench load``: one Locust user is one bench station.
+
+Locust loads this file in every process of a run (master, workers, or one local
+process); ``ocpp-bench load`` (``bench.load.cli``) starts them with
+``LOCUST_SKIP_MONKEY_PATCH`` set. Gevent then patches nothing: Locust's own parts
+(its greenlets, ZeroMQ link to the master, web UI) run on gevent's hub in the main
+thread, while the stations run on a plain asyncio loop in their own OS thread
+(``bench.load.fleet.FleetThread``) with real sockets and real selectors. A greenlet
+drains the stations' samples (``bench.load.samples``) into Locust request events.
+
+Station ids are ``<prefix><worker index>-<n>``: Locust gives each worker of a run
+its own index, and each worker numbers its own stations, so no two workers share
+an id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+from typing import Any
+
+if not os.environ.get("LOCUST_SKIP_MONKEY_PATCH"):
+    # Patched sockets and selectors would be shared with the stations' asyncio loop.
+    raise RuntimeError("run through `ocpp-bench load`: LOCUST_SKIP_MONKEY_PATCH must be set")
+
+import gevent
+from locust import User, events, task
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from bench.load.fleet import FleetSettings, FleetThread
+from bench.load.mix import load_mix
+from bench.load.samples import CALL_TYPE, LINK_TYPE, LoadSink, Sample, default_monotonic
+
+log = logging.getLogger("ocpp-bench.load")
+# Locust logs at INFO; one line per station event would drown its statistics at
+# thousands of stations. Warnings and errors of the stations still show.
+logging.getLogger("bench").setLevel(logging.WARNING)
+
+DRAIN_PERIOD = 0.1  # seconds between two drains of the samples queue
+DRAIN_BATCH = 500  # samples fired between two yields to the hub
+GAUGE_PERIOD = 10.0  # seconds between two "stations connected / booted" lines
+
+
+class OcppFailure(Exception):
+    """A failed request, with the reason the stations saw (its text is Locust's error)."""
+
+
+@events.init_command_line_parser.add_listener
+def _arguments(parser: Any) -> None:
+    # Names of our own: Locust forwards options it does not know to the workers.
+    group = parser.add_argument_group("ocpp-bench", "set by `ocpp-bench load`")
+    group.add_argument("--bench-ocpp", default="1.6", choices=["1.6", "2.0.1"])
+    group.add_argument("--bench-mix", default="steady-charging")
+    group.add_argument("--bench-id-prefix", default="LOAD")
+    group.add_argument("--bench-password", default="")
+    group.add_argument("--bench-ca", default="")
+    group.add_argument("--bench-cert", default="")
+    group.add_argument("--bench-key", default="")
+    group.add_argument("--bench-call-timeout", type=float, default=30.0)
+    group.add_argument("--bench-max-failure-ratio", type=float, default=0.01)
+
+
+class _Process:
+    """What one Locust process holds: its fleet thread, its id counter, its pump."""
+
+    def __init__(self, environment: Environment) -> None:
+        options = _options(environment)
+        self.environment = environment
+        self.samples: queue.SimpleQueue[Sample] = queue.SimpleQueue()
+        self.sink = LoadSink(self.samples, monotonic=default_monotonic)
+        settings = FleetSettings(
+            csms_url=environment.host or "",
+            ocpp=options.bench_ocpp,
+            mix=load_mix(options.bench_mix),
+            password=options.bench_password or None,
+            ca_file=options.bench_ca or None,
+            cert_file=options.bench_cert or None,
+            key_file=options.bench_key or None,
+            call_timeout=options.bench_call_timeout,
+        )
+        runner = environment.runner
+        index = max(0, getattr(runner, "worker_index", 0))
+        self.prefix = f"{options.bench_id_prefix}{index:03d}-"
+        self.numbers = itertools.count()
+        self.thread = FleetThread(settings, self.sink)
+        self.thread.start()
+        self.pump = gevent.spawn(self._pump)
+        self.gauge = gevent.spawn(self._gauge)
+
+    def new_station(self) -> tuple[str, int]:
+        n = next(self.numbers)
+        return f"{self.prefix}{n:06d}", n
+
+    def _pump(self) -> None:
+        fire = self.environment.events.request.fire
+        for _ in range(10**12):
+            self.drain(fire)
+            gevent.sleep(DRAIN_PERIOD)
+
+    def drain(self, fire: Any) -> None:
+        for count in range(1, 1_000_000):
+            try:
+                s = self.samples.get_nowait()
+            except queue.Empty:
+                return
+            if count % DRAIN_BATCH == 0:
+                # A boot storm queues thousands: let the hub answer the master between them.
+                gevent.sleep(0)
+            fire(
+                request_type=s.kind,
+                name=s.name,
+                response_time=s.ms,
+                response_length=s.length,
+                exception=OcppFailure(s.error) if s.error else None,
+                context={},
+            )
+
+    def _gauge(self) -> None:
+        for _ in range(10**12):
+            gevent.sleep(GAUGE_PERIOD)
+            fleet = self.thread.fleet
+            running = len(fleet.members) if fleet is not None else 0
+            log.info(
+                "%sstations: %d running, %d connected, %d booted",
+                self.prefix,
+                running,
+                len(self.sink.connected),
+                len(self.sink.booted),
+            )
+
+    def stop(self) -> None:
+        self.thread.stop()
+        self.drain(self.environment.events.request.fire)
+        self.pump.kill()
+        self.gauge.kill()
+
+
+_process: _Process | None = None
+
+
+def _options(environment: Environment) -> Any:
+    options = environment.parsed_options
+    if options is None:  # only a library use of Locust has none; ours always parses
+        raise RuntimeError("Locust started without parsed options")
+    return options
+
+
+def _the_process(environment: Environment) -> _Process:
+    global _process
+    if _process is None:
+        _process = _Process(environment)
+    return _process
+
+
+class StationUser(User):
+    """One charge point. Its greenlet only waits: the station runs on the asyncio loop."""
+
+    def on_start(self) -> None:
+        process = _the_process(self.environment)
+        self.station_id, n = process.new_station()
+        future = process.thread.add(self.station_id, n)
+        future.add_done_callback(self._started)
+
+    def _started(self, future: Any) -> None:
+        error = future.exception()
+        if error is not None:
+            # Said in the statistics and the log, never lost (ARCHITECTURE rule 4).
+            log.error("station %s did not start: %s", self.station_id, error)
+            assert _process is not None
+            _process.samples.put(Sample("station", "start", 0.0, 0, f"{error}"))
+
+    @task
+    def hold(self) -> None:
+        gevent.sleep(3600)
+
+    def on_stop(self) -> None:
+        if _process is not None:
+            _process.thread.remove(self.station_id)
+
+
+@events.test_stop.add_listener
+def _test_stopped(environment: Environment, **_kwargs: Any) -> None:
+    if _process is not None and _process.thread.fleet is not None:
+        _process.thread.submit(_process.thread.fleet.remove_all())
+
+
+@events.quitting.add_listener
+def _quitting(environment: Environment, **_kwargs: Any) -> None:
+    if _process is not None:
+        _process.stop()
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    ratio = failure_ratio(environment)
+    limit = _options(environment).bench_max_failure_ratio
+    if ratio > limit:
+        log.error("failure ratio %.4f exceeds --max-failure-ratio %.4f", ratio, limit)
+        environment.process_exit_code = 1
+    elif isinstance(environment.runner, MasterRunner) or environment.runner is not None:
+        log.info("failure ratio %.4f within --max-failure-ratio %.4f", ratio, limit)
+
+
+def failure_ratio(environment: Environment) -> float:
+    """Failures over the OCPP requests and connections (not the worker's own entries)."""
+    total = failed = 0
+    for (_name, kind), entry in environment.stats.entries.items():
+        if kind in (CALL_TYPE, LINK_TYPE, "station"):
+            total += entry.num_requests
+            failed += entry.num_failures
+    return failed / total if total else 0.0

@@ -1,0 +1,235 @@
+"""``ocpp-bench load`` at its targets (issue 16), against the built-in CSMS in its own process.
+
+    one    one Locust process (the stations on one asyncio loop) hosts N stations of the
+           steady-charging mix: failures, the loop's lag p99, KiB per station, CPU per message
+    dist   a master with 2 local workers (--processes 2) runs N stations; Locust's counts
+           per action are compared with what the CSMS logged it received
+
+    .venv/bin/python benchmarks/bench_load.py one --stations 5000
+    .venv/bin/python benchmarks/bench_load.py dist --stations 10000
+
+The CSMS sends a 30 s heartbeat interval. The steady state is measured from 15 s
+after the last station was spawned to the end of the run; the loop lag p99 is the
+worst of Locust's 10-second-window p99s of the ``worker / event loop lag`` entry
+(how late a 100 ms sleeper on the stations' loop wakes). Memory per station is the
+Locust process's RSS at the end of the run minus its RSS with 20 stations (a second,
+short run), over the difference in stations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import cpu_seconds, csms_process, raise_fd_limit, rss_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+OCPP_TYPES = ("CALL", "CSMS")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    for _ in range(1000):
+        if not todo:
+            break
+        p = todo.pop()
+        out.append(p)
+        todo.extend(_children(p))
+    return out
+
+
+def run_load(url: str, out: Path, stations: int, rate: float, seconds: int, processes: int):
+    """Runs ``ocpp-bench load``; samples every process of its tree once a second."""
+    cmd = [sys.executable, "-m", "bench.cli", "load", "--csms", url, "--stations", str(stations)]
+    cmd += ["--spawn-rate", f"{rate:g}", "--mix", "steady-charging", "--run-time", f"{seconds}s"]
+    cmd += ["--headless", "--csv", str(out / "run"), "--max-failure-ratio", "0.01"]
+    if processes:
+        cmd += ["--processes", str(processes)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = (out / "locust.log").open("w")
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=raise_fd_limit
+    )
+    samples: list[tuple[float, dict[int, tuple[float, int]]]] = []
+    for _ in range(seconds + 600):
+        if proc.poll() is not None:
+            break
+        per: dict[int, tuple[float, int]] = {}
+        for pid in _tree(proc.pid)[1:]:  # the Locust processes, not the ocpp-bench wrapper
+            try:
+                per[pid] = (cpu_seconds(pid), rss_bytes(pid))
+            except (OSError, RuntimeError, IndexError):
+                continue
+        samples.append((time.time(), per))
+        time.sleep(1)
+    code = proc.wait(120)
+    log.close()
+    return code, samples
+
+
+def history(out: Path) -> list[dict[str, str]]:
+    with (out / "run_stats_history.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def steady_window(rows: list[dict[str, str]], stations: int) -> tuple[float, float]:
+    spawned = [float(r["Timestamp"]) for r in rows if int(r["User Count"]) >= stations]
+    if not spawned:
+        raise RuntimeError("the run never reached its station count")
+    return spawned[0] + 15, float(rows[-1]["Timestamp"])
+
+
+def counts_at(rows: list[dict[str, str]], t: float) -> int:
+    """OCPP messages (station- and CSMS-initiated requests) counted up to time t."""
+    last: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if float(r["Timestamp"]) <= t and r["Type"] in OCPP_TYPES:
+            last[(r["Type"], r["Name"])] = int(r["Total Request Count"])
+    return sum(last.values())
+
+
+def cpu_between(samples, t0: float, t1: float) -> float:
+    inside = [(t, per) for t, per in samples if t0 <= t <= t1]
+    if len(inside) < 2:
+        return 0.0
+    (_, a), (_, b) = inside[0], inside[-1]
+    return sum(b[p][0] - a[p][0] for p in b if p in a)
+
+
+def final_stats(out: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with (out / "run_stats.csv").open(newline="") as f:
+        return {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
+
+
+def worst_lag_p99(rows: list[dict[str, str]], t0: float) -> float:
+    values = [
+        float(r["99%"])
+        for r in rows
+        if r["Name"] == "event loop lag" and float(r["Timestamp"]) >= t0 and r["99%"] != "N/A"
+    ]
+    return max(values) if values else float("nan")
+
+
+def failures(stats) -> tuple[int, int]:
+    total = failed = 0
+    for (kind, _name), r in stats.items():
+        if kind in ("CALL", "WebSocket", "station"):
+            total += int(r["Request Count"])
+            failed += int(r["Failure Count"])
+    return failed, total
+
+
+def one(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    small, big = tmp / "small", tmp / "big"
+    small.mkdir()
+    big.mkdir()
+    with csms_process("--accept-unknown-tags", "--heartbeat", "30") as (url, csms):
+        _base_code, base_samples = run_load(url, small, 20, 20, 30, 0)
+        base_rss = max(sum(v[1] for v in per.values()) for _t, per in base_samples if per)
+        csms_cpu0 = cpu_seconds(csms.pid)
+        code, samples = run_load(url, big, args.stations, args.rate, args.seconds, 0)
+        csms_cpu = cpu_seconds(csms.pid) - csms_cpu0
+    rows = history(big)
+    t0, t1 = steady_window(rows, args.stations)
+    messages = counts_at(rows, t1) - counts_at(rows, t0)
+    cpu = cpu_between(samples, t0, t1)
+    end_rss = max(sum(v[1] for v in per.values()) for _t, per in samples[-5:] if per)
+    stats = final_stats(big)
+    failed, total = failures(stats)
+    print(f"stations                     {args.stations} (steady-charging, OCPP 1.6)")
+    print(f"exit status                  {code}")
+    print(f"failures                     {failed} of {total} ({failed / max(total, 1):.4%})")
+    print(f"steady window                {t1 - t0:.0f} s")
+    print(f"OCPP messages per second     {messages / max(t1 - t0, 1):.1f}")
+    print(f"Locust process CPU           {cpu / max(t1 - t0, 1) * 100:.1f} % of one core")
+    print(f"CPU per message              {cpu / max(messages, 1) * 1e6:.0f} µs")
+    print(f"event loop lag p99 (worst)   {worst_lag_p99(rows, t0):.0f} ms")
+    print(
+        f"RSS                          {end_rss / 2**20:.0f} MiB (20 stations: "
+        f"{base_rss / 2**20:.0f} MiB)"
+    )
+    print(f"KiB per station              {(end_rss - base_rss) / 1024 / (args.stations - 20):.1f}")
+    print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
+    for key in sorted(stats):
+        r = stats[key]
+        print(
+            f"  {key[0]:9} {key[1]:28} {r['Request Count']:>8} reqs "
+            f"{r['Failure Count']:>6} fails  p50 {r['50%']:>6} ms  p99 {r['99%']:>6} ms"
+        )
+    print(f"(reports in {big})")
+
+
+def dist(args: argparse.Namespace) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-dist-"))
+    log = tmp / "csms.jsonl"
+    with csms_process("--accept-unknown-tags", "--heartbeat", "30", "--log", str(log)) as (
+        url,
+        csms,
+    ):
+        csms_cpu0 = cpu_seconds(csms.pid)
+        code, samples = run_load(url, tmp, args.stations, args.rate, args.seconds, 2)
+        csms_cpu = cpu_seconds(csms.pid) - csms_cpu0
+    time.sleep(2)  # the CSMS's log is flushed as it stops
+    received: Counter[str] = Counter()
+    booted: set[str] = set()
+    with log.open() as f:
+        for line in f:
+            frame = json.loads(line)
+            if frame["direction"] == "rx" and frame["type"] == "CALL":
+                received[frame["action"]] += 1
+                if frame["action"] == "BootNotification":
+                    booted.add(frame["station"])
+    stats = final_stats(tmp)
+    failed, total = failures(stats)
+    rows = history(tmp)
+    t0, t1 = steady_window(rows, args.stations)
+    cpu = cpu_between(samples, t0, t1)
+    print(f"stations                     {args.stations}, a master and 2 local workers")
+    print(f"exit status                  {code}")
+    print(f"failures                     {failed} of {total}")
+    print(f"distinct stations booted     {len(booted)} (CSMS's log)")
+    print(f"Locust processes' CPU        {cpu / max(t1 - t0, 1) * 100:.1f} % of one core (steady)")
+    print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
+    print(f"  {'action':28} {'Locust':>9} {'CSMS got':>9}")
+    sum_locust = sum_csms = 0
+    for action in sorted(received):
+        mine = int(stats.get(("CALL", action), {}).get("Request Count", 0))
+        sum_locust += mine
+        sum_csms += received[action]
+        print(f"  {action:28} {mine:>9} {received[action]:>9}")
+    print(f"  {'total':28} {sum_locust:>9} {sum_csms:>9}")
+    print(f"(reports in {tmp})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("case", choices=["one", "dist"])
+    parser.add_argument("--stations", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=200.0, help="spawn rate")
+    parser.add_argument("--seconds", type=int, default=150, help="run time")
+    args = parser.parse_args()
+    raise_fd_limit()
+    (one if args.case == "one" else dist)(args)
+
+
+if __name__ == "__main__":
+    main()

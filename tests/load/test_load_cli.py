@@ -1,0 +1,221 @@
+"""``ocpp-bench load`` as users run it: real Locust processes against the built-in CSMS.
+
+The CSMS, the Locust master and its workers are separate processes on 127.0.0.1
+with OS-assigned ports; the checks read what a user reads: Locust's CSV reports,
+the exit status, and the CSMS's own database.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIONS_16 = (
+    "BootNotification",
+    "Heartbeat",
+    "StatusNotification",
+    "Authorize",
+    "StartTransaction",
+    "MeterValues",
+    "StopTransaction",
+)
+# Short sessions so a 30 s run sees every action: plug-in within 3 s, 6 s of charging.
+QUICK_CHARGING = {
+    "stations": 10,
+    "spawn_rate": 100,
+    "charging": {
+        "share": 0.5,
+        "session_s": 6,
+        "pause_s": 2,
+        "start_within_s": 3,
+        "meter_interval_s": 2,
+    },
+}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _bench(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bench.cli", *args]
+
+
+def _free_port() -> int:
+    """A port for the Locust master (Locust takes a number, not 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _csms(tmp_path: Path, *extra: str) -> Iterator[str]:
+    proc = subprocess.Popen(
+        _bench("csms", "--port", "0", "--quiet", "--db", str(tmp_path / "csms.db"), *extra),
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "ws://127.0.0.1:" in line, line
+        yield line.strip().split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with path.open(newline="") as f:
+        return {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
+
+
+def _mix(tmp_path: Path, data: dict[str, object]) -> str:
+    path = tmp_path / "quick.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+@pytest.mark.timeout(180)
+def test_a_master_and_two_workers_run_300_stations_for_30_s_with_every_action_and_no_failure(
+    tmp_path: Path,
+):
+    port = str(_free_port())
+    with _csms(tmp_path, "--accept-unknown-tags", "--heartbeat", "5") as url:
+        workers = [
+            subprocess.Popen(
+                _bench("load", "--worker", "--master-host", "127.0.0.1", "--master-port", port),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=_env(),
+                cwd=ROOT,
+            )
+            for _ in range(2)
+        ]
+        try:
+            master = subprocess.run(
+                _bench(
+                    "load",
+                    "--csms",
+                    url,
+                    "--ocpp",
+                    "1.6",
+                    "--stations",
+                    "300",
+                    "--spawn-rate",
+                    "100",
+                    "--mix",
+                    _mix(tmp_path, QUICK_CHARGING),
+                    "--run-time",
+                    "30s",
+                    "--headless",
+                    "--master",
+                    "--expect-workers",
+                    "2",
+                    "--master-bind-port",
+                    port,
+                    "--csv",
+                    str(tmp_path / "run"),
+                    "--html",
+                    str(tmp_path / "run.html"),
+                ),
+                capture_output=True,
+                text=True,
+                timeout=150,
+                env=_env(),
+                cwd=ROOT,
+            )
+        finally:
+            for worker in workers:
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait(10)
+    assert master.returncode == 0, master.stderr[-3000:]
+    rows = _rows(tmp_path / "run_stats.csv")
+    for action in ACTIONS_16:
+        assert int(rows[("CALL", action)]["Request Count"]) > 0, action
+    total = rows[("", "Aggregated")]
+    assert int(total["Failure Count"]) == 0, (tmp_path / "run_failures.csv").read_text()
+    assert int(rows[("WebSocket", "connect")]["Request Count"]) >= 300
+    assert (tmp_path / "run.html").stat().st_size > 0
+    # Ids unique across workers: the CSMS saw 300 distinct stations boot, from two workers.
+    db = sqlite3.connect(tmp_path / "csms.db")
+    try:
+        ids = [row[0] for row in db.execute("SELECT DISTINCT station FROM csms_boots")]
+    finally:
+        db.close()
+    assert len(ids) == 300
+    assert {i.split("-")[0] for i in ids} == {"LOAD000", "LOAD001"}
+
+
+@pytest.mark.timeout(120)
+def test_a_csms_answering_heartbeats_with_callerror_makes_failures_and_a_failing_exit_status(
+    tmp_path: Path,
+):
+    fault = "callerror:Heartbeat:InternalError"
+    with _csms(tmp_path, "--heartbeat", "1", "--fault", fault) as url:
+        result = subprocess.run(
+            _bench(
+                "load",
+                "--csms",
+                url,
+                "--stations",
+                "5",
+                "--spawn-rate",
+                "5",
+                "--mix",
+                "boot-storm",
+                "--run-time",
+                "8s",
+                "--headless",
+                "--csv",
+                str(tmp_path / "run"),
+            ),
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env=_env(),
+            cwd=ROOT,
+        )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "exceeds --max-failure-ratio" in result.stderr
+    rows = _rows(tmp_path / "run_stats.csv")
+    heartbeat = rows[("CALL", "Heartbeat")]
+    assert int(heartbeat["Failure Count"]) == int(heartbeat["Request Count"]) > 0
+    assert int(rows[("CALL", "BootNotification")]["Failure Count"]) == 0
+    with (tmp_path / "run_failures.csv").open(newline="") as f:
+        failures = list(csv.DictReader(f))
+    assert any(
+        r["Name"] == "Heartbeat" and "CALLERROR InternalError" in r["Error"] for r in failures
+    )
+
+
+def test_an_unknown_mix_is_a_usage_error_before_locust_starts(tmp_path: Path):
+    result = subprocess.run(
+        _bench("load", "--csms", "ws://127.0.0.1:9/", "--mix", "nope", "--headless"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+        cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "no mix named 'nope'" in result.stderr
