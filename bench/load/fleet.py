@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from bench.gc_settle import settle_garbage
 from bench.load.mix import Group, Mix
 from bench.load.samples import LoadSink
 from bench.model.clock import SystemClock
@@ -48,6 +49,8 @@ _MAX_SESSIONS = 100_000
 _MAX_STORMS = 100_000
 SWEEP_SECONDS = 5.0
 LAG_PERIOD = 0.1
+# Seconds without a new station before the survivors are frozen out of GC walks.
+GC_SETTLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class Fleet:
         self.members: dict[str, _Member] = {}
         self._background: list[asyncio.Task[None]] = []
         self._stopping: set[asyncio.Task[None]] = set()
+        self._settle: asyncio.TimerHandle | None = None
         for name in {g.station for g in self.mix.groups}:
             load_station_template(name)  # a bad template name fails before any station starts
         for ev in self.mix.charging.evs if self.mix.charging else ():
@@ -130,6 +134,15 @@ class Fleet:
         )
         behaviour.add_done_callback(functools.partial(self._behaviour_ended, station_id))
         member.behaviour = behaviour
+        self._settle_garbage_soon()
+
+    def _settle_garbage_soon(self) -> None:
+        """Once stations stop coming, freeze them out of the garbage collector's walks
+        (bench/gc_settle.py): thousands of stations otherwise stall the loop for 100 ms
+        and more on every full collection."""
+        if self._settle is not None:
+            self._settle.cancel()
+        self._settle = asyncio.get_running_loop().call_later(GC_SETTLE_SECONDS, settle_garbage)
 
     def _behaviour_ended(self, station_id: str, task: asyncio.Task[None]) -> None:
         if task.cancelled():
@@ -172,6 +185,9 @@ class Fleet:
     async def stop(self) -> None:
         """Every station, then the fleet's own tasks."""
         await self.remove_all()
+        if self._settle is not None:
+            self._settle.cancel()
+            self._settle = None
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
