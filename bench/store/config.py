@@ -195,6 +195,8 @@ class _KeyedTexts:
         for key, text in staged.items():
             if self._unsaved.get(key, _MISSING) == text:
                 del self._unsaved[key]
+        if not self._unsaved:
+            self._unsaved = {}  # a fresh dict: an emptied one keeps the room it grew to
         self._wrote()
 
     def refused(self, exc: BaseException, kind: str) -> None:

@@ -357,9 +357,11 @@ class OfflineQueue:
                 alias[row_id] = msg.id
         self._on_disk += len(new_ids) - self._staged_deleted
         self._staged_deleted = 0
-        self._memory.clear()
-        self._removed.clear()
-        self._changed.clear()
+        # Fresh containers, not cleared ones: a cleared list or dict keeps the room it
+        # grew to, and 10,000 stations each keeping it add up (bench_fleet.py).
+        self._memory = []
+        self._removed = {}
+        self._changed = {}
         self._wrote()
 
     def refused(self, exc: BaseException, kind: str) -> None:
