@@ -329,7 +329,8 @@ class ChargePointBase:
     def _start_link(self) -> None:
         self._stopping = False
         self.tasks.spawn(self._run(), name=f"{self.station.id}:link")
-        self._schedule_physics()
+        if any(c.transaction is not None for c in self.station.connectors):
+            self._schedule_physics()  # an idle station has none until a transaction starts
 
     async def _shut_down(self) -> None:
         if self.tasks.has_timer(STATUS_READ):
