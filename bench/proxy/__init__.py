@@ -8,6 +8,7 @@ logging it on each leg with its schema verdict and shaping it by rules.
 - ``frames``: reading a frame's head and its schema verdict, pairing replies
 - ``rules``: the rule file and what a rule does to a frame
 - ``station``: one proxied station, its two legs and the frames between them
+- ``faults``: network faults per station and leg, kept across reconnects
 - ``server``: the listening side, the upstream handshake, the stations
 - ``observed``: a proxied charger's connectors and meter samples, from its frames
 - ``tls``: the TLS context of each side

@@ -2,9 +2,11 @@
 
     ocpp-bench proxy --listen 0.0.0.0:9000 --upstream wss://csms.example/ocpp \\
         [--tls-cert F --tls-key F] [--upstream-ca F] [--rules F] [--db F] [--log F.jsonl]
+        [--impair "latency 800ms jitter 200ms" ...]
 
 Runs until SIGINT/SIGTERM (or ``--duration``); standard input takes console
-commands (``help``, ``held``, ``release``, ``send``, ``rules``: bench.proxy.console).
+commands (``help``, ``held``, ``release``, ``send``, ``rules``, ``impair``:
+bench.proxy.console).
 Exit status: 0 after a clean stop, 2 for unusable options or files, 1 when it
 cannot listen.
 """
@@ -47,6 +49,15 @@ def add_proxy_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--duration", type=float, metavar="S", help="stop after S seconds (default: until Ctrl+C)"
     )
+    p.add_argument(
+        "--impair",
+        action="append",
+        default=[],
+        metavar="FAULT",
+        help="network fault on every proxied charger's leg from the start, e.g. \"latency "
+        '800ms jitter 200ms", "loss 5%%", "halfopen", "flap 30s" (repeatable; the console\'s '
+        '"impair ID SPEC" changes one station\'s; README "Network faults")',
+    )
     p.add_argument("--quiet", action="store_true", help="do not stream frames to the terminal")
     return p
 
@@ -78,13 +89,24 @@ def _say(message: str) -> None:
 
 
 async def run_proxy(args: argparse.Namespace) -> int:
+    from bench.proxy.faults import check_side
     from bench.proxy.rules import RuleBook, RuleError, load_rules
     from bench.proxy.server import ProxyServer
     from bench.proxy.tls import TlsSetupError, charger_side, csms_side
     from bench.store.db import StoreFormatError, StoreOpenError, open_database
     from bench.store.messages import MessageLog
     from bench.store.sinks import ConsoleSink, JsonlSink
+    from bench.transport.impair_spec import NO_IMPAIRMENT, ImpairmentError, parse_impairment
     from bench.until_stopped import wait_until_stopped
+
+    fault = NO_IMPAIRMENT
+    for spec in args.impair:  # each adds to the ones before, as on the console
+        try:
+            fault = parse_impairment(spec, fault)
+            check_side("charger", fault)
+        except ImpairmentError as exc:
+            _say(f"--impair {spec!r}: {exc}")
+            return EXIT_USAGE
 
     try:
         host, port = _listen_address(args.listen)
@@ -127,6 +149,7 @@ async def run_proxy(args: argparse.Namespace) -> int:
                 rules=rules,
                 ssl_context=charger_tls,
                 upstream_ssl=upstream_tls,
+                impair=fault,
             )
         except ValueError as exc:
             _say(str(exc))
@@ -137,6 +160,8 @@ async def run_proxy(args: argparse.Namespace) -> int:
             _say(f"cannot listen on {args.listen}: {exc.strerror or exc}")
             return EXIT_FAILED
         print(f"proxy listening on {url}, upstream {args.upstream}", flush=True)
+        if fault.active:
+            print(f"network faults on every charger leg: {fault.describe()}", flush=True)
         tasks = [asyncio.create_task(sink.run_flusher()) for sink in flushers]
         tasks.append(asyncio.create_task(_console(proxy)))
         try:

@@ -7,6 +7,9 @@
                                       (as the charger); prints the reply
     rules                             the rules in force, as JSON
     rules load FILE                   replace the rules with those of FILE
+    impair ID [charger|csms] FAULT    network faults on a leg of station ID (the charger's
+                                      by default), e.g. latency 800ms, loss 5%, off
+    impair ID                         the faults in force on both legs of station ID
     help                              this list
 
 Each command answers with text lines; a mistake answers one ``error:`` line.
@@ -21,6 +24,7 @@ import shlex
 import sys
 import threading
 
+from bench.proxy.faults import SIDES
 from bench.proxy.rules import TO_CHARGER, TO_CSMS, RuleError, load_rules
 from bench.proxy.server import ProxyServer
 
@@ -39,6 +43,8 @@ async def execute(proxy: ProxyServer, line: str, timeout: float = 30.0) -> str:
     try:
         if verb == "help":
             return _HELP
+        if verb == "impair" and args:
+            return _impair(proxy, line.strip().split()[1:])
         if verb == "stations":
             rows = [
                 f"{sid}  {s.subprotocol}  held {len(s.held)}" for sid, s in proxy.stations.items()
@@ -74,6 +80,19 @@ async def execute(proxy: ProxyServer, line: str, timeout: float = 30.0) -> str:
     except TimeoutError:
         return f"error: no reply within {timeout:g} s"
     return f"error: unknown command {line.strip()!r}; try 'help'"
+
+
+def _impair(proxy: ProxyServer, args: list[str]) -> str:
+    """``impair ID [SIDE] [FAULT ...]``: change one leg's faults, or show both legs'."""
+    station_id, rest = args[0], args[1:]
+    if (len(rest) == 1 and rest[0].lower() in SIDES) or not rest:
+        return f"{station_id}: {proxy.faults.describe(station_id)}"
+    side = "charger"
+    if rest[0].lower() in SIDES:
+        side, rest = rest[0].lower(), rest[1:]
+    now = proxy.impair(station_id, " ".join(rest), side)  # ImpairmentError: a ValueError
+    where = "" if station_id in proxy.stations else f" (when {station_id} connects)"
+    return f"{station_id}: {side} leg: {now.describe()}{where}"
 
 
 def start_stdin_reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:

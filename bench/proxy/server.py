@@ -16,9 +16,10 @@ handshake, so what the charger gets back is what the CSMS said:
   the CSMS's verified against ``upstream_ca`` (or the system store) upstream.
 
 One upstream connection per station: a charger that connects again while its old
-connection lives replaces it, and its old CSMS leg closes. ``wrap_leg`` may put a
-wrapper with the link contract on either leg of each station as it connects
-(network faults for proxied stations).
+connection lives replaces it, and its old CSMS leg closes. Each leg passes through
+the station's network faults (``impair``, kept across reconnects:
+``bench.proxy.faults``); ``wrap_leg`` may put a further wrapper with the link
+contract on either leg of each station as it connects.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ from websockets.http11 import Request, Response
 from bench.kernel.frames import FrameSink
 from bench.model.clock import Clock, SystemClock
 from bench.printable import printable
+from bench.proxy.faults import LegFaults
 from bench.proxy.rules import RuleBook
 from bench.proxy.station import CHARGER, CSMS, Leg, Link, ProxiedStation
+from bench.transport.impair_spec import NO_IMPAIRMENT, Impairment
 from bench.transport.server import station_id_from_path
 from bench.transport.websocket import CLOSE_TIMEOUT, MAX_FRAME_BYTES, MAX_QUEUE, WebSocketLink
 
@@ -107,6 +110,7 @@ class ProxyServer:
         charger_ping_interval: float | None = 60.0,
         on_station: Callable[[ProxiedStation], None] | None = None,
         wrap_leg: LegWrapper | None = None,
+        impair: Impairment = NO_IMPAIRMENT,
     ) -> None:
         scheme = urllib.parse.urlsplit(upstream).scheme
         if scheme not in ("ws", "wss"):
@@ -125,6 +129,10 @@ class ProxyServer:
         self.on_station = on_station
         # Stands between a leg and its connection (issue 17 part 2: network faults).
         self.wrap_leg = wrap_leg
+        # Network faults per station and leg; ``impair`` is every charger leg's start.
+        self.faults = LegFaults(
+            self.clock.wall, charger_default=impair, on_change=self._faults_changed
+        )
         self.stations: dict[str, ProxiedStation] = {}
         self._opening: dict[ServerConnection, ClientConnection] = {}
         self._server: Server | None = None
@@ -180,6 +188,13 @@ class ProxyServer:
                 http.HTTPStatus.NOT_FOUND, "No charge point identity in the URL path\n"
             )
         url = upstream_url(self.upstream, request.path)
+        refused_by_fault = self.faults.refusal(station_id)
+        if refused_by_fault is not None:
+            log.warning("%s: cannot reach the CSMS: %s", printable(station_id), refused_by_fault)
+            return conn.respond(
+                http.HTTPStatus.BAD_GATEWAY,
+                f"The CSMS behind this proxy is unreachable: {refused_by_fault}\n",
+            )
         headers = []
         authorization = request.headers.get("Authorization")
         if authorization is not None:
@@ -246,8 +261,9 @@ class ProxyServer:
         if old is not None:
             log.info("%s: connected again; its previous legs close", printable(station_id))
             await old.stop(1000, "replaced by a new connection of the same station")
-        charger_link: Link = WebSocketLink(conn)
-        csms_link: Link = WebSocketLink(upstream)
+        # Through the station's network faults, the same ones on every reconnect.
+        charger_link: Link = self.faults.wrap(station_id, CHARGER, WebSocketLink(conn))
+        csms_link: Link = self.faults.wrap(station_id, CSMS, WebSocketLink(upstream))
         if self.wrap_leg is not None:
             charger_link = self.wrap_leg(station_id, CHARGER, charger_link)
             csms_link = self.wrap_leg(station_id, CSMS, csms_link)
@@ -285,6 +301,32 @@ class ProxyServer:
         if found is None:
             raise KeyError(f"station {station_id!r} is not connected through the proxy")
         return found
+
+    def impair(self, station_id: str, spec: str, side: str = CHARGER) -> Impairment:
+        """Change the network faults of one leg of ``station_id`` ("charger" or "csms")
+        by a spec string ("latency 800ms jitter 200ms", "loss 5%", "off"; see
+        ``bench.transport.impair_spec``); what is in force now.
+
+        It applies to the open leg at once and to the legs of every reconnect until
+        cleared; a station not connected yet meets it when it connects. A spec that
+        does not parse raises ``ImpairmentError`` (a ``ValueError``), changing nothing.
+        """
+        return self.faults.apply(station_id, spec, side)
+
+    def impairment(self, station_id: str, side: str = CHARGER) -> Impairment:
+        """The network faults in force on one leg of ``station_id``."""
+        return self.faults.current(station_id, side)
+
+    def _faults_changed(self, station_id: str, side: str, impairment: Impairment) -> None:
+        station = self.stations.get(station_id)
+        log.info(
+            "%s: network faults on the %s leg: %s",
+            printable(station_id),
+            side,
+            impairment.describe(),
+        )
+        if station is not None:  # on record beside the frames it changes
+            station.link_event(side, "impaired", faults=impairment.describe())
 
     async def wait_station(self, station_id: str, timeout: float) -> ProxiedStation:
         """The proxied station ``station_id`` once it has connected (for tests and tools)."""

@@ -348,6 +348,10 @@ class ProxiedStation:
             self._calls[toward].closed(msg_id)
 
     # ------------------------------------------------------------------ the log
+    def link_event(self, leg: str, event: str, **detail: Any) -> None:
+        """A row about one leg in the message log (its network faults changed, say)."""
+        self._link_row(leg, event, **detail)
+
     def _frame_row(
         self, leg: str, toward: str, frame: ParsedFrame, latency_ms: float | None
     ) -> None:

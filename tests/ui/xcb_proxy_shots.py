@@ -3,10 +3,12 @@
 Runs inside the real app (``ocpp-bench --drive tests.ui.xcb_proxy_shots:drive``): opens
 the proxy window, starts the proxy in front of the built-in CSMS, and plays the lab
 charger with a bench station started from outside and pointed at the proxy. It plugs
-an EV in and presents the demo card, waits for meter values on the graphs and saves
-``proxy-station.png`` and the main window (the charger listed as proxied under the
-stations) as ``proxy-main.png``; then applies a set of rules, one of which holds the charger's
-next StatusNotification, and saves ``proxy-rules.png``. Then it quits.
+an EV in and presents the demo card, waits for meter values on the graphs, puts a
+latency fault on the charger's leg from the "Network faults" button and saves
+``proxy-station.png`` (the fault cleared after it) and the main window (the charger
+listed as proxied under the stations) as ``proxy-main.png``; then applies a set of
+rules, one of which holds the charger's next StatusNotification, and saves
+``proxy-rules.png``. Then it quits.
 """
 
 from __future__ import annotations
@@ -96,10 +98,12 @@ async def drive(window: MainWindow) -> None:
         await wait_for(
             lambda: len(observed.observed.connectors[(0, 1)].samples) >= 12, "12 meter samples"
         )
+        proxy.faults_row.button.apply("latency 800ms jitter 200ms")
         proxy.refresh()
         await asyncio.sleep(0)
         grab_window(proxy).save(str(folder / "proxy-station.png"), "PNG")
         report(f"shot {folder / 'proxy-station.png'}")
+        proxy.faults_row.button.apply("off")
 
         # The main window: the proxied charger under the bench's own stations.
         proxy.hide()

@@ -3,11 +3,28 @@
 The presets are spec strings of ``bench.transport.impair_spec``, the same words
 the step language (``impair ...``) and ``ocpp-bench run --impair`` take; a bad
 one raises ``ValueError`` with the parser's sentence, which ``perform`` shows.
+The target is anything with ``station_id``, ``impair(spec)`` and ``impairment()``:
+a bench station (``ChargePointApi``) or one leg of a proxied station
+(``ui.operations.proxy.ProxiedLeg``).
 """
 
 from __future__ import annotations
 
-from bench.ocpp.api import ChargePointApi
+from typing import Protocol
+
+from bench.transport.impair_spec import Impairment
+
+
+class FaultTarget(Protocol):
+    """A link whose network faults the user sets: a station's, or a proxied leg."""
+
+    @property
+    def station_id(self) -> str: ...
+
+    def impair(self, spec: str) -> Impairment: ...
+
+    def impairment(self) -> Impairment: ...
+
 
 # (menu label, spec string): what a lab engineer reaches for first.
 PRESETS: tuple[tuple[str, str], ...] = (
@@ -23,15 +40,15 @@ PRESETS: tuple[tuple[str, str], ...] = (
 )
 
 
-def impair(cp: ChargePointApi, spec: str) -> str:
+def impair(cp: FaultTarget, spec: str) -> str:
     """Add the faults of ``spec`` to the station's link; the faults now in force, in words."""
     return cp.impair(spec).describe()
 
 
-def clear(cp: ChargePointApi) -> str:
+def clear(cp: FaultTarget) -> str:
     return cp.impair("off").describe()
 
 
-def active(cp: ChargePointApi) -> str:
+def active(cp: FaultTarget) -> str:
     """The faults in force, in words ("off" for none)."""
     return cp.impairment().describe()

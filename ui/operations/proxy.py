@@ -1,5 +1,6 @@
 """What the user does with the proxy (issue 17): start and stop it, edit its rules,
-release held frames, send a CALL to either side of a proxied station."""
+release held frames, send a CALL to either side of a proxied station, set network
+faults on a proxied station's leg."""
 
 from __future__ import annotations
 
@@ -11,8 +12,36 @@ from bench.kernel.frames import FrameSink
 from bench.proxy.frames import ParsedFrame
 from bench.proxy.rules import RuleBook, load_rules, parse_rules
 from bench.proxy.server import ProxyServer
-from bench.proxy.station import ProxiedStation
+from bench.proxy.station import CHARGER, ProxiedStation
+from bench.transport.impair_spec import Impairment
 from ui.operations import OperationError
+from ui.operations.network_faults import PRESETS
+
+# dnsfail and tlsfail act where the charger opens its connection, out of the proxy's
+# hands (bench.proxy.faults): the charger leg's menu leaves them out.
+CHARGER_LEG_PRESETS = tuple(
+    (label, spec) for label, spec in PRESETS if spec not in ("dnsfail", "tlsfail")
+)
+
+
+class ProxiedLeg:
+    """One leg of a proxied station as a ``FaultTarget`` of ``ui.operations.network_faults``.
+
+    It names the station, not the connection: the faults stay across its reconnects.
+    """
+
+    __slots__ = ("server", "side", "station_id")
+
+    def __init__(self, server: ProxyServer, station_id: str, side: str = CHARGER) -> None:
+        self.server = server
+        self.station_id = station_id
+        self.side = side
+
+    def impair(self, spec: str) -> Impairment:
+        return self.server.impair(self.station_id, spec, self.side)
+
+    def impairment(self) -> Impairment:
+        return self.server.impairment(self.station_id, self.side)
 
 
 def listen_address(text: str) -> tuple[str, int]:

@@ -1,7 +1,8 @@
 """The station's "Network faults" button: presets, a custom spec, clear (issue 17).
 
 Each choice is one call of ``ui.operations.network_faults``; the header shows the
-faults in force, and so does this button's tooltip.
+faults in force, and so does this button's tooltip. The proxy window puts the same
+button on a proxied station's charger leg (``target`` is any ``FaultTarget``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QToolButton
 
-from bench.ocpp.api import ChargePointApi
 from ui.errors import ErrorReporter
 from ui.operations import network_faults as ops
 from ui.operations import perform
@@ -24,15 +24,23 @@ CUSTOM_PROMPT = (
 class NetworkFaultsButton(QToolButton):
     """A tool button whose menu sets and clears the station's network faults."""
 
-    def __init__(self, cp: ChargePointApi, reporter: ErrorReporter) -> None:
+    def __init__(
+        self,
+        target: ops.FaultTarget | None,
+        reporter: ErrorReporter,
+        *,
+        presets: tuple[tuple[str, str], ...] = ops.PRESETS,
+        what: str = "the link to the CSMS",
+    ) -> None:
         super().__init__()
         self.setObjectName("networkFaultsButton")
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.cp = cp
+        self.target = target
         self.reporter = reporter
+        self.what = what
         menu = QMenu(self)
         self.presets: dict[str, QAction] = {}
-        for label, spec in ops.PRESETS:
+        for label, spec in presets:
             action = QAction(label, menu)
             action.setToolTip(spec)
             action.triggered.connect(lambda _=False, s=spec: self.apply(s))
@@ -49,14 +57,23 @@ class NetworkFaultsButton(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.refresh()
 
+    def retarget(self, target: ops.FaultTarget | None) -> None:
+        """Act on another link from now on (None: nothing to act on, the button is off)."""
+        self.target = target
+        self.refresh()
+
     def apply(self, spec: str) -> None:
-        now = perform(self.reporter, ops.impair, self.cp, spec)
+        if self.target is None:
+            return
+        now = perform(self.reporter, ops.impair, self.target, spec)
         if now is not None:
-            self.reporter.report_info(f"{self.cp.station_id}: network faults: {now}")
+            self.reporter.report_info(f"{self.target.station_id}: network faults: {now}")
         self.refresh()
 
     def _ask_custom(self) -> None:
-        current = ops.active(self.cp)
+        if self.target is None:
+            return
+        current = ops.active(self.target)
         text, ok = QInputDialog.getText(
             self, "Network faults", CUSTOM_PROMPT, text="" if current == "off" else current
         )
@@ -64,8 +81,9 @@ class NetworkFaultsButton(QToolButton):
             self.apply(text)
 
     def refresh(self) -> None:
-        active = ops.active(self.cp)
+        self.setEnabled(self.target is not None)
+        active = "off" if self.target is None else ops.active(self.target)
         self.setText("Network faults" if active == "off" else "Network faults: on")
         self.setProperty("faulty", active != "off")
-        self.setToolTip(f"Impair the link to the CSMS. In force: {active}")
+        self.setToolTip(f"Impair {self.what}. In force: {active}")
         self.clear_action.setEnabled(active != "off")

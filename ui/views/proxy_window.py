@@ -5,7 +5,8 @@ one by default), lists the chargers that connect through it, each marked as
 proxied, and shows the selected one from what it sends: a card per connector
 (status, transaction, power, energy) and live graphs. Its frames go to the main
 window's message log. The console sends any CALL to either side with the reply
-shown; the rules editor changes the rules in force and releases held frames.
+shown; the rules editor changes the rules in force and releases held frames. The
+station tab's "Network faults" button impairs the selected station's charger leg.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from bench.proxy.station import ProxiedStation
 from ui.operations import perform, perform_async
 from ui.operations import proxy as ops
 from ui.theme import plot_colours
+from ui.views.proxy_faults import ProxyFaultsRow
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -232,6 +234,8 @@ class ProxyWindow(QMainWindow):
         self.station_title = QLabel("No proxied station yet: point a charger at the proxy")
         self.station_title.setObjectName("proxiedTitle")
         layout.addWidget(self.station_title)
+        self.faults_row = ProxyFaultsRow(self.main.reporter)
+        layout.addWidget(self.faults_row)
         self.cards_row = QHBoxLayout()
         self.cards_row.addStretch(1)
         layout.addLayout(self.cards_row)
@@ -447,6 +451,7 @@ class ProxyWindow(QMainWindow):
         self._show_station(station)
 
     def _show_station(self, station: ProxiedStation | None) -> None:
+        self.faults_row.show_station(self.server, None if station is None else station.station_id)
         self.held_list.clear()
         if station is None:
             self.station_title.setText("No proxied station yet: point a charger at the proxy")
