@@ -260,6 +260,10 @@ class ImpairedLink:
         if self._stash:
             return self._stash.pop(0)
         faults = self._faults
+        if self._read is None and not self._dropped and faults.current == NO_IMPAIRMENT:
+            # No fault in force: straight from the link, with no task of its own in
+            # between (a fleet of stations each holding one costs memory and CPU).
+            return await self.inner.recv()
         for _ in range(_MAX_SWALLOWED):
             frame = await self._next_frame()
             impairment = faults.current
@@ -295,6 +299,10 @@ class ImpairedLink:
             # "flap 30s" set on an open link drops it 30 s from now.
             self._flap_s = flap_s
             self._flap_from = _now(self._faults.timers)
+            if flap_s:
+                # A reader may wait on the link directly (no fault was in force): the
+                # drop must not wait for the next frame to find it due.
+                self._faults.timers.call_later(flap_s, self._flap_timer_due)
         self._apply_stall()
         _resolve(self._wake)
 
@@ -317,6 +325,11 @@ class ImpairedLink:
         if left is not None and left <= 0:
             await self._drop()
             raise self._drop_error()
+
+    def _flap_timer_due(self) -> None:
+        left = self._flap_left()
+        if not self._dropped and left is not None and left <= 0:
+            asyncio.get_running_loop().create_task(self._drop())
 
     async def _drop(self) -> None:
         """The connection vanishes: no closing handshake, the peer sees a reset."""
