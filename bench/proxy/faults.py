@@ -94,7 +94,7 @@ class LegFaults:
 
     def wrap(self, station_id: str, side: str, link: Any) -> ImpairedLink:
         """``link`` inside the faults of that leg (a ``LegWrapper`` of bench.proxy.server)."""
-        return self.of(station_id, side).wrap(link)
+        return self.of(station_id, side).wrap(link, direct_when_clear=False)
 
     def refusal(self, station_id: str) -> str | None:
         """Why the upstream connection of ``station_id`` must fail now (dnsfail, tlsfail)."""

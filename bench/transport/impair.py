@@ -121,11 +121,16 @@ class NetworkFaults:
         (a ``ValueError``) for one that does not parse, leaving the faults as they were."""
         return self.set(parse_impairment(text, self._current))
 
-    def wrap(self, link: Any) -> ImpairedLink:
+    def wrap(self, link: Any, *, direct_when_clear: bool = True) -> ImpairedLink:
+        """``direct_when_clear``: while no fault is in force, reads go straight to the
+        link (a station's own link); False keeps every read behind the wrapper, so a
+        fault set during a pending read applies to the frame it returns (a proxy leg)."""
         # Links that ended without close() (the peer closed, TCP dropped) are let go here.
         for old in [old for old in self._links if getattr(old.inner, "closed", False)]:
             self._links.discard(old)
-        return ImpairedLink(link, self)
+        link_ = ImpairedLink(link, self)
+        link_._direct_when_clear = direct_when_clear
+        return link_
 
     def opener(self, open_link: LinkOpener) -> LinkOpener:
         """``open_link`` with this station's faults: failed opens, then wrapped links."""
@@ -182,6 +187,7 @@ class ImpairedLink:
     """
 
     __slots__ = (
+        "_direct_when_clear",
         "_dropped",
         "_faults",
         "_flap_from",
@@ -200,6 +206,7 @@ class ImpairedLink:
     def __init__(self, inner: Any, faults: NetworkFaults) -> None:
         self.inner = inner
         self._faults = faults
+        self._direct_when_clear = True
         self._in = _Pace()
         self._out = _Pace()
         # Made on the first delayed frame: an unimpaired link (most of a fleet) has none.
@@ -260,7 +267,12 @@ class ImpairedLink:
         if self._stash:
             return self._stash.pop(0)
         faults = self._faults
-        if self._read is None and not self._dropped and faults.current == NO_IMPAIRMENT:
+        if (
+            self._direct_when_clear
+            and self._read is None
+            and not self._dropped
+            and faults.current == NO_IMPAIRMENT
+        ):
             # No fault in force: straight from the link, with no task of its own in
             # between (a fleet of stations each holding one costs memory and CPU).
             return await self.inner.recv()
