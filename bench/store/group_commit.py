@@ -142,11 +142,6 @@ def flush_file(path: str) -> None:
                 group.flush()
 
 
-def flush_all() -> bool:
-    """Flush every group of the process; True when nothing is left pending."""
-    return all([group.flush() for group in list(_LIVE)])
-
-
 def _path_of(conn: sqlite3.Connection) -> str | None:
     try:
         rows = conn.execute("PRAGMA database_list").fetchall()
