@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -100,9 +101,11 @@ async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
     settle_garbage()  # what a host does once its stations are up (bench/gc_settle.py)
     await asyncio.sleep(args.interval)  # into the steady state
     sent0 = log.count(direction="tx")
+    times0 = os.times()
     cpu0, t0 = cpu_seconds(), time.perf_counter()
     await asyncio.sleep(args.window)
     cpu, elapsed = cpu_seconds() - cpu0, time.perf_counter() - t0
+    system = os.times().system - times0.system  # the kernel's share: sockets, SQLite I/O
     sent = log.count(direction="tx") - sent0
     lag = LoopLag()
     lag.start()
@@ -115,6 +118,7 @@ async def measure(args: argparse.Namespace, url: str) -> dict[str, float]:
     return {
         "charging": now_charging,
         "cpu_pct": cpu / elapsed * 100,
+        "system_pct": system / elapsed * 100,
         "sent_per_s": sent / elapsed,
         "cpu_ms_per_message": cpu * 1000 / max(1, sent),
         "lag_p99_ms": lag.percentile(99) * 1000,
@@ -141,6 +145,7 @@ def main() -> None:
     print(f"stations / charging          {args.stations} / {result['charging']:.0f}")
     print(f"messages sent per second     {result['sent_per_s']:.0f}")
     print(f"charge-point CPU             {result['cpu_pct']:.2f} % of one core")
+    print(f"  of which in the kernel     {result['system_pct']:.2f} %")
     print(f"CPU per message sent         {result['cpu_ms_per_message']:.3f} ms")
     print(f"event-loop lag p99           {result['lag_p99_ms']:.1f} ms")
     emit(args, load, result)

@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from bench.model.loop_wheel import wheel_of
+
 T = TypeVar("T")
 
 Callback = Callable[[], object]
@@ -81,7 +83,7 @@ class LoopTimers:
     __slots__ = ()
 
     def call_later(self, delay: float, callback: Callback) -> Timer:
-        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+        return wheel_of(asyncio.get_running_loop()).call_later(delay, callback)
 
 
 # The real-time timers: a SystemClock's ``wall`` and the timers of anything with no clock.
@@ -111,7 +113,7 @@ class SystemClock:
 
     def call_later(self, delay: float, callback: Callback) -> Timer:
         # The event loop keeps real time: a virtual delay takes delay / speed of it.
-        return asyncio.get_running_loop().call_later(max(0.0, delay) / self.speed, callback)
+        return wheel_of(asyncio.get_running_loop()).call_later(delay / self.speed, callback)
 
     def call_at(self, when: float, callback: Callback) -> Timer:
         return self.call_later(when - self.monotonic(), callback)

@@ -1,8 +1,8 @@
 """What every charge point has, whatever OCPP version it speaks (ARCHITECTURE rule 3).
 
 ``ChargePointBase`` owns the connection loop (reconnect with back-off), the
-network cut and restore, the boot pause, the heartbeat timer, the physics tick
-and the coalesced sending of status notifications. The version packages
+network cut and restore, the boot pause, the heartbeat timer (the physics tick comes
+from ``PhysicsSchedule``) and the coalesced sending of status notifications. The version packages
 (``v16.charge_point``, ``v201.charge_point``) add their boot sequence, their
 status payloads and their functional blocks through the hooks below.
 """
@@ -26,6 +26,7 @@ from bench.model.station import Station
 from bench.ocpp.errors import CallError, CallTimeout, InvalidReply, LinkClosed
 from bench.ocpp.flag import Flag
 from bench.ocpp.misbehaving import MisbehavingSession
+from bench.ocpp.physics_schedule import PhysicsSchedule
 from bench.ocpp.session import OcppSession
 from bench.store.config import StateStore
 from bench.store.faults import StorageFaultChanged, StoreHealth
@@ -50,12 +51,6 @@ STATUS_READ = "status-read"
 # Wall seconds (clock.wall) between attempts to write back what a refusing disk left in
 # memory: the disk does not recover faster because the simulation runs faster.
 STORAGE_RETRY_SECONDS = 1.0
-
-# Wall seconds between physics ticks of a charging station that nothing needs sooner
-# (see _schedule_physics): a refresh of slowly drifting values (temperature, noise).
-COARSE_PHYSICS_S = 30.0
-# Virtual seconds a timed physics tick runs after the instant it was timed for.
-_PAST_DUE_S = 0.001
 
 # The link's detail while the station is off during a reboot (shown next to the badge).
 REBOOTING = "rebooting"
@@ -89,7 +84,7 @@ class AuthorizationResult:
 LinkOpener = Callable[[LinkConfig], Any]
 
 
-class ChargePointBase:
+class ChargePointBase(PhysicsSchedule):
     """One station's link to one CSMS; subclasses speak a particular OCPP version."""
 
     version = ""
@@ -116,7 +111,6 @@ class ChargePointBase:
         "last_link_error",
         "link_config",
         "link_state",
-        "physics_interval",
         "powered_off_until",
         "registration",
         "session",
@@ -124,7 +118,6 @@ class ChargePointBase:
         "station",
         "storage",
         "tasks",
-        "watched",
     )
 
     def __init__(
@@ -255,9 +248,6 @@ class ChargePointBase:
     def _status_settle_seconds(self) -> float:
         """How long a status must hold before it is reported (virtual seconds)."""
         return 0.0
-
-    def _physics_step(self) -> None:
-        """Work done on every physics tick while a transaction runs."""
 
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
         """The database refuses writes: report it the version's way (a security event)."""
@@ -619,76 +609,6 @@ class ChargePointBase:
             self.last_heartbeat = self.clock.monotonic()
         except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
             log.info("%s: heartbeat failed: %s", self.station.id, exc)
-
-    # ------------------------------------------------------------ physics
-    # The meter integrates exactly over any step (bench/model/meter.py), so a charging
-    # station needs a tick only where something changes by itself: an EV reaching its
-    # target, an energy allowance used up (timed on the clock), or a value read
-    # continuously (``_fine_physics``: a 2.0.1 monitor on a measured value, someone
-    # watching the station). Anything else that changes what flows is a model event,
-    # which asks for a tick at once. Otherwise ticks come every COARSE_PHYSICS_S wall
-    # seconds: at 1,000 stations this is most of the steady-state CPU saved (issue 15).
-    def _schedule_physics(self) -> None:
-        interval = self.physics_interval
-        if not (self.watched or self._fine_physics()):
-            interval = max(interval, COARSE_PHYSICS_S)
-        due = self._physics_due_in()
-        if due is not None and due < interval * self.clock.speed:
-            # Just past the instant, so the update there sees it reached.
-            self.tasks.later("physics", due + _PAST_DUE_S, self._physics_tick)
-        else:
-            self.tasks.later("physics", interval, self._physics_tick, wall=True)
-
-    def _physics_tick(self) -> None:
-        if not any(c.transaction is not None for c in self.station.connectors):
-            return  # idle: no timer until the next transaction starts (ensure_physics)
-        self.station.tick()
-        self._physics_step()
-        self._schedule_physics()
-
-    def settle_physics(self) -> None:
-        """Bring the measured values up to now (before a report of them is read)."""
-        if self.tasks.has_timer("physics"):
-            self._physics_tick()
-
-    def _physics_due_in(self) -> float | None:
-        """Virtual seconds until the next change that happens by itself, or None."""
-        due: float | None = None
-        for connector in self.station.connectors:
-            if connector.transaction is not None:
-                seconds = connector.meter.seconds_to_target()
-                if seconds is not None and (due is None or seconds < due):
-                    due = seconds
-        own = self._own_physics_due_in()
-        if own is not None and (due is None or own < due):
-            due = own
-        return due
-
-    def _own_physics_due_in(self) -> float | None:
-        """The version's own self-driven changes (an energy allowance), virtual seconds."""
-        return None
-
-    def _fine_physics(self) -> bool:
-        """True while something reads the measured values continuously (2.0.1 monitors)."""
-        return False
-
-    def watch(self, watched: bool) -> None:
-        """Tick every ``physics_interval`` while ``watched`` (a user looks at the station)."""
-        self.watched = watched
-        self.physics_rate_changed()
-
-    def physics_rate_changed(self) -> None:
-        """``_fine_physics`` may have changed: re-time a running physics."""
-        if self.tasks.has_timer("physics"):
-            self._physics_soon()
-
-    def _physics_soon(self) -> None:
-        """Tick at the next turn of the loop (a change of what flows): re-times the next one."""
-        self.tasks.later("physics", 0.0, self._physics_tick, wall=True)
-
-    def ensure_physics(self) -> None:
-        if not self._stopping and not self.tasks.has_timer("physics"):
-            self._schedule_physics()
 
 
 def _connector_of(key: Hashable) -> int:
