@@ -176,17 +176,19 @@ class Meter:
             return
         connector = self._connector
         ev = connector.ev
+        # What the station offers does not change within a step: read it once.
+        offered = connector.offered_current_a
         reached = False
         if ev is not None:
             was_wanting = ev.wants_energy
-            self._integrate(ev, dt)
+            self._integrate(ev, dt, offered)
             reached = was_wanting and not ev.wants_energy
-        self.refresh()
+        self.refresh(offered)
         self._relax_temperature(dt)
         if reached:
             connector._changed("ev_target_reached")
 
-    def _integrate(self, ev: Ev, dt: float) -> None:
+    def _integrate(self, ev: Ev, dt: float, offered: float) -> None:
         left = dt
         spec = ev.spec
         capacity = spec.battery_wh
@@ -195,7 +197,7 @@ class Meter:
         for _ in range(3):
             if left <= _EPS:
                 return
-            _, power, ratio, full_power = self._draw(ev)
+            _, power, ratio, full_power = self._draw(ev, offered)
             if power <= 0.0:
                 return
             soc = ev.soc
@@ -238,7 +240,7 @@ class Meter:
         ev = self._connector.ev
         if ev is None or self._external is not None or not ev.wants_energy:
             return None
-        _, power, ratio, full_power = self._draw(ev)
+        _, power, ratio, full_power = self._draw(ev, self._connector.offered_current_a)
         if power <= 0.0:
             return None
         spec = ev.spec
@@ -257,16 +259,15 @@ class Meter:
         rate = full_power * 100.0 / (capacity * 3600.0) * g
         return seconds + math.log((s_inf - soc) / (s_inf - goal)) / rate
 
-    def _draw(self, ev: Ev | None) -> tuple[float, float, float, float]:
-        """(current per line, power, offer / full EV rate, full-rate power) right now."""
+    def _draw(self, ev: Ev | None, offered: float) -> tuple[float, float, float, float]:
+        """(current per line, power, offer / full EV rate, full-rate power) at ``offered``
+        amps per phase (the connector's ``offered_current_a``)."""
         none = (0.0, 0.0, 1.0, 0.0)
         if ev is None:
             return none
-        connector = self._connector
-        offered = connector.offered_current_a
         if offered <= 0.0 or not ev.wants_energy:
             return none
-        template = connector.station.template
+        template = self._connector.station.template
         volts = self.voltage_v
         if template.current_type == "DC":
             offered_w = min(template.max_power_w, offered * volts[0])
@@ -285,11 +286,13 @@ class Meter:
         line_volts = sum(volts[: ev.active_phases(phases)])
         return amps, amps * line_volts, offered / full, full * line_volts
 
-    def refresh(self) -> None:
-        """Recompute the instantaneous values for the present state, without advancing time."""
+    def refresh(self, offered: float | None = None) -> None:
+        """Recompute the instantaneous values for the present state, without advancing time
+        (``offered``: the connector's ``offered_current_a``, when the caller has it)."""
         connector = self._connector
         template = connector.station.template
-        offered = connector.offered_current_a
+        if offered is None:
+            offered = connector.offered_current_a
         self.offered_current_a = offered
         if template.current_type == "DC":
             self.offered_power_w = min(template.max_power_w, offered * template.nominal_voltage_v)
@@ -298,7 +301,7 @@ class Meter:
         if self._external is not None:
             return  # measured values come from the real meter, not the physics
         ev = connector.ev
-        amps, power, _, _ = self._draw(ev)
+        amps, power, _, _ = self._draw(ev, offered)
         current = self.current_a
         if template.current_type == "DC" or ev is None:
             current[0] = amps

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 # Wall seconds between physics ticks of a charging station that nothing needs sooner
 # (see _schedule_physics): a refresh of slowly drifting values (temperature, noise).
-COARSE_PHYSICS_S = 30.0
+# Nothing reads them in between without first bringing them up to now: a meter sample
+# ticks, GetVariables and reports settle, monitors and a watching user tick finely.
+COARSE_PHYSICS_S = 300.0
 # Virtual seconds a timed physics tick runs after the instant it was timed for.
 _PAST_DUE_S = 0.001
 

@@ -50,25 +50,27 @@ async def test_a_cancelled_timer_never_runs_and_is_swept_from_the_heap() -> None
 
 async def test_a_timer_scheduled_by_a_callback_waits_for_the_next_turn() -> None:
     # A physics tick that re-arms itself at delay 0 must not spin inside one turn.
-    turns = 0
-    ran = 0
+    turn = 0
+    ran_in_turn: list[int] = []
 
     def again() -> None:
-        nonlocal ran
-        ran += 1
-        if ran < 3:
+        ran_in_turn.append(turn)
+        if len(ran_in_turn) < 3:
             LOOP_TIMERS.call_later(0.0, again)
 
     async def count_turns() -> None:
-        nonlocal turns
-        while ran < 3 and turns < 1000:
-            turns += 1
+        nonlocal turn
+        for _ in range(10_000_000):
+            if len(ran_in_turn) == 3:
+                return
+            turn += 1
             await asyncio.sleep(0)
 
     LOOP_TIMERS.call_later(0.0, again)
     await asyncio.wait_for(count_turns(), 5)
-    assert ran == 3
-    assert turns >= 2
+    assert len(ran_in_turn) == 3
+    # Each ran in a later turn of the loop than the one that scheduled it.
+    assert ran_in_turn[0] < ran_in_turn[1] < ran_in_turn[2]
 
 
 async def test_a_timer_cancelled_by_an_earlier_callback_of_the_same_turn_does_not_run() -> None:

@@ -17,6 +17,7 @@ readings it signs is decided by ``tx_metering``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,13 @@ def measurand_list(text: str | None) -> list[str]:
     """A comma-separated *Measurands value as a list of known measurands, in order."""
     if not text:
         return []
-    return [m for m in (part.strip() for part in text.split(",")) if m in MEASURANDS]
+    return list(_measurands_in(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _measurands_in(text: str) -> tuple[str, ...]:
+    # Parsed on every sample of every station from a handful of distinct texts.
+    return tuple(m for m in (part.strip() for part in text.split(",")) if m in MEASURANDS)
 
 
 def meter_value(ts: datetime, values: list[dict[str, Any]]) -> dict[str, Any]:
