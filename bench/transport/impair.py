@@ -187,6 +187,7 @@ class ImpairedLink:
     """
 
     __slots__ = (
+        "_ahead",
         "_direct_when_clear",
         "_dropped",
         "_faults",
@@ -216,6 +217,10 @@ class ImpairedLink:
         # one or two, and an empty deque costs 624 bytes a link).
         self._stash: list[str | bytes] = []
         self._read: asyncio.Task[str | bytes] | None = None
+        # Frames read while an earlier one was still on its way, each with the time it is
+        # due (its delay counted from its own arrival), or the read that ended the link.
+        # Made on demand: an unimpaired link (most of a fleet) has none.
+        self._ahead: list[tuple[float, str | bytes] | asyncio.Task[str | bytes]] | None = None
         self._wake: asyncio.Future[Any] | None = None
         self._dropped = False
         self._stalled = False
@@ -267,6 +272,8 @@ class ImpairedLink:
         if self._stash:
             return self._stash.pop(0)
         faults = self._faults
+        if self._ahead:
+            return await self._deliver_ahead(self._ahead.pop(0))
         if (
             self._direct_when_clear
             and self._read is None
@@ -290,15 +297,91 @@ class ImpairedLink:
                 faults.counters.dropped += 1
                 continue
             due = self._in.due(_now(faults.timers), _size(frame), impairment, faults)
-            await _sleep_until(faults.timers, due)
-            if faults._chance(impairment.duplicate):
-                faults.counters.duplicated += 1
-                self._stash.append(frame)
-            if faults._chance(impairment.reorder):
-                faults.counters.reordered += 1
-                return await self._overtaken_by_next(frame)
-            return frame
+            return await self._deliver_ahead((due, frame))
         raise RuntimeError(f"{_MAX_SWALLOWED} frames swallowed in one recv()")
+
+    async def _deliver_ahead(
+        self, entry: tuple[float, str | bytes] | asyncio.Task[str | bytes]
+    ) -> str | bytes:
+        """Hand over a frame once it is due (duplicated, reordered as the faults say)."""
+        if isinstance(entry, asyncio.Task):
+            return entry.result()  # the read that ended the link: raises its error
+        due, frame = entry
+        await self._hold_until(due)
+        faults = self._faults
+        impairment = faults.current
+        if faults._chance(impairment.duplicate):
+            faults.counters.duplicated += 1
+            self._stash.append(frame)
+        if faults._chance(impairment.reorder):
+            faults.counters.reordered += 1
+            return await self._overtaken_by_next(frame)
+        return frame
+
+    async def _hold_until(self, due: float) -> None:
+        """Wait until ``due`` while the frames behind keep arriving (pipelined).
+
+        A reader that takes one frame at a time (a session, the proxy's pump) would
+        otherwise start frame N+1's delay only once frame N was handed over, so frames
+        sent together would each wait the latency in turn. Each frame read meanwhile
+        is judged (halfopen, loss) and given its due time as it arrives.
+        """
+        faults = self._faults
+        loop = asyncio.get_running_loop()
+        for _ in range(_MAX_SWALLOWED):
+            if due <= _now(faults.timers):
+                return
+            if self._dropped:  # the connection went: this frame had arrived already
+                await _sleep_until(faults.timers, due)
+                return
+            if self._read is None:
+                self._read = loop.create_task(self.inner.recv())
+                # Its outcome reaches the next recv(); if none comes (the link closed
+                # behind it) asyncio must not call its error unretrieved.
+                self._read.add_done_callback(_retrieved)
+            read = self._read
+            done: asyncio.Future[None] = loop.create_future()
+            left = due - _now(faults.timers)
+            timer = faults.timers.call_later(left, functools.partial(_resolve, done))
+            try:
+                waits: set[asyncio.Future[Any]] = {read, done}
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                # Nobody reads any more: the read ahead goes too (it loses no frame).
+                read.cancel()
+                self._read = None
+                raise
+            finally:
+                timer.cancel()
+            if not read.done():
+                continue  # due: the read stays pending for the next recv()
+            self._read = None
+            if self._ahead is None:
+                self._ahead = []
+            if read.cancelled() or read.exception() is not None:
+                self._faults._links.discard(self)
+                if not read.cancelled():
+                    self._ahead.append(read)  # the link ended behind the frames read
+                await _sleep_until(faults.timers, due)
+                return
+            self._arrived(read.result())
+        raise RuntimeError(f"{_MAX_SWALLOWED} frames read ahead while one was due")
+
+    def _arrived(self, frame: str | bytes) -> None:
+        """A frame read ahead: dropped as the faults say, or queued with its due time."""
+        faults = self._faults
+        impairment = faults.current
+        if impairment.halfopen:
+            faults.counters.blackholed += 1
+            self._stalled = False
+            self._apply_stall()
+            return
+        if faults._chance(impairment.loss):
+            faults.counters.dropped += 1
+            return
+        due = self._in.due(_now(faults.timers), _size(frame), impairment, faults)
+        assert self._ahead is not None
+        self._ahead.append((due, frame))
 
     async def close(self, *args: Any, **kwargs: Any) -> None:
         self._faults._links.discard(self)
@@ -511,6 +594,11 @@ async def _sleep_until(timers: Timers, due: float) -> None:
 def _resolve(future: asyncio.Future[Any] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _size(frame: str | bytes) -> int:
