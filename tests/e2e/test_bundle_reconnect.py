@@ -21,6 +21,7 @@ from websockets.asyncio.client import connect
 from bench.bundle.export import export_bundle
 from bench.bundle.replay import Replay, ReplayOptions
 from bench.model.clock import SystemClock
+from bench.runtime import StationOptions, StationRun
 from bench.store.db import open_database
 from tests.e2e.conftest import WAIT, wait_until
 from tests.e2e.proxy_support import ProxyFactory, make_proxy
@@ -105,3 +106,55 @@ async def test_a_session_with_a_reconnect_replays_with_a_reconnect_at_the_same_p
     assert report.same, report.differences
     assert report.calls == 4 and report.reconnects == 1
     assert "over 2 connections" in report.summary()
+
+
+async def test_a_bench_station_s_reconnect_is_in_its_bundle_and_replayed_at_the_same_point(
+    wires: list[ConnectionsWire], tmp_path: Path
+) -> None:
+    """The station's own log says where its link dropped (LINK rows), so its bundle
+    replays the reconnect too."""
+    recorded_csms = await _wire(wires)
+    run = StationRun(
+        StationOptions(
+            csms_url=recorded_csms.url,
+            station_id="LAB-3",
+            db=str(tmp_path / "lab.db"),
+            settings={"boot_seconds": "0"},
+        )
+    )
+    await run.start()
+    try:
+        await run.cp.wait_accepted(WAIT)
+        # Quiet before the drop (charge point and connector statuses answered): a frame
+        # sent into the dying link may or may not have reached the CSMS.
+        await wait_until(
+            lambda: len(recorded_csms.arrived("StatusNotification")) == 2, WAIT, "statuses"
+        )
+        await run.cp.send_heartbeat()
+        before_drop = len(recorded_csms.arrivals)
+        await run.cp.drop_connection()
+        await wait_until(
+            lambda: run.cp.online and len(recorded_csms.opened_after) == 2, WAIT, "back online"
+        )
+        await run.cp.send_heartbeat()
+    finally:
+        await run.stop()
+    assert recorded_csms.opened_after == [0, before_drop]
+    db = open_database(tmp_path / "lab.db")
+    try:
+        bundle = export_bundle(db, "LAB-3", now=datetime.now(UTC))
+    finally:
+        db.close()
+    assert [f.payload["event"] for f in bundle.frames if f.type == "LINK"][:2] == [
+        "open",
+        "closed",
+    ]
+
+    fresh = await _wire(wires)
+    replay = Replay(bundle, ReplayOptions(csms_url=fresh.url, speed=1000.0), SystemClock())
+    report = await replay.run()
+
+    assert fresh.opened_after == recorded_csms.opened_after
+    assert [f[2] for _, f in fresh.arrivals] == [f[2] for _, f in recorded_csms.arrivals]
+    assert report.same, report.differences
+    assert report.reconnects == 1
