@@ -6,6 +6,7 @@ that Tools ▸ Proxy… started in front of the built-in CSMS, all over 127.0.0.
 
 from __future__ import annotations
 
+from bench.proxy.rules import TO_CSMS
 from bench.runtime import StationOptions, StationRun
 from bench.workspace import DEMO_TAG
 from tests.e2e.conftest import ev
@@ -147,3 +148,25 @@ async def test_a_proxied_row_shows_disconnected_after_the_charger_leaves(qtbot, 
         finally:
             if not stopped:
                 await charger.stop()
+
+
+async def test_a_proxied_row_s_console_sends_to_the_csms_as_if_from_the_charger(qtbot, tmp_path):
+    """1.6 §4.6 Heartbeat from the bench, on the charger's behalf; the reply stays here."""
+    async with running_app(qtbot, tmp_path) as window:
+        charger = await _charger_through_the_proxy(window, tmp_path)
+        try:
+            await charger.cp.wait_accepted(15)
+            await wait_until(lambda: _proxied_row(window), what="the proxied row")
+            window.station_list.select_station(LAB)
+            view = window.stack.currentWidget()
+            console = view.console
+            view.tabs.setCurrentWidget(console)
+            console.side_combo.setCurrentIndex(console.side_combo.findData(TO_CSMS))
+            console.action_edit.setText("Heartbeat")
+            console.payload_edit.setPlainText("{}")
+            console.send_button.click()
+            text = await wait_until(lambda: console.reply_view.toPlainText(), what="the reply")
+            assert text.startswith("CALLRESULT (valid)")
+            assert "currentTime" in text
+        finally:
+            await charger.stop()
