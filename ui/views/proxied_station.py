@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,6 +51,7 @@ from ui.views.proxy_faults import ProxyFaultsRow
 # The marks of a proxied station, in the station list and on its view.
 PROXIED_COLOUR = "#0f6b73"  # white text on it: 6.3:1 (WCAG AA)
 DISCONNECTED_COLOUR = "#b03a2e"
+CARD_WIDTH = 290  # a status pill and "16.0 / 16.0 / 16.0 A" side by side
 NOT_OFFERED = (
     "No plug, card or fault buttons: the bench listens to this charger, it does not simulate it."
 )
@@ -74,7 +77,7 @@ class ObservedCard(QFrame):
         self.key = key
         self.setObjectName("proxiedCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(CARD_WIDTH)
         grid = QGridLayout(self)
         self.title = QLabel()
         bold = QFont()
@@ -194,8 +197,17 @@ class ProxiedStationView(QWidget):
         top.addStretch(1)
 
         self.faults_row = ProxyFaultsRow(reporter)
-        self.cards_row = QHBoxLayout()
+        # Cards in a column on the left, the tabs beside them, as a bench station's view.
+        cards_column = QWidget()
+        self.cards_row = QVBoxLayout(cards_column)
+        self.cards_row.setContentsMargins(0, 0, 0, 0)
         self.cards_row.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidget(cards_column)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(CARD_WIDTH + 16)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -207,12 +219,17 @@ class ProxiedStationView(QWidget):
             self.console = ProxiedConsole(reporter, self.current_station)
             self.tabs.addTab(self.console, "Console")
 
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(scroller)
+        body.addWidget(self.tabs)
+        body.setStretchFactor(1, 1)
+        body.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 0)
         layout.addLayout(top)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.faults_row)
-        layout.addLayout(self.cards_row)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(body, 1)
         self.refresh()
 
     def current_station(self) -> ProxiedStation | None:
