@@ -117,8 +117,12 @@ class ProxiedSource(QObject):
             buffer = self.samples.setdefault(number, SampleBuffer())
             last = self._last_t.get(number, -math.inf)
             # By time, not by count: the observed list is trimmed, and a reconnect
-            # starts a fresh one, while this buffer keeps the whole trace.
-            for row in connector.samples:
+            # starts a fresh one, while this buffer keeps the whole trace. A report
+            # older than the last one drawn (queued while offline) is not drawn back.
+            rows = connector.samples
+            if not rows or rows[-1][0] <= last:
+                continue  # nothing new: most ticks
+            for row in rows:
                 if row[0] > last:
                     buffer.append(row)
                     last = row[0]

@@ -344,11 +344,17 @@ class ProxyMenu:
 
     def show(self) -> ProxyWindow:
         if self.window is None:
-            self.window = ProxyWindow(self.main, self.sources.get)
+            self.window = ProxyWindow(self.main, self.source_for)
             self.timer.start()
         self.window.show()
         self.window.raise_()
         return self.window
+
+    def source_for(self, station_id: str) -> ProxiedSource | None:
+        """The row of ``station_id``, made now if its charger connected since the last tick."""
+        if station_id not in self.sources:
+            self.refresh()
+        return self.sources.get(station_id)
 
     def refresh(self) -> None:
         """Rows for chargers that connected; each row follows its charger's connection."""
