@@ -23,7 +23,7 @@ def _points(curve) -> int:
     return 0 if xs is None else len(xs)
 
 
-async def _charger_through_the_proxy(window, tmp_path) -> StationRun:
+async def _charger_through_the_proxy(window, tmp_path, ocpp: str = "1.6") -> StationRun:
     await wait_until(lambda: window.workspace.csms_url, what="the built-in CSMS")
     proxy_window = window.proxy.show()
     proxy_window.listen_edit.setText("127.0.0.1:0")
@@ -34,6 +34,7 @@ async def _charger_through_the_proxy(window, tmp_path) -> StationRun:
         StationOptions(
             csms_url=server.url,
             station_id=LAB,
+            ocpp=ocpp,
             speed=30.0,
             db=str(tmp_path / "lab.db"),
             settings={"boot_seconds": "0"},
@@ -168,5 +169,32 @@ async def test_a_proxied_row_s_console_sends_to_the_csms_as_if_from_the_charger(
             text = await wait_until(lambda: console.reply_view.toPlainText(), what="the reply")
             assert text.startswith("CALLRESULT (valid)")
             assert "currentTime" in text
+        finally:
+            await charger.stop()
+
+
+async def test_a_proxied_2_0_1_row_follows_transaction_events_on_its_evse_card_and_graph(
+    qtbot, tmp_path
+):
+    """2.0.1 G01 StatusNotification and E01-E07 TransactionEvent (chargingState, meterValue)."""
+    async with running_app(qtbot, tmp_path) as window:
+        charger = await _charger_through_the_proxy(window, tmp_path, ocpp="2.0.1")
+        try:
+            await charger.cp.wait_accepted(15)
+            index = await wait_until(lambda: _proxied_row(window), what="the proxied row")
+            assert index.data(VERSION_ROLE) == "OCPP 2.0.1"
+            window.station_list.select_station(LAB)
+            view = window.stack.currentWidget()
+            charger.cp.station.connector(1).plug_in(ev())
+            charger.cp.present_id(DEMO_TAG)
+            card = await wait_until(lambda: view.cards.get((1, 1)), what="EVSE 1's card")
+            await wait_until(
+                lambda: card.status.text() == "Occupied · Charging", what="charging on the card"
+            )
+            assert card.title.text() == "EVSE 1 / connector 1"
+            await wait_until(
+                lambda: _points(view.graphs.curves["power_kw"]) >= 2,
+                what="two meter values on the power graph",
+            )
         finally:
             await charger.stop()
