@@ -336,8 +336,8 @@ class ImpairedLink:
                 return
             if self._read is None:
                 self._read = loop.create_task(self.inner.recv())
-                # Its outcome reaches the next recv(); if none comes (the link closed
-                # behind it) asyncio must not call its error unretrieved.
+                # Its outcome is read here or in the next recv(); asyncio must not call
+                # an error of a read cancelled or left behind unretrieved.
                 self._read.add_done_callback(_retrieved)
             read = self._read
             done: asyncio.Future[None] = loop.create_future()
@@ -354,7 +354,12 @@ class ImpairedLink:
             finally:
                 timer.cancel()
             if not read.done():
-                continue  # due: the read stays pending for the next recv()
+                # Due, and nothing more came: stop reading ahead, so no read outlives
+                # this recv() (a cancelled read of websockets or the in-memory pair
+                # loses no frame; the next recv() reads again).
+                read.cancel()
+                self._read = None
+                return
             self._read = None
             if self._ahead is None:
                 self._ahead = []
@@ -460,6 +465,15 @@ class ImpairedLink:
 
     async def _overtaken_by_next(self, frame: str | bytes) -> str | bytes:
         """The next frame if one comes within ``REORDER_HOLD_S``; ``frame`` comes after it."""
+        entry = self._ahead[0] if self._ahead else None
+        if entry is not None and not isinstance(entry, asyncio.Task):
+            # The next frame was read already (behind this one, while it was due).
+            assert self._ahead is not None
+            self._ahead.pop(0)
+            due, following = entry
+            await self._hold_until(due)
+            self._stash.insert(0, frame)
+            return following
         try:
             following = await wait_for(self._faults.timers, self._next_frame(), REORDER_HOLD_S)
         except TimeoutError:
