@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.devices.binding import attach_all, build_drivers, check_connectors, detach_all
 from bench.devices.registry import DeviceSpec
 from bench.kernel.frames import FanOut, FrameSink
+from bench.link_rows import LinkRows
 from bench.model.clock import SystemClock
 from bench.model.faults import fault as lookup_fault
 from bench.model.templates import (
@@ -122,6 +123,9 @@ class StationRun:
         self.cp: ChargePointApi = charge_point(
             self.station, link, db=self.db, sink=FanOut(self.message_log, *options.sinks)
         )
+        # Its connections in its message log beside its frames: a bundle replays its
+        # reconnects. Not in a --log file, whose documented lines are OCPP frames only.
+        self.link_rows = LinkRows(self.cp, self.message_log, self.clock, options.station_id)
         for spec in options.impair:
             self.cp.impair(spec)  # a ValueError names the bad spec
         self._flushers: list[asyncio.Task[None]] = []
@@ -214,8 +218,9 @@ class StationRun:
         try:
             try:
                 self.save_settings()  # as the run left them (a CSMS may have changed some)
-                await self.cp.stop()
+                await self.cp.stop()  # its last LINK row ("closed") goes in before the log shuts
             finally:
+                self.link_rows.close()
                 await detach_all(self.devices)
         finally:
             await self._stop_flushers()

@@ -34,6 +34,7 @@ from bench.workspace import (
 from ui import shortcuts
 from ui.errors import ErrorReporter
 from ui.models.bridge import StationBridge
+from ui.models.proxied_source import ProxiedSource
 from ui.models.stations import StationListModel
 from ui.operations import csms_console as console_ops
 from ui.operations import perform
@@ -43,6 +44,7 @@ from ui.views.conformance_window import install as install_conformance
 from ui.views.csms_console import CsmsConsole
 from ui.views.load_test_menu import install as install_load_test
 from ui.views.log_view import LogPanel
+from ui.views.proxied_station import ProxiedStationView
 from ui.views.proxy_window import install as install_proxy
 from ui.views.quit_dialog import ask_before_quitting, live_transactions
 from ui.views.scenario_dock import install as install_scenario_runner
@@ -74,6 +76,8 @@ class MainWindow(QMainWindow):
         self.station_model = StationListModel(self)
         self.bridges: dict[str, StationBridge] = {}
         self.views: dict[str, StationView] = {}
+        self.proxied_view: ProxiedStationView | None = None  # shared by the proxied rows
+        self._log_follows: str | None = None  # the proxied station the log was narrowed to
         # The log's station filter is rebuilt once per burst of adds/removes, not per
         # station: adding 300 stations would otherwise refill the combo 300 times.
         self._station_filter_timer = QTimer(self, singleShot=True, interval=150)
@@ -221,7 +225,7 @@ class MainWindow(QMainWindow):
                 lambda n: self.show_info(f"Copied {n:,} frames as JSON Lines")
             )
             self.log_dock.setWidget(self.log_panel)
-            self.log_panel.set_stations(list(self.bridges))
+            self.log_panel.set_stations(self._station_ids())
         self.attach_console()
         url = self.workspace.csms_url
         self.csms_label.setText(f"Built-in CSMS: {url}" if url else "No built-in CSMS")
@@ -269,9 +273,12 @@ class MainWindow(QMainWindow):
             self.bridges.pop(station_id, None)
         self._station_filter_timer.start()
 
+    def _station_ids(self) -> list[str]:
+        return [*self.bridges, *(s.station_id for s in self.station_model.proxied)]
+
     def _refresh_station_filter(self) -> None:
         if self.log_panel is not None:
-            self.log_panel.set_stations(list(self.bridges))
+            self.log_panel.set_stations(self._station_ids())
 
     def replace_station(self, run: Any) -> StationBridge:
         """A stopped station started again: new bridge in the same row, a fresh view."""
@@ -294,10 +301,22 @@ class MainWindow(QMainWindow):
         self.station_actions.update_state()
         return bridge
 
-    def show_station(self, bridge: StationBridge | None) -> None:
+    def show_station(self, bridge: StationBridge | ProxiedSource | None) -> None:
         previous = self.current_view()
         if previous is not None:
             previous.cp.watch(False)  # nobody looks at it any more: physics at its own pace
+        simulated = not isinstance(bridge, ProxiedSource)
+        # A proxied charger is not simulated: no plug, card, cable or reboot to act on.
+        for action in (self.plug_action, self.card_action, self.network_action, self.reboot_action):
+            action.setEnabled(simulated)
+        if isinstance(bridge, ProxiedSource):
+            self.show_proxied(bridge)
+            return
+        if self._log_follows is not None and self.log_panel is not None:
+            # The log was narrowed to the proxied charger shown before: open it up again.
+            if self.log_panel.station.currentData() == self._log_follows:
+                self.log_panel.station.setCurrentIndex(0)
+            self._log_follows = None
         if bridge is None:
             self.stack.setCurrentWidget(self.placeholder)
             return
@@ -315,6 +334,21 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
         view.cp.watch(True)  # its live values refresh every physics interval while shown
+
+    def show_proxied(self, source: ProxiedSource) -> None:
+        """A proxied charger's cards, graphs, faults and console; its frames in the log."""
+        if self.proxied_view is None:
+            self.proxied_view = ProxiedStationView(self.reporter)
+            self.stack.addWidget(self.proxied_view)
+        self.proxied_view.set_source(source)
+        self.stack.setCurrentWidget(self.proxied_view)
+        if self.log_panel is not None:
+            # Both legs of its frames: the log's leg column tells them apart.
+            self._refresh_station_filter()
+            self.log_panel.station.setCurrentIndex(
+                max(0, self.log_panel.station.findData(source.station_id))
+            )
+            self._log_follows = source.station_id
 
     def current_view(self) -> StationView | None:
         widget = self.stack.currentWidget()

@@ -8,6 +8,11 @@ difference. Fields that change on every run are handled as ``bench.bundle.compar
 describes: ids the CSMS assigns now are carried into later frames, ``timestamp``
 fields move to today.
 
+A recording that lost its connection and came back (the charger leg's LINK
+"closed" rows of a session recorded through the proxy) replays with a reconnect
+at the same point: between the same two station requests, once the CSMS requests
+recorded before it have come, the link is closed and a fresh one opened.
+
 Requests the CSMS sends are answered with the recorded reply of the first
 recorded request of the same action not yet used; a request the recording
 never saw is a difference and gets CALLERROR NotSupported.
@@ -33,6 +38,7 @@ from bench.ocpp import schemas
 from bench.ocpp.errors import CallError, CallTimeout, ErrorKind, LinkClosed, OcppError
 from bench.ocpp.session import NoReply, OcppSession
 from bench.transport.config import LinkConfig
+from bench.transport.errors import LinkError
 from bench.transport.websocket import open_link
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ class ReplayReport:
     station: str
     calls: int = 0  # station CALLs sent
     answered: int = 0  # CSMS requests answered from the recording
+    reconnects: int = 0  # connections closed and opened again, as recorded
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -75,9 +82,10 @@ class ReplayReport:
     def summary(self) -> str:
         n = len(self.differences)
         verdict = "no differences" if not n else f"{n} difference{'s' if n > 1 else ''}"
+        over = f" over {self.reconnects + 1} connections" if self.reconnects else ""
         return (
             f"replayed {self.calls} station requests and answered {self.answered} CSMS "
-            f"requests for {self.station}: {verdict}"
+            f"requests for {self.station}{over}: {verdict}"
         )
 
 
@@ -158,6 +166,15 @@ class Replay:
             elif rec.direction == "rx":
                 self.requests.append(_Exchange(index, rec, replies.get((rec.id, "tx"))))
         self.calls = _without_retried(self.calls)
+        # Where the station's connection ended in the recording (a station-side log, or
+        # the proxy's charger leg: bench.bundle.sides keeps that leg only).
+        self.drops: list[int] = [
+            index
+            for index, rec in enumerate(bundle.frames, 1)
+            if rec.type == "LINK"
+            and isinstance(rec.payload, dict)
+            and rec.payload.get("event") == "closed"
+        ]
         if not self.calls:
             raise ReplayError(f"the bundle of {bundle.station} holds no request of the station")
         self._used: set[int] = set()  # indexes of recorded CSMS requests met (or given up)
@@ -173,9 +190,10 @@ class Replay:
             password=self.options.password,
             ca_file=self.options.ca_file,
         )
-        link = await self._open_link(config)
+        self._config = config
+        self._link = await self._open_link(config)
         session = OcppSession(
-            link,
+            self._link,
             version=self.version,
             station_id=self.report.station,
             handlers={action: self._handler(action) for action in schemas.actions(self.version)},
@@ -186,14 +204,36 @@ class Replay:
             # so an invalid answer is a difference with its payload, not an exception.
             validate=False,
         )
-        reader = asyncio.create_task(session.serve(), name=f"replay {self.report.station} reader")
+        self._reader = asyncio.create_task(
+            session.serve(), name=f"replay {self.report.station} reader"
+        )
         try:
             await self._play(session)
             await self._wait_for_requests(len(self.bundle.frames) + 1)
         finally:
-            await link.close()
-            await asyncio.wait_for(reader, 10.0)
+            await self._link.close()
+            await asyncio.wait_for(self._reader, 10.0)
         return self.report
+
+    async def _reconnect(self, session: OcppSession, at: int) -> bool:
+        """Close the link and open a fresh one, as the recording did at frame ``at``.
+
+        False (and a difference) when the CSMS cannot be reached again.
+        """
+        await self._wait_for_requests(at)
+        await self._link.close()
+        await asyncio.wait_for(self._reader, 10.0)
+        try:
+            self._link = await self._open_link(self._config)
+        except LinkError as exc:
+            self._differ(f"frame {at}: reconnect", "(connection)", "opened again", str(exc))
+            return False
+        session.reopen(self._link)
+        self._reader = asyncio.create_task(
+            session.serve(), name=f"replay {self.report.station} reader"
+        )
+        self.report.reconnects += 1
+        return True
 
     async def _play(self, session: OcppSession) -> None:
         loop = asyncio.get_running_loop()
@@ -201,7 +241,19 @@ class Replay:
         started = loop.time()
         recorded_start = datetime.fromtimestamp(self.bundle.frames[0].ts, UTC)
         shift = self.clock.now() - recorded_start
+        drops = list(self.drops)
         for number, exchange in enumerate(self.calls):
+            while drops and drops[0] < exchange.index:
+                at = drops.pop(0)
+                if at < self.calls[0].index:
+                    continue  # a connection that ended before the first request: not played
+                # At its recorded time, as the requests are paced.
+                recorded = self.bundle.frames[at - 1].ts
+                delay = started + max(0.0, recorded - first) / self.options.speed - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if not await self._reconnect(session, at):
+                    return
             await self._wait_for_requests(exchange.index)
             due = started + max(0.0, exchange.request.ts - first) / self.options.speed
             delay = due - loop.time()

@@ -190,6 +190,20 @@ class ProxiedStation:
             await self._apply(rule, frame, toward)
 
     async def _forward(self, frame: ParsedFrame, toward: str) -> None:
+        """Hand ``frame`` to the leg toward ``toward``, and return without waiting for it.
+
+        Each frame gets its own send task, started in arrival order, so the pump reads
+        the next frame at once: under a latency fault on the leg, frames that arrive
+        together overlap their delays (frame N+1's starts when it arrives, not when
+        frame N has left) while the leg's wrapper keeps their order (its FIFO send;
+        ``bench.transport.impair.ImpairedLink``).
+        """
+        if self._tasks is None:  # not running (a release after the legs ended)
+            await self._send(frame, toward)
+            return
+        self._tasks.create_task(self._send(frame, toward))
+
+    async def _send(self, frame: ParsedFrame, toward: str) -> None:
         leg = self.legs[toward]
         try:
             await leg.link.send(frame.text)  # type: ignore[arg-type]

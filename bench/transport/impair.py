@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ssl
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from bench.model.rng import LightRandom
 from bench.transport.config import LinkConfig
 from bench.transport.errors import ABNORMAL_CLOSURE, FailureKind, LinkError, TransportClosed
 from bench.transport.impair_spec import NO_IMPAIRMENT, Impairment, parse_impairment
+from bench.transport.impair_tls import failing_tls_handshake
 
 __all__ = [
     "REORDER_HOLD_S",
@@ -146,7 +146,7 @@ class NetworkFaults:
                 )
             if impairment.tls_fail:
                 self.counters.failed_opens += 1
-                raise await _failing_tls_handshake(cfg)
+                raise await failing_tls_handshake(cfg)
             return self.wrap(await open_link(cfg))
 
         return open_impaired
@@ -187,6 +187,7 @@ class ImpairedLink:
     """
 
     __slots__ = (
+        "_ahead",
         "_direct_when_clear",
         "_dropped",
         "_faults",
@@ -216,6 +217,10 @@ class ImpairedLink:
         # one or two, and an empty deque costs 624 bytes a link).
         self._stash: list[str | bytes] = []
         self._read: asyncio.Task[str | bytes] | None = None
+        # Frames read while an earlier one was still on its way, each with the time it is
+        # due (its delay counted from its own arrival), or the read that ended the link.
+        # Made on demand: an unimpaired link (most of a fleet) has none.
+        self._ahead: list[tuple[float, str | bytes] | asyncio.Task[str | bytes]] | None = None
         self._wake: asyncio.Future[Any] | None = None
         self._dropped = False
         self._stalled = False
@@ -267,6 +272,8 @@ class ImpairedLink:
         if self._stash:
             return self._stash.pop(0)
         faults = self._faults
+        if self._ahead:
+            return await self._deliver_ahead(self._ahead.pop(0))
         if (
             self._direct_when_clear
             and self._read is None
@@ -290,15 +297,96 @@ class ImpairedLink:
                 faults.counters.dropped += 1
                 continue
             due = self._in.due(_now(faults.timers), _size(frame), impairment, faults)
-            await _sleep_until(faults.timers, due)
-            if faults._chance(impairment.duplicate):
-                faults.counters.duplicated += 1
-                self._stash.append(frame)
-            if faults._chance(impairment.reorder):
-                faults.counters.reordered += 1
-                return await self._overtaken_by_next(frame)
-            return frame
+            return await self._deliver_ahead((due, frame))
         raise RuntimeError(f"{_MAX_SWALLOWED} frames swallowed in one recv()")
+
+    async def _deliver_ahead(
+        self, entry: tuple[float, str | bytes] | asyncio.Task[str | bytes]
+    ) -> str | bytes:
+        """Hand over a frame once it is due (duplicated, reordered as the faults say)."""
+        if isinstance(entry, asyncio.Task):
+            return entry.result()  # the read that ended the link: raises its error
+        due, frame = entry
+        await self._hold_until(due)
+        faults = self._faults
+        impairment = faults.current
+        if faults._chance(impairment.duplicate):
+            faults.counters.duplicated += 1
+            self._stash.append(frame)
+        if faults._chance(impairment.reorder):
+            faults.counters.reordered += 1
+            return await self._overtaken_by_next(frame)
+        return frame
+
+    async def _hold_until(self, due: float) -> None:
+        """Wait until ``due`` while the frames behind keep arriving (pipelined).
+
+        A reader that takes one frame at a time (a session, the proxy's pump) would
+        otherwise start frame N+1's delay only once frame N was handed over, so frames
+        sent together would each wait the latency in turn. Each frame read meanwhile
+        is judged (halfopen, loss) and given its due time as it arrives.
+        """
+        faults = self._faults
+        loop = asyncio.get_running_loop()
+        for _ in range(_MAX_SWALLOWED):
+            if due <= _now(faults.timers):
+                return
+            if self._dropped:  # the connection went: this frame had arrived already
+                await _sleep_until(faults.timers, due)
+                return
+            if self._read is None:
+                self._read = loop.create_task(self.inner.recv())
+                # Its outcome is read here or in the next recv(); asyncio must not call
+                # an error of a read cancelled or left behind unretrieved.
+                self._read.add_done_callback(_retrieved)
+            read = self._read
+            done: asyncio.Future[None] = loop.create_future()
+            left = due - _now(faults.timers)
+            timer = faults.timers.call_later(left, functools.partial(_resolve, done))
+            try:
+                waits: set[asyncio.Future[Any]] = {read, done}
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                # Nobody reads any more: the read ahead goes too (it loses no frame).
+                read.cancel()
+                self._read = None
+                raise
+            finally:
+                timer.cancel()
+            if not read.done():
+                # Due, and nothing more came: stop reading ahead, so no read outlives
+                # this recv() (a cancelled read of websockets or the in-memory pair
+                # loses no frame; the next recv() reads again).
+                read.cancel()
+                self._read = None
+                return
+            self._read = None
+            if self._ahead is None:
+                self._ahead = []
+            if read.cancelled() or read.exception() is not None:
+                self._faults._links.discard(self)
+                if not read.cancelled():
+                    self._ahead.append(read)  # the link ended behind the frames read
+                await _sleep_until(faults.timers, due)
+                return
+            self._arrived(read.result())
+        raise RuntimeError(f"{_MAX_SWALLOWED} frames read ahead while one was due")
+
+    def _arrived(self, frame: str | bytes) -> None:
+        """A frame read ahead: dropped as the faults say, or queued with its due time."""
+        faults = self._faults
+        impairment = faults.current
+        if impairment.halfopen:
+            faults.counters.blackholed += 1
+            self._stalled = False
+            self._apply_stall()
+            return
+        if faults._chance(impairment.loss):
+            faults.counters.dropped += 1
+            return
+        due = self._in.due(_now(faults.timers), _size(frame), impairment, faults)
+        assert self._ahead is not None
+        self._ahead.append((due, frame))
 
     async def close(self, *args: Any, **kwargs: Any) -> None:
         self._faults._links.discard(self)
@@ -377,6 +465,15 @@ class ImpairedLink:
 
     async def _overtaken_by_next(self, frame: str | bytes) -> str | bytes:
         """The next frame if one comes within ``REORDER_HOLD_S``; ``frame`` comes after it."""
+        entry = self._ahead[0] if self._ahead else None
+        if entry is not None and not isinstance(entry, asyncio.Task):
+            # The next frame was read already (behind this one, while it was due).
+            assert self._ahead is not None
+            self._ahead.pop(0)
+            due, following = entry
+            await self._hold_until(due)
+            self._stash.insert(0, frame)
+            return following
         try:
             following = await wait_for(self._faults.timers, self._next_frame(), REORDER_HOLD_S)
         except TimeoutError:
@@ -426,67 +523,6 @@ class ImpairedLink:
         raise RuntimeError(f"{_MAX_SWALLOWED} wake-ups without a frame")
 
 
-# ---------------------------------------------------------------------- opening
-async def _failing_tls_handshake(cfg: LinkConfig) -> LinkError:
-    """Try a TLS handshake with the CSMS's host that cannot succeed; the error it gives.
-
-    The client trusts no certificate at all, so against a TLS endpoint verification
-    fails, and against a plain one the server answers a ClientHello with HTTP: either
-    way a real handshake fails on the wire, as with a middlebox that breaks TLS.
-    """
-    parts = urllib.parse.urlsplit(cfg.endpoint())
-    host = parts.hostname or "localhost"
-    port = parts.port or (443 if parts.scheme == "wss" else 80)
-    where = f"{host}:{port}"
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # loads no CA: trusts nothing
-    try:
-        _reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context, server_hostname=host),
-            cfg.open_timeout,
-        )
-    except ssl.SSLCertVerificationError as exc:
-        return _caused(
-            f"TLS verification of the server at {where} failed: {exc.verify_message} "
-            "(impair tlsfail: no certificate is trusted)",
-            FailureKind.TLS,
-            exc,
-        )
-    except ssl.SSLError as exc:
-        return _caused(
-            f"the TLS handshake with {where} failed: {exc.reason or exc} (impair tlsfail)",
-            FailureKind.TLS,
-            exc,
-        )
-    except TimeoutError as exc:
-        return _caused(
-            f"the TLS handshake with {where} did not finish within {cfg.open_timeout:g} s "
-            "(impair tlsfail)",
-            FailureKind.TLS,
-            exc,
-        )
-    except ConnectionRefusedError as exc:
-        return _caused(f"connection refused by {where}", FailureKind.REFUSED, exc)
-    except OSError as exc:
-        return _caused(
-            f"the TLS handshake with {where} failed: {exc.strerror or exc} (impair tlsfail)",
-            FailureKind.TLS,
-            exc,
-        )
-    writer.close()
-    return LinkError(
-        f"the TLS handshake with {where} failed: no certificate is trusted (impair tlsfail)",
-        FailureKind.TLS,
-    )
-
-
-def _caused(message: str, kind: FailureKind, cause: BaseException) -> LinkError:
-    # The cause tells the station's security block what kind of TLS failure it met
-    # (bench.ocpp.common.security_events.connect_failure), as with a real connect.
-    error = LinkError(message, kind)
-    error.__cause__ = cause
-    return error
-
-
 # ---------------------------------------------------------------------- time
 def _now(timers: Timers) -> float:
     """The timers' own seconds: a manual clock's, else the event loop's."""
@@ -511,6 +547,11 @@ async def _sleep_until(timers: Timers, due: float) -> None:
 def _resolve(future: asyncio.Future[Any] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _size(frame: str | bytes) -> int:

@@ -257,3 +257,36 @@ async def test_a_flap_found_by_a_send_ends_the_waiting_recv_as_a_closed_link() -
     with pytest.raises(TransportClosed):
         await receiving
     assert faults.counters.flaps == 1
+
+
+async def _collect(link: object, into: list[str], n: int) -> None:
+    for _ in range(n):  # one frame at a time, as a session or the proxy's pump reads
+        into.append(await link.recv())  # type: ignore[attr-defined]
+
+
+async def test_frames_received_together_each_wait_the_latency_from_their_own_arrival() -> None:
+    """A reader taking one frame at a time does not make the next wait behind it."""
+    clock, _faults, link, peer = impaired("latency 1s")
+    for name in ("a", "b", "c"):
+        await peer.send(name)
+    got: list[str] = []
+    reader = asyncio.ensure_future(_collect(link, got, 3))
+    await clock.run_for(0.9)
+    assert got == []
+    await clock.run_for(0.2)  # 1.1 s: all three are due, not 1, 2 and 3 s
+    assert got == ["a", "b", "c"]
+    await reader
+
+
+async def test_a_frame_read_ahead_overtakes_a_reordered_one_before_later_frames_do() -> None:
+    clock, faults, link, peer = impaired("latency 1s")
+    for name in ("a", "b", "c"):
+        await peer.send(name)
+    got: list[str] = []
+    reader = asyncio.ensure_future(_collect(link, got, 3))
+    await clock.run_for(0.5)  # "b" and "c" read behind "a" while it is on its way
+    faults.apply("reorder 100%")
+    await clock.run_for(2.0)
+    assert got[:2] == ["b", "a"]  # its neighbour passed it, not a later frame
+    assert sorted(got) == ["a", "b", "c"]
+    await reader

@@ -169,3 +169,43 @@ async def test_dnsfail_on_the_csms_side_answers_the_charger_502_until_cleared(
     async with _charger(proxy.url, "RAW2") as charger:
         assert (await _call(charger, "b1", "BootNotification", BOOT))[:2] == [3, "b1"]
     assert wire.connections == 1
+
+
+OVERLAP_LATENCY = 1.0  # long beside a busy machine's scheduling delays
+
+
+async def test_frames_sent_together_through_a_latency_fault_overlap_their_delays_in_order(
+    wire: WireCsms, make_proxy: ProxyFactory
+) -> None:
+    """Each frame waits the leg's latency from its own arrival, as on a TCP stream: three
+    frames sent together all arrive about one latency later, not one after another,
+    and in the order they were sent; both ways through the charger's leg."""
+    proxy = await make_proxy(wire.url)
+    proxy.server.impair("RAW1", f"latency {OVERLAP_LATENCY * 1000:.0f}ms")
+    loop = asyncio.get_running_loop()
+    async with _charger(proxy.url) as charger:
+        await proxy.server.wait_station("RAW1", WAIT)
+        began = loop.time()
+        for n in (1, 2, 3):
+            await charger.send(json.dumps([2, f"h{n}", "Heartbeat", {}]))
+        await wait_until(lambda: len(wire.arrived("Heartbeat")) == 3, 10.0, "three heartbeats")
+        arrived = wire.arrived("Heartbeat")
+        assert [frame[1] for _, frame in arrived] == ["h1", "h2", "h3"]  # order kept
+        times = [t - began for t, _ in arrived]
+        assert times[0] >= OVERLAP_LATENCY - TICK
+        # One at a time, the third would arrive three latencies after the first was sent.
+        assert times[2] < 2 * OVERLAP_LATENCY
+        for _ in range(3):  # the CSMS's replies, held on the way back
+            await asyncio.wait_for(charger.recv(), WAIT)
+
+        # Toward the charger: three CALLs from the CSMS at once.
+        began = loop.time()
+        for n in (1, 2, 3):
+            await wire.link.send(json.dumps([2, f"c{n}", "GetConfiguration", {}]))
+        received = []
+        for _ in range(3):
+            frame = json.loads(await asyncio.wait_for(charger.recv(), WAIT))
+            received.append((loop.time() - began, frame[1]))
+    assert [msg_id for _, msg_id in received] == ["c1", "c2", "c3"]
+    assert received[0][0] >= OVERLAP_LATENCY - TICK
+    assert received[2][0] < 2 * OVERLAP_LATENCY

@@ -56,7 +56,7 @@ async def test_a_proxied_charger_is_listed_as_proxied_with_cards_and_graphs_from
             charger.cp.station.connector(1).plug_in(ev())
             charger.cp.present_id(DEMO_TAG)
             card = await wait_until(
-                lambda: proxy_window._cards.get((0, 1)), what="the connector card"
+                lambda: proxy_window.view.cards.get((0, 1)), what="the connector card"
             )
             await wait_until(lambda: card.status.text() == "Charging", what="Charging on the card")
             await wait_until(
@@ -64,14 +64,10 @@ async def test_a_proxied_charger_is_listed_as_proxied_with_cards_and_graphs_from
                 what="two points on the power graph",
             )
             assert card.values["Transaction"].text() != "—"
-            # Under the main window's own stations, marked as proxied, with its status.
-            listed = window.proxy.proxied.list
-            await wait_until(
-                lambda: listed.count() == 1 and "Charging" in listed.item(0).text(),
-                what="the proxied station under the stations list",
-            )
-            assert listed.item(0).text().splitlines() == [LAB, "  proxied · ocpp1.6 · Charging"]
-            assert window.proxy.proxied.isVisible()
+            # A row of the main window's own station list, marked as proxied, with its status.
+            source = window.proxy.sources[LAB]
+            await wait_until(lambda: source.statuses() == ["Charging"], what="its row's status")
+            assert source in window.station_model.proxied
             assert card.values["Power"].text().endswith("kW")
             # The same frames are in the main window's message log, on both legs.
             log = window.workspace.message_log

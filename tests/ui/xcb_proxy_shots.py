@@ -5,8 +5,9 @@ the proxy window, starts the proxy in front of the built-in CSMS, and plays the 
 charger with a bench station started from outside and pointed at the proxy. It plugs
 an EV in and presents the demo card, waits for meter values on the graphs, puts a
 latency fault on the charger's leg from the "Network faults" button and saves
-``proxy-station.png`` (the fault cleared after it) and the main window (the charger
-listed as proxied under the stations) as ``proxy-main.png``; then applies a set of
+``proxy-station.png`` (the fault cleared after it) and the main window with the
+charger selected in its station list (a row marked as proxied: its cards, graphs
+and both legs' frames in the log) as ``proxy-main.png``; then applies a set of
 rules, one of which holds the charger's next StatusNotification, and saves
 ``proxy-rules.png``. Then it quits.
 """
@@ -88,8 +89,8 @@ async def drive(window: MainWindow) -> None:
         charger.cp.present_id(DEMO_TAG)
         await wait_for(
             lambda: (
-                proxy._cards.get((0, 1)) is not None
-                and proxy._cards[(0, 1)].status.text() == "Charging"
+                proxy.view.cards.get((0, 1)) is not None
+                and proxy.view.cards[(0, 1)].status.text() == "Charging"
             ),
             "Charging on the card",
         )
@@ -105,11 +106,13 @@ async def drive(window: MainWindow) -> None:
         report(f"shot {folder / 'proxy-station.png'}")
         proxy.faults_row.button.apply("off")
 
-        # The main window: the proxied charger under the bench's own stations.
+        # The main window: the proxied charger a row of its station list, selected.
         proxy.hide()
-        await wait_for(
-            lambda: window.proxy.proxied.list.count() == 1, "the proxied station in the list"
-        )
+        await wait_for(lambda: LAB in window.proxy.sources, "the proxied station in the list")
+        window.station_list.select_station(LAB)
+        view = window.proxied_view
+        assert view is not None
+        await wait_for(lambda: (0, 1) in view.cards, "its connector card")
         for _ in range(5):
             await asyncio.sleep(0.05)
         grab_window(window).save(str(folder / "proxy-main.png"), "PNG")

@@ -31,6 +31,7 @@ class NetworkFaultsButton(QToolButton):
         *,
         presets: tuple[tuple[str, str], ...] = ops.PRESETS,
         what: str = "the link to the CSMS",
+        label: str = "Network faults",
     ) -> None:
         super().__init__()
         self.setObjectName("networkFaultsButton")
@@ -38,6 +39,7 @@ class NetworkFaultsButton(QToolButton):
         self.target = target
         self.reporter = reporter
         self.what = what
+        self.label = label
         menu = QMenu(self)
         self.presets: dict[str, QAction] = {}
         for label, spec in presets:
@@ -83,7 +85,7 @@ class NetworkFaultsButton(QToolButton):
     def refresh(self) -> None:
         self.setEnabled(self.target is not None)
         active = "off" if self.target is None else ops.active(self.target)
-        self.setText("Network faults" if active == "off" else "Network faults: on")
+        self.setText(self.label if active == "off" else f"{self.label}: on")
         self.setProperty("faulty", active != "off")
         self.setToolTip(f"Impair {self.what}. In force: {active}")
         self.clear_action.setEnabled(active != "off")

@@ -7,13 +7,14 @@ from typing import NamedTuple
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QRectF,
     QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -30,15 +31,19 @@ from PySide6.QtWidgets import (
 
 from ui.models.badges import BADGE_TEXT, UNKNOWN_COLOUR
 from ui.models.bridge import StationBridge
+from ui.models.proxied_source import ProxiedSource
 from ui.models.stations import (
     BADGE_ROLE,
-    BRIDGE_ROLE,
+    ENTRY_ROLE,
+    PROXIED_BADGE,
+    PROXIED_ROLE,
     SUBTITLE_ROLE,
     VERSION_ROLE,
     StationListModel,
 )
 
 BUTTONS_A_ROW = 2
+PROXIED_ICON_W = 26  # the proxied mark left of a proxied row's name
 
 
 class Pill(NamedTuple):
@@ -133,6 +138,10 @@ class StationDelegate(QStyledItemDelegate):
             painter.drawText(pill.rect, Qt.AlignmentFlag.AlignCenter, pill.text)
 
         text_right = min(p.rect.left() for p in pills) - 8
+        if index.data(PROXIED_ROLE):
+            rect = rect.adjusted(PROXIED_ICON_W, 0, 0, 0)
+            mark = QRectF(rect.left() - PROXIED_ICON_W, rect.top() + 4, 20, 20)
+            self.paint_proxied_mark(painter, mark)
         name_font = QFont(option.font)
         name_font.setBold(True)
         painter.setFont(name_font)
@@ -157,9 +166,25 @@ class StationDelegate(QStyledItemDelegate):
         )
         painter.restore()
 
+    @staticmethod
+    def paint_proxied_mark(painter: QPainter, box: QRectF) -> None:
+        """Two arrows passing each other in a disc: a charger seen through the proxy."""
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(PROXIED_BADGE[1]))
+        painter.drawEllipse(box)
+        pen = QPen(QColor(BADGE_TEXT), 1.6)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        x0, x1 = box.left() + 5, box.right() - 5
+        upper, lower = box.top() + box.height() * 0.38, box.top() + box.height() * 0.62
+        for y, tip, back in ((upper, x1, -1), (lower, x0, 1)):
+            painter.drawLine(QPointF(x0, y), QPointF(x1, y))
+            painter.drawLine(QPointF(tip, y), QPointF(tip + back * 3, y - 3))
+            painter.drawLine(QPointF(tip, y), QPointF(tip + back * 3, y + 3))
+
 
 class StationList(QWidget):
-    selected = Signal(object)  # StationBridge | None
+    selected = Signal(object)  # StationBridge | ProxiedSource (a proxied row) | None
 
     def __init__(self, model: StationListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -227,5 +252,7 @@ class StationList(QWidget):
         self.count.setText(text)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        bridge: StationBridge | None = current.data(BRIDGE_ROLE) if current.isValid() else None
-        self.selected.emit(bridge)
+        entry: StationBridge | ProxiedSource | None = (
+            current.data(ENTRY_ROLE) if current.isValid() else None
+        )
+        self.selected.emit(entry)

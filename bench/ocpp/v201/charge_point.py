@@ -198,6 +198,21 @@ class ChargePoint201(Api201):
         self.session.handlers = HandlerTable(self.blocks)
         self.session.refuse_unanswered = True  # B03.FR.08: SecurityError while Rejected
         self.heartbeat_interval = int(self.variable("OCPPCommCtrlr", "HeartbeatInterval") or 0)
+        self._apply_ping_interval()
+
+    def _apply_ping_interval(self) -> None:
+        """OCPPCommCtrlr.WebSocketPingInterval onto the link (part 4 §8.4; 0 disables).
+
+        The next connection opens with it, and an open link changes its keepalive
+        at once, as a 1.6 station does with its WebSocketPingInterval key: a
+        half-open connection is then found within one interval plus its timeout,
+        not only when a CALL times out.
+        """
+        seconds = self.number("OCPPCommCtrlr", "WebSocketPingInterval")
+        self.link_config.ping_interval = seconds or None
+        link = self._link
+        if link is not None and hasattr(link, "set_ping_interval"):
+            link.set_ping_interval(self.link_config.ping_interval)
 
     def _build_blocks(self) -> None:
         """Each block with the station's services and a port of each block it talks to."""
@@ -289,6 +304,8 @@ class ChargePoint201(Api201):
             self.heartbeat_interval = int(self.variable(comp, name) or 0)
             if self.online:
                 self._schedule_heartbeat()
+        elif (comp, name) == ("OCPPCommCtrlr", "WebSocketPingInterval"):
+            self._apply_ping_interval()  # B05: a SetVariables change applies at once
         elif (comp, name, instance) == ("OCPPCommCtrlr", "MessageTimeout", "Default"):
             # How long the station waits for the CSMS's reply to a CALL (OCPPCommCtrlr
             # MessageTimeout; E13 counts it in the wait between TransactionEvent tries).

@@ -103,20 +103,20 @@ async def test_no_transaction_event_is_lost_and_seq_no_order_is_kept_through_los
     assert cp.network_faults.counters.dropped > 0
 
 
-async def test_a_half_open_link_is_found_by_the_ping_timeout_and_left(
+async def test_a_half_open_link_is_found_by_the_ping_of_web_socket_ping_interval_and_left(
     wire201: WireCsms, make_cp201: Cp201Factory
 ) -> None:
-    """A connection that carries nothing, not even pongs, is given up at the ping
-    timeout; the station connects again once the network is back."""
-    cp = await make_cp201(wire201.url, start=False)
-    # The link's own ping settings: the 2.0.1 station does not apply
-    # OCPPCommCtrlr.WebSocketPingInterval to its link yet.
-    cp.link_config.ping_interval = 1.0
+    """Part 4 §8.4 OCPPCommCtrlr.WebSocketPingInterval: a connection that carries
+    nothing, not even pongs, is given up at the ping timeout; the station connects
+    again once the network is back."""
+    cp = await make_cp201(
+        wire201.url, start=False, variables={"OCPPCommCtrlr.WebSocketPingInterval": "1"}
+    )
     cp.link_config.close_timeout = 0.5
     await cp.start()
     await cp.wait_accepted(WAIT)
+    assert cp._link.ping_interval == 1.0
     cp.impair("halfopen")
-    await cp.send_heartbeat()
     await wait_until(lambda: not cp.online, 15.0, "the ping timeout")
     dead = wire201.link
     await wait_until(lambda: dead.closed, 15.0, "the CSMS end closed")
@@ -125,8 +125,54 @@ async def test_a_half_open_link_is_found_by_the_ping_timeout_and_left(
 
     cp.impair("off")
     await wait_until(lambda: cp.online and wire201.connections >= 2, 15.0, "a fresh connection")
+    assert cp._link.ping_interval == 1.0  # the fresh link pings too
     await cp.send_heartbeat()
     assert len(wire201.arrived("Heartbeat")) == 1
+
+
+def _ping_interval(value: str) -> dict[str, Any]:
+    return {
+        "setVariableData": [
+            {
+                "component": {"name": "OCPPCommCtrlr"},
+                "variable": {"name": "WebSocketPingInterval"},
+                "attributeValue": value,
+            }
+        ]
+    }
+
+
+async def test_set_variables_web_socket_ping_interval_changes_the_open_links_pings(
+    csms: Any, make_cp201: Cp201Factory
+) -> None:
+    """B05 SetVariables on OCPPCommCtrlr.WebSocketPingInterval (part 4 §8.4): applied
+    to the open link at once; 0 disables the station's pings; negative is Rejected.
+    With pings on, a half-open link is noticed and left, and the station reconnects."""
+    cp = await make_cp201(
+        csms.url, "PING1", start=False, variables={"OCPPCommCtrlr.WebSocketPingInterval": "0"}
+    )
+    cp.link_config.close_timeout = 0.5
+    await cp.start()
+    await cp.wait_accepted(WAIT)
+    assert cp._link.ping_interval is None  # 0: no pings from the station
+
+    async def set_interval(value: str) -> str:
+        reply = await csms.call("PING1", "SetVariables", _ping_interval(value))
+        return str(reply["setVariableResult"][0]["attributeStatus"])
+
+    assert await set_interval("-5") == "Rejected"
+    assert cp._link.ping_interval is None
+    assert await set_interval("1") == "Accepted"
+    assert cp._link.ping_interval == 1.0
+
+    cp.impair("halfopen")
+    await wait_until(lambda: not cp.online, 15.0, "the half-open link noticed")
+    cp.impair("off")
+    await wait_until(lambda: cp.online, 15.0, "connected again")
+    assert cp._link.ping_interval == 1.0
+
+    assert await set_interval("0") == "Accepted"
+    assert cp._link.ping_interval is None
 
 
 async def test_latency_holds_a_2_0_1_call_for_a_round_trip(
