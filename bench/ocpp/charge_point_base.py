@@ -95,6 +95,7 @@ class ChargePointBase(PhysicsSchedule):
         "_link",
         "_network_enabled",
         "_open_link",
+        "_power_ons",
         "_reported",
         "_status_backlog",
         "_status_changed",
@@ -162,6 +163,9 @@ class ChargePointBase(PhysicsSchedule):
         self._backoff = backoff or Backoff(rng=LightRandom(station.id))  # type: ignore[arg-type]
         self.link_state = STOPPED
         self.registration = "None"  # until the first accepted BootNotification reply
+        # Counts power-ons (see _forget_registration): a boot reply that arrives after the
+        # power went belongs to a power-on that is over.
+        self._power_ons = 0
         self.heartbeat_interval = 0
         self.boot_reason: str | None = None
         self._network_enabled = True
@@ -346,6 +350,7 @@ class ChargePointBase(PhysicsSchedule):
     def _forget_registration(self) -> None:
         """After a power cycle: boot again and report every status again."""
         self.registration = "None"
+        self._power_ons += 1
         self._accepted.clear()
         self._reported.clear()
         self._status_backlog.clear()
@@ -483,12 +488,18 @@ class ChargePointBase(PhysicsSchedule):
         for _ in range(1_000_000):
             self.session.answer_calls = True
             self._boot_wake.clear()
+            power_on = self._power_ons
             try:
                 conf = await self.session.call("BootNotification", self.boot_payload())
             except (CallError, CallTimeout, InvalidReply) as exc:
                 log.warning("%s: BootNotification failed: %s", self.station.id, exc)
                 await self._boot_pause(BOOT_RETRY_SECONDS)
                 continue
+            if power_on != self._power_ons:
+                # The power went while the reply was on its way (it can still arrive
+                # during the closing handshake): the next power-on boots afresh
+                # (1.6 §4.2, B01.FR.01), so this reply must not register the station.
+                raise LinkClosed("the power went during the boot")
             status, interval = conf["status"], int(conf["interval"])
             self.registration = status
             # A Rejected station refuses the CSMS's requests (B03.FR.08); a Pending one

@@ -6,12 +6,14 @@ only the typed views: no version check, no private member, no limit label parsed
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from bench.csms.server import CentralSystem
+from bench.kernel.frames import FrameRecord
 from bench.ocpp.api import (
     ChargePointApi,
     LimitOrigin,
@@ -331,3 +333,45 @@ async def test_only_the_parts_a_station_has_are_offered_as_facets(
     assert cp.heartbeat().interval_s == 90
     assert cp.storage_state().failing is False
     assert cp.unsaved_queue() == UnsavedQueue((), 0)
+
+
+async def test_a_boot_reply_that_arrives_as_the_power_goes_does_not_spare_the_next_boot(
+    csms: CentralSystem, make_station: Make
+) -> None:
+    """1.6 §4.2, B01.FR.01: after power returns the station sends BootNotification. The
+    power can go between the boot reply's arrival and the moment the boot reads it (a
+    person pulls the plug just then): that reply belongs to a power-on that is over."""
+    cutter = _CutOnBootReply()
+    cp = await make_station(csms.url, "APIBOOT", start=False, log=cutter)
+    cutter.cp = cp
+    await cp.start()
+    await wait_until(lambda: cutter.cut is not None and cutter.cut.done(), WAIT)
+    assert cutter.cut is not None
+    await cutter.cut  # the cut ran before the boot saw its reply
+    assert cp.power().cut
+    assert cp.registration_state() is Registration.NONE
+    before_restore = csms.mark()
+    await cp.power_restore()
+    boot = await csms.wait_for_message(
+        "APIBOOT", "BootNotification", timeout=WAIT, since=before_restore
+    )
+    assert boot["reason" if cp.version == "2.0.1" else "chargePointModel"]
+    await cp.wait_accepted(WAIT)
+
+
+class _CutOnBootReply:
+    """A frame sink that cuts the power as the BootNotification reply is logged, which
+    is before the session hands the reply to the waiting boot."""
+
+    def __init__(self) -> None:
+        self.cp: Any = None
+        self.cut: asyncio.Task[None] | None = None
+
+    def record(self, rec: FrameRecord) -> None:
+        if (
+            self.cut is None
+            and rec.direction == "rx"
+            and rec.type == "CALLRESULT"
+            and rec.action == "BootNotification"
+        ):
+            self.cut = asyncio.get_running_loop().create_task(self.cp.power_cut())
