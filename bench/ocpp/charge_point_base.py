@@ -451,6 +451,12 @@ class ChargePointBase(PhysicsSchedule):
             self._status_backlog.append((key, report, self._status_payload(key, report)))
         if self._status_backlog and (self._status_task is None or self._status_task.done()):
             self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
+            self._status_task.add_done_callback(self._status_task_done)
+
+    def _status_task_done(self, task: asyncio.Task[None]) -> None:
+        # A finished task (~500 bytes with its coroutine) is not kept for 10,000 stations.
+        if self._status_task is task:
+            self._status_task = None
 
     async def _send_statuses(self) -> None:
         backlog = self._status_backlog
