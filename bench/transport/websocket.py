@@ -24,7 +24,9 @@ import os
 import socket
 import ssl
 import urllib.parse
+from collections.abc import Iterable
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.connection import Connection
@@ -229,8 +231,10 @@ def _shed_handshake(conn: Connection) -> None:
     response object must stay (the connection takes its presence as the sign that the
     handshake is over), and websockets' frame parser keeps the very same object for
     the connection's life, so a copy would leave the original headers held there.
-    The empty deque of drain waiters (760 bytes) becomes a list, which offers the
-    append, remove and iteration it is used with, in 56 bytes.
+    The empty deques of drain waiters and of received frames (760 bytes each) become
+    lists offering the operations websockets uses on them, in 56 bytes: the frame
+    queue holds a few frames at most (``MAX_QUEUE``), so taking from a list's front
+    costs nothing that matters.
     """
     conn.request = None
     response = conn.response
@@ -240,6 +244,23 @@ def _shed_handshake(conn: Connection) -> None:
     waiters = getattr(conn, "drain_waiters", None)
     if isinstance(waiters, collections.deque) and not waiters:
         conn.drain_waiters = []  # type: ignore[assignment]
+    frames: Any = getattr(getattr(conn, "recv_messages", None), "frames", None)
+    queue = getattr(frames, "queue", None)
+    if isinstance(queue, collections.deque) and not queue:
+        frames.queue = _FrameList()
+
+
+class _FrameList(list):  # type: ignore[type-arg]
+    """The deque operations of websockets' frame queue (``SimpleQueue``), on a list."""
+
+    __slots__ = ()
+
+    def popleft(self) -> object:
+        return self.pop(0)
+
+    def extendleft(self, items: Iterable[object]) -> None:
+        for item in items:  # one by one at the front, as a deque does (reversing them)
+            self.insert(0, item)
 
 
 def _ssl_context_for(cfg: LinkConfig) -> ssl.SSLContext:
