@@ -540,22 +540,18 @@ class ChargePointBase(PhysicsSchedule):
             self.session.reopen(link)
             self._set_link_state(CONNECTED)
             detail = "connection closed"
-            serve = self.tasks.spawn(self.session.serve(), name=f"{self.station.id}:serve")
+            # The boot runs beside the reader, and the reader on this task: an idle
+            # station keeps one task, not two (10,000 stations share a process).
+            boot = self.tasks.spawn(self._boot_on(link), name=f"{self.station.id}:boot")
             try:
-                await self._after_connect()
-                await serve
+                await self.session.serve()
+                detail = await boot or detail
             except LinkClosed:
                 pass
             except Exception as exc:
-                # A bug in one boot attempt (a payload failing its own schema, a block
-                # raising) must not end the link loop for good: report it where the user
-                # looks (log, the link's detail in the UI), drop this connection and try
-                # again after a back-off pause.
-                log.error("%s: boot attempt failed: %s", self.station.id, exc, exc_info=exc)
-                detail = f"boot attempt failed: {type(exc).__name__}: {exc}"
-                await link.close()
+                detail = await self._attempt_failed(link, exc)
             finally:
-                serve.cancel()
+                boot.cancel()  # nothing once it is done; a stop ends it with the reader
                 self._link = None
                 self.tasks.cancel_timer("heartbeat")
                 self._on_link_down()
@@ -563,6 +559,24 @@ class ChargePointBase(PhysicsSchedule):
                     self._set_link_state(OFFLINE, detail if self.station.powered else REBOOTING)
                     # A short pause avoids a hot loop against a CSMS that accepts then drops.
                     await self._pause(self._backoff.next())
+
+    async def _boot_on(self, link: Any) -> str | None:
+        """Boot on a new connection; why it was dropped if the attempt failed, else None."""
+        try:
+            await self._after_connect()
+        except LinkClosed:
+            pass
+        except Exception as exc:
+            return await self._attempt_failed(link, exc)
+        return None
+
+    async def _attempt_failed(self, link: Any, exc: Exception) -> str:
+        # A bug in one boot attempt (a payload failing its own schema, a block raising)
+        # must not end the link loop for good: report it where the user looks (log, the
+        # link's detail in the UI), drop this connection and try again after a back-off.
+        log.error("%s: boot attempt failed: %s", self.station.id, exc, exc_info=exc)
+        await link.close()
+        return f"boot attempt failed: {type(exc).__name__}: {exc}"
 
     async def _pause(self, seconds: float) -> None:
         # A reconnect back-off: wall time, so a sped-up station does not hammer a real CSMS.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import errno
 import functools
+import logging
 import os
 import socket
 import ssl
@@ -231,7 +232,8 @@ def _shed_handshake(conn: Connection) -> None:
     response object must stay (the connection takes its presence as the sign that the
     handshake is over), and websockets' frame parser keeps the very same object for
     the connection's life, so a copy would leave the original headers held there.
-    The empty deques of drain waiters and of received frames (760 bytes each) become
+    The connection's own logger adapter gives way to the logger it wraps. The empty
+    deques of drain waiters and of received frames (760 bytes each) become
     lists offering the operations websockets uses on them, in 56 bytes: the frame
     queue holds a few frames at most (``MAX_QUEUE``), so taking from a list's front
     costs nothing that matters.
@@ -244,6 +246,12 @@ def _shed_handshake(conn: Connection) -> None:
     waiters = getattr(conn, "drain_waiters", None)
     if isinstance(waiters, collections.deque) and not waiters:
         conn.drain_waiters = []  # type: ignore[assignment]
+    # websockets wraps the logger in an adapter naming the connection (an adapter, its
+    # dict and a proxy per link); nothing of ours reads that name, so the plain logger
+    # it wraps serves every link.
+    adapter = conn.logger
+    if isinstance(adapter, logging.LoggerAdapter) and isinstance(adapter.logger, logging.Logger):
+        conn.logger = conn.protocol.logger = adapter.logger
     frames: Any = getattr(getattr(conn, "recv_messages", None), "frames", None)
     queue = getattr(frames, "queue", None)
     if isinstance(queue, collections.deque) and not queue:

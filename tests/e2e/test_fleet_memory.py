@@ -93,9 +93,9 @@ async def boot_idle_fleet(version: str, csms: CentralSystem, db: sqlite3.Connect
     for cp in cps:
         await cp.wait_accepted(WAIT)
     # Idle: the boot's statuses and events are answered and their senders gone, so
-    # only the connection loop and the reader run.
+    # only the connection loop runs, reading the link.
     await wait_until(
-        lambda: all(len(cp.tasks.tasks) == 2 and not cp.session.awaiting_reply for cp in cps),
+        lambda: all(len(cp.tasks.tasks) == 1 and not cp.session.awaiting_reply for cp in cps),
         WAIT,
         "every station idle after its boot",
     )
