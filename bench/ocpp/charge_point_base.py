@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import sqlite3
+import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,7 @@ class ChargePointBase(PhysicsSchedule):
     __slots__ = (
         "_accepted",
         "_backoff",
+        "_boot_failure",
         "_boot_wake",
         "_link",
         "_network_enabled",
@@ -149,7 +151,7 @@ class ChargePointBase(PhysicsSchedule):
             station_id=station.id,
             handlers={},
             sink=sink,
-            timestamp=lambda: self.clock.now().timestamp(),
+            timestamp=self._timestamp,
             call_timeout=call_timeout,
             timers=self.clock.wall,
             validate=validate,
@@ -177,12 +179,17 @@ class ChargePointBase(PhysicsSchedule):
         self._stopping = False
         self._accepted = Flag()
         self._boot_wake = Flag()
+        self._boot_failure: str | None = None  # why the last boot attempt dropped its link
         self.last_heartbeat: float | None = None
         self.last_link_error: str | None = None
         # While a reboot keeps the station dark: the station-clock time (clock.monotonic())
         # its power comes back; None otherwise.
         self.powered_off_until: float | None = None
         self._unsubscribe = station.events.subscribe(self._on_model_event)
+
+    def _timestamp(self) -> float:
+        # The session's frame time; a method, not a lambda: a third of the size a station.
+        return self.clock.now().timestamp()
 
     # ------------------------------------------------------------ hooks
     def _connect_config(self) -> LinkConfig:
@@ -542,16 +549,27 @@ class ChargePointBase(PhysicsSchedule):
             detail = "connection closed"
             # The boot runs beside the reader, and the reader on this task: an idle
             # station keeps one task, not two (10,000 stations share a process).
-            boot = self.tasks.spawn(self._boot_on(link), name=f"{self.station.id}:boot")
+            # Held weakly: the supervisor holds the boot's task while it runs, and a
+            # finished one is not kept for as long as the link stays up.
+            self._boot_failure = None
+            boot = weakref.ref(
+                self.tasks.spawn(self._boot_on(link), name=f"{self.station.id}:boot")
+            )
             try:
                 await self.session.serve()
-                detail = await boot or detail
+                running = boot()
+                if running is not None:
+                    await running  # the link closed while the boot still waits
+                detail = self._boot_failure or detail
             except LinkClosed:
                 pass
             except Exception as exc:
                 detail = await self._attempt_failed(link, exc)
             finally:
-                boot.cancel()  # nothing once it is done; a stop ends it with the reader
+                running = boot()
+                if running is not None:
+                    running.cancel()  # a stop ends the boot with the reader
+                running = None  # not held through the next connection
                 self._link = None
                 self.tasks.cancel_timer("heartbeat")
                 self._on_link_down()
@@ -560,15 +578,15 @@ class ChargePointBase(PhysicsSchedule):
                     # A short pause avoids a hot loop against a CSMS that accepts then drops.
                     await self._pause(self._backoff.next())
 
-    async def _boot_on(self, link: Any) -> str | None:
-        """Boot on a new connection; why it was dropped if the attempt failed, else None."""
+    async def _boot_on(self, link: Any) -> None:
+        """Boot on a new connection; a failed attempt drops it, saying why in
+        ``_boot_failure``."""
         try:
             await self._after_connect()
         except LinkClosed:
             pass
         except Exception as exc:
-            return await self._attempt_failed(link, exc)
-        return None
+            self._boot_failure = await self._attempt_failed(link, exc)
 
     async def _attempt_failed(self, link: Any, exc: Exception) -> str:
         # A bug in one boot attempt (a payload failing its own schema, a block raising)

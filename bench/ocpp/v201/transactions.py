@@ -140,7 +140,7 @@ class Transactions(Block[TxHost]):
         self.remote = RemoteControl(cp, self, auth, smart)  # F01-F03, F05, E14
         self._smart = smart
         # K15: an ISO 15118 EV's schedule agreed: its contactor may close.
-        smart.watch_energy(lambda evse_id: self.sync(evse_id))
+        smart.watch_energy(self.sync)  # a bound method: a third of a lambda's size
         self.metering = Metering(cp, sessions, self)  # J01, J02
         self.replies = Replies(cp, sessions, self, auth, tariff)  # E05, C10, I01-I03
         self.queue = TxQueue(cp, self.replies)
