@@ -38,6 +38,7 @@ from bench.ocpp.errors import (
     OcppError,
     code_for,
 )
+from bench.ocpp.fifo_lock import FifoLock
 from bench.ocpp.frame_bounds import (
     LOGGED_PREFIX_CHARS,
     MAX_DEPTH,
@@ -161,7 +162,7 @@ class OcppSession:
         # times out). The built-in CSMS keeps the event loop's real seconds.
         self.timers = timers
         self.validate = validate
-        self._call_lock = asyncio.Lock()
+        self._call_lock = FifoLock()  # no deque kept after the boot's contention
         self._pending: _Pending | None = None
         self._closed = False
         self.on_unhandled_error: Callable[[BaseException], None] | None = None

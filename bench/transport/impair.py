@@ -134,22 +134,22 @@ class NetworkFaults:
 
     def opener(self, open_link: LinkOpener) -> LinkOpener:
         """``open_link`` with this station's faults: failed opens, then wrapped links."""
+        return functools.partial(self.open, open_link)
 
-        async def open_impaired(cfg: LinkConfig) -> ImpairedLink:
-            impairment = self._current
-            if impairment.dns_fail:
-                self.counters.failed_opens += 1
-                host = urllib.parse.urlsplit(cfg.endpoint()).hostname
-                raise LinkError(
-                    f"cannot resolve host name {host!r}: it no longer resolves (impair dnsfail)",
-                    FailureKind.DNS,
-                )
-            if impairment.tls_fail:
-                self.counters.failed_opens += 1
-                raise await failing_tls_handshake(cfg)
-            return self.wrap(await open_link(cfg))
-
-        return open_impaired
+    async def open(self, open_link: LinkOpener, cfg: LinkConfig) -> ImpairedLink:
+        """Open a link with ``open_link`` as this station's faults allow, wrapped in them."""
+        impairment = self._current
+        if impairment.dns_fail:
+            self.counters.failed_opens += 1
+            host = urllib.parse.urlsplit(cfg.endpoint()).hostname
+            raise LinkError(
+                f"cannot resolve host name {host!r}: it no longer resolves (impair dnsfail)",
+                FailureKind.DNS,
+            )
+        if impairment.tls_fail:
+            self.counters.failed_opens += 1
+            raise await failing_tls_handshake(cfg)
+        return self.wrap(await open_link(cfg))
 
     # ------------------------------------------------------------ for the links
     def _chance(self, fraction: float) -> bool:

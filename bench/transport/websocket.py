@@ -17,18 +17,20 @@ keepalive task, and only while pings are enabled.
 
 from __future__ import annotations
 
-import dataclasses
+import collections
 import errno
 import functools
+import logging
 import os
 import socket
 import ssl
 import urllib.parse
+from collections.abc import Iterable
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.connection import Connection
-from websockets.datastructures import Headers
 from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
@@ -219,14 +221,54 @@ async def open_link(cfg: LinkConfig) -> WebSocketLink:
             f"{cfg.subprotocol} (it selected {conn.subprotocol or 'none'})",
             FailureKind.SUBPROTOCOL,
         )
-    # The handshake's request and response headers (~4 KiB) are never read again;
-    # dropping them matters with 10,000 links in one process.
-    # (The response object itself must stay: the connection uses its presence as a
-    # marker that the handshake is over.)
-    conn.request = None
-    if conn.response is not None:
-        conn.response = dataclasses.replace(conn.response, headers=Headers(), body=b"")
+    _shed_handshake(conn)
     return WebSocketLink(conn, ping_timeout=cfg.ping_timeout)
+
+
+def _shed_handshake(conn: Connection) -> None:
+    """Let go of what an open connection never reads again (10,000 links in a process).
+
+    The handshake's request and response headers (~2-4 KiB) are emptied in place: the
+    response object must stay (the connection takes its presence as the sign that the
+    handshake is over), and websockets' frame parser keeps the very same object for
+    the connection's life, so a copy would leave the original headers held there.
+    The connection's own logger adapter gives way to the logger it wraps. The empty
+    deques of drain waiters and of received frames (760 bytes each) become
+    lists offering the operations websockets uses on them, in 56 bytes: the frame
+    queue holds a few frames at most (``MAX_QUEUE``), so taking from a list's front
+    costs nothing that matters.
+    """
+    conn.request = None
+    response = conn.response
+    if response is not None:
+        response.headers.clear()
+        response.body = b""
+    waiters = getattr(conn, "drain_waiters", None)
+    if isinstance(waiters, collections.deque) and not waiters:
+        conn.drain_waiters = []  # type: ignore[assignment]
+    # websockets wraps the logger in an adapter naming the connection (an adapter, its
+    # dict and a proxy per link); nothing of ours reads that name, so the plain logger
+    # it wraps serves every link.
+    adapter = conn.logger
+    if isinstance(adapter, logging.LoggerAdapter) and isinstance(adapter.logger, logging.Logger):
+        conn.logger = conn.protocol.logger = adapter.logger
+    frames: Any = getattr(getattr(conn, "recv_messages", None), "frames", None)
+    queue = getattr(frames, "queue", None)
+    if isinstance(queue, collections.deque) and not queue:
+        frames.queue = _FrameList()
+
+
+class _FrameList(list):  # type: ignore[type-arg]
+    """The deque operations of websockets' frame queue (``SimpleQueue``), on a list."""
+
+    __slots__ = ()
+
+    def popleft(self) -> object:
+        return self.pop(0)
+
+    def extendleft(self, items: Iterable[object]) -> None:
+        for item in items:  # one by one at the front, as a deque does (reversing them)
+            self.insert(0, item)
 
 
 def _ssl_context_for(cfg: LinkConfig) -> ssl.SSLContext:

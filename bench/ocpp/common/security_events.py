@@ -124,6 +124,12 @@ class SecurityLog:
             return  # off, or refused on this connection: the queue waits for another one
         if self._deliverer is None or self._deliverer.done():
             self._deliverer = self.cp.tasks.spawn(self._deliver(), name="security-events")
+            self._deliverer.add_done_callback(self._deliverer_done)
+
+    def _deliverer_done(self, task: asyncio.Task[None]) -> None:
+        # A finished task (~500 bytes with its coroutine) is not kept for 10,000 stations.
+        if self._deliverer is task:
+            self._deliverer = None
 
     async def _deliver(self) -> None:
         for _ in range(QUEUE_LIMIT * 2):

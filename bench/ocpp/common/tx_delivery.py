@@ -131,6 +131,12 @@ class TxDelivery:
         """Deliver what is queued (after an accepted boot or reconnect, or a new message)."""
         if self._deliverer is None or self._deliverer.done():
             self._deliverer = self.cp.tasks.spawn(self._deliver(), name=self.name)
+            self._deliverer.add_done_callback(self._deliverer_done)
+
+    def _deliverer_done(self, task: asyncio.Task[None]) -> None:
+        # A finished task (~500 bytes with its coroutine) is not kept for 10,000 stations.
+        if self._deliverer is task:
+            self._deliverer = None
 
     def stop(self) -> None:
         """The link went down: stop delivering; the messages stay queued."""

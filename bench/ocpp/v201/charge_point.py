@@ -11,6 +11,7 @@ one connector.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Hashable
@@ -185,7 +186,7 @@ class ChargePoint201(Api201):
         definition = standard_definition(tuple(1 for _ in station.connectors))
         self.device_model = DeviceModel(
             definition,
-            persist=lambda key, value: store.save(self._store_id, key, value),
+            persist=functools.partial(store.save, self._store_id),  # smaller than a lambda
             saved=store.load(self._store_id),
         )
         self.boot_reason = "PowerUp"

@@ -14,7 +14,7 @@ every write is persisted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Protocol
 
@@ -62,7 +62,9 @@ class LiveValues:
         self.cp = cp
         # Asked before a power change inside the deadband is dropped (monitor thresholds).
         self.significant = significant
-        self._dirty: set[int] = set()
+        # EVSEs to read at the next loop turn; None while there are none (an empty set
+        # costs 216 bytes, 10,000 stations share a process).
+        self._dirty: set[int] | None = None
 
     def _write(self, component: ComponentKey, variable: VariableKey, text: str) -> bool:
         if self.cp.device_model.definition.lookup(component, variable) is None:
@@ -142,15 +144,19 @@ class LiveValues:
         # Read once the event has settled (next loop turn): the blocks that reacted to
         # it (a transaction starting) are then done, and a burst is read once.
         if isinstance(event, ConnectorChanged):
-            self._dirty.add(event.connector_id)
+            changed: Iterable[int] = (event.connector_id,)
         elif isinstance(event, StationChanged):
-            self._dirty.update(self.cp.evse_ids())
+            changed = self.cp.evse_ids()
         else:
             return
+        if self._dirty is None:
+            self._dirty = set(changed)
+        else:
+            self._dirty.update(changed)
         self.cp.tasks.later("live-values", 0.0, self._settled)
 
     def _settled(self) -> None:
-        dirty, self._dirty = self._dirty, set()
+        dirty, self._dirty = self._dirty or (), None
         if dirty:
             self._write(STATION, PROBLEM, _bool(self.cp.station.fault is not None))
         for evse_id in sorted(dirty):
