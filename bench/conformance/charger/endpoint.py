@@ -97,6 +97,8 @@ class CsmsEndpoint:
         self.overrides: dict[str, CaseAnswer] = {}
         self.events: list[LinkEvent] = []
         self.changed = Flag()  # set on every link event and status report
+        # Called with every link event as it happens (ChargerRun.link_watch).
+        self.listeners: list[Callable[[LinkEvent], None]] = []
         self.session: OcppSession | None = None
         self.boot_info: dict[str, Any] = {}  # the station's last BootNotification
         # (evseId, connectorId) of each StatusNotification since the last connection.
@@ -204,6 +206,8 @@ class CsmsEndpoint:
 
     def _event(self, event: LinkEvent) -> None:
         self.events.append(event)
+        for listener in list(self.listeners):
+            listener(event)  # at once: a case marks its frame position at the event
         self.changed.set()
 
     def record(self, rec: FrameRecord) -> None:  # the sessions' FrameSink

@@ -15,16 +15,17 @@ was not done) *inconclusive*, ``NotApplicable`` *not applicable*, anything else 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from bench.conformance.catalogue import Case
-from bench.conformance.charger.endpoint import CaseAnswer, CsmsEndpoint
+from bench.conformance.charger.endpoint import CaseAnswer, CsmsEndpoint, LinkEvent
 from bench.conformance.evidence import Evidence, Inconclusive, NotApplicable, StopCase
 from bench.conformance.manual import Prompter
 from bench.kernel.frames import FrameRecord
@@ -308,6 +309,31 @@ class ChargerRun(Evidence):
     async def disconnected(self, *, timeout: float | None = None) -> bool:
         limit = self.settings.timeout if timeout is None else timeout
         return await self.endpoint.wait_disconnected(limit)
+
+    @contextlib.contextmanager
+    def link_watch(self) -> Iterator[list[int]]:
+        """The frame position at each connection or disconnection while inside: the
+        frames of a station that rebooted start at the first (see ``after_reboot``)."""
+        marks: list[int] = []
+
+        def seen(event: LinkEvent) -> None:
+            if event.kind in ("connected", "disconnected"):
+                marks.append(self.mark())
+
+        self.endpoint.listeners.append(seen)
+        try:
+            yield marks
+        finally:
+            self.endpoint.listeners.remove(seen)
+
+    async def after_reboot(self, marks: list[int], since: int) -> int:
+        """Where a reboot's frames start: at its link's first drop (or new connection).
+
+        A boot still in flight when the case began belongs to the power-on before, so
+        it must not count for the reboot. A station whose link never changes keeps
+        ``since`` (its boot check then fails on what it sent)."""
+        await self.endpoint.wait_for(lambda: bool(marks), self.settings.timeout)
+        return marks[0] if marks else since
 
     # ------------------------------------------------------------ physical steps
     async def physical(

@@ -67,11 +67,13 @@ async def booted(ctx: ChargerRun, *, via: str = "reset", step: int = 1) -> dict[
     """The charge point reboots (Reset Hard, or a power cycle) and registers:
     BootNotification Accepted, then StatusNotification Available. Returns the boot request."""
     since = ctx.mark()
-    if via == "reset":
-        reply = await ctx.request("Reset", {"type": "Hard"}, step=step)
-        ctx.require(step, "Reset.conf", reply, "status", "Accepted")
-    else:
-        await physical.power_cycle(ctx, step=step)
+    with ctx.link_watch() as link_changes:
+        if via == "reset":
+            reply = await ctx.request("Reset", {"type": "Hard"}, step=step)
+            ctx.require(step, "Reset.conf", reply, "status", "Accepted")
+        else:
+            await physical.power_cycle(ctx, step=step)
+        since = await ctx.after_reboot(link_changes, since)
     boot = await ctx.station_request("BootNotification", step=step + 1, since=since)
     await connector_status(ctx, "Available", since=since, step=step + 2)
     return boot

@@ -112,11 +112,13 @@ async def booted(ctx: ChargerRun, *, via: str = "reset", step: int = 1) -> dict[
     Accepted, the connectors' status and the SecurityEventNotification. Returns the
     BootNotificationRequest."""
     since = ctx.mark()
-    if via == "reset":
-        reply = await ctx.request("Reset", {"type": "Immediate"}, step=step)
-        ctx.require(step + 1, "ResetResponse", reply, "status", "Accepted")
-    else:
-        await physical.power_cycle(ctx, step=step)
+    with ctx.link_watch() as link_changes:
+        if via == "reset":
+            reply = await ctx.request("Reset", {"type": "Immediate"}, step=step)
+            ctx.require(step + 1, "ResetResponse", reply, "status", "Accepted")
+        else:
+            await physical.power_cycle(ctx, step=step)
+        since = await ctx.after_reboot(link_changes, since)
     boot = await ctx.station_request("BootNotification", step=step + 2, since=since)
     await connector_available(ctx, since=since, step=step + 4)
     event = await ctx.station_request(
