@@ -7,6 +7,10 @@ process); ``ocpp-bench load`` (``bench.load.cli``) starts them with
 thread, while the stations run on a plain asyncio loop in their own OS thread
 (``bench.load.fleet.FleetThread``) with real sockets and real selectors. A greenlet
 drains the stations' samples (``bench.load.samples``) into Locust request events.
+The worker's own figures (loop lag, GC pauses, boots, stations connected) are no
+requests of the CSMS: they reach the master with Locust's ``report_to_master``
+and show in their own web UI tab, the end-of-run summary and
+``PREFIX_stations*.csv`` (``bench.load.worker_stats``; ``bench.load.web_tab``).
 
 Station ids are ``<prefix><worker index>-<n>``: Locust gives each worker of a run
 its own index, and each worker numbers its own stations, so no two workers share
@@ -19,6 +23,7 @@ import itertools
 import logging
 import os
 import queue
+import time
 from typing import Any
 
 if not os.environ.get("LOCUST_SKIP_MONKEY_PATCH"):
@@ -28,11 +33,22 @@ if not os.environ.get("LOCUST_SKIP_MONKEY_PATCH"):
 import gevent
 from locust import User, events, task
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
 from bench.load.fleet import FleetSettings, FleetThread
+from bench.load.garbage import GcWatch
 from bench.load.mix import load_mix
-from bench.load.samples import CALL_TYPE, LINK_TYPE, LoadSink, Sample, default_monotonic
+from bench.load.samples import (
+    CALL_TYPE,
+    CONTROL_TYPE,
+    LINK_TYPE,
+    STATION_TYPE,
+    LoadSink,
+    Sample,
+    default_monotonic,
+)
+from bench.load.web_tab import add_stations_tab
+from bench.load.worker_stats import ProcessStats, RunTotals
 
 log = logging.getLogger("ocpp-bench.load")
 # Locust logs at INFO; one line per station event would drown its statistics at
@@ -42,6 +58,8 @@ logging.getLogger("bench").setLevel(logging.WARNING)
 DRAIN_PERIOD = 0.1  # seconds between two drains of the samples queue
 DRAIN_BATCH = 500  # samples fired between two yields to the hub
 GAUGE_PERIOD = 10.0  # seconds between two "stations connected / booted" lines
+REPORT_PERIOD = 3.0  # a single process folds its own figures in as often as a worker reports
+REPORT_KEY = "ocpp_bench"  # our part of a worker's report to the master
 
 
 class OcppFailure(Exception):
@@ -60,6 +78,7 @@ def _arguments(parser: Any) -> None:
     group.add_argument("--bench-cert", default="")
     group.add_argument("--bench-key", default="")
     group.add_argument("--bench-call-timeout", type=float, default=30.0)
+    group.add_argument("--bench-csms-control", default="")
     group.add_argument("--bench-max-failure-ratio", type=float, default=0.01)
 
 
@@ -70,7 +89,10 @@ class _Process:
         options = _options(environment)
         self.environment = environment
         self.samples: queue.SimpleQueue[Sample] = queue.SimpleQueue()
-        self.sink = LoadSink(self.samples, monotonic=default_monotonic)
+        self.stats = ProcessStats()
+        self.sink = LoadSink(self.samples, monotonic=default_monotonic, stats=self.stats)
+        self.gc_watch = GcWatch(self.stats.add_gc_pause, default_monotonic)
+        self.gc_watch.install()
         settings = FleetSettings(
             csms_url=environment.host or "",
             ocpp=options.bench_ocpp,
@@ -80,6 +102,7 @@ class _Process:
             cert_file=options.bench_cert or None,
             key_file=options.bench_key or None,
             call_timeout=options.bench_call_timeout,
+            csms_control=options.bench_csms_control or None,
         )
         runner = environment.runner
         index = max(0, getattr(runner, "worker_index", 0))
@@ -89,6 +112,9 @@ class _Process:
         self.thread.start()
         self.pump = gevent.spawn(self._pump)
         self.gauge = gevent.spawn(self._gauge)
+        # A worker's figures go with its reports to the master (_report_to_master);
+        # a process on its own folds them in itself.
+        self.reporter = gevent.spawn(self._report_locally) if _is_local(environment) else None
 
     def new_station(self) -> tuple[str, int]:
         n = next(self.numbers)
@@ -118,6 +144,19 @@ class _Process:
                 context={},
             )
 
+    def report(self) -> dict[str, Any]:
+        fleet = self.thread.fleet
+        return self.stats.report(
+            running=len(fleet.members) if fleet is not None else 0,
+            connected=len(self.sink.connected),
+            booted=len(self.sink.booted),
+        )
+
+    def _report_locally(self) -> None:
+        for _ in range(10**12):
+            gevent.sleep(REPORT_PERIOD)
+            _totals.add("local", self.report(), time.time())
+
     def _gauge(self) -> None:
         for _ in range(10**12):
             gevent.sleep(GAUGE_PERIOD)
@@ -136,9 +175,19 @@ class _Process:
         self.drain(self.environment.events.request.fire)
         self.pump.kill()
         self.gauge.kill()
+        self.gc_watch.uninstall()
+        if self.reporter is not None:
+            self.reporter.kill()
+            _totals.add("local", self.report(), time.time())  # the last samples count too
 
 
 _process: _Process | None = None
+# The run's station and worker figures: a master's or a single process's.
+_totals = RunTotals()
+
+
+def _is_local(environment: Environment) -> bool:
+    return isinstance(environment.runner, LocalRunner)
 
 
 def _options(environment: Environment) -> Any:
@@ -170,7 +219,7 @@ class StationUser(User):
             # Said in the statistics and the log, never lost (ARCHITECTURE rule 4).
             log.error("station %s did not start: %s", self.station_id, error)
             assert _process is not None
-            _process.samples.put(Sample("station", "start", 0.0, 0, f"{error}"))
+            _process.samples.put(Sample(STATION_TYPE, "start", 0.0, 0, f"{error}"))
 
     @task
     def hold(self) -> None:
@@ -179,6 +228,31 @@ class StationUser(User):
     def on_stop(self) -> None:
         if _process is not None:
             _process.thread.remove(self.station_id)
+
+
+@events.init.add_listener
+def _init(environment: Environment, **_kwargs: Any) -> None:
+    if environment.web_ui is not None:
+        add_stations_tab(environment.web_ui, _totals)
+
+
+@events.test_start.add_listener
+def _test_started(environment: Environment, **_kwargs: Any) -> None:
+    if not isinstance(environment.runner, WorkerRunner):
+        _totals.reset()  # a new test from the web UI starts from nothing, as Locust's table
+
+
+@events.report_to_master.add_listener
+def _report_to_master(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
+    if _process is not None:
+        data[REPORT_KEY] = _process.report()
+
+
+@events.worker_report.add_listener
+def _worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
+    report = data.get(REPORT_KEY)
+    if report is not None:
+        _totals.add(client_id, report, time.time())
 
 
 @events.test_stop.add_listener
@@ -193,6 +267,11 @@ def _quitting(environment: Environment, **_kwargs: Any) -> None:
         _process.stop()
     if isinstance(environment.runner, WorkerRunner):
         return
+    for line in _totals.summary_lines():
+        log.info("%s", line)
+    prefix = _options(environment).csv_prefix
+    if prefix:
+        _totals.write_csv(prefix)
     ratio = failure_ratio(environment)
     limit = _options(environment).bench_max_failure_ratio
     if ratio > limit:
@@ -203,10 +282,11 @@ def _quitting(environment: Environment, **_kwargs: Any) -> None:
 
 
 def failure_ratio(environment: Environment) -> float:
-    """Failures over the OCPP requests and connections (not the worker's own entries)."""
+    """Failures over the OCPP requests, connections, stations that did not start and
+    remote starts the CSMS refused."""
     total = failed = 0
     for (_name, kind), entry in environment.stats.entries.items():
-        if kind in (CALL_TYPE, LINK_TYPE, "station"):
+        if kind in (CALL_TYPE, LINK_TYPE, STATION_TYPE, CONTROL_TYPE):
             total += entry.num_requests
             failed += entry.num_failures
     return failed / total if total else 0.0

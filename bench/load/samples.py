@@ -10,7 +10,10 @@ events. It knows nothing of Locust, so it is tested on plain frame records.
   call timeout, or a connection that drops while it waits is a failure with its reason.
 - A CSMS-initiated request is counted (type ``CSMS``) with the station's answer time.
 - Opening the link (TCP + TLS + WebSocket upgrade) is its own entry (``WebSocket``
-  ``connect``), a boot accepted another (``station`` ``booted``: time since start).
+  ``connect``).
+- A boot accepted (time since start) and the loop's lag are no requests of the
+  CSMS: they go to the process's ``ProcessStats`` (``bench.load.worker_stats``),
+  outside Locust's request table.
 """
 
 from __future__ import annotations
@@ -21,14 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.kernel.frames import FrameRecord
+from bench.load.worker_stats import BOOTED, LAG, ProcessStats
 
-CALL_TYPE, CSMS_TYPE, LINK_TYPE, STATION_TYPE, WORKER_TYPE = (
-    "CALL",
-    "CSMS",
-    "WebSocket",
-    "station",
-    "worker",
-)
+CALL_TYPE, CSMS_TYPE, LINK_TYPE, STATION_TYPE = ("CALL", "CSMS", "WebSocket", "station")
+CONTROL_TYPE = "control"  # a request to the CSMS's control API (the mix's remote starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +49,16 @@ class _Out:
 class LoadSink:
     """Collects samples from many stations' frames; call from one event loop only."""
 
-    def __init__(self, out: queue.SimpleQueue[Sample], *, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        out: queue.SimpleQueue[Sample],
+        *,
+        monotonic: Callable[[], float],
+        stats: ProcessStats | None = None,
+    ) -> None:
         self.out = out
         self.monotonic = monotonic
+        self.stats = stats if stats is not None else ProcessStats()
         self._calls: dict[str, _Out] = {}  # station -> its one outstanding CALL (OCPP-J §4.1.1)
         self._incoming: dict[tuple[str, str | None], str] = {}  # (station, id) -> CSMS action
         self._cuts: set[str] = set()  # stations whose link the mix is cutting on purpose
@@ -113,7 +119,7 @@ class LoadSink:
 
     def boot_accepted(self, station: str, ms: float) -> None:
         self.booted.add(station)
-        self._put(STATION_TYPE, "booted", ms)
+        self.stats.add(BOOTED, ms)
 
     def station_stopped(self, station: str) -> None:
         """A station the run stopped: what it still waited for is no failure."""
@@ -121,6 +127,11 @@ class LoadSink:
         self._cuts.discard(station)
         self.connected.discard(station)
         self.booted.discard(station)
+
+    def remote_start_done(self, ms: float, error: str | None) -> None:
+        """The CSMS was asked to start a session (``bench.load.remote_start``): how long
+        until the station accepted, or why not."""
+        self._put(CONTROL_TYPE, "remote start", ms, 0, error)
 
     def behaviour_failed(self, station: str, reason: str) -> None:
         self._put(STATION_TYPE, "behaviour", 0.0, 0, reason)
@@ -133,7 +144,7 @@ class LoadSink:
             self._timed_out(station, f"no reply within {timeout:g} s")
 
     def lag(self, ms: float) -> None:
-        self._put(WORKER_TYPE, "event loop lag", ms)
+        self.stats.add(LAG, ms)
 
     # ------------------------------------------------------------------ helpers
     def _timed_out(self, station: str, reason: str) -> None:
