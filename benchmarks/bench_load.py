@@ -10,8 +10,9 @@
 
 The CSMS sends a 30 s heartbeat interval. The steady state is measured from 15 s
 after the last station was spawned to the end of the run; the loop lag p99 is the
-worst of Locust's 10-second-window p99s of the ``worker / event loop lag`` entry
-(how late a 100 ms sleeper on the stations' loop wakes). Memory per station is the
+worst p99 of the windows in ``run_stations_history.csv`` (one row per report of a
+Locust process, every 3 s: how late a 100 ms sleeper on the stations' loop woke),
+and the GC pause the longest collection in those windows. Memory per station is the
 Locust process's RSS at the end of the run minus its RSS with 20 stations (a second,
 short run), over the difference in stations.
 """
@@ -119,19 +120,21 @@ def final_stats(out: Path) -> dict[tuple[str, str], dict[str, str]]:
         return {(r["Type"], r["Name"]): r for r in csv.DictReader(f)}
 
 
-def worst_lag_p99(rows: list[dict[str, str]], t0: float) -> float:
-    values = [
-        float(r["99%"])
-        for r in rows
-        if r["Name"] == "event loop lag" and float(r["Timestamp"]) >= t0 and r["99%"] != "N/A"
-    ]
+def own_history(out: Path) -> list[dict[str, str]]:
+    """The run's own figures (loop lag, GC pauses), one row per process report."""
+    with (out / "run_stations_history.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def worst_in_steady(rows: list[dict[str, str]], t0: float, column: str) -> float:
+    values = [float(r[column]) for r in rows if float(r["Timestamp"]) >= t0]
     return max(values) if values else float("nan")
 
 
 def failures(stats) -> tuple[int, int]:
     total = failed = 0
     for (kind, _name), r in stats.items():
-        if kind in ("CALL", "WebSocket", "station"):
+        if kind in ("CALL", "WebSocket", "station", "control"):
             total += int(r["Request Count"])
             failed += int(r["Failure Count"])
     return failed, total
@@ -162,7 +165,11 @@ def one(args: argparse.Namespace) -> None:
     print(f"OCPP messages per second     {messages / max(t1 - t0, 1):.1f}")
     print(f"Locust process CPU           {cpu / max(t1 - t0, 1) * 100:.1f} % of one core")
     print(f"CPU per message              {cpu / max(messages, 1) * 1e6:.0f} µs")
-    print(f"event loop lag p99 (worst)   {worst_lag_p99(rows, t0):.0f} ms")
+    own = own_history(big)
+    print(f"event loop lag p99 (worst)   {worst_in_steady(own, t0, 'Lag p99 ms'):.0f} ms")
+    print(f"event loop lag max           {worst_in_steady(own, t0, 'Lag max ms'):.0f} ms")
+    print(f"longest GC pause (steady)    {worst_in_steady(own, t0, 'GC max ms'):.0f} ms")
+    print(f"load average at the end      {os.getloadavg()[0]:.2f}")
     print(
         f"RSS                          {end_rss / 2**20:.0f} MiB (20 stations: "
         f"{base_rss / 2**20:.0f} MiB)"
@@ -208,6 +215,13 @@ def dist(args: argparse.Namespace) -> None:
     print(f"failures                     {failed} of {total}")
     print(f"distinct stations booted     {len(booted)} (CSMS's log)")
     print(f"Locust processes' CPU        {cpu / max(t1 - t0, 1) * 100:.1f} % of one core (steady)")
+    own = own_history(tmp)
+    print(f"workers reporting            {len({r['Source'] for r in own})}")
+    master_log = (tmp / "locust.log").read_text(errors="replace")
+    print(f"missed heartbeats (master)   {master_log.count('failed to send heartbeat')}")
+    print(f"event loop lag p99 (worst)   {worst_in_steady(own, t0, 'Lag p99 ms'):.0f} ms")
+    print(f"longest GC pause (steady)    {worst_in_steady(own, t0, 'GC max ms'):.0f} ms")
+    print(f"load average at the end      {os.getloadavg()[0]:.2f}")
     print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
     print(f"  {'action':28} {'Locust':>9} {'CSMS got':>9}")
     sum_locust = sum_csms = 0

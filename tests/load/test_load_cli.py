@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -329,3 +331,65 @@ def test_a_remote_start_share_without_the_csms_control_api_is_a_usage_error(tmp_
     )
     assert result.returncode == 2
     assert "--csms-control" in result.stderr
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def _wait_for_page(proc: subprocess.Popen[bytes], url: str) -> str:
+    for _ in range(600):  # the web UI answers within a minute, even on a busy machine
+        if proc.poll() is not None:
+            pytest.fail(f"ocpp-bench load exited with {proc.returncode}")
+        try:
+            return _get(url)[1]
+        except OSError:
+            try:
+                proc.wait(0.1)
+            except subprocess.TimeoutExpired:
+                continue
+    pytest.fail(f"{url} did not answer")
+
+
+@pytest.mark.timeout(120)
+def test_locusts_web_ui_has_a_stations_tab_fed_with_boots_and_loop_lag(tmp_path: Path):
+    web = _free_port()
+    with _csms(tmp_path) as url:
+        proc = subprocess.Popen(
+            _bench(
+                "load",
+                "--csms",
+                url,
+                "--stations",
+                "3",
+                "--mix",
+                "boot-storm",
+                "--web-port",
+                str(web),
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=_env(),
+            cwd=ROOT,
+            start_new_session=True,  # Ctrl+C as a terminal sends it: to Locust too
+        )
+        try:
+            base = f"http://127.0.0.1:{web}"
+            page = _wait_for_page(proc, base + "/")
+            args = json.loads(page.split("window.templateArgs = ", 1)[1].split("\n", 1)[0])
+            assert args["extended_tabs"] == [{"key": "ocpp-bench", "title": "Stations"}]
+            status, body = _get(base + "/stats/requests")
+            assert status == 200
+            [tab] = json.loads(body)["extended_stats"]
+            assert tab["key"] == "ocpp-bench"
+            assert {row["entry"] for row in tab["data"]} >= {"event loop lag", "booted"}
+            status, stations_csv = _get(base + "/ocpp-bench/stations.csv")
+            assert status == 200 and stations_csv.startswith("Entry,Count,50%,99%,Max,Unit")
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
