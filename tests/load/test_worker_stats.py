@@ -67,9 +67,9 @@ def test_the_run_totals_sum_the_workers_and_keep_one_history_row_per_report(tmp_
     assert summary_csv.name == "run_stations.csv"
     with history_csv.open(newline="") as f:
         history = list(csv.DictReader(f))
-    assert [(r["Source"], r["Boots"], r["Lag p99 ms"]) for r in history] == [
-        ("worker-a", "3", "0.0"),
-        ("worker-b", "1", "150.0"),
+    assert [(r["Source"], r["Boots"], r["Lag p99 ms"], r["Lag over 100 ms"]) for r in history] == [
+        ("worker-a", "3", "0.0", "0"),
+        ("worker-b", "1", "150.0", "1"),
     ]
 
 
