@@ -48,7 +48,7 @@ from bench.load.samples import (
     default_monotonic,
 )
 from bench.load.web_tab import add_stations_tab
-from bench.load.worker_stats import ProcessStats, RunTotals
+from bench.load.worker_stats import HUB_LAG, ProcessStats, RunTotals
 
 log = logging.getLogger("ocpp-bench.load")
 # Locust logs at INFO; one line per station event would drown its statistics at
@@ -58,6 +58,7 @@ logging.getLogger("bench").setLevel(logging.WARNING)
 DRAIN_PERIOD = 0.1  # seconds between two drains of the samples queue
 DRAIN_BATCH = 500  # samples fired between two yields to the hub
 GAUGE_PERIOD = 10.0  # seconds between two "stations connected / booted" lines
+HUB_PROBE_PERIOD = 0.1  # seconds a greenlet sleeps to see how late the hub wakes it
 REPORT_PERIOD = 3.0  # a single process folds its own figures in as often as a worker reports
 REPORT_KEY = "ocpp_bench"  # our part of a worker's report to the master
 
@@ -112,6 +113,7 @@ class _Process:
         self.thread.start()
         self.pump = gevent.spawn(self._pump)
         self.gauge = gevent.spawn(self._gauge)
+        self.hub_probe = gevent.spawn(self._probe_hub)
         # A worker's figures go with its reports to the master (_report_to_master);
         # a process on its own folds them in itself.
         self.reporter = gevent.spawn(self._report_locally) if _is_local(environment) else None
@@ -144,6 +146,15 @@ class _Process:
                 context={},
             )
 
+    def _probe_hub(self) -> None:
+        """How late the hub wakes a sleeper: a worker whose hub stalls 3 s misses its
+        heartbeats to the master, which then takes its users away."""
+        for _ in range(10**12):
+            start = default_monotonic()
+            gevent.sleep(HUB_PROBE_PERIOD)
+            late = default_monotonic() - start - HUB_PROBE_PERIOD
+            self.stats.add(HUB_LAG, max(0.0, late) * 1000)
+
     def report(self) -> dict[str, Any]:
         fleet = self.thread.fleet
         return self.stats.report(
@@ -175,6 +186,7 @@ class _Process:
         self.drain(self.environment.events.request.fire)
         self.pump.kill()
         self.gauge.kill()
+        self.hub_probe.kill()
         self.gc_watch.uninstall()
         if self.reporter is not None:
             self.reporter.kill()
