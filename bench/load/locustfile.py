@@ -61,6 +61,9 @@ GAUGE_PERIOD = 10.0  # seconds between two "stations connected / booted" lines
 HUB_PROBE_PERIOD = 0.1  # seconds a greenlet sleeps to see how late the hub wakes it
 REPORT_PERIOD = 3.0  # a single process folds its own figures in as often as a worker reports
 REPORT_KEY = "ocpp_bench"  # our part of a worker's report to the master
+STOP_MESSAGE = "ocpp_bench_stop"  # master -> workers: stop the stations, then report
+STOP_POLL = 0.1  # seconds between two looks at a stop under way
+STOP_WAIT = 90.0  # seconds the stations of a process, or a master's workers, may take
 
 
 class OcppFailure(Exception):
@@ -117,6 +120,7 @@ class _Process:
         # A worker's figures go with its reports to the master (_report_to_master);
         # a process on its own folds them in itself.
         self.reporter = gevent.spawn(self._report_locally) if _is_local(environment) else None
+        self.stopped = False  # its stations stopped and counted (told the master in reports)
 
     def new_station(self) -> tuple[str, int]:
         n = next(self.numbers)
@@ -157,11 +161,13 @@ class _Process:
 
     def report(self) -> dict[str, Any]:
         fleet = self.thread.fleet
-        return self.stats.report(
+        report = self.stats.report(
             running=len(fleet.members) if fleet is not None else 0,
             connected=len(self.sink.connected),
             booted=len(self.sink.booted),
         )
+        report["stopped"] = self.stopped
+        return report
 
     def _report_locally(self) -> None:
         for _ in range(10**12):
@@ -180,6 +186,24 @@ class _Process:
                 len(self.sink.connected),
                 len(self.sink.booted),
             )
+
+    def stop_stations(self) -> None:
+        """Stop every station and count what they did: the end of a test.
+
+        Waits cooperatively (the hub keeps sending heartbeats and reports), bounded.
+        Afterwards the stations send nothing more, so the statistics drained here
+        are everything the CSMS received from this process (bench_load compares)."""
+        fleet = self.thread.fleet
+        if fleet is not None:
+            done = self.thread.submit(fleet.remove_all())
+            for _ in range(int(STOP_WAIT / STOP_POLL)):
+                if done.done():
+                    break
+                gevent.sleep(STOP_POLL)
+            if not done.done():
+                log.error("%sstations still stopping after %g s", self.prefix, STOP_WAIT)
+        self.drain(self.environment.events.request.fire)
+        self.stopped = True
 
     def stop(self) -> None:
         self.thread.stop()
@@ -248,10 +272,51 @@ def _init(environment: Environment, **_kwargs: Any) -> None:
         add_stations_tab(environment.web_ui, _totals)
 
 
+# Master: the workers whose report said their stations were stopped and counted.
+_stopped_workers: set[str] = set()
+
+
+@events.init.add_listener
+def _register_stop(environment: Environment, **_kwargs: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(STOP_MESSAGE, _stop_requested, concurrent=True)
+
+
+def _stop_requested(environment: Environment, msg: Any, **_kwargs: Any) -> None:
+    if _process is not None:
+        _process.stop_stations()
+
+
 @events.test_start.add_listener
 def _test_started(environment: Environment, **_kwargs: Any) -> None:
     if not isinstance(environment.runner, WorkerRunner):
         _totals.reset()  # a new test from the web UI starts from nothing, as Locust's table
+        _stopped_workers.clear()
+    if _process is not None:
+        _process.stopped = False
+
+
+@events.test_stopping.add_listener
+def _test_stopping(environment: Environment, **_kwargs: Any) -> None:
+    """Before Locust stops (or quits, when --run-time is up): stop the stations and
+    wait until every process has counted what they sent.
+
+    Locust's master quits half a second after telling its workers to, while their
+    stations were still running and their last samples unsent: the totals missed
+    thousands of requests the CSMS had received. Now the stations stop first, each
+    process drains its samples into its statistics, and the master waits for a
+    report from every worker saying so (reports carry Locust's statistics too)."""
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        workers = {client.id for client in runner.clients.all}
+        runner.send_message(STOP_MESSAGE)
+        for _ in range(int(STOP_WAIT / STOP_POLL)):
+            if workers <= _stopped_workers:
+                return
+            gevent.sleep(STOP_POLL)
+        log.error("workers %s did not report their stations stopped", workers - _stopped_workers)
+    elif _process is not None and not isinstance(runner, WorkerRunner):
+        _process.stop_stations()
 
 
 @events.report_to_master.add_listener
@@ -265,6 +330,8 @@ def _worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None
     report = data.get(REPORT_KEY)
     if report is not None:
         _totals.add(client_id, report, time.time())
+        if report.get("stopped"):
+            _stopped_workers.add(client_id)
 
 
 @events.test_stop.add_listener
