@@ -265,6 +265,11 @@ def dist(args: argparse.Namespace) -> None:
         sum_csms += received[action]
         print(f"  {action:28} {mine:>9} {received[action]:>9}")
     print(f"  {'total':28} {sum_locust:>9} {sum_csms:>9}")
+    with (tmp / "run_stations.csv").open(newline="") as f:
+        own_summary = {r["Entry"]: r for r in csv.DictReader(f)}
+    unanswered = int(own_summary.get("unanswered at stop", {}).get("Count", 0))
+    print(f"  {'unanswered at stop':28} {unanswered:>9}")
+    print(f"  {'Locust + unanswered':28} {sum_locust + unanswered:>9} {sum_csms:>9}")
     print(f"(reports in {tmp})")
 
 

@@ -198,9 +198,11 @@ class Fleet:
         if member.behaviour is not None:
             member.behaviour.cancel()
             await asyncio.gather(member.behaviour, return_exceptions=True)
-        self.sink.station_stopped(station_id)
+        self.sink.station_stopped(station_id)  # its link going down is no drop
         member.unsubscribe()
         await member.cp.stop(drain_timeout=drain_timeout)
+        # A call sent while it stopped, left unanswered, must not become a timeout later.
+        self.sink.station_stopped(station_id)
 
     async def remove_all(self) -> None:
         """Stop every station (the end of a test; the fleet stays for the next one)."""

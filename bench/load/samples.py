@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.kernel.frames import FrameRecord
-from bench.load.worker_stats import BOOTED, LAG, ProcessStats
+from bench.load.worker_stats import BOOTED, LAG, UNANSWERED, ProcessStats
 
 CALL_TYPE, CSMS_TYPE, LINK_TYPE, STATION_TYPE = ("CALL", "CSMS", "WebSocket", "station")
 CONTROL_TYPE = "control"  # a request to the CSMS's control API (the mix's remote starts)
@@ -122,8 +122,11 @@ class LoadSink:
         self.stats.add(BOOTED, ms)
 
     def station_stopped(self, station: str) -> None:
-        """A station the run stopped: what it still waited for is no failure."""
-        self._calls.pop(station, None)
+        """A station the run stopped: what it still waited for is no failure, but it
+        was sent, so it is counted apart (the CSMS may well have received it)."""
+        out = self._calls.pop(station, None)
+        if out is not None:
+            self.stats.add(UNANSWERED, self._since(out))
         self._cuts.discard(station)
         self.connected.discard(station)
         self.booted.discard(station)

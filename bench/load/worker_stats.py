@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 LAG, HUB_LAG, GC_PAUSE, BOOTED = "event loop lag", "locust hub lag", "gc pause", "booted"
-ENTRIES = (LAG, HUB_LAG, GC_PAUSE, BOOTED)
+UNANSWERED = "unanswered at stop"  # calls still waiting when the run stopped their station
+ENTRIES = (LAG, HUB_LAG, GC_PAUSE, BOOTED, UNANSWERED)
 # Issue 16's target for a worker's loop: lag p99 under 100 ms. Counting the samples
 # above it per report lets the run's p99 be checked against it exactly, windows summed.
 LAG_TARGET_MS = 100.0
@@ -204,6 +205,7 @@ class RunTotals:
             (HUB_LAG, "ms late"),
             (GC_PAUSE, "ms"),
             (BOOTED, "ms from start"),
+            (UNANSWERED, "ms waited"),
         ):
             h = self.entries[name]
             rows.append(

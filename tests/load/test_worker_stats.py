@@ -8,9 +8,18 @@ import gc
 import queue
 from pathlib import Path
 
+from bench.kernel.frames import FrameRecord
 from bench.load.garbage import GcWatch, freeze_young, release_frozen
 from bench.load.samples import LoadSink, Sample
-from bench.load.worker_stats import BOOTED, GC_PAUSE, LAG, Histogram, ProcessStats, RunTotals
+from bench.load.worker_stats import (
+    BOOTED,
+    GC_PAUSE,
+    LAG,
+    UNANSWERED,
+    Histogram,
+    ProcessStats,
+    RunTotals,
+)
 
 
 def test_a_percentile_of_lag_samples_is_the_bucket_at_or_below_which_that_share_falls():
@@ -95,3 +104,19 @@ def test_freezing_the_young_moves_survivors_out_of_later_collections():
     finally:
         release_frozen()
     assert gc.get_freeze_count() == 0
+
+
+def test_a_call_still_waiting_when_the_run_stops_its_station_is_counted_apart_not_failed():
+    out: queue.SimpleQueue[Sample] = queue.SimpleQueue()
+    stats = ProcessStats()
+    now = [10.0]
+    sink = LoadSink(out, monotonic=lambda: now[0], stats=stats)
+    sink.record(FrameRecord(0.0, "CP1", "tx", "CALL", "m1", "MeterValues", {}, True))
+    now[0] = 10.25
+    sink.station_stopped("CP1")
+    sink.sweep(0.0)  # long after: still no timeout failure
+    assert out.empty()
+    unanswered = Histogram.from_json(
+        stats.report(running=0, connected=0, booted=0)["entries"][UNANSWERED]
+    )
+    assert unanswered.count == 1 and unanswered.max_ms == 250.0
