@@ -58,8 +58,17 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def run_load(url: str, out: Path, stations: int, rate: float, seconds: int, processes: int):
-    """Runs ``ocpp-bench load``; samples every process of its tree once a second."""
+def run_load(
+    url: str,
+    out: Path,
+    stations: int,
+    rate: float,
+    seconds: int,
+    processes: int,
+    csms_pid: int | None = None,
+):
+    """Runs ``ocpp-bench load``; samples every process of its tree once a second (and
+    the CSMS's CPU, under the key -1, to see when it, not the bench, was saturated)."""
     cmd = [sys.executable, "-m", "bench.cli", "load", "--csms", url, "--stations", str(stations)]
     cmd += ["--spawn-rate", f"{rate:g}", "--mix", "steady-charging", "--run-time", f"{seconds}s"]
     cmd += ["--headless", "--csv", str(out / "run"), "--max-failure-ratio", "0.01"]
@@ -80,7 +89,10 @@ def run_load(url: str, out: Path, stations: int, rate: float, seconds: int, proc
                 per[pid] = (cpu_seconds(pid), rss_bytes(pid))
             except (OSError, RuntimeError, IndexError):
                 continue
-        samples.append((time.time(), per))
+        csms_cpu: dict[int, tuple[float, int]] = {}
+        if csms_pid is not None:
+            csms_cpu[-1] = (cpu_seconds(csms_pid), 0)
+        samples.append((time.time(), per | csms_cpu))
         time.sleep(1)
     code = proc.wait(120)
     log.close()
@@ -124,12 +136,21 @@ def counts_at(rows: list[dict[str, str]], t: float) -> int:
     return sum(last.values())
 
 
-def cpu_between(samples, t0: float, t1: float) -> float:
+def cpu_between(samples, t0: float, t1: float, csms: bool = False) -> float:
+    """CPU seconds of the Locust processes (or of the CSMS) between t0 and t1."""
     inside = [(t, per) for t, per in samples if t0 <= t <= t1]
     if len(inside) < 2:
         return 0.0
     (_, a), (_, b) = inside[0], inside[-1]
-    return sum(b[p][0] - a[p][0] for p in b if p in a)
+    return sum(b[p][0] - a[p][0] for p in b if p in a and (p == -1) == csms)
+
+
+def busy_line(samples, t0: float, t1: float) -> str:
+    """Share of one core the CSMS and the Locust processes used from t0 to t1."""
+    span = max(t1 - t0, 1)
+    bench = cpu_between(samples, t0, t1) / span * 100
+    csms = cpu_between(samples, t0, t1, csms=True) / span * 100
+    return f"Locust processes {bench:.0f} %, CSMS {csms:.0f} % of one core"
 
 
 def final_stats(out: Path) -> dict[tuple[str, str], dict[str, str]]:
@@ -181,7 +202,7 @@ def one(args: argparse.Namespace) -> None:
         _base_code, base_samples = run_load(url, small, 20, 20, 30, 0)
         base_rss = max(sum(v[1] for v in per.values()) for _t, per in base_samples if per)
         csms_cpu0 = cpu_seconds(csms.pid)
-        code, samples = run_load(url, big, args.stations, args.rate, args.seconds, 0)
+        code, samples = run_load(url, big, args.stations, args.rate, args.seconds, 0, csms.pid)
         csms_cpu = cpu_seconds(csms.pid) - csms_cpu0
     rows = history(big)
     own = own_history(big)
@@ -209,6 +230,9 @@ def one(args: argparse.Namespace) -> None:
     )
     print(f"KiB per station              {(end_rss - base_rss) / 1024 / (args.stations - 20):.1f}")
     print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
+    ramp = float(rows[0]["Timestamp"])
+    print(f"busy while booting           {busy_line(samples, ramp, t0 - 15)}")
+    print(f"busy in the steady window    {busy_line(samples, t0, t1)}")
     for key in sorted(stats):
         r = stats[key]
         print(
@@ -226,7 +250,7 @@ def dist(args: argparse.Namespace) -> None:
         csms,
     ):
         csms_cpu0 = cpu_seconds(csms.pid)
-        code, samples = run_load(url, tmp, args.stations, args.rate, args.seconds, 2)
+        code, samples = run_load(url, tmp, args.stations, args.rate, args.seconds, 2, csms.pid)
         csms_cpu = cpu_seconds(csms.pid) - csms_cpu0
     time.sleep(2)  # the CSMS's log is flushed as it stops
     received: Counter[str] = Counter()
@@ -257,6 +281,9 @@ def dist(args: argparse.Namespace) -> None:
     print(f"longest GC pause (steady)    {worst_in_steady(own, t0, t1, 'GC max ms'):.0f} ms")
     print(f"load average at the end      {os.getloadavg()[0]:.2f}")
     print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
+    ramp = float(rows[0]["Timestamp"])
+    print(f"busy while booting           {busy_line(samples, ramp, t0 - 15)}")
+    print(f"busy in the steady window    {busy_line(samples, t0, t1)}")
     print(f"  {'action':28} {'Locust':>9} {'CSMS got':>9}")
     sum_locust = sum_csms = 0
     for action in sorted(received):

@@ -121,6 +121,10 @@ class LoadSink:
         self.booted.add(station)
         self.stats.add(BOOTED, ms)
 
+    def waiting(self, station: str) -> bool:
+        """Whether the station has a call out that is not answered yet."""
+        return station in self._calls
+
     def station_stopped(self, station: str) -> None:
         """A station the run stopped: what it still waited for is no failure, but it
         was sent, so it is counted apart (the CSMS may well have received it)."""
