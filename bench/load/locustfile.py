@@ -33,7 +33,7 @@ if not os.environ.get("LOCUST_SKIP_MONKEY_PATCH"):
 import gevent
 from locust import User, events, task
 from locust.env import Environment
-from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from bench.load.fleet import FleetSettings, FleetThread
 from bench.load.garbage import GcWatch
@@ -308,13 +308,15 @@ def _test_stopping(environment: Environment, **_kwargs: Any) -> None:
     report from every worker saying so (reports carry Locust's statistics too)."""
     runner = environment.runner
     if isinstance(runner, MasterRunner):
-        workers = {client.id for client in runner.clients.all}
         runner.send_message(STOP_MESSAGE)
         for _ in range(int(STOP_WAIT / STOP_POLL)):
-            if workers <= _stopped_workers:
+            # Only the workers still there: one that quit (Ctrl+C reaches them all)
+            # or went missing will not report again.
+            waiting = {c.id for c in runner.clients.all if c.state != STATE_MISSING}
+            if waiting <= _stopped_workers:
                 return
             gevent.sleep(STOP_POLL)
-        log.error("workers %s did not report their stations stopped", workers - _stopped_workers)
+        log.error("workers %s did not report their stations stopped", waiting - _stopped_workers)
     elif _process is not None and not isinstance(runner, WorkerRunner):
         _process.stop_stations()
 
