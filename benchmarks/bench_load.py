@@ -223,6 +223,8 @@ def one(args: argparse.Namespace) -> None:
     print(f"worst 3 s window's lag p99   {worst_in_steady(own, t0, t1, 'Lag p99 ms'):.0f} ms")
     print(f"event loop lag max           {worst_in_steady(own, t0, t1, 'Lag max ms'):.0f} ms")
     print(f"longest GC pause (steady)    {worst_in_steady(own, t0, t1, 'GC max ms'):.0f} ms")
+    hub = max((float(r["Hub lag max ms"]) for r in own), default=float("nan"))
+    print(f"Locust hub lag max (run)     {hub:.0f} ms (a worker misses heartbeats past 3000)")
     print(f"load average at the end      {os.getloadavg()[0]:.2f}")
     print(
         f"RSS                          {end_rss / 2**20:.0f} MiB (20 stations: "
@@ -279,6 +281,8 @@ def dist(args: argparse.Namespace) -> None:
     print(f"event loop lag (steady)      {lag_line(own, t0, t1)}")
     print(f"worst 3 s window's lag p99   {worst_in_steady(own, t0, t1, 'Lag p99 ms'):.0f} ms")
     print(f"longest GC pause (steady)    {worst_in_steady(own, t0, t1, 'GC max ms'):.0f} ms")
+    hub = max((float(r["Hub lag max ms"]) for r in own), default=float("nan"))
+    print(f"Locust hub lag max (run)     {hub:.0f} ms (a worker misses heartbeats past 3000)")
     print(f"load average at the end      {os.getloadavg()[0]:.2f}")
     print(f"CSMS CPU over the run        {csms_cpu:.0f} s")
     ramp = float(rows[0]["Timestamp"])
