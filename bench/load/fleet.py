@@ -104,6 +104,7 @@ class Fleet:
         self._freeze: asyncio.TimerHandle | None = None
         self._remote_ids = itertools.count(1)
         self._opening = asyncio.Semaphore(MAX_OPENING)
+        self.had_stations = False  # stations of an earlier test were removed
         self.starter: ControlApiStarter | None = None
         if self.mix.remote_starts:
             if not settings.csms_control:
@@ -220,9 +221,16 @@ class Fleet:
             if isinstance(result, Exception):
                 log.error("stopping station %s failed: %s", station_id, result)
         await asyncio.gather(*self._stopping, return_exceptions=True)
-        if ids:
-            # The stations are gone: their frozen cycles go back to the collector.
+        self.had_stations = self.had_stations or bool(ids)
+
+    def release_garbage(self) -> None:
+        """Give a finished test's frozen objects back to the collector: one full walk,
+        seconds long at thousands of stations. Not at the end of a test (the process
+        often quits then, and its last reports must not wait), but when another test
+        starts in the same process, before its stations come (``locustfile``)."""
+        if self.had_stations and not self.members:
             release_frozen()
+            self.had_stations = False
 
     async def stop(self) -> None:
         """Every station, then the fleet's own tasks."""
@@ -420,6 +428,10 @@ class FleetThread:
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def submit_call(self, callback: Callable[[], None]) -> None:
+        """Run a plain function on the loop's thread (the fleet's objects live there)."""
+        self.loop.call_soon_threadsafe(callback)
 
     def add(self, station_id: str, n: int) -> Future[None]:
         assert self.fleet is not None

@@ -14,8 +14,10 @@ So a load process never walks its stations in a full collection:
   (``gc.freeze``, which costs nothing per object). ``Fleet`` calls it every
   second while stations arrive; later automatic collections walk only what was
   made after that. The price: cyclic garbage already in the old generation at a
-  freeze stays until the end of the test (``release_frozen``); a station's
-  structure is what survives spawning, so that is little.
+  freeze stays until the next test in the process starts (``release_frozen``)
+  or the process ends; a station's structure is what survives spawning, so that
+  is little. Once every station is up nothing is frozen any more: the old
+  generation's walks then cover only what the steady state made.
 - ``GcWatch`` times every collection (``gc.callbacks``) so that a pause is seen,
   in the worker statistics (``gc pause``), rather than guessed.
 """

@@ -294,6 +294,11 @@ def _test_started(environment: Environment, **_kwargs: Any) -> None:
         _stopped_workers.clear()
     if _process is not None:
         _process.stopped = False
+        fleet = _process.thread.fleet
+        if fleet is not None:
+            # A new test in the same process (the web UI's "new test"): release the
+            # last test's frozen stations now, before this test's stations come.
+            _process.thread.submit_call(fleet.release_garbage)
 
 
 @events.test_stopping.add_listener
@@ -323,15 +328,16 @@ def _test_stopping(environment: Environment, **_kwargs: Any) -> None:
 
 @events.report_to_master.add_listener
 def _report_to_master(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
-    if _process is not None:
-        data[REPORT_KEY] = _process.report()
+    # A worker that never got a station has nothing to stop or count.
+    data[REPORT_KEY] = _process.report() if _process is not None else {"stopped": True}
 
 
 @events.worker_report.add_listener
 def _worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
     report = data.get(REPORT_KEY)
     if report is not None:
-        _totals.add(client_id, report, time.time())
+        if "entries" in report:
+            _totals.add(client_id, report, time.time())
         if report.get("stopped"):
             _stopped_workers.add(client_id)
 

@@ -393,3 +393,40 @@ def test_locusts_web_ui_has_a_stations_tab_fed_with_boots_and_loop_lag(tmp_path:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)
+
+
+@pytest.mark.timeout(120)
+def test_a_run_ends_promptly_when_a_worker_got_no_station_to_stop(tmp_path: Path):
+    # The master waits for every worker to report its stations stopped and counted;
+    # a worker that never had a station reports that at once.
+    with _csms(tmp_path) as url:
+        result = subprocess.run(
+            _bench(
+                "load",
+                "--csms",
+                url,
+                "--stations",
+                "1",
+                "--mix",
+                "boot-storm",
+                "--processes",
+                "2",
+                "--master-bind-port",
+                str(_free_port()),
+                "--run-time",
+                "6s",
+                "--headless",
+                "--csv",
+                str(tmp_path / "run"),
+            ),
+            capture_output=True,
+            text=True,
+            timeout=75,  # under the master's 90 s wait for a worker that never reports
+            env=_env(),
+            cwd=ROOT,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "did not report their stations stopped" not in result.stderr
+    assert (
+        int(_rows(tmp_path / "run_stats.csv")[("CALL", "BootNotification")]["Request Count"]) == 1
+    )
