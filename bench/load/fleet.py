@@ -211,7 +211,7 @@ class Fleet:
         member.unsubscribe()
         await member.cp.stop(drain_timeout=drain_timeout)
         # A call sent while it stopped, left unanswered, must not become a timeout later.
-        self.sink.station_stopped(station_id)
+        self.sink.station_stopped(station_id, done=True)
 
     async def remove_all(self) -> None:
         """Stop every station (the end of a test; the fleet stays for the next one)."""

@@ -62,13 +62,17 @@ class LoadSink:
         self._calls: dict[str, _Out] = {}  # station -> its one outstanding CALL (OCPP-J §4.1.1)
         self._incoming: dict[tuple[str, str | None], str] = {}  # (station, id) -> CSMS action
         self._cuts: set[str] = set()  # stations whose link the mix is cutting on purpose
+        self._stopping: set[str] = set()  # stations the run is stopping
         self.connected: set[str] = set()
         self.booted: set[str] = set()
 
     # ------------------------------------------------------------------ frames
     def record(self, rec: FrameRecord) -> None:
         if rec.direction == "tx" and rec.type == "CALL":
-            self._timed_out(rec.station, "no reply: the call timed out")
+            if rec.station in self._stopping:
+                self._unanswered(rec.station)  # the run is stopping it: no failure
+            else:
+                self._timed_out(rec.station, "no reply: the call timed out")
             self._calls[rec.station] = _Out(rec.id, rec.action or "?", self.monotonic())
         elif rec.direction == "rx" and rec.type in ("CALLRESULT", "CALLERROR"):
             self._reply(rec)
@@ -125,12 +129,16 @@ class LoadSink:
         """Whether the station has a call out that is not answered yet."""
         return station in self._calls
 
-    def station_stopped(self, station: str) -> None:
-        """A station the run stopped: what it still waited for is no failure, but it
-        was sent, so it is counted apart (the CSMS may well have received it)."""
-        out = self._calls.pop(station, None)
-        if out is not None:
-            self.stats.add(UNANSWERED, self._since(out))
+    def station_stopped(self, station: str, *, done: bool = False) -> None:
+        """A station the run stops (``done``: has stopped): what it still waited for
+        is no failure, but it was sent, so it is counted apart (the CSMS may or may
+        not have received it); so is a call it sends while stopping that replaces
+        one still unanswered."""
+        self._unanswered(station)
+        if done:
+            self._stopping.discard(station)
+        else:
+            self._stopping.add(station)
         self._cuts.discard(station)
         self.connected.discard(station)
         self.booted.discard(station)
@@ -154,6 +162,11 @@ class LoadSink:
         self.stats.add(LAG, ms)
 
     # ------------------------------------------------------------------ helpers
+    def _unanswered(self, station: str) -> None:
+        out = self._calls.pop(station, None)
+        if out is not None:
+            self.stats.add(UNANSWERED, self._since(out))
+
     def _timed_out(self, station: str, reason: str) -> None:
         out = self._calls.pop(station, None)
         if out is not None:

@@ -120,3 +120,16 @@ def test_a_call_still_waiting_when_the_run_stops_its_station_is_counted_apart_no
         stats.report(running=0, connected=0, booted=0)["entries"][UNANSWERED]
     )
     assert unanswered.count == 1 and unanswered.max_ms == 250.0
+
+
+def test_a_call_sent_while_the_run_stops_its_station_replaces_the_last_one_without_failing():
+    out: queue.SimpleQueue[Sample] = queue.SimpleQueue()
+    stats = ProcessStats()
+    sink = LoadSink(out, monotonic=lambda: 5.0, stats=stats)
+    sink.station_stopped("CP1")  # stopping: its link goes, its session winds down
+    sink.record(FrameRecord(0.0, "CP1", "tx", "CALL", "a", "Heartbeat", {}, True))
+    sink.record(FrameRecord(0.0, "CP1", "tx", "CALL", "b", "MeterValues", {}, True))
+    sink.station_stopped("CP1", done=True)
+    assert out.empty()  # no "the call timed out" failure for the replaced Heartbeat
+    report = stats.report(running=0, connected=0, booted=0)
+    assert Histogram.from_json(report["entries"][UNANSWERED]).count == 2
