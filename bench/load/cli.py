@@ -5,6 +5,7 @@
                     [--html FILE] [--max-failure-ratio F] [--processes K]
                     [--master [--expect-workers K]] [--worker --master-host HOST]
                     [--password PW] [--ca FILE] [--cert FILE --key FILE] [--id-prefix PREFIX]
+                    [--csms-control URL]
 
 This module never imports Locust or gevent: it checks the options, then starts
 Locust in a child process (``python -m locust -f bench/load/locustfile.py ...``)
@@ -75,6 +76,12 @@ def add_load_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="FILE", help="client private key (security profile 3)")
     p.add_argument("--id-prefix", default="LOAD", help="station ids: PREFIX<worker>-<n>")
     p.add_argument("--call-timeout", type=float, default=30.0, metavar="S", help="default 30")
+    p.add_argument(
+        "--csms-control",
+        metavar="URL",
+        help="the CSMS's HTTP control API (`ocpp-bench csms --control-port`): how the mix's "
+        "remote-start share asks the CSMS to start sessions",
+    )
     return p
 
 
@@ -120,6 +127,11 @@ def locust_command(args: argparse.Namespace) -> list[str]:
         raise UsageError("--stations must be at least 1 and --spawn-rate above 0")
     if not 0 <= args.max_failure_ratio <= 1:
         raise UsageError("--max-failure-ratio is a fraction between 0 and 1")
+    if mix.remote_starts and not args.csms_control:
+        raise UsageError(
+            f"mix {mix.name!r} has a remote-start share: give the CSMS's control API "
+            "with --csms-control URL (the built-in CSMS serves one with --control-port)"
+        )
     mix_arg = str(Path(args.mix).resolve()) if Path(args.mix).suffix else args.mix
     cmd += ["--host", args.csms, "-u", str(stations), "-r", f"{rate:g}"]
     cmd += ["--bench-ocpp", args.ocpp, "--bench-mix", mix_arg]
@@ -130,9 +142,11 @@ def locust_command(args: argparse.Namespace) -> list[str]:
         ("--bench-ca", args.ca),
         ("--bench-cert", args.cert),
         ("--bench-key", args.key),
+        ("--bench-csms-control", args.csms_control),
     ):
         if value:
-            cmd += [flag, str(Path(value).resolve()) if flag != "--bench-password" else value]
+            is_file = flag in ("--bench-ca", "--bench-cert", "--bench-key")
+            cmd += [flag, str(Path(value).resolve()) if is_file else value]
     if args.headless:
         cmd.append("--headless")
     if args.run_time:

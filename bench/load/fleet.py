@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import random
 import sqlite3
@@ -24,8 +25,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from bench.gc_settle import settle_garbage
+from bench.load.garbage import freeze_young, release_frozen
 from bench.load.mix import Group, Mix
+from bench.load.remote_start import ControlApiStarter, RemoteStartError
 from bench.load.samples import LoadSink
 from bench.model.clock import SystemClock
 from bench.model.templates import build_station, load_ev_template, load_station_template
@@ -49,8 +51,19 @@ _MAX_SESSIONS = 100_000
 _MAX_STORMS = 100_000
 SWEEP_SECONDS = 5.0
 LAG_PERIOD = 0.1
-# Seconds without a new station before the survivors are frozen out of GC walks.
-GC_SETTLE_SECONDS = 2.0
+# While stations arrive, their survivors are frozen out of GC walks this often
+# (bench.load.garbage says why): a second's worth of new stations per young collection.
+GC_FREEZE_SECONDS = 1.0
+# Links being opened at once by one process. Past this, a station waits its turn
+# before its handshake starts (and before its ``connect`` time does): thousands of
+# handshakes begun together on a loaded machine each took longer than the 10 s open
+# timeout, failed, and came back as retries, a storm of the process's own making.
+# A CSMS that answers handshakes in milliseconds never feels the limit.
+MAX_OPENING = 200
+# Seconds a stopping station is given to have its last call answered, so that a
+# test's totals count it (bench_load compares them with what the CSMS received).
+QUIET_WAIT = 5.0
+QUIET_POLL = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,7 @@ class FleetSettings:
     key_file: str | None = None
     call_timeout: float = 30.0
     seed: int = 0
+    csms_control: str | None = None  # the CSMS's control API, for the mix's remote starts
 
 
 @dataclass(slots=True)
@@ -87,7 +101,18 @@ class Fleet:
         self.members: dict[str, _Member] = {}
         self._background: list[asyncio.Task[None]] = []
         self._stopping: set[asyncio.Task[None]] = set()
-        self._settle: asyncio.TimerHandle | None = None
+        self._freeze: asyncio.TimerHandle | None = None
+        self._remote_ids = itertools.count(1)
+        self._opening = asyncio.Semaphore(MAX_OPENING)
+        self.had_stations = False  # stations of an earlier test were removed
+        self.starter: ControlApiStarter | None = None
+        if self.mix.remote_starts:
+            if not settings.csms_control:
+                raise ValueError(
+                    f"mix {self.mix.name!r} has a remote-start share: it needs the CSMS's "
+                    "control API (--csms-control URL) to ask for the remote starts"
+                )
+            self.starter = ControlApiStarter(settings.csms_control, settings.call_timeout)
         for name in {g.station for g in self.mix.groups}:
             load_station_template(name)  # a bad template name fails before any station starts
         for ev in self.mix.charging.evs if self.mix.charging else ():
@@ -114,6 +139,7 @@ class Fleet:
         def on_event(event: object) -> None:
             if isinstance(event, RegistrationChanged) and event.status == "Accepted":
                 self.sink.boot_accepted(station_id, (self.clock.monotonic() - started) * 1000)
+                self._freeze_soon()  # a booted station's session state is long-lived too
             elif (
                 isinstance(event, LinkChanged)
                 and event.state == OFFLINE
@@ -134,15 +160,23 @@ class Fleet:
         )
         behaviour.add_done_callback(functools.partial(self._behaviour_ended, station_id))
         member.behaviour = behaviour
-        self._settle_garbage_soon()
+        self._freeze_soon()
 
-    def _settle_garbage_soon(self) -> None:
-        """Once stations stop coming, freeze them out of the garbage collector's walks
-        (bench/gc_settle.py): thousands of stations otherwise stall the loop for 100 ms
-        and more on every full collection."""
-        if self._settle is not None:
-            self._settle.cancel()
-        self._settle = asyncio.get_running_loop().call_later(GC_SETTLE_SECONDS, settle_garbage)
+    def _freeze_soon(self) -> None:
+        """Freeze new stations out of the collector's walks within a second, without
+        ever walking the older ones (no full collection: ``bench.load.garbage``).
+        Called as stations are added, connect and boot: on a busy machine most of a
+        station's objects (its link, its session) come long after ``add`` returned,
+        and left unfrozen they made every old-generation collection walk thousands
+        of links (pauses of 1-2 s measured at 5,000 stations)."""
+        if self._freeze is None:
+            self._freeze = asyncio.get_running_loop().call_later(
+                GC_FREEZE_SECONDS, self._freeze_now
+            )
+
+    def _freeze_now(self) -> None:
+        self._freeze = None
+        freeze_young()
 
     def _behaviour_ended(self, station_id: str, task: asyncio.Task[None]) -> None:
         if task.cancelled():
@@ -169,9 +203,15 @@ class Fleet:
         if member.behaviour is not None:
             member.behaviour.cancel()
             await asyncio.gather(member.behaviour, return_exceptions=True)
-        self.sink.station_stopped(station_id)
+        for _ in range(int(QUIET_WAIT / QUIET_POLL)):
+            if not self.sink.waiting(station_id):
+                break
+            await asyncio.sleep(QUIET_POLL)
+        self.sink.station_stopped(station_id)  # its link going down is no drop
         member.unsubscribe()
         await member.cp.stop(drain_timeout=drain_timeout)
+        # A call sent while it stopped, left unanswered, must not become a timeout later.
+        self.sink.station_stopped(station_id, done=True)
 
     async def remove_all(self) -> None:
         """Stop every station (the end of a test; the fleet stays for the next one)."""
@@ -181,17 +221,29 @@ class Fleet:
             if isinstance(result, Exception):
                 log.error("stopping station %s failed: %s", station_id, result)
         await asyncio.gather(*self._stopping, return_exceptions=True)
+        self.had_stations = self.had_stations or bool(ids)
+
+    def release_garbage(self) -> None:
+        """Give a finished test's frozen objects back to the collector: one full walk,
+        seconds long at thousands of stations. Not at the end of a test (the process
+        often quits then, and its last reports must not wait), but when another test
+        starts in the same process, before its stations come (``locustfile``)."""
+        if self.had_stations and not self.members:
+            release_frozen()
+            self.had_stations = False
 
     async def stop(self) -> None:
         """Every station, then the fleet's own tasks."""
         await self.remove_all()
-        if self._settle is not None:
-            self._settle.cancel()
-            self._settle = None
+        if self._freeze is not None:
+            self._freeze.cancel()
+            self._freeze = None
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background = []
+        if self.starter is not None:
+            await self.starter.close()
 
     # ------------------------------------------------------------------ building
     def _build(self, station_id: str, group: Group, n: int) -> ChargePointApi:
@@ -221,13 +273,15 @@ class Fleet:
 
     async def _timed_open(self, cfg: LinkConfig) -> WebSocketLink:
         """The real opener, timed: TCP + TLS + WebSocket upgrade is the ``connect`` entry."""
-        started = self.clock.monotonic()
-        try:
-            link = await open_link(cfg)
-        except LinkError as exc:
-            self.sink.connect_done(cfg.station_id, self._ms_since(started), str(exc))
-            raise
+        async with self._opening:
+            started = self.clock.monotonic()
+            try:
+                link = await open_link(cfg)
+            except LinkError as exc:
+                self.sink.connect_done(cfg.station_id, self._ms_since(started), str(exc))
+                raise
         self.sink.connect_done(cfg.station_id, self._ms_since(started), None)
+        self._freeze_soon()
         return link
 
     def _ms_since(self, started: float) -> float:
@@ -238,7 +292,7 @@ class Fleet:
         rng = random.Random(self.settings.seed * 1_000_003 + n)
         jobs: list[Coroutine[Any, Any, None]] = []
         if self.mix.charges(n):
-            jobs.append(self._charge(cp, n, rng))
+            jobs.append(self._charge(cp, n, rng, self._version(n)))
         if self.mix.network_drops_per_hour > 0:
             jobs.append(self._drops(cp, random.Random(rng.random())))
         if jobs:
@@ -246,7 +300,10 @@ class Fleet:
                 for job in jobs:
                     group.create_task(job)
 
-    async def _charge(self, cp: ChargePointApi, n: int, rng: random.Random) -> None:
+    def _version(self, n: int) -> str:
+        return self.mix.group_for(n).ocpp or self.settings.ocpp
+
+    async def _charge(self, cp: ChargePointApi, n: int, rng: random.Random, version: str) -> None:
         plan = self.mix.charging
         assert plan is not None
         await cp.wait_accepted(10**9)
@@ -255,10 +312,25 @@ class Fleet:
         tag = f"LT{n:08d}"[-20:]  # IdToken: CiString20 in 1.6
         for _ in range(_MAX_SESSIONS):
             cp.plug_in(1, rng.choice(plan.evs))
-            cp.present_id(tag, 1)
+            if rng.random() < plan.remote_start_share:
+                await self._remote_start(cp, version, tag)
+            else:
+                cp.present_id(tag, 1)
             await self.clock.sleep(plan.session_s)
             cp.unplug(1)
             await self.clock.sleep(rng.expovariate(1 / plan.pause_s) if plan.pause_s > 0 else 0)
+
+    async def _remote_start(self, cp: ChargePointApi, version: str, tag: str) -> None:
+        """The EV is plugged in; the CSMS starts the session (1.6 §5.11, 2.0.1 F01).
+        A refusal is a failure in the statistics; the EV then leaves as planned."""
+        assert self.starter is not None
+        started = self.clock.monotonic()
+        try:
+            await self.starter.start(cp.station_id, version, 1, tag, next(self._remote_ids))
+        except RemoteStartError as exc:
+            self.sink.remote_start_done(self._ms_since(started), str(exc))
+        else:
+            self.sink.remote_start_done(self._ms_since(started), None)
 
     async def _drops(self, cp: ChargePointApi, rng: random.Random) -> None:
         rate = self.mix.network_drops_per_hour / 3600
@@ -356,6 +428,10 @@ class FleetThread:
 
     def submit(self, coro: Coroutine[Any, Any, Any]) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def submit_call(self, callback: Callable[[], None]) -> None:
+        """Run a plain function on the loop's thread (the fleet's objects live there)."""
+        self.loop.call_soon_threadsafe(callback)
 
     def add(self, station_id: str, n: int) -> Future[None]:
         assert self.fleet is not None

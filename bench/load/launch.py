@@ -12,10 +12,29 @@ directly and needs no patching.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
 SWITCH_INTERVAL = 0.001  # seconds; Python's default is 0.005
+
+
+def _cache_locust_default_options() -> None:
+    """Build Locust's default option set once per process, not once per option.
+
+    A worker handles each spawn message from its master by testing every option
+    the master sent (about 70 with ours) against ``default_args_dict()``, which
+    builds and runs a whole argument parser each time: 12 ms on an idle core, so
+    close to a second per message, several seconds on a busy machine. The master
+    sends such a message every second of a ramp-up, so a worker's gevent hub spent
+    the ramp in argparse and missed its heartbeats (measured with py-spy at 10,000
+    stations; the master then declared it missing and moved its users around).
+    The defaults cannot change while the process runs, and both callers only
+    test membership, so one shared result is the same answer.
+    """
+    from locust import argument_parser
+
+    argument_parser.default_args_dict = functools.cache(argument_parser.default_args_dict)
 
 
 def main() -> int:
@@ -36,6 +55,7 @@ def main() -> int:
         queue=False,
         subprocess=False,
     )
+    _cache_locust_default_options()
     from locust.main import main as locust_main
 
     sys.argv[0] = "locust"

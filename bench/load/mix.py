@@ -17,7 +17,8 @@ A mix is a JSON file (or the name of a shipped one, ``bench/load/mixes/NAME.json
         "session_s": 3600,            # how long an EV stays plugged in
         "pause_s": 60,                # mean idle gap between two sessions (exponential)
         "start_within_s": 60,         # first plug-in spread over this window
-        "meter_interval_s": 60        # MeterValues / TransactionEvent Updated interval
+        "meter_interval_s": 60,       # MeterValues / TransactionEvent Updated interval
+        "remote_start_share": 0       # fraction of sessions the CSMS starts (needs --csms-control)
       },
       "network_drops_per_hour": 0,    # per station, random (Poisson)
       "drop_s": 10,                   # how long one such drop lasts
@@ -25,7 +26,10 @@ A mix is a JSON file (or the name of a shipped one, ``bench/load/mixes/NAME.json
     }
 
 ``every_s`` 0 means one storm. The heartbeat interval is the CSMS's to give
-(BootNotificationResponse.interval), not the mix's.
+(BootNotificationResponse.interval), not the mix's. A remote-started session
+plugs the EV in, then has the CSMS send RemoteStartTransaction (1.6) or
+RequestStartTransaction (2.0.1) through its control API (``bench.load.remote_start``)
+instead of presenting the tag locally.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class Charging:
     pause_s: float = 60.0
     start_within_s: float = 60.0
     meter_interval_s: int = 60
+    remote_start_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,11 @@ class Mix:
     def group_for(self, n: int) -> Group:
         """The group of a worker's n-th station: shares met over any run of stations."""
         return self.groups[_pick(_spread(n, 0.0), [g.share for g in self.groups])]
+
+    @property
+    def remote_starts(self) -> bool:
+        """Whether some sessions are started by the CSMS (the run needs its control API)."""
+        return self.charging is not None and self.charging.remote_start_share > 0
 
     def charges(self, n: int) -> bool:
         """Whether the n-th station runs charging sessions (``charging.share`` of them)."""
@@ -149,6 +159,8 @@ def _charging(data: Any) -> Charging:
     charging = _build(Charging, data, "charging")
     if not 0 <= charging.share <= 1:
         raise MixError("charging.share is a fraction between 0 and 1")
+    if not 0 <= charging.remote_start_share <= 1:
+        raise MixError("charging.remote_start_share is a fraction between 0 and 1")
     if not charging.evs or charging.session_s <= 0 or charging.meter_interval_s <= 0:
         raise MixError("charging: evs not empty, session_s and meter_interval_s above 0")
     return charging

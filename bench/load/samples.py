@@ -10,7 +10,10 @@ events. It knows nothing of Locust, so it is tested on plain frame records.
   call timeout, or a connection that drops while it waits is a failure with its reason.
 - A CSMS-initiated request is counted (type ``CSMS``) with the station's answer time.
 - Opening the link (TCP + TLS + WebSocket upgrade) is its own entry (``WebSocket``
-  ``connect``), a boot accepted another (``station`` ``booted``: time since start).
+  ``connect``).
+- A boot accepted (time since start) and the loop's lag are no requests of the
+  CSMS: they go to the process's ``ProcessStats`` (``bench.load.worker_stats``),
+  outside Locust's request table.
 """
 
 from __future__ import annotations
@@ -21,14 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.kernel.frames import FrameRecord
+from bench.load.worker_stats import BOOTED, LAG, UNANSWERED, ProcessStats
 
-CALL_TYPE, CSMS_TYPE, LINK_TYPE, STATION_TYPE, WORKER_TYPE = (
-    "CALL",
-    "CSMS",
-    "WebSocket",
-    "station",
-    "worker",
-)
+CALL_TYPE, CSMS_TYPE, LINK_TYPE, STATION_TYPE = ("CALL", "CSMS", "WebSocket", "station")
+CONTROL_TYPE = "control"  # a request to the CSMS's control API (the mix's remote starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +49,30 @@ class _Out:
 class LoadSink:
     """Collects samples from many stations' frames; call from one event loop only."""
 
-    def __init__(self, out: queue.SimpleQueue[Sample], *, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        out: queue.SimpleQueue[Sample],
+        *,
+        monotonic: Callable[[], float],
+        stats: ProcessStats | None = None,
+    ) -> None:
         self.out = out
         self.monotonic = monotonic
+        self.stats = stats if stats is not None else ProcessStats()
         self._calls: dict[str, _Out] = {}  # station -> its one outstanding CALL (OCPP-J §4.1.1)
         self._incoming: dict[tuple[str, str | None], str] = {}  # (station, id) -> CSMS action
         self._cuts: set[str] = set()  # stations whose link the mix is cutting on purpose
+        self._stopping: set[str] = set()  # stations the run is stopping
         self.connected: set[str] = set()
         self.booted: set[str] = set()
 
     # ------------------------------------------------------------------ frames
     def record(self, rec: FrameRecord) -> None:
         if rec.direction == "tx" and rec.type == "CALL":
-            self._timed_out(rec.station, "no reply: the call timed out")
+            if rec.station in self._stopping:
+                self._unanswered(rec.station)  # the run is stopping it: no failure
+            else:
+                self._timed_out(rec.station, "no reply: the call timed out")
             self._calls[rec.station] = _Out(rec.id, rec.action or "?", self.monotonic())
         elif rec.direction == "rx" and rec.type in ("CALLRESULT", "CALLERROR"):
             self._reply(rec)
@@ -113,14 +123,30 @@ class LoadSink:
 
     def boot_accepted(self, station: str, ms: float) -> None:
         self.booted.add(station)
-        self._put(STATION_TYPE, "booted", ms)
+        self.stats.add(BOOTED, ms)
 
-    def station_stopped(self, station: str) -> None:
-        """A station the run stopped: what it still waited for is no failure."""
-        self._calls.pop(station, None)
+    def waiting(self, station: str) -> bool:
+        """Whether the station has a call out that is not answered yet."""
+        return station in self._calls
+
+    def station_stopped(self, station: str, *, done: bool = False) -> None:
+        """A station the run stops (``done``: has stopped): what it still waited for
+        is no failure, but it was sent, so it is counted apart (the CSMS may or may
+        not have received it); so is a call it sends while stopping that replaces
+        one still unanswered."""
+        self._unanswered(station)
+        if done:
+            self._stopping.discard(station)
+        else:
+            self._stopping.add(station)
         self._cuts.discard(station)
         self.connected.discard(station)
         self.booted.discard(station)
+
+    def remote_start_done(self, ms: float, error: str | None) -> None:
+        """The CSMS was asked to start a session (``bench.load.remote_start``): how long
+        until the station accepted, or why not."""
+        self._put(CONTROL_TYPE, "remote start", ms, 0, error)
 
     def behaviour_failed(self, station: str, reason: str) -> None:
         self._put(STATION_TYPE, "behaviour", 0.0, 0, reason)
@@ -133,9 +159,14 @@ class LoadSink:
             self._timed_out(station, f"no reply within {timeout:g} s")
 
     def lag(self, ms: float) -> None:
-        self._put(WORKER_TYPE, "event loop lag", ms)
+        self.stats.add(LAG, ms)
 
     # ------------------------------------------------------------------ helpers
+    def _unanswered(self, station: str) -> None:
+        out = self._calls.pop(station, None)
+        if out is not None:
+            self.stats.add(UNANSWERED, self._since(out))
+
     def _timed_out(self, station: str, reason: str) -> None:
         out = self._calls.pop(station, None)
         if out is not None:

@@ -51,3 +51,12 @@ def test_group_shares_and_the_charging_share_hold_over_a_hundred_consecutive_sta
 def test_a_group_with_an_unknown_ocpp_version_is_refused():
     with pytest.raises(MixError, match=r"1\.5"):
         parse_mix({"groups": [{"share": 1, "ocpp": "1.5"}]})
+
+
+def test_a_remote_start_share_is_a_fraction_and_marks_the_mix_as_needing_the_csms():
+    mix = parse_mix({"charging": {"share": 1, "remote_start_share": 0.25}})
+    assert mix.charging is not None and mix.charging.remote_start_share == 0.25
+    assert mix.remote_starts
+    assert not load_mix("steady-charging").remote_starts  # shipped mixes start locally
+    with pytest.raises(MixError, match="remote_start_share"):
+        parse_mix({"charging": {"remote_start_share": 1.5}})
