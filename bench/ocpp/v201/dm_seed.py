@@ -112,7 +112,8 @@ CONTROLLERS: dict[tuple[str, str, str | None], Seed] = {
     ("OCPPCommCtrlr", "RetryBackOffRepeatTimes", None): _s(RW, "5", min=0),
     ("OCPPCommCtrlr", "RetryBackOffWaitMinimum", None): _s(RW, "1", min=0),
     ("OCPPCommCtrlr", "UnlockOnEVSideDisconnect", None): _s(RW, "true"),
-    ("OCPPCommCtrlr", "WebSocketPingInterval", None): _s(RW, "30", min=0),
+    # 0: no client pings unless configured, as the 1.6 key; OCPP-J 2.0.1 §8.4 sets no default.
+    ("OCPPCommCtrlr", "WebSocketPingInterval", None): _s(RW, "0", min=0),
     # SecurityCtrlr (A00-A05)
     ("SecurityCtrlr", "BasicAuthPassword", None): _s(WO, "", max=40),
     ("SecurityCtrlr", "CertificateEntries", None): _s(RO, "0"),
