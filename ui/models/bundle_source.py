@@ -10,30 +10,13 @@ changes after it is built: a bundle is read-only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from bench.bundle.format import Bundle
 from bench.bundle.summary import ConnectorState, MeterRow, connector_states, meter_rows
 from ui.models.samples import DEFAULT_CAPACITY, SampleBuffer
-
-
-@dataclass(frozen=True, slots=True)
-class _Connector:
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Template:
-    current_type: str
-    phases: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Station:
-    connectors: tuple[_Connector, ...]
-    template: _Template
+from ui.models.station_shape import ConnectorShape, StationShape, TemplateShape
 
 
 class BundleSource(QObject):
@@ -47,8 +30,8 @@ class BundleSource(QObject):
         rows = meter_rows(bundle.frames)
         self.states: list[ConnectorState] = connector_states(bundle.frames)
         places = sorted({*rows, *(s.place for s in self.states)}) or [1]
-        self.station = _Station(
-            tuple(_Connector(place) for place in places), _template(bundle, rows)
+        self.station = StationShape(
+            tuple(ConnectorShape(place) for place in places), _template(bundle, rows)
         )
         self.samples: dict[int, SampleBuffer] = {}
         for place in places:
@@ -73,13 +56,13 @@ def _sample(row: MeterRow) -> tuple[float, ...]:
     )
 
 
-def _template(bundle: Bundle, rows: dict[int, list[MeterRow]]) -> _Template:
+def _template(bundle: Bundle, rows: dict[int, list[MeterRow]]) -> TemplateShape:
     template = bundle.template or {}
     if "current_type" in template:
-        return _Template(str(template["current_type"]), int(template.get("phases") or 1))
+        return TemplateShape(str(template["current_type"]), int(template.get("phases") or 1))
     # A proxied charger has no template: as many phases as its meter values report.
     phases = max(
         (sum(not math.isnan(i) for i in row.currents) for mine in rows.values() for row in mine),
         default=1,
     )
-    return _Template("AC", max(1, phases))
+    return TemplateShape("AC", max(1, phases))

@@ -14,7 +14,6 @@ many phases as the meter values report) and one ``SampleBuffer`` per connector.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -23,25 +22,9 @@ from bench.proxy.observed import ObservedConnector
 from bench.proxy.server import ProxyServer
 from bench.proxy.station import ProxiedStation
 from ui.models.samples import SampleBuffer
+from ui.models.station_shape import ConnectorShape, StationShape, TemplateShape
 
 VERSIONS = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1"}
-
-
-@dataclass(frozen=True, slots=True)
-class _Connector:
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Template:
-    current_type: str
-    phases: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Station:
-    connectors: tuple[_Connector, ...]
-    template: _Template
 
 
 def place(key: tuple[int, int]) -> int:
@@ -63,7 +46,7 @@ class ProxiedSource(QObject):
         self.subprotocol: str | None = None
         self.connectors: dict[tuple[int, int], ObservedConnector] = {}
         self.samples: dict[int, SampleBuffer] = {}
-        self.station = _Station((), _Template("AC", 1))
+        self.station = StationShape((), TemplateShape("AC", 1))
         self._last_t: dict[int, float] = {}
         self._summary: tuple[object, ...] = ()
 
@@ -130,11 +113,11 @@ class ProxiedSource(QObject):
             self._last_t[number] = last
         return grew
 
-    def _shape(self) -> _Station:
+    def _shape(self) -> StationShape:
         numbers = sorted({place(k) for k in self.connectors if place(k)}) or [1]
         phases = 1
         for buffer in self.samples.values():
             for index, name in ((3, "i3"), (2, "i2")):
                 if index > phases and bool(np.isfinite(buffer.column(name)).any()):
                     phases = index
-        return _Station(tuple(_Connector(n) for n in numbers), _Template("AC", phases))
+        return StationShape(tuple(ConnectorShape(n) for n in numbers), TemplateShape("AC", phases))
