@@ -12,7 +12,8 @@ entries run in deadline order (ties in the order they were scheduled), a callbac
 scheduled while others run waits for the next turn of the loop, and an exception
 goes to the loop's exception handler. What changes: a callback runs up to
 ``COALESCE_S`` after its deadline, so that deadlines that close together share one
-wake-up of the loop (issue 15: a fleet's timers bunch together).
+wake-up of the loop (issue 15: a fleet's timers bunch together); a zero delay is
+``loop.call_soon``, so the next turn of the loop stays the next turn.
 """
 
 from __future__ import annotations
@@ -66,8 +67,14 @@ class LoopWheel:
         """Entries waiting to run (cancelled ones not counted)."""
         return len(self._heap) - self._dead
 
-    def call_later(self, delay: float, callback: Callable[[], object]) -> WheelTimer:
-        when = self._loop.time() + max(0.0, delay)
+    def call_later(
+        self, delay: float, callback: Callable[[], object]
+    ) -> WheelTimer | asyncio.Handle:
+        if delay <= 0.0:
+            # "At the next turn" stays exactly that: a status read or physics tick asked
+            # for at once must not wait for a neighbour's wake-up.
+            return self._loop.call_soon(callback)
+        when = self._loop.time() + delay
         entry = WheelTimer(callback, self)
         self._seq += 1
         heapq.heappush(self._heap, (when, self._seq, entry))
