@@ -305,11 +305,11 @@ class OcppSession:
             await self._on_call(frame[1], frame[2], frame[3], text)
         elif kind == CALLRESULT and len(frame) == 3:
             self._on_result(frame[1], frame[2], text)
-            await self._let_caller_act()
+            await self._let_caller_act(self.link)
         elif kind == CALLERROR and len(frame) in (4, 5):
             details = frame[4] if len(frame) == 5 else {}
             self._on_error(frame[1], frame[2], frame[3], details, text)
-            await self._let_caller_act()
+            await self._let_caller_act(self.link)
         elif kind in (CALL, CALLRESULT, CALLERROR):
             await self._reject_malformed(text, "wrong number of elements", frame)
         else:
@@ -537,12 +537,16 @@ class OcppSession:
         pending.future.set_result(payload)
 
     @staticmethod
-    async def _let_caller_act() -> None:
+    async def _let_caller_act(link: Link) -> None:
         """Frames are handled in the order they arrive: the caller of the request this
         reply answers runs on before the next frame (a request right behind it) is
         handled. B03.FR.08: a station Rejected by a BootNotificationResponse refuses the
-        request that follows it."""
-        await asyncio.sleep(0)
+        request that follows it. The caller's wake-up is queued already, so unless the
+        next frame is already here the ``recv`` that waits for it lets the caller run
+        first, and the extra loop turn is saved (one per exchange: issue 15)."""
+        waiting = getattr(link, "frames_waiting", None)
+        if waiting is None or waiting():
+            await asyncio.sleep(0)
 
     def _on_error(self, msg_id: str, code: Any, description: Any, details: Any, raw: str) -> None:
         pending = self._pending

@@ -76,8 +76,22 @@ class WebSocketLink:
 
     # ------------------------------------------------------------------ Link
     async def send(self, text: str) -> None:
+        conn = self._conn
+        if (
+            conn.send_in_progress is None
+            and not conn.paused
+            and conn.protocol.state is State.OPEN
+            and not conn.transport.is_closing()
+        ):
+            # The common case, an open link with room in its write buffer, without
+            # websockets' async context manager around it: what that adds is for the
+            # cases this excludes (a closing link, a full buffer, a fragmented send)
+            # and costs a sixth of a fleet's CPU per message (issue 15).
+            conn.protocol.send_text(text.encode())
+            conn.send_data()
+            return
         try:
-            await self._conn.send(text)
+            await conn.send(text)
         except ConnectionClosed:
             raise self._closed_error() from None
 
@@ -90,6 +104,11 @@ class WebSocketLink:
             return await self._conn.recv()
         except ConnectionClosed:
             raise self._closed_error() from None
+
+    def frames_waiting(self) -> bool:
+        """Whether a received frame waits to be read (True when that cannot be told)."""
+        frames = getattr(getattr(self._conn, "recv_messages", None), "frames", None)
+        return True if frames is None else len(frames) > 0
 
     async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Start the closing handshake and wait for it (at most the close timeout)."""

@@ -62,6 +62,7 @@ class TxDelivery:
         "_deliverer",
         "_drained",
         "_holding",
+        "_wake",
         "cp",
         "name",
         "owner",
@@ -84,6 +85,8 @@ class TxDelivery:
         self._drained = Flag()
         # Queue id of a message -> the status key (connector/EVSE id) it holds back.
         self._holding: dict[int, Hashable] = {}
+        # What the deliverer awaits while a transaction is open and the queue is empty.
+        self._wake: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------ producer side
     def push(
@@ -102,7 +105,12 @@ class TxDelivery:
         if holds is not None:
             self._holding[item_id] = holds
         self._drained.clear()
-        if self.cp.accepted:
+        wake = self._wake
+        if wake is not None:
+            self._wake = None
+            if not wake.done():
+                wake.set_result(None)
+        elif self.cp.accepted:
             self.start()
         return item_id
 
@@ -151,6 +159,17 @@ class TxDelivery:
         if self._holding.pop(item_id, None) is not None:
             self.cp.status_may_have_changed()
 
+    def _transaction_open(self) -> bool:
+        return any(c.transaction is not None for c in self.cp.station.connectors)
+
+    async def _next_push(self) -> None:
+        wake = self._wake = asyncio.get_running_loop().create_future()
+        try:
+            await wake
+        finally:
+            if self._wake is wake:
+                self._wake = None
+
     async def _deliver(self) -> None:
         cp = self.cp
         for _ in range(10**9):
@@ -158,10 +177,15 @@ class TxDelivery:
                 return
             item = self.queue.peek()
             if item is None:
-                # Done until the next push starts a deliverer again: an idle station
-                # keeps no task around (10,000 stations share one process).
                 self._drained.set()
-                return
+                if not self._transaction_open():
+                    # Done until the next push starts a deliverer again: an idle station
+                    # keeps no task around (10,000 stations share one process).
+                    return
+                # A charging station pushes again within its sample interval: waiting
+                # costs one wake-up, a new task per message three (issue 15).
+                await self._next_push()
+                continue
             payload = self.owner.delivery_payload(item)
             if payload is None:
                 self._remove(item.id)
