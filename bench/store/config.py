@@ -276,6 +276,10 @@ class StateStore(_KeyedTexts):
         held in memory when the disk refuses it."""
         self._set(station, {name: _dumps(value)})
 
+    def put_many(self, station: str, values: Mapping[str, Any]) -> None:
+        """``put`` of several values at once: one change for the group commit."""
+        self._set(station, {name: _dumps(value) for name, value in values.items()})
+
     def names(self, station: str) -> list[str]:
         return list(self._texts(station))
 

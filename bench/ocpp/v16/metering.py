@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from bench.ocpp.common.timestamps import iso
@@ -29,6 +30,8 @@ def split_item(item: str) -> tuple[str, str | None]:
 
 
 def _num(value: float, digits: int = 1) -> str:
+    if digits == 1:
+        return f"{value:.1f}"  # a fixed format spec is parsed once, not per value
     return f"{value:.{digits}f}"
 
 
@@ -46,12 +49,31 @@ def sampled_values(
     return out
 
 
-def _sv(value: str, measurand: str, unit: str | None, context: str, **extra: str) -> dict[str, Any]:
-    sv: dict[str, Any] = {"value": value, "context": context, "measurand": measurand}
+def _sv(
+    value: str,
+    measurand: str,
+    unit: str | None,
+    context: str,
+    phase: str | None = None,
+    location: str | None = None,
+) -> dict[str, Any]:
+    return {"value": value, **_labels(measurand, unit, context, phase, location)}
+
+
+@cache
+def _labels(
+    measurand: str, unit: str | None, context: str, phase: str | None, location: str | None
+) -> dict[str, str]:
+    # Every sample of every station repeats a few dozen label sets: made once each
+    # (issue 15); copied into each sampled value, never edited.
+    labels = {"context": context, "measurand": measurand}
     if unit:
-        sv["unit"] = unit
-    sv.update(extra)
-    return sv
+        labels["unit"] = unit
+    if phase is not None:
+        labels["phase"] = phase
+    if location is not None:
+        labels["location"] = location
+    return labels
 
 
 def _phase_list(phase: str | None, phases: int) -> list[int]:

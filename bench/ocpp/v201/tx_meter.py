@@ -74,14 +74,23 @@ def _sv(
     location: str | None = "Outlet",
     phase: str | None = None,
 ) -> dict[str, Any]:
-    sv: dict[str, Any] = {"value": round(value, 3), "context": context, "measurand": measurand}
+    return {"value": round(value, 3), **_labels(measurand, unit, context, location, phase)}
+
+
+@functools.cache
+def _labels(
+    measurand: str, unit: str | None, context: str, location: str | None, phase: str | None
+) -> dict[str, Any]:
+    # Every sample of every station repeats a few dozen label sets: made once each
+    # (issue 15). Payloads share them read-only; nothing edits a sampled value's labels.
+    labels: dict[str, Any] = {"context": context, "measurand": measurand}
     if location:
-        sv["location"] = location
+        labels["location"] = location
     if phase:
-        sv["phase"] = phase
+        labels["phase"] = phase
     if unit:
-        sv["unitOfMeasure"] = {"unit": unit}
-    return sv
+        labels["unitOfMeasure"] = {"unit": unit}
+    return labels
 
 
 class Sampler:

@@ -35,9 +35,10 @@ def persist_open(cp: RecoveryHost, tx: Tx201) -> None:
         "start": tx.meter_start_wh,
         "at": cp.clock.now().timestamp(),
     }
-    cp.state.put(station_id, f"tx201_open_{tx.evse_id}", record)
     energy = cp.station.connector(tx.evse_id).meter.energy_wh
-    cp.state.put(station_id, f"tx201_energy_{tx.evse_id}", energy)
+    cp.state.put_many(
+        station_id, {f"tx201_open_{tx.evse_id}": record, f"tx201_energy_{tx.evse_id}": energy}
+    )
 
 
 def forget_open(cp: RecoveryHost, evse_id: int) -> None:
