@@ -299,6 +299,9 @@ def _component(c: ComponentLike) -> ComponentKey:
     return ComponentKey(c) if isinstance(c, str) else c
 
 
+_UNKNOWN = object()  # not in the cache of values read by name
+
+
 def _variable(v: VariableLike) -> VariableKey:
     return VariableKey(v) if isinstance(v, str) else v
 
@@ -306,7 +309,7 @@ def _variable(v: VariableLike) -> VariableKey:
 class DeviceModel:
     """One station's view of a shared definition: only changed values are stored."""
 
-    __slots__ = ("_values", "definition", "persist")
+    __slots__ = ("_actual_by_name", "_values", "definition", "persist")
 
     def __init__(
         self,
@@ -318,6 +321,10 @@ class DeviceModel:
         self.persist = persist
         # None until the first change: an untouched station costs one pointer here.
         self._values: dict[_Slot, str] | None = None
+        # Actual values read by plain names, kept until a value changes: the blocks read
+        # their controllers' settings on every sample, and a slot's key hashes through
+        # three Python-level __hash__ methods (issue 15).
+        self._actual_by_name: dict[tuple[str, str, str | None], str | None] | None = None
         if saved:
             self.restore(saved)
 
@@ -351,6 +358,20 @@ class DeviceModel:
         attribute_type: AttributeType = AttributeType.ACTUAL,
     ) -> str | None:
         """``value`` for a component without instance or EVSE, named by plain strings (fast)."""
+        if attribute_type is not AttributeType.ACTUAL:
+            return self._by_name(component, variable, instance, attribute_type)
+        known = self._actual_by_name
+        if known is None:
+            known = self._actual_by_name = {}
+        key = (component, variable, instance)
+        found = known.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = known[key] = self._by_name(component, variable, instance, attribute_type)
+        return found  # type: ignore[return-value]
+
+    def _by_name(
+        self, component: str, variable: str, instance: str | None, attribute_type: AttributeType
+    ) -> str | None:
         vdef = self.definition.lookup_names(component, variable, instance)
         attr = vdef.attribute(attribute_type) if vdef else None
         return None if vdef is None or attr is None else self._raw(vdef, attr)
@@ -446,6 +467,7 @@ class DeviceModel:
             # it is the default nothing was saved for), so skip the write. At boot a station
             # rewrites several counters and flags with their current value.
             return
+        self._actual_by_name = None
         if text == attr.default:
             # Back to the default: forget it, so the station stays small.
             if self._values is not None:
@@ -480,6 +502,7 @@ class DeviceModel:
                 if self._values is None:
                     self._values = {}
                 self._values[(vdef.component, vdef.variable, attr.type)] = text
+        self._actual_by_name = None
         return stale
 
     def changed(self) -> dict[str, str]:
