@@ -28,11 +28,14 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
+from bench.gc_settle import collect_young_rarely
+
 
 def freeze_young() -> None:
     """Collect the young generations, then move every survivor out of later walks."""
     gc.collect(1)
     gc.freeze()
+    collect_young_rarely()  # and the young walks of the steady state (bench.gc_settle)
 
 
 def release_frozen() -> None:
