@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.model.changes import ConnectorChanged, IdPresented, StationChanged
 from bench.model.clock import wait_for
-from bench.ocpp.common.timestamps import iso
 from bench.ocpp.v201.block import (
     Block,
     Evses,
@@ -38,6 +37,7 @@ from bench.ocpp.v201.block import (
     Variables,
 )
 from bench.ocpp.v201.ports import Authorizer, DriverCosts, ReservationGate, TxProfiles
+from bench.ocpp.v201.tx_events import event_payload
 from bench.ocpp.v201.tx_metering import Metering
 from bench.ocpp.v201.tx_queue import TxQueue
 from bench.ocpp.v201.tx_recovery import forget_open, persist_open, recover
@@ -70,8 +70,6 @@ _MODEL_TRIGGERS = {
     "unplugged": "EVCommunicationLost",
     "limit": "ChargingRateChanged",  # a new smart-charging or local limit (K11.FR.04)
 }
-# Triggers an authorization left pending may replace (E02.FR.01, F02.FR.21).
-_AMBIENT = frozenset({None, "CablePluggedIn", "ChargingStateChanged", "EVDetected"})
 # Fault error codes -> ReasonEnumType when a fault ends a transaction (E06.FR.16).
 _FAULT_REASONS = {
     "GroundFailure": "GroundFault",
@@ -619,70 +617,25 @@ class Transactions(Block[TxHost]):
         force_evse: bool = False,
         state: str | None = None,
     ) -> None:
-        """Make one TransactionEventRequest and queue it (E01.FR.07/15/16/18, E02.FR.18).
-
-        ``force_evse``: name the EVSE even when an earlier event did (a triggered event,
-        which the CSMS may have asked of every EVSE at once, F06.FR.11); ``state``: the
-        charging state to report when it is not the one now (E03.FR.12)."""
+        """Make one TransactionEventRequest (``tx_events.event_payload`` says what it
+        holds), persist the transaction's progress and queue the event (E01.FR.07)."""
         tx = session.tx
         assert tx is not None
         cp = self.cp
-        connector = self.connector(session)
-        if event_type != "Ended" and session.pending_trigger and trigger in _AMBIENT:
-            trigger = session.pending_trigger  # E02.FR.01, F02.FR.21: the next event says so
-        session.pending_trigger = None
-        state = charging_state(connector, session) if state is None else state
-        now = cp.clock.monotonic()
-        if state == "Charging" and tx.charging_since is None:
-            tx.charging_since = now
-        elif state != "Charging" and tx.charging_since is not None:
-            tx.charging_s += now - tx.charging_since
-            tx.charging_since = None
-        info: dict[str, Any] = {"transactionId": tx.transaction_id}
-        if state != tx.charging_state or force_state:
-            info["chargingState"] = state
-        if event_type == "Ended":
-            info["stoppedReason"] = reason or "Local"
-            info["timeSpentCharging"] = tx.time_charging(now)
-        if session.remote_start_id is not None:
-            info["remoteStartId"] = session.remote_start_id
-            session.remote_start_id = None
-        payload: dict[str, Any] = {
-            "eventType": event_type,
-            "timestamp": iso(cp.clock.now()),
-            "triggerReason": trigger,
-            "seqNo": tx.seq_no,
-            "transactionInfo": info,
-        }
-        if not cp.online:
-            payload["offline"] = True  # E04.FR.03, E08.FR.07
-        token = id_token
-        if token is None and session.authorized is not None and not session.token_reported:
-            token = session.authorized
-        if session.authorized is not None:
-            session.token_reported = True
-        if token is not None:
-            payload["idToken"] = token
-        if session.reservation_id is not None:
-            payload["reservationId"] = session.reservation_id
-            session.reservation_id = None
-        if force_evse or tx.seq_no == 0 or (connector.plugged and not tx.evse_sent_plugged):
-            payload["evse"] = {"id": session.evse_id, "connectorId": 1}
-            tx.evse_sent_plugged = connector.plugged
-        if state == "Charging" and connector.ev is not None:
-            phases = 1
-            template = connector.station.template
-            if template.current_type == "AC":
-                phases = connector.ev.active_phases(template.phases)
-            if phases != tx.phases:
-                payload["numberOfPhasesUsed"] = phases
-                tx.phases = phases
-        cable = connector.effective_cable_max_a
-        if cable is not None and not tx.cable_sent:
-            payload["cableMaxCurrent"] = int(cable)
-            tx.cable_sent = True
-        if meter:
-            payload["meterValue"] = meter
+        payload, state = event_payload(
+            cp,
+            session,
+            tx,
+            self.connector(session),
+            event_type,
+            trigger,
+            meter=meter,
+            reason=reason,
+            id_token=id_token,
+            force_state=force_state,
+            force_evse=force_evse,
+            state=state,
+        )
         tx.seq_no += 1
         tx.charging_state = state
         self._persist(tx)
@@ -691,7 +644,7 @@ class Transactions(Block[TxHost]):
             TransactionEventSent(
                 session.evse_id,
                 event_type,
-                trigger,
+                payload["triggerReason"],
                 payload["seqNo"],
                 tx.transaction_id,
                 state,
