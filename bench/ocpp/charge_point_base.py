@@ -1,10 +1,11 @@
 """What every charge point has, whatever OCPP version it speaks (ARCHITECTURE rule 3).
 
 ``ChargePointBase`` owns the connection loop (reconnect with back-off), the
-network cut and restore, the boot pause, the heartbeat timer (the physics tick comes
-from ``PhysicsSchedule``) and the coalesced sending of status notifications. The version packages
-(``v16.charge_point``, ``v201.charge_point``) add their boot sequence, their
-status payloads and their functional blocks through the hooks below.
+network cut and restore, the boot pause and the heartbeat timer; the physics tick
+comes from ``PhysicsSchedule`` and the coalesced status notifications from
+``StatusReporting``. The version packages (``v16.charge_point``,
+``v201.charge_point``) add their boot sequence, their status payloads and their
+functional blocks through the hooks of all three.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 import logging
 import sqlite3
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from bench.ocpp.flag import Flag
 from bench.ocpp.misbehaving import MisbehavingSession
 from bench.ocpp.physics_schedule import PhysicsSchedule
 from bench.ocpp.session import OcppSession
+from bench.ocpp.status_reporting import StatusReporting, StatusState
 from bench.store.config import StateStore
 from bench.store.faults import StorageFaultChanged, StoreHealth
 from bench.store.group_commit import group_of
@@ -42,12 +44,6 @@ log = logging.getLogger(__name__)
 CONNECTING, CONNECTED, OFFLINE, STOPPED = "connecting", "connected", "offline", "stopped"
 # Virtual seconds between boots when the CSMS gives no interval or does not answer.
 BOOT_RETRY_SECONDS = 30.0
-# Real seconds a clean stop waits for status notifications already on their way: like the
-# stop's drain timeout it is the caller's patience, which must run out even when nothing
-# moves a manual clock (a test's teardown), so it stays on the event loop's clock.
-STATUS_FLUSH_SECONDS = 2.0
-# The supervisor timer that reads the statuses after a burst of model events.
-STATUS_READ = "status-read"
 
 # Wall seconds (clock.wall) between attempts to write back what a refusing disk left in
 # memory: the disk does not recover faster because the simulation runs faster.
@@ -70,12 +66,6 @@ class RegistrationChanged:
 
 
 @dataclass(frozen=True, slots=True)
-class StatusSent:
-    connector_id: int  # 1.6 connector id; in 2.0.1 the EVSE id (one connector per EVSE)
-    report: Any
-
-
-@dataclass(frozen=True, slots=True)
 class AuthorizationResult:
     id_tag: str
     status: str
@@ -85,7 +75,7 @@ class AuthorizationResult:
 LinkOpener = Callable[[LinkConfig], Any]
 
 
-class ChargePointBase(PhysicsSchedule):
+class ChargePointBase(PhysicsSchedule, StatusReporting):
     """One station's link to one CSMS; subclasses speak a particular OCPP version."""
 
     version = ""
@@ -98,10 +88,7 @@ class ChargePointBase(PhysicsSchedule):
         "_network_enabled",
         "_open_link",
         "_power_ons",
-        "_reported",
-        "_status_backlog",
-        "_status_changed",
-        "_status_task",
+        "_statuses",
         "_stopping",
         "_unsubscribe",
         "_wake",
@@ -172,13 +159,7 @@ class ChargePointBase(PhysicsSchedule):
         self.boot_reason: str | None = None
         self._network_enabled = True
         self._wake = Flag()
-        self._status_changed = Flag()
-        # The last status queued per key; it leaves only if its notification was not sent.
-        self._reported: dict[Hashable, Any] = {}
-        # (key, report, payload) read from the model and not yet sent, oldest first. A
-        # list: it holds a handful, and an empty deque costs 624 bytes a station.
-        self._status_backlog: list[tuple[Hashable, Any, dict[str, Any]]] = []
-        self._status_task: asyncio.Task[None] | None = None
+        self._statuses = StatusState()
         self._link: Any = None
         self._stopping = False
         self._accepted = Flag()
@@ -230,35 +211,12 @@ class ChargePointBase(PhysicsSchedule):
         """The CSMS accepted the boot with this heartbeat ``interval`` (0: keep ours)."""
 
     def _on_model_event(self, event: Any) -> None:
-        self._status_changed.set()
+        self._statuses.changed.set()
         self.status_may_have_changed()
         if self.tasks.has_timer("physics"):
             # A changed offer, EV or fault moves the next self-driven change; inside a
             # tick the tick's own rescheduling replaces this.
             self._physics_soon()
-
-    def _status_keys(self) -> list[Hashable]:
-        """Everything that has a status to report, in reporting order."""
-        raise NotImplementedError
-
-    def _status_report(self, key: Hashable) -> Any:
-        """The status of ``key`` now: an immutable, comparable value."""
-        raise NotImplementedError
-
-    def _status_payload(self, key: Hashable, report: Any) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _status_matches(self, key: Hashable, status: str) -> bool:
-        """Whether ``key`` shows ``status`` now (the step language's ``expect``)."""
-        return self._status_report(key).status == status
-
-    def _status_held(self, key: Hashable) -> bool:
-        """Whether ``key``'s status must wait (a transaction message about it goes first)."""
-        return False
-
-    def _status_settle_seconds(self) -> float:
-        """How long a status must hold before it is reported (virtual seconds)."""
-        return 0.0
 
     def _storage_fault_raised(self, event: StorageFaultChanged) -> None:
         """The database refuses writes: report it the version's way (a security event)."""
@@ -334,14 +292,7 @@ class ChargePointBase(PhysicsSchedule):
             self._schedule_physics()  # an idle station has none until a transaction starts
 
     async def _shut_down(self) -> None:
-        if self.tasks.has_timer(STATUS_READ):
-            # A change of this very turn is still to be read: queue it before stopping.
-            self.tasks.cancel_timer(STATUS_READ)
-            self._queue_statuses()
-        status = self._status_task
-        if self.accepted and status is not None and not status.done():
-            # A clean stop reports the last status change before it disconnects.
-            await asyncio.wait({status}, timeout=STATUS_FLUSH_SECONDS)
+        await self._flush_statuses()
         self._stopping = True
         self._wake.set()
         await self._close_link()
@@ -359,8 +310,7 @@ class ChargePointBase(PhysicsSchedule):
         self.registration = "None"
         self._power_ons += 1
         self._accepted.clear()
-        self._reported.clear()
-        self._status_backlog.clear()
+        self._forget_statuses()
 
     async def _power_cycle(self) -> None:
         """Power off, drop the link, stay dark for the template's boot duration, power on.
@@ -383,117 +333,6 @@ class ChargePointBase(PhysicsSchedule):
         self.station.power_on()
         self._backoff.reset()
         self._wake.set()
-
-    # ------------------------------------------------------------ statuses
-    async def wait_status(self, key: Hashable, status: str, timeout: float) -> bool:
-        """Wait up to ``timeout`` virtual seconds for ``key`` to show ``status``.
-
-        The window does not close while a call of the station's is still waiting for
-        the CSMS: the station's clock may run many times faster than the network, and a
-        status that depends on the reply (Charging after Authorize and the transaction
-        message) would otherwise fail a step only because the machine was busy. A reply
-        that never comes ends the wait with the call's own timeout.
-        """
-        clock = self.clock
-        deadline = clock.monotonic() + timeout
-        # The physics is ticked about every half real second while waiting (a status that
-        # depends on energy flowing, such as SuspendedEV at a full battery).
-        poll = 0.5 * clock.speed
-        for _ in range(100_000):
-            if self._status_matches(key, status) and self._status_told(key):
-                return True
-            remaining = deadline - clock.monotonic()
-            if remaining <= 0:
-                if not self.session.awaiting_reply:
-                    return False
-                remaining = poll
-            self._status_changed.clear()
-            try:
-                await wait_for(clock, self._status_changed.wait(), min(remaining, poll))
-            except TimeoutError:
-                self.station.tick()
-        return False
-
-    def _status_told(self, key: Hashable) -> bool:
-        """Whether the CSMS has been, or is being, told ``key``'s present status.
-
-        An ``expect`` step passes on what the CSMS hears: a status still waiting for the
-        end of its burst is queued now, before the step's next action can replace it.
-        Offline there is nobody to tell, and MinimumStatusDuration may hide a status on
-        purpose (1.6 §4.9), so then the station's own status is enough.
-        """
-        if not self.accepted or self._status_settle_seconds() > 0:
-            return True
-        if self.tasks.has_timer(STATUS_READ):
-            self.tasks.cancel_timer(STATUS_READ)
-            self._queue_statuses()
-        return self._reported.get(key) == self._status_report(key)
-
-    def status_may_have_changed(self) -> None:
-        self._status_changed.set()
-        if not self.accepted:
-            return
-        settle = self._status_settle_seconds()
-        if settle > 0:
-            # Report a status only once it has been stable this long; every change
-            # restarts the wait, so short-lived statuses are never sent.
-            self.tasks.later("status-settle", settle, self._status_due)
-            return
-        self._status_due()
-
-    def _status_due(self) -> None:
-        if not self.accepted:
-            return
-        # The statuses are read once the present burst of model events is over (the next
-        # turn of the loop), whether or not another StatusNotification still awaits its
-        # reply: every status that outlives the burst is reported, in order. Only
-        # MinimumStatusDuration may hide a status (1.6 §4.9), never a slow round trip.
-        if not self.tasks.has_timer(STATUS_READ):
-            self.tasks.later(STATUS_READ, 0.0, self._queue_statuses)
-
-    def _queue_statuses(self) -> None:
-        if not self.accepted:
-            return
-        for key in self._status_keys():
-            report = self._status_report(key)
-            if self._reported.get(key) == report or self._status_held(key):
-                continue  # a held status goes out when its hold ends (status_may_have_changed)
-            self._reported[key] = report
-            # The payload is built now: its timestamp is when the status began.
-            self._status_backlog.append((key, report, self._status_payload(key, report)))
-        if self._status_backlog and (self._status_task is None or self._status_task.done()):
-            self._status_task = self.tasks.spawn(self._send_statuses(), name="status")
-            self._status_task.add_done_callback(self._status_task_done)
-
-    def _status_task_done(self, task: asyncio.Task[None]) -> None:
-        # A finished task (~500 bytes with its coroutine) is not kept for 10,000 stations.
-        if self._status_task is task:
-            self._status_task = None
-
-    async def _send_statuses(self) -> None:
-        backlog = self._status_backlog
-        for _ in range(1_000_000):  # bounded; ends when the backlog is empty
-            if not backlog:
-                return
-            if not self.accepted:
-                self._drop_status_backlog()
-                return
-            key, report, payload = backlog.pop(0)
-            try:
-                await self.session.call("StatusNotification", payload)
-            except (CallError, CallTimeout, InvalidReply) as exc:
-                log.warning("%s: StatusNotification failed: %s", self.station.id, exc)
-            except LinkClosed:
-                self._reported.pop(key, None)
-                self._drop_status_backlog()
-                return
-            self.events.emit(StatusSent(_connector_of(key), report))
-
-    def _drop_status_backlog(self) -> None:
-        """The link went down: after reconnecting, what is current then is reported instead."""
-        for key, _report, _payload in self._status_backlog:
-            self._reported.pop(key, None)
-        self._status_backlog.clear()
 
     # ------------------------------------------------------------ boot
     async def _boot(self) -> None:
@@ -523,7 +362,7 @@ class ChargePointBase(PhysicsSchedule):
                 self._boot_accepted(interval)
                 self._accepted.set()
                 # After an accepted boot every status is reported (1.6 §4.2, §4.9, B01.FR.05).
-                self._reported.clear()
+                self._statuses.reported.clear()
                 self.status_may_have_changed()
                 return
             # Pending/Rejected: try again after the interval (1.6 §4.2, B02, B03).
@@ -658,15 +497,6 @@ class ChargePointBase(PhysicsSchedule):
             self.last_heartbeat = self.clock.monotonic()
         except (CallError, CallTimeout, InvalidReply, LinkClosed) as exc:
             log.info("%s: heartbeat failed: %s", self.station.id, exc)
-
-
-def _connector_of(key: Hashable) -> int:
-    """The connector (1.6) or EVSE (2.0.1) id of a status key: an id or an (id, ...) tuple."""
-    if isinstance(key, tuple):
-        key = key[0]
-    if not isinstance(key, int):
-        raise TypeError(f"a status key names a connector by its id, not {key!r}")
-    return key
 
 
 class _NoLink:

@@ -156,7 +156,7 @@ async def test_an_expired_signing_certificate_is_invalid_on_the_stations_clock(
     url = publish(fw_csms, "fw.json", data)
     firmware = signed_firmware(data, url, cp.clock.now(), signer.cert_pem, signer.key)
     # Two virtual days pass in a blink: run the station's clock ahead.
-    cp.clock._origin_wall += timedelta(days=2)  # type: ignore[attr-defined]
+    cp.clock.resume_at(cp.clock.now() + timedelta(days=2))
     reply = await signed_update_firmware(fw_csms, "CP1", 9, firmware)
     assert reply == {"status": "InvalidCertificate"}
 

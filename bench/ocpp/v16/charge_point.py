@@ -30,10 +30,10 @@ from bench.ocpp.charge_point_base import (
     LinkChanged,
     LinkOpener,
     RegistrationChanged,
-    StatusSent,
 )
 from bench.ocpp.common.security_events import SecurityLog
 from bench.ocpp.common.timestamps import iso
+from bench.ocpp.status_reporting import StatusSent
 from bench.ocpp.v16.api_impl import Api16
 from bench.ocpp.v16.authorization import Authorizer
 from bench.ocpp.v16.config import Configuration

@@ -411,7 +411,7 @@ class ChargePoint201(Api201):
     def resend_status(self, evse_id: int | None = None) -> None:
         """Report statuses again even if unchanged (TriggerMessage StatusNotification, F06)."""
         for key in [evse_id] if evse_id is not None else self.evse_ids():
-            self._reported.pop(key, None)
+            self._statuses.reported.pop(key, None)
         self.status_may_have_changed()
 
     def _on_model_event(self, event: Any) -> None:
@@ -460,7 +460,7 @@ class ChargePoint201(Api201):
         if since is not None and self.registration == "Accepted":
             threshold = self.number("OCPPCommCtrlr", "OfflineThreshold")
             if self.clock.monotonic() - since > threshold:
-                self._reported.clear()
+                self._statuses.reported.clear()
         await super()._after_connect()
 
     def _on_link_accepted(self) -> None:
