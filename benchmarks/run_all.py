@@ -9,6 +9,10 @@ comparable on a quiet machine (PERFORMANCE.md): the whole run refuses to start w
 the 1-minute load average exceeds 1.0 (``--allow-load`` measures anyway), and before
 each run it waits, within bounds, for the load the previous one left to decay. A row
 whose runs started above 1.0 anyway is flagged.
+
+Machines of the same CPU model differ in speed by up to two times (issue 15), so
+before each run it also times a fixed reference workload (``machine_speed.py``)
+and prints the median beside each row: compare that column before the figures.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import QUIET_LOAD, cpu_model, load_average  # noqa: E402
+from benchmarks.machine_speed import reference_ms  # noqa: E402
 
 SETTLE_LIMIT_S = 150.0  # the longest wait for the load of the previous run to decay
 
@@ -195,39 +200,44 @@ def main() -> int:
         return 3
     plan = [b for b in PLAN if not args.only or any(o in b.name for o in args.only)]
     started = datetime.now(UTC)
-    rows: list[tuple[str, str, list[float], float]] = []
+    rows: list[tuple[str, str, list[float], float, float]] = []
     failed = 0
     with tempfile.TemporaryDirectory(prefix="bench-all-") as tmp:
         for bench in plan:
             records = []
+            speeds = []
             for index in range(runs):
                 print(f"== {bench.name}: run {index + 1}/{runs}", flush=True)
                 settle(SETTLE_LIMIT_S)
+                speeds.append(reference_ms())
                 record = run_once(bench, Path(tmp), index)
                 if record is not None:
                     records.append(record)
+            speed = statistics.median(speeds)
             failed += len(records) < runs
             worst = max((float(r["load_average"]) for r in records), default=0.0)  # type: ignore[arg-type]
             for key, label in bench.figures:
                 values = [float(r["figures"][key]) for r in records if key in r["figures"]]  # type: ignore[index]
-                rows.append((bench.name, label, values, worst))
+                rows.append((bench.name, label, values, worst, speed))
     print()
     print(f"date        {started:%Y-%m-%d %H:%M} UTC")
     print(f"CPU         {cpu_model()}")
     print(f"Python      {platform.python_version()} ({platform.machine()})")
     print(f"runs        {runs} per benchmark; median [min–max]")
+    print("reference   the reference workload before each run (benchmarks/machine_speed.py),")
+    print("            median; lower is a faster machine")
     print()
-    print("| benchmark | figure | median | [min–max] | load at start (max) |")
-    print("|---|---|---|---|---|")
-    for name, label, values, worst in rows:
+    print("| benchmark | figure | median | [min–max] | load at start (max) | reference, ms |")
+    print("|---|---|---|---|---|---|")
+    for name, label, values, worst, speed in rows:
         flag = " (busy machine)" if worst > QUIET_LOAD else ""
         if not values:
-            print(f"| {name} | {label} | failed | | {worst:.2f}{flag} |")
+            print(f"| {name} | {label} | failed | | {worst:.2f}{flag} | {speed:.0f} |")
             continue
         med = statistics.median(values)
         print(
             f"| {name} | {label} | {number(med)} | [{number(min(values))}–{number(max(values))}] "
-            f"| {worst:.2f}{flag} |"
+            f"| {worst:.2f}{flag} | {speed:.0f} |"
         )
     return 1 if failed else 0
 

@@ -29,6 +29,7 @@ TINY = {
     "fleet-2.0.1": ["bench_fleet.py", "--ocpp", "2.0.1", "--stations", "5", "--window", "1",
                     "--allow-load"],
     "virtual-day": ["bench_virtual_day.py", "--runs", "1", "--allow-load"],
+    "machine-speed": ["machine_speed.py"],
 }  # fmt: skip
 
 
