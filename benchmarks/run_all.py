@@ -10,9 +10,10 @@ the 1-minute load average exceeds 1.0 (``--allow-load`` measures anyway), and be
 each run it waits, within bounds, for the load the previous one left to decay. A row
 whose runs started above 1.0 anyway is flagged.
 
-Machines of the same CPU model differ in speed by up to two times (issue 15), so
-before each run it also times a fixed reference workload (``machine_speed.py``)
-and prints the median beside each row: compare that column before the figures.
+Machines of the same CPU model differ in speed by up to two times, and one machine
+changes speed within seconds (issue 15), so while each run goes it also times a
+fixed reference workload every 5 s (``machine_speed.py``) and prints the median
+and range beside each row: compare that column before the figures.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.common import QUIET_LOAD, cpu_model, load_average  # noqa: E402
-from benchmarks.machine_speed import reference_ms  # noqa: E402
+from benchmarks.machine_speed import SpeedProbe  # noqa: E402
 
 SETTLE_LIMIT_S = 150.0  # the longest wait for the load of the previous run to decay
 
@@ -160,6 +161,13 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
+def spread(values: list[float], sep: str = " | ") -> str:
+    """``median | [min–max]`` for the table (``sep`` between), or a dash when empty."""
+    if not values:
+        return f"–{sep}"
+    return f"{number(statistics.median(values))}{sep}[{number(min(values))}–{number(max(values))}]"
+
+
 def settle(limit: float) -> float:
     """Wait (bounded) for the load average to fall to the quiet level; returns it."""
     deadline = time.monotonic() + limit
@@ -200,45 +208,42 @@ def main() -> int:
         return 3
     plan = [b for b in PLAN if not args.only or any(o in b.name for o in args.only)]
     started = datetime.now(UTC)
-    rows: list[tuple[str, str, list[float], float, float]] = []
+    rows: list[tuple[str, str, list[float], float, list[float]]] = []
     failed = 0
     with tempfile.TemporaryDirectory(prefix="bench-all-") as tmp:
         for bench in plan:
             records = []
-            speeds = []
+            speeds: list[float] = []
             for index in range(runs):
                 print(f"== {bench.name}: run {index + 1}/{runs}", flush=True)
                 settle(SETTLE_LIMIT_S)
-                speeds.append(reference_ms())
-                record = run_once(bench, Path(tmp), index)
+                with SpeedProbe() as probe:
+                    record = run_once(bench, Path(tmp), index)
+                speeds += probe.samples
                 if record is not None:
                     records.append(record)
-            speed = statistics.median(speeds)
             failed += len(records) < runs
             worst = max((float(r["load_average"]) for r in records), default=0.0)  # type: ignore[arg-type]
             for key, label in bench.figures:
                 values = [float(r["figures"][key]) for r in records if key in r["figures"]]  # type: ignore[index]
-                rows.append((bench.name, label, values, worst, speed))
+                rows.append((bench.name, label, values, worst, speeds))
     print()
     print(f"date        {started:%Y-%m-%d %H:%M} UTC")
     print(f"CPU         {cpu_model()}")
     print(f"Python      {platform.python_version()} ({platform.machine()})")
     print(f"runs        {runs} per benchmark; median [min–max]")
-    print("reference   the reference workload before each run (benchmarks/machine_speed.py),")
-    print("            median; lower is a faster machine")
+    print("reference   one pass of the reference workload every 5 s during the runs")
+    print("            (benchmarks/machine_speed.py): median [min–max]; lower is faster")
     print()
     print("| benchmark | figure | median | [min–max] | load at start (max) | reference, ms |")
     print("|---|---|---|---|---|---|")
-    for name, label, values, worst, speed in rows:
+    for name, label, values, worst, speeds in rows:
         flag = " (busy machine)" if worst > QUIET_LOAD else ""
+        speed = spread(speeds, " ")
         if not values:
-            print(f"| {name} | {label} | failed | | {worst:.2f}{flag} | {speed:.0f} |")
+            print(f"| {name} | {label} | failed | | {worst:.2f}{flag} | {speed} |")
             continue
-        med = statistics.median(values)
-        print(
-            f"| {name} | {label} | {number(med)} | [{number(min(values))}–{number(max(values))}] "
-            f"| {worst:.2f}{flag} | {speed:.0f} |"
-        )
+        print(f"| {name} | {label} | {spread(values)} | {worst:.2f}{flag} | {speed} |")
     return 1 if failed else 0
 
 

@@ -9,8 +9,10 @@ runs with --allow-load: the suite itself keeps the machine busy.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,24 @@ def test_the_benchmark_runs_and_prints_its_figures(name: str) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.stdout.strip(), "a benchmark prints its figures"
+
+
+def test_the_speed_probe_times_the_workload_while_a_benchmark_runs_and_stops() -> None:
+    # Loaded from its file, as the benchmarks are scripts rather than an installed package.
+    spec = importlib.util.spec_from_file_location(
+        "machine_speed", ROOT / "benchmarks" / "machine_speed.py"
+    )
+    assert spec is not None and spec.loader is not None
+    machine_speed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(machine_speed)
+
+    with machine_speed.SpeedProbe(period=0.01) as probe:
+        deadline = time.monotonic() + 60
+        while len(probe.samples) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(probe.samples) >= 3, "three passes of ~30 ms within a minute"
+    count = len(probe.samples)
+    assert all(0 < ms < 60_000 for ms in probe.samples)
+    assert probe.median() is not None
+    assert not probe._thread.is_alive(), "leaving the block stops the probe"
+    assert len(probe.samples) == count
