@@ -77,7 +77,8 @@ class SpeedProbe:
     core beside the benchmark, in a thread of the caller (``make bench`` runs each
     benchmark as a subprocess and only waits for it meanwhile). Beside a benchmark
     that keeps both cores busy (bench_messages) the probe competes for them, and its
-    figure then shows that as much as the machine.
+    figure then shows that as much as the machine; so do the passes during any
+    benchmark's boot. The minimum is the machine's uncontended speed.
     """
 
     def __init__(self, period: float = 5.0) -> None:
