@@ -2,12 +2,13 @@
 
 Two-core machines of the same CPU model have measured the same code at figures up
 to twice apart (issue 15: the 1,000-station benchmark gave 2.78 % of a core one day
-and 1.18-1.50 % the next), and one machine changes speed within seconds: the
+and 1.18-1.60 % the next), and one machine changes speed within seconds: the
 reference workload below took 17.5 ms and 28.3 ms a few seconds apart on a quiet
 machine (a virtual machine shares its host). ``make bench`` therefore times the
-workload every few seconds while each benchmark runs (``SpeedProbe``, in its own
-process beside the benchmark) and prints the median beside the figures: a reader
-compares their reference time with the table's before comparing anything else.
+workload every few seconds while each benchmark runs (``SpeedProbe``, a thread of
+``run_all.py``, whose benchmarks run as subprocesses) and prints the median beside
+the figures: a reader compares their reference time with the table's before
+comparing anything else.
 
 The workload mixes what a charging station spends its CPU on: building a
 MeterValues payload from Python objects, serialising and parsing it with orjson,
@@ -21,7 +22,6 @@ interpreter and the CPU, not the disk or the scheduler.
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import threading
 import time
 from datetime import UTC, datetime
@@ -103,9 +103,6 @@ class SpeedProbe:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-
-    def median(self) -> float | None:
-        return statistics.median(self.samples) if self.samples else None
 
 
 if __name__ == "__main__":

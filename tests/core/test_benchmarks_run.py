@@ -66,6 +66,5 @@ def test_the_speed_probe_times_the_workload_while_a_benchmark_runs_and_stops() -
     assert len(probe.samples) >= 3, "three passes of ~30 ms within a minute"
     count = len(probe.samples)
     assert all(0 < ms < 60_000 for ms in probe.samples)
-    assert probe.median() is not None
     assert not probe._thread.is_alive(), "leaving the block stops the probe"
     assert len(probe.samples) == count
